@@ -1,0 +1,98 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using JobTracking.Control;
+using JobTracking.Running;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace JobTracking.Definitions;
+
+/// <summary>What the engine knows of a registered job type, without generics at the call site.</summary>
+internal abstract class JobType
+{
+    protected JobType(IJobDefinition descriptor, Type definitionType, JobTrackingOptions options)
+    {
+        TypeName = descriptor.TypeName;
+        DisplayName = string.IsNullOrWhiteSpace(descriptor.DisplayName) ? descriptor.TypeName : descriptor.DisplayName;
+        DefinitionType = definitionType;
+        ConcurrencyLimit = options.JobTypeConcurrency.TryGetValue(TypeName, out var limit) ? limit : int.MaxValue;
+        SerializerOptions = options.SerializerOptions;
+    }
+
+    public string TypeName { get; }
+
+    public string DisplayName { get; }
+
+    public Type DefinitionType { get; }
+
+    public int ConcurrencyLimit { get; }
+
+    protected JsonSerializerOptions SerializerOptions { get; }
+
+    /// <summary>Validates parameters and writes them as JSON; throws <see cref="JobParametersException"/> naming each bad field.</summary>
+    public abstract string SerializeParameters<T>(T parameters);
+
+    /// <summary>Reads the stored parameters and builds a context for one run.</summary>
+    public abstract JobRun CreateRun(JobEngine engine, JobRecord job, IServiceProvider services);
+}
+
+/// <summary>A registered job type with parameters of type <typeparamref name="TParameters"/>.</summary>
+internal sealed class JobType<TParameters> : JobType
+{
+    private readonly IJobDefinition<TParameters> _descriptor;
+
+    public JobType(IJobDefinition descriptor, Type definitionType, JobTrackingOptions options)
+        : base(descriptor, definitionType, options)
+    {
+        _descriptor = (IJobDefinition<TParameters>)descriptor;
+    }
+
+    public override string SerializeParameters<T>(T parameters)
+    {
+        if (parameters is null)
+        {
+            throw Invalid(string.Empty, $"Parameters of type {typeof(TParameters).Name} are required.");
+        }
+
+        if (parameters is not TParameters typed)
+        {
+            throw Invalid(string.Empty, $"Parameters must be of type {typeof(TParameters).FullName}, not {parameters.GetType().FullName}.");
+        }
+
+        var errors = new List<JobParameterError>();
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(typed, new ValidationContext(typed), results, validateAllProperties: true))
+        {
+            foreach (var result in results)
+            {
+                var field = result.MemberNames.FirstOrDefault() ?? string.Empty;
+                errors.Add(new JobParameterError(field, result.ErrorMessage ?? "is invalid."));
+            }
+        }
+
+        errors.AddRange(_descriptor.Validate(typed) ?? []);
+        if (errors.Count > 0)
+        {
+            throw new JobParametersException(TypeName, errors);
+        }
+
+        return JsonSerializer.Serialize(typed, SerializerOptions);
+    }
+
+    public override JobRun CreateRun(JobEngine engine, JobRecord job, IServiceProvider services)
+    {
+        TParameters parameters;
+        try
+        {
+            parameters = JsonSerializer.Deserialize<TParameters>(job.Parameters, SerializerOptions)!;
+        }
+        catch (JsonException ex)
+        {
+            throw new JobTrackingException($"The stored parameters of job '{job.Id}' are not a valid {typeof(TParameters).Name}: {ex.Message}", ex);
+        }
+
+        var definition = (IJobDefinition<TParameters>)services.GetRequiredService(DefinitionType);
+        return new JobRun<TParameters>(engine, job, parameters, definition, SerializerOptions);
+    }
+
+    private JobParametersException Invalid(string field, string message) => new(TypeName, [new JobParameterError(field, message)]);
+}

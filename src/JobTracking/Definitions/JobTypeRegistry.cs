@@ -1,0 +1,67 @@
+using System.Collections.Frozen;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace JobTracking.Definitions;
+
+/// <summary>A job type registered with <see cref="JobTrackingBuilder.AddJob{TDefinition}"/>.</summary>
+internal sealed record JobTypeRegistration(Type DefinitionType, Type ParametersType);
+
+/// <summary>The registered job types by stable name, built once when the container first needs it.</summary>
+internal sealed class JobTypeRegistry : IDisposable
+{
+    private readonly FrozenDictionary<string, JobType> _types;
+    private readonly IServiceScope _descriptorScope;
+
+    public JobTypeRegistry(IEnumerable<JobTypeRegistration> registrations, IServiceScopeFactory scopes, IOptions<JobTrackingOptions> options)
+    {
+        // Definitions are resolved once here to read their names and run their validation; each execution gets its own from a fresh scope.
+        _descriptorScope = scopes.CreateScope();
+        var byName = new Dictionary<string, JobType>(StringComparer.Ordinal);
+        foreach (var registration in registrations.DistinctBy(r => r.DefinitionType))
+        {
+            var descriptor = (IJobDefinition)_descriptorScope.ServiceProvider.GetRequiredService(registration.DefinitionType);
+            if (string.IsNullOrWhiteSpace(descriptor.TypeName))
+            {
+                throw new InvalidOperationException($"Job definition {registration.DefinitionType.FullName} has an empty TypeName.");
+            }
+
+            if (byName.TryGetValue(descriptor.TypeName, out var existing))
+            {
+                throw new InvalidOperationException(
+                    $"Job type name '{descriptor.TypeName}' is used by both {existing.DefinitionType.FullName} and {registration.DefinitionType.FullName}; type names must be unique.");
+            }
+
+            var jobType = (JobType)Activator.CreateInstance(
+                typeof(JobType<>).MakeGenericType(registration.ParametersType),
+                descriptor,
+                registration.DefinitionType,
+                options.Value)!;
+            byName.Add(descriptor.TypeName, jobType);
+        }
+
+        foreach (var typeName in options.Value.JobTypeConcurrency.Keys)
+        {
+            if (!byName.ContainsKey(typeName))
+            {
+                throw new OptionsValidationException(
+                    nameof(JobTrackingOptions),
+                    typeof(JobTrackingOptions),
+                    [$"JobTracking:JobTypeConcurrency names '{typeName}', which is not a registered job type."]);
+            }
+        }
+
+        _types = byName.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    public IEnumerable<string> Names => _types.Keys;
+
+    public IEnumerable<JobType> Types => _types.Values;
+
+    public bool TryGet(string typeName, out JobType jobType) => _types.TryGetValue(typeName, out jobType!);
+
+    public JobType Get(string typeName) =>
+        _types.TryGetValue(typeName, out var jobType) ? jobType : throw new UnknownJobTypeException(typeName, _types.Keys);
+
+    public void Dispose() => _descriptorScope.Dispose();
+}

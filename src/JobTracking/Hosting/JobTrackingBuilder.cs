@@ -1,0 +1,69 @@
+using JobTracking.Definitions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace JobTracking;
+
+/// <summary>Configures JobTracking inside <c>services.AddJobTracking(builder =&gt; ...)</c>: job types, options and the store.</summary>
+public sealed class JobTrackingBuilder
+{
+    internal JobTrackingBuilder(IServiceCollection services)
+    {
+        Services = services;
+    }
+
+    /// <summary>Gets the service collection, for store packages that plug in.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Registers a job type. Each run resolves a new <typeparamref name="TDefinition"/> from a scope of its own, so it may take scoped services.</summary>
+    /// <typeparam name="TDefinition">A class implementing <see cref="IJobDefinition{TParameters}"/> exactly once.</typeparam>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><typeparamref name="TDefinition"/> implements no <see cref="IJobDefinition{TParameters}"/>, or more than one.</exception>
+    public JobTrackingBuilder AddJob<TDefinition>()
+        where TDefinition : class, IJobDefinition
+    {
+        var definitions = typeof(TDefinition).GetInterfaces()
+            .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IJobDefinition<>))
+            .ToList();
+        if (definitions.Count != 1)
+        {
+            throw new ArgumentException(
+                $"{typeof(TDefinition).FullName} must implement IJobDefinition<TParameters> exactly once; it implements it {definitions.Count} times.",
+                nameof(TDefinition));
+        }
+
+        Services.TryAddTransient<TDefinition>();
+        Services.AddSingleton(new JobTypeRegistration(typeof(TDefinition), definitions[0].GetGenericArguments()[0]));
+        return this;
+    }
+
+    /// <summary>Changes the options in code; they are validated when the host starts.</summary>
+    /// <param name="configure">Sets option values.</param>
+    /// <returns>This builder.</returns>
+    public JobTrackingBuilder Configure(Action<JobTrackingOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return this;
+    }
+
+    /// <summary>Keeps jobs in a store of your own instead of the in-memory one.</summary>
+    /// <typeparam name="TStore">The store, created once per container.</typeparam>
+    /// <returns>This builder.</returns>
+    public JobTrackingBuilder UseStore<TStore>()
+        where TStore : class, IJobStore
+    {
+        Services.Replace(ServiceDescriptor.Singleton<IJobStore, TStore>());
+        return this;
+    }
+
+    /// <summary>Keeps jobs in a store built by <paramref name="factory"/> instead of the in-memory one.</summary>
+    /// <param name="factory">Builds the store, once per container.</param>
+    /// <returns>This builder.</returns>
+    public JobTrackingBuilder UseStore(Func<IServiceProvider, IJobStore> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.Replace(ServiceDescriptor.Singleton(factory));
+        return this;
+    }
+}

@@ -1,0 +1,70 @@
+using JobTracking.Running;
+using JobTracking.Scheduling;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace JobTracking.Hosting;
+
+/// <summary>Starts the scheduler with the host (after recovering what an earlier run left active) and stops it within the shutdown grace period.</summary>
+internal sealed class JobTrackingHostedService : IHostedService
+{
+    private static readonly JobStatus[] LeftActive = [JobStatus.Running, JobStatus.Pausing, JobStatus.ShuttingDown, JobStatus.Cancelling];
+    private static readonly JobStatus[] InterruptedOnly = [JobStatus.Interrupted];
+
+    private readonly JobEngine _engine;
+    private readonly JobScheduler _scheduler;
+    private readonly ILogger _logger;
+
+    public JobTrackingHostedService(JobEngine engine, JobScheduler scheduler)
+    {
+        _engine = engine;
+        _scheduler = scheduler;
+        _logger = engine.LoggerFactory.CreateLogger<JobTrackingHostedService>();
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var recovered = await RecoverAsync(LeftActive, job => job.Node == _engine.Node
+            ? job.Status == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Interrupted
+            : null, cancellationToken).ConfigureAwait(false);
+        if (recovered > 0)
+        {
+            Log.RecoveredJobs(_logger, recovered, _engine.Node);
+        }
+
+        if (_engine.Options.ResumeInterruptedJobs)
+        {
+            var resumed = await RecoverAsync(InterruptedOnly, _ => JobStatus.Queued, cancellationToken).ConfigureAwait(false);
+            if (resumed > 0)
+            {
+                Log.ResumedInterruptedJobs(_logger, resumed);
+            }
+        }
+
+        _scheduler.Start();
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _scheduler.StopAsync(cancellationToken);
+
+    private async Task<int> RecoverAsync(JobStatus[] statuses, Func<JobRecord, JobStatus?> target, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        string? token = null;
+        do
+        {
+            var page = await _engine.Store.QueryAsync(new JobQuery { Statuses = statuses, PageSize = JobQuery.MaxPageSize, PageToken = token }, cancellationToken).ConfigureAwait(false);
+            foreach (var job in page.Items)
+            {
+                if (target(job) is { } to && await _engine.TryTransitionAsync(job, _engine.Transition(job, to), cancellationToken).ConfigureAwait(false))
+                {
+                    count++;
+                }
+            }
+
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+
+        return count;
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text.Json;
+
+namespace JobTracking;
+
+/// <summary>How the engine runs jobs. Bound from the <c>JobTracking</c> configuration section or set in code; validated when the host starts.</summary>
+public sealed class JobTrackingOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string SectionName = "JobTracking";
+
+    /// <summary>Gets or sets the most jobs this node runs at once, 1 to 4096. Default: the number of processors.</summary>
+    public int MaxConcurrency { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Gets or sets the most jobs of one type this node runs at once, by type name, each 1 to <see cref="MaxConcurrency"/>. Default: none.</summary>
+    public IDictionary<string, int> JobTypeConcurrency { get; } = new Dictionary<string, int>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the most jobs the in-memory store holds queued at once, 1 to 100,000,000; starting one more throws <see cref="JobQueueFullException"/>. Default: 1,000,000.</summary>
+    public int QueueCapacity { get; set; } = 1_000_000;
+
+    /// <summary>Gets or sets how long running jobs get to reach a safe point when the host stops, 0 to 1 hour, before they are stored as Interrupted. Default: 10 seconds.</summary>
+    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets whether the host, when it starts, queues again the jobs that were interrupted (by a shutdown or a crash). Default: <see langword="true"/>.</summary>
+    public bool ResumeInterruptedJobs { get; set; } = true;
+
+    /// <summary>Gets or sets this node's name, stored with the jobs it runs; a restarted host recovers the jobs left active under its name. Default: the machine name.</summary>
+    public string NodeName { get; set; } = Environment.MachineName;
+
+    /// <summary>Gets or sets how often an idle node looks for queued jobs in a shared store, 10 ms to 1 hour. Default: 1 second. A store that is not shared wakes the node itself and is never polled.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets the most jobs claimed from the store in one call, 1 to 1000. Default: 100.</summary>
+    public int ClaimBatchSize { get; set; } = 100;
+
+    /// <summary>Gets or sets how often a running job's changed checkpoint is saved at a safe point, 0 (every safe point) to 1 hour. Default: 5 seconds. Pausing, shutdown and failure always save it.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how often a running job's progress is stored, 0 (every report) to 1 hour. Default: 250 milliseconds. The last progress is always stored when the job stops.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Gets or sets the JSON options for parameters and checkpoints. Default: <see cref="JsonSerializerDefaults.Web"/>.</summary>
+    public JsonSerializerOptions SerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);
+}

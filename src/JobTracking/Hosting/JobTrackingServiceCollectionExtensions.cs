@@ -1,0 +1,41 @@
+using JobTracking;
+using JobTracking.Definitions;
+using JobTracking.Events;
+using JobTracking.Hosting;
+using JobTracking.Queries;
+using JobTracking.Running;
+using JobTracking.Scheduling;
+using JobTracking.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds JobTracking to a service collection.</summary>
+public static class JobTrackingServiceCollectionExtensions
+{
+    /// <summary>Adds the job engine, its scheduler (a hosted service), <see cref="IJobRunner"/>, <see cref="IJobEvents"/>, <see cref="IJobTracker"/> and, unless another is chosen, the in-memory store. Calling it again only adds to the configuration.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Registers job types, sets options, chooses the store.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddJobTracking(this IServiceCollection services, Action<JobTrackingBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        configure?.Invoke(new JobTrackingBuilder(services));
+
+        services.AddOptions<JobTrackingOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobTrackingOptions>, JobTrackingOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IJobStore, InMemoryJobStore>();
+        services.TryAddSingleton<JobTypeRegistry>();
+        services.TryAddSingleton<JobEventHub>();
+        services.TryAddSingleton<IJobEvents>(sp => sp.GetRequiredService<JobEventHub>());
+        services.TryAddSingleton<JobEngine>();
+        services.TryAddSingleton<JobScheduler>();
+        services.TryAddSingleton<IJobRunner, JobRunner>();
+        services.TryAddSingleton<IJobTracker, JobTracker>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JobTrackingHostedService>());
+        return services;
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace JobTracking;
+
+/// <summary>The engine's log messages, with stable event ids.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "Job {JobId} ({TypeName}) started, attempt {Attempt}.")]
+    public static partial void JobStarted(ILogger logger, Guid jobId, string typeName, int attempt);
+
+    [LoggerMessage(2, LogLevel.Debug, "Job {JobId} ({TypeName}) stopped as {Status}.")]
+    public static partial void JobStopped(ILogger logger, Guid jobId, string typeName, JobStatus status);
+
+    [LoggerMessage(3, LogLevel.Warning, "Job {JobId} ({TypeName}) failed.")]
+    public static partial void JobFailed(ILogger logger, Exception? exception, Guid jobId, string typeName);
+
+    [LoggerMessage(4, LogLevel.Error, "Job {JobId} has type {TypeName}, which is not registered; it is stored as failed.")]
+    public static partial void UnknownJobType(ILogger logger, Guid jobId, string typeName);
+
+    [LoggerMessage(5, LogLevel.Warning, "Job {JobId} ({TypeName}) did not reach a safe point within the shutdown grace period; it is stored as interrupted with its last checkpoint.")]
+    public static partial void JobInterrupted(ILogger logger, Guid jobId, string typeName);
+
+    [LoggerMessage(6, LogLevel.Error, "An event subscriber threw while handling job {JobId} ({Status}); it stays subscribed.")]
+    public static partial void SubscriberFailed(ILogger logger, Exception exception, Guid jobId, JobStatus status);
+
+    [LoggerMessage(7, LogLevel.Information, "Job scheduler started on node {Node} with {Workers} workers.")]
+    public static partial void SchedulerStarted(ILogger logger, string node, int workers);
+
+    [LoggerMessage(8, LogLevel.Information, "Job scheduler on node {Node} stopping: {Running} jobs running.")]
+    public static partial void SchedulerStopping(ILogger logger, string node, int running);
+
+    [LoggerMessage(9, LogLevel.Information, "Recovered {Count} jobs left active on node {Node} by an earlier run of this host.")]
+    public static partial void RecoveredJobs(ILogger logger, int count, string node);
+
+    [LoggerMessage(10, LogLevel.Information, "Queued {Count} interrupted jobs again.")]
+    public static partial void ResumedInterruptedJobs(ILogger logger, int count);
+
+    [LoggerMessage(11, LogLevel.Error, "The job feeder failed; it retries after the poll interval.")]
+    public static partial void FeederFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Error, "A worker failed while running job {JobId}; the worker carries on.")]
+    public static partial void WorkerFailed(ILogger logger, Exception exception, Guid jobId);
+}

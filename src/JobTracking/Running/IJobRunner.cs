@@ -1,0 +1,110 @@
+namespace JobTracking;
+
+/// <summary>Launches and controls jobs: start, draft and submit, pause, resume, cancel, restart, wait.</summary>
+/// <remarks>
+/// A command that the job's current status does not allow throws <see cref="InvalidJobTransitionException"/> and changes
+/// nothing; an unknown id throws <see cref="JobNotFoundException"/>. Of two racing commands that conflict, exactly one wins.
+/// </remarks>
+public interface IJobRunner
+{
+    /// <summary>Creates a job and queues it at once.</summary>
+    /// <typeparam name="TParameters">The job type's parameter type.</typeparam>
+    /// <param name="jobType">The registered type name.</param>
+    /// <param name="parameters">The parameters, validated before anything is stored.</param>
+    /// <param name="options">Display name, launched by, priority, concurrency key; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The new job's id.</returns>
+    /// <exception cref="UnknownJobTypeException">The type name is not registered.</exception>
+    /// <exception cref="JobParametersException">The parameters are missing or invalid.</exception>
+    ValueTask<Guid> StartAsync<TParameters>(string jobType, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a draft (status Editing) that runs only once submitted.</summary>
+    /// <typeparam name="TParameters">The job type's parameter type.</typeparam>
+    /// <param name="jobType">The registered type name.</param>
+    /// <param name="parameters">The parameters, validated before anything is stored.</param>
+    /// <param name="options">Display name, launched by, priority, concurrency key; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The new draft's id.</returns>
+    /// <exception cref="UnknownJobTypeException">The type name is not registered.</exception>
+    /// <exception cref="JobParametersException">The parameters are missing or invalid.</exception>
+    ValueTask<Guid> CreateDraftAsync<TParameters>(string jobType, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces a draft's parameters (and optionally its display name).</summary>
+    /// <typeparam name="TParameters">The job type's parameter type.</typeparam>
+    /// <param name="jobId">The draft's id.</param>
+    /// <param name="parameters">The new parameters, validated before anything is stored.</param>
+    /// <param name="displayName">The new display name, or <see langword="null"/> to keep it.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the draft is changed.</returns>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job is no longer a draft.</exception>
+    /// <exception cref="JobParametersException">The parameters are missing or invalid.</exception>
+    ValueTask UpdateDraftAsync<TParameters>(Guid jobId, TParameters parameters, string? displayName = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Queues a draft (Editing to Queued).</summary>
+    /// <param name="jobId">The draft's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the draft is queued.</returns>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job is not a draft.</exception>
+    ValueTask SubmitAsync(Guid jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Pauses a job: a running one at its next safe point (Running to Pausing, then Paused), a queued one at once (held).</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the pause is recorded (not when the job has reached its safe point).</returns>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job is neither running nor queued.</exception>
+    ValueTask PauseAsync(Guid jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Resumes a job: a paused one is queued again and continues from its checkpoint; a pausing one simply keeps running.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the resume is recorded.</returns>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job is neither paused nor pausing.</exception>
+    ValueTask ResumeAsync(Guid jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels a job: a running one's token fires at once and it ends Cancelled at its next safe point; any other unfinished one is cancelled at once.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the cancellation is recorded.</returns>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job has finished or is shutting down.</exception>
+    ValueTask CancelAsync(Guid jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Queues a failed or interrupted job again as a new attempt (attempt + 1); it continues from its last checkpoint.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the job is queued.</returns>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job is neither failed nor interrupted.</exception>
+    ValueTask RestartAsync(Guid jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits until the job reaches one of <paramref name="statuses"/>.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="statuses">The statuses to wait for; at least one.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The job as it is when it has one of the statuses.</returns>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    Task<JobRecord> WaitForStatusAsync(Guid jobId, IReadOnlyCollection<JobStatus> statuses, CancellationToken cancellationToken = default);
+}
+
+/// <summary>How a job is shown and scheduled: display name, who launched it, priority and concurrency key.</summary>
+public sealed record JobStartOptions
+{
+    /// <summary>The longest display name, launched-by or concurrency key accepted.</summary>
+    public const int MaxTextLength = 500;
+
+    /// <summary>Gets the name shown to people; <see langword="null"/> for the job type's display name.</summary>
+    public string? DisplayName { get; init; }
+
+    /// <summary>Gets who launched the job (a user name), or <see langword="null"/>.</summary>
+    public string? LaunchedBy { get; init; }
+
+    /// <summary>Gets the priority: higher runs first, -1000 to 1000. Default 0.</summary>
+    public int Priority { get; init; }
+
+    /// <summary>Gets the concurrency key: jobs with the same key run one at a time (e.g. one import per profile). <see langword="null"/> for none.</summary>
+    public string? ConcurrencyKey { get; init; }
+}

@@ -1,0 +1,455 @@
+using System.Collections.Concurrent;
+using JobTracking.Control;
+using JobTracking.Definitions;
+using JobTracking.Events;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace JobTracking.Running;
+
+/// <summary>The engine's shared core: every status change goes through <see cref="TryTransitionAsync"/>, every execution through <see cref="RunAsync"/>.</summary>
+internal sealed class JobEngine
+{
+    private const int PublishStripes = 64;
+
+    private readonly JobEventHub _events;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<Guid, JobRun> _running = new();
+    private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _waiters = new();
+    private readonly SemaphoreSlim[] _publishLocks;
+    private long _commandEpoch;
+
+    public JobEngine(
+        IJobStore store,
+        JobTypeRegistry registry,
+        JobEventHub events,
+        IOptions<JobTrackingOptions> options,
+        TimeProvider timeProvider,
+        IServiceScopeFactory scopes,
+        ILoggerFactory? loggerFactory = null)
+    {
+        Store = store;
+        Registry = registry;
+        _events = events;
+        Options = options.Value;
+        TimeProvider = timeProvider;
+        _scopes = scopes;
+        LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = LoggerFactory.CreateLogger<JobEngine>();
+        _publishLocks = new SemaphoreSlim[PublishStripes];
+        for (var i = 0; i < PublishStripes; i++)
+        {
+            _publishLocks[i] = new SemaphoreSlim(1, 1);
+        }
+    }
+
+    public IJobStore Store { get; }
+
+    public JobTypeRegistry Registry { get; }
+
+    public JobTrackingOptions Options { get; }
+
+    public TimeProvider TimeProvider { get; }
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    public string Node => Options.NodeName;
+
+    /// <summary>Gets or sets the scheduler's wake-up call, made when a job is queued.</summary>
+    public Action? JobQueued { get; set; }
+
+    /// <summary>Gets a counter raised by every control command; a worker that sees it move knows a signal may have missed it.</summary>
+    public long CommandEpoch => Interlocked.Read(ref _commandEpoch);
+
+    public ICollection<JobRun> RunningJobs => _running.Values;
+
+    /// <summary>Applies a transition and, when it wins, tells subscribers and waiters. Events of one job are published in transition order.</summary>
+    public async ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, CancellationToken cancellationToken = default)
+    {
+        bool applied;
+        if (!_events.HasSubscribers)
+        {
+            applied = await Store.TryTransitionAsync(transition, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // Holding the job's stripe from the compare-and-set to the publish keeps two racing winners' events in version order.
+            var gate = _publishLocks[(job.Id.GetHashCode() & int.MaxValue) % PublishStripes];
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                applied = await Store.TryTransitionAsync(transition, cancellationToken).ConfigureAwait(false);
+                if (applied)
+                {
+                    await _events.PublishAsync(CreateEvent(job, in transition)).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        if (applied)
+        {
+            AfterTransition(job.Id, transition.ToStatus);
+        }
+
+        return applied;
+    }
+
+    /// <summary>Tells subscribers and waiters about a job that was created, or claimed by the store.</summary>
+    public async ValueTask AnnounceAsync(JobRecord job, JobStatus previousStatus)
+    {
+        if (_events.HasSubscribers)
+        {
+            await _events.PublishAsync(new JobEvent
+            {
+                Kind = JobEventKind.StatusChanged,
+                JobId = job.Id,
+                TypeName = job.TypeName,
+                DisplayName = job.DisplayName,
+                LaunchedBy = job.LaunchedBy,
+                PreviousStatus = previousStatus,
+                Status = job.Status,
+                Version = job.Version,
+                At = job.Status == JobStatus.Running ? job.StartedAt ?? job.CreatedAt : job.CreatedAt,
+                Attempt = job.Attempt,
+                Progress = job.Progress,
+                WarningCount = job.WarningCount,
+            }).ConfigureAwait(false);
+        }
+
+        AfterTransition(job.Id, job.Status);
+    }
+
+    public void RaiseCommandEpoch() => Interlocked.Increment(ref _commandEpoch);
+
+    public bool TryGetRun(Guid jobId, out JobRun run) => _running.TryGetValue(jobId, out run!);
+
+    /// <summary>Waits until the job's status changes (or may have changed); register before reading the status to miss nothing.</summary>
+    public Task WaitForChangeAsync(Guid jobId) =>
+        _waiters.GetOrAdd(jobId, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public async ValueTask SaveProgressAsync(JobRun run)
+    {
+        var progress = run.Progress;
+        await Store.SaveProgressAsync(run.JobId, progress).ConfigureAwait(false);
+        if (_events.HasSubscribers)
+        {
+            var job = run.Job;
+            await _events.PublishAsync(new JobEvent
+            {
+                Kind = JobEventKind.Progress,
+                JobId = job.Id,
+                TypeName = job.TypeName,
+                DisplayName = job.DisplayName,
+                LaunchedBy = job.LaunchedBy,
+                PreviousStatus = JobStatus.Running,
+                Status = JobStatus.Running,
+                Version = job.Version,
+                At = TimeProvider.GetUtcNow(),
+                Attempt = job.Attempt,
+                Progress = progress,
+            }).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs a job claimed by this node to its next resting status (finished, paused or interrupted).</summary>
+    /// <param name="job">The job as claimed, in status Running.</param>
+    /// <param name="epochAtClaim">The command epoch read before the claim.</param>
+    /// <param name="stopping">Fires when the host stops; a job not yet started is then interrupted instead.</param>
+    public async Task RunAsync(JobRecord job, long epochAtClaim, CancellationToken stopping)
+    {
+        if (stopping.IsCancellationRequested)
+        {
+            await EndUnstartedAsync(job, JobStatus.Interrupted, error: null).ConfigureAwait(false);
+            return;
+        }
+
+        if (!Registry.TryGet(job.TypeName, out var jobType))
+        {
+            var message = $"Job type '{job.TypeName}' is not registered on node '{Node}'; register it with AddJob or cancel the job.";
+            Log.UnknownJobType(_logger, job.Id, job.TypeName);
+            await EndUnstartedAsync(job, JobStatus.Failed, new JobError(typeof(UnknownJobTypeException).FullName!, message, null)).ConfigureAwait(false);
+            return;
+        }
+
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            JobRun run;
+            try
+            {
+                run = jobType.CreateRun(this, job, scope.ServiceProvider);
+            }
+#pragma warning disable CA1031 // A job that cannot be built fails; the worker carries on.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.JobFailed(_logger, ex, job.Id, job.TypeName);
+                await EndUnstartedAsync(job, JobStatus.Failed, JobError.FromException(ex)).ConfigureAwait(false);
+                return;
+            }
+
+            using (run)
+            {
+                _running[job.Id] = run;
+                try
+                {
+                    if (stopping.IsCancellationRequested)
+                    {
+                        await ShutDownAsync(run).ConfigureAwait(false);
+                    }
+                    else if (CommandEpoch != epochAtClaim)
+                    {
+                        await CatchUpAsync(run).ConfigureAwait(false);
+                    }
+
+                    await ExecuteUntilRestingAsync(run).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _running.TryRemove(job.Id, out _);
+                }
+            }
+        }
+    }
+
+    /// <summary>Moves a running job to ShuttingDown and asks it to stop at its next safe point.</summary>
+    public async ValueTask ShutDownAsync(JobRun run)
+    {
+        var job = await Store.GetAsync(run.JobId).ConfigureAwait(false);
+        while (job is not null && job.Status is JobStatus.Running or JobStatus.Pausing)
+        {
+            if (await TryTransitionAsync(job, Transition(job, JobStatus.ShuttingDown)).ConfigureAwait(false))
+            {
+                break;
+            }
+
+            job = await Store.GetAsync(run.JobId).ConfigureAwait(false);
+        }
+
+        run.RequestShutdown();
+    }
+
+    /// <summary>Stores an interrupted job that outlived the host's grace period, with its last checkpoint.</summary>
+    public async ValueTask ForceInterruptAsync(JobRun run)
+    {
+        run.FireCancellation();
+        var job = await Store.GetAsync(run.JobId).ConfigureAwait(false);
+        while (job is not null && JobLifecycle.IsActive(job.Status))
+        {
+            var to = job.Status == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Interrupted;
+            var transition = Transition(job, to) with { HasCheckpoint = true, Checkpoint = run.Checkpoint };
+            if (await TryTransitionAsync(job, transition).ConfigureAwait(false))
+            {
+                Log.JobInterrupted(_logger, job.Id, job.TypeName);
+                return;
+            }
+
+            job = await Store.GetAsync(run.JobId).ConfigureAwait(false);
+        }
+    }
+
+    public JobTransition Transition(JobRecord job, JobStatus to) => new()
+    {
+        JobId = job.Id,
+        FromStatus = job.Status,
+        ExpectedVersion = job.Version,
+        ToStatus = to,
+        At = TimeProvider.GetUtcNow(),
+        Node = Node,
+    };
+
+    private static JobEvent CreateEvent(JobRecord job, in JobTransition transition) => new()
+    {
+        Kind = JobEventKind.StatusChanged,
+        JobId = job.Id,
+        TypeName = job.TypeName,
+        DisplayName = job.DisplayName,
+        LaunchedBy = job.LaunchedBy,
+        PreviousStatus = transition.FromStatus,
+        Status = transition.ToStatus,
+        Version = transition.ExpectedVersion + 1,
+        At = transition.At,
+        Attempt = transition.IsNewAttempt ? job.Attempt + 1 : job.Attempt,
+        Error = transition.ToStatus == JobStatus.Failed ? transition.Error : null,
+        Progress = job.Progress,
+        WarningCount = job.WarningCount,
+    };
+
+    private void AfterTransition(Guid jobId, JobStatus to)
+    {
+        if (!_waiters.IsEmpty && _waiters.TryRemove(jobId, out var waiter))
+        {
+            waiter.TrySetResult();
+        }
+
+        if (to == JobStatus.Queued)
+        {
+            JobQueued?.Invoke();
+        }
+    }
+
+    // A pause or cancel that won its compare-and-set between the claim and the run's registration found no run to signal.
+    private async ValueTask CatchUpAsync(JobRun run)
+    {
+        var current = await Store.GetAsync(run.JobId).ConfigureAwait(false);
+        switch (current?.Status)
+        {
+            case JobStatus.Pausing:
+                run.RequestPause();
+                break;
+            case JobStatus.Cancelling:
+                run.RequestCancel();
+                break;
+            case JobStatus.ShuttingDown:
+                run.RequestShutdown();
+                break;
+        }
+    }
+
+    private async ValueTask ExecuteUntilRestingAsync(JobRun run)
+    {
+        Log.JobStarted(_logger, run.JobId, run.TypeName, run.Attempt);
+        var status = run.Job.Status;
+        var version = run.Job.Version;
+        while (true)
+        {
+            Outcome outcome;
+            Exception? error = null;
+            try
+            {
+                await run.ExecuteAsync().ConfigureAwait(false);
+                outcome = Outcome.Completed;
+            }
+            catch (JobSuspendedException)
+            {
+                outcome = Outcome.Suspended;
+            }
+            catch (OperationCanceledException) when (run.IsCancelRequested)
+            {
+                outcome = Outcome.Cancelled;
+            }
+#pragma warning disable CA1031 // Whatever the job throws fails the job, never the worker.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                outcome = Outcome.Failed;
+                error = ex;
+            }
+
+            if (run.IsProgressDirty)
+            {
+                await SaveProgressAsync(run).ConfigureAwait(false);
+            }
+
+            // Store the outcome against the status the job has now; a racing command moves it, so read and retry.
+            while (true)
+            {
+                var to = Resolve(outcome, status, error);
+                if (to is null)
+                {
+                    return; // the host's grace period ran out and the job was already stored as interrupted
+                }
+
+                if (to == JobStatus.Running)
+                {
+                    break; // resumed before the safe point it stopped at: run again from the checkpoint
+                }
+
+                var transition = new JobTransition
+                {
+                    JobId = run.JobId,
+                    FromStatus = status,
+                    ExpectedVersion = version,
+                    ToStatus = to.Value,
+                    At = TimeProvider.GetUtcNow(),
+                    Node = Node,
+                    Error = to == JobStatus.Failed ? JobError.FromException(error ?? new OperationCanceledException()) : null,
+                    HasCheckpoint = run.IsCheckpointDirty || to is JobStatus.Paused or JobStatus.Interrupted,
+                    Checkpoint = run.Checkpoint,
+                };
+
+                var job = status == run.Job.Status && version == run.Job.Version ? run.Job : run.Job with { Status = status, Version = version };
+                if (await TryTransitionAsync(job, transition).ConfigureAwait(false))
+                {
+                    run.MarkStored();
+                    LogOutcome(run, to.Value, error);
+                    return;
+                }
+
+                var current = await Store.GetAsync(run.JobId).ConfigureAwait(false);
+                if (current is null)
+                {
+                    return;
+                }
+
+                status = current.Status;
+                version = current.Version;
+            }
+        }
+    }
+
+    private static JobStatus? Resolve(Outcome outcome, JobStatus status, Exception? error)
+    {
+        if (!JobLifecycle.IsActive(status))
+        {
+            return null;
+        }
+
+        return outcome switch
+        {
+            Outcome.Completed => JobStatus.Completed,
+            Outcome.Failed when status == JobStatus.ShuttingDown && error is OperationCanceledException => JobStatus.Interrupted,
+            Outcome.Failed => JobStatus.Failed,
+            Outcome.Cancelled => status == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Interrupted,
+            _ => status switch
+            {
+                JobStatus.Pausing => JobStatus.Paused,
+                JobStatus.ShuttingDown => JobStatus.Interrupted,
+                JobStatus.Cancelling => JobStatus.Cancelled,
+                _ => JobStatus.Running,
+            },
+        };
+    }
+
+    private void LogOutcome(JobRun run, JobStatus status, Exception? error)
+    {
+        if (status == JobStatus.Failed)
+        {
+            Log.JobFailed(_logger, error, run.JobId, run.TypeName);
+        }
+        else
+        {
+            Log.JobStopped(_logger, run.JobId, run.TypeName, status);
+        }
+    }
+
+    private async ValueTask EndUnstartedAsync(JobRecord job, JobStatus to, JobError? error)
+    {
+        var current = job;
+        while (current is not null && JobLifecycle.IsActive(current.Status))
+        {
+            var target = current.Status == JobStatus.Cancelling ? JobStatus.Cancelled : to;
+            if (await TryTransitionAsync(current, Transition(current, target) with { Error = error }).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            current = await Store.GetAsync(job.Id).ConfigureAwait(false);
+        }
+    }
+
+    private enum Outcome
+    {
+        Completed,
+        Failed,
+        Cancelled,
+        Suspended,
+    }
+}

@@ -1,0 +1,179 @@
+namespace JobTracking.Running;
+
+/// <summary>The commands of <see cref="IJobRunner"/>: each reads the job, picks the move its status allows, and compares-and-sets it.</summary>
+internal sealed class JobRunner : IJobRunner
+{
+    private readonly JobEngine _engine;
+
+    public JobRunner(JobEngine engine)
+    {
+        _engine = engine;
+    }
+
+    public ValueTask<Guid> StartAsync<TParameters>(string jobType, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default) =>
+        CreateAsync(jobType, parameters, options, JobStatus.Queued, cancellationToken);
+
+    public ValueTask<Guid> CreateDraftAsync<TParameters>(string jobType, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default) =>
+        CreateAsync(jobType, parameters, options, JobStatus.Editing, cancellationToken);
+
+    public async ValueTask UpdateDraftAsync<TParameters>(Guid jobId, TParameters parameters, string? displayName = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckText(displayName, nameof(displayName));
+        while (true)
+        {
+            var job = await GetRequiredAsync(jobId, cancellationToken).ConfigureAwait(false);
+            if (job.Status != JobStatus.Editing)
+            {
+                throw new InvalidJobTransitionException(jobId, job.Status, JobCommand.Edit);
+            }
+
+            var json = _engine.Registry.Get(job.TypeName).SerializeParameters(parameters);
+            if (await _engine.Store.TryUpdateDraftAsync(jobId, job.Version, json, displayName ?? job.DisplayName, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    public ValueTask SubmitAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Submit, cancellationToken);
+
+    public ValueTask PauseAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Pause, cancellationToken);
+
+    public ValueTask ResumeAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Resume, cancellationToken);
+
+    public ValueTask CancelAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Cancel, cancellationToken);
+
+    public ValueTask RestartAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Restart, cancellationToken);
+
+    public async Task<JobRecord> WaitForStatusAsync(Guid jobId, IReadOnlyCollection<JobStatus> statuses, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(statuses);
+        if (statuses.Count == 0)
+        {
+            throw new ArgumentException("Name at least one status to wait for.", nameof(statuses));
+        }
+
+        while (true)
+        {
+            var changed = _engine.WaitForChangeAsync(jobId);
+            var job = await GetRequiredAsync(jobId, cancellationToken).ConfigureAwait(false);
+            if (statuses.Contains(job.Status))
+            {
+                return job;
+            }
+
+            if (_engine.Store.IsShared)
+            {
+                // Another node may move the job without this node seeing it: look again after the poll interval.
+                try
+                {
+                    await changed.WaitAsync(_engine.Options.PollInterval, _engine.TimeProvider, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+            else
+            {
+                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static JobStatus? Target(JobCommand command, JobStatus status) => (command, status) switch
+    {
+        (JobCommand.Submit, JobStatus.Editing) => JobStatus.Queued,
+        (JobCommand.Pause, JobStatus.Running) => JobStatus.Pausing,
+        (JobCommand.Pause, JobStatus.Queued) => JobStatus.Paused,
+        (JobCommand.Resume, JobStatus.Paused) => JobStatus.Queued,
+        (JobCommand.Resume, JobStatus.Pausing) => JobStatus.Running,
+        (JobCommand.Cancel, JobStatus.Running or JobStatus.Pausing) => JobStatus.Cancelling,
+        (JobCommand.Cancel, JobStatus.Editing or JobStatus.Queued or JobStatus.Paused or JobStatus.Interrupted) => JobStatus.Cancelled,
+        (JobCommand.Restart, JobStatus.Failed or JobStatus.Interrupted) => JobStatus.Queued,
+        _ => null,
+    };
+
+    private static void CheckText(string? value, string name)
+    {
+        if (value is not null && (value.Length > JobStartOptions.MaxTextLength || string.IsNullOrWhiteSpace(value)))
+        {
+            throw new ArgumentException($"{name} must be 1 to {JobStartOptions.MaxTextLength} characters and not blank; it has {value.Length}.", name);
+        }
+    }
+
+    private async ValueTask<Guid> CreateAsync<TParameters>(string jobType, TParameters parameters, JobStartOptions? options, JobStatus status, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(jobType);
+        cancellationToken.ThrowIfCancellationRequested();
+        var type = _engine.Registry.Get(jobType);
+        if (options is not null)
+        {
+            CheckText(options.DisplayName, nameof(options.DisplayName));
+            CheckText(options.LaunchedBy, nameof(options.LaunchedBy));
+            CheckText(options.ConcurrencyKey, nameof(options.ConcurrencyKey));
+            if (options.Priority is < -1000 or > 1000)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), options.Priority, "Priority must be between -1000 and 1000.");
+            }
+        }
+
+        var json = type.SerializeParameters(parameters);
+        var now = _engine.TimeProvider.GetUtcNow();
+        var job = new JobRecord
+        {
+            Id = Guid.CreateVersion7(now),
+            TypeName = type.TypeName,
+            DisplayName = options?.DisplayName ?? type.DisplayName,
+            Status = status,
+            Version = 1,
+            Parameters = json,
+            LaunchedBy = options?.LaunchedBy,
+            Priority = options?.Priority ?? 0,
+            ConcurrencyKey = options?.ConcurrencyKey,
+            CreatedAt = now,
+        };
+
+        await _engine.Store.CreateAsync(job, cancellationToken).ConfigureAwait(false);
+        await _engine.AnnounceAsync(job, JobStatus.Editing).ConfigureAwait(false);
+        return job.Id;
+    }
+
+    private async ValueTask CommandAsync(Guid jobId, JobCommand command, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        while (true)
+        {
+            var job = await GetRequiredAsync(jobId, cancellationToken).ConfigureAwait(false);
+            var to = Target(command, job.Status) ?? throw new InvalidJobTransitionException(jobId, job.Status, command);
+            var transition = _engine.Transition(job, to) with { IsNewAttempt = command == JobCommand.Restart };
+            if (!await _engine.TryTransitionAsync(job, transition, cancellationToken).ConfigureAwait(false))
+            {
+                continue; // lost a race: read the new status and decide again
+            }
+
+            // Raised after the move and before the lookup, so a worker registering its run meanwhile catches up by itself.
+            _engine.RaiseCommandEpoch();
+            if (_engine.TryGetRun(jobId, out var run))
+            {
+                switch (to)
+                {
+                    case JobStatus.Pausing:
+                        run.RequestPause();
+                        break;
+                    case JobStatus.Cancelling:
+                        run.RequestCancel();
+                        break;
+                    case JobStatus.Running:
+                        run.ClearPause();
+                        break;
+                }
+            }
+
+            return;
+        }
+    }
+
+    private async ValueTask<JobRecord> GetRequiredAsync(Guid jobId, CancellationToken cancellationToken) =>
+        await _engine.Store.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+}

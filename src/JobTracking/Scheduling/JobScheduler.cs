@@ -1,0 +1,231 @@
+using System.Threading.Channels;
+using JobTracking.Running;
+using Microsoft.Extensions.Logging;
+
+namespace JobTracking.Scheduling;
+
+/// <summary>
+/// Feeds claimed jobs to a fixed set of worker loops. The feeder claims only as many jobs as there are free slots
+/// (globally and per job type), so a job is never Running without a worker; it sleeps on a signal when idle.
+/// </summary>
+internal sealed class JobScheduler : IAsyncDisposable
+{
+    private readonly JobEngine _engine;
+    private readonly ILogger _logger;
+    private readonly Channel<Dispatch> _dispatch;
+    private readonly Channel<byte> _wake = Channel.CreateBounded<byte>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Dictionary<string, TypeSlots> _typeSlots;
+    private readonly bool _hasTypeLimits;
+    private readonly CancellationTokenSource _stopping = new();
+    private int _freeSlots;
+    private Task? _feeder;
+    private Task[] _workers = [];
+
+    public JobScheduler(JobEngine engine)
+    {
+        _engine = engine;
+        _logger = engine.LoggerFactory.CreateLogger<JobScheduler>();
+        var workers = engine.Options.MaxConcurrency;
+        _freeSlots = workers;
+        _dispatch = Channel.CreateBounded<Dispatch>(new BoundedChannelOptions(workers) { SingleWriter = true });
+        _typeSlots = engine.Registry.Types
+            .Where(t => t.ConcurrencyLimit < workers)
+            .ToDictionary(t => t.TypeName, t => new TypeSlots(t.ConcurrencyLimit), StringComparer.Ordinal);
+        _hasTypeLimits = _typeSlots.Count > 0;
+        engine.JobQueued = Wake;
+    }
+
+    /// <summary>Gets the number of jobs claimed and not yet finished on this node.</summary>
+    public int Busy => _engine.Options.MaxConcurrency - Volatile.Read(ref _freeSlots);
+
+    public void Start()
+    {
+        var count = _engine.Options.MaxConcurrency;
+        _workers = new Task[count];
+        for (var i = 0; i < count; i++)
+        {
+            _workers[i] = Task.Run(WorkerLoopAsync);
+        }
+
+        _feeder = Task.Run(FeederLoopAsync);
+        Log.SchedulerStarted(_logger, _engine.Node, count);
+    }
+
+    public void Wake() => _wake.Writer.TryWrite(0);
+
+    /// <summary>Stops claiming, asks running jobs to stop at a safe point, and waits up to the grace period before storing the rest as interrupted.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_feeder is null)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _feeder.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _dispatch.Writer.TryComplete();
+        Log.SchedulerStopping(_logger, _engine.Node, _engine.RunningJobs.Count);
+
+        foreach (var run in _engine.RunningJobs)
+        {
+            await _engine.ShutDownAsync(run).ConfigureAwait(false);
+        }
+
+        var workers = Task.WhenAll(_workers);
+        using var graceTimer = new CancellationTokenSource(_engine.Options.ShutdownGracePeriod, _engine.TimeProvider);
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, graceTimer.Token);
+        try
+        {
+            await workers.WaitAsync(Timeout.InfiniteTimeSpan, _engine.TimeProvider, grace.Token).ConfigureAwait(false);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            // Grace period over: the remaining jobs are stored as interrupted with their last checkpoint.
+        }
+
+        foreach (var run in _engine.RunningJobs)
+        {
+            await _engine.ForceInterruptAsync(run).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _dispatch.Writer.TryComplete();
+        _stopping.Dispose();
+    }
+
+    private async Task FeederLoopAsync()
+    {
+        var stopping = _stopping.Token;
+        var excluded = new List<string>();
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var free = Volatile.Read(ref _freeSlots);
+                var claimedAll = false;
+                if (free > 0)
+                {
+                    excluded.Clear();
+                    if (_hasTypeLimits)
+                    {
+                        foreach (var (type, slots) in _typeSlots)
+                        {
+                            if (Volatile.Read(ref slots.Running) >= slots.Limit)
+                            {
+                                excluded.Add(type);
+                            }
+                        }
+                    }
+
+                    var wanted = Math.Min(free, _engine.Options.ClaimBatchSize);
+                    var epoch = _engine.CommandEpoch;
+                    var claimed = await _engine.Store.ClaimAsync(
+                        new JobClaimRequest { Node = _engine.Node, MaxCount = wanted, At = _engine.TimeProvider.GetUtcNow(), ExcludedTypes = excluded },
+                        stopping).ConfigureAwait(false);
+
+                    foreach (var job in claimed)
+                    {
+                        Interlocked.Decrement(ref _freeSlots);
+                        if (_typeSlots.TryGetValue(job.TypeName, out var slots))
+                        {
+                            Interlocked.Increment(ref slots.Running);
+                        }
+
+                        await _engine.AnnounceAsync(job, JobStatus.Queued).ConfigureAwait(false);
+                        _dispatch.Writer.TryWrite(new Dispatch(job, epoch));
+                    }
+
+                    // A full batch, or a limit that skipped some types while slots remain: there may be more to claim.
+                    claimedAll = claimed.Count == wanted;
+                }
+
+                if (claimedAll)
+                {
+                    continue;
+                }
+
+                await WaitForWorkAsync(stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A store outage must not kill the feeder; it retries after the poll interval.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.FeederFailed(_logger, ex);
+                await Task.Delay(_engine.Options.PollInterval, _engine.TimeProvider, stopping).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask WaitForWorkAsync(CancellationToken stopping)
+    {
+        if (_engine.Store.IsShared)
+        {
+            using var pollTimer = new CancellationTokenSource(_engine.Options.PollInterval, _engine.TimeProvider);
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(stopping, pollTimer.Token);
+            try
+            {
+                await _wake.Reader.WaitToReadAsync(poll.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+        else
+        {
+            await _wake.Reader.WaitToReadAsync(stopping).ConfigureAwait(false);
+        }
+
+        _wake.Reader.TryRead(out _);
+    }
+
+    private async Task WorkerLoopAsync()
+    {
+        await foreach (var dispatch in _dispatch.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                await _engine.RunAsync(dispatch.Job, dispatch.Epoch, _stopping.Token).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // One job's store failure must not take a worker slot away for good.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.WorkerFailed(_logger, ex, dispatch.Job.Id);
+            }
+            finally
+            {
+                if (_typeSlots.TryGetValue(dispatch.Job.TypeName, out var slots))
+                {
+                    Interlocked.Decrement(ref slots.Running);
+                }
+
+                Interlocked.Increment(ref _freeSlots);
+                Wake();
+            }
+        }
+    }
+
+    private readonly record struct Dispatch(JobRecord Job, long Epoch);
+
+    private sealed class TypeSlots(int limit)
+    {
+        public readonly int Limit = limit;
+        public int Running;
+    }
+}

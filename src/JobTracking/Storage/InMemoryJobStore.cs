@@ -1,0 +1,472 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace JobTracking.Storage;
+
+/// <summary>The default store: every job in this process's memory, lost when it stops.</summary>
+/// <remarks>
+/// A status transition is one interlocked compare-and-set on a word that packs (version, busy bit, status); the
+/// busy bit keeps readers from seeing a half-written record while the winner stores the fields that go with the
+/// move, without a lock. Only jobs entering or leaving the queue, or holding a concurrency key, touch the queue lock.
+/// </remarks>
+internal sealed class InMemoryJobStore : IJobStore
+{
+    private const long StatusMask = 0x7F;
+    private const long BusyBit = 0x80;
+    private const int VersionShift = 8;
+
+    private readonly ConcurrentDictionary<Guid, Entry> _jobs = new();
+    private readonly Lock _queueLock = new();
+    private readonly Dictionary<string, PriorityQueue<Ticket, (int Priority, long Sequence)>> _readyByType = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _activeKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<Ticket>> _waitingForKey = new(StringComparer.Ordinal);
+    private readonly int _queueCapacity;
+    private long _sequence;
+    private int _queuedCount;
+
+    public InMemoryJobStore(IOptions<JobTrackingOptions> options)
+    {
+        _queueCapacity = options.Value.QueueCapacity;
+    }
+
+    public bool IsShared => false;
+
+    public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (job.Status is not (JobStatus.Editing or JobStatus.Queued))
+        {
+            throw new ArgumentException($"A new job must be Editing or Queued, not {job.Status}.", nameof(job));
+        }
+
+        var entry = new Entry(job);
+        if (job.Status == JobStatus.Queued)
+        {
+            ReserveQueueSlot();
+        }
+
+        if (!_jobs.TryAdd(job.Id, entry))
+        {
+            if (job.Status == JobStatus.Queued)
+            {
+                Interlocked.Decrement(ref _queuedCount);
+            }
+
+            throw new ArgumentException($"A job with id '{job.Id}' already exists.", nameof(job));
+        }
+
+        if (job.Status == JobStatus.Queued)
+        {
+            Enqueue(entry, job.Version);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_jobs.TryGetValue(jobId, out var entry) ? entry.Snapshot() : null);
+    }
+
+    public ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default)
+    {
+        if (!JobLifecycle.CanTransition(transition.FromStatus, transition.ToStatus))
+        {
+            throw new ArgumentException($"The lifecycle does not allow {transition.FromStatus} -> {transition.ToStatus}.", nameof(transition));
+        }
+
+        return new(_jobs.TryGetValue(transition.JobId, out var entry) && TryApply(entry, in transition));
+    }
+
+    public ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.MaxCount, 1, nameof(request));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        List<JobRecord>? claimed = null;
+        lock (_queueLock)
+        {
+            while ((claimed?.Count ?? 0) < request.MaxCount && TryDequeueBest(request.ExcludedTypes, out var ticket))
+            {
+                var entry = ticket.Entry;
+                if (Volatile.Read(ref entry.State) != Pack(JobStatus.Queued, ticket.Version, busy: false))
+                {
+                    continue; // moved on since it was queued (held, cancelled, or queued again with a newer ticket)
+                }
+
+                if (entry.ConcurrencyKey is { } key && !_activeKeys.Add(key))
+                {
+                    if (!_waitingForKey.TryGetValue(key, out var waiting))
+                    {
+                        _waitingForKey[key] = waiting = new Queue<Ticket>();
+                    }
+
+                    waiting.Enqueue(ticket);
+                    continue;
+                }
+
+                var transition = new JobTransition
+                {
+                    JobId = entry.Id,
+                    FromStatus = JobStatus.Queued,
+                    ExpectedVersion = ticket.Version,
+                    ToStatus = JobStatus.Running,
+                    At = request.At,
+                    Node = request.Node,
+                };
+                if (TryApply(entry, in transition, keyHeld: true))
+                {
+                    (claimed ??= []).Add(entry.Snapshot());
+                }
+                else if (entry.ConcurrencyKey is { } heldKey)
+                {
+                    ReleaseKeyLocked(heldKey);
+                }
+            }
+        }
+
+        return new(claimed is null ? [] : claimed);
+    }
+
+    public ValueTask SaveCheckpointAsync(Guid jobId, string? checkpoint, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_jobs.TryGetValue(jobId, out var entry))
+        {
+            Mutate(entry, checkpoint, static (e, c) => e.Checkpoint = c);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask SaveProgressAsync(Guid jobId, JobProgress progress, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_jobs.TryGetValue(jobId, out var entry))
+        {
+            Mutate(entry, progress, static (e, p) => e.Progress = p);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<bool> TryUpdateDraftAsync(Guid jobId, long expectedVersion, string parameters, string displayName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(displayName);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_jobs.TryGetValue(jobId, out var entry))
+        {
+            return new(false);
+        }
+
+        var idle = Pack(JobStatus.Editing, expectedVersion, busy: false);
+        if (Interlocked.CompareExchange(ref entry.State, Pack(JobStatus.Editing, expectedVersion + 1, busy: true), idle) != idle)
+        {
+            return new(false);
+        }
+
+        entry.Parameters = parameters;
+        entry.DisplayName = displayName;
+        Volatile.Write(ref entry.State, Pack(JobStatus.Editing, expectedVersion + 1, busy: false));
+        return new(true);
+    }
+
+    public ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        var after = JobPageToken.Decode(query.PageToken);
+
+        var matches = new List<JobRecord>();
+        foreach (var entry in _jobs.Values)
+        {
+            if (after is { } cursor && JobPageToken.Compare(entry.CreatedAt, entry.Id, cursor.CreatedAt, cursor.Id) >= 0)
+            {
+                continue;
+            }
+
+            var job = entry.Snapshot();
+            if (JobQueryFilter.Matches(query, job))
+            {
+                matches.Add(job);
+            }
+        }
+
+        matches.Sort(static (a, b) => JobPageToken.Compare(a.CreatedAt, a.Id, b.CreatedAt, b.Id));
+        var hasMore = matches.Count > query.PageSize;
+        if (hasMore)
+        {
+            matches.RemoveRange(query.PageSize, matches.Count - query.PageSize);
+        }
+
+        return new(new JobPage(matches, hasMore ? JobPageToken.Encode(matches[^1]) : null));
+    }
+
+    private static long Pack(JobStatus status, long version, bool busy) =>
+        (version << VersionShift) | (busy ? BusyBit : 0) | (long)status;
+
+    private static void Mutate<T>(Entry entry, T value, Action<Entry, T> write)
+    {
+        var spin = default(SpinWait);
+        while (true)
+        {
+            var state = Volatile.Read(ref entry.State);
+            if ((state & BusyBit) == 0 && Interlocked.CompareExchange(ref entry.State, state | BusyBit, state) == state)
+            {
+                write(entry, value);
+                Volatile.Write(ref entry.State, state);
+                return;
+            }
+
+            spin.SpinOnce();
+        }
+    }
+
+    private bool TryApply(Entry entry, in JobTransition t, bool keyHeld = false)
+    {
+        var expected = Pack(t.FromStatus, t.ExpectedVersion, busy: false);
+        var version = t.ExpectedVersion + 1;
+        var enteringQueue = t.ToStatus == JobStatus.Queued;
+        if (enteringQueue)
+        {
+            ReserveQueueSlot();
+        }
+
+        if (Interlocked.CompareExchange(ref entry.State, Pack(t.ToStatus, version, busy: true), expected) != expected)
+        {
+            if (enteringQueue)
+            {
+                Interlocked.Decrement(ref _queuedCount);
+            }
+
+            return false;
+        }
+
+        switch (t.ToStatus)
+        {
+            case JobStatus.Running when t.FromStatus == JobStatus.Queued:
+                entry.StartedAt ??= t.At;
+                entry.Node = t.Node;
+                break;
+            case JobStatus.Completed or JobStatus.Cancelled:
+                entry.EndedAt = t.At;
+                break;
+            case JobStatus.Failed:
+                entry.EndedAt = t.At;
+                entry.Error = t.Error;
+                break;
+            case JobStatus.Queued:
+                entry.EndedAt = null;
+                break;
+        }
+
+        if (t.IsNewAttempt)
+        {
+            entry.Attempt++;
+            entry.StartedAt = null;
+            entry.Error = null;
+        }
+
+        if (t.HasCheckpoint)
+        {
+            entry.Checkpoint = t.Checkpoint;
+        }
+
+        Volatile.Write(ref entry.State, Pack(t.ToStatus, version, busy: false));
+
+        if (t.FromStatus == JobStatus.Queued)
+        {
+            Interlocked.Decrement(ref _queuedCount);
+        }
+
+        if (enteringQueue)
+        {
+            Enqueue(entry, version);
+        }
+        else if (entry.ConcurrencyKey is { } key && JobLifecycle.IsActive(t.FromStatus) && !JobLifecycle.IsActive(t.ToStatus) && !keyHeld)
+        {
+            lock (_queueLock)
+            {
+                ReleaseKeyLocked(key);
+            }
+        }
+
+        return true;
+    }
+
+    private void ReserveQueueSlot()
+    {
+        if (Interlocked.Increment(ref _queuedCount) > _queueCapacity)
+        {
+            Interlocked.Decrement(ref _queuedCount);
+            throw new JobQueueFullException(_queueCapacity);
+        }
+    }
+
+    private void Enqueue(Entry entry, long version)
+    {
+        lock (_queueLock)
+        {
+            if (!_readyByType.TryGetValue(entry.TypeName, out var queue))
+            {
+                _readyByType[entry.TypeName] = queue = new PriorityQueue<Ticket, (int, long)>();
+            }
+
+            var sequence = ++_sequence;
+            queue.Enqueue(new Ticket(entry, version, sequence), (-entry.Priority, sequence));
+        }
+    }
+
+    private void ReleaseKeyLocked(string key)
+    {
+        _activeKeys.Remove(key);
+        if (_waitingForKey.Remove(key, out var waiting))
+        {
+            // Back into the ready queues with their original place, so the key's jobs still run in queue order.
+            foreach (var ticket in waiting)
+            {
+                var entry = ticket.Entry;
+                _readyByType[entry.TypeName].Enqueue(ticket, (-entry.Priority, ticket.Sequence));
+            }
+        }
+    }
+
+    private bool TryDequeueBest(IReadOnlyCollection<string> excludedTypes, out Ticket ticket)
+    {
+        PriorityQueue<Ticket, (int Priority, long Sequence)>? best = null;
+        (int Priority, long Sequence) bestKey = default;
+        foreach (var (type, queue) in _readyByType)
+        {
+            if (queue.TryPeek(out _, out var key) && (best is null || key.CompareTo(bestKey) < 0) && !Contains(excludedTypes, type))
+            {
+                best = queue;
+                bestKey = key;
+            }
+        }
+
+        if (best is null)
+        {
+            ticket = default;
+            return false;
+        }
+
+        ticket = best.Dequeue();
+        return true;
+    }
+
+    private static bool Contains(IReadOnlyCollection<string> types, string type)
+    {
+        if (types.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var t in types)
+        {
+            if (string.Equals(t, type, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private readonly record struct Ticket(Entry Entry, long Version, long Sequence);
+
+    private sealed class Entry
+    {
+        public long State;
+        public DateTimeOffset? StartedAt;
+        public DateTimeOffset? EndedAt;
+        public int Attempt;
+        public string? Node;
+        public JobProgress Progress;
+        public string? Checkpoint;
+        public JobError? Error;
+        public int WarningCount;
+        public string Parameters;
+        public string DisplayName;
+
+        public Entry(JobRecord job)
+        {
+            Id = job.Id;
+            TypeName = job.TypeName;
+            DisplayName = job.DisplayName;
+            Parameters = job.Parameters;
+            LaunchedBy = job.LaunchedBy;
+            Priority = job.Priority;
+            ConcurrencyKey = job.ConcurrencyKey;
+            CreatedAt = job.CreatedAt;
+            State = Pack(job.Status, job.Version, busy: false);
+            StartedAt = job.StartedAt;
+            EndedAt = job.EndedAt;
+            Attempt = job.Attempt;
+            Node = job.Node;
+            Progress = job.Progress;
+            Checkpoint = job.Checkpoint;
+            Error = job.Error;
+            WarningCount = job.WarningCount;
+        }
+
+        public Guid Id { get; }
+
+        public string TypeName { get; }
+
+        public string? LaunchedBy { get; }
+
+        public int Priority { get; }
+
+        public string? ConcurrencyKey { get; }
+
+        public DateTimeOffset CreatedAt { get; }
+
+        // A seqlock read: retry until the state word is idle and unchanged around the field reads.
+        public JobRecord Snapshot()
+        {
+            var spin = default(SpinWait);
+            while (true)
+            {
+                var state = Volatile.Read(ref State);
+                if ((state & BusyBit) != 0)
+                {
+                    spin.SpinOnce();
+                    continue;
+                }
+
+                var record = new JobRecord
+                {
+                    Id = Id,
+                    TypeName = TypeName,
+                    DisplayName = DisplayName,
+                    Status = (JobStatus)(state & StatusMask),
+                    Version = state >> VersionShift,
+                    Parameters = Parameters,
+                    LaunchedBy = LaunchedBy,
+                    Priority = Priority,
+                    ConcurrencyKey = ConcurrencyKey,
+                    CreatedAt = CreatedAt,
+                    StartedAt = StartedAt,
+                    EndedAt = EndedAt,
+                    Attempt = Attempt,
+                    Node = Node,
+                    Progress = Progress,
+                    Checkpoint = Checkpoint,
+                    Error = Error,
+                    WarningCount = WarningCount,
+                };
+
+                if (Volatile.Read(ref State) == state)
+                {
+                    return record;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace JobTracking.Storage;
+
+/// <summary>The keyset cursor shared by the stores: (created time, id) of the last job on a page, newest first.</summary>
+internal static class JobPageToken
+{
+    public static string Encode(JobRecord last) =>
+        string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks}_{last.Id:N}");
+
+    public static (DateTimeOffset CreatedAt, Guid Id)? Decode(string? token)
+    {
+        if (token is null)
+        {
+            return null;
+        }
+
+        var separator = token.IndexOf('_', StringComparison.Ordinal);
+        if (separator <= 0
+            || !long.TryParse(token.AsSpan(0, separator), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            || ticks > DateTimeOffset.MaxValue.UtcTicks
+            || !Guid.TryParseExact(token.AsSpan(separator + 1), "N", out var id))
+        {
+            throw new ArgumentException($"The page token '{Truncate(token)}' is malformed; pass the NextPageToken of a previous page.", nameof(token));
+        }
+
+        return (new DateTimeOffset(ticks, TimeSpan.Zero), id);
+    }
+
+    // Newest first: a negative result means (a) comes before (b) in a listing.
+    public static int Compare(DateTimeOffset aCreated, Guid aId, DateTimeOffset bCreated, Guid bId)
+    {
+        var byTime = bCreated.UtcTicks.CompareTo(aCreated.UtcTicks);
+        return byTime != 0 ? byTime : bId.CompareTo(aId);
+    }
+
+    private static string Truncate(string token) => token.Length <= 64 ? token : string.Concat(token.AsSpan(0, 64), "...");
+}
+
+/// <summary>The in-process evaluation of a <see cref="JobQuery"/>'s filters.</summary>
+internal static class JobQueryFilter
+{
+    public static bool Matches(JobQuery query, JobRecord job) =>
+        (query.Statuses.Count == 0 || query.Statuses.Contains(job.Status))
+        && (query.TypeName is null || string.Equals(query.TypeName, job.TypeName, StringComparison.Ordinal))
+        && (query.LaunchedBy is null || string.Equals(query.LaunchedBy, job.LaunchedBy, StringComparison.Ordinal))
+        && (query.Node is null || string.Equals(query.Node, job.Node, StringComparison.Ordinal))
+        && (query.CreatedFrom is not { } from || job.CreatedAt >= from)
+        && (query.CreatedTo is not { } to || job.CreatedAt < to)
+        && (query.Text is null || job.DisplayName.Contains(query.Text, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,85 @@
+namespace JobTracking;
+
+/// <summary>A snapshot of one job as stored: what the process tracker shows on the job's General tab.</summary>
+/// <remarks>Stores create and return these; the engine never mutates one after it is built.</remarks>
+public sealed record JobRecord
+{
+    /// <summary>Gets the job's id, unique in the store and ordered by creation time.</summary>
+    public required Guid Id { get; init; }
+
+    /// <summary>Gets the stable name of the job's type, as registered with <c>AddJob</c>.</summary>
+    public required string TypeName { get; init; }
+
+    /// <summary>Gets the name shown to people.</summary>
+    public required string DisplayName { get; init; }
+
+    /// <summary>Gets the current status.</summary>
+    public required JobStatus Status { get; init; }
+
+    /// <summary>Gets the version, raised by one at every status transition; the compare-and-set token.</summary>
+    public required long Version { get; init; }
+
+    /// <summary>Gets the job's parameters as JSON.</summary>
+    public required string Parameters { get; init; }
+
+    /// <summary>Gets who launched the job, if known.</summary>
+    public string? LaunchedBy { get; init; }
+
+    /// <summary>Gets the priority: higher runs first. Default 0.</summary>
+    public int Priority { get; init; }
+
+    /// <summary>Gets the concurrency key: at most one job with the same key runs at a time. <see langword="null"/> for none.</summary>
+    public string? ConcurrencyKey { get; init; }
+
+    /// <summary>Gets when the job was created.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Gets when the current attempt first started running, if it has.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>Gets when the job reached Completed, Cancelled or Failed, if it has.</summary>
+    public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>Gets the attempt number, starting at 1 and raised by each restart.</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>Gets the name of the node that runs or last ran the job.</summary>
+    public string? Node { get; init; }
+
+    /// <summary>Gets the last stored progress.</summary>
+    public JobProgress Progress { get; init; }
+
+    /// <summary>Gets the last saved checkpoint, handed back to the job when it runs again.</summary>
+    public string? Checkpoint { get; init; }
+
+    /// <summary>Gets the error of a failed job (or of a job whose last attempt failed).</summary>
+    public JobError? Error { get; init; }
+
+    /// <summary>Gets the number of warnings (rejects and warning log lines) the job recorded.</summary>
+    public int WarningCount { get; init; }
+}
+
+/// <summary>How far a job has got: <see cref="Done"/> units of work out of <see cref="Total"/>.</summary>
+/// <param name="Done">The units of work done.</param>
+/// <param name="Total">The units of work in all, or <see langword="null"/> when unknown.</param>
+public readonly record struct JobProgress(long Done, long? Total)
+{
+    /// <summary>Gets the percentage done (0 to 100), or <see langword="null"/> when the total is unknown.</summary>
+    public double? Percent => Total is > 0 ? Math.Clamp(Done * 100d / Total.Value, 0d, 100d) : null;
+}
+
+/// <summary>The error that failed a job.</summary>
+/// <param name="Type">The exception's full type name.</param>
+/// <param name="Message">The exception's message.</param>
+/// <param name="StackTrace">The stack trace, when there is one.</param>
+public sealed record JobError(string Type, string Message, string? StackTrace)
+{
+    /// <summary>Builds the record of an exception.</summary>
+    /// <param name="exception">The exception that failed the job.</param>
+    /// <returns>The error's type, message and stack trace (inner exceptions included).</returns>
+    public static JobError FromException(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return new JobError(exception.GetType().FullName ?? exception.GetType().Name, exception.Message, exception.ToString());
+    }
+}

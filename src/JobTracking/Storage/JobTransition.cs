@@ -1,0 +1,43 @@
+namespace JobTracking;
+
+/// <summary>A compare-and-set of a job's status: it applies only if the job still has <see cref="FromStatus"/> and <see cref="ExpectedVersion"/>.</summary>
+/// <remarks>
+/// A store applies it atomically: status becomes <see cref="ToStatus"/> and the version goes up by one. It also sets:
+/// <see cref="JobRecord.StartedAt"/> (if not yet set) and <see cref="JobRecord.Node"/> when moving to Running;
+/// <see cref="JobRecord.EndedAt"/> when moving to Completed, Cancelled or Failed (and clears it when moving to Queued);
+/// <see cref="JobRecord.Error"/> to <see cref="Error"/> when moving to Failed;
+/// <see cref="JobRecord.Checkpoint"/> when <see cref="HasCheckpoint"/> is set;
+/// <see cref="JobRecord.Attempt"/> plus one, with <see cref="JobRecord.StartedAt"/> and <see cref="JobRecord.Error"/> cleared, when <see cref="IsNewAttempt"/> is set.
+/// </remarks>
+public readonly record struct JobTransition
+{
+    /// <summary>Gets the job to move.</summary>
+    public required Guid JobId { get; init; }
+
+    /// <summary>Gets the status the job must still have.</summary>
+    public required JobStatus FromStatus { get; init; }
+
+    /// <summary>Gets the version the job must still have.</summary>
+    public required long ExpectedVersion { get; init; }
+
+    /// <summary>Gets the new status.</summary>
+    public required JobStatus ToStatus { get; init; }
+
+    /// <summary>Gets when the transition happened.</summary>
+    public required DateTimeOffset At { get; init; }
+
+    /// <summary>Gets the node that makes the move; stored when moving to Running.</summary>
+    public string? Node { get; init; }
+
+    /// <summary>Gets the error to store when moving to Failed.</summary>
+    public JobError? Error { get; init; }
+
+    /// <summary>Gets whether <see cref="Checkpoint"/> is stored with the move.</summary>
+    public bool HasCheckpoint { get; init; }
+
+    /// <summary>Gets the checkpoint to store when <see cref="HasCheckpoint"/> is set.</summary>
+    public string? Checkpoint { get; init; }
+
+    /// <summary>Gets whether the move starts a new attempt (a restart).</summary>
+    public bool IsNewAttempt { get; init; }
+}
