@@ -213,7 +213,7 @@ internal sealed class JobEngine
                 }
                 finally
                 {
-                    _running.TryRemove(job.Id, out _);
+                    _running.TryRemove(new KeyValuePair<Guid, JobRun>(job.Id, run));
                 }
             }
         }
@@ -348,6 +348,8 @@ internal sealed class JobEngine
                 await SaveProgressAsync(run).ConfigureAwait(false);
             }
 
+            var fresh = false;
+
             // Store the outcome against the status the job has now; a racing command moves it, so read and retry.
             while (true)
             {
@@ -359,7 +361,14 @@ internal sealed class JobEngine
 
                 if (to == JobStatus.Running)
                 {
-                    break; // resumed before the safe point it stopped at: run again from the checkpoint
+                    if (fresh)
+                    {
+                        break; // resumed before the safe point it stopped at: run again from the checkpoint
+                    }
+
+                    // Suspended while the status known here still says Running: read what the command made of it.
+                    (status, version, fresh) = await ReadStatusAsync(run.JobId).ConfigureAwait(false);
+                    continue;
                 }
 
                 var transition = new JobTransition
@@ -383,16 +392,16 @@ internal sealed class JobEngine
                     return;
                 }
 
-                var current = await Store.GetAsync(run.JobId).ConfigureAwait(false);
-                if (current is null)
-                {
-                    return;
-                }
-
-                status = current.Status;
-                version = current.Version;
+                (status, version, fresh) = await ReadStatusAsync(run.JobId).ConfigureAwait(false);
             }
         }
+    }
+
+    // A vanished job reads as Completed, which no outcome can leave: the run just ends.
+    private async ValueTask<(JobStatus Status, long Version, bool Fresh)> ReadStatusAsync(Guid jobId)
+    {
+        var current = await Store.GetAsync(jobId).ConfigureAwait(false);
+        return current is null ? (JobStatus.Completed, 0, true) : (current.Status, current.Version, true);
     }
 
     private static JobStatus? Resolve(Outcome outcome, JobStatus status, Exception? error)

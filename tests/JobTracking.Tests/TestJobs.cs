@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.ComponentModel.DataAnnotations;
+
+namespace JobTracking.Tests;
+
+public sealed record StepParameters
+{
+    [Range(0, 1_000_000)]
+    public int Steps { get; init; } = 3;
+
+    /// <summary>When set, each step waits for the test to release it.</summary>
+    public bool Blocking { get; init; }
+
+    /// <summary>When set, the step waits on the job's cancellation token (otherwise it ignores it).</summary>
+    public bool HonourToken { get; init; } = true;
+
+    /// <summary>The step at which the job throws, if any.</summary>
+    public int? FailAt { get; init; }
+
+    /// <summary>Yields between steps, so that commands can interleave with real work.</summary>
+    public bool YieldEachStep { get; init; }
+
+    /// <summary>Skip safe points (a job that cannot be paused mid-way).</summary>
+    public bool NoSafePoints { get; init; }
+}
+
+/// <summary>Shared by the tests and the jobs: what ran, what is blocked, how many ran at once.</summary>
+public sealed class Probe
+{
+    private readonly ConcurrentDictionary<Guid, JobProbe> _jobs = new();
+    private int _running;
+    private int _maxRunning;
+
+    public int MaxRunning => Volatile.Read(ref _maxRunning);
+
+    public JobProbe For(Guid jobId) => _jobs.GetOrAdd(jobId, _ => new JobProbe());
+
+    public void Enter()
+    {
+        var now = Interlocked.Increment(ref _running);
+        int max;
+        while (now > (max = Volatile.Read(ref _maxRunning)) && Interlocked.CompareExchange(ref _maxRunning, now, max) != max)
+        {
+        }
+    }
+
+    public void Leave() => Interlocked.Decrement(ref _running);
+}
+
+public sealed class JobProbe
+{
+    private readonly SemaphoreSlim _release = new(0);
+    private readonly ConcurrentQueue<int> _executed = new();
+    private readonly Channel<int> _entered = Channel.CreateUnbounded<int>();
+    private int _runs;
+
+    public IReadOnlyList<int> Executed => [.. _executed];
+
+    public int Runs => Volatile.Read(ref _runs);
+
+    public void RunStarted() => Interlocked.Increment(ref _runs);
+
+    public void Release(int steps = 1) => _release.Release(steps);
+
+    public async Task StepAsync(int step, bool blocking, CancellationToken token)
+    {
+        _entered.Writer.TryWrite(step);
+        if (blocking)
+        {
+            await _release.WaitAsync(token);
+        }
+
+        _executed.Enqueue(step);
+    }
+
+    /// <summary>Waits until the job has entered <paramref name="step"/>.</summary>
+    public async Task WaitForStepAsync(int step)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await _entered.Reader.ReadAsync(timeout.Token) != step)
+        {
+        }
+    }
+}
+
+public sealed class StepJob(Probe probe) : JobDefinition<StepParameters>
+{
+    public override string DisplayName => "Step job";
+
+    public override IEnumerable<JobParameterError> Validate(StepParameters parameters)
+    {
+        if (parameters.FailAt is { } failAt && failAt >= parameters.Steps)
+        {
+            yield return new JobParameterError(nameof(StepParameters.FailAt), $"must be below Steps ({parameters.Steps}).");
+        }
+    }
+
+    public override async ValueTask ExecuteAsync(IJobContext<StepParameters> context)
+    {
+        var job = probe.For(context.JobId);
+        job.RunStarted();
+        probe.Enter();
+        try
+        {
+            var p = context.Parameters;
+            for (var step = context.GetCheckpoint<int>(); step < p.Steps; step++)
+            {
+                if (p.FailAt == step)
+                {
+                    throw new InvalidOperationException($"Step {step} failed on purpose.");
+                }
+
+                await job.StepAsync(step, p.Blocking, p.HonourToken ? context.CancellationToken : CancellationToken.None);
+                context.SetCheckpoint(step + 1);
+                context.ReportProgress(step + 1, p.Steps);
+                if (p.YieldEachStep)
+                {
+                    await Task.Yield();
+                }
+
+                if (!p.NoSafePoints)
+                {
+                    await context.SafePointAsync();
+                }
+            }
+        }
+        finally
+        {
+            probe.Leave();
+        }
+    }
+}
+
+/// <summary>A second type, to check per-type limits.</summary>
+public sealed class OtherJob(Probe probe) : JobDefinition<StepParameters>
+{
+    public override async ValueTask ExecuteAsync(IJobContext<StepParameters> context)
+    {
+        var job = probe.For(context.JobId);
+        job.RunStarted();
+        for (var step = 0; step < context.Parameters.Steps; step++)
+        {
+            await job.StepAsync(step, context.Parameters.Blocking, context.CancellationToken);
+            await context.SafePointAsync();
+        }
+    }
+}
