@@ -51,7 +51,7 @@ public sealed class JobProbe
 {
     private readonly SemaphoreSlim _release = new(0);
     private readonly ConcurrentQueue<int> _executed = new();
-    private readonly Channel<int> _entered = Channel.CreateUnbounded<int>();
+    private readonly ConcurrentDictionary<int, TaskCompletionSource> _entered = new();
     private int _runs;
 
     public IReadOnlyList<int> Executed => [.. _executed];
@@ -64,7 +64,7 @@ public sealed class JobProbe
 
     public async Task StepAsync(int step, bool blocking, CancellationToken token)
     {
-        _entered.Writer.TryWrite(step);
+        Entered(step).TrySetResult();
         if (blocking)
         {
             await _release.WaitAsync(token);
@@ -74,13 +74,10 @@ public sealed class JobProbe
     }
 
     /// <summary>Waits until the job has entered <paramref name="step"/>.</summary>
-    public async Task WaitForStepAsync(int step)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await _entered.Reader.ReadAsync(timeout.Token) != step)
-        {
-        }
-    }
+    public Task WaitForStepAsync(int step) => Entered(step).Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+    private TaskCompletionSource Entered(int step) =>
+        _entered.GetOrAdd(step, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 }
 
 public sealed class StepJob(Probe probe) : JobDefinition<StepParameters>

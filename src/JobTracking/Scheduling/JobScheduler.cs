@@ -107,7 +107,7 @@ internal sealed class JobScheduler : IAsyncDisposable
     private async Task FeederLoopAsync()
     {
         var stopping = _stopping.Token;
-        var excluded = new List<string>();
+        var typeLimits = new Dictionary<string, int>(StringComparer.Ordinal);
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -116,22 +116,18 @@ internal sealed class JobScheduler : IAsyncDisposable
                 var claimedAll = false;
                 if (free > 0)
                 {
-                    excluded.Clear();
                     if (_hasTypeLimits)
                     {
                         foreach (var (type, slots) in _typeSlots)
                         {
-                            if (Volatile.Read(ref slots.Running) >= slots.Limit)
-                            {
-                                excluded.Add(type);
-                            }
+                            typeLimits[type] = Math.Max(0, slots.Limit - Volatile.Read(ref slots.Running));
                         }
                     }
 
                     var wanted = Math.Min(free, _engine.Options.ClaimBatchSize);
                     var epoch = _engine.CommandEpoch;
                     var claimed = await _engine.Store.ClaimAsync(
-                        new JobClaimRequest { Node = _engine.Node, MaxCount = wanted, At = _engine.TimeProvider.GetUtcNow(), ExcludedTypes = excluded },
+                        new JobClaimRequest { Node = _engine.Node, MaxCount = wanted, At = _engine.TimeProvider.GetUtcNow(), TypeLimits = typeLimits },
                         stopping).ConfigureAwait(false);
 
                     foreach (var job in claimed)

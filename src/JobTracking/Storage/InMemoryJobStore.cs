@@ -88,9 +88,10 @@ internal sealed class InMemoryJobStore : IJobStore
         cancellationToken.ThrowIfCancellationRequested();
 
         List<JobRecord>? claimed = null;
+        Dictionary<string, int>? claimedByType = request.TypeLimits.Count == 0 ? null : new(StringComparer.Ordinal);
         lock (_queueLock)
         {
-            while ((claimed?.Count ?? 0) < request.MaxCount && TryDequeueBest(request.ExcludedTypes, out var ticket))
+            while ((claimed?.Count ?? 0) < request.MaxCount && TryDequeueBest(request.TypeLimits, claimedByType, out var ticket))
             {
                 var entry = ticket.Entry;
                 if (Volatile.Read(ref entry.State) != Pack(JobStatus.Queued, ticket.Version, busy: false))
@@ -121,6 +122,10 @@ internal sealed class InMemoryJobStore : IJobStore
                 if (TryApply(entry, in transition, keyHeld: true))
                 {
                     (claimed ??= []).Add(entry.Snapshot());
+                    if (claimedByType is not null)
+                    {
+                        claimedByType[entry.TypeName] = claimedByType.GetValueOrDefault(entry.TypeName) + 1;
+                    }
                 }
                 else if (entry.ConcurrencyKey is { } heldKey)
                 {
@@ -337,13 +342,13 @@ internal sealed class InMemoryJobStore : IJobStore
         }
     }
 
-    private bool TryDequeueBest(IReadOnlyCollection<string> excludedTypes, out Ticket ticket)
+    private bool TryDequeueBest(IReadOnlyDictionary<string, int> typeLimits, Dictionary<string, int>? claimedByType, out Ticket ticket)
     {
         PriorityQueue<Ticket, (int Priority, long Sequence)>? best = null;
         (int Priority, long Sequence) bestKey = default;
         foreach (var (type, queue) in _readyByType)
         {
-            if (queue.TryPeek(out _, out var key) && (best is null || key.CompareTo(bestKey) < 0) && !Contains(excludedTypes, type))
+            if (queue.TryPeek(out _, out var key) && (best is null || key.CompareTo(bestKey) < 0) && !AtLimit(typeLimits, claimedByType, type))
             {
                 best = queue;
                 bestKey = key;
@@ -360,23 +365,8 @@ internal sealed class InMemoryJobStore : IJobStore
         return true;
     }
 
-    private static bool Contains(IReadOnlyCollection<string> types, string type)
-    {
-        if (types.Count == 0)
-        {
-            return false;
-        }
-
-        foreach (var t in types)
-        {
-            if (string.Equals(t, type, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool AtLimit(IReadOnlyDictionary<string, int> typeLimits, Dictionary<string, int>? claimedByType, string type) =>
+        claimedByType is not null && typeLimits.TryGetValue(type, out var limit) && claimedByType.GetValueOrDefault(type) >= limit;
 
     private readonly record struct Ticket(Entry Entry, long Version, long Sequence);
 

@@ -12,6 +12,8 @@ public sealed record JobClaimRequest
     /// <summary>Gets when the claim happens; stored as the jobs' start time.</summary>
     public required DateTimeOffset At { get; init; }
 
-    /// <summary>Gets the job types the node has no free slot for; jobs of these types are left queued.</summary>
-    public IReadOnlyCollection<string> ExcludedTypes { get; init; } = [];
+    /// <summary>Gets the most jobs of each listed type to claim (0 leaves the type queued); unlisted types are limited by <see cref="MaxCount"/> alone.</summary>
+    public IReadOnlyDictionary<string, int> TypeLimits { get; init; } = EmptyLimits;
+
+    private static IReadOnlyDictionary<string, int> EmptyLimits { get; } = new Dictionary<string, int>();
 }

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+
+namespace JobTracking.Tests;
+
+public sealed class SchedulerTests
+{
+    [Fact]
+    public async Task ManyJobs_GlobalLimit_NeverExceeded()
+    {
+        await using var host = await TestHost.Create(o => o.MaxConcurrency = 3).StartAsync();
+
+        var ids = new List<Guid>();
+        for (var i = 0; i < 60; i++)
+        {
+            ids.Add(await host.StartStepJobAsync(new StepParameters { Steps = 20, YieldEachStep = true }));
+        }
+
+        foreach (var id in ids)
+        {
+            await host.WaitAsync(id, JobStatus.Completed);
+        }
+
+        host.Probe.MaxRunning.Should().BeInRange(1, 3);
+    }
+
+    [Fact]
+    public async Task JobTypeLimit_OneTypeCapped_OtherTypesStillRun()
+    {
+        await using var host = await TestHost.Create(o =>
+        {
+            o.MaxConcurrency = 4;
+            o.JobTypeConcurrency[nameof(StepJob)] = 1;
+        }).StartAsync();
+
+        var steps = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            steps.Add(await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true }));
+        }
+
+        var other = await host.Runner.StartAsync(nameof(OtherJob), new StepParameters { Steps = 1 });
+        await host.WaitAsync(other, JobStatus.Completed);
+
+        var statuses = new List<JobStatus>();
+        foreach (var id in steps)
+        {
+            statuses.Add((await host.Tracker.GetAsync(id)).Status);
+        }
+
+        statuses.Count(s => s == JobStatus.Running).Should().Be(1);
+        statuses.Count(s => s == JobStatus.Queued).Should().Be(2);
+
+        foreach (var id in steps)
+        {
+            host.Probe.For(id).Release();
+        }
+
+        foreach (var id in steps)
+        {
+            await host.WaitAsync(id, JobStatus.Completed);
+        }
+
+        host.Probe.MaxRunning.Should().Be(1, "only StepJob counts in the probe");
+    }
+
+    [Fact]
+    public async Task ConcurrencyKey_SameKey_RunsOneAtATimeInQueueOrder()
+    {
+        await using var host = await TestHost.Create(o => o.MaxConcurrency = 4).StartAsync();
+        var started = new ConcurrentQueue<Guid>();
+        using var subscription = host.Events.OnJobStarted(e => started.Enqueue(e.JobId));
+
+        var keyed = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            keyed.Add(await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true }, new JobStartOptions { ConcurrencyKey = "profile-7" }));
+        }
+
+        var free = await host.StartStepJobAsync(new StepParameters { Steps = 1 }, new JobStartOptions { ConcurrencyKey = "profile-8" });
+        await host.WaitAsync(free, JobStatus.Completed);
+        await host.Probe.For(keyed[0]).WaitForStepAsync(0);
+        (await host.Tracker.GetAsync(keyed[1])).Status.Should().Be(JobStatus.Queued);
+        (await host.Tracker.GetAsync(keyed[2])).Status.Should().Be(JobStatus.Queued);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await host.Probe.For(keyed[i]).WaitForStepAsync(0);
+            for (var j = i + 1; j < 3; j++)
+            {
+                (await host.Tracker.GetAsync(keyed[j])).Status.Should().Be(JobStatus.Queued);
+            }
+
+            host.Probe.For(keyed[i]).Release();
+            await host.WaitAsync(keyed[i], JobStatus.Completed);
+        }
+
+        started.Where(keyed.Contains).Should().Equal(keyed);
+    }
+
+    [Fact]
+    public async Task Priority_HigherPriority_StartsFirst()
+    {
+        await using var host = await TestHost.Create(o => o.MaxConcurrency = 1).StartAsync();
+        var blocker = await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true });
+        await host.Probe.For(blocker).WaitForStepAsync(0);
+
+        var low = await host.StartStepJobAsync(new StepParameters { Steps = 1 }, new JobStartOptions { Priority = -5 });
+        var normal = await host.StartStepJobAsync(new StepParameters { Steps = 1 });
+        var high = await host.StartStepJobAsync(new StepParameters { Steps = 1 }, new JobStartOptions { Priority = 10 });
+        var normal2 = await host.StartStepJobAsync(new StepParameters { Steps = 1 });
+        var order = new ConcurrentQueue<Guid>();
+        using var subscription = host.Events.OnJobStarted(e => order.Enqueue(e.JobId));
+
+        host.Probe.For(blocker).Release();
+        await host.WaitAsync(low, JobStatus.Completed);
+
+        order.Should().Equal(high, normal, normal2, low);
+    }
+}
