@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+
+namespace JobTracking.Tests;
+
+public sealed class RaceTests
+{
+    [Fact]
+    public async Task ThousandRandomCommands_OnSelfCompletingJobs_EveryJobRestsAlongALegalPath()
+    {
+        await using var host = TestHost.Create(o => o.MaxConcurrency = 8);
+        var history = new ConcurrentDictionary<Guid, ConcurrentQueue<JobEvent>>();
+        using var subscription = host.Events.Subscribe(
+            e => history.GetOrAdd(e.JobId, _ => new ConcurrentQueue<JobEvent>()).Enqueue(e),
+            new JobSubscriptionOptions { IncludeProgress = false, BufferCapacity = 100_000, Overflow = JobEventOverflow.Wait });
+        await host.StartAsync();
+
+        var jobs = new List<Guid>();
+        var steps = new Dictionary<Guid, int>();
+        for (var i = 0; i < 100; i++)
+        {
+            var id = await host.StartStepJobAsync(new StepParameters { Steps = 1 + (i * 7 % 60), YieldEachStep = true });
+            jobs.Add(id);
+            steps[id] = 1 + (i * 7 % 60);
+        }
+
+        foreach (var id in jobs.Take(8))
+        {
+            await host.Probe.For(id).WaitForStepAsync(0); // the storm hits jobs that are really running
+        }
+
+        var commands = Enumerable.Range(0, 1000).Select(i => Task.Run(async () =>
+        {
+            var random = new Random(i);
+            var id = jobs[random.Next(jobs.Count)];
+            for (var spread = random.Next(50); spread > 0; spread--)
+            {
+                await Task.Yield();
+            }
+
+            try
+            {
+                var dice = random.Next(100);
+                if (dice < 45)
+                {
+                    await host.Runner.PauseAsync(id);
+                }
+                else if (dice < 90)
+                {
+                    await host.Runner.ResumeAsync(id);
+                }
+                else
+                {
+                    await host.Runner.CancelAsync(id);
+                }
+            }
+            catch (InvalidJobTransitionException)
+            {
+                // The job's status did not allow this command at that moment.
+            }
+        }));
+        await Task.WhenAll(commands).WaitAsync(TimeSpan.FromSeconds(60));
+
+        var resting = new[] { JobStatus.Completed, JobStatus.Cancelled, JobStatus.Paused };
+        foreach (var id in jobs)
+        {
+            await host.WaitAsync(id, resting);
+        }
+
+        await host.StopAsync();
+        var seen = history.Values.SelectMany(events => events).Select(e => e.Status).ToHashSet();
+        seen.Should().Contain([JobStatus.Pausing, JobStatus.Paused, JobStatus.Cancelling, JobStatus.Cancelled, JobStatus.Completed], "the storm exercised every command");
+        foreach (var id in jobs)
+        {
+            var final = await host.Tracker.GetAsync(id);
+            final.Status.Should().BeOneOf(resting);
+            var path = await WaitForEventsAsync(history, id, final.Version);
+            path[0].PreviousStatus.Should().Be(JobStatus.Editing);
+            path[0].Status.Should().Be(JobStatus.Queued);
+            for (var i = 1; i < path.Count; i++)
+            {
+                path[i].PreviousStatus.Should().Be(path[i - 1].Status, "events of job {0} arrive in transition order", id);
+                path[i].Version.Should().Be(path[i - 1].Version + 1);
+                JobLifecycle.CanTransition(path[i].PreviousStatus, path[i].Status).Should().BeTrue($"{path[i].PreviousStatus} -> {path[i].Status}");
+            }
+
+            path[^1].Status.Should().Be(final.Status);
+            if (final.Status == JobStatus.Completed)
+            {
+                host.Probe.For(id).Executed.Should().Equal(Enumerable.Range(0, steps[id]), "no step runs twice across pauses");
+            }
+        }
+    }
+
+    private static async Task<List<JobEvent>> WaitForEventsAsync(ConcurrentDictionary<Guid, ConcurrentQueue<JobEvent>> history, Guid id, long version)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!history.TryGetValue(id, out var events) || events.LastOrDefault()?.Version != version)
+        {
+            await Task.Yield();
+            timeout.Token.ThrowIfCancellationRequested();
+        }
+
+        return [.. history[id]];
+    }
+}
