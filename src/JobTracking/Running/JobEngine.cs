@@ -102,7 +102,7 @@ internal sealed class JobEngine
     }
 
     /// <summary>Tells subscribers and waiters about a job that was created, or claimed by the store.</summary>
-    public async ValueTask AnnounceAsync(JobRecord job, JobStatus previousStatus)
+    public async ValueTask AnnounceAsync(JobRecord job, JobStatus previousStatus, DateTimeOffset at)
     {
         if (_events.HasSubscribers)
         {
@@ -116,7 +116,7 @@ internal sealed class JobEngine
                 PreviousStatus = previousStatus,
                 Status = job.Status,
                 Version = job.Version,
-                At = job.Status == JobStatus.Running ? job.StartedAt ?? job.CreatedAt : job.CreatedAt,
+                At = at,
                 Attempt = job.Attempt,
                 Progress = job.Progress,
                 WarningCount = job.WarningCount,

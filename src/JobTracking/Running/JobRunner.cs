@@ -135,7 +135,7 @@ internal sealed class JobRunner : IJobRunner
         };
 
         await _engine.Store.CreateAsync(job, cancellationToken).ConfigureAwait(false);
-        await _engine.AnnounceAsync(job, JobStatus.Editing).ConfigureAwait(false);
+        await _engine.AnnounceAsync(job, JobStatus.Editing, now).ConfigureAwait(false);
         return job.Id;
     }
 
