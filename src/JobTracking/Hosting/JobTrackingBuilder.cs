@@ -1,4 +1,5 @@
 using JobTracking.Definitions;
+using JobTracking.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -34,6 +35,18 @@ public sealed class JobTrackingBuilder
 
         Services.TryAddTransient<TDefinition>();
         Services.AddSingleton(new JobTypeRegistration(typeof(TDefinition), definitions[0].GetGenericArguments()[0]));
+        return this;
+    }
+
+    /// <summary>Registers a handler class for job events; it is resolved from a new scope for each event, so it may take scoped services.</summary>
+    /// <typeparam name="THandler">The handler. Registered as scoped unless already registered.</typeparam>
+    /// <param name="options">Filters and buffer; <see langword="null"/> for every event with the defaults.</param>
+    /// <returns>This builder.</returns>
+    public JobTrackingBuilder AddEventHandler<THandler>(JobSubscriptionOptions? options = null)
+        where THandler : class, IJobEventHandler
+    {
+        Services.TryAddScoped<THandler>();
+        Services.AddSingleton(new JobEventHandlerRegistration(typeof(THandler), options));
         return this;
     }
 

@@ -1,3 +1,4 @@
+using JobTracking.Events;
 using JobTracking.Running;
 using JobTracking.Scheduling;
 using Microsoft.Extensions.Hosting;
@@ -13,17 +14,20 @@ internal sealed class JobTrackingHostedService : IHostedService
 
     private readonly JobEngine _engine;
     private readonly JobScheduler _scheduler;
+    private readonly JobEventHandlerSubscriptions _handlers;
     private readonly ILogger _logger;
 
-    public JobTrackingHostedService(JobEngine engine, JobScheduler scheduler)
+    public JobTrackingHostedService(JobEngine engine, JobScheduler scheduler, JobEventHandlerSubscriptions handlers)
     {
         _engine = engine;
         _scheduler = scheduler;
+        _handlers = handlers;
         _logger = engine.LoggerFactory.CreateLogger<JobTrackingHostedService>();
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        _handlers.Start();
         var recovered = await RecoverAsync(LeftActive, job => job.Node == _engine.Node
             ? job.Status == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Interrupted
             : null, cancellationToken).ConfigureAwait(false);
@@ -44,7 +48,11 @@ internal sealed class JobTrackingHostedService : IHostedService
         _scheduler.Start();
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _scheduler.StopAsync(cancellationToken);
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _scheduler.StopAsync(cancellationToken).ConfigureAwait(false);
+        _handlers.Stop();
+    }
 
     private async Task<int> RecoverAsync(JobStatus[] statuses, Func<JobRecord, JobStatus?> target, CancellationToken cancellationToken)
     {

@@ -31,6 +31,8 @@ public static class JobTrackingServiceCollectionExtensions
         services.TryAddSingleton<JobTypeRegistry>();
         services.TryAddSingleton<JobEventHub>();
         services.TryAddSingleton<IJobEvents>(sp => sp.GetRequiredService<JobEventHub>());
+        services.TryAddSingleton<JobEventHandlerSubscriptions>();
+        services.TryAddSingleton<JobTrackingMetrics>();
         services.TryAddSingleton<JobEngine>();
         services.TryAddSingleton<JobScheduler>();
         services.TryAddSingleton<IJobRunner, JobRunner>();

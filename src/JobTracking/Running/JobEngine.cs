@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using JobTracking.Control;
 using JobTracking.Definitions;
 using JobTracking.Events;
+using JobTracking.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,8 +11,8 @@ using Microsoft.Extensions.Options;
 
 namespace JobTracking.Running;
 
-/// <summary>The engine's shared core: every status change goes through <see cref="TryTransitionAsync"/>, every execution through <see cref="RunAsync"/>.</summary>
-internal sealed class JobEngine
+/// <summary>The engine's shared core: every status change goes through <c>TryTransitionAsync</c>, every execution through <see cref="RunAsync"/>.</summary>
+internal sealed class JobEngine : IDisposable
 {
     private const int PublishStripes = 64;
 
@@ -20,6 +22,9 @@ internal sealed class JobEngine
     private readonly ConcurrentDictionary<Guid, JobRun> _running = new();
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _waiters = new();
     private readonly SemaphoreSlim[] _publishLocks;
+    private readonly SemaphoreSlim _claimGate = new(1, 1);
+    private readonly JobTrackingMetrics _metrics;
+    private readonly ConcurrentDictionary<Guid, ActivityContext> _previousActivities = new();
     private long _commandEpoch;
 
     public JobEngine(
@@ -29,8 +34,10 @@ internal sealed class JobEngine
         IOptions<JobTrackingOptions> options,
         TimeProvider timeProvider,
         IServiceScopeFactory scopes,
+        JobTrackingMetrics metrics,
         ILoggerFactory? loggerFactory = null)
     {
+        _metrics = metrics;
         Store = store;
         Registry = registry;
         _events = events;
@@ -44,6 +51,9 @@ internal sealed class JobEngine
         {
             _publishLocks[i] = new SemaphoreSlim(1, 1);
         }
+
+        var counters = store as IQueueCounter;
+        metrics.Observe(counters is null ? null : () => counters.QueuedCount, () => _running.Count, () => events.DroppedEvents);
     }
 
     public IJobStore Store { get; }
@@ -67,7 +77,18 @@ internal sealed class JobEngine
     public ICollection<JobRun> RunningJobs => _running.Values;
 
     /// <summary>Applies a transition and, when it wins, tells subscribers and waiters. Events of one job are published in transition order.</summary>
-    public async ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, CancellationToken cancellationToken = default)
+    /// <param name="job">The job as last read (for the event's fields).</param>
+    /// <param name="transition">The move.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, CancellationToken cancellationToken = default) =>
+        TryTransitionAsync(job, transition, isCommand: false, cancellationToken);
+
+    /// <summary>Applies a transition and, when it wins, tells subscribers and waiters.</summary>
+    /// <param name="job">The job as last read (for the event's fields).</param>
+    /// <param name="transition">The move.</param>
+    /// <param name="isCommand">Set for user commands: they wait for a claim being announced, so its event comes first.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, bool isCommand, CancellationToken cancellationToken)
     {
         bool applied;
         if (!_events.HasSubscribers)
@@ -76,8 +97,15 @@ internal sealed class JobEngine
         }
         else
         {
+            if (isCommand)
+            {
+                // The command read a status that a claim may have set but not yet announced.
+                await _claimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                _claimGate.Release();
+            }
+
             // Holding the job's stripe from the compare-and-set to the publish keeps two racing winners' events in version order.
-            var gate = _publishLocks[(job.Id.GetHashCode() & int.MaxValue) % PublishStripes];
+            var gate = PublishLock(job.Id);
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
@@ -95,35 +123,72 @@ internal sealed class JobEngine
 
         if (applied)
         {
-            AfterTransition(job.Id, transition.ToStatus);
+            AfterTransition(job, transition.ToStatus, transition.At);
         }
 
         return applied;
     }
 
-    /// <summary>Tells subscribers and waiters about a job that was created, or claimed by the store.</summary>
-    public async ValueTask AnnounceAsync(JobRecord job, JobStatus previousStatus, DateTimeOffset at)
+    /// <summary>Stores a new job and announces it.</summary>
+    public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken)
     {
-        if (_events.HasSubscribers)
+        if (!_events.HasSubscribers)
         {
-            await _events.PublishAsync(new JobEvent
+            await Store.CreateAsync(job, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // The stripe is held until the event is out, so a claim of this job cannot announce itself first.
+            var gate = PublishLock(job.Id);
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                Kind = JobEventKind.StatusChanged,
-                JobId = job.Id,
-                TypeName = job.TypeName,
-                DisplayName = job.DisplayName,
-                LaunchedBy = job.LaunchedBy,
-                PreviousStatus = previousStatus,
-                Status = job.Status,
-                Version = job.Version,
-                At = at,
-                Attempt = job.Attempt,
-                Progress = job.Progress,
-                WarningCount = job.WarningCount,
-            }).ConfigureAwait(false);
+                await Store.CreateAsync(job, cancellationToken).ConfigureAwait(false);
+                await _events.PublishAsync(CreateEvent(job, JobStatus.Editing, job.CreatedAt)).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
         }
 
-        AfterTransition(job.Id, job.Status);
+        _metrics.Created(job.TypeName);
+        AfterTransition(job, job.Status, job.CreatedAt);
+    }
+
+    /// <summary>Claims queued jobs for this node and announces them before any command on them can announce its own move.</summary>
+    public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken)
+    {
+        await _claimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var claimed = await Store.ClaimAsync(request, cancellationToken).ConfigureAwait(false);
+            foreach (var job in claimed)
+            {
+                if (_events.HasSubscribers)
+                {
+                    var gate = PublishLock(job.Id);
+                    await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                    try
+                    {
+                        await _events.PublishAsync(CreateEvent(job, JobStatus.Queued, request.At)).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }
+
+                _metrics.Started(job.TypeName);
+                AfterTransition(job, JobStatus.Running, request.At);
+            }
+
+            return claimed;
+        }
+        finally
+        {
+            _claimGate.Release();
+        }
     }
 
     public void RaiseCommandEpoch() => Interlocked.Increment(ref _commandEpoch);
@@ -209,7 +274,21 @@ internal sealed class JobEngine
                         await CatchUpAsync(run).ConfigureAwait(false);
                     }
 
-                    await ExecuteUntilRestingAsync(run).ConfigureAwait(false);
+                    using var activity = StartActivity(run);
+                    var resting = await ExecuteUntilRestingAsync(run).ConfigureAwait(false);
+                    if (activity is not null)
+                    {
+                        activity.SetTag("job.status", resting?.ToString());
+                        if (resting == JobStatus.Failed)
+                        {
+                            activity.SetStatus(ActivityStatusCode.Error);
+                        }
+
+                        if (resting is JobStatus.Paused or JobStatus.Interrupted)
+                        {
+                            _previousActivities[job.Id] = activity.Context; // the next run links back to this one
+                        }
+                    }
                 }
                 finally
                 {
@@ -265,6 +344,22 @@ internal sealed class JobEngine
         Node = Node,
     };
 
+    private static JobEvent CreateEvent(JobRecord job, JobStatus previousStatus, DateTimeOffset at) => new()
+    {
+        Kind = JobEventKind.StatusChanged,
+        JobId = job.Id,
+        TypeName = job.TypeName,
+        DisplayName = job.DisplayName,
+        LaunchedBy = job.LaunchedBy,
+        PreviousStatus = previousStatus,
+        Status = job.Status,
+        Version = job.Version,
+        At = at,
+        Attempt = job.Attempt,
+        Progress = job.Progress,
+        WarningCount = job.WarningCount,
+    };
+
     private static JobEvent CreateEvent(JobRecord job, in JobTransition transition) => new()
     {
         Kind = JobEventKind.StatusChanged,
@@ -282,9 +377,21 @@ internal sealed class JobEngine
         WarningCount = job.WarningCount,
     };
 
-    private void AfterTransition(Guid jobId, JobStatus to)
+    public void Dispose()
     {
-        if (!_waiters.IsEmpty && _waiters.TryRemove(jobId, out var waiter))
+        _claimGate.Dispose();
+        foreach (var gate in _publishLocks)
+        {
+            gate.Dispose();
+        }
+    }
+
+    private SemaphoreSlim PublishLock(Guid jobId) => _publishLocks[(jobId.GetHashCode() & int.MaxValue) % PublishStripes];
+
+    private void AfterTransition(JobRecord job, JobStatus to, DateTimeOffset at)
+    {
+        _metrics.Transition(job, to, at);
+        if (!_waiters.IsEmpty && _waiters.TryRemove(job.Id, out var waiter))
         {
             waiter.TrySetResult();
         }
@@ -313,7 +420,23 @@ internal sealed class JobEngine
         }
     }
 
-    private async ValueTask ExecuteUntilRestingAsync(JobRun run)
+    private Activity? StartActivity(JobRun run)
+    {
+        if (!JobTrackingMetrics.ActivitySource.HasListeners())
+        {
+            _previousActivities.TryRemove(run.JobId, out _);
+            return null;
+        }
+
+        ActivityLink[]? links = _previousActivities.TryRemove(run.JobId, out var previous) ? [new ActivityLink(previous)] : null;
+        var activity = JobTrackingMetrics.ActivitySource.StartActivity($"{run.TypeName} execute", ActivityKind.Internal, parentContext: default, links: links);
+        activity?.SetTag("job.id", run.JobId.ToString());
+        activity?.SetTag("job.type", run.TypeName);
+        activity?.SetTag("job.attempt", run.Attempt);
+        return activity;
+    }
+
+    private async ValueTask<JobStatus?> ExecuteUntilRestingAsync(JobRun run)
     {
         Log.JobStarted(_logger, run.JobId, run.TypeName, run.Attempt);
         var status = run.Job.Status;
@@ -356,7 +479,7 @@ internal sealed class JobEngine
                 var to = Resolve(outcome, status, error);
                 if (to is null)
                 {
-                    return; // the host's grace period ran out and the job was already stored as interrupted
+                    return null; // the host's grace period ran out and the job was already stored as interrupted
                 }
 
                 if (to == JobStatus.Running)
@@ -389,7 +512,7 @@ internal sealed class JobEngine
                 {
                     run.MarkStored();
                     LogOutcome(run, to.Value, error);
-                    return;
+                    return to;
                 }
 
                 (status, version, fresh) = await ReadStatusAsync(run.JobId).ConfigureAwait(false);

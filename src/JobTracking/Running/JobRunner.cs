@@ -134,8 +134,7 @@ internal sealed class JobRunner : IJobRunner
             CreatedAt = now,
         };
 
-        await _engine.Store.CreateAsync(job, cancellationToken).ConfigureAwait(false);
-        await _engine.AnnounceAsync(job, JobStatus.Editing, now).ConfigureAwait(false);
+        await _engine.CreateAsync(job, cancellationToken).ConfigureAwait(false);
         return job.Id;
     }
 
@@ -147,7 +146,7 @@ internal sealed class JobRunner : IJobRunner
             var job = await GetRequiredAsync(jobId, cancellationToken).ConfigureAwait(false);
             var to = Target(command, job.Status) ?? throw new InvalidJobTransitionException(jobId, job.Status, command);
             var transition = _engine.Transition(job, to) with { IsNewAttempt = command == JobCommand.Restart };
-            if (!await _engine.TryTransitionAsync(job, transition, cancellationToken).ConfigureAwait(false))
+            if (!await _engine.TryTransitionAsync(job, transition, isCommand: true, cancellationToken).ConfigureAwait(false))
             {
                 continue; // lost a race: read the new status and decide again
             }

@@ -127,7 +127,7 @@ internal sealed class JobScheduler : IAsyncDisposable
                     var wanted = Math.Min(free, _engine.Options.ClaimBatchSize);
                     var epoch = _engine.CommandEpoch;
                     var request = new JobClaimRequest { Node = _engine.Node, MaxCount = wanted, At = _engine.TimeProvider.GetUtcNow(), TypeLimits = typeLimits };
-                    var claimed = await _engine.Store.ClaimAsync(request, stopping).ConfigureAwait(false);
+                    var claimed = await _engine.ClaimAsync(request, stopping).ConfigureAwait(false);
 
                     foreach (var job in claimed)
                     {
@@ -137,7 +137,6 @@ internal sealed class JobScheduler : IAsyncDisposable
                             Interlocked.Increment(ref slots.Running);
                         }
 
-                        await _engine.AnnounceAsync(job, JobStatus.Queued, request.At).ConfigureAwait(false);
                         _dispatch.Writer.TryWrite(new Dispatch(job, epoch));
                     }
 

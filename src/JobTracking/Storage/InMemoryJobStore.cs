@@ -10,7 +10,7 @@ namespace JobTracking.Storage;
 /// busy bit keeps readers from seeing a half-written record while the winner stores the fields that go with the
 /// move, without a lock. Only jobs entering or leaving the queue, or holding a concurrency key, touch the queue lock.
 /// </remarks>
-internal sealed class InMemoryJobStore : IJobStore
+internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
 {
     private const long StatusMask = 0x7F;
     private const long BusyBit = 0x80;
@@ -31,6 +31,8 @@ internal sealed class InMemoryJobStore : IJobStore
     }
 
     public bool IsShared => false;
+
+    public long QueuedCount => Volatile.Read(ref _queuedCount);
 
     public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
