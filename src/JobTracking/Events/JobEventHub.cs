@@ -136,6 +136,11 @@ internal sealed class JobEventHub : IJobEvents, IDisposable
         {
             while (reader.TryRead(out var e))
             {
+                if (subscription.IsDisposed)
+                {
+                    return; // unsubscribed: what was still buffered is not delivered
+                }
+
                 try
                 {
                     await handler(e).ConfigureAwait(false);
@@ -154,6 +159,7 @@ internal sealed class JobEventHub : IJobEvents, IDisposable
     {
         private readonly JobEventHub _hub;
         private long _dropped;
+        private int _disposed;
 
         public Subscription(JobEventHub hub, JobSubscriptionOptions options)
         {
@@ -180,8 +186,11 @@ internal sealed class JobEventHub : IJobEvents, IDisposable
 
         public long DroppedEvents => Interlocked.Read(ref _dropped);
 
+        public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
         public void Dispose()
         {
+            Volatile.Write(ref _disposed, 1);
             _hub.Remove(this);
             Channel.Writer.TryComplete();
         }

@@ -22,7 +22,7 @@ public sealed record JobSubscriptionOptions
     /// <summary>Gets the user whose jobs to follow, or <see langword="null"/> for everyone's.</summary>
     public string? LaunchedBy { get; init; }
 
-    /// <summary>Gets the statuses to follow (the new status of a change); empty for all.</summary>
+    /// <summary>Gets the statuses to follow (the new status of a change, or the current status of a progress event); empty for all.</summary>
     public IReadOnlyCollection<JobStatus> Statuses { get; init; } = [];
 
     /// <summary>Gets whether progress events are delivered. Default: <see langword="true"/>.</summary>
@@ -38,5 +38,6 @@ public sealed record JobSubscriptionOptions
         (JobId is not { } id || id == e.JobId)
         && (TypeName is null || string.Equals(TypeName, e.TypeName, StringComparison.Ordinal))
         && (LaunchedBy is null || string.Equals(LaunchedBy, e.LaunchedBy, StringComparison.Ordinal))
-        && (e.Kind == JobEventKind.Progress ? IncludeProgress : Statuses.Count == 0 || Statuses.Contains(e.Status));
+        && (e.Kind != JobEventKind.Progress || IncludeProgress)
+        && (Statuses.Count == 0 || Statuses.Contains(e.Status));
 }
