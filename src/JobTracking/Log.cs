@@ -40,4 +40,13 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Error, "A worker failed while running job {JobId}; the worker carries on.")]
     public static partial void WorkerFailed(ILogger logger, Exception exception, Guid jobId);
+
+    [LoggerMessage(13, LogLevel.Error, "Storing {Count} journal entries failed; retrying after the poll interval.")]
+    public static partial void JournalWriteFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(14, LogLevel.Information, "Purged {Count} finished jobs that ended before {Cutoff}.")]
+    public static partial void Purged(ILogger logger, int count, DateTimeOffset cutoff);
+
+    [LoggerMessage(15, LogLevel.Error, "Purging finished jobs failed; trying again at the next retention run.")]
+    public static partial void PurgeFailed(ILogger logger, Exception exception);
 }

@@ -40,6 +40,32 @@ public interface IJobContext
     /// <exception cref="ArgumentOutOfRangeException">A value is negative.</exception>
     void ReportProgress(long done, long? total = null);
 
+    /// <summary>Gets a logger whose lines go to the job's log (the Log tab) and to the host's logging with the job id in scope; warnings and errors raise the job's warnings count.</summary>
+    /// <remarks>When the journal buffer is full, lines wait in the job and the next safe point waits for room.</remarks>
+    Microsoft.Extensions.Logging.ILogger Logger { get; }
+
+    /// <summary>Writes a line to the job's log, waiting for room in the journal buffer when it is full.</summary>
+    /// <param name="level">The line's level; Warning and above raise the job's warnings count.</param>
+    /// <param name="message">The text; past the configured maximum it is stored truncated with a marker.</param>
+    /// <returns>A task that completes when the line is buffered.</returns>
+    ValueTask LogAsync(Microsoft.Extensions.Logging.LogLevel level, string message);
+
+    /// <summary>Records a rejected input record (the Rejects tab) and raises the job's warnings count; never fails the job.</summary>
+    /// <param name="recordNumber">The record's number in the input, at least 0.</param>
+    /// <param name="rawRecord">The record as received; past the configured maximum it is stored truncated with a marker.</param>
+    /// <param name="reason">Why it was rejected.</param>
+    /// <returns>A task that completes when the reject is buffered.</returns>
+    ValueTask RejectAsync(long recordNumber, string rawRecord, string reason);
+
+    /// <summary>Declares the job's steps up front so the report lists them (Pending) before they run.</summary>
+    /// <param name="names">The step names, in order.</param>
+    void DefineSteps(params string[] names);
+
+    /// <summary>Starts a step (or picks it up again after a pause, with its counters) and returns it for counting.</summary>
+    /// <param name="name">The step's name, 1 to 200 characters.</param>
+    /// <returns>The running step.</returns>
+    IJobStep BeginStep(string name);
+
     /// <summary>A point where the job may stop: throws to honour a pending pause, cancel or host shutdown, and otherwise returns at once.</summary>
     /// <remarks>Let the exception it throws propagate out of <c>ExecuteAsync</c>; the engine saves the checkpoint and frees the worker slot.</remarks>
     /// <returns>A task that completes when the job may go on.</returns>

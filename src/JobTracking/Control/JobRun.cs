@@ -1,27 +1,37 @@
 using System.Text.Json;
+using JobTracking.Journal;
 using JobTracking.Running;
+using Microsoft.Extensions.Logging;
 
 namespace JobTracking.Control;
 
-/// <summary>One execution of a job on this node: its control signals, checkpoint and progress, seen by the job as its context.</summary>
+/// <summary>One execution of a job on this node: its control signals, checkpoint, report and journal, seen by the job as its context.</summary>
 internal abstract class JobRun : IJobContext, IDisposable
 {
     private const int PauseRequested = 1;
     private const int ShutdownRequested = 2;
     private const int CancelRequested = 4;
+    private const int MaxStepNameLength = 200;
 
     private readonly JobEngine _engine;
     private readonly CancellationTokenSource _cancellation = new();
     private readonly JsonSerializerOptions _serializerOptions;
+    private readonly Lock _stepsLock = new();
+    private readonly List<StepState> _steps = [];
+    private readonly Queue<JobJournalEntry> _overflow = new();
     private int _requests;
     private string? _checkpoint;
     private int _checkpointDirty;
     private long _checkpointSavedAt;
     private long _progressDone;
     private long _progressTotal = -1;
-    private int _progressDirty;
-    private long _progressSavedAt;
-    private int _progressSaving;
+    private int _reportDirty;
+    private long _reportSavedAt;
+    private int _reportSaving;
+    private int _warnings;
+    private int _overflowCount;
+    private int _journalWritten;
+    private ILogger? _logger;
 
     protected JobRun(JobEngine engine, JobRecord job, JsonSerializerOptions serializerOptions)
     {
@@ -31,7 +41,13 @@ internal abstract class JobRun : IJobContext, IDisposable
         _checkpoint = job.Checkpoint;
         _progressDone = job.Progress.Done;
         _progressTotal = job.Progress.Total ?? -1;
-        _checkpointSavedAt = _progressSavedAt = engine.TimeProvider.GetTimestamp();
+        _warnings = job.WarningCount;
+        foreach (var step in job.Steps)
+        {
+            _steps.Add(new StepState(this, step));
+        }
+
+        _checkpointSavedAt = _reportSavedAt = engine.TimeProvider.GetTimestamp();
     }
 
     /// <summary>Gets the job as it was claimed.</summary>
@@ -51,16 +67,20 @@ internal abstract class JobRun : IJobContext, IDisposable
 
     public bool IsCancelRequested => (Volatile.Read(ref _requests) & CancelRequested) != 0;
 
-    public JobProgress Progress
+    public bool IsReportDirty => Volatile.Read(ref _reportDirty) != 0;
+
+    public bool HasRunningSteps
     {
         get
         {
-            var total = Volatile.Read(ref _progressTotal);
-            return new JobProgress(Volatile.Read(ref _progressDone), total < 0 ? null : total);
+            lock (_stepsLock)
+            {
+                return _steps.Exists(s => s.IsRunning);
+            }
         }
     }
 
-    public bool IsProgressDirty => Volatile.Read(ref _progressDirty) != 0;
+    public ILogger Logger => _logger ??= new JobLogger(this, _engine.LoggerFactory.CreateLogger("JobTracking.Jobs." + TypeName));
 
     public void SetCheckpoint(string? checkpoint)
     {
@@ -86,11 +106,50 @@ internal abstract class JobRun : IJobContext, IDisposable
 
         Volatile.Write(ref _progressDone, done);
         Volatile.Write(ref _progressTotal, total ?? -1);
-        Volatile.Write(ref _progressDirty, 1);
-        if (Elapsed(_progressSavedAt) >= _engine.Options.ProgressInterval && Interlocked.Exchange(ref _progressSaving, 1) == 0)
+        ReportChanged();
+    }
+
+    public ValueTask LogAsync(LogLevel level, string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return WriteAsync(LogEntry(level, message));
+    }
+
+    public ValueTask RejectAsync(long recordNumber, string rawRecord, string reason)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(recordNumber);
+        ArgumentNullException.ThrowIfNull(rawRecord);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        AddWarnings(1);
+        return WriteAsync(new JobJournalEntry
         {
-            _ = SaveProgressAsync();
+            JobId = JobId,
+            Kind = JobJournalKind.Reject,
+            At = _engine.TimeProvider.GetUtcNow(),
+            Level = LogLevel.Warning,
+            Text = Truncate(rawRecord),
+            RecordNumber = recordNumber,
+            Reason = Truncate(reason),
+        });
+    }
+
+    public void DefineSteps(params string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        foreach (var name in names)
+        {
+            GetOrAddStep(name);
         }
+
+        ReportChanged();
+    }
+
+    public IJobStep BeginStep(string name)
+    {
+        var step = GetOrAddStep(name);
+        step.Begin(_engine.TimeProvider.GetUtcNow());
+        ReportChanged();
+        return step;
     }
 
     public ValueTask SafePointAsync()
@@ -107,6 +166,11 @@ internal abstract class JobRun : IJobContext, IDisposable
         }
 
         _cancellation.Token.ThrowIfCancellationRequested();
+        if (Volatile.Read(ref _overflowCount) != 0)
+        {
+            return DrainAndCheckpointAsync();
+        }
+
         return IsCheckpointDirty && Elapsed(Volatile.Read(ref _checkpointSavedAt)) >= _engine.Options.CheckpointInterval
             ? SaveCheckpointAsync()
             : ValueTask.CompletedTask;
@@ -131,17 +195,174 @@ internal abstract class JobRun : IJobContext, IDisposable
         _ = _cancellation.CancelAsync();
     }
 
-    /// <summary>Marks the checkpoint and progress as stored with the transition that ends this run.</summary>
-    public void MarkStored()
+    /// <summary>Builds the report to store: progress, steps (running ones take <paramref name="endedAs"/> if given) and warnings.</summary>
+    public JobReportUpdate BuildReport(JobStepStatus? endedAs = null, DateTimeOffset? at = null)
     {
-        Volatile.Write(ref _checkpointDirty, 0);
-        Volatile.Write(ref _progressDirty, 0);
+        Volatile.Write(ref _reportDirty, 0);
+        Volatile.Write(ref _reportSavedAt, _engine.TimeProvider.GetTimestamp());
+        var total = Volatile.Read(ref _progressTotal);
+        var progress = new JobProgress(Volatile.Read(ref _progressDone), total < 0 ? null : total);
+        List<JobStep> steps;
+        lock (_stepsLock)
+        {
+            if (endedAs is { } status)
+            {
+                foreach (var step in _steps)
+                {
+                    step.EndIfRunning(status, at ?? _engine.TimeProvider.GetUtcNow());
+                }
+            }
+
+            steps = new List<JobStep>(_steps.Count);
+            foreach (var step in _steps)
+            {
+                steps.Add(step.Snapshot());
+            }
+        }
+
+        return new JobReportUpdate(progress, steps, Volatile.Read(ref _warnings));
     }
+
+    /// <summary>Waits until every log line and reject this run wrote is stored.</summary>
+    public async ValueTask FlushJournalAsync()
+    {
+        if (Volatile.Read(ref _journalWritten) == 0)
+        {
+            return;
+        }
+
+        await DrainOverflowAsync().ConfigureAwait(false);
+        await _engine.Journal.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Marks the checkpoint as stored with the transition that ends this run.</summary>
+    public void MarkStored() => Volatile.Write(ref _checkpointDirty, 0);
 
     /// <summary>Runs the job's code once.</summary>
     public abstract ValueTask ExecuteAsync();
 
     public void Dispose() => _cancellation.Dispose();
+
+    internal void AddWarnings(long count)
+    {
+        Interlocked.Add(ref _warnings, (int)Math.Min(count, int.MaxValue));
+        ReportChanged();
+    }
+
+    internal void ReportChanged()
+    {
+        Volatile.Write(ref _reportDirty, 1);
+        if (Elapsed(Volatile.Read(ref _reportSavedAt)) >= _engine.Options.ProgressInterval && Interlocked.Exchange(ref _reportSaving, 1) == 0)
+        {
+            _ = SaveReportAsync();
+        }
+    }
+
+    /// <summary>The synchronous path of <see cref="Logger"/>: buffer now, or keep in order in the job until the next safe point finds room.</summary>
+    internal void Write(LogLevel level, string message)
+    {
+        var entry = LogEntry(level, message);
+        Volatile.Write(ref _journalWritten, 1);
+        lock (_overflow)
+        {
+            if (_overflow.Count == 0 && _engine.Journal.TryWrite(entry))
+            {
+                return;
+            }
+
+            _overflow.Enqueue(entry);
+            Volatile.Write(ref _overflowCount, _overflow.Count);
+        }
+    }
+
+    private JobJournalEntry LogEntry(LogLevel level, string message)
+    {
+        if (level >= LogLevel.Warning && level != LogLevel.None)
+        {
+            AddWarnings(1);
+        }
+
+        return new JobJournalEntry
+        {
+            JobId = JobId,
+            Kind = JobJournalKind.Log,
+            At = _engine.TimeProvider.GetUtcNow(),
+            Level = level,
+            Text = Truncate(message),
+        };
+    }
+
+    private string Truncate(string text)
+    {
+        var max = _engine.Options.MaxJournalTextLength;
+        return text.Length <= max ? text : string.Concat(text.AsSpan(0, max), $"… [truncated: {text.Length} characters in all]");
+    }
+
+    private async ValueTask WriteAsync(JobJournalEntry entry)
+    {
+        Volatile.Write(ref _journalWritten, 1);
+        if (Volatile.Read(ref _overflowCount) != 0)
+        {
+            await DrainOverflowAsync().ConfigureAwait(false);
+        }
+
+        await _engine.Journal.WriteAsync(entry).ConfigureAwait(false);
+    }
+
+    private async ValueTask DrainOverflowAsync()
+    {
+        while (true)
+        {
+            JobJournalEntry entry;
+            lock (_overflow)
+            {
+                if (!_overflow.TryPeek(out entry!))
+                {
+                    return;
+                }
+            }
+
+            await _engine.Journal.WriteAsync(entry).ConfigureAwait(false);
+            lock (_overflow)
+            {
+                _overflow.Dequeue();
+                Volatile.Write(ref _overflowCount, _overflow.Count);
+            }
+        }
+    }
+
+    private async ValueTask DrainAndCheckpointAsync()
+    {
+        await DrainOverflowAsync().ConfigureAwait(false);
+        if (IsCheckpointDirty && Elapsed(Volatile.Read(ref _checkpointSavedAt)) >= _engine.Options.CheckpointInterval)
+        {
+            await SaveCheckpointAsync().ConfigureAwait(false);
+        }
+    }
+
+    private StepState GetOrAddStep(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name.Length > MaxStepNameLength)
+        {
+            throw new ArgumentException($"A step name must be at most {MaxStepNameLength} characters; it has {name.Length}.", nameof(name));
+        }
+
+        lock (_stepsLock)
+        {
+            foreach (var step in _steps)
+            {
+                if (string.Equals(step.Name, name, StringComparison.Ordinal))
+                {
+                    return step;
+                }
+            }
+
+            var added = new StepState(this, new JobStep { Name = name });
+            _steps.Add(added);
+            return added;
+        }
+    }
 
     private TimeSpan Elapsed(long since) => _engine.TimeProvider.GetElapsedTime(since);
 
@@ -152,17 +373,91 @@ internal abstract class JobRun : IJobContext, IDisposable
         await _engine.Store.SaveCheckpointAsync(JobId, Checkpoint, _cancellation.Token).ConfigureAwait(false);
     }
 
-    private async Task SaveProgressAsync()
+    private async Task SaveReportAsync()
     {
         try
         {
-            Volatile.Write(ref _progressDirty, 0);
-            Volatile.Write(ref _progressSavedAt, _engine.TimeProvider.GetTimestamp());
-            await _engine.SaveProgressAsync(this).ConfigureAwait(false);
+            await _engine.SaveReportAsync(this, BuildReport()).ConfigureAwait(false);
         }
         finally
         {
-            Volatile.Write(ref _progressSaving, 0);
+            Volatile.Write(ref _reportSaving, 0);
+        }
+    }
+
+    /// <summary>A step's live counters.</summary>
+    private sealed class StepState(JobRun run, JobStep stored) : IJobStep
+    {
+        private long _read = stored.Read;
+        private long _written = stored.Written;
+        private long _skipped = stored.Skipped;
+        private long _warnings = stored.Warnings;
+        private JobStepStatus _status = stored.Status;
+        private DateTimeOffset? _startedAt = stored.StartedAt;
+        private DateTimeOffset? _endedAt = stored.EndedAt;
+
+        public string Name { get; } = stored.Name;
+
+        public void AddRead(long count = 1) => Add(ref _read, count);
+
+        public void AddWritten(long count = 1) => Add(ref _written, count);
+
+        public void AddSkipped(long count = 1) => Add(ref _skipped, count);
+
+        public void AddWarning(long count = 1)
+        {
+            Add(ref _warnings, count);
+            run.AddWarnings(count);
+        }
+
+        public void Complete()
+        {
+            lock (run._stepsLock)
+            {
+                EndIfRunning(JobStepStatus.Completed, run._engine.TimeProvider.GetUtcNow());
+            }
+
+            run.ReportChanged();
+        }
+
+        public void Begin(DateTimeOffset at)
+        {
+            lock (run._stepsLock)
+            {
+                _startedAt ??= at;
+                _endedAt = null;
+                _status = JobStepStatus.Running;
+            }
+        }
+
+        public bool IsRunning => _status == JobStepStatus.Running;
+
+        public void EndIfRunning(JobStepStatus status, DateTimeOffset at)
+        {
+            if (_status == JobStepStatus.Running)
+            {
+                _status = status;
+                _endedAt = at;
+            }
+        }
+
+        public JobStep Snapshot() => new()
+        {
+            Name = Name,
+            Status = _status,
+            StartedAt = _startedAt,
+            EndedAt = _endedAt,
+            Read = Interlocked.Read(ref _read),
+            Written = Interlocked.Read(ref _written),
+            Skipped = Interlocked.Read(ref _skipped),
+            Warnings = Interlocked.Read(ref _warnings),
+        };
+
+        private void Add(ref long counter, long count)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(count);
+            Interlocked.Add(ref counter, count);
+            run.ReportChanged();
         }
     }
 }

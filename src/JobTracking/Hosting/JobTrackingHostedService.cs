@@ -15,10 +15,12 @@ internal sealed class JobTrackingHostedService : IHostedService
     private readonly JobEngine _engine;
     private readonly JobScheduler _scheduler;
     private readonly JobEventHandlerSubscriptions _handlers;
+    private readonly JobRetention _retention;
     private readonly ILogger _logger;
 
-    public JobTrackingHostedService(JobEngine engine, JobScheduler scheduler, JobEventHandlerSubscriptions handlers)
+    public JobTrackingHostedService(JobEngine engine, JobScheduler scheduler, JobEventHandlerSubscriptions handlers, JobRetention retention)
     {
+        _retention = retention;
         _engine = engine;
         _scheduler = scheduler;
         _handlers = handlers;
@@ -28,6 +30,7 @@ internal sealed class JobTrackingHostedService : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _handlers.Start();
+        _engine.Journal.Start();
         var recovered = await RecoverAsync(LeftActive, job => job.Node == _engine.Node
             ? job.Status == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Interrupted
             : null, cancellationToken).ConfigureAwait(false);
@@ -46,11 +49,14 @@ internal sealed class JobTrackingHostedService : IHostedService
         }
 
         _scheduler.Start();
+        _retention.Start();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _retention.StopAsync().ConfigureAwait(false);
         await _scheduler.StopAsync(cancellationToken).ConfigureAwait(false);
+        await _engine.Journal.StopAsync().ConfigureAwait(false);
         _handlers.Stop();
     }
 

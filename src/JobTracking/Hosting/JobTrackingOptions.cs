@@ -38,6 +38,18 @@ public sealed class JobTrackingOptions
     /// <summary>Gets or sets how often a running job's progress is stored, 0 (every report) to 1 hour. Default: 250 milliseconds. The last progress is always stored when the job stops.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Gets or sets the size of the write-behind buffer for log lines and rejects, 16 to 1,000,000 entries; a job that writes into a full buffer waits. Default: 8192.</summary>
+    public int JournalBufferCapacity { get; set; } = 8192;
+
+    /// <summary>Gets or sets the longest log message, raw record or reject reason stored, 256 to 1,048,576 characters; longer text is stored truncated with a marker. Default: 8192.</summary>
+    public int MaxJournalTextLength { get; set; } = 8192;
+
+    /// <summary>Gets or sets how long finished jobs (Completed, Cancelled, Failed) are kept, with their journals, before a background task purges them; <see langword="null"/> keeps them. Default: <see langword="null"/>.</summary>
+    public TimeSpan? RetentionPeriod { get; set; }
+
+    /// <summary>Gets or sets how often the retention task runs, 1 second to 1 day. Default: 1 hour.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Gets or sets the JSON options for parameters and checkpoints. Default: <see cref="JsonSerializerDefaults.Web"/>.</summary>
     public JsonSerializerOptions SerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);
 }

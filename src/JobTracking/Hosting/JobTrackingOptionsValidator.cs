@@ -15,6 +15,14 @@ internal sealed class JobTrackingOptionsValidator : IValidateOptions<JobTracking
         Range(errors, nameof(options.PollInterval), options.PollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
         Range(errors, nameof(options.CheckpointInterval), options.CheckpointInterval, TimeSpan.Zero, TimeSpan.FromHours(1));
         Range(errors, nameof(options.ProgressInterval), options.ProgressInterval, TimeSpan.Zero, TimeSpan.FromHours(1));
+        Range(errors, nameof(options.JournalBufferCapacity), options.JournalBufferCapacity, 16, 1_000_000);
+        Range(errors, nameof(options.MaxJournalTextLength), options.MaxJournalTextLength, 256, 1_048_576);
+        Range(errors, nameof(options.RetentionInterval), options.RetentionInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        if (options.RetentionPeriod is { } retention)
+        {
+            Range(errors, nameof(options.RetentionPeriod), retention, TimeSpan.FromMinutes(1), TimeSpan.FromDays(36_500));
+        }
+
         if (string.IsNullOrWhiteSpace(options.NodeName) || options.NodeName.Length > 200)
         {
             errors.Add($"JobTracking:{nameof(options.NodeName)} must be 1 to 200 characters, not blank.");

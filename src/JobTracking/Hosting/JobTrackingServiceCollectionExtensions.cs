@@ -2,12 +2,15 @@ using JobTracking;
 using JobTracking.Definitions;
 using JobTracking.Events;
 using JobTracking.Hosting;
+using JobTracking.Journal;
 using JobTracking.Queries;
 using JobTracking.Running;
 using JobTracking.Scheduling;
 using JobTracking.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -33,6 +36,16 @@ public static class JobTrackingServiceCollectionExtensions
         services.TryAddSingleton<IJobEvents>(sp => sp.GetRequiredService<JobEventHub>());
         services.TryAddSingleton<JobEventHandlerSubscriptions>();
         services.TryAddSingleton<JobTrackingMetrics>();
+        services.TryAddSingleton(sp => new JobJournalWriter(
+            sp.GetRequiredService<IJobStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<JobTrackingOptions>>().Value,
+            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        services.TryAddSingleton(sp => new JobRetention(
+            sp.GetRequiredService<IJobStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<JobTrackingOptions>>().Value,
+            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         services.TryAddSingleton<JobEngine>();
         services.TryAddSingleton<JobScheduler>();
         services.TryAddSingleton<IJobRunner, JobRunner>();

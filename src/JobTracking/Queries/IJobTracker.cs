@@ -24,4 +24,36 @@ public interface IJobTracker
     /// <returns>The jobs, newest first.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The count is out of range.</exception>
     ValueTask<IReadOnlyList<JobRecord>> LastOperationsAsync(int count = 10, string? launchedBy = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a page of a job's log (the Log tab), in the order written.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="query">The page and lowest level; <see langword="null"/> for the first 100 lines.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page and the token of the next.</returns>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="ArgumentException">The page size is out of range or the page token is malformed.</exception>
+    ValueTask<JournalPage<JobLogEntry>> GetLogAsync(Guid jobId, JournalQuery? query = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a page of a job's rejects (the Rejects tab), in the order written.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="query">The page; <see langword="null"/> for the first 100 rejects.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page and the token of the next.</returns>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="ArgumentException">The page size is out of range or the page token is malformed.</exception>
+    ValueTask<JournalPage<JobReject>> GetRejectsAsync(Guid jobId, JournalQuery? query = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes all of a job's rejects as CSV (RFC 4180: a header, then one record per reject; fields with commas, quotes or line breaks are quoted).</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="writer">Where to write; not closed.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The number of rejects written.</returns>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    Task<long> ExportRejectsCsvAsync(Guid jobId, TextWriter writer, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes finished jobs (Completed, Cancelled, Failed) that ended before a time, with their log and rejects; running, queued and paused jobs are never deleted.</summary>
+    /// <param name="endedBefore">The cut-off time.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many jobs were deleted.</returns>
+    ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default);
 }

@@ -27,4 +27,48 @@ internal sealed class JobTracker : IJobTracker
         var page = await _store.QueryAsync(new JobQuery { PageSize = count, LaunchedBy = launchedBy }, cancellationToken).ConfigureAwait(false);
         return page.Items;
     }
+
+    public async ValueTask<JournalPage<JobLogEntry>> GetLogAsync(Guid jobId, JournalQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        query ??= new JournalQuery();
+        query.Validate();
+        await GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+        return await _store.ReadLogAsync(jobId, query, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<JournalPage<JobReject>> GetRejectsAsync(Guid jobId, JournalQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        query ??= new JournalQuery();
+        query.Validate();
+        await GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+        return await _store.ReadRejectsAsync(jobId, query, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<long> ExportRejectsCsvAsync(Guid jobId, TextWriter writer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        await GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+        await writer.WriteAsync("RecordNumber,Reason,RawRecord,RejectedAt\r\n".AsMemory(), cancellationToken).ConfigureAwait(false);
+        long count = 0;
+        var query = new JournalQuery { PageSize = 1000 };
+        while (true)
+        {
+            var page = await _store.ReadRejectsAsync(jobId, query, cancellationToken).ConfigureAwait(false);
+            foreach (var reject in page.Items)
+            {
+                await writer.WriteAsync(Csv.Record(reject).AsMemory(), cancellationToken).ConfigureAwait(false);
+                count++;
+            }
+
+            if (page.NextPageToken is null)
+            {
+                return count;
+            }
+
+            query = query with { PageToken = page.NextPageToken };
+        }
+    }
+
+    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default) =>
+        _store.PurgeAsync(endedBefore, cancellationToken);
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using JobTracking.Control;
 using JobTracking.Definitions;
 using JobTracking.Events;
+using JobTracking.Journal;
 using JobTracking.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -35,8 +36,10 @@ internal sealed class JobEngine : IDisposable
         TimeProvider timeProvider,
         IServiceScopeFactory scopes,
         JobTrackingMetrics metrics,
+        JobJournalWriter journal,
         ILoggerFactory? loggerFactory = null)
     {
+        Journal = journal;
         _metrics = metrics;
         Store = store;
         Registry = registry;
@@ -63,6 +66,8 @@ internal sealed class JobEngine : IDisposable
     public JobTrackingOptions Options { get; }
 
     public TimeProvider TimeProvider { get; }
+
+    public JobJournalWriter Journal { get; }
 
     public ILoggerFactory LoggerFactory { get; }
 
@@ -199,10 +204,10 @@ internal sealed class JobEngine : IDisposable
     public Task WaitForChangeAsync(Guid jobId) =>
         _waiters.GetOrAdd(jobId, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
-    public async ValueTask SaveProgressAsync(JobRun run)
+    public async ValueTask SaveReportAsync(JobRun run, JobReportUpdate report)
     {
-        var progress = run.Progress;
-        await Store.SaveProgressAsync(run.JobId, progress).ConfigureAwait(false);
+        var progress = report.Progress;
+        await Store.SaveReportAsync(run.JobId, report).ConfigureAwait(false);
         if (_events.HasSubscribers)
         {
             var job = run.Job;
@@ -219,6 +224,7 @@ internal sealed class JobEngine : IDisposable
                 At = TimeProvider.GetUtcNow(),
                 Attempt = job.Attempt,
                 Progress = progress,
+                WarningCount = report.WarningCount,
             }).ConfigureAwait(false);
         }
     }
@@ -466,12 +472,10 @@ internal sealed class JobEngine : IDisposable
                 error = ex;
             }
 
-            if (run.IsProgressDirty)
-            {
-                await SaveProgressAsync(run).ConfigureAwait(false);
-            }
-
+            // Every log line and reject is stored before the status that ends this run.
+            await run.FlushJournalAsync().ConfigureAwait(false);
             var fresh = false;
+            JobStatus? reported = null;
 
             // Store the outcome against the status the job has now; a racing command moves it, so read and retry.
             while (true)
@@ -507,6 +511,13 @@ internal sealed class JobEngine : IDisposable
                     Checkpoint = run.Checkpoint,
                 };
 
+                var stepOutcome = StepOutcome(to.Value);
+                if (reported != to && (run.IsReportDirty || (stepOutcome is not null && run.HasRunningSteps)))
+                {
+                    await SaveReportAsync(run, run.BuildReport(stepOutcome, transition.At)).ConfigureAwait(false);
+                    reported = to;
+                }
+
                 var job = status == run.Job.Status && version == run.Job.Version ? run.Job : run.Job with { Status = status, Version = version };
                 if (await TryTransitionAsync(job, transition).ConfigureAwait(false))
                 {
@@ -526,6 +537,14 @@ internal sealed class JobEngine : IDisposable
         var current = await Store.GetAsync(jobId).ConfigureAwait(false);
         return current is null ? (JobStatus.Completed, 0, true) : (current.Status, current.Version, true);
     }
+
+    private static JobStepStatus? StepOutcome(JobStatus status) => status switch
+    {
+        JobStatus.Completed => JobStepStatus.Completed,
+        JobStatus.Failed => JobStepStatus.Failed,
+        JobStatus.Cancelled => JobStepStatus.Cancelled,
+        _ => null,
+    };
 
     private static JobStatus? Resolve(Outcome outcome, JobStatus status, Exception? error)
     {

@@ -44,12 +44,40 @@ public interface IJobStore
     /// <returns>A task that completes when the checkpoint is stored.</returns>
     ValueTask SaveCheckpointAsync(Guid jobId, string? checkpoint, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores a job's progress without changing its status.</summary>
+    /// <summary>Stores a job's progress, steps and warnings count without changing its status.</summary>
     /// <param name="jobId">The job's id.</param>
-    /// <param name="progress">The progress.</param>
+    /// <param name="report">The progress, steps and warnings count.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task that completes when the progress is stored.</returns>
-    ValueTask SaveProgressAsync(Guid jobId, JobProgress progress, CancellationToken cancellationToken = default);
+    /// <returns>A task that completes when the report is stored.</returns>
+    ValueTask SaveReportAsync(Guid jobId, JobReportUpdate report, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends log lines and rejects, in the given order, numbering each job's log lines and rejects from 1.</summary>
+    /// <param name="entries">The entries, possibly of several jobs.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when every entry is stored.</returns>
+    ValueTask AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a page of a job's log, in the order written.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="query">The page to read and the lowest level.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page; empty for a job without log lines.</returns>
+    /// <exception cref="ArgumentException">The query is malformed.</exception>
+    ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a page of a job's rejects, in the order written.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="query">The page to read.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page; empty for a job without rejects.</returns>
+    /// <exception cref="ArgumentException">The query is malformed.</exception>
+    ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes finished jobs (Completed, Cancelled, Failed) that ended before <paramref name="endedBefore"/>, with their journals; never an unfinished job.</summary>
+    /// <param name="endedBefore">The cut-off time.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many jobs were deleted.</returns>
+    ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default);
 
     /// <summary>Replaces a draft's parameters and display name; only a job in status Editing may be changed.</summary>
     /// <param name="jobId">The draft's id.</param>

@@ -15,8 +15,10 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
     private const long StatusMask = 0x7F;
     private const long BusyBit = 0x80;
     private const int VersionShift = 8;
+    private const long PurgedState = StatusMask | BusyBit;
 
     private readonly ConcurrentDictionary<Guid, Entry> _jobs = new();
+    private readonly ConcurrentDictionary<Guid, Journal> _journals = new();
     private readonly Lock _queueLock = new();
     private readonly Dictionary<string, PriorityQueue<Ticket, (int Priority, long Sequence)>> _readyByType = new(StringComparer.Ordinal);
     private readonly HashSet<string> _activeKeys = new(StringComparer.Ordinal);
@@ -150,15 +152,84 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask SaveProgressAsync(Guid jobId, JobProgress progress, CancellationToken cancellationToken = default)
+    public ValueTask SaveReportAsync(Guid jobId, JobReportUpdate report, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(report);
         cancellationToken.ThrowIfCancellationRequested();
         if (_jobs.TryGetValue(jobId, out var entry))
         {
-            Mutate(entry, progress, static (e, p) => e.Progress = p);
+            Mutate(entry, report, static (e, r) =>
+            {
+                e.Progress = r.Progress;
+                e.Steps = r.Steps;
+                e.WarningCount = r.WarningCount;
+            });
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    public ValueTask AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        cancellationToken.ThrowIfCancellationRequested();
+        Journal? journal = null;
+        foreach (var entry in entries)
+        {
+            if (journal is null || journal.JobId != entry.JobId)
+            {
+                journal = _journals.GetOrAdd(entry.JobId, static id => new Journal(id));
+            }
+
+            journal.Append(entry);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var after = query.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_journals.TryGetValue(jobId, out var journal)
+            ? journal.ReadLog(after, query.PageSize, query.MinimumLevel)
+            : new JournalPage<JobLogEntry>([], null));
+    }
+
+    public ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var after = query.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_journals.TryGetValue(jobId, out var journal)
+            ? journal.ReadRejects(after, query.PageSize)
+            : new JournalPage<JobReject>([], null));
+    }
+
+    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default)
+    {
+        var purged = 0;
+        foreach (var entry in _jobs.Values)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var state = Volatile.Read(ref entry.State);
+            var status = (JobStatus)(state & StatusMask);
+            if ((state & BusyBit) != 0 || !JobLifecycle.IsFinished(status) || entry.EndedAt is not { } ended || ended >= endedBefore)
+            {
+                continue;
+            }
+
+            // Claim the entry with a status no transition expects, so a racing restart cannot revive a deleted job.
+            if (Interlocked.CompareExchange(ref entry.State, PurgedState, state) == state)
+            {
+                _jobs.TryRemove(entry.Id, out _);
+                _journals.TryRemove(entry.Id, out _);
+                purged++;
+            }
+        }
+
+        return new(purged);
     }
 
     public ValueTask<bool> TryUpdateDraftAsync(Guid jobId, long expectedVersion, string parameters, string displayName, CancellationToken cancellationToken = default)
@@ -370,6 +441,75 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
     private static bool AtLimit(IReadOnlyDictionary<string, int> typeLimits, Dictionary<string, int>? claimedByType, string type) =>
         claimedByType is not null && typeLimits.TryGetValue(type, out var limit) && claimedByType.GetValueOrDefault(type) >= limit;
 
+    /// <summary>One job's log lines and rejects, numbered from 1 in the order appended.</summary>
+    private sealed class Journal(Guid jobId)
+    {
+        private readonly Lock _lock = new();
+        private readonly List<JobLogEntry> _log = [];
+        private readonly List<JobReject> _rejects = [];
+
+        public Guid JobId { get; } = jobId;
+
+        public void Append(JobJournalEntry entry)
+        {
+            lock (_lock)
+            {
+                if (entry.Kind == JobJournalKind.Reject)
+                {
+                    _rejects.Add(new JobReject(_rejects.Count + 1, entry.At, entry.RecordNumber, entry.Text, entry.Reason ?? string.Empty));
+                }
+                else
+                {
+                    _log.Add(new JobLogEntry(_log.Count + 1, entry.At, entry.Level, entry.Text));
+                }
+            }
+        }
+
+        public JournalPage<JobLogEntry> ReadLog(long after, int pageSize, Microsoft.Extensions.Logging.LogLevel minimumLevel)
+        {
+            lock (_lock)
+            {
+                var items = new List<JobLogEntry>(Math.Min(pageSize, Math.Max(0, _log.Count - (int)Math.Min(after, _log.Count))));
+                var index = (int)Math.Min(after, _log.Count);
+                for (; index < _log.Count && items.Count < pageSize; index++)
+                {
+                    if (_log[index].Level >= minimumLevel)
+                    {
+                        items.Add(_log[index]);
+                    }
+                }
+
+                var more = items.Count == pageSize && HasMore(_log, index, minimumLevel);
+                return new JournalPage<JobLogEntry>(items, more ? items[^1].Sequence.ToString(CultureInfo.InvariantCulture) : null);
+            }
+        }
+
+        public JournalPage<JobReject> ReadRejects(long after, int pageSize)
+        {
+            lock (_lock)
+            {
+                var start = (int)Math.Min(after, _rejects.Count);
+                var count = Math.Min(pageSize, _rejects.Count - start);
+                var items = _rejects.GetRange(start, count);
+                var more = start + count < _rejects.Count;
+                return new JournalPage<JobReject>(items, more ? items[^1].Sequence.ToString(CultureInfo.InvariantCulture) : null);
+            }
+        }
+
+        private static bool HasMore(List<JobLogEntry> log, int from, Microsoft.Extensions.Logging.LogLevel minimumLevel)
+        {
+            for (var i = from; i < log.Count; i++)
+            {
+                if (log[i].Level >= minimumLevel)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     private readonly record struct Ticket(Entry Entry, long Version, long Sequence);
 
     private sealed class Entry
@@ -383,6 +523,7 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         public string? Checkpoint;
         public JobError? Error;
         public int WarningCount;
+        public IReadOnlyList<JobStep> Steps;
         public string Parameters;
         public string DisplayName;
 
@@ -405,6 +546,7 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
             Checkpoint = job.Checkpoint;
             Error = job.Error;
             WarningCount = job.WarningCount;
+            Steps = job.Steps;
         }
 
         public Guid Id { get; }
@@ -452,6 +594,7 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
                     Checkpoint = Checkpoint,
                     Error = Error,
                     WarningCount = WarningCount,
+                    Steps = Steps,
                 };
 
                 if (Volatile.Read(ref State) == state)

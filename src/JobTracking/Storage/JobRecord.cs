@@ -55,9 +55,21 @@ public sealed record JobRecord
     /// <summary>Gets the error of a failed job (or of a job whose last attempt failed).</summary>
     public JobError? Error { get; init; }
 
-    /// <summary>Gets the number of warnings (rejects and warning log lines) the job recorded.</summary>
+    /// <summary>Gets the number of warnings (rejects, warning and error log lines, step warnings) the job recorded.</summary>
     public int WarningCount { get; init; }
+
+    /// <summary>Gets the job's steps with their counters, in the order they were declared or begun.</summary>
+    public IReadOnlyList<JobStep> Steps { get; init; } = [];
+
+    /// <summary>Gets whether the job completed with warnings ("Finished" with a warnings count).</summary>
+    public bool HasWarnings => WarningCount > 0;
 }
+
+/// <summary>A running job's report as stored now and then while it runs, and when it stops.</summary>
+/// <param name="Progress">The progress.</param>
+/// <param name="Steps">The steps with their counters.</param>
+/// <param name="WarningCount">The warnings so far.</param>
+public sealed record JobReportUpdate(JobProgress Progress, IReadOnlyList<JobStep> Steps, int WarningCount);
 
 /// <summary>How far a job has got: <see cref="Done"/> units of work out of <see cref="Total"/>.</summary>
 /// <param name="Done">The units of work done.</param>

@@ -1,0 +1,149 @@
+using Microsoft.Extensions.Logging;
+
+namespace JobTracking;
+
+/// <summary>What a journal entry holds: a log line or a rejected record.</summary>
+public enum JobJournalKind
+{
+    /// <summary>A log line: time, level, message.</summary>
+    Log = 0,
+
+    /// <summary>A rejected record: record number, raw record, reason.</summary>
+    Reject = 1,
+}
+
+/// <summary>One entry a job appends to its journal, as handed to <see cref="IJobStore.AppendJournalAsync"/>; the store numbers them in order.</summary>
+public sealed record JobJournalEntry
+{
+    /// <summary>Gets the job that wrote the entry.</summary>
+    public required Guid JobId { get; init; }
+
+    /// <summary>Gets whether this is a log line or a reject.</summary>
+    public required JobJournalKind Kind { get; init; }
+
+    /// <summary>Gets when the entry was written.</summary>
+    public required DateTimeOffset At { get; init; }
+
+    /// <summary>Gets the level of a log line (<see cref="LogLevel.Warning"/> for a reject).</summary>
+    public LogLevel Level { get; init; }
+
+    /// <summary>Gets the message of a log line, or the raw record of a reject (truncated past the configured maximum).</summary>
+    public required string Text { get; init; }
+
+    /// <summary>Gets the record number of a reject (0 for a log line).</summary>
+    public long RecordNumber { get; init; }
+
+    /// <summary>Gets why a record was rejected (<see langword="null"/> for a log line).</summary>
+    public string? Reason { get; init; }
+}
+
+/// <summary>One line of a job's log (the Log tab).</summary>
+/// <param name="Sequence">The line's position in the job's journal, from 1, in the order written.</param>
+/// <param name="At">When it was written.</param>
+/// <param name="Level">Its level.</param>
+/// <param name="Message">Its text (truncated past the configured maximum, with a marker).</param>
+public sealed record JobLogEntry(long Sequence, DateTimeOffset At, LogLevel Level, string Message);
+
+/// <summary>One record a job rejected (the Rejects tab).</summary>
+/// <param name="Sequence">The reject's position in the job's journal, from 1, in the order written.</param>
+/// <param name="At">When it was rejected.</param>
+/// <param name="RecordNumber">The record's number in the job's input.</param>
+/// <param name="RawRecord">The record as received (truncated past the configured maximum, with a marker).</param>
+/// <param name="Reason">Why it was rejected.</param>
+public sealed record JobReject(long Sequence, DateTimeOffset At, long RecordNumber, string RawRecord, string Reason);
+
+/// <summary>Which page of a job's log or rejects to read, in the order written.</summary>
+public sealed record JournalQuery
+{
+    /// <summary>The largest page a query may ask for.</summary>
+    public const int MaxPageSize = 10_000;
+
+    /// <summary>Gets the page size, 1 to <see cref="MaxPageSize"/>. Default 100.</summary>
+    public int PageSize { get; init; } = 100;
+
+    /// <summary>Gets the token of the page to read, from <see cref="JournalPage{T}.NextPageToken"/>; <see langword="null"/> for the first page.</summary>
+    public string? PageToken { get; init; }
+
+    /// <summary>Gets the lowest level of log lines to read. Default <see cref="LogLevel.Trace"/> (all). Ignored for rejects.</summary>
+    public LogLevel MinimumLevel { get; init; } = LogLevel.Trace;
+
+    /// <summary>Throws when the query is malformed.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The page size is out of range.</exception>
+    /// <exception cref="ArgumentException">The page token is malformed.</exception>
+    /// <returns>The sequence number after which the page starts.</returns>
+    public long Validate()
+    {
+        if (PageSize is < 1 or > MaxPageSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, $"The page size must be between 1 and {MaxPageSize}.");
+        }
+
+        if (PageToken is null)
+        {
+            return 0;
+        }
+
+        if (!long.TryParse(PageToken, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var after) || after < 1)
+        {
+            throw new ArgumentException($"The page token '{(PageToken.Length > 64 ? PageToken[..64] + "..." : PageToken)}' is malformed; pass the NextPageToken of a previous page.", nameof(PageToken));
+        }
+
+        return after;
+    }
+}
+
+/// <summary>One page of a job's log or rejects, in the order written.</summary>
+/// <typeparam name="T">A log line or a reject.</typeparam>
+/// <param name="Items">The entries on this page.</param>
+/// <param name="NextPageToken">The token of the next page, or <see langword="null"/> on the last page.</param>
+public sealed record JournalPage<T>(IReadOnlyList<T> Items, string? NextPageToken);
+
+/// <summary>The status of one step of a job.</summary>
+public enum JobStepStatus
+{
+    /// <summary>Declared, not started.</summary>
+    Pending = 0,
+
+    /// <summary>Started and not ended (also while its job is paused).</summary>
+    Running = 1,
+
+    /// <summary>Ended normally.</summary>
+    Completed = 2,
+
+    /// <summary>Its job failed while it ran.</summary>
+    Failed = 3,
+
+    /// <summary>Its job was cancelled while it ran.</summary>
+    Cancelled = 4,
+}
+
+/// <summary>One step of a job's report (e.g. "read file", "validate", "write") with its counters.</summary>
+public sealed record JobStep
+{
+    /// <summary>Gets the step's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Gets the step's status.</summary>
+    public JobStepStatus Status { get; init; }
+
+    /// <summary>Gets when the step started.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>Gets when the step ended.</summary>
+    public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>Gets the records read.</summary>
+    public long Read { get; init; }
+
+    /// <summary>Gets the records written.</summary>
+    public long Written { get; init; }
+
+    /// <summary>Gets the records skipped.</summary>
+    public long Skipped { get; init; }
+
+    /// <summary>Gets the warnings raised in this step.</summary>
+    public long Warnings { get; init; }
+
+    /// <summary>Gets how long the step took, once it has ended.</summary>
+    public TimeSpan? Duration => StartedAt is { } start && EndedAt is { } end ? end - start : null;
+}
