@@ -2,13 +2,47 @@ using System.Globalization;
 using BenchmarkDotNet.Running;
 using JobTracking.Benchmarks;
 
-// Modes of our own first; anything else goes to BenchmarkDotNet.
-if (args.Length > 0 && args[0] == "--compare")
+// Our own modes first; anything else goes to BenchmarkDotNet's switcher (e.g. --filter '*EndToEnd*' --job Short).
+switch (args.FirstOrDefault())
 {
-    var jobs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000;
-    var warmup = args.Length > 2 ? TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)) : BenchmarkSettings.Warmup;
-    await CompareReport.RunAsync(jobs, warmup, rounds: 3);
-    return;
+    case "--compare":
+        await CompareReport.RunAsync(Count(1, 100_000), args.Length > 2 ? TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)) : BenchmarkSettings.Warmup, rounds: 3);
+        return 0;
+    case "--memory":
+        await MemoryReport.RunAsync(Count(1, 100_000));
+        return 0;
+    case "--allocations":
+        await AllocationReport.RunAsync(Count(1, 200_000));
+        return 0;
+    case "--smoke":
+        // CI: every benchmark once (BenchmarkDotNet's Dry job), small backlogs, no warm-up; then the memory report.
+        Environment.SetEnvironmentVariable(BenchmarkSettings.SmokeVariable, "1");
+        args = [.. args[1..], .. args.Contains("--filter") ? Array.Empty<string>() : ["--filter", "*"], .. args.Contains("--job") ? Array.Empty<string>() : ["--job", "Dry"]];
+        var failed = RunBenchmarks(args);
+        await MemoryReport.RunAsync(10_000);
+        return failed ? 1 : 0;
+    default:
+        return RunBenchmarks(args) ? 1 : 0;
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// Returns whether anything failed: a filter that matched nothing, a validation error, or a benchmark without results.
+static bool RunBenchmarks(string[] args)
+{
+    // The benchmark processes write the latency percentiles here; they inherit the variable.
+    var latencyFolder = Path.Combine(Path.GetTempPath(), "jobtracking-bench-latency-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+    Environment.SetEnvironmentVariable(LatencyRecorder.FolderVariable, latencyFolder);
+    try
+    {
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
+        return (summaries.Count == 0 && args.Contains("--filter")) || summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
+    }
+    finally
+    {
+        if (Directory.Exists(latencyFolder))
+        {
+            Directory.Delete(latencyFolder, recursive: true);
+        }
+    }
+}
+
+int Count(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;

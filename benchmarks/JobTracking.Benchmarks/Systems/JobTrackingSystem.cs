@@ -10,6 +10,7 @@ public sealed class JobTrackingSystem : IJobSystem
     private readonly ServiceProvider _services;
     private readonly IJobRunner _runner;
     private readonly Completion _completion = new();
+    private readonly LatencyProbe _probe = new();
     private readonly JobScheduler _scheduler;
     private readonly bool _countByEvents;
     private IHostedService[] _hosted = [];
@@ -20,9 +21,11 @@ public sealed class JobTrackingSystem : IJobSystem
         _countByEvents = countByEvents;
         var services = new ServiceCollection();
         services.AddSingleton(_completion);
+        services.AddSingleton(_probe);
         services.AddJobTracking(b => b
             .AddJob<CountingJob>()
             .AddJob<NoOpJob>()
+            .AddJob<LatencyJob>()
             .Configure(o => o.MaxConcurrency = maxConcurrency));
         _services = services.BuildServiceProvider();
         _runner = _services.GetRequiredService<IJobRunner>();
@@ -31,6 +34,9 @@ public sealed class JobTrackingSystem : IJobSystem
 
     /// <summary>Gets the runner, to queue jobs before the workers start.</summary>
     public IJobRunner Runner => _runner;
+
+    /// <summary>Gets where <see cref="LatencyJob"/> stamps its entry.</summary>
+    public LatencyProbe Probe => _probe;
 
     /// <summary>Gets the store, to read what is kept.</summary>
     public IJobStore Store => _services.GetRequiredService<IJobStore>();
