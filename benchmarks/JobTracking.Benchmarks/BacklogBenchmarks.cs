@@ -62,6 +62,7 @@ public sealed class BacklogConfig : ManualConfig
     public BacklogConfig()
     {
         AddColumn(
+            BenchmarkDotNet.Columns.StatisticColumn.Median,
             new PerJobColumn(nameof(BacklogBenchmarks.BacklogSize), PerJobColumn.Kind.TimePerJob),
             new PerJobColumn(nameof(BacklogBenchmarks.BacklogSize), PerJobColumn.Kind.JobsPerSecond),
             new PerJobColumn(nameof(BacklogBenchmarks.BacklogSize), PerJobColumn.Kind.TimeVsSmallest),

@@ -1,6 +1,7 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using JobTracking.Benchmarks;
+using JobTracking.Benchmarks.Systems;
 
 // Our own modes first; anything else goes to BenchmarkDotNet's switcher (e.g. --filter '*EndToEnd*' --job Short).
 switch (args.FirstOrDefault())
@@ -13,6 +14,19 @@ switch (args.FirstOrDefault())
         return 0;
     case "--allocations":
         await AllocationReport.RunAsync(Count(1, 200_000));
+        return 0;
+    case "--run":
+        // A steady JobTracking end-to-end load for an external profiler (dotnet-trace, dotnet-counters): batches of 50,000 jobs.
+        var total = Count(1, 2_000_000);
+        await using (var system = JobTrackingSystem.Create())
+        {
+            await system.StartAsync();
+            for (var done = 0; done < total; done += 50_000)
+            {
+                await system.RunAsync(50_000);
+            }
+        }
+
         return 0;
     case "--smoke":
         // CI: every benchmark once (BenchmarkDotNet's Dry job), small backlogs, no warm-up; then the memory report.

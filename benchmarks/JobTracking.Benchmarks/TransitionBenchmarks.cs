@@ -50,7 +50,9 @@ public class TransitionBenchmarks
         }
 
         _subscriptions.Clear();
-        _services?.Dispose();
+
+        // Asynchronously: some of the engine's singletons only implement IAsyncDisposable.
+        _services?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _services = null;
     }
 

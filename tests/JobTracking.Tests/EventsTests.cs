@@ -185,14 +185,16 @@ public sealed class EventsTests
         var probe = host.Probe.For(id);
         probe.Release(2); // two reports within the same second: none published yet
         await probe.WaitForStepAsync(2);
-        host.Time.Advance(TimeSpan.FromSeconds(1));
-        probe.Release(); // the third report, a second later, is published
+        progress.Should().BeEmpty();
+        host.Time.Advance(TimeSpan.FromSeconds(1)); // the second is up: the latest pending report (2) is published
+        await WaitUntilAsync(() => progress.Count == 1);
+        probe.Release(); // the third report comes within the next second: held back
         await probe.WaitForStepAsync(3);
         probe.Release();
         await host.WaitAsync(id, JobStatus.Completed);
 
         await WaitUntilAsync(() => progress.Count == 2);
-        progress.Select(e => e.Progress.Done).Should().Equal(3, 4); // the throttled one, then the final flush
+        progress.Select(e => e.Progress.Done).Should().Equal(2, 4); // the one pending when the second was up, then the final flush
     }
 
     [Fact]

@@ -18,15 +18,27 @@ public sealed class RaceTests
         var steps = new Dictionary<Guid, int>();
         for (var i = 0; i < 100; i++)
         {
-            var id = await host.StartStepJobAsync(new StepParameters { Steps = 1 + (i * 7 % 60), YieldEachStep = true });
+            var count = 1 + (i % 20);
+            var id = await host.StartStepJobAsync(new StepParameters { Steps = count, Blocking = true });
             jobs.Add(id);
-            steps[id] = 1 + (i * 7 % 60);
+            steps[id] = count;
         }
 
         foreach (var id in jobs.Take(8))
         {
             await host.Probe.For(id).WaitForStepAsync(0); // the storm hits jobs that are really running
         }
+
+        // Steps are let through one at a time, round robin, while the commands fly: jobs complete by themselves meanwhile.
+        using var stormOver = new CancellationTokenSource();
+        var releaser = Task.Run(async () =>
+        {
+            for (var round = 0; !stormOver.IsCancellationRequested; round++)
+            {
+                host.Probe.For(jobs[round % jobs.Count]).Release();
+                await Task.Yield();
+            }
+        });
 
         var commands = Enumerable.Range(0, 1000).Select(i => Task.Run(async () =>
         {
@@ -59,6 +71,12 @@ public sealed class RaceTests
             }
         }));
         await Task.WhenAll(commands).WaitAsync(TimeSpan.FromSeconds(60));
+        await stormOver.CancelAsync();
+        await releaser;
+        foreach (var id in jobs)
+        {
+            host.Probe.For(id).Release(steps[id]); // enough for every job that is not paused to finish
+        }
 
         var resting = new[] { JobStatus.Completed, JobStatus.Cancelled, JobStatus.Paused };
         foreach (var id in jobs)

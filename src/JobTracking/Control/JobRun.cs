@@ -31,6 +31,9 @@ internal abstract class JobRun : IJobContext, IDisposable
     private int _warnings;
     private int _overflowCount;
     private int _journalWritten;
+    private int _reportScheduled;
+    private ITimer? _reportTimer;
+    private volatile bool _ended;
     private ILogger? _logger;
 
     protected JobRun(JobEngine engine, JobRecord job, JsonSerializerOptions serializerOptions)
@@ -198,6 +201,11 @@ internal abstract class JobRun : IJobContext, IDisposable
     /// <summary>Builds the report to store: progress, steps (running ones take <paramref name="endedAs"/> if given) and warnings.</summary>
     public JobReportUpdate BuildReport(JobStepStatus? endedAs = null, DateTimeOffset? at = null)
     {
+        if (endedAs is not null)
+        {
+            _ended = true;
+        }
+
         Volatile.Write(ref _reportDirty, 0);
         Volatile.Write(ref _reportSavedAt, _engine.TimeProvider.GetTimestamp());
         var total = Volatile.Read(ref _progressTotal);
@@ -241,7 +249,12 @@ internal abstract class JobRun : IJobContext, IDisposable
     /// <summary>Runs the job's code once.</summary>
     public abstract ValueTask ExecuteAsync();
 
-    public void Dispose() => _cancellation.Dispose();
+    public void Dispose()
+    {
+        _ended = true;
+        _reportTimer?.Dispose();
+        _cancellation.Dispose();
+    }
 
     internal void AddWarnings(long count)
     {
@@ -252,9 +265,28 @@ internal abstract class JobRun : IJobContext, IDisposable
     internal void ReportChanged()
     {
         Volatile.Write(ref _reportDirty, 1);
-        if (Elapsed(Volatile.Read(ref _reportSavedAt)) >= _engine.Options.ProgressInterval && Interlocked.Exchange(ref _reportSaving, 1) == 0)
+        var wait = _engine.Options.ProgressInterval - Elapsed(Volatile.Read(ref _reportSavedAt));
+        if (wait <= TimeSpan.Zero)
         {
-            _ = SaveReportAsync();
+            if (Interlocked.Exchange(ref _reportSaving, 1) == 0)
+            {
+                _ = SaveReportAsync();
+            }
+        }
+        else if (Interlocked.Exchange(ref _reportScheduled, 1) == 0)
+        {
+            // Throttled, but never stale: the change is stored when the interval is up even if nothing else changes.
+            _reportTimer?.Dispose();
+            _reportTimer = _engine.TimeProvider.CreateTimer(static state => ((JobRun)state!).OnReportTimer(), this, wait, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnReportTimer()
+    {
+        Volatile.Write(ref _reportScheduled, 0);
+        if (IsReportDirty && !_ended)
+        {
+            ReportChanged();
         }
     }
 
@@ -377,7 +409,10 @@ internal abstract class JobRun : IJobContext, IDisposable
     {
         try
         {
-            await _engine.SaveReportAsync(this, BuildReport()).ConfigureAwait(false);
+            if (!_ended)
+            {
+                await _engine.SaveReportAsync(this, BuildReport()).ConfigureAwait(false);
+            }
         }
         finally
         {

@@ -18,7 +18,6 @@ internal sealed class JobJournalWriter : IAsyncDisposable
     private readonly Channel<Item> _channel;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
-    private long _buffered;
     private long _maxBuffered;
 
     public JobJournalWriter(IJobStore store, TimeProvider time, JobTrackingOptions options, ILoggerFactory loggerFactory)
@@ -45,14 +44,14 @@ internal sealed class JobJournalWriter : IAsyncDisposable
             return false;
         }
 
-        Count();
+        Measure();
         return true;
     }
 
     public async ValueTask WriteAsync(JobJournalEntry entry, CancellationToken cancellationToken = default)
     {
         await _channel.Writer.WriteAsync(new Item(entry, null), cancellationToken).ConfigureAwait(false);
-        Count();
+        Measure();
     }
 
     /// <summary>Completes when everything written before the call is stored.</summary>
@@ -96,9 +95,9 @@ internal sealed class JobJournalWriter : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private void Count()
+    private void Measure()
     {
-        var now = Interlocked.Increment(ref _buffered);
+        long now = _channel.Reader.Count;
         long max;
         while (now > (max = Interlocked.Read(ref _maxBuffered)) && Interlocked.CompareExchange(ref _maxBuffered, now, max) != max)
         {
@@ -117,7 +116,6 @@ internal sealed class JobJournalWriter : IAsyncDisposable
                 if (item.Entry is not null)
                 {
                     batch.Add(item.Entry);
-                    Interlocked.Decrement(ref _buffered);
                 }
                 else
                 {

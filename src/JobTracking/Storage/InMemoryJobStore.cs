@@ -264,7 +264,7 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         var matches = new List<JobRecord>();
         foreach (var entry in _jobs.Values)
         {
-            if (after is { } cursor && JobPageToken.Compare(entry.CreatedAt, entry.Id, cursor.CreatedAt, cursor.Id) >= 0)
+            if (after is { } cursor && JobPageToken.Compare(entry.CreatedAt, entry.Id, cursor.CreatedAt, cursor.Id) <= 0)
             {
                 continue;
             }
