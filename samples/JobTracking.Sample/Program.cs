@@ -8,6 +8,7 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Error);
 builder.Services.AddJobTracking(jobs => jobs
     .AddJob<BatchJob>()
+    .AddJob<ProductImportJob>()
     .Configure(options =>
     {
         options.MaxConcurrency = 4;
@@ -32,6 +33,11 @@ var completes = await runner.StartAsync(nameof(BatchJob), new BatchParameters { 
 var paused = await runner.StartAsync(nameof(BatchJob), new BatchParameters { Items = 12 }, new() { DisplayName = "Catalog import", LaunchedBy = "alice" });
 var cancelled = await runner.StartAsync(nameof(BatchJob), new BatchParameters { Items = 50 }, new() { DisplayName = "Price update", LaunchedBy = "bob" });
 var fails = await runner.StartAsync(nameof(BatchJob), new BatchParameters { Items = 10, FailAtItem = 4 }, new() { DisplayName = "Broken feed", LaunchedBy = "alice" });
+var import = await runner.StartAsync(nameof(ProductImportJob), new ProductImportParameters
+{
+    InputFile = Path.Combine(AppContext.BaseDirectory, "data", "products.csv"),
+    OutputFile = Path.Combine("sample-output", "products-imported.csv"),
+}, new() { DisplayName = "Products CSV", LaunchedBy = "alice" });
 
 // Pause the import once it has done some work, then resume it: it continues from its checkpoint.
 await WaitForProgressAsync(paused, 4);
@@ -42,7 +48,7 @@ await WaitForProgressAsync(cancelled, 3);
 await runner.CancelAsync(cancelled);
 await runner.ResumeAsync(paused);
 
-foreach (var id in new[] { completes, paused, cancelled, fails })
+foreach (var id in new[] { completes, paused, cancelled, fails, import })
 {
     await runner.WaitForCompletionAsync(id);
 }
@@ -54,6 +60,29 @@ foreach (var job in await tracker.LastOperationsAsync(10))
 {
     Console.WriteLine($"  {job.DisplayName,-16} {job.Status,-10} {job.LaunchedBy,-12} {job.Progress.Percent,7:0}%  {job.Attempt}");
 }
+
+// The job page of the import: General, Log and Rejects tabs.
+var report = await tracker.GetAsync(import);
+Console.WriteLine();
+Console.WriteLine($"General: '{report.DisplayName}' {report.Status}{(report.HasWarnings ? $" with {report.WarningCount} warnings" : "")}, launched by {report.LaunchedBy}, {report.Progress.Done}/{report.Progress.Total} rows");
+foreach (var step in report.Steps)
+{
+    Console.WriteLine($"  step {step.Name,-9} {step.Status,-9} read {step.Read,3}  written {step.Written,3}  skipped {step.Skipped,3}");
+}
+
+Console.WriteLine("Log (last lines):");
+foreach (var line in (await tracker.GetLogAsync(import)).Items.TakeLast(5))
+{
+    Console.WriteLine($"  {line.At:HH:mm:ss.fff} {line.Level,-11} {line.Message}");
+}
+
+Console.WriteLine("Rejects:");
+foreach (var reject in (await tracker.GetRejectsAsync(import)).Items)
+{
+    Console.WriteLine($"  row {reject.RecordNumber,2}: {reject.Reason,-45} {reject.RawRecord}");
+}
+
+Console.WriteLine($"Valid products written to {Path.GetFullPath(Path.Combine("sample-output", "products-imported.csv"))}");
 
 await host.StopAsync();
 
