@@ -15,6 +15,9 @@ switch (args.FirstOrDefault())
     case "--allocations":
         await AllocationReport.RunAsync(Count(1, 200_000));
         return 0;
+    case "--startup":
+        await StartupReport.RunAsync(Count(1, 1_000_000));
+        return 0;
     case "--run":
         // A steady JobTracking end-to-end load for an external profiler (dotnet-trace, dotnet-counters): batches of 50,000 jobs.
         var total = Count(1, 2_000_000);

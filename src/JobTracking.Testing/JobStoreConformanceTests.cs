@@ -1,0 +1,619 @@
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace JobTracking.Testing;
+
+/// <summary>
+/// The <see cref="IJobStore"/> contract as xunit tests. Derive a class from it in your test project, return a fresh,
+/// empty store from <see cref="CreateStoreAsync"/>, and every test below runs against your store.
+/// </summary>
+public abstract class JobStoreConformanceTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    /// <summary>Creates a fresh, empty store for one test.</summary>
+    /// <returns>The store. If it implements <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/>, the test disposes it.</returns>
+    protected abstract ValueTask<IJobStore> CreateStoreAsync();
+
+    /// <summary>Creating a job and reading it back returns every field as given, byte for byte.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Create_ThenGet_RoundTripsEveryField()
+    {
+        await using var lease = await LeaseAsync();
+        var longText = string.Concat(Enumerable.Repeat("Ünïcödé 製品 \"quote\" 'x' <b>&amp; \r\n\t", 3000));
+        var job = NewJob() with
+        {
+            DisplayName = "Import « produits » 製品 ✓ '; DROP TABLE jobs; --",
+            Parameters = $"{{\"text\":{System.Text.Json.JsonSerializer.Serialize(longText)}}}",
+            LaunchedBy = "émilie@example.com",
+            Priority = -7,
+            ConcurrencyKey = "profile/42",
+            CreatedAt = T0.AddTicks(1234567),
+        };
+
+        await lease.Store.CreateAsync(job);
+        var read = await lease.Store.GetAsync(job.Id);
+
+        Assert.NotNull(read);
+        Assert.Equal(job.Id, read.Id);
+        Assert.Equal(job.TypeName, read.TypeName);
+        Assert.Equal(job.DisplayName, read.DisplayName);
+        Assert.Equal(job.Parameters, read.Parameters);
+        Assert.Equal(job.LaunchedBy, read.LaunchedBy);
+        Assert.Equal(job.Priority, read.Priority);
+        Assert.Equal(job.ConcurrencyKey, read.ConcurrencyKey);
+        Assert.Equal(job.CreatedAt, read.CreatedAt);
+        Assert.Equal(JobStatus.Queued, read.Status);
+        Assert.Equal(1, read.Version);
+        Assert.Equal(1, read.Attempt);
+        Assert.Null(read.StartedAt);
+        Assert.Null(read.EndedAt);
+        Assert.Null(read.Checkpoint);
+        Assert.Null(read.Error);
+        Assert.Empty(read.Steps);
+    }
+
+    /// <summary>Empty strings and absent values stay what they were.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Create_EmptyAndNullValues_RoundTrip()
+    {
+        await using var lease = await LeaseAsync();
+        var job = NewJob() with { Status = JobStatus.Editing, Parameters = "", LaunchedBy = "", ConcurrencyKey = null };
+
+        await lease.Store.CreateAsync(job);
+        var read = await lease.Store.GetAsync(job.Id);
+
+        Assert.NotNull(read);
+        Assert.Equal(JobStatus.Editing, read.Status);
+        Assert.Equal("", read.Parameters);
+        Assert.Equal("", read.LaunchedBy);
+        Assert.Null(read.ConcurrencyKey);
+    }
+
+    /// <summary>A second job with the same id, or a new job in a status other than Editing or Queued, is refused.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Create_DuplicateIdOrWrongStatus_IsRefused()
+    {
+        await using var lease = await LeaseAsync();
+        var job = NewJob();
+        await lease.Store.CreateAsync(job);
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.CreateAsync(job with { DisplayName = "again" }));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.CreateAsync(NewJob() with { Status = JobStatus.Running }));
+        Assert.Equal("test job", (await lease.Store.GetAsync(job.Id))!.DisplayName);
+    }
+
+    /// <summary>An unknown id reads as null and cannot be moved.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task UnknownJob_ReadsNullAndCannotMove()
+    {
+        await using var lease = await LeaseAsync();
+        var id = Guid.NewGuid();
+
+        Assert.Null(await lease.Store.GetAsync(id));
+        Assert.False(await lease.Store.TryTransitionAsync(Move(id, JobStatus.Queued, 1, JobStatus.Paused)));
+    }
+
+    /// <summary>A transition applies its documented side effects and raises the version by one.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Transition_AppliesFieldsAndRaisesVersion()
+    {
+        await using var lease = await LeaseAsync();
+        var store = lease.Store;
+        var job = NewJob();
+        await store.CreateAsync(job);
+
+        var running = await ClaimOneAsync(store, job.Id, "node-a", T0.AddMinutes(1));
+        Assert.Equal(JobStatus.Running, running.Status);
+        Assert.Equal(2, running.Version);
+        Assert.Equal("node-a", running.Node);
+        Assert.Equal(T0.AddMinutes(1), running.StartedAt);
+
+        var error = new JobError("System.InvalidOperationException", "boom ✗", "at Somewhere()\n  at Else()");
+        Assert.True(await store.TryTransitionAsync(Move(job.Id, JobStatus.Running, 2, JobStatus.Failed, T0.AddMinutes(2)) with
+        {
+            Error = error,
+            HasCheckpoint = true,
+            Checkpoint = "{\"row\":17}",
+        }));
+        var failed = (await store.GetAsync(job.Id))!;
+        Assert.Equal(JobStatus.Failed, failed.Status);
+        Assert.Equal(3, failed.Version);
+        Assert.Equal(T0.AddMinutes(2), failed.EndedAt);
+        Assert.Equal(error, failed.Error);
+        Assert.Equal("{\"row\":17}", failed.Checkpoint);
+
+        Assert.True(await store.TryTransitionAsync(Move(job.Id, JobStatus.Failed, 3, JobStatus.Queued, T0.AddMinutes(3)) with { IsNewAttempt = true }));
+        var restarted = (await store.GetAsync(job.Id))!;
+        Assert.Equal(2, restarted.Attempt);
+        Assert.Null(restarted.EndedAt);
+        Assert.Null(restarted.StartedAt);
+        Assert.Null(restarted.Error);
+        Assert.Equal("{\"row\":17}", restarted.Checkpoint);
+    }
+
+    /// <summary>A stale version or a status that moved on loses; nothing changes.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Transition_StaleVersionOrStatus_Loses()
+    {
+        await using var lease = await LeaseAsync();
+        var job = NewJob();
+        await lease.Store.CreateAsync(job);
+
+        Assert.False(await lease.Store.TryTransitionAsync(Move(job.Id, JobStatus.Queued, 7, JobStatus.Paused)));
+        Assert.False(await lease.Store.TryTransitionAsync(Move(job.Id, JobStatus.Paused, 1, JobStatus.Queued)));
+        var read = (await lease.Store.GetAsync(job.Id))!;
+        Assert.Equal(JobStatus.Queued, read.Status);
+        Assert.Equal(1, read.Version);
+    }
+
+    /// <summary>A move the lifecycle does not allow is refused with an exception; nothing changes.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Transition_IllegalMove_Throws()
+    {
+        await using var lease = await LeaseAsync();
+        var job = NewJob();
+        await lease.Store.CreateAsync(job);
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.TryTransitionAsync(Move(job.Id, JobStatus.Queued, 1, JobStatus.Completed)));
+        Assert.Equal(JobStatus.Queued, (await lease.Store.GetAsync(job.Id))!.Status);
+    }
+
+    /// <summary>Of many writers racing the same compare-and-set, exactly one wins.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Transition_RacingWriters_ExactlyOneWins()
+    {
+        await using var lease = await LeaseAsync();
+        var job = NewJob();
+        await lease.Store.CreateAsync(job);
+
+        var wins = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+            await lease.Store.TryTransitionAsync(Move(job.Id, JobStatus.Queued, 1, i % 2 == 0 ? JobStatus.Paused : JobStatus.Cancelled)))));
+
+        Assert.Single(wins, won => won);
+        Assert.Equal(2, (await lease.Store.GetAsync(job.Id))!.Version);
+    }
+
+    /// <summary>Claims take the highest priority first, then the oldest, and never more than asked.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Claim_HighestPriorityThenOldest_UpToMaxCount()
+    {
+        await using var lease = await LeaseAsync();
+        var store = lease.Store;
+        var low = NewJob() with { Priority = -1, CreatedAt = T0 };
+        var first = NewJob() with { CreatedAt = T0.AddSeconds(1) };
+        var second = NewJob() with { CreatedAt = T0.AddSeconds(2) };
+        var high = NewJob() with { Priority = 5, CreatedAt = T0.AddSeconds(3) };
+        foreach (var job in new[] { low, first, second, high })
+        {
+            await store.CreateAsync(job);
+        }
+
+        var batch = await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 3, At = T0 });
+
+        Assert.Equal([high.Id, first.Id, second.Id], batch.Select(j => j.Id));
+        Assert.All(batch, j => Assert.Equal(JobStatus.Running, j.Status));
+        Assert.Equal(JobStatus.Queued, (await store.GetAsync(low.Id))!.Status);
+    }
+
+    /// <summary>Type limits cap how many of a type one claim takes; other types are still claimed.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Claim_TypeLimits_CapEachType()
+    {
+        await using var lease = await LeaseAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            await lease.Store.CreateAsync(NewJob() with { TypeName = "capped", CreatedAt = T0.AddSeconds(i) });
+        }
+
+        await lease.Store.CreateAsync(NewJob() with { TypeName = "free", CreatedAt = T0.AddSeconds(10) });
+        await lease.Store.CreateAsync(NewJob() with { TypeName = "blocked", CreatedAt = T0.AddSeconds(11) });
+
+        var batch = await lease.Store.ClaimAsync(new JobClaimRequest
+        {
+            Node = "n",
+            MaxCount = 10,
+            At = T0,
+            TypeLimits = new Dictionary<string, int> { ["capped"] = 2, ["blocked"] = 0 },
+        });
+
+        Assert.Equal(2, batch.Count(j => j.TypeName == "capped"));
+        Assert.Single(batch, j => j.TypeName == "free");
+        Assert.DoesNotContain(batch, j => j.TypeName == "blocked");
+    }
+
+    /// <summary>A job whose concurrency key is held by an active job waits until that job ends, then is claimed.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Claim_ConcurrencyKeyHeld_WaitsForTheHolderToEnd()
+    {
+        await using var lease = await LeaseAsync();
+        var store = lease.Store;
+        var holder = NewJob() with { ConcurrencyKey = "k", CreatedAt = T0 };
+        var waiter = NewJob() with { ConcurrencyKey = "k", CreatedAt = T0.AddSeconds(1) };
+        var other = NewJob() with { ConcurrencyKey = "other", CreatedAt = T0.AddSeconds(2) };
+        await store.CreateAsync(holder);
+        await store.CreateAsync(waiter);
+        await store.CreateAsync(other);
+
+        var first = await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0 });
+        Assert.Equal([holder.Id, other.Id], first.Select(j => j.Id));
+        Assert.Empty(await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0 }));
+
+        Assert.True(await store.TryTransitionAsync(Move(holder.Id, JobStatus.Running, 2, JobStatus.Completed)));
+        var second = await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0 });
+        Assert.Equal([waiter.Id], second.Select(j => j.Id));
+    }
+
+    /// <summary>Held, cancelled and draft jobs are not claimed; a held job queued again is.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Claim_SkipsJobsThatLeftTheQueue()
+    {
+        await using var lease = await LeaseAsync();
+        var store = lease.Store;
+        var held = NewJob() with { CreatedAt = T0 };
+        var cancelled = NewJob() with { CreatedAt = T0.AddSeconds(1) };
+        var draft = NewJob() with { Status = JobStatus.Editing, CreatedAt = T0.AddSeconds(2) };
+        foreach (var job in new[] { held, cancelled, draft })
+        {
+            await store.CreateAsync(job);
+        }
+
+        Assert.True(await store.TryTransitionAsync(Move(held.Id, JobStatus.Queued, 1, JobStatus.Paused)));
+        Assert.True(await store.TryTransitionAsync(Move(cancelled.Id, JobStatus.Queued, 1, JobStatus.Cancelled)));
+        Assert.Empty(await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0 }));
+
+        Assert.True(await store.TryTransitionAsync(Move(held.Id, JobStatus.Paused, 2, JobStatus.Queued)));
+        var batch = await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0 });
+        Assert.Equal([held.Id], batch.Select(j => j.Id));
+        Assert.Equal(4, batch[0].Version);
+    }
+
+    /// <summary>Many claimers at once never get the same job, and together get every job.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Claim_ConcurrentClaimers_NeverShareAJob()
+    {
+        await using var lease = await LeaseAsync();
+        const int jobs = 300;
+        for (var i = 0; i < jobs; i++)
+        {
+            await lease.Store.CreateAsync(NewJob() with { CreatedAt = T0.AddMilliseconds(i) });
+        }
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+        {
+            var mine = new List<Guid>();
+            while (true)
+            {
+                var batch = await lease.Store.ClaimAsync(new JobClaimRequest { Node = $"node-{worker}", MaxCount = 1 + (worker % 5), At = T0 });
+                if (batch.Count == 0)
+                {
+                    return mine;
+                }
+
+                mine.AddRange(batch.Select(j => j.Id));
+            }
+        })));
+
+        var all = claims.SelectMany(c => c).ToList();
+        Assert.Equal(jobs, all.Count);
+        Assert.Equal(jobs, all.Distinct().Count());
+    }
+
+    /// <summary>A checkpoint and a report are stored without changing the status or version.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task CheckpointAndReport_RoundTripWithoutMovingTheJob()
+    {
+        await using var lease = await LeaseAsync();
+        var store = lease.Store;
+        var job = NewJob();
+        await store.CreateAsync(job);
+        await ClaimOneAsync(store, job.Id, "n", T0);
+        var steps = new List<JobStep>
+        {
+            new() { Name = "read ✓", Status = JobStepStatus.Completed, StartedAt = T0, EndedAt = T0.AddSeconds(3), Read = 10, Written = 0, Skipped = 1, Warnings = 2 },
+            new() { Name = "write", Status = JobStepStatus.Running, StartedAt = T0.AddSeconds(3), Written = 4 },
+            new() { Name = "report", Status = JobStepStatus.Pending },
+        };
+
+        await store.SaveCheckpointAsync(job.Id, "{\"next\":\"é\"}");
+        await store.SaveReportAsync(job.Id, new JobReportUpdate(new JobProgress(5, 12), steps, 3));
+        var read = (await store.GetAsync(job.Id))!;
+
+        Assert.Equal("{\"next\":\"é\"}", read.Checkpoint);
+        Assert.Equal(new JobProgress(5, 12), read.Progress);
+        Assert.Equal(3, read.WarningCount);
+        Assert.Equal(steps, read.Steps);
+        Assert.Equal(JobStatus.Running, read.Status);
+        Assert.Equal(2, read.Version);
+
+        await store.SaveReportAsync(job.Id, new JobReportUpdate(new JobProgress(7, null), [], 0));
+        Assert.Equal(new JobProgress(7, null), (await store.GetAsync(job.Id))!.Progress);
+    }
+
+    /// <summary>A draft's parameters change only while it is a draft with the expected version.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task UpdateDraft_OnlyDraftsWithTheExpectedVersion()
+    {
+        await using var lease = await LeaseAsync();
+        var draft = NewJob() with { Status = JobStatus.Editing };
+        await lease.Store.CreateAsync(draft);
+
+        Assert.False(await lease.Store.TryUpdateDraftAsync(draft.Id, 5, "{}", "x"));
+        Assert.True(await lease.Store.TryUpdateDraftAsync(draft.Id, 1, "{\"a\":1}", "Renamed"));
+        var read = (await lease.Store.GetAsync(draft.Id))!;
+        Assert.Equal(("{\"a\":1}", "Renamed", 2L), (read.Parameters, read.DisplayName, read.Version));
+
+        Assert.True(await lease.Store.TryTransitionAsync(Move(draft.Id, JobStatus.Editing, 2, JobStatus.Queued)));
+        Assert.False(await lease.Store.TryUpdateDraftAsync(draft.Id, 3, "{}", "late"));
+    }
+
+    /// <summary>Every filter of a query narrows the list, newest first.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Query_Filters_NarrowNewestFirst()
+    {
+        await using var lease = await LeaseAsync();
+        var store = lease.Store;
+        var a = NewJob() with { TypeName = "import", DisplayName = "Import PRODUCTS", LaunchedBy = "alice", CreatedAt = T0 };
+        var b = NewJob() with { TypeName = "export", DisplayName = "Export prices", LaunchedBy = "alice", CreatedAt = T0.AddMinutes(1) };
+        var c = NewJob() with { TypeName = "import", DisplayName = "import media", LaunchedBy = "bob", CreatedAt = T0.AddMinutes(2) };
+        foreach (var job in new[] { a, b, c })
+        {
+            await store.CreateAsync(job);
+        }
+
+        Assert.True(await store.TryTransitionAsync(Move(c.Id, JobStatus.Queued, 1, JobStatus.Paused)));
+        await ClaimOneAsync(store, a.Id, "node-x", T0);
+
+        Assert.Equal([c.Id, b.Id, a.Id], await IdsAsync(store, new JobQuery()));
+        Assert.Equal([c.Id, a.Id], await IdsAsync(store, new JobQuery { TypeName = "import" }));
+        Assert.Equal([b.Id, a.Id], await IdsAsync(store, new JobQuery { LaunchedBy = "alice" }));
+        Assert.Equal([c.Id, a.Id], await IdsAsync(store, new JobQuery { Text = "IMPORT" }));
+        Assert.Equal([c.Id, a.Id], await IdsAsync(store, new JobQuery { Statuses = [JobStatus.Paused, JobStatus.Running] }));
+        Assert.Equal([a.Id], await IdsAsync(store, new JobQuery { Node = "node-x" }));
+        Assert.Equal([b.Id], await IdsAsync(store, new JobQuery { CreatedFrom = T0.AddSeconds(30), CreatedTo = T0.AddMinutes(2) }));
+        Assert.Equal([], await IdsAsync(store, new JobQuery { Text = "%" }));
+        Assert.Equal([], await IdsAsync(store, new JobQuery { LaunchedBy = "' OR '1'='1" }));
+    }
+
+    /// <summary>Walking every page returns every job once, newest first, and stays stable while newer jobs are added.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Query_KeysetPaging_ReturnsEachJobOnceWhileJobsArrive()
+    {
+        await using var lease = await LeaseAsync();
+        var existing = new List<JobRecord>();
+        for (var i = 0; i < 120; i++)
+        {
+            var job = NewJob() with { CreatedAt = T0.AddSeconds(i / 7) }; // several jobs share a creation time
+            existing.Add(job);
+            await lease.Store.CreateAsync(job);
+        }
+
+        var seen = new List<JobRecord>();
+        var query = new JobQuery { PageSize = 13 };
+        var added = 0;
+        do
+        {
+            var page = await lease.Store.QueryAsync(query);
+            Assert.True(page.Items.Count <= 13);
+            seen.AddRange(page.Items);
+            await lease.Store.CreateAsync(NewJob() with { CreatedAt = T0.AddDays(1).AddSeconds(added++) });
+            query = query with { PageToken = page.NextPageToken };
+        }
+        while (query.PageToken is not null);
+
+        Assert.Equal(existing.Count, seen.Count);
+        Assert.Equal(existing.Select(j => j.Id).Order(), seen.Select(j => j.Id).Order());
+        for (var i = 1; i < seen.Count; i++)
+        {
+            Assert.True(seen[i - 1].CreatedAt >= seen[i].CreatedAt, "newest first");
+        }
+    }
+
+    /// <summary>Malformed queries and page tokens are refused with an ArgumentException.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Query_BadArguments_AreRefused()
+    {
+        await using var lease = await LeaseAsync();
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.QueryAsync(new JobQuery { PageSize = 0 }));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.QueryAsync(new JobQuery { PageSize = JobQuery.MaxPageSize + 1 }));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.QueryAsync(new JobQuery { PageToken = "not-a-token" }));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.ReadLogAsync(Guid.NewGuid(), new JournalQuery { PageToken = "x" }));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.ReadRejectsAsync(Guid.NewGuid(), new JournalQuery { PageSize = 0 }));
+        await Assert.ThrowsAnyAsync<ArgumentNullException>(async () => await lease.Store.CreateAsync(null!));
+    }
+
+    /// <summary>Journals keep each job's log lines and rejects in the order appended, numbered from 1, with their text intact.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Journal_AppendedInOrder_ReadBackPagedAndIntact()
+    {
+        await using var lease = await LeaseAsync();
+        var store = lease.Store;
+        var one = NewJob();
+        var two = NewJob();
+        await store.CreateAsync(one);
+        await store.CreateAsync(two);
+        var odd = "line with \"quotes\", commas,\r\nbreaks and ünïcödé 製品 " + new string('x', 20_000);
+        var entries = new List<JobJournalEntry>();
+        for (var i = 0; i < 250; i++)
+        {
+            entries.Add(Log(one.Id, i % 5 == 0 ? LogLevel.Warning : LogLevel.Information, $"one {i}"));
+            entries.Add(Log(two.Id, LogLevel.Debug, $"two {i}"));
+            if (i % 10 == 0)
+            {
+                entries.Add(Reject(one.Id, i, i == 0 ? odd : $"raw {i}", $"reason {i}"));
+            }
+        }
+
+        await store.AppendJournalAsync(entries.Take(300).ToList());
+        await store.AppendJournalAsync(entries.Skip(300).ToList());
+
+        var lines = await ReadAllLogAsync(store, one.Id, new JournalQuery { PageSize = 7 });
+        Assert.Equal(Enumerable.Range(0, 250).Select(i => $"one {i}"), lines.Select(l => l.Message));
+        Assert.Equal(Enumerable.Range(1, 250).Select(i => (long)i), lines.Select(l => l.Sequence));
+        var warnings = await ReadAllLogAsync(store, one.Id, new JournalQuery { PageSize = 4, MinimumLevel = LogLevel.Warning });
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"one {i * 5}"), warnings.Select(l => l.Message));
+        Assert.Equal(250, (await ReadAllLogAsync(store, two.Id, new JournalQuery { PageSize = 100 })).Count);
+
+        var rejects = new List<JobReject>();
+        var query = new JournalQuery { PageSize = 6 };
+        do
+        {
+            var page = await store.ReadRejectsAsync(one.Id, query);
+            rejects.AddRange(page.Items);
+            query = query with { PageToken = page.NextPageToken };
+        }
+        while (query.PageToken is not null);
+
+        Assert.Equal(25, rejects.Count);
+        Assert.Equal(odd, rejects[0].RawRecord);
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => (long)i * 10), rejects.Select(r => r.RecordNumber));
+        Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), rejects.Select(r => r.Sequence));
+        Assert.Equal("reason 10", rejects[1].Reason);
+        Assert.Equal(T0, rejects[1].At);
+        Assert.Empty((await store.ReadRejectsAsync(two.Id, new JournalQuery())).Items);
+    }
+
+    /// <summary>Purge deletes only finished jobs that ended before the cut-off, with their journals.</summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Purge_RemovesOnlyOldFinishedJobs()
+    {
+        await using var lease = await LeaseAsync();
+        var store = lease.Store;
+        var oldDone = await FinishAsync(store, NewJob(), JobStatus.Completed, T0);
+        var oldCancelled = NewJob();
+        await store.CreateAsync(oldCancelled);
+        Assert.True(await store.TryTransitionAsync(Move(oldCancelled.Id, JobStatus.Queued, 1, JobStatus.Cancelled, T0)));
+        var oldFailed = await FinishAsync(store, NewJob(), JobStatus.Failed, T0);
+        var recentDone = await FinishAsync(store, NewJob(), JobStatus.Completed, T0.AddDays(10));
+        var running = NewJob();
+        await store.CreateAsync(running);
+        await ClaimOneAsync(store, running.Id, "n", T0);
+        var queued = NewJob();
+        await store.CreateAsync(queued);
+        var paused = NewJob();
+        await store.CreateAsync(paused);
+        Assert.True(await store.TryTransitionAsync(Move(paused.Id, JobStatus.Queued, 1, JobStatus.Paused, T0)));
+        await store.AppendJournalAsync([Log(oldDone, LogLevel.Information, "gone"), Log(recentDone, LogLevel.Information, "kept")]);
+
+        var purged = await store.PurgeAsync(T0.AddDays(1));
+
+        Assert.Equal(3, purged);
+        foreach (var gone in new[] { oldDone, oldCancelled.Id, oldFailed })
+        {
+            Assert.Null(await store.GetAsync(gone));
+        }
+
+        Assert.Empty((await store.ReadLogAsync(oldDone, new JournalQuery())).Items);
+        foreach (var kept in new[] { recentDone, queued.Id, running.Id, paused.Id })
+        {
+            Assert.NotNull(await store.GetAsync(kept));
+        }
+
+        Assert.Single((await store.ReadLogAsync(recentDone, new JournalQuery())).Items);
+        Assert.Equal(0, await store.PurgeAsync(T0.AddDays(1)));
+    }
+
+    /// <summary>Builds a queued job with defaults; tests change what they need with <c>with</c>.</summary>
+    /// <returns>A new job in status Queued, version 1.</returns>
+    protected static JobRecord NewJob() => new()
+    {
+        Id = Guid.NewGuid(),
+        TypeName = "conformance",
+        DisplayName = "test job",
+        Status = JobStatus.Queued,
+        Version = 1,
+        Parameters = "{}",
+        CreatedAt = T0,
+    };
+
+    private static JobTransition Move(Guid id, JobStatus from, long version, JobStatus to, DateTimeOffset? at = null) => new()
+    {
+        JobId = id,
+        FromStatus = from,
+        ExpectedVersion = version,
+        ToStatus = to,
+        At = at ?? T0,
+        Node = "n",
+    };
+
+    private static JobJournalEntry Log(Guid id, LogLevel level, string message) =>
+        new() { JobId = id, Kind = JobJournalKind.Log, At = T0, Level = level, Text = message };
+
+    private static JobJournalEntry Reject(Guid id, long number, string raw, string reason) =>
+        new() { JobId = id, Kind = JobJournalKind.Reject, At = T0, Level = LogLevel.Warning, Text = raw, RecordNumber = number, Reason = reason };
+
+    private static async Task<JobRecord> ClaimOneAsync(IJobStore store, Guid id, string node, DateTimeOffset at)
+    {
+        var batch = await store.ClaimAsync(new JobClaimRequest { Node = node, MaxCount = 1, At = at });
+        Assert.Single(batch);
+        Assert.Equal(id, batch[0].Id);
+        return batch[0];
+    }
+
+    private static async Task<Guid> FinishAsync(IJobStore store, JobRecord job, JobStatus end, DateTimeOffset at)
+    {
+        await store.CreateAsync(job);
+        var running = await ClaimOneAsync(store, job.Id, "n", at);
+        Assert.True(await store.TryTransitionAsync(Move(job.Id, JobStatus.Running, running.Version, end, at)));
+        return job.Id;
+    }
+
+    private static async Task<List<Guid>> IdsAsync(IJobStore store, JobQuery query) =>
+        [.. (await store.QueryAsync(query)).Items.Select(j => j.Id)];
+
+    private static async Task<List<JobLogEntry>> ReadAllLogAsync(IJobStore store, Guid id, JournalQuery query)
+    {
+        var all = new List<JobLogEntry>();
+        do
+        {
+            var page = await store.ReadLogAsync(id, query);
+            all.AddRange(page.Items);
+            query = query with { PageToken = page.NextPageToken };
+        }
+        while (query.PageToken is not null);
+
+        return all;
+    }
+
+    private async Task<StoreLease> LeaseAsync() => new(await CreateStoreAsync());
+
+    /// <summary>Disposes the store when the test ends, if it is disposable.</summary>
+    private sealed class StoreLease(IJobStore store) : IAsyncDisposable
+    {
+        public IJobStore Store { get; } = store;
+
+        public async ValueTask DisposeAsync()
+        {
+            switch (Store)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync();
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+    }
+}

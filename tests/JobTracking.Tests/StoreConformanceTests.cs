@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using JobTracking.Testing;
+
+namespace JobTracking.Tests;
+
+/// <summary>The default store against the store contract.</summary>
+public sealed class InMemoryJobStoreConformanceTests : JobStoreConformanceTests
+{
+    protected override ValueTask<IJobStore> CreateStoreAsync() => ValueTask.FromResult(TestHost.CreateMemoryStore());
+}
+
+/// <summary>A custom store (one that wraps another and counts calls, as the README's walkthrough builds) against the store contract.</summary>
+public sealed class CountingJobStoreConformanceTests : JobStoreConformanceTests
+{
+    protected override ValueTask<IJobStore> CreateStoreAsync() => ValueTask.FromResult<IJobStore>(new CountingJobStore(TestHost.CreateMemoryStore()));
+
+    [Fact]
+    public async Task CountingStore_PluggedIntoAHost_SeesTheEngineCalls()
+    {
+        var store = new CountingJobStore(TestHost.CreateMemoryStore());
+        await using var host = await TestHost.Create(store: store).StartAsync();
+
+        var id = await host.StartStepJobAsync(new StepParameters { Steps = 1 });
+        await host.WaitAsync(id, JobStatus.Completed);
+
+        store.Calls[nameof(IJobStore.CreateAsync)].Should().Be(1);
+        store.Calls[nameof(IJobStore.ClaimAsync)].Should().BeGreaterThanOrEqualTo(1);
+        store.Calls[nameof(IJobStore.TryTransitionAsync)].Should().BeGreaterThanOrEqualTo(1);
+    }
+}
+
+/// <summary>A decorator store: every call is counted, then handed to the inner store.</summary>
+public sealed class CountingJobStore(IJobStore inner) : IJobStore
+{
+    public ConcurrentDictionary<string, int> Calls { get; } = new();
+
+    public bool IsShared => inner.IsShared;
+
+    public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Count(inner.CreateAsync(job, cancellationToken));
+
+    public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default) => Count(inner.GetAsync(jobId, cancellationToken));
+
+    public ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default) => Count(inner.TryTransitionAsync(transition, cancellationToken));
+
+    public ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default) => Count(inner.ClaimAsync(request, cancellationToken));
+
+    public ValueTask SaveCheckpointAsync(Guid jobId, string? checkpoint, CancellationToken cancellationToken = default) => Count(inner.SaveCheckpointAsync(jobId, checkpoint, cancellationToken));
+
+    public ValueTask SaveReportAsync(Guid jobId, JobReportUpdate report, CancellationToken cancellationToken = default) => Count(inner.SaveReportAsync(jobId, report, cancellationToken));
+
+    public ValueTask<bool> TryUpdateDraftAsync(Guid jobId, long expectedVersion, string parameters, string displayName, CancellationToken cancellationToken = default) =>
+        Count(inner.TryUpdateDraftAsync(jobId, expectedVersion, parameters, displayName, cancellationToken));
+
+    public ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default) => Count(inner.QueryAsync(query, cancellationToken));
+
+    public ValueTask AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default) => Count(inner.AppendJournalAsync(entries, cancellationToken));
+
+    public ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) => Count(inner.ReadLogAsync(jobId, query, cancellationToken));
+
+    public ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) => Count(inner.ReadRejectsAsync(jobId, query, cancellationToken));
+
+    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default) => Count(inner.PurgeAsync(endedBefore, cancellationToken));
+
+    private T Count<T>(T result, [System.Runtime.CompilerServices.CallerMemberName] string method = "")
+    {
+        Calls.AddOrUpdate(method, 1, (_, n) => n + 1);
+        return result;
+    }
+}
