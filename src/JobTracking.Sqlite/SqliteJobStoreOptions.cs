@@ -1,0 +1,38 @@
+namespace JobTracking.Sqlite;
+
+/// <summary>How the SQLite job store writes to its file.</summary>
+public sealed class SqliteJobStoreOptions
+{
+    private static readonly TimeSpan MaxBusyTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>Gets or sets when a write counts as done. Default <see cref="SqliteSynchronousMode.Full"/>: every write survives a power cut once the call that made it returns.</summary>
+    public SqliteSynchronousMode Synchronous { get; set; } = SqliteSynchronousMode.Full;
+
+    /// <summary>Gets or sets how long a write or the opening waits for another program (a backup tool, the <c>sqlite3</c> shell) that holds a lock on the file before it fails. Default 5 seconds; 0 to 10 minutes, rounded up to whole seconds.</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Throws when an option is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Synchronous))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Synchronous), Synchronous, $"SqliteJobStoreOptions.Synchronous is {Synchronous}; it must be Normal or Full.");
+        }
+
+        if (BusyTimeout < TimeSpan.Zero || BusyTimeout > MaxBusyTimeout)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BusyTimeout), BusyTimeout, $"SqliteJobStoreOptions.BusyTimeout is {BusyTimeout}; it must be between 0 and {MaxBusyTimeout}.");
+        }
+    }
+}
+
+/// <summary>When a write to the SQLite file counts as done (SQLite's <c>PRAGMA synchronous</c> in WAL mode).</summary>
+public enum SqliteSynchronousMode
+{
+    /// <summary>A write is handed to the operating system, which writes it to disk later: it survives the process being killed, but the last writes before a power cut or an operating-system crash may be lost (the file itself stays consistent). Faster: no disk flush per write.</summary>
+    Normal = 1,
+
+    /// <summary>A write is flushed to disk before the call returns: it survives the process being killed, an operating-system crash and a power cut. Concurrent writes share one flush (group commit).</summary>
+    Full = 2,
+}

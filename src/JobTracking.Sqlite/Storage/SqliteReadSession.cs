@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace JobTracking.Sqlite.Storage;
+
+/// <summary>One reader connection with its prepared commands; rented by one caller at a time.</summary>
+/// <remarks>In WAL mode readers never wait for the writer and see only committed transactions.</remarks>
+internal sealed class SqliteReadSession : IDisposable
+{
+    private const int AllStatuses = 11;
+
+    private readonly SqliteCommand _get;
+    private readonly SqliteCommand _log;
+    private readonly SqliteCommand _rejects;
+    private readonly SqliteCommand _begin;
+    private readonly SqliteCommand _commit;
+
+    public SqliteReadSession(SqliteConnection connection)
+    {
+        Connection = connection;
+        _get = Command($"SELECT {SqliteSchema.JobColumns} FROM jobs WHERE id = @id", "@id");
+        _log = Command(
+            "SELECT seq, at, level, message FROM job_log WHERE job_id = @id AND seq > @after AND level >= @level ORDER BY seq LIMIT @limit",
+            "@id", "@after", "@level", "@limit");
+        _rejects = Command(
+            "SELECT seq, at, record_number, raw_record, reason FROM job_rejects WHERE job_id = @id AND seq > @after ORDER BY seq LIMIT @limit",
+            "@id", "@after", "@limit");
+        _begin = Command("BEGIN");
+        _commit = Command("COMMIT");
+    }
+
+    public SqliteConnection Connection { get; }
+
+    public JobRecord? Get(Guid jobId)
+    {
+        _get.Parameters[0].Value = SqliteRows.Id(jobId);
+        using var reader = _get.ExecuteReader();
+        return reader.Read() ? SqliteRows.ReadJob(reader) : null;
+    }
+
+    public JobPage Query(JobQuery query)
+    {
+        var after = SqliteRows.ReadPageToken(query.PageToken);
+        var statuses = query.Statuses.Distinct().ToList();
+        var limit = query.PageSize + 1;
+        List<JobRecord> rows;
+        if (statuses.Count is <= 1 or >= AllStatuses)
+        {
+            rows = QueryOnce(query, statuses.Count == 1 ? statuses[0] : null, after, limit);
+        }
+        else
+        {
+            // One index range per status, each already newest first, merged here: an IN list would make SQLite sort every match.
+            rows = [];
+            _begin.ExecuteNonQuery();
+            try
+            {
+                foreach (var status in statuses)
+                {
+                    rows.AddRange(QueryOnce(query, status, after, limit));
+                }
+            }
+            finally
+            {
+                _commit.ExecuteNonQuery();
+            }
+
+            rows.Sort(NewestFirst);
+            if (rows.Count > limit)
+            {
+                rows.RemoveRange(limit, rows.Count - limit);
+            }
+        }
+
+        var hasMore = rows.Count > query.PageSize;
+        if (hasMore)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+
+        return new JobPage(rows, hasMore ? SqliteRows.PageToken(rows[^1]) : null);
+    }
+
+    public JournalPage<JobLogEntry> ReadLog(Guid jobId, long after, int pageSize, LogLevel minimumLevel)
+    {
+        var p = _log.Parameters;
+        p[0].Value = SqliteRows.Id(jobId);
+        p[1].Value = after;
+        p[2].Value = (int)minimumLevel;
+        p[3].Value = pageSize + 1;
+        var items = new List<JobLogEntry>();
+        using (var reader = _log.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                items.Add(new JobLogEntry(reader.GetInt64(0), SqliteRows.Time(reader.GetInt64(1)), (LogLevel)reader.GetInt32(2), reader.GetString(3)));
+            }
+        }
+
+        return Page(items, pageSize, static e => e.Sequence);
+    }
+
+    public JournalPage<JobReject> ReadRejects(Guid jobId, long after, int pageSize)
+    {
+        var p = _rejects.Parameters;
+        p[0].Value = SqliteRows.Id(jobId);
+        p[1].Value = after;
+        p[2].Value = pageSize + 1;
+        var items = new List<JobReject>();
+        using (var reader = _rejects.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                items.Add(new JobReject(reader.GetInt64(0), SqliteRows.Time(reader.GetInt64(1)), reader.GetInt64(2), reader.GetString(3), reader.GetString(4)));
+            }
+        }
+
+        return Page(items, pageSize, static r => r.Sequence);
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in new[] { _get, _log, _rejects, _begin, _commit })
+        {
+            command.Dispose();
+        }
+
+        Connection.Dispose();
+    }
+
+    private static JournalPage<T> Page<T>(List<T> items, int pageSize, Func<T, long> sequence)
+    {
+        if (items.Count <= pageSize)
+        {
+            return new JournalPage<T>(items, null);
+        }
+
+        items.RemoveAt(items.Count - 1);
+        return new JournalPage<T>(items, sequence(items[^1]).ToString(CultureInfo.InvariantCulture));
+    }
+
+    private static int NewestFirst(JobRecord a, JobRecord b)
+    {
+        var byTime = b.CreatedAt.UtcTicks.CompareTo(a.CreatedAt.UtcTicks);
+        if (byTime != 0)
+        {
+            return byTime;
+        }
+
+        // The order of the stored blobs: big-endian bytes.
+        Span<byte> x = stackalloc byte[16];
+        Span<byte> y = stackalloc byte[16];
+        a.Id.TryWriteBytes(x, bigEndian: true, out _);
+        b.Id.TryWriteBytes(y, bigEndian: true, out _);
+        return y.SequenceCompareTo(x);
+    }
+
+    private List<JobRecord> QueryOnce(JobQuery query, JobStatus? status, (long CreatedTicks, Guid Id)? after, int limit)
+    {
+        using var command = Connection.CreateCommand();
+        var sql = new StringBuilder($"SELECT {SqliteSchema.JobColumns} FROM jobs WHERE 1 = 1");
+        Filter(sql, command, status is not null, "status = @status", "@status", status is { } s ? (int)s : 0);
+        Filter(sql, command, query.TypeName is not null, "type_name = @type", "@type", query.TypeName);
+        Filter(sql, command, query.LaunchedBy is not null, "launched_by = @launchedBy", "@launchedBy", query.LaunchedBy);
+        Filter(sql, command, query.Node is not null, "node = @node", "@node", query.Node);
+        Filter(sql, command, query.CreatedFrom is not null, "created_at >= @from", "@from", query.CreatedFrom?.UtcTicks);
+        Filter(sql, command, query.CreatedTo is not null, "created_at < @to", "@to", query.CreatedTo?.UtcTicks);
+        Filter(sql, command, query.Text is not null, "jt_contains(display_name, @text)", "@text", query.Text);
+        if (after is { } cursor)
+        {
+            sql.Append(" AND (created_at, id) < (@afterCreated, @afterId)");
+            command.Parameters.AddWithValue("@afterCreated", cursor.CreatedTicks);
+            command.Parameters.AddWithValue("@afterId", SqliteRows.Id(cursor.Id));
+        }
+
+        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
+        command.Parameters.AddWithValue("@limit", limit);
+        command.CommandText = sql.ToString();
+
+        var rows = new List<JobRecord>(Math.Min(limit, 64));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            rows.Add(SqliteRows.ReadJob(reader));
+        }
+
+        return rows;
+    }
+
+    // Only the condition's fixed text goes into the SQL; the value is bound as a parameter.
+    private static void Filter(StringBuilder sql, SqliteCommand command, bool apply, string condition, string name, object? value)
+    {
+        if (apply)
+        {
+            sql.Append(" AND ").Append(condition);
+            command.Parameters.AddWithValue(name, value);
+        }
+    }
+
+    private SqliteCommand Command(string sql, params string[] parameters)
+    {
+        var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace JobTracking.Sqlite.Storage;
+
+/// <summary>Converts between rows and the records the engine reads: ids, times, steps and the page token.</summary>
+internal static class SqliteRows
+{
+    public static byte[] Id(Guid id) => id.ToByteArray(bigEndian: true);
+
+    public static Guid ReadId(SqliteDataReader reader, int ordinal) => new(reader.GetFieldValue<byte[]>(ordinal), bigEndian: true);
+
+    public static long Ticks(DateTimeOffset at) => at.UtcTicks;
+
+    public static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
+
+    public static object Value(string? text) => text is null ? DBNull.Value : text;
+
+    public static object Value(long? number) => number is { } n ? n : DBNull.Value;
+
+    public static object Value(DateTimeOffset? at) => at is { } t ? t.UtcTicks : DBNull.Value;
+
+    /// <summary>Reads a row whose first columns are <see cref="SqliteSchema.JobColumns"/>.</summary>
+    public static JobRecord ReadJob(SqliteDataReader r)
+    {
+        var errorType = NullableText(r, 17);
+        return new JobRecord
+        {
+            Id = ReadId(r, 0),
+            TypeName = r.GetString(1),
+            DisplayName = r.GetString(2),
+            Status = (JobStatus)r.GetInt32(3),
+            Version = r.GetInt64(4),
+            Parameters = r.GetString(5),
+            LaunchedBy = NullableText(r, 6),
+            Priority = r.GetInt32(7),
+            ConcurrencyKey = NullableText(r, 8),
+            CreatedAt = Time(r.GetInt64(9)),
+            StartedAt = NullableTime(r, 10),
+            EndedAt = NullableTime(r, 11),
+            Attempt = r.GetInt32(12),
+            Node = NullableText(r, 13),
+            Progress = new JobProgress(r.GetInt64(14), r.IsDBNull(15) ? null : r.GetInt64(15)),
+            Checkpoint = NullableText(r, 16),
+            Error = errorType is null ? null : new JobError(errorType, r.GetString(18), NullableText(r, 19)),
+            WarningCount = r.GetInt32(20),
+            Steps = r.IsDBNull(21) ? [] : ReadSteps(r.GetString(21)),
+        };
+    }
+
+    public static string? NullableText(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+
+    public static DateTimeOffset? NullableTime(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : Time(r.GetInt64(ordinal));
+
+    /// <summary>Steps as a compact JSON array; <see langword="null"/> for none.</summary>
+    public static string? WriteSteps(IReadOnlyList<JobStep> steps)
+    {
+        if (steps.Count == 0)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(64 * steps.Count);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var step in steps)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", step.Name);
+                json.WriteNumber("status", (int)step.Status);
+                if (step.StartedAt is { } started)
+                {
+                    json.WriteNumber("started", started.UtcTicks);
+                }
+
+                if (step.EndedAt is { } ended)
+                {
+                    json.WriteNumber("ended", ended.UtcTicks);
+                }
+
+                json.WriteNumber("read", step.Read);
+                json.WriteNumber("written", step.Written);
+                json.WriteNumber("skipped", step.Skipped);
+                json.WriteNumber("warnings", step.Warnings);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static IReadOnlyList<JobStep> ReadSteps(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        var steps = new List<JobStep>(document.RootElement.GetArrayLength());
+        foreach (var step in document.RootElement.EnumerateArray())
+        {
+            steps.Add(new JobStep
+            {
+                Name = step.GetProperty("name").GetString()!,
+                Status = (JobStepStatus)step.GetProperty("status").GetInt32(),
+                StartedAt = step.TryGetProperty("started", out var started) ? Time(started.GetInt64()) : null,
+                EndedAt = step.TryGetProperty("ended", out var ended) ? Time(ended.GetInt64()) : null,
+                Read = step.GetProperty("read").GetInt64(),
+                Written = step.GetProperty("written").GetInt64(),
+                Skipped = step.GetProperty("skipped").GetInt64(),
+                Warnings = step.GetProperty("warnings").GetInt64(),
+            });
+        }
+
+        return steps;
+    }
+
+    /// <summary>The keyset cursor of a list page: (created time, id) of its last job, as "ticks_id".</summary>
+    public static string PageToken(JobRecord last) =>
+        string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks}_{last.Id:N}");
+
+    public static (long CreatedTicks, Guid Id)? ReadPageToken(string? token)
+    {
+        if (token is null)
+        {
+            return null;
+        }
+
+        var separator = token.IndexOf('_', StringComparison.Ordinal);
+        if (separator <= 0
+            || !long.TryParse(token.AsSpan(0, separator), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            || ticks > DateTimeOffset.MaxValue.UtcTicks
+            || !Guid.TryParseExact(token.AsSpan(separator + 1), "N", out var id))
+        {
+            var shown = token.Length <= 64 ? token : string.Concat(token.AsSpan(0, 64), "...");
+            throw new ArgumentException($"The page token '{shown}' is malformed; pass the NextPageToken of a previous page.", nameof(token));
+        }
+
+        return (ticks, id);
+    }
+}

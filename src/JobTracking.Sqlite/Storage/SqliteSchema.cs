@@ -1,0 +1,150 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace JobTracking.Sqlite.Storage;
+
+/// <summary>The tables and indexes of a job store file, created on first use and migrated one version at a time.</summary>
+/// <remarks>
+/// Times are UTC ticks (integers), so they sort and round-trip exactly; ids are 16-byte blobs in big-endian order,
+/// so byte order is the order of their text form. A migration appends to <see cref="Migrations"/>; a shipped one
+/// never changes.
+/// </remarks>
+internal static class SqliteSchema
+{
+    /// <summary>The columns of a <see cref="JobRecord"/>, in the order <see cref="SqliteRows.ReadJob"/> reads them.</summary>
+    public const string JobColumns =
+        "id, type_name, display_name, status, version, parameters, launched_by, priority, concurrency_key, created_at, " +
+        "started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack, " +
+        "warning_count, steps";
+
+    /// <summary>Version 1: jobs (with the queue order and the indexes of the process tracker's list), log lines and rejects.</summary>
+    private const string Version1 = """
+        CREATE TABLE jobs (
+            id              BLOB    NOT NULL PRIMARY KEY,
+            type_name       TEXT    NOT NULL,
+            display_name    TEXT    NOT NULL,
+            status          INTEGER NOT NULL,
+            version         INTEGER NOT NULL,
+            parameters      TEXT    NOT NULL,
+            launched_by     TEXT,
+            priority        INTEGER NOT NULL,
+            concurrency_key TEXT,
+            created_at      INTEGER NOT NULL,
+            started_at      INTEGER,
+            ended_at        INTEGER,
+            attempt         INTEGER NOT NULL,
+            node            TEXT,
+            progress_done   INTEGER NOT NULL,
+            progress_total  INTEGER,
+            checkpoint      TEXT,
+            error_type      TEXT,
+            error_message   TEXT,
+            error_stack     TEXT,
+            warning_count   INTEGER NOT NULL,
+            steps           TEXT,
+            queue_seq       INTEGER
+        );
+        CREATE INDEX ix_jobs_created ON jobs (created_at, id);
+        CREATE INDEX ix_jobs_status_created ON jobs (status, created_at, id);
+        CREATE INDEX ix_jobs_type_created ON jobs (type_name, created_at, id);
+        CREATE INDEX ix_jobs_launched_by_created ON jobs (launched_by, created_at, id);
+        CREATE INDEX ix_jobs_queue ON jobs (priority DESC, queue_seq) WHERE status = 1;
+        CREATE INDEX ix_jobs_ended ON jobs (ended_at) WHERE ended_at IS NOT NULL;
+        CREATE TABLE job_log (
+            job_id  BLOB    NOT NULL,
+            seq     INTEGER NOT NULL,
+            at      INTEGER NOT NULL,
+            level   INTEGER NOT NULL,
+            message TEXT    NOT NULL,
+            PRIMARY KEY (job_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE job_rejects (
+            job_id        BLOB    NOT NULL,
+            seq           INTEGER NOT NULL,
+            at            INTEGER NOT NULL,
+            record_number INTEGER NOT NULL,
+            raw_record    TEXT    NOT NULL,
+            reason        TEXT    NOT NULL,
+            PRIMARY KEY (job_id, seq)
+        ) WITHOUT ROWID;
+        """;
+
+    /// <summary>Each entry brings a file from the version before it to its version.</summary>
+    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1)];
+
+    /// <summary>Gets the schema version this package writes.</summary>
+    public static int CurrentVersion => Migrations[^1].Version;
+
+    /// <summary>Creates the schema in an empty file, or brings an older one up to date, in one transaction.</summary>
+    /// <param name="connection">The writer connection.</param>
+    /// <param name="path">The file, for messages.</param>
+    /// <returns>The version the file had (0 when it was new).</returns>
+    /// <exception cref="JobTrackingException">The file was written by a newer schema, or holds tables that are not a job store's.</exception>
+    public static int EnsureCreated(SqliteConnection connection, string path)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var found = ReadVersion(connection, transaction, path);
+        if (found > CurrentVersion)
+        {
+            throw new JobTrackingException(
+                $"The job store file '{path}' was written by a newer JobTracking.Sqlite (schema version {found}); this one knows schema versions up to {CurrentVersion}. " +
+                "Upgrade the JobTracking.Sqlite package, or point UseSqlite at another file.");
+        }
+
+        if (found == 0 && HasTable(connection, transaction, "jobs"))
+        {
+            throw new JobTrackingException(
+                $"The file '{path}' is a SQLite database with a 'jobs' table that JobTracking did not create (no schema_version table). Point UseSqlite at a file of its own.");
+        }
+
+        foreach (var (version, sql) in Migrations)
+        {
+            if (version > found)
+            {
+                Execute(connection, transaction, sql);
+            }
+        }
+
+        if (found < CurrentVersion)
+        {
+            Execute(connection, transaction, found == 0
+                ? "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (" + CurrentVersion.ToString(CultureInfo.InvariantCulture) + ");"
+                : "UPDATE schema_version SET version = " + CurrentVersion.ToString(CultureInfo.InvariantCulture) + ";");
+        }
+
+        transaction.Commit();
+        return found;
+    }
+
+    private static int ReadVersion(SqliteConnection connection, SqliteTransaction transaction, string path)
+    {
+        if (!HasTable(connection, transaction, "schema_version"))
+        {
+            return 0;
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT MAX(version) FROM schema_version";
+        return command.ExecuteScalar() is long version
+            ? checked((int)version)
+            : throw new JobTrackingException($"The job store file '{path}' has an empty schema_version table; it was not written by JobTracking.Sqlite or is damaged.");
+    }
+
+    private static bool HasTable(SqliteConnection connection, SqliteTransaction transaction, string name)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name";
+        command.Parameters.AddWithValue("@name", name);
+        return (long)command.ExecuteScalar()! > 0;
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,201 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace JobTracking.Sqlite.Storage;
+
+/// <summary>
+/// The one connection that writes. Writes queue up here and a single loop runs whatever has queued in one
+/// transaction (group commit), each write in a savepoint of its own so one failing write leaves the others.
+/// </summary>
+/// <remarks>
+/// Microsoft.Data.Sqlite connections are not thread-safe and SQLite allows one writer at a time anyway, so one
+/// loop owning the connection is both the lock and the batching point: with synchronous FULL, twenty
+/// concurrent transitions cost one disk flush instead of twenty. A caller's task completes only after the
+/// transaction holding its write has committed, so a returned call is a durable write.
+/// </remarks>
+internal sealed class SqliteWriter : IAsyncDisposable
+{
+    private const int MaxBatch = 256;
+
+    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _begin;
+    private readonly SqliteCommand _commit;
+    private readonly SqliteCommand _rollback;
+    private readonly SqliteCommand _savepoint;
+    private readonly SqliteCommand _release;
+    private readonly SqliteCommand _rollbackToSavepoint;
+    private readonly Task _loop;
+
+    public SqliteWriter(SqliteWriteSession session)
+    {
+        _connection = session.Connection;
+        Session = session;
+        _begin = Command("BEGIN IMMEDIATE");
+        _commit = Command("COMMIT");
+        _rollback = Command("ROLLBACK");
+        _savepoint = Command("SAVEPOINT op");
+        _release = Command("RELEASE op");
+        _rollbackToSavepoint = Command("ROLLBACK TO op");
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Gets the state that write operations use: the connection and its prepared commands.</summary>
+    public SqliteWriteSession Session { get; }
+
+    /// <summary>Queues a write and completes when the transaction holding it has committed.</summary>
+    public Task<TResult> WriteAsync<TState, TResult>(TState state, Func<SqliteWriteSession, TState, TResult> write, CancellationToken cancellationToken)
+    {
+        var operation = new WriteOperation<TState, TResult>(state, write, cancellationToken);
+        if (!_queue.Writer.TryWrite(operation))
+        {
+            throw new ObjectDisposedException(nameof(SqliteJobStore), "The SQLite job store is closed.");
+        }
+
+        return operation.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        foreach (var command in new[] { _begin, _commit, _rollback, _savepoint, _release, _rollbackToSavepoint })
+        {
+            command.Dispose();
+        }
+    }
+
+    private SqliteCommand Command(string sql)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    private async Task LoopAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<WriteOperation>(MaxBatch);
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var operation))
+            {
+                batch.Add(operation);
+            }
+
+            RunBatch(batch);
+            batch.Clear();
+        }
+    }
+
+    private void RunBatch(List<WriteOperation> batch)
+    {
+        try
+        {
+            _begin.ExecuteNonQuery();
+            foreach (var operation in batch)
+            {
+                if (operation.CancellationToken.IsCancellationRequested)
+                {
+                    operation.Cancel();
+                    continue;
+                }
+
+                _savepoint.ExecuteNonQuery();
+                try
+                {
+                    operation.Execute(Session);
+                }
+#pragma warning disable CA1031 // The failure goes to the caller whose write it was; the others' writes stay.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    operation.Fail(ex);
+                    if (!InTransaction())
+                    {
+                        // SQLite rolled the whole transaction back (disk full, I/O error): the writes before this one are lost too.
+                        FailAll(batch, ex);
+                        return;
+                    }
+
+                    _rollbackToSavepoint.ExecuteNonQuery();
+                }
+
+                _release.ExecuteNonQuery();
+            }
+
+            _commit.ExecuteNonQuery();
+        }
+#pragma warning disable CA1031 // Nothing of the batch was stored: every caller hears of it, and the loop goes on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            TryRollback();
+            FailAll(batch, ex);
+            return;
+        }
+
+        foreach (var operation in batch)
+        {
+            operation.Complete();
+        }
+    }
+
+    // An operation that already failed or was cancelled keeps its own outcome.
+    private static void FailAll(List<WriteOperation> batch, Exception ex)
+    {
+        foreach (var operation in batch)
+        {
+            operation.Fail(ex);
+        }
+    }
+
+    private void TryRollback()
+    {
+        try
+        {
+            if (InTransaction())
+            {
+                _rollback.ExecuteNonQuery();
+            }
+        }
+#pragma warning disable CA1031 // The connection is closed or broken; the next BEGIN reports it.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private bool InTransaction() => raw.sqlite3_get_autocommit(_connection.Handle) == 0;
+
+    private abstract class WriteOperation(CancellationToken cancellationToken)
+    {
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public abstract void Execute(SqliteWriteSession session);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception exception);
+
+        public abstract void Cancel();
+    }
+
+    private sealed class WriteOperation<TState, TResult>(TState state, Func<SqliteWriteSession, TState, TResult> write, CancellationToken cancellationToken)
+        : WriteOperation(cancellationToken)
+    {
+        private readonly TaskCompletionSource<TResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TResult? _result;
+
+        public Task<TResult> Task => _completion.Task;
+
+        public override void Execute(SqliteWriteSession session) => _result = write(session, state);
+
+        public override void Complete() => _completion.TrySetResult(_result!);
+
+        public override void Fail(Exception exception) => _completion.TrySetException(exception);
+
+        public override void Cancel() => _completion.TrySetCanceled(CancellationToken);
+    }
+}
