@@ -110,21 +110,23 @@ def render(points, subtitle):
     # The target: per-job time within 1.5x of the smallest backlog, i.e. throughput at least 2/3 of it.
     floor = points[0]["jobs_per_s"] / 1.5
     out.append(f'<line x1="{left}" y1="{y(floor):.1f}" x2="{left + plot_w}" y2="{y(floor):.1f}" stroke="#d62728" stroke-dasharray="6 4"/>')
-    out.append(f'<text x="{left + plot_w - 4}" y="{y(floor) - 6:.1f}" text-anchor="end" fill="#d62728">'
+    out.append(f'<text x="{left + 6}" y="{y(floor) + 16:.1f}" text-anchor="start" fill="#d62728">'
                "target floor: per-job time within 1.5x of the smallest backlog</text>")
 
     # The measurements.
     path = " ".join(f'{"M" if i == 0 else "L"} {x(p["size"]):.1f} {y(p["jobs_per_s"]):.1f}' for i, p in enumerate(points))
     out.append(f'<path d="{path}" fill="none" stroke="#1f77b4" stroke-width="2"/>')
     smallest = points[0]["seconds"] / points[0]["size"]
-    for p in points:
+    for index, p in enumerate(points):
         ratio = (p["seconds"] / p["size"]) / smallest
         label = f'{p["jobs_per_s"]:,.0f}/s ({ratio:.2f}x per job)'
         if p["alloc"]:
             label += f', {p["alloc"]}/job'
         out.append(f'<circle cx="{x(p["size"]):.1f}" cy="{y(p["jobs_per_s"]):.1f}" r="4" fill="#1f77b4"/>')
         anchor = "start" if p is points[0] else ("end" if p is points[-1] else "middle")
-        out.append(f'<text x="{x(p["size"]):.1f}" y="{y(p["jobs_per_s"]) - 10:.1f}" text-anchor="{anchor}" '
+        # Alternate above and below the line so neighbouring labels at similar heights do not collide.
+        label_y = y(p["jobs_per_s"]) - 10 if index % 2 == 0 else y(p["jobs_per_s"]) + 20
+        out.append(f'<text x="{x(p["size"]):.1f}" y="{label_y:.1f}" text-anchor="{anchor}" '
                    f'stroke="white" stroke-width="4" paint-order="stroke">{escape(label)}</text>')
 
     out.append("</svg>")
