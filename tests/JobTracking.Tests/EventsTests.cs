@@ -267,6 +267,8 @@ public sealed class EventsTests
         probe.Release();
         await host.WaitAsync(id, JobStatus.Completed);
 
+        // The activity ends just after the job's resting status is stored.
+        await WaitUntilAsync(() => activities.Count(a => (string?)a.GetTagItem("job.id") == id.ToString()) == 2);
         var mine = activities.Where(a => (string?)a.GetTagItem("job.id") == id.ToString()).ToList();
         mine.Should().HaveCount(2);
         mine[0].GetTagItem("job.status").Should().Be("Paused");

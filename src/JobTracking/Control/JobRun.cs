@@ -70,6 +70,9 @@ internal abstract class JobRun : IJobContext, IDisposable
 
     public bool IsCancelRequested => (Volatile.Read(ref _requests) & CancelRequested) != 0;
 
+    /// <summary>Gets whether a pause, cancel or shutdown is flagged for this run.</summary>
+    public bool HasPendingRequest => Volatile.Read(ref _requests) != 0;
+
     public bool IsReportDirty => Volatile.Read(ref _reportDirty) != 0;
 
     public bool HasRunningSteps
@@ -187,9 +190,15 @@ internal abstract class JobRun : IJobContext, IDisposable
 
     public void RequestCancel()
     {
-        Interlocked.Or(ref _requests, CancelRequested);
+        FlagCancel();
         FireCancellation();
     }
+
+    /// <summary>Makes the next safe point cancel, without firing the token yet.</summary>
+    public void FlagCancel() => Interlocked.Or(ref _requests, CancelRequested);
+
+    /// <summary>Takes back a cancel flag whose command never got stored (its caller gave up).</summary>
+    public void UnflagCancel() => Interlocked.And(ref _requests, ~CancelRequested);
 
     /// <summary>Fires the token without recording a user's cancel: the host's grace period ran out.</summary>
     public void FireCancellation()

@@ -16,6 +16,7 @@ namespace JobTracking.Running;
 internal sealed class JobEngine : IDisposable
 {
     private const int PublishStripes = 64;
+    private const int MaxCommandWaits = 10_000;
 
     private readonly JobEventHub _events;
     private readonly IServiceScopeFactory _scopes;
@@ -307,6 +308,8 @@ internal sealed class JobEngine : IDisposable
     /// <summary>Moves a running job to ShuttingDown and asks it to stop at its next safe point.</summary>
     public async ValueTask ShutDownAsync(JobRun run)
     {
+        // Asked before the status says so: whoever sees ShuttingDown can count on the next safe point stopping the job.
+        run.RequestShutdown();
         var job = await Store.GetAsync(run.JobId).ConfigureAwait(false);
         while (job is not null && job.Status is JobStatus.Running or JobStatus.Pausing)
         {
@@ -317,8 +320,6 @@ internal sealed class JobEngine : IDisposable
 
             job = await Store.GetAsync(run.JobId).ConfigureAwait(false);
         }
-
-        run.RequestShutdown();
     }
 
     /// <summary>Stores an interrupted job that outlived the host's grace period, with its last checkpoint.</summary>
@@ -475,6 +476,7 @@ internal sealed class JobEngine : IDisposable
             // Every log line and reject is stored before the status that ends this run.
             await run.FlushJournalAsync().ConfigureAwait(false);
             var fresh = false;
+            var waits = 0;
             JobStatus? reported = null;
 
             // Store the outcome against the status the job has now; a racing command moves it, so read and retry.
@@ -488,12 +490,17 @@ internal sealed class JobEngine : IDisposable
 
                 if (to == JobStatus.Running)
                 {
-                    if (fresh)
+                    if (fresh && (!run.HasPendingRequest || ++waits > MaxCommandWaits))
                     {
                         break; // resumed before the safe point it stopped at: run again from the checkpoint
                     }
 
-                    // Suspended while the status known here still says Running: read what the command made of it.
+                    // Stopped while the status still says Running: the pause or cancel that flagged it is landing; read again.
+                    if (fresh)
+                    {
+                        await Task.Yield();
+                    }
+
                     (status, version, fresh) = await ReadStatusAsync(run.JobId).ConfigureAwait(false);
                     continue;
                 }
@@ -558,7 +565,12 @@ internal sealed class JobEngine : IDisposable
             Outcome.Completed => JobStatus.Completed,
             Outcome.Failed when status == JobStatus.ShuttingDown && error is OperationCanceledException => JobStatus.Interrupted,
             Outcome.Failed => JobStatus.Failed,
-            Outcome.Cancelled => status == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Interrupted,
+            Outcome.Cancelled => status switch
+            {
+                JobStatus.Cancelling => JobStatus.Cancelled,
+                JobStatus.Running => JobStatus.Running, // the cancel is flagged but not stored yet
+                _ => JobStatus.Interrupted,
+            },
             _ => status switch
             {
                 JobStatus.Pausing => JobStatus.Paused,

@@ -1,3 +1,5 @@
+using JobTracking.Control;
+
 namespace JobTracking.Running;
 
 /// <summary>The commands of <see cref="IJobRunner"/>: each reads the job, picks the move its status allows, and compares-and-sets it.</summary>
@@ -145,8 +147,43 @@ internal sealed class JobRunner : IJobRunner
         {
             var job = await GetRequiredAsync(jobId, cancellationToken).ConfigureAwait(false);
             var to = Target(command, job.Status) ?? throw new InvalidJobTransitionException(jobId, job.Status, command);
+            // Pause and cancel are flagged before the status says so, so the first safe point after that status is
+            // visible honours them. If the move then loses, another command won: the flag is still right, or unused.
+            JobRun? local = null;
+            if (to is JobStatus.Pausing or JobStatus.Cancelling && _engine.TryGetRun(jobId, out local))
+            {
+                if (to == JobStatus.Pausing)
+                {
+                    local.RequestPause();
+                }
+                else
+                {
+                    local.FlagCancel();
+                }
+            }
+
             var transition = _engine.Transition(job, to) with { IsNewAttempt = command == JobCommand.Restart };
-            if (!await _engine.TryTransitionAsync(job, transition, isCommand: true, cancellationToken).ConfigureAwait(false))
+            bool applied;
+            try
+            {
+                applied = await _engine.TryTransitionAsync(job, transition, isCommand: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch when (local is not null)
+            {
+                // The caller gave up before the move was stored: the flag must not stop the job on its own.
+                if (to == JobStatus.Pausing)
+                {
+                    local.ClearPause();
+                }
+                else
+                {
+                    local.UnflagCancel();
+                }
+
+                throw;
+            }
+
+            if (!applied)
             {
                 continue; // lost a race: read the new status and decide again
             }
