@@ -197,6 +197,19 @@ public sealed class BadInputTests
         (await provider.GetRequiredService<IJobTracker>().GetAsync(id)).Status.Should().Be(JobStatus.Queued);
     }
 
+    [Fact]
+    public async Task ServiceProvider_DisposedSynchronously_DoesNotThrow()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(new Probe());
+        services.AddJobTracking(b => b.AddJob<StepJob>());
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IJobRunner>().StartAsync(nameof(StepJob), new StepParameters());
+        _ = provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().ToList();
+
+        provider.Invoking(p => p.Dispose()).Should().NotThrow();
+    }
+
     private sealed class NotAJob : IJobDefinition
     {
         public string TypeName => "x";

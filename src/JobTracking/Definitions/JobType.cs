@@ -58,10 +58,11 @@ internal sealed class JobType<TParameters> : JobType
             throw Invalid(string.Empty, $"Parameters must be of type {typeof(TParameters).FullName}, not {parameters.GetType().FullName}.");
         }
 
-        var errors = new List<JobParameterError>();
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(typed, new ValidationContext(typed), results, validateAllProperties: true))
+        List<JobParameterError>? errors = null;
+        var results = HasAnnotations ? new List<ValidationResult>() : null;
+        if (results is not null && !Validator.TryValidateObject(typed, new ValidationContext(typed), results, validateAllProperties: true))
         {
+            errors = [];
             foreach (var result in results)
             {
                 var field = result.MemberNames.FirstOrDefault() ?? string.Empty;
@@ -69,8 +70,12 @@ internal sealed class JobType<TParameters> : JobType
             }
         }
 
-        errors.AddRange(_descriptor.Validate(typed) ?? []);
-        if (errors.Count > 0)
+        foreach (var error in _descriptor.Validate(typed) ?? [])
+        {
+            (errors ??= []).Add(error);
+        }
+
+        if (errors is not null)
         {
             throw new JobParametersException(TypeName, errors);
         }
@@ -93,6 +98,12 @@ internal sealed class JobType<TParameters> : JobType
         var definition = (IJobDefinition<TParameters>)services.GetRequiredService(DefinitionType);
         return new JobRun<TParameters>(engine, job, parameters, definition, SerializerOptions);
     }
+
+    // Validation is skipped, not run for nothing, when the parameter type carries no data annotation at all.
+    private static bool HasAnnotations { get; } =
+        typeof(IValidatableObject).IsAssignableFrom(typeof(TParameters))
+        || typeof(TParameters).IsDefined(typeof(ValidationAttribute), inherit: true)
+        || typeof(TParameters).GetProperties().Any(p => p.IsDefined(typeof(ValidationAttribute), inherit: true));
 
     private JobParametersException Invalid(string field, string message) => new(TypeName, [new JobParameterError(field, message)]);
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace JobTracking.Hosting;
 
 /// <summary>Purges finished jobs older than <see cref="JobTrackingOptions.RetentionPeriod"/> at start-up and every <see cref="JobTrackingOptions.RetentionInterval"/>.</summary>
-internal sealed class JobRetention : IAsyncDisposable
+internal sealed class JobRetention : IAsyncDisposable, IDisposable
 {
     private readonly IJobStore _store;
     private readonly TimeProvider _time;
@@ -42,6 +42,8 @@ internal sealed class JobRetention : IAsyncDisposable
             }
         }
     }
+
+    public void Dispose() => _stopping.Cancel();
 
     public async ValueTask DisposeAsync()
     {

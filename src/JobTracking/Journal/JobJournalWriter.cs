@@ -7,7 +7,7 @@ namespace JobTracking.Journal;
 /// The bounded write-behind buffer for log lines and rejects: jobs write into it (waiting when it is full, so nothing
 /// is dropped), one loop stores its contents in batches. A flush marker lets a job wait until all it wrote is stored.
 /// </summary>
-internal sealed class JobJournalWriter : IAsyncDisposable
+internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
 {
     private const int MaxBatch = 1000;
 
@@ -75,6 +75,13 @@ internal sealed class JobJournalWriter : IAsyncDisposable
         {
             await _loop.ConfigureAwait(false);
         }
+    }
+
+    // A container disposed synchronously only stops the loop; what was still buffered is not waited for.
+    public void Dispose()
+    {
+        _channel.Writer.TryComplete();
+        _stopping.Cancel();
     }
 
     public async ValueTask DisposeAsync()

@@ -28,6 +28,8 @@ internal sealed class JobEngine : IDisposable
     private readonly JobTrackingMetrics _metrics;
     private readonly ConcurrentDictionary<Guid, ActivityContext> _previousActivities = new();
     private long _commandEpoch;
+    private int _waiterCount;
+    private int _previousActivityCount;
 
     public JobEngine(
         IJobStore store,
@@ -203,7 +205,25 @@ internal sealed class JobEngine : IDisposable
 
     /// <summary>Waits until the job's status changes (or may have changed); register before reading the status to miss nothing.</summary>
     public Task WaitForChangeAsync(Guid jobId) =>
-        _waiters.GetOrAdd(jobId, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        WaitForChange(jobId);
+
+    private Task WaitForChange(Guid jobId)
+    {
+        while (true)
+        {
+            if (_waiters.TryGetValue(jobId, out var existing))
+            {
+                return existing.Task;
+            }
+
+            var added = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_waiters.TryAdd(jobId, added))
+            {
+                Interlocked.Increment(ref _waiterCount);
+                return added.Task;
+            }
+        }
+    }
 
     public async ValueTask SaveReportAsync(JobRun run, JobReportUpdate report)
     {
@@ -293,7 +313,10 @@ internal sealed class JobEngine : IDisposable
 
                         if (resting is JobStatus.Paused or JobStatus.Interrupted)
                         {
-                            _previousActivities[job.Id] = activity.Context; // the next run links back to this one
+                            if (_previousActivities.TryAdd(job.Id, activity.Context))
+                            {
+                                Interlocked.Increment(ref _previousActivityCount); // the next run links back to this one
+                            }
                         }
                     }
                 }
@@ -398,8 +421,10 @@ internal sealed class JobEngine : IDisposable
     private void AfterTransition(JobRecord job, JobStatus to, DateTimeOffset at)
     {
         _metrics.Transition(job, to, at);
-        if (!_waiters.IsEmpty && _waiters.TryRemove(job.Id, out var waiter))
+        // A counter, not IsEmpty: an empty ConcurrentDictionary takes all its locks to say so.
+        if (Volatile.Read(ref _waiterCount) != 0 && _waiters.TryRemove(job.Id, out var waiter))
         {
+            Interlocked.Decrement(ref _waiterCount);
             waiter.TrySetResult();
         }
 
@@ -429,13 +454,19 @@ internal sealed class JobEngine : IDisposable
 
     private Activity? StartActivity(JobRun run)
     {
+        ActivityContext previous = default;
+        var linked = Volatile.Read(ref _previousActivityCount) != 0 && _previousActivities.TryRemove(run.JobId, out previous);
+        if (linked)
+        {
+            Interlocked.Decrement(ref _previousActivityCount);
+        }
+
         if (!JobTrackingMetrics.ActivitySource.HasListeners())
         {
-            _previousActivities.TryRemove(run.JobId, out _);
             return null;
         }
 
-        ActivityLink[]? links = _previousActivities.TryRemove(run.JobId, out var previous) ? [new ActivityLink(previous)] : null;
+        ActivityLink[]? links = linked ? [new ActivityLink(previous)] : null;
         var activity = JobTrackingMetrics.ActivitySource.StartActivity($"{run.TypeName} execute", ActivityKind.Internal, parentContext: default, links: links);
         activity?.SetTag("job.id", run.JobId.ToString());
         activity?.SetTag("job.type", run.TypeName);

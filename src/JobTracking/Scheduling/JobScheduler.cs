@@ -8,7 +8,7 @@ namespace JobTracking.Scheduling;
 /// Feeds claimed jobs to a fixed set of worker loops. The feeder claims only as many jobs as there are free slots
 /// (globally and per job type), so a job is never Running without a worker; it sleeps on a signal when idle.
 /// </summary>
-internal sealed class JobScheduler : IAsyncDisposable
+internal sealed class JobScheduler : IAsyncDisposable, IDisposable
 {
     private readonly JobEngine _engine;
     private readonly ILogger _logger;
@@ -95,6 +95,12 @@ internal sealed class JobScheduler : IAsyncDisposable
         {
             await _engine.ForceInterruptAsync(run).ConfigureAwait(false);
         }
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _dispatch.Writer.TryComplete();
     }
 
     public async ValueTask DisposeAsync()
