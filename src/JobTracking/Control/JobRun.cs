@@ -14,11 +14,11 @@ internal abstract class JobRun : IJobContext, IDisposable
     private const int MaxStepNameLength = 200;
 
     private readonly JobEngine _engine;
-    private readonly CancellationTokenSource _cancellation = new();
+    private CancellationTokenSource? _cancellation;
     private readonly JsonSerializerOptions _serializerOptions;
-    private readonly Lock _stepsLock = new();
-    private readonly List<StepState> _steps = [];
-    private readonly Queue<JobJournalEntry> _overflow = new();
+    private List<StepState>? _steps;
+    private Lock? _stepsLock;
+    private Queue<JobJournalEntry>? _overflow;
     private int _requests;
     private string? _checkpoint;
     private int _checkpointDirty;
@@ -45,13 +45,20 @@ internal abstract class JobRun : IJobContext, IDisposable
         _progressDone = job.Progress.Done;
         _progressTotal = job.Progress.Total ?? -1;
         _warnings = job.WarningCount;
-        foreach (var step in job.Steps)
+        if (job.Steps.Count > 0)
         {
-            _steps.Add(new StepState(this, step));
+            _steps = [.. job.Steps.Select(step => new StepState(this, step))];
         }
 
         _checkpointSavedAt = _reportSavedAt = engine.TimeProvider.GetTimestamp();
     }
+
+    // Created on first use: most runs never cancel, journal in overflow, or declare steps.
+    private CancellationTokenSource Cancellation => LazyInitializer.EnsureInitialized(ref _cancellation);
+
+    private Queue<JobJournalEntry> Overflow => LazyInitializer.EnsureInitialized(ref _overflow);
+
+    private Lock StepsLock => LazyInitializer.EnsureInitialized(ref _stepsLock);
 
     /// <summary>Gets the job as it was claimed.</summary>
     public JobRecord Job { get; }
@@ -62,7 +69,7 @@ internal abstract class JobRun : IJobContext, IDisposable
 
     public int Attempt => Job.Attempt;
 
-    public CancellationToken CancellationToken => _cancellation.Token;
+    public CancellationToken CancellationToken => Cancellation.Token;
 
     public string? Checkpoint => Volatile.Read(ref _checkpoint);
 
@@ -79,9 +86,9 @@ internal abstract class JobRun : IJobContext, IDisposable
     {
         get
         {
-            lock (_stepsLock)
+            lock (StepsLock)
             {
-                return _steps.Exists(s => s.IsRunning);
+                return _steps?.Exists(s => s.IsRunning) == true;
             }
         }
     }
@@ -165,13 +172,13 @@ internal abstract class JobRun : IJobContext, IDisposable
         {
             if ((requests & CancelRequested) != 0)
             {
-                throw new OperationCanceledException($"Job '{JobId}' was cancelled.", _cancellation.Token);
+                throw new OperationCanceledException($"Job '{JobId}' was cancelled.", CancellationToken);
             }
 
             throw new JobSuspendedException(JobId);
         }
 
-        _cancellation.Token.ThrowIfCancellationRequested();
+        Volatile.Read(ref _cancellation)?.Token.ThrowIfCancellationRequested();
         if (Volatile.Read(ref _overflowCount) != 0)
         {
             return DrainAndCheckpointAsync();
@@ -204,7 +211,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     public void FireCancellation()
     {
         // Callbacks registered by the job run elsewhere, so a command never runs job code on its own thread.
-        _ = _cancellation.CancelAsync();
+        _ = Cancellation.CancelAsync();
     }
 
     /// <summary>Builds the report to store: progress, steps (running ones take <paramref name="endedAs"/> if given) and warnings.</summary>
@@ -220,18 +227,19 @@ internal abstract class JobRun : IJobContext, IDisposable
         var total = Volatile.Read(ref _progressTotal);
         var progress = new JobProgress(Volatile.Read(ref _progressDone), total < 0 ? null : total);
         List<JobStep> steps;
-        lock (_stepsLock)
+        lock (StepsLock)
         {
+            var all = _steps ?? [];
             if (endedAs is { } status)
             {
-                foreach (var step in _steps)
+                foreach (var step in all)
                 {
                     step.EndIfRunning(status, at ?? _engine.TimeProvider.GetUtcNow());
                 }
             }
 
-            steps = new List<JobStep>(_steps.Count);
-            foreach (var step in _steps)
+            steps = new List<JobStep>(all.Count);
+            foreach (var step in all)
             {
                 steps.Add(step.Snapshot());
             }
@@ -262,7 +270,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     {
         _ended = true;
         _reportTimer?.Dispose();
-        _cancellation.Dispose();
+        _cancellation?.Dispose();
     }
 
     internal void AddWarnings(long count)
@@ -304,15 +312,16 @@ internal abstract class JobRun : IJobContext, IDisposable
     {
         var entry = LogEntry(level, message);
         Volatile.Write(ref _journalWritten, 1);
-        lock (_overflow)
+        var overflow = Overflow;
+        lock (overflow)
         {
-            if (_overflow.Count == 0 && _engine.Journal.TryWrite(entry))
+            if (overflow.Count == 0 && _engine.Journal.TryWrite(entry))
             {
                 return;
             }
 
-            _overflow.Enqueue(entry);
-            Volatile.Write(ref _overflowCount, _overflow.Count);
+            overflow.Enqueue(entry);
+            Volatile.Write(ref _overflowCount, overflow.Count);
         }
     }
 
@@ -352,22 +361,28 @@ internal abstract class JobRun : IJobContext, IDisposable
 
     private async ValueTask DrainOverflowAsync()
     {
+        var overflow = Volatile.Read(ref _overflow);
+        if (overflow is null)
+        {
+            return;
+        }
+
         while (true)
         {
             JobJournalEntry entry;
-            lock (_overflow)
+            lock (overflow)
             {
-                if (!_overflow.TryPeek(out entry!))
+                if (!overflow.TryPeek(out entry!))
                 {
                     return;
                 }
             }
 
             await _engine.Journal.WriteAsync(entry).ConfigureAwait(false);
-            lock (_overflow)
+            lock (overflow)
             {
-                _overflow.Dequeue();
-                Volatile.Write(ref _overflowCount, _overflow.Count);
+                overflow.Dequeue();
+                Volatile.Write(ref _overflowCount, overflow.Count);
             }
         }
     }
@@ -389,9 +404,9 @@ internal abstract class JobRun : IJobContext, IDisposable
             throw new ArgumentException($"A step name must be at most {MaxStepNameLength} characters; it has {name.Length}.", nameof(name));
         }
 
-        lock (_stepsLock)
+        lock (StepsLock)
         {
-            foreach (var step in _steps)
+            foreach (var step in _steps ?? [])
             {
                 if (string.Equals(step.Name, name, StringComparison.Ordinal))
                 {
@@ -400,7 +415,7 @@ internal abstract class JobRun : IJobContext, IDisposable
             }
 
             var added = new StepState(this, new JobStep { Name = name });
-            _steps.Add(added);
+            (_steps ??= []).Add(added);
             return added;
         }
     }
@@ -411,7 +426,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     {
         Volatile.Write(ref _checkpointDirty, 0);
         Volatile.Write(ref _checkpointSavedAt, _engine.TimeProvider.GetTimestamp());
-        await _engine.Store.SaveCheckpointAsync(JobId, Checkpoint, _cancellation.Token).ConfigureAwait(false);
+        await _engine.Store.SaveCheckpointAsync(JobId, Checkpoint, CancellationToken).ConfigureAwait(false);
     }
 
     private async Task SaveReportAsync()
@@ -456,7 +471,7 @@ internal abstract class JobRun : IJobContext, IDisposable
 
         public void Complete()
         {
-            lock (run._stepsLock)
+            lock (run.StepsLock)
             {
                 EndIfRunning(JobStepStatus.Completed, run._engine.TimeProvider.GetUtcNow());
             }
@@ -466,7 +481,7 @@ internal abstract class JobRun : IJobContext, IDisposable
 
         public void Begin(DateTimeOffset at)
         {
-            lock (run._stepsLock)
+            lock (run.StepsLock)
             {
                 _startedAt ??= at;
                 _endedAt = null;
