@@ -1,0 +1,147 @@
+// The crash tests' child process. Usage: JobTracking.Sqlite.CrashHost <database> <side-folder> <jobs> [--hold]
+//
+// It runs <jobs> jobs of ten steps against the SQLite file. Each step appends "<job> <step>" to executed.txt before it
+// sets its checkpoint; each job that reaches Completed is appended to completed.txt (after the store has it), and every
+// status change to events.txt, all flushed line by line so that a SIGKILL loses nothing the test reads. The jobs are
+// created on the first run only (seeded.txt lists them); a run on a file that has them just resumes what is left.
+// With --hold it opens the store, prints "ready" and waits to be killed (the second-process tests).
+using System.Collections.Concurrent;
+using System.ComponentModel.DataAnnotations;
+using JobTracking;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+if (args.Length < 3)
+{
+    Console.Error.WriteLine("usage: JobTracking.Sqlite.CrashHost <database> <side-folder> <jobs> [--hold]");
+    return 2;
+}
+
+var database = args[0];
+var side = args[1];
+var jobCount = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
+var hold = args.Contains("--hold");
+Directory.CreateDirectory(side);
+
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.ClearProviders();
+builder.Services.AddSingleton(new SideFiles(side));
+builder.Services.AddJobTracking(jobs => jobs
+    .AddJob<CrashStepJob>()
+    .UseSqlite($"Data Source={database}")
+    .Configure(o =>
+    {
+        o.NodeName = "crash-host";          // the restarted host recovers what this node left Running
+        o.MaxConcurrency = 4;
+        o.CheckpointInterval = TimeSpan.Zero; // every safe point saves the checkpoint
+        o.ProgressInterval = TimeSpan.FromMilliseconds(20);
+        o.ShutdownGracePeriod = TimeSpan.FromSeconds(2);
+    }));
+
+using var host = builder.Build();
+var files = host.Services.GetRequiredService<SideFiles>();
+var events = host.Services.GetRequiredService<IJobEvents>();
+using var changes = events.Subscribe(
+    e =>
+    {
+        files.Append("events.txt", $"{e.JobId:N} {e.PreviousStatus} {e.Status}");
+        if (e.Status == JobStatus.Completed)
+        {
+            files.Append("completed.txt", $"{e.JobId:N}");
+        }
+    },
+    new JobSubscriptionOptions { IncludeProgress = false, Overflow = JobEventOverflow.Wait, BufferCapacity = 100_000 });
+
+try
+{
+    await host.StartAsync();
+}
+catch (JobTrackingException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 3;
+}
+
+if (hold)
+{
+    Console.WriteLine("ready");
+    await Task.Delay(Timeout.Infinite);
+}
+
+var runner = host.Services.GetRequiredService<IJobRunner>();
+var tracker = host.Services.GetRequiredService<IJobTracker>();
+var ids = new List<Guid>();
+if ((await tracker.LastOperationsAsync(1)).Count == 0)
+{
+    for (var i = 0; i < jobCount; i++)
+    {
+        ids.Add(await runner.StartAsync(nameof(CrashStepJob), new CrashStepParameters { Steps = 10, MillisecondsPerStep = 15 + (i % 5 * 7) }, new JobStartOptions { DisplayName = $"crash job {i}" }));
+    }
+
+    files.Append("seeded.txt", string.Join(' ', ids.Select(id => id.ToString("N"))));
+}
+else
+{
+    string? token = null;
+    do
+    {
+        var page = await tracker.ListAsync(new JobQuery { PageSize = JobQuery.MaxPageSize, PageToken = token });
+        ids.AddRange(page.Items.Select(j => j.Id));
+        token = page.NextPageToken;
+    }
+    while (token is not null);
+}
+
+foreach (var id in ids)
+{
+    await runner.WaitForCompletionAsync(id);
+}
+
+Console.WriteLine("done");
+await host.StopAsync();
+return 0;
+
+/// <summary>Appends lines to files in the side folder, written through to the operating system one by one.</summary>
+internal sealed class SideFiles(string folder)
+{
+    private readonly ConcurrentDictionary<string, object> _locks = new();
+
+    public void Append(string file, string line)
+    {
+        lock (_locks.GetOrAdd(file, _ => new object()))
+        {
+            using var stream = new FileStream(Path.Combine(folder, file), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            var bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");
+            stream.Write(bytes);
+            stream.Flush(); // to the operating system: enough to survive the process being killed
+        }
+    }
+}
+
+internal sealed record CrashStepParameters
+{
+    [Range(1, 1000)]
+    public int Steps { get; init; } = 10;
+
+    [Range(0, 10_000)]
+    public int MillisecondsPerStep { get; init; } = 25;
+}
+
+/// <summary>Ten steps; each is recorded in executed.txt, logged, and then checkpointed at a safe point.</summary>
+internal sealed class CrashStepJob(SideFiles files, TimeProvider time) : JobDefinition<CrashStepParameters>
+{
+    public override async ValueTask ExecuteAsync(IJobContext<CrashStepParameters> context)
+    {
+        var p = context.Parameters;
+        for (var step = context.GetCheckpoint<int>(); step < p.Steps; step++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(p.MillisecondsPerStep), time, context.CancellationToken);
+            files.Append("executed.txt", $"{context.JobId:N} {step}");
+            context.Logger.LogInformation("step {Step} done", step);
+            context.SetCheckpoint(step + 1);
+            context.ReportProgress(step + 1, p.Steps);
+            await context.SafePointAsync();
+        }
+    }
+}

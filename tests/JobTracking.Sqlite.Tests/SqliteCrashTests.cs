@@ -1,0 +1,179 @@
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace JobTracking.Sqlite.Tests;
+
+/// <summary>A real crash: the crash host is killed with SIGKILL in the middle of its jobs, then started again on the same file.</summary>
+[Trait("Category", "Sqlite")]
+public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
+{
+    private const int Jobs = 60;
+    private const int Steps = 10;
+
+    private readonly TempDatabase _database = new();
+
+    private string Side => Path.Combine(_database.Folder, "side");
+
+    [Fact]
+    public async Task Kill_MidRun_ThenRestart_LosesNothingAndRepeatsNoCheckpointedWork()
+    {
+        // Arrange: run until some jobs are completed and others are mid-run, then SIGKILL.
+        using (var first = CrashHostProcess.Start(_database.Path_, Side, Jobs))
+        {
+            await WaitUntilAsync(() => Lines("completed.txt").Length >= 10 && MidRun().Count > 0, first);
+            await Task.Delay(Random.Shared.Next(0, 300)); // somewhere in the middle of a step, a checkpoint or a journal batch
+            first.Kill();
+        }
+
+        var completedBeforeKill = Lines("completed.txt").ToHashSet();
+        var executedBeforeKill = Lines("executed.txt").Length;
+        var eventsBeforeKill = Lines("events.txt").Length;
+        var seeded = Lines("seeded.txt").Single().Split(' ').Select(Guid.Parse).ToList();
+        Dictionary<Guid, JobRecord> atKill;
+        await using (var store = (IAsyncDisposable)SqliteJobStores.Open(_database.ConnectionString))
+        {
+            atKill = await AllJobsAsync((IJobStore)store);
+        }
+
+        atKill.Keys.Should().BeEquivalentTo(seeded, "every job was stored before the kill");
+        var running = atKill.Values.Where(j => j.Status == JobStatus.Running).ToList();
+        var queued = atKill.Values.Where(j => j.Status == JobStatus.Queued).ToList();
+        running.Should().NotBeEmpty("the kill came mid-run");
+        queued.Should().NotBeEmpty("the kill came before the queue was drained");
+        foreach (var id in completedBeforeKill)
+        {
+            atKill[Guid.Parse(id)].Status.Should().Be(JobStatus.Completed, "a completion reported by the host was durable");
+        }
+
+        // The host may have stored a completion without having reported it yet.
+        var completedAtKill = atKill.Values.Where(j => j.Status == JobStatus.Completed).Select(j => j.Id).ToHashSet();
+        output.WriteLine($"At the kill: {completedAtKill.Count} completed ({completedBeforeKill.Count} reported), {running.Count} running, {queued.Count} queued.");
+
+        // Act: start again on the same file and let it finish.
+        using (var second = CrashHostProcess.Start(_database.Path_, Side, Jobs))
+        {
+            (await second.WaitForExitAsync(TimeSpan.FromSeconds(60))).Should().Be(0, second.Error);
+            second.Output.Should().Contain("done");
+        }
+
+        // Assert
+        await using var reopened = (IAsyncDisposable)SqliteJobStores.Open(_database.ConnectionString);
+        var store2 = (IJobStore)reopened;
+        var final = await AllJobsAsync(store2);
+        final.Values.Should().OnlyContain(j => j.Status == JobStatus.Completed && j.Attempt == 1, "no queued or running job is lost");
+        final.Keys.Should().BeEquivalentTo(seeded);
+
+        var completions = Lines("completed.txt").Select(Guid.Parse).ToList();
+        completions.Should().OnlyHaveUniqueItems("no job is completed twice");
+        completions.Union(completedAtKill).Should().BeEquivalentTo(seeded);
+        completions.Skip(completedBeforeKill.Count).Should().NotIntersectWith(completedAtKill, "a job completed before the crash does not complete again");
+
+        foreach (var id in completedAtKill)
+        {
+            var log = await store2.ReadLogAsync(id, new JournalQuery { PageSize = 1000 });
+            log.Items.Where(l => l.Level == LogLevel.Information && l.Message.StartsWith("step ", StringComparison.Ordinal)).Select(l => l.Message)
+                .Should().Equal(Enumerable.Range(0, Steps).Select(s => $"step {s} done"), "a job completed before the crash keeps its full journal");
+        }
+
+        var executed = Lines("executed.txt").Select(Parse).ToList();
+        var afterKill = executed.Skip(executedBeforeKill).ToList();
+        afterKill.Should().NotContain(e => completedAtKill.Contains(e.Job), "completed jobs do not run again");
+
+        foreach (var job in running)
+        {
+            var checkpoint = int.Parse(job.Checkpoint ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+            var steps = executed.Where(e => e.Job == job.Id).Select(e => e.Step).ToList();
+            afterKill.Where(e => e.Job == job.Id).Select(e => e.Step).Should().Equal(
+                Enumerable.Range(checkpoint, Steps - checkpoint), $"job {job.Id:N} resumes from its checkpoint {checkpoint}");
+            for (var s = 0; s < Steps; s++)
+            {
+                steps.Count(x => x == s).Should().BeInRange(1, s == checkpoint ? 2 : 1,
+                    $"step {s} of job {job.Id:N} runs once (only the step in flight at the kill, {checkpoint}, may run twice)");
+            }
+
+            output.WriteLine($"Job {job.Id:N} was running at checkpoint {checkpoint}; step {checkpoint} ran {steps.Count(x => x == checkpoint)} times.");
+
+            var events = Lines("events.txt").Skip(eventsBeforeKill).Where(l => l.StartsWith(job.Id.ToString("N"), StringComparison.Ordinal)).Select(l => l[33..]).ToList();
+            events.Should().StartWith(["Running Interrupted", "Interrupted Queued", "Queued Running"], "the restarted host marks it Interrupted and queues it again");
+        }
+
+        foreach (var job in queued)
+        {
+            executed.Where(e => e.Job == job.Id).Select(e => e.Step).Should().Equal(Enumerable.Range(0, Steps), "a queued job runs once, after the restart");
+        }
+    }
+
+    [Fact]
+    public async Task SecondProcess_OnTheSameFile_FailsAtStartWithAClearMessage()
+    {
+        using var holder = CrashHostProcess.Start(_database.Path_, Side, 0, hold: true);
+        await holder.WaitReadyAsync();
+
+        using var second = CrashHostProcess.Start(_database.Path_, Side, 0, hold: true);
+        var exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        exitCode.Should().Be(3);
+        second.Error.Should().Contain(_database.Path_).And.Contain("in use by another process").And.Contain("PostgreSQL");
+        var inProcess = () => SqliteJobStores.Open(_database.ConnectionString);
+        inProcess.Should().Throw<JobTrackingException>().WithMessage("*in use by another process*");
+        holder.HasExited.Should().BeFalse("the first process keeps its store");
+    }
+
+    public void Dispose() => _database.Dispose();
+
+    private static async Task<Dictionary<Guid, JobRecord>> AllJobsAsync(IJobStore store)
+    {
+        var all = new Dictionary<Guid, JobRecord>();
+        string? token = null;
+        do
+        {
+            var page = await store.QueryAsync(new JobQuery { PageSize = JobQuery.MaxPageSize, PageToken = token });
+            foreach (var job in page.Items)
+            {
+                all.Add(job.Id, job);
+            }
+
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+
+        return all;
+    }
+
+    private static (Guid Job, int Step) Parse(string line)
+    {
+        var parts = line.Split(' ');
+        return (Guid.Parse(parts[0]), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, CrashHostProcess host)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            host.HasExited.Should().BeFalse($"the crash host should still run; it wrote: {host.Error}");
+            DateTime.UtcNow.Should().BeBefore(deadline, "the crash host should make progress");
+            await Task.Delay(10);
+        }
+    }
+
+    // Jobs that executed some steps but are not completed.
+    private HashSet<string> MidRun()
+    {
+        var completed = Lines("completed.txt").ToHashSet();
+        return Lines("executed.txt").Select(l => l.Split(' ')[0]).Where(id => !completed.Contains(id)).ToHashSet();
+    }
+
+    private string[] Lines(string file)
+    {
+        var path = Path.Combine(Side, file);
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+}
