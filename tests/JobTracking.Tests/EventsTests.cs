@@ -269,7 +269,7 @@ public sealed class EventsTests
 
         // The activity ends just after the job's resting status is stored.
         await WaitUntilAsync(() => activities.Count(a => (string?)a.GetTagItem("job.id") == id.ToString()) == 2);
-        var mine = activities.Where(a => (string?)a.GetTagItem("job.id") == id.ToString()).ToList();
+        var mine = activities.Where(a => (string?)a.GetTagItem("job.id") == id.ToString()).OrderBy(a => a.StartTimeUtc).ToList();
         mine.Should().HaveCount(2);
         mine[0].GetTagItem("job.status").Should().Be("Paused");
         mine[1].GetTagItem("job.status").Should().Be("Completed");

@@ -302,21 +302,13 @@ internal sealed class JobEngine : IDisposable
                     }
 
                     using var activity = StartActivity(run);
-                    var resting = await ExecuteUntilRestingAsync(run).ConfigureAwait(false);
+                    var resting = await ExecuteUntilRestingAsync(run, activity).ConfigureAwait(false);
                     if (activity is not null)
                     {
                         activity.SetTag("job.status", resting?.ToString());
                         if (resting == JobStatus.Failed)
                         {
                             activity.SetStatus(ActivityStatusCode.Error);
-                        }
-
-                        if (resting is JobStatus.Paused or JobStatus.Interrupted)
-                        {
-                            if (_previousActivities.TryAdd(job.Id, activity.Context))
-                            {
-                                Interlocked.Increment(ref _previousActivityCount); // the next run links back to this one
-                            }
                         }
                     }
                 }
@@ -474,7 +466,7 @@ internal sealed class JobEngine : IDisposable
         return activity;
     }
 
-    private async ValueTask<JobStatus?> ExecuteUntilRestingAsync(JobRun run)
+    private async ValueTask<JobStatus?> ExecuteUntilRestingAsync(JobRun run, Activity? activity)
     {
         Log.JobStarted(_logger, run.JobId, run.TypeName, run.Attempt);
         var status = run.Job.Status;
@@ -554,6 +546,11 @@ internal sealed class JobEngine : IDisposable
                 {
                     await SaveReportAsync(run, run.BuildReport(stepOutcome, transition.At)).ConfigureAwait(false);
                     reported = to;
+                }
+
+                if (activity is not null && to is JobStatus.Paused or JobStatus.Interrupted && _previousActivities.TryAdd(run.JobId, activity.Context))
+                {
+                    Interlocked.Increment(ref _previousActivityCount); // recorded before the status, so the next run links back to this one
                 }
 
                 var job = status == run.Job.Status && version == run.Job.Version ? run.Job : run.Job with { Status = status, Version = version };
