@@ -69,6 +69,11 @@ internal sealed class SqliteJobStore : IJobStore, IAsyncDisposable, IDisposable
         }
 
         var path = System.IO.Path.GetFullPath(dataSource);
+        if (Directory.Exists(path))
+        {
+            throw new ArgumentException($"The SQLite job store needs a file, but '{path}' is a folder; name a file in it, for example \"Data Source={System.IO.Path.Combine(path, "jobs.db")}\".", nameof(connectionString));
+        }
+
         var folder = System.IO.Path.GetDirectoryName(path)!;
         if (!Directory.Exists(folder))
         {
