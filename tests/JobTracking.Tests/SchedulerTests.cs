@@ -94,6 +94,7 @@ public sealed class SchedulerTests
             await host.WaitAsync(keyed[i], JobStatus.Completed);
         }
 
+        await WaitUntilAsync(() => started.Count(keyed.Contains) == 3); // events reach subscribers asynchronously
         started.Where(keyed.Contains).Should().Equal(keyed);
     }
 
@@ -114,6 +115,16 @@ public sealed class SchedulerTests
         host.Probe.For(blocker).Release();
         await host.WaitAsync(low, JobStatus.Completed);
 
+        await WaitUntilAsync(() => order.Count == 4); // events reach subscribers asynchronously
         order.Should().Equal(high, normal, normal2, low);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(5, timeout.Token);
+        }
     }
 }

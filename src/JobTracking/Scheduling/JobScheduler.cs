@@ -17,6 +17,7 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
     private readonly Dictionary<string, TypeSlots> _typeSlots;
     private readonly bool _hasTypeLimits;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _claimLock = new(1, 1);
     private int _freeSlots;
     private Task? _feeder;
     private Task[] _workers = [];
@@ -101,6 +102,7 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
     {
         _stopping.Cancel();
         _dispatch.Writer.TryComplete();
+        _claimLock.Dispose();
     }
 
     public async ValueTask DisposeAsync()
@@ -108,6 +110,7 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         _dispatch.Writer.TryComplete();
         _stopping.Dispose();
+        _claimLock.Dispose();
     }
 
     private async Task FeederLoopAsync()
@@ -122,31 +125,15 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
                 var claimedAll = false;
                 if (free > 0)
                 {
-                    if (_hasTypeLimits)
-                    {
-                        foreach (var (type, slots) in _typeSlots)
-                        {
-                            typeLimits[type] = Math.Max(0, slots.Limit - Volatile.Read(ref slots.Running));
-                        }
-                    }
-
                     var wanted = Math.Min(free, _engine.Options.ClaimBatchSize);
-                    var epoch = _engine.CommandEpoch;
-                    var request = new JobClaimRequest { Node = _engine.Node, MaxCount = wanted, At = _engine.TimeProvider.GetUtcNow(), TypeLimits = typeLimits };
-                    var claimed = await _engine.ClaimAsync(request, stopping).ConfigureAwait(false);
-
+                    var (claimed, epoch) = await ClaimAsync(wanted, typeLimits, stopping).ConfigureAwait(false);
                     foreach (var job in claimed)
                     {
                         Interlocked.Decrement(ref _freeSlots);
-                        if (_typeSlots.TryGetValue(job.TypeName, out var slots))
-                        {
-                            Interlocked.Increment(ref slots.Running);
-                        }
-
                         _dispatch.Writer.TryWrite(new Dispatch(job, epoch));
                     }
 
-                    // A full batch, or a limit that skipped some types while slots remain: there may be more to claim.
+                    // A full batch: there may be more to claim.
                     claimedAll = claimed.Count == wanted;
                 }
 
@@ -194,29 +181,100 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         _wake.Reader.TryRead(out _);
     }
 
+    // Claims under one lock, so the per-type counts that limit a claim are the counts the claim then raises.
+    private async ValueTask<(IReadOnlyList<JobRecord> Claimed, long Epoch)> ClaimAsync(int wanted, Dictionary<string, int> typeLimits, CancellationToken stopping)
+    {
+        await _claimLock.WaitAsync(stopping).ConfigureAwait(false);
+        try
+        {
+            if (_hasTypeLimits)
+            {
+                foreach (var (type, slots) in _typeSlots)
+                {
+                    typeLimits[type] = Math.Max(0, slots.Limit - Volatile.Read(ref slots.Running));
+                }
+            }
+
+            var epoch = _engine.CommandEpoch;
+            var request = new JobClaimRequest { Node = _engine.Node, MaxCount = wanted, At = _engine.TimeProvider.GetUtcNow(), TypeLimits = typeLimits };
+            var claimed = await _engine.ClaimAsync(request, stopping).ConfigureAwait(false);
+            foreach (var job in claimed)
+            {
+                if (_typeSlots.TryGetValue(job.TypeName, out var slots))
+                {
+                    Interlocked.Increment(ref slots.Running);
+                }
+            }
+
+            return (claimed, epoch);
+        }
+        finally
+        {
+            _claimLock.Release();
+        }
+    }
+
     private async Task WorkerLoopAsync()
     {
+        var stopping = _stopping.Token;
+        var typeLimits = new Dictionary<string, int>(StringComparer.Ordinal);
         await foreach (var dispatch in _dispatch.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            try
+            var next = dispatch;
+            while (true)
             {
-                await _engine.RunAsync(dispatch.Job, dispatch.Epoch, _stopping.Token).ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // One job's store failure must not take a worker slot away for good.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Log.WorkerFailed(_logger, ex, dispatch.Job.Id);
-            }
-            finally
-            {
-                if (_typeSlots.TryGetValue(dispatch.Job.TypeName, out var slots))
+                await RunOneAsync(next).ConfigureAwait(false);
+                if (stopping.IsCancellationRequested)
                 {
-                    Interlocked.Decrement(ref slots.Running);
+                    break;
                 }
 
-                Interlocked.Increment(ref _freeSlots);
-                Wake();
+                // Keep the slot and take the next queued job directly: no hand-off through the feeder while there is a backlog.
+                try
+                {
+                    var (claimed, epoch) = await ClaimAsync(1, typeLimits, stopping).ConfigureAwait(false);
+                    if (claimed.Count == 0)
+                    {
+                        break;
+                    }
+
+                    next = new Dispatch(claimed[0], epoch);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    break;
+                }
+#pragma warning disable CA1031 // A store outage here only sends the slot back to the feeder, which retries.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Log.FeederFailed(_logger, ex);
+                    break;
+                }
+            }
+
+            Interlocked.Increment(ref _freeSlots);
+            Wake();
+        }
+    }
+
+    private async ValueTask RunOneAsync(Dispatch dispatch)
+    {
+        try
+        {
+            await _engine.RunAsync(dispatch.Job, dispatch.Epoch, _stopping.Token).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // One job's store failure must not take a worker slot away for good.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.WorkerFailed(_logger, ex, dispatch.Job.Id);
+        }
+        finally
+        {
+            if (_typeSlots.TryGetValue(dispatch.Job.TypeName, out var slots))
+            {
+                Interlocked.Decrement(ref slots.Running);
             }
         }
     }
