@@ -162,12 +162,12 @@ internal sealed class SqliteReadSession : IDisposable
         using var command = Connection.CreateCommand();
         var sql = new StringBuilder($"SELECT {SqliteSchema.JobColumns} FROM jobs WHERE 1 = 1");
         Filter(sql, command, status is not null, "status = @status", "@status", status is { } s ? (int)s : 0);
-        Filter(sql, command, query.TypeName is not null, "type_name = @type", "@type", query.TypeName);
-        Filter(sql, command, query.LaunchedBy is not null, "launched_by = @launchedBy", "@launchedBy", query.LaunchedBy);
-        Filter(sql, command, query.Node is not null, "node = @node", "@node", query.Node);
+        Filter(sql, command, query.TypeName is not null, "type_name = CAST(@type AS TEXT)", "@type", SqliteRows.Text(query.TypeName));
+        Filter(sql, command, query.LaunchedBy is not null, "launched_by = CAST(@launchedBy AS TEXT)", "@launchedBy", SqliteRows.Text(query.LaunchedBy));
+        Filter(sql, command, query.Node is not null, "node = CAST(@node AS TEXT)", "@node", SqliteRows.Text(query.Node));
         Filter(sql, command, query.CreatedFrom is not null, "created_at >= @from", "@from", query.CreatedFrom?.UtcTicks);
         Filter(sql, command, query.CreatedTo is not null, "created_at < @to", "@to", query.CreatedTo?.UtcTicks);
-        Filter(sql, command, query.Text is not null, "jt_contains(display_name, @text)", "@text", query.Text);
+        Filter(sql, command, query.Text is not null, "jt_contains(display_name, CAST(@text AS TEXT))", "@text", SqliteRows.Text(query.Text));
         if (after is { } cursor)
         {
             sql.Append(" AND (created_at, id) < (@afterCreated, @afterId)");

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
@@ -16,7 +17,8 @@ internal static class SqliteRows
 
     public static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
 
-    public static object Value(string? text) => text is null ? DBNull.Value : text;
+    /// <summary>A text value to bind as <c>CAST(@p AS TEXT)</c>: the string, or its UTF-8 bytes when it holds a NUL character (Microsoft.Data.Sqlite cuts long strings at the first one).</summary>
+    public static object Text(string? text) => text is null ? DBNull.Value : text.Contains('\0', StringComparison.Ordinal) ? Encoding.UTF8.GetBytes(text) : text;
 
     public static object Value(long? number) => number is { } n ? n : DBNull.Value;
 

@@ -36,25 +36,26 @@ internal sealed class SqliteWriteSession : IDisposable
         }
 
         _insert = Command(
-            $"INSERT INTO jobs ({SqliteSchema.JobColumns}, queue_seq) VALUES (@id, @type, @name, @status, @version, @parameters, @launchedBy, @priority, @key, " +
-            "@created, @started, @ended, @attempt, @node, @done, @total, @checkpoint, @errorType, @errorMessage, @errorStack, @warnings, @steps, @queueSeq) " +
+            $"INSERT INTO jobs ({SqliteSchema.JobColumns}, queue_seq) VALUES (@id, {T("@type")}, {T("@name")}, @status, @version, {T("@parameters")}, {T("@launchedBy")}, @priority, {T("@key")}, " +
+            $"@created, @started, @ended, @attempt, {T("@node")}, @done, @total, {T("@checkpoint")}, {T("@errorType")}, {T("@errorMessage")}, {T("@errorStack")}, " +
+            $"@warnings, {T("@steps")}, @queueSeq) " +
             "ON CONFLICT (id) DO NOTHING",
             "@id", "@type", "@name", "@status", "@version", "@parameters", "@launchedBy", "@priority", "@key", "@created", "@started", "@ended", "@attempt",
             "@node", "@done", "@total", "@checkpoint", "@errorType", "@errorMessage", "@errorStack", "@warnings", "@steps", "@queueSeq");
 
         // The side effects documented on JobTransition, in one compare-and-set on (id, status, version).
         _transition = Command(
-            """
+            $"""
             UPDATE jobs SET
                 status = @to,
                 version = version + 1,
                 started_at = CASE WHEN @newAttempt THEN NULL WHEN @claim THEN COALESCE(started_at, @at) ELSE started_at END,
-                node = CASE WHEN @claim THEN @node ELSE node END,
+                node = CASE WHEN @claim THEN {T("@node")} ELSE node END,
                 ended_at = CASE WHEN @to IN (6, 7, 8) THEN @at WHEN @to = 1 THEN NULL ELSE ended_at END,
-                error_type = CASE WHEN @newAttempt THEN NULL WHEN @to = 8 THEN @errorType ELSE error_type END,
-                error_message = CASE WHEN @newAttempt THEN NULL WHEN @to = 8 THEN @errorMessage ELSE error_message END,
-                error_stack = CASE WHEN @newAttempt THEN NULL WHEN @to = 8 THEN @errorStack ELSE error_stack END,
-                checkpoint = CASE WHEN @hasCheckpoint THEN @checkpoint ELSE checkpoint END,
+                error_type = CASE WHEN @newAttempt THEN NULL WHEN @to = 8 THEN {T("@errorType")} ELSE error_type END,
+                error_message = CASE WHEN @newAttempt THEN NULL WHEN @to = 8 THEN {T("@errorMessage")} ELSE error_message END,
+                error_stack = CASE WHEN @newAttempt THEN NULL WHEN @to = 8 THEN {T("@errorStack")} ELSE error_stack END,
+                checkpoint = CASE WHEN @hasCheckpoint THEN {T("@checkpoint")} ELSE checkpoint END,
                 attempt = attempt + @newAttempt,
                 queue_seq = CASE WHEN @to = 1 THEN @queueSeq ELSE queue_seq END
             WHERE id = @id AND status = @from AND version = @version
@@ -63,23 +64,23 @@ internal sealed class SqliteWriteSession : IDisposable
             "@id", "@from", "@version");
 
         _claimOne = Command(
-            $"UPDATE jobs SET status = {Running}, version = version + 1, started_at = COALESCE(started_at, @at), node = @node " +
+            $"UPDATE jobs SET status = {Running}, version = version + 1, started_at = COALESCE(started_at, @at), node = {T("@node")} " +
             $"WHERE id = @id AND status = {Queued} RETURNING {SqliteSchema.JobColumns}",
             "@at", "@node", "@id");
-        _checkpoint = Command("UPDATE jobs SET checkpoint = @checkpoint WHERE id = @id", "@checkpoint", "@id");
+        _checkpoint = Command($"UPDATE jobs SET checkpoint = {T("@checkpoint")} WHERE id = @id", "@checkpoint", "@id");
         _report = Command(
-            "UPDATE jobs SET progress_done = @done, progress_total = @total, steps = @steps, warning_count = @warnings WHERE id = @id",
+            $"UPDATE jobs SET progress_done = @done, progress_total = @total, steps = {T("@steps")}, warning_count = @warnings WHERE id = @id",
             "@done", "@total", "@steps", "@warnings", "@id");
         _draft = Command(
-            "UPDATE jobs SET parameters = @parameters, display_name = @name, version = version + 1 WHERE id = @id AND status = 0 AND version = @version",
+            $"UPDATE jobs SET parameters = {T("@parameters")}, display_name = {T("@name")}, version = version + 1 WHERE id = @id AND status = 0 AND version = @version",
             "@parameters", "@name", "@id", "@version");
         _lastLogSequence = Command("SELECT COALESCE(MAX(seq), 0) FROM job_log WHERE job_id = @id", "@id");
         _lastRejectSequence = Command("SELECT COALESCE(MAX(seq), 0) FROM job_rejects WHERE job_id = @id", "@id");
         _insertLog = Command(
-            "INSERT INTO job_log (job_id, seq, at, level, message) VALUES (@id, @seq, @at, @level, @message)",
+            $"INSERT INTO job_log (job_id, seq, at, level, message) VALUES (@id, @seq, @at, @level, {T("@message")})",
             "@id", "@seq", "@at", "@level", "@message");
         _insertReject = Command(
-            "INSERT INTO job_rejects (job_id, seq, at, record_number, raw_record, reason) VALUES (@id, @seq, @at, @number, @raw, @reason)",
+            $"INSERT INTO job_rejects (job_id, seq, at, record_number, raw_record, reason) VALUES (@id, @seq, @at, @number, {T("@raw")}, {T("@reason")})",
             "@id", "@seq", "@at", "@number", "@raw", "@reason");
         _heldKeys = Command($"SELECT DISTINCT concurrency_key FROM jobs WHERE status IN {ActiveStatuses} AND concurrency_key IS NOT NULL");
     }
@@ -90,27 +91,27 @@ internal sealed class SqliteWriteSession : IDisposable
     {
         var p = _insert.Parameters;
         p[0].Value = SqliteRows.Id(job.Id);
-        p[1].Value = job.TypeName;
-        p[2].Value = job.DisplayName;
+        p[1].Value = SqliteRows.Text(job.TypeName);
+        p[2].Value = SqliteRows.Text(job.DisplayName);
         p[3].Value = (int)job.Status;
         p[4].Value = job.Version;
-        p[5].Value = job.Parameters;
-        p[6].Value = SqliteRows.Value(job.LaunchedBy);
+        p[5].Value = SqliteRows.Text(job.Parameters);
+        p[6].Value = SqliteRows.Text(job.LaunchedBy);
         p[7].Value = job.Priority;
-        p[8].Value = SqliteRows.Value(job.ConcurrencyKey);
+        p[8].Value = SqliteRows.Text(job.ConcurrencyKey);
         p[9].Value = SqliteRows.Ticks(job.CreatedAt);
         p[10].Value = SqliteRows.Value(job.StartedAt);
         p[11].Value = SqliteRows.Value(job.EndedAt);
         p[12].Value = job.Attempt;
-        p[13].Value = SqliteRows.Value(job.Node);
+        p[13].Value = SqliteRows.Text(job.Node);
         p[14].Value = job.Progress.Done;
         p[15].Value = SqliteRows.Value(job.Progress.Total);
-        p[16].Value = SqliteRows.Value(job.Checkpoint);
-        p[17].Value = SqliteRows.Value(job.Error?.Type);
-        p[18].Value = SqliteRows.Value(job.Error?.Message);
-        p[19].Value = SqliteRows.Value(job.Error?.StackTrace);
+        p[16].Value = SqliteRows.Text(job.Checkpoint);
+        p[17].Value = SqliteRows.Text(job.Error?.Type);
+        p[18].Value = SqliteRows.Text(job.Error?.Message);
+        p[19].Value = SqliteRows.Text(job.Error?.StackTrace);
         p[20].Value = job.WarningCount;
-        p[21].Value = SqliteRows.Value(SqliteRows.WriteSteps(job.Steps));
+        p[21].Value = SqliteRows.Text(SqliteRows.WriteSteps(job.Steps));
         p[22].Value = job.Status == JobStatus.Queued ? ++_queueSequence : DBNull.Value;
         return _insert.ExecuteNonQuery() == 1;
     }
@@ -122,12 +123,12 @@ internal sealed class SqliteWriteSession : IDisposable
         p[1].Value = t.IsNewAttempt ? 1 : 0;
         p[2].Value = t.FromStatus == JobStatus.Queued && t.ToStatus == JobStatus.Running ? 1 : 0;
         p[3].Value = SqliteRows.Ticks(t.At);
-        p[4].Value = SqliteRows.Value(t.Node);
-        p[5].Value = SqliteRows.Value(t.Error?.Type);
-        p[6].Value = SqliteRows.Value(t.Error?.Message);
-        p[7].Value = SqliteRows.Value(t.Error?.StackTrace);
+        p[4].Value = SqliteRows.Text(t.Node);
+        p[5].Value = SqliteRows.Text(t.Error?.Type);
+        p[6].Value = SqliteRows.Text(t.Error?.Message);
+        p[7].Value = SqliteRows.Text(t.Error?.StackTrace);
         p[8].Value = t.HasCheckpoint ? 1 : 0;
-        p[9].Value = SqliteRows.Value(t.Checkpoint);
+        p[9].Value = SqliteRows.Text(t.Checkpoint);
         p[10].Value = t.ToStatus == JobStatus.Queued ? _queueSequence + 1 : DBNull.Value;
         p[11].Value = SqliteRows.Id(t.JobId);
         p[12].Value = (int)t.FromStatus;
@@ -225,7 +226,7 @@ internal sealed class SqliteWriteSession : IDisposable
         var claimed = new List<JobRecord>(picked.Count);
         var p = _claimOne.Parameters;
         p[0].Value = SqliteRows.Ticks(request.At);
-        p[1].Value = request.Node;
+        p[1].Value = SqliteRows.Text(request.Node);
         foreach (var id in picked)
         {
             p[2].Value = SqliteRows.Id(id);
@@ -241,7 +242,7 @@ internal sealed class SqliteWriteSession : IDisposable
 
     public void SaveCheckpoint(Guid jobId, string? checkpoint)
     {
-        _checkpoint.Parameters[0].Value = SqliteRows.Value(checkpoint);
+        _checkpoint.Parameters[0].Value = SqliteRows.Text(checkpoint);
         _checkpoint.Parameters[1].Value = SqliteRows.Id(jobId);
         _checkpoint.ExecuteNonQuery();
     }
@@ -251,7 +252,7 @@ internal sealed class SqliteWriteSession : IDisposable
         var p = _report.Parameters;
         p[0].Value = report.Progress.Done;
         p[1].Value = SqliteRows.Value(report.Progress.Total);
-        p[2].Value = SqliteRows.Value(SqliteRows.WriteSteps(report.Steps));
+        p[2].Value = SqliteRows.Text(SqliteRows.WriteSteps(report.Steps));
         p[3].Value = report.WarningCount;
         p[4].Value = SqliteRows.Id(jobId);
         _report.ExecuteNonQuery();
@@ -260,8 +261,8 @@ internal sealed class SqliteWriteSession : IDisposable
     public bool UpdateDraft(Guid jobId, long expectedVersion, string parameters, string displayName)
     {
         var p = _draft.Parameters;
-        p[0].Value = parameters;
-        p[1].Value = displayName;
+        p[0].Value = SqliteRows.Text(parameters);
+        p[1].Value = SqliteRows.Text(displayName);
         p[2].Value = SqliteRows.Id(jobId);
         p[3].Value = expectedVersion;
         return _draft.ExecuteNonQuery() == 1;
@@ -297,8 +298,8 @@ internal sealed class SqliteWriteSession : IDisposable
                 p[1].Value = sequence;
                 p[2].Value = SqliteRows.Ticks(entry.At);
                 p[3].Value = entry.RecordNumber;
-                p[4].Value = entry.Text;
-                p[5].Value = entry.Reason ?? string.Empty;
+                p[4].Value = SqliteRows.Text(entry.Text);
+                p[5].Value = SqliteRows.Text(entry.Reason ?? string.Empty);
                 _insertReject.ExecuteNonQuery();
             }
             else
@@ -308,7 +309,7 @@ internal sealed class SqliteWriteSession : IDisposable
                 p[1].Value = sequence;
                 p[2].Value = SqliteRows.Ticks(entry.At);
                 p[3].Value = (int)entry.Level;
-                p[4].Value = entry.Text;
+                p[4].Value = SqliteRows.Text(entry.Text);
                 _insertLog.ExecuteNonQuery();
             }
         }
@@ -375,6 +376,9 @@ internal sealed class SqliteWriteSession : IDisposable
 
         sql.Append(')');
     }
+
+    // Text is bound as UTF-8 bytes cast to TEXT when it holds a NUL character, which Microsoft.Data.Sqlite would cut long text at.
+    private static string T(string parameter) => $"CAST({parameter} AS TEXT)";
 
     private SqliteCommand Command(string sql, params string[] parameters)
     {
