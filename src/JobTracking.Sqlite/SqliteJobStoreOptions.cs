@@ -3,12 +3,14 @@ namespace JobTracking.Sqlite;
 /// <summary>How the SQLite job store writes to its file.</summary>
 public sealed class SqliteJobStoreOptions
 {
+    // Microsoft.Data.Sqlite counts its busy timeout in whole seconds, and 0 there means wait for ever.
+    private static readonly TimeSpan MinBusyTimeout = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBusyTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>Gets or sets when a write counts as done. Default <see cref="SqliteSynchronousMode.Full"/>: every write survives a power cut once the call that made it returns.</summary>
     public SqliteSynchronousMode Synchronous { get; set; } = SqliteSynchronousMode.Full;
 
-    /// <summary>Gets or sets how long a write or the opening waits for another program (a backup tool, the <c>sqlite3</c> shell) that holds a lock on the file before it fails. Default 5 seconds; 0 to 10 minutes, rounded up to whole seconds.</summary>
+    /// <summary>Gets or sets how long a write or the opening waits for another program (a backup tool, the <c>sqlite3</c> shell) that holds a lock on the file before it fails. Default 5 seconds; 1 second to 10 minutes, rounded up to whole seconds.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Throws when an option is out of range.</summary>
@@ -20,9 +22,9 @@ public sealed class SqliteJobStoreOptions
             throw new ArgumentOutOfRangeException(nameof(Synchronous), Synchronous, $"SqliteJobStoreOptions.Synchronous is {Synchronous}; it must be Normal or Full.");
         }
 
-        if (BusyTimeout < TimeSpan.Zero || BusyTimeout > MaxBusyTimeout)
+        if (BusyTimeout < MinBusyTimeout || BusyTimeout > MaxBusyTimeout)
         {
-            throw new ArgumentOutOfRangeException(nameof(BusyTimeout), BusyTimeout, $"SqliteJobStoreOptions.BusyTimeout is {BusyTimeout}; it must be between 0 and {MaxBusyTimeout}.");
+            throw new ArgumentOutOfRangeException(nameof(BusyTimeout), BusyTimeout, $"SqliteJobStoreOptions.BusyTimeout is {BusyTimeout}; it must be between {MinBusyTimeout} and {MaxBusyTimeout}.");
         }
     }
 }

@@ -51,7 +51,8 @@ public sealed class CrashHostProcess : IDisposable
     public static CrashHostProcess Start(string database, string side, int jobs, bool hold = false)
     {
         File.Exists(HostPath).Should().BeTrue($"the crash host is built next to the tests ({HostPath})");
-        var start = new ProcessStartInfo("dotnet")
+        // The dotnet CLI tells its children where it is; a plain "dotnet" from the PATH otherwise.
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } dotnet ? dotnet : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -125,9 +125,17 @@ internal sealed class SqliteJobStore : IJobStore, IAsyncDisposable, IDisposable
             }
 
             var store = new SqliteJobStore(path, readerConnectionString, fileLock, new SqliteWriteSession(connection));
+            try
+            {
+                // A reader opened now proves the file readable by the readers too, and warms the pool.
+                store.ReturnReader(store.RentReader());
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
 
-            // A reader opened now proves the file readable by the readers too, and warms the pool.
-            store.ReturnReader(store.RentReader());
             Log.StoreOpened(logger, path, options.Synchronous);
             return store;
         }
