@@ -64,9 +64,20 @@ public sealed class ShutdownTests
     }
 
     [Fact]
-    public async Task StartAsync_JobsLeftActiveByThisNode_AreRecoveredAndResumed()
+    public async Task StartAsync_UnsharedStore_RecoversJobsLeftActiveUnderAnyNodeName()
     {
         var store = TestHost.CreateMemoryStore();
+        var renamed = await ClaimAsync(store, "old-machine-name");
+
+        await using var host = await TestHost.Create(store: store).StartAsync();
+
+        (await host.WaitAsync(renamed.Id, JobStatus.Completed)).Attempt.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task StartAsync_SharedStore_RecoversOnlyThisNodesJobs()
+    {
+        var store = new CountingJobStore(TestHost.CreateMemoryStore(), shared: true);
         var running = await ClaimAsync(store, "test-node");
         var cancelling = await ClaimAsync(store, "test-node");
         (await store.TryTransitionAsync(new JobTransition

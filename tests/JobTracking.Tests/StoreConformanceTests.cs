@@ -30,11 +30,11 @@ public sealed class CountingJobStoreConformanceTests : JobStoreConformanceTests
 }
 
 /// <summary>A decorator store: every call is counted, then handed to the inner store.</summary>
-public sealed class CountingJobStore(IJobStore inner) : IJobStore
+public sealed class CountingJobStore(IJobStore inner, bool? shared = null) : IJobStore
 {
     public ConcurrentDictionary<string, int> Calls { get; } = new();
 
-    public bool IsShared => inner.IsShared;
+    public bool IsShared => shared ?? inner.IsShared;
 
     public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Count(inner.CreateAsync(job, cancellationToken));
 

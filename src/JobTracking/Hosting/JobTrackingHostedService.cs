@@ -31,7 +31,10 @@ internal sealed class JobTrackingHostedService : IHostedService
     {
         _handlers.Start();
         _engine.Journal.Start();
-        var recovered = await RecoverAsync(LeftActive, job => job.Node == _engine.Node
+        // A store no other process uses has no live node besides this one: whatever it holds active was left by a
+        // crash, whichever name the node had then. In a shared store only this node's jobs are known to be orphans.
+        var everyNode = !_engine.Store.IsShared;
+        var recovered = await RecoverAsync(LeftActive, job => everyNode || job.Node == _engine.Node
             ? job.Status == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Interrupted
             : null, cancellationToken).ConfigureAwait(false);
         if (recovered > 0)
