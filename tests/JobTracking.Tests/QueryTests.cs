@@ -128,6 +128,35 @@ public sealed class QueryTests
     }
 
     [Fact]
+    public async Task QueryAsync_WhilePurging_NeitherHangsNorReturnsPurgedHalfway()
+    {
+        var store = TestHost.CreateMemoryStore();
+        for (var i = 0; i < 3000; i++)
+        {
+            await StoreHelper.CreateInStatusAsync(store, JobStatus.Completed);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!timeout.IsCancellationRequested)
+            {
+                var page = await store.QueryAsync(new JobQuery { PageSize = 100 });
+                if (page.Items.Count == 0)
+                {
+                    return;
+                }
+
+                page.Items.Should().OnlyContain(j => j.Status == JobStatus.Completed);
+            }
+        })).ToArray();
+
+        (await store.PurgeAsync(DateTimeOffset.MaxValue)).Should().Be(3000);
+        await Task.WhenAll(readers).WaitAsync(timeout.Token);
+        (await store.QueryAsync(new JobQuery())).Items.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Retention_BackgroundTask_PurgesOnItsInterval()
     {
         await using var host = await TestHost.Create(o =>

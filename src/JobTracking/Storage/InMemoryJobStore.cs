@@ -19,6 +19,8 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
 
     private readonly ConcurrentDictionary<Guid, Entry> _jobs = new();
     private readonly ConcurrentDictionary<Guid, Journal> _journals = new();
+    private readonly Lock _indexLock = new();
+    private readonly List<Entry> _byCreation = []; // oldest first, for keyset pages without a scan
     private readonly Lock _queueLock = new();
     private readonly Dictionary<string, PriorityQueue<Ticket, (int Priority, long Sequence)>> _readyByType = new(StringComparer.Ordinal);
     private readonly HashSet<string> _activeKeys = new(StringComparer.Ordinal);
@@ -61,6 +63,7 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
             throw new ArgumentException($"A job with id '{job.Id}' already exists.", nameof(job));
         }
 
+        AddToIndex(entry);
         if (job.Status == JobStatus.Queued)
         {
             Enqueue(entry, job.Version);
@@ -125,7 +128,7 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
                 };
                 if (TryApply(entry, in transition, keyHeld: true))
                 {
-                    (claimed ??= []).Add(entry.Snapshot());
+                    (claimed ??= []).Add(entry.Snapshot()!);
                     if (claimedByType is not null)
                     {
                         claimedByType[entry.TypeName] = claimedByType.GetValueOrDefault(entry.TypeName) + 1;
@@ -210,6 +213,7 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
     public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default)
     {
         var purged = 0;
+        HashSet<Entry>? removed = null;
         foreach (var entry in _jobs.Values)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -225,7 +229,16 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
             {
                 _jobs.TryRemove(entry.Id, out _);
                 _journals.TryRemove(entry.Id, out _);
+                (removed ??= []).Add(entry);
                 purged++;
+            }
+        }
+
+        if (removed is not null)
+        {
+            lock (_indexLock)
+            {
+                _byCreation.RemoveAll(removed.Contains);
             }
         }
 
@@ -261,29 +274,63 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         cancellationToken.ThrowIfCancellationRequested();
         var after = JobPageToken.Decode(query.PageToken);
 
-        var matches = new List<JobRecord>();
-        foreach (var entry in _jobs.Values)
+        // Walk the creation index from the newest job (or from just past the cursor) and stop one past the page.
+        var matches = new List<JobRecord>(Math.Min(query.PageSize + 1, 256));
+        lock (_indexLock)
         {
-            if (after is { } cursor && JobPageToken.Compare(entry.CreatedAt, entry.Id, cursor.CreatedAt, cursor.Id) <= 0)
+            var index = _byCreation.Count - 1;
+            if (after is { } cursor)
             {
-                continue;
+                var found = _byCreation.BinarySearch(Entry.Key(cursor.CreatedAt, cursor.Id), OldestFirst.Instance);
+                index = (found >= 0 ? found : ~found) - 1;
             }
 
-            var job = entry.Snapshot();
-            if (JobQueryFilter.Matches(query, job))
+            for (; index >= 0 && matches.Count <= query.PageSize; index--)
             {
-                matches.Add(job);
+                var entry = _byCreation[index];
+                if (query.CreatedFrom is { } from && entry.CreatedAt < from)
+                {
+                    break; // everything further is older still
+                }
+
+                if (!JobQueryFilter.MayMatch(query, entry.TypeName, entry.LaunchedBy, entry.CreatedAt))
+                {
+                    continue;
+                }
+
+                var job = entry.Snapshot();
+                if (job is not null && JobQueryFilter.Matches(query, job))
+                {
+                    matches.Add(job);
+                }
             }
         }
 
-        matches.Sort(static (a, b) => JobPageToken.Compare(a.CreatedAt, a.Id, b.CreatedAt, b.Id));
         var hasMore = matches.Count > query.PageSize;
         if (hasMore)
         {
-            matches.RemoveRange(query.PageSize, matches.Count - query.PageSize);
+            matches.RemoveAt(matches.Count - 1);
         }
 
         return new(new JobPage(matches, hasMore ? JobPageToken.Encode(matches[^1]) : null));
+    }
+
+    private void AddToIndex(Entry entry)
+    {
+        lock (_indexLock)
+        {
+            // Jobs mostly arrive in creation order, so this is an append; a tie within one clock tick inserts near the end.
+            var count = _byCreation.Count;
+            if (count == 0 || OldestFirst.Instance.Compare(_byCreation[count - 1], entry) < 0)
+            {
+                _byCreation.Add(entry);
+            }
+            else
+            {
+                var found = _byCreation.BinarySearch(entry, OldestFirst.Instance);
+                _byCreation.Insert(found >= 0 ? found : ~found, entry);
+            }
+        }
     }
 
     private static long Pack(JobStatus status, long version, bool busy) =>
@@ -295,6 +342,11 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         while (true)
         {
             var state = Volatile.Read(ref entry.State);
+            if (state == PurgedState)
+            {
+                return;
+            }
+
             if ((state & BusyBit) == 0 && Interlocked.CompareExchange(ref entry.State, state | BusyBit, state) == state)
             {
                 write(entry, value);
@@ -510,6 +562,14 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         }
     }
 
+    /// <summary>Orders entries oldest first: the reverse of a listing.</summary>
+    private sealed class OldestFirst : IComparer<Entry>
+    {
+        public static readonly OldestFirst Instance = new();
+
+        public int Compare(Entry? x, Entry? y) => JobPageToken.Compare(y!.CreatedAt, y.Id, x!.CreatedAt, x.Id);
+    }
+
     private readonly record struct Ticket(Entry Entry, long Version, long Sequence);
 
     private sealed class Entry
@@ -526,6 +586,14 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         public IReadOnlyList<JobStep> Steps;
         public string Parameters;
         public string DisplayName;
+
+        private Entry(DateTimeOffset createdAt, Guid id)
+        {
+            Id = id;
+            CreatedAt = createdAt;
+            TypeName = DisplayName = Parameters = string.Empty;
+            Steps = [];
+        }
 
         public Entry(JobRecord job)
         {
@@ -551,6 +619,9 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
 
         public Guid Id { get; }
 
+        /// <summary>A search key for the creation index.</summary>
+        public static Entry Key(DateTimeOffset createdAt, Guid id) => new(createdAt, id);
+
         public string TypeName { get; }
 
         public string? LaunchedBy { get; }
@@ -562,12 +633,18 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         public DateTimeOffset CreatedAt { get; }
 
         // A seqlock read: retry until the state word is idle and unchanged around the field reads.
-        public JobRecord Snapshot()
+        // Null for a job being purged, whose state word stays busy for good.
+        public JobRecord? Snapshot()
         {
             var spin = default(SpinWait);
             while (true)
             {
                 var state = Volatile.Read(ref State);
+                if (state == PurgedState)
+                {
+                    return null;
+                }
+
                 if ((state & BusyBit) != 0)
                 {
                     spin.SpinOnce();

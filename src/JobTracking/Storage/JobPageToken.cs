@@ -40,6 +40,12 @@ internal static class JobPageToken
 /// <summary>The in-process evaluation of a <see cref="JobQuery"/>'s filters.</summary>
 internal static class JobQueryFilter
 {
+    /// <summary>Checks the fields that never change, before a job is read in full.</summary>
+    public static bool MayMatch(JobQuery query, string typeName, string? launchedBy, DateTimeOffset createdAt) =>
+        (query.TypeName is null || string.Equals(query.TypeName, typeName, StringComparison.Ordinal))
+        && (query.LaunchedBy is null || string.Equals(query.LaunchedBy, launchedBy, StringComparison.Ordinal))
+        && (query.CreatedTo is not { } to || createdAt < to);
+
     public static bool Matches(JobQuery query, JobRecord job) =>
         (query.Statuses.Count == 0 || query.Statuses.Contains(job.Status))
         && (query.TypeName is null || string.Equals(query.TypeName, job.TypeName, StringComparison.Ordinal))
