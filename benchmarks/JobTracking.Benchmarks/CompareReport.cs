@@ -10,22 +10,43 @@ namespace JobTracking.Benchmarks;
 /// </summary>
 public static class CompareReport
 {
-    public static async Task RunAsync(int jobs, TimeSpan warmup, int rounds)
-    {
-        var systems = new (string Name, Func<IJobSystem> Create)[]
-        {
-            ("JobTracking", () => JobTrackingSystem.Create()),
-            ("JobTracking, counted by OnJobFinished", () => JobTrackingSystem.Create(countByEvents: true)),
-            ("Quartz.NET RAMJobStore, 10 threads", () => new QuartzSystem()),
-            ("Hangfire InMemory, 10 workers", () => new HangfireSystem()),
-        };
+    public static Task RunAsync(int jobs, TimeSpan warmup, int rounds) => RunAsync(
+        [
+            ("JobTracking", () => JobTrackingSystem.Create(), jobs),
+            ("JobTracking, counted by OnJobFinished", () => JobTrackingSystem.Create(countByEvents: true), jobs),
+            ("Quartz.NET RAMJobStore, 10 threads", () => new QuartzSystem(), jobs),
+            ("Hangfire InMemory, 10 workers", () => new HangfireSystem(), jobs),
+        ],
+        warmup,
+        rounds);
 
-        Console.WriteLine($"{jobs:N0} no-op jobs per round, median of {rounds} rounds after {warmup.TotalSeconds:0} s of warm-up; {Environment.ProcessorCount} processors");
+    /// <summary>
+    /// <c>--sqlite</c>: the same on JobTracking's SQLite store (a fresh temp file per round) beside the in-memory
+    /// store, with one caller and with 64 concurrent callers; <paramref name="jobs"/> per round on SQLite with
+    /// Synchronous = Normal, a fifth of it with Full (each start waits for a disk flush there), 5x in memory.
+    /// </summary>
+    public static Task RunSqliteAsync(int jobs, TimeSpan warmup, int rounds)
+    {
+        var systems = new List<(string, Func<IJobSystem>, int)>();
+        foreach (var callers in new[] { 1, 64 })
+        {
+            var who = callers == 1 ? "1 caller" : $"{callers} callers";
+            systems.Add(($"JobTracking, in-memory store, {who}", () => JobTrackingSystem.Create(callers: callers), jobs * 5));
+            systems.Add(($"JobTracking, SQLite Normal, {who}", () => JobTrackingSystem.Create(store: BenchStore.SqliteNormal, callers: callers), jobs));
+            systems.Add(($"JobTracking, SQLite Full, {who}", () => JobTrackingSystem.Create(store: BenchStore.SqliteFull, callers: callers), Math.Max(1, jobs / 5)));
+        }
+
+        return RunAsync(systems, warmup, rounds);
+    }
+
+    private static async Task RunAsync(IReadOnlyList<(string Name, Func<IJobSystem> Create, int Jobs)> systems, TimeSpan warmup, int rounds)
+    {
+        Console.WriteLine($"No-op jobs, median of {rounds} rounds after {warmup.TotalSeconds:0} s of warm-up per system; {Environment.ProcessorCount} processors");
         Console.WriteLine();
-        Console.WriteLine("| system | jobs/s | allocated per job | CPU per job | ratio to JobTracking (time) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|");
+        Console.WriteLine("| system | jobs per round | jobs/s | allocated per job | CPU per job | ratio to the first (time) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         double? baseline = null;
-        foreach (var (name, create) in systems)
+        foreach (var (name, create, jobs) in systems)
         {
             await JobSystems.WarmUpAsync(create, jobs, warmup);
             var samples = new List<(double Seconds, double Cpu, long Bytes)>();
@@ -51,7 +72,7 @@ public static class CompareReport
             var perJob = median.Seconds / jobs;
             baseline ??= perJob;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {jobs / median.Seconds:N0} | {median.Bytes / (double)jobs:N0} B | {median.Cpu / jobs * 1e6:N2} µs | {perJob / baseline.Value:N1}x |"));
+                $"| {name} | {jobs:N0} | {jobs / median.Seconds:N0} | {median.Bytes / (double)jobs:N0} B | {median.Cpu / jobs * 1e6:N2} µs | {perJob / baseline.Value:N1}x |"));
         }
     }
 }

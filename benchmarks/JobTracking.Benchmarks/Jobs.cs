@@ -79,3 +79,21 @@ public sealed class LatencyProbe
         _entered.TrySetResult();
     }
 }
+
+/// <summary>The parameters of <see cref="LoggingJob"/>: how many log lines to write.</summary>
+public sealed record LoggingParameters(int Lines);
+
+/// <summary>A job that writes <see cref="LoggingParameters.Lines"/> log lines through its context, for the journal benchmark.</summary>
+public sealed class LoggingJob : JobDefinition<LoggingParameters>
+{
+    /// <summary>One line of a typical import log, the same text every time so the job's own string building is not measured.</summary>
+    public const string Line = "Imported record: 12 fields, customer 4711, amount 129.90 EUR, no warnings";
+
+    public override async ValueTask ExecuteAsync(IJobContext<LoggingParameters> context)
+    {
+        for (var i = 0; i < context.Parameters.Lines; i++)
+        {
+            await context.LogAsync(Microsoft.Extensions.Logging.LogLevel.Information, Line);
+        }
+    }
+}

@@ -9,6 +9,9 @@ switch (args.FirstOrDefault())
     case "--compare":
         await CompareReport.RunAsync(Count(1, 100_000), args.Length > 2 ? TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)) : BenchmarkSettings.Warmup, rounds: 3);
         return 0;
+    case "--sqlite":
+        await CompareReport.RunSqliteAsync(Count(1, 10_000), args.Length > 2 ? TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)) : BenchmarkSettings.Warmup, rounds: 3);
+        return 0;
     case "--memory":
         await MemoryReport.RunAsync(Count(1, 100_000));
         return 0;
@@ -19,14 +22,17 @@ switch (args.FirstOrDefault())
         await StartupReport.RunAsync(Count(1, 1_000_000));
         return 0;
     case "--run":
-        // A steady JobTracking end-to-end load for an external profiler (dotnet-trace, dotnet-counters): batches of 50,000 jobs.
+        // A steady JobTracking end-to-end load for an external profiler (dotnet-trace, dotnet-counters): batches of 50,000
+        // jobs (5,000 on SQLite); optionally on SQLite (sqlite-normal, sqlite-full) and from several concurrent callers.
         var total = Count(1, 2_000_000);
-        await using (var system = JobTrackingSystem.Create())
+        var store = args.Length > 2 ? Enum.Parse<BenchStore>(args[2].Replace("-", "", StringComparison.Ordinal), ignoreCase: true) : BenchStore.InMemory;
+        var batch = store == BenchStore.InMemory ? 50_000 : 5_000;
+        await using (var system = JobTrackingSystem.Create(store: store, callers: Count(3, 1)))
         {
             await system.StartAsync();
-            for (var done = 0; done < total; done += 50_000)
+            for (var done = 0; done < total; done += batch)
             {
-                await system.RunAsync(50_000);
+                await system.RunAsync(batch);
             }
         }
 

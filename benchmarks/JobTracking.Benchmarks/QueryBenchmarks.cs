@@ -6,7 +6,8 @@ namespace JobTracking.Benchmarks;
 
 /// <summary>
 /// The process tracker's list page over the in-memory store: the newest 50 jobs, with no filter and with a status
-/// filter that matches one job in ten, as the number of stored jobs grows. The baseline is reading one job by id.
+/// filter that matches one job in ten, and the second page through the first page's PageToken, as the number of
+/// stored jobs grows. The baseline is reading one job by id. <see cref="SqliteQueryBenchmarks"/> is the same on SQLite.
 /// </summary>
 [MemoryDiagnoser]
 public class QueryBenchmarks
@@ -17,6 +18,7 @@ public class QueryBenchmarks
 
     private IJobStore _store = null!;
     private Guid _someId;
+    private JobQuery _secondPage = null!;
 
     [ParamsSource(nameof(Sizes))]
     public int StoredJobs { get; set; }
@@ -50,6 +52,9 @@ public class QueryBenchmarks
 
             _someId = job.Id;
         }
+
+        var first = _store.QueryAsync(FirstPage).AsTask().GetAwaiter().GetResult();
+        _secondPage = FirstPage with { PageToken = first.NextPageToken };
     }
 
     [Benchmark(Baseline = true, Description = "GetAsync(id)")]
@@ -60,4 +65,7 @@ public class QueryBenchmarks
 
     [Benchmark(Description = "List page: newest 50 cancelled (1 in 10)")]
     public JobPage ListFilteredPage() => _store.QueryAsync(CancelledOnly).AsTask().GetAwaiter().GetResult();
+
+    [Benchmark(Description = "List page: second page (PageToken)")]
+    public JobPage ListSecondPage() => _store.QueryAsync(_secondPage).AsTask().GetAwaiter().GetResult();
 }

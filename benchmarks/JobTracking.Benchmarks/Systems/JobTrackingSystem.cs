@@ -4,29 +4,43 @@ using Microsoft.Extensions.Hosting;
 
 namespace JobTracking.Benchmarks.Systems;
 
-/// <summary>JobTracking with its defaults and the in-memory store, in a service provider whose hosted services are started as a host would.</summary>
+/// <summary>
+/// JobTracking with its defaults, in a service provider whose hosted services are started as a host would: the
+/// in-memory store, or a SQLite file of its own (<c>UseSqlite</c>) that is deleted when the system is disposed.
+/// </summary>
 public sealed class JobTrackingSystem : IJobSystem
 {
     private readonly ServiceProvider _services;
+    private readonly TempDatabase? _database;
     private readonly IJobRunner _runner;
     private readonly Completion _completion = new();
     private readonly LatencyProbe _probe = new();
     private readonly JobScheduler _scheduler;
     private readonly bool _countByEvents;
+    private readonly int _callers;
     private IHostedService[] _hosted = [];
     private IJobSubscription? _finished;
 
-    private JobTrackingSystem(int maxConcurrency, bool countByEvents)
+    private JobTrackingSystem(int maxConcurrency, bool countByEvents, BenchStore store, int callers)
     {
         _countByEvents = countByEvents;
+        _callers = callers;
+        var database = _database = store == BenchStore.InMemory ? null : new TempDatabase();
         var services = new ServiceCollection();
         services.AddSingleton(_completion);
         services.AddSingleton(_probe);
-        services.AddJobTracking(b => b
-            .AddJob<CountingJob>()
-            .AddJob<NoOpJob>()
-            .AddJob<LatencyJob>()
-            .Configure(o => o.MaxConcurrency = maxConcurrency));
+        services.AddJobTracking(b =>
+        {
+            b.AddJob<CountingJob>()
+                .AddJob<NoOpJob>()
+                .AddJob<LatencyJob>()
+                .AddJob<LoggingJob>()
+                .Configure(o => o.MaxConcurrency = maxConcurrency);
+            if (database is not null)
+            {
+                b.UseSqlite(database.ConnectionString, o => o.Synchronous = TempDatabase.Options(store).Synchronous);
+            }
+        });
         _services = services.BuildServiceProvider();
         _runner = _services.GetRequiredService<IJobRunner>();
         _scheduler = _services.GetRequiredService<JobScheduler>();
@@ -41,9 +55,13 @@ public sealed class JobTrackingSystem : IJobSystem
     /// <summary>Gets the store, to read what is kept.</summary>
     public IJobStore Store => _services.GetRequiredService<IJobStore>();
 
-    /// <summary>Creates the system. <paramref name="countByEvents"/> counts finished jobs through an <c>OnJobFinished</c> subscription instead of in the job.</summary>
-    public static JobTrackingSystem Create(int? maxConcurrency = null, bool countByEvents = false) =>
-        new(maxConcurrency ?? Environment.ProcessorCount, countByEvents);
+    /// <summary>
+    /// Creates the system. <paramref name="countByEvents"/> counts finished jobs through an <c>OnJobFinished</c>
+    /// subscription instead of in the job; <paramref name="store"/> picks the store; <paramref name="callers"/> is how
+    /// many concurrent callers <see cref="RunAsync"/> starts the jobs from (1: one by one from one caller).
+    /// </summary>
+    public static JobTrackingSystem Create(int? maxConcurrency = null, bool countByEvents = false, BenchStore store = BenchStore.InMemory, int callers = 1) =>
+        new(maxConcurrency ?? Environment.ProcessorCount, countByEvents, store, callers);
 
     public async Task StartAsync()
     {
@@ -57,7 +75,7 @@ public sealed class JobTrackingSystem : IJobSystem
     public async Task RunAsync(int jobs)
     {
         var done = ArmCompletion(jobs);
-        await EnqueueAsync(jobs);
+        await EnqueueAsync(jobs, _callers);
         await done;
         await DrainedAsync();
     }
@@ -84,6 +102,27 @@ public sealed class JobTrackingSystem : IJobSystem
         {
             await _runner.StartAsync(type, NoOpParameters.Instance);
         }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="jobs"/> counting no-op jobs from <paramref name="callers"/> concurrent callers, each
+    /// starting its share one after the other (as the requests of a web application would); 1 is <see cref="EnqueueAsync(int)"/>.
+    /// </summary>
+    public Task EnqueueAsync(int jobs, int callers)
+    {
+        if (callers <= 1)
+        {
+            return EnqueueAsync(jobs);
+        }
+
+        var tasks = new Task[callers];
+        for (var c = 0; c < callers; c++)
+        {
+            var share = (jobs / callers) + (c < jobs % callers ? 1 : 0);
+            tasks[c] = Task.Run(() => EnqueueAsync(share));
+        }
+
+        return Task.WhenAll(tasks);
     }
 
     /// <summary>Returns once no claimed job is left in a worker: the last ones have stored their Completed status.</summary>
@@ -118,5 +157,6 @@ public sealed class JobTrackingSystem : IJobSystem
         }
 
         await _services.DisposeAsync();
+        _database?.Dispose();
     }
 }
