@@ -23,11 +23,13 @@ switch (args.FirstOrDefault())
         return 0;
     case "--run":
         // A steady JobTracking end-to-end load for an external profiler (dotnet-trace, dotnet-counters): batches of 50,000
-        // jobs (5,000 on SQLite); optionally on SQLite (sqlite-normal, sqlite-full) and from several concurrent callers.
+        // jobs (5,000 on SQLite); optionally on SQLite (sqlite-normal, sqlite-full), from several concurrent callers and
+        // with more workers: --run <jobs> [in-memory|sqlite-normal|sqlite-full] [callers] [max concurrency].
         var total = Count(1, 2_000_000);
         var store = args.Length > 2 ? Enum.Parse<BenchStore>(args[2].Replace("-", "", StringComparison.Ordinal), ignoreCase: true) : BenchStore.InMemory;
-        var batch = store == BenchStore.InMemory ? 50_000 : 5_000;
-        await using (var system = JobTrackingSystem.Create(store: store, callers: Count(3, 1)))
+        var batch = Math.Min(total, store == BenchStore.InMemory ? 50_000 : 5_000);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await using (var system = JobTrackingSystem.Create(maxConcurrency: args.Length > 4 ? Count(4, 0) : null, store: store, callers: Count(3, 1)))
         {
             await system.StartAsync();
             for (var done = 0; done < total; done += batch)
@@ -36,6 +38,7 @@ switch (args.FirstOrDefault())
             }
         }
 
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{total:N0} jobs in {clock.Elapsed.TotalSeconds:N2} s: {total / clock.Elapsed.TotalSeconds:N0} jobs/s, start-up and shutdown included"));
         return 0;
     case "--smoke":
         // CI: every benchmark once (BenchmarkDotNet's Dry job), small backlogs, no warm-up; then the memory report.
