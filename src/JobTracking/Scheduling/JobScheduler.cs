@@ -182,9 +182,21 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
     }
 
     // Claims under one lock, so the per-type counts that limit a claim are the counts the claim then raises.
-    private async ValueTask<(IReadOnlyList<JobRecord> Claimed, long Epoch)> ClaimAsync(int wanted, Dictionary<string, int> typeLimits, CancellationToken stopping)
+    // A worker only tries the lock: if a claim is already under way it hands its slot back to the feeder rather than queue up.
+    private async ValueTask<(IReadOnlyList<JobRecord> Claimed, long Epoch)> ClaimAsync(int wanted, Dictionary<string, int> typeLimits, CancellationToken stopping, bool onlyIfFree = false)
     {
-        await _claimLock.WaitAsync(stopping).ConfigureAwait(false);
+        if (onlyIfFree)
+        {
+            if (!_claimLock.Wait(0, CancellationToken.None))
+            {
+                return ([], 0);
+            }
+        }
+        else
+        {
+            await _claimLock.WaitAsync(stopping).ConfigureAwait(false);
+        }
+
         try
         {
             if (_hasTypeLimits)
@@ -232,7 +244,7 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
                 // Keep the slot and take the next queued job directly: no hand-off through the feeder while there is a backlog.
                 try
                 {
-                    var (claimed, epoch) = await ClaimAsync(1, typeLimits, stopping).ConfigureAwait(false);
+                    var (claimed, epoch) = await ClaimAsync(1, typeLimits, stopping, onlyIfFree: true).ConfigureAwait(false);
                     if (claimed.Count == 0)
                     {
                         break;

@@ -293,7 +293,9 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
                     break; // everything further is older still
                 }
 
-                if (!JobQueryFilter.MayMatch(query, entry.TypeName, entry.LaunchedBy, entry.CreatedAt))
+                var status = (JobStatus)(Volatile.Read(ref entry.State) & StatusMask);
+                if (!JobQueryFilter.MayMatch(query, entry.TypeName, entry.LaunchedBy, entry.CreatedAt)
+                    || (query.Statuses.Count != 0 && !query.Statuses.Contains(status)))
                 {
                     continue;
                 }
