@@ -42,7 +42,7 @@ internal sealed class SqliteReadSession : IDisposable
 
     public JobPage Query(JobQuery query)
     {
-        var after = SqliteRows.ReadPageToken(query.PageToken);
+        (long CreatedTicks, Guid Id)? after = JobPageToken.Decode(query.PageToken) is { } cursor ? (cursor.CreatedAt.UtcTicks, cursor.Id) : null;
         var statuses = query.Statuses.Distinct().ToList();
         var limit = query.PageSize + 1;
         List<JobRecord> rows;
@@ -80,7 +80,7 @@ internal sealed class SqliteReadSession : IDisposable
             rows.RemoveAt(rows.Count - 1);
         }
 
-        return new JobPage(rows, hasMore ? SqliteRows.PageToken(rows[^1]) : null);
+        return new JobPage(rows, hasMore ? JobPageToken.Encode(rows[^1]) : null);
     }
 
     public JournalPage<JobLogEntry> ReadLog(Guid jobId, long after, int pageSize, LogLevel minimumLevel)

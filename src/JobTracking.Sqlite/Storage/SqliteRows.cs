@@ -117,28 +117,4 @@ internal static class SqliteRows
 
         return steps;
     }
-
-    /// <summary>The keyset cursor of a list page: (created time, id) of its last job, as "ticks_id".</summary>
-    public static string PageToken(JobRecord last) =>
-        string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks}_{last.Id:N}");
-
-    public static (long CreatedTicks, Guid Id)? ReadPageToken(string? token)
-    {
-        if (token is null)
-        {
-            return null;
-        }
-
-        var separator = token.IndexOf('_', StringComparison.Ordinal);
-        if (separator <= 0
-            || !long.TryParse(token.AsSpan(0, separator), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-            || ticks > DateTimeOffset.MaxValue.UtcTicks
-            || !Guid.TryParseExact(token.AsSpan(separator + 1), "N", out var id))
-        {
-            var shown = token.Length <= 64 ? token : string.Concat(token.AsSpan(0, 64), "...");
-            throw new ArgumentException($"The page token '{shown}' is malformed; pass the NextPageToken of a previous page.", nameof(token));
-        }
-
-        return (ticks, id);
-    }
 }

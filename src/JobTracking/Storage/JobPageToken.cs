@@ -1,13 +1,26 @@
 using System.Globalization;
 
-namespace JobTracking.Storage;
+namespace JobTracking;
 
-/// <summary>The keyset cursor shared by the stores: (created time, id) of the last job on a page, newest first.</summary>
-internal static class JobPageToken
+/// <summary>
+/// The keyset cursor of a job listing, for store authors: the (creation time, id) of the last job on a page, newest
+/// first. Every store issues and reads the same token, so a page token keeps its meaning whichever store made it.
+/// </summary>
+public static class JobPageToken
 {
-    public static string Encode(JobRecord last) =>
-        string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks}_{last.Id:N}");
+    /// <summary>Writes the token of the page that follows <paramref name="last"/>.</summary>
+    /// <param name="last">The last job on the current page.</param>
+    /// <returns>The token to return as <see cref="JobPage.NextPageToken"/>.</returns>
+    public static string Encode(JobRecord last)
+    {
+        ArgumentNullException.ThrowIfNull(last);
+        return string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks}_{last.Id:N}");
+    }
 
+    /// <summary>Reads a token from <see cref="JobQuery.PageToken"/>.</summary>
+    /// <param name="token">The token, or <see langword="null"/> for the first page.</param>
+    /// <returns>The creation time (UTC) and id of the last job of the previous page, or <see langword="null"/> for the first page.</returns>
+    /// <exception cref="ArgumentException">The token is not one a store issued.</exception>
     public static (DateTimeOffset CreatedAt, Guid Id)? Decode(string? token)
     {
         if (token is null)
@@ -28,7 +41,7 @@ internal static class JobPageToken
     }
 
     // Newest first: a negative result means (a) comes before (b) in a listing.
-    public static int Compare(DateTimeOffset aCreated, Guid aId, DateTimeOffset bCreated, Guid bId)
+    internal static int Compare(DateTimeOffset aCreated, Guid aId, DateTimeOffset bCreated, Guid bId)
     {
         var byTime = bCreated.UtcTicks.CompareTo(aCreated.UtcTicks);
         return byTime != 0 ? byTime : bId.CompareTo(aId);
