@@ -199,15 +199,5 @@ internal sealed class SqliteReadSession : IDisposable
         }
     }
 
-    private SqliteCommand Command(string sql, params string[] parameters)
-    {
-        var command = Connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        return command;
-    }
+    private SqliteCommand Command(string sql, params string[] parameters) => SqliteRows.Command(Connection, sql, parameters);
 }

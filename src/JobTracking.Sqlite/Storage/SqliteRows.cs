@@ -117,4 +117,17 @@ internal static class SqliteRows
 
         return steps;
     }
+
+    /// <summary>A command on <paramref name="connection"/> with one empty parameter per name, for a session to prepare once and reuse.</summary>
+    public static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
 }

@@ -380,15 +380,5 @@ internal sealed class SqliteWriteSession : IDisposable
     // Text is bound as UTF-8 bytes cast to TEXT when it holds a NUL character, which Microsoft.Data.Sqlite would cut long text at.
     private static string T(string parameter) => $"CAST({parameter} AS TEXT)";
 
-    private SqliteCommand Command(string sql, params string[] parameters)
-    {
-        var command = Connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        return command;
-    }
+    private SqliteCommand Command(string sql, params string[] parameters) => SqliteRows.Command(Connection, sql, parameters);
 }
