@@ -41,7 +41,7 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Error, "A worker failed while running job {JobId}; the worker carries on.")]
     public static partial void WorkerFailed(ILogger logger, Exception exception, Guid jobId);
 
-    [LoggerMessage(13, LogLevel.Error, "Storing {Count} journal entries failed; retrying after the poll interval.")]
+    [LoggerMessage(13, LogLevel.Warning, "Storing {Count} journal entries failed with a transient error; retrying.")]
     public static partial void JournalWriteFailed(ILogger logger, Exception exception, int count);
 
     [LoggerMessage(14, LogLevel.Information, "Purged {Count} finished jobs that ended before {Cutoff}.")]
@@ -49,4 +49,31 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Error, "Purging finished jobs failed; trying again at the next retention run.")]
     public static partial void PurgeFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(16, LogLevel.Warning, "Job {JobId} ({TypeName}) is no longer owned by this instance ({Reason}); its run stops and writes nothing more.")]
+    public static partial void OwnershipLost(ILogger logger, Guid jobId, string typeName, string reason);
+
+    [LoggerMessage(17, LogLevel.Warning, "A store call failed with a transient error; retry {Attempt} in {Delay}.")]
+    public static partial void TransientStoreError(ILogger logger, Exception exception, int attempt, TimeSpan delay);
+
+    [LoggerMessage(18, LogLevel.Information, "Reclaimed {Count} jobs whose owner is gone (lease expired or host stopped) on instance {InstanceId}.")]
+    public static partial void Reclaimed(ILogger logger, int count, string instanceId);
+
+    [LoggerMessage(19, LogLevel.Error, "Renewing leases or reclaiming expired ones failed; trying again at the next heartbeat.")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Error, "The store refused a journal entry of job {JobId} for good; it is stored as a marker saying why.")]
+    public static partial void JournalEntryRefused(ILogger logger, Exception exception, Guid jobId);
+
+    [LoggerMessage(21, LogLevel.Error, "The store refused a journal entry of job {JobId} and its marker; the entry is dropped ({Dropped} dropped so far).")]
+    public static partial void JournalEntryDropped(ILogger logger, Exception exception, Guid jobId, long dropped);
+
+    [LoggerMessage(22, LogLevel.Error, "Job {JobId} ({TypeName}) was still running when the host's shutdown time ran out; it is abandoned, and its lease will expire so another start or instance reclaims it.")]
+    public static partial void JobAbandoned(ILogger logger, Guid jobId, string typeName);
+
+    [LoggerMessage(23, LogLevel.Error, "Storing the final status of job {JobId} ({TypeName}) failed with an error that is not transient; the run lets its lease expire so the job is reclaimed.")]
+    public static partial void FinalTransitionFailed(ILogger logger, Exception exception, Guid jobId, string typeName);
+
+    [LoggerMessage(24, LogLevel.Error, "Saving the progress of job {JobId} failed.")]
+    public static partial void ProgressSaveFailed(ILogger logger, Exception exception, Guid jobId);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using JobTracking.Journal;
 using JobTracking.Running;
+using JobTracking.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace JobTracking.Control;
@@ -22,6 +23,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     private int _requests;
     private string? _checkpoint;
     private int _checkpointDirty;
+    private long _checkpointVersion;
     private long _checkpointSavedAt;
     private long _progressDone;
     private long _progressTotal = -1;
@@ -34,6 +36,8 @@ internal abstract class JobRun : IJobContext, IDisposable
     private int _reportScheduled;
     private ITimer? _reportTimer;
     private volatile bool _ended;
+    private int _lost;
+    private readonly SemaphoreSlim _saveGate = new(1, 1);
     private ILogger? _logger;
 
     protected JobRun(JobEngine engine, JobRecord job, JsonSerializerOptions serializerOptions)
@@ -41,13 +45,20 @@ internal abstract class JobRun : IJobContext, IDisposable
         _engine = engine;
         _serializerOptions = serializerOptions;
         Job = job;
+        ClaimId = job.ClaimId;
         _checkpoint = job.Checkpoint;
-        _progressDone = job.Progress.Done;
-        _progressTotal = job.Progress.Total ?? -1;
-        _warnings = job.WarningCount;
-        if (job.Steps.Count > 0)
+
+        // Counters go with the checkpoint the run resumes from, so work repeated after a crash is not counted twice;
+        // without a checkpoint the work starts over, and so do they.
+        var start = job.Checkpoint is null
+            ? JobReport.Empty
+            : job.CheckpointReport ?? new JobReport { Progress = job.Progress, Steps = job.Steps, WarningCount = job.WarningCount };
+        _progressDone = start.Progress.Done;
+        _progressTotal = start.Progress.Total ?? -1;
+        _warnings = start.WarningCount;
+        if (start.Steps.Count > 0)
         {
-            _steps = [.. job.Steps.Select(step => new StepState(this, step))];
+            _steps = [.. start.Steps.Select(step => new StepState(this, step))];
         }
 
         _checkpointSavedAt = _reportSavedAt = engine.TimeProvider.GetTimestamp();
@@ -68,6 +79,18 @@ internal abstract class JobRun : IJobContext, IDisposable
     public string TypeName => Job.TypeName;
 
     public int Attempt => Job.Attempt;
+
+    /// <summary>Gets the claim this run holds; every write it makes carries it.</summary>
+    public Guid? ClaimId { get; }
+
+    /// <summary>Gets or sets the status last read for the run's job while storing its outcome.</summary>
+    public JobStatus LastStatus { get; set; }
+
+    /// <summary>Gets or sets the version last read with <see cref="LastStatus"/>.</summary>
+    public long LastVersion { get; set; }
+
+    /// <summary>Gets whether the store said this run no longer owns its job: it writes nothing more.</summary>
+    public bool IsLost => Volatile.Read(ref _lost) != 0;
 
     public CancellationToken CancellationToken => Cancellation.Token;
 
@@ -98,6 +121,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     public void SetCheckpoint(string? checkpoint)
     {
         Volatile.Write(ref _checkpoint, checkpoint);
+        Interlocked.Increment(ref _checkpointVersion);
         Volatile.Write(ref _checkpointDirty, 1);
     }
 
@@ -137,6 +161,7 @@ internal abstract class JobRun : IJobContext, IDisposable
         return WriteAsync(new JobJournalEntry
         {
             JobId = JobId,
+            ClaimId = ClaimId,
             Kind = JobJournalKind.Reject,
             At = _engine.TimeProvider.GetUtcNow(),
             Level = LogLevel.Warning,
@@ -207,6 +232,16 @@ internal abstract class JobRun : IJobContext, IDisposable
     /// <summary>Takes back a cancel flag whose command never got stored (its caller gave up).</summary>
     public void UnflagCancel() => Interlocked.And(ref _requests, ~CancelRequested);
 
+    /// <summary>Records that the store no longer lets this run write (its claim was taken or its job is gone), fires the token and logs it once.</summary>
+    public void MarkLost(string reason)
+    {
+        if (Interlocked.Exchange(ref _lost, 1) == 0)
+        {
+            Log.OwnershipLost(_engine.Logger, JobId, TypeName, reason);
+            FireCancellation();
+        }
+    }
+
     /// <summary>Fires the token without recording a user's cancel: the host's grace period ran out.</summary>
     public void FireCancellation()
     {
@@ -215,7 +250,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     }
 
     /// <summary>Builds the report to store: progress, steps (running ones take <paramref name="endedAs"/> if given) and warnings.</summary>
-    public JobReportUpdate BuildReport(JobStepStatus? endedAs = null, DateTimeOffset? at = null)
+    public JobReport BuildReport(JobStepStatus? endedAs = null, DateTimeOffset? at = null)
     {
         if (endedAs is not null)
         {
@@ -245,7 +280,7 @@ internal abstract class JobRun : IJobContext, IDisposable
             }
         }
 
-        return new JobReportUpdate(progress, steps, Volatile.Read(ref _warnings));
+        return new JobReport { Progress = progress, Steps = steps, WarningCount = Volatile.Read(ref _warnings) };
     }
 
     /// <summary>Waits until every log line and reject this run wrote is stored.</summary>
@@ -263,6 +298,17 @@ internal abstract class JobRun : IJobContext, IDisposable
     /// <summary>Marks the checkpoint as stored with the transition that ends this run.</summary>
     public void MarkStored() => Volatile.Write(ref _checkpointDirty, 0);
 
+    /// <summary>Lets periodic report saves go on: the run was resumed before the safe point it stopped at.</summary>
+    public void ResumeReports() => _ended = false;
+
+    /// <summary>Waits for a report save under way, so the final report is never overwritten by an older one.</summary>
+    public async ValueTask WaitForReportSaveAsync()
+    {
+        _ended = true;
+        await _saveGate.WaitAsync().ConfigureAwait(false);
+        _saveGate.Release();
+    }
+
     /// <summary>Runs the job's code once.</summary>
     public abstract ValueTask ExecuteAsync();
 
@@ -271,6 +317,7 @@ internal abstract class JobRun : IJobContext, IDisposable
         _ended = true;
         _reportTimer?.Dispose();
         _cancellation?.Dispose();
+        _saveGate.Dispose();
     }
 
     internal void AddWarnings(long count)
@@ -335,6 +382,7 @@ internal abstract class JobRun : IJobContext, IDisposable
         return new JobJournalEntry
         {
             JobId = JobId,
+            ClaimId = ClaimId,
             Kind = JobJournalKind.Log,
             At = _engine.TimeProvider.GetUtcNow(),
             Level = level,
@@ -422,25 +470,71 @@ internal abstract class JobRun : IJobContext, IDisposable
 
     private TimeSpan Elapsed(long since) => _engine.TimeProvider.GetElapsedTime(since);
 
+    // The checkpoint counts as saved only once the store has it, and only if the job set no newer one meanwhile.
     private async ValueTask SaveCheckpointAsync()
     {
-        Volatile.Write(ref _checkpointDirty, 0);
         Volatile.Write(ref _checkpointSavedAt, _engine.TimeProvider.GetTimestamp());
-        await _engine.Store.SaveCheckpointAsync(JobId, Checkpoint, CancellationToken).ConfigureAwait(false);
+        var version = Interlocked.Read(ref _checkpointVersion);
+        if (await SaveProgressAsync(withCheckpoint: true).ConfigureAwait(false) && Interlocked.Read(ref _checkpointVersion) == version)
+        {
+            Volatile.Write(ref _checkpointDirty, 0);
+        }
+    }
+
+    // One save at a time: the report is built inside the gate, so a later save always carries the newer report.
+    private async ValueTask<bool> SaveProgressAsync(bool withCheckpoint)
+    {
+        await _saveGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (IsLost || (_ended && !withCheckpoint))
+            {
+                return false;
+            }
+
+            var update = new JobProgressUpdate
+            {
+                JobId = JobId,
+                ClaimId = ClaimId,
+                Report = BuildReport(),
+                HasCheckpoint = withCheckpoint,
+                Checkpoint = withCheckpoint ? Checkpoint : null,
+            };
+            if (await _engine.SaveProgressAsync(this, update).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            MarkLost("a progress save was refused");
+            return false;
+        }
+        finally
+        {
+            _saveGate.Release();
+        }
     }
 
     private async Task SaveReportAsync()
     {
         try
         {
-            if (!_ended)
-            {
-                await _engine.SaveReportAsync(this, BuildReport()).ConfigureAwait(false);
-            }
+            await SaveProgressAsync(withCheckpoint: false).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A failed periodic save is logged; the next change or the final transition stores the report.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.ProgressSaveFailed(_engine.Logger, ex, JobId);
         }
         finally
         {
             Volatile.Write(ref _reportSaving, 0);
+        }
+
+        // A change made while the save was under way is not lost: it is saved (or scheduled) now.
+        if (IsReportDirty && !_ended && !IsLost)
+        {
+            ReportChanged();
         }
     }
 

@@ -1,3 +1,4 @@
+using JobTracking.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace JobTracking.Hosting;
@@ -5,14 +6,17 @@ namespace JobTracking.Hosting;
 /// <summary>Purges finished jobs older than <see cref="JobTrackingOptions.RetentionPeriod"/> at start-up and every <see cref="JobTrackingOptions.RetentionInterval"/>.</summary>
 internal sealed class JobRetention : IAsyncDisposable, IDisposable
 {
-    private readonly IJobStore _store;
+    /// <summary>The most jobs one purge call deletes.</summary>
+    public const int PurgeBatchSize = 1000;
+
+    private readonly IJobQueryStore _store;
     private readonly TimeProvider _time;
     private readonly JobTrackingOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
 
-    public JobRetention(IJobStore store, TimeProvider time, JobTrackingOptions options, ILoggerFactory loggerFactory)
+    public JobRetention(IJobQueryStore store, TimeProvider time, JobTrackingOptions options, ILoggerFactory loggerFactory)
     {
         _store = store;
         _time = time;
@@ -59,7 +63,16 @@ internal sealed class JobRetention : IAsyncDisposable, IDisposable
             var cutoff = _time.GetUtcNow() - period;
             try
             {
-                var purged = await _store.PurgeAsync(cutoff, stopping).ConfigureAwait(false);
+                // In bounded batches, so a large purge never holds the store for long.
+                var purged = 0;
+                int batch;
+                do
+                {
+                    batch = await _store.PurgeAsync(cutoff, PurgeBatchSize, stopping).ConfigureAwait(false);
+                    purged += batch;
+                }
+                while (batch == PurgeBatchSize);
+
                 if (purged > 0)
                 {
                     Log.Purged(_logger, purged, cutoff);

@@ -1,6 +1,7 @@
 using JobTracking.Definitions;
 using JobTracking.Events;
 using Microsoft.Extensions.DependencyInjection;
+using JobTracking.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace JobTracking;
@@ -60,23 +61,62 @@ public sealed class JobTrackingBuilder
         return this;
     }
 
-    /// <summary>Keeps jobs in a store of your own instead of the in-memory one.</summary>
+    /// <summary>Keeps jobs in a store of your own instead of the in-memory one: one object that implements the three store contracts.</summary>
     /// <typeparam name="TStore">The store, created once per container.</typeparam>
     /// <returns>This builder.</returns>
     public JobTrackingBuilder UseStore<TStore>()
-        where TStore : class, IJobStore
+        where TStore : class, IJobStore, IJobJournalStore, IJobQueryStore
     {
-        Services.Replace(ServiceDescriptor.Singleton<IJobStore, TStore>());
-        return this;
+        Services.Replace(ServiceDescriptor.Singleton<TStore, TStore>());
+        return Register(sp => sp.GetRequiredService<TStore>());
     }
 
     /// <summary>Keeps jobs in a store built by <paramref name="factory"/> instead of the in-memory one.</summary>
+    /// <typeparam name="TStore">The store's type: it implements the three store contracts.</typeparam>
     /// <param name="factory">Builds the store, once per container.</param>
     /// <returns>This builder.</returns>
-    public JobTrackingBuilder UseStore(Func<IServiceProvider, IJobStore> factory)
+    public JobTrackingBuilder UseStore<TStore>(Func<IServiceProvider, TStore> factory)
+        where TStore : class, IJobStore, IJobJournalStore, IJobQueryStore
     {
         ArgumentNullException.ThrowIfNull(factory);
-        Services.Replace(ServiceDescriptor.Singleton(factory));
+        var registration = new StoreRegistration<TStore>(factory);
+        Services.Replace(ServiceDescriptor.Singleton(registration));
+        return Register(sp => sp.GetRequiredService<StoreRegistration<TStore>>().Get(sp));
+    }
+
+    /// <summary>Keeps jobs in <paramref name="store"/>, a store made beforehand (for example a decorator around <see cref="InMemoryJobStore"/>).</summary>
+    /// <typeparam name="TStore">The store's type: it implements the three store contracts.</typeparam>
+    /// <param name="store">The store; the container does not dispose it.</param>
+    /// <returns>This builder.</returns>
+    public JobTrackingBuilder UseStore<TStore>(TStore store)
+        where TStore : class, IJobStore, IJobJournalStore, IJobQueryStore
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return Register(_ => store);
+    }
+
+    private JobTrackingBuilder Register<TStore>(Func<IServiceProvider, TStore> store)
+        where TStore : class, IJobStore, IJobJournalStore, IJobQueryStore
+    {
+        Services.Replace(ServiceDescriptor.Singleton<IJobStore>(sp => store(sp)));
+        Services.Replace(ServiceDescriptor.Singleton<IJobJournalStore>(sp => store(sp)));
+        Services.Replace(ServiceDescriptor.Singleton<IJobQueryStore>(sp => store(sp)));
         return this;
+    }
+
+    /// <summary>Builds a store from its factory once, whichever of its contracts is asked for first.</summary>
+    private sealed class StoreRegistration<TStore>(Func<IServiceProvider, TStore> factory)
+        where TStore : class
+    {
+        private readonly Lock _lock = new();
+        private TStore? _store;
+
+        public TStore Get(IServiceProvider services)
+        {
+            lock (_lock)
+            {
+                return _store ??= factory(services);
+            }
+        }
     }
 }

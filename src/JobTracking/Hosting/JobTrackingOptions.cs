@@ -23,8 +23,23 @@ public sealed class JobTrackingOptions
     /// <summary>Gets or sets whether the host, when it starts, queues again the jobs that were interrupted (by a shutdown or a crash). Default: <see langword="true"/>.</summary>
     public bool ResumeInterruptedJobs { get; set; } = true;
 
-    /// <summary>Gets or sets this node's name, stored with the jobs it runs; a restarted host recovers the jobs left active under its name. Default: the machine name.</summary>
+    /// <summary>Gets or sets this node's name, shown with the jobs it runs, 1 to 200 characters. Default: the machine name. It is only a label: ownership belongs to each host's unique instance id, so two hosts may share a name.</summary>
     public string NodeName { get; set; } = Environment.MachineName;
+
+    /// <summary>Gets or sets how long this instance owns a job it claimed without renewing the lease, 1 second to 1 hour; a job whose lease runs out is reclaimed (Interrupted, or Cancelled if it was cancelling) by any live instance. Default: 15 seconds.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Gets or sets how often this instance renews the leases of its running jobs and reclaims expired ones, 100 milliseconds to a third of <see cref="LeaseDuration"/>. Default: 5 seconds.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how many times a store call that failed with a transient error is tried again before the error is reported, 0 to 100. A run's final status is retried until it is stored or the job is lost. Default: 5.</summary>
+    public int TransientRetryCount { get; set; } = 5;
+
+    /// <summary>Gets or sets the first pause before a transient store error is retried, 1 millisecond to 1 minute; each retry doubles it (with random jitter) up to <see cref="TransientRetryMaxDelay"/>. Default: 100 milliseconds.</summary>
+    public TimeSpan TransientRetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Gets or sets the longest pause between two retries of a transient store error, from <see cref="TransientRetryDelay"/> to 10 minutes. Default: 5 seconds.</summary>
+    public TimeSpan TransientRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets how often an idle node looks for queued jobs in a shared store, 10 ms to 1 hour. Default: 1 second. A store that is not shared wakes the node itself and is never polled.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);

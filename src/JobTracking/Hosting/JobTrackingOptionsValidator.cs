@@ -18,6 +18,11 @@ internal sealed class JobTrackingOptionsValidator : IValidateOptions<JobTracking
         Range(errors, nameof(options.JournalBufferCapacity), options.JournalBufferCapacity, 16, 1_000_000);
         Range(errors, nameof(options.MaxJournalTextLength), options.MaxJournalTextLength, 256, 1_048_576);
         Range(errors, nameof(options.RetentionInterval), options.RetentionInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        Range(errors, nameof(options.LeaseDuration), options.LeaseDuration, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        Range(errors, nameof(options.HeartbeatInterval), options.HeartbeatInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, options.LeaseDuration.Ticks / 3)));
+        Range(errors, nameof(options.TransientRetryCount), options.TransientRetryCount, 0, 100);
+        Range(errors, nameof(options.TransientRetryDelay), options.TransientRetryDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
+        Range(errors, nameof(options.TransientRetryMaxDelay), options.TransientRetryMaxDelay, options.TransientRetryDelay, TimeSpan.FromMinutes(10));
         if (options.RetentionPeriod is { } retention)
         {
             Range(errors, nameof(options.RetentionPeriod), retention, TimeSpan.FromMinutes(1), TimeSpan.FromDays(36_500));

@@ -3,6 +3,7 @@ using JobTracking.Definitions;
 using JobTracking.Events;
 using JobTracking.Hosting;
 using JobTracking.Journal;
+using JobTracking.Ownership;
 using JobTracking.Queries;
 using JobTracking.Running;
 using JobTracking.Scheduling;
@@ -30,24 +31,30 @@ public static class JobTrackingServiceCollectionExtensions
         services.AddOptions<JobTrackingOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobTrackingOptions>, JobTrackingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IJobStore, InMemoryJobStore>();
+        services.TryAddSingleton(sp => new InMemoryJobStore(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<JobTrackingOptions>>().Value.QueueCapacity));
+        services.TryAddSingleton<IJobStore>(sp => sp.GetRequiredService<InMemoryJobStore>());
+        services.TryAddSingleton<IJobJournalStore>(sp => sp.GetRequiredService<InMemoryJobStore>());
+        services.TryAddSingleton<IJobQueryStore>(sp => sp.GetRequiredService<InMemoryJobStore>());
+        services.TryAddSingleton<JobInstance>();
         services.TryAddSingleton<JobTypeRegistry>();
         services.TryAddSingleton<JobEventHub>();
         services.TryAddSingleton<IJobEvents>(sp => sp.GetRequiredService<JobEventHub>());
         services.TryAddSingleton<JobEventHandlerSubscriptions>();
         services.TryAddSingleton<JobTrackingMetrics>();
         services.TryAddSingleton(sp => new JobJournalWriter(
+            sp.GetRequiredService<IJobJournalStore>(),
             sp.GetRequiredService<IJobStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<JobTrackingOptions>>().Value,
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         services.TryAddSingleton(sp => new JobRetention(
-            sp.GetRequiredService<IJobStore>(),
+            sp.GetRequiredService<IJobQueryStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<JobTrackingOptions>>().Value,
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         services.TryAddSingleton<JobEngine>();
         services.TryAddSingleton<JobScheduler>();
+        services.TryAddSingleton<LeaseKeeper>();
         services.TryAddSingleton<IJobRunner, JobRunner>();
         services.TryAddSingleton<IJobTracker, JobTracker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JobTrackingHostedService>());

@@ -2,41 +2,6 @@ using Microsoft.Extensions.Logging;
 
 namespace JobTracking;
 
-/// <summary>What a journal entry holds: a log line or a rejected record.</summary>
-public enum JobJournalKind
-{
-    /// <summary>A log line: time, level, message.</summary>
-    Log = 0,
-
-    /// <summary>A rejected record: record number, raw record, reason.</summary>
-    Reject = 1,
-}
-
-/// <summary>One entry a job appends to its journal, as handed to <see cref="IJobStore.AppendJournalAsync"/>; the store numbers them in order.</summary>
-public sealed record JobJournalEntry
-{
-    /// <summary>Gets the job that wrote the entry.</summary>
-    public required Guid JobId { get; init; }
-
-    /// <summary>Gets whether this is a log line or a reject.</summary>
-    public required JobJournalKind Kind { get; init; }
-
-    /// <summary>Gets when the entry was written.</summary>
-    public required DateTimeOffset At { get; init; }
-
-    /// <summary>Gets the level of a log line (<see cref="LogLevel.Warning"/> for a reject).</summary>
-    public LogLevel Level { get; init; }
-
-    /// <summary>Gets the message of a log line, or the raw record of a reject (truncated past the configured maximum).</summary>
-    public required string Text { get; init; }
-
-    /// <summary>Gets the record number of a reject (0 for a log line).</summary>
-    public long RecordNumber { get; init; }
-
-    /// <summary>Gets why a record was rejected (<see langword="null"/> for a log line).</summary>
-    public string? Reason { get; init; }
-}
-
 /// <summary>One line of a job's log (the Log tab).</summary>
 /// <param name="Sequence">The line's position in the job's journal, from 1, in the order written.</param>
 /// <param name="At">When it was written.</param>

@@ -1,4 +1,7 @@
+using System.Text;
 using System.Threading.Channels;
+using JobTracking.Ownership;
+using JobTracking.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace JobTracking.Journal;
@@ -6,26 +9,31 @@ namespace JobTracking.Journal;
 /// <summary>
 /// The bounded write-behind buffer for log lines and rejects: jobs write into it (waiting when it is full, so nothing
 /// is dropped), one loop stores its contents in batches. A flush marker lets a job wait until all it wrote is stored.
+/// A transient store error is retried; an entry the store refuses for good is found by splitting the batch and stored
+/// as a marker saying why, so it never holds up other entries or jobs.
 /// </summary>
 internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
 {
     private const int MaxBatch = 1000;
 
-    private readonly IJobStore _store;
+    private const int MaxReasonLength = 500;
+
+    private readonly IJobJournalStore _store;
+    private readonly StoreRetry _retry;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _retryDelay;
     private readonly ILogger _logger;
     private readonly Channel<Item> _channel;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
     private long _maxBuffered;
+    private long _dropped;
 
-    public JobJournalWriter(IJobStore store, TimeProvider time, JobTrackingOptions options, ILoggerFactory loggerFactory)
+    public JobJournalWriter(IJobJournalStore store, IJobStore jobs, TimeProvider time, JobTrackingOptions options, ILoggerFactory loggerFactory)
     {
         _store = store;
         _time = time;
-        _retryDelay = options.PollInterval;
         _logger = loggerFactory.CreateLogger<JobJournalWriter>();
+        _retry = new StoreRetry(jobs, time, options, _logger);
         Capacity = options.JournalBufferCapacity;
         _channel = Channel.CreateBounded<Item>(new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     }
@@ -67,13 +75,25 @@ internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
         await flushed.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Stores what is buffered and stops.</summary>
-    public async Task StopAsync()
+    /// <summary>Gets how many entries were dropped because the store refused both them and the marker that stood for them.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Stores what is buffered and stops; gives up what is left when <paramref name="cancellationToken"/> fires.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         _channel.Writer.TryComplete();
-        if (_loop is not null)
+        if (_loop is null)
         {
-            await _loop.ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
         }
     }
 
@@ -145,22 +165,78 @@ internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
         }
     }
 
-    // A store outage never loses a journal: retry the same batch until it is stored or the host gives up.
+    // A store outage never loses a journal: a transient error retries the same batch until it is stored or the host gives up.
+    // An error that is not transient splits the batch until the entry the store refuses is alone; that one becomes a marker.
     private async Task StoreAsync(List<JobJournalEntry> batch)
     {
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await _store.AppendJournalAsync(batch, _stopping.Token).ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (_retry.IsTransient(ex))
             {
                 Log.JournalWriteFailed(_logger, ex, batch.Count);
-                await Task.Delay(_retryDelay, _time, _stopping.Token).ConfigureAwait(false);
+                await Task.Delay(_retry.Delay(attempt), _time, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                if (batch.Count > 1)
+                {
+                    var half = batch.Count / 2;
+                    await StoreAsync(batch.GetRange(0, half)).ConfigureAwait(false);
+                    await StoreAsync(batch.GetRange(half, batch.Count - half)).ConfigureAwait(false);
+                }
+                else
+                {
+                    await SetAsideAsync(batch[0], ex).ConfigureAwait(false);
+                }
+
+                return;
             }
         }
+    }
+
+    private async Task SetAsideAsync(JobJournalEntry refused, Exception error)
+    {
+        Log.JournalEntryRefused(_logger, error, refused.JobId);
+        var marker = new JobJournalEntry
+        {
+            JobId = refused.JobId,
+            ClaimId = refused.ClaimId,
+            Kind = JobJournalKind.Log,
+            At = refused.At,
+            Level = LogLevel.Error,
+            Text = $"[A {(refused.Kind == JobJournalKind.Reject ? "reject" : "log line")} of {refused.Text.Length} characters could not be stored: {Describe(error)}]",
+        };
+        try
+        {
+            await _retry.RunAsync((_store, marker), static (s, ct) => s._store.AppendJournalAsync([s.marker], ct), _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.JournalEntryDropped(_logger, ex, refused.JobId, Interlocked.Increment(ref _dropped));
+        }
+    }
+
+    // The store's message, kept printable and short: it may quote the very text that was refused.
+    private static string Describe(Exception error)
+    {
+        var text = new StringBuilder(error.GetType().Name).Append(": ");
+        foreach (var c in error.Message)
+        {
+            if (text.Length >= MaxReasonLength)
+            {
+                text.Append('…');
+                break;
+            }
+
+            text.Append(char.IsControl(c) || char.IsSurrogate(c) ? '?' : c);
+        }
+
+        return text.ToString();
     }
 
     private readonly record struct Item(JobJournalEntry? Entry, TaskCompletionSource? Flushed);

@@ -51,6 +51,11 @@ public interface IJobTracker
     /// <exception cref="JobNotFoundException">No such job.</exception>
     Task<long> ExportRejectsCsvAsync(Guid jobId, TextWriter writer, CancellationToken cancellationToken = default);
 
+    /// <summary>Counts the jobs by type and status, for a header with counts per status.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>One row per (type, status) pair that has at least one job.</returns>
+    ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Deletes finished jobs (Completed, Cancelled, Failed) that ended before a time, with their log and rejects; running, queued and paused jobs are never deleted.</summary>
     /// <param name="endedBefore">The cut-off time.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

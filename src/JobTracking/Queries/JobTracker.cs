@@ -1,17 +1,27 @@
+using JobTracking.Hosting;
+using JobTracking.Storage;
+
 namespace JobTracking.Queries;
 
 /// <summary>Reads the store for the process tracker.</summary>
 internal sealed class JobTracker : IJobTracker
 {
-    private readonly IJobStore _store;
+    private readonly IJobStore _jobs;
+    private readonly IJobQueryStore _store;
+    private readonly IJobJournalStore _journal;
 
-    public JobTracker(IJobStore store)
+    public JobTracker(IJobStore jobs, IJobQueryStore store, IJobJournalStore journal)
     {
+        _jobs = jobs;
         _store = store;
+        _journal = journal;
     }
 
     public async ValueTask<JobRecord> GetAsync(Guid jobId, CancellationToken cancellationToken = default) =>
-        await _store.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+        await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+
+    public ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken cancellationToken = default) =>
+        _store.CountAsync(cancellationToken);
 
     public ValueTask<JobPage> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
@@ -33,7 +43,7 @@ internal sealed class JobTracker : IJobTracker
         query ??= new JournalQuery();
         query.Validate();
         await GetAsync(jobId, cancellationToken).ConfigureAwait(false);
-        return await _store.ReadLogAsync(jobId, query, cancellationToken).ConfigureAwait(false);
+        return await _journal.ReadLogAsync(jobId, query, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<JournalPage<JobReject>> GetRejectsAsync(Guid jobId, JournalQuery? query = null, CancellationToken cancellationToken = default)
@@ -41,7 +51,7 @@ internal sealed class JobTracker : IJobTracker
         query ??= new JournalQuery();
         query.Validate();
         await GetAsync(jobId, cancellationToken).ConfigureAwait(false);
-        return await _store.ReadRejectsAsync(jobId, query, cancellationToken).ConfigureAwait(false);
+        return await _journal.ReadRejectsAsync(jobId, query, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<long> ExportRejectsCsvAsync(Guid jobId, TextWriter writer, CancellationToken cancellationToken = default)
@@ -53,7 +63,7 @@ internal sealed class JobTracker : IJobTracker
         var query = new JournalQuery { PageSize = 1000 };
         while (true)
         {
-            var page = await _store.ReadRejectsAsync(jobId, query, cancellationToken).ConfigureAwait(false);
+            var page = await _journal.ReadRejectsAsync(jobId, query, cancellationToken).ConfigureAwait(false);
             foreach (var reject in page.Items)
             {
                 await writer.WriteAsync(Csv.Record(reject).AsMemory(), cancellationToken).ConfigureAwait(false);
@@ -69,6 +79,17 @@ internal sealed class JobTracker : IJobTracker
         }
     }
 
-    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default) =>
-        _store.PurgeAsync(endedBefore, cancellationToken);
+    public async ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default)
+    {
+        var purged = 0;
+        int batch;
+        do
+        {
+            batch = await _store.PurgeAsync(endedBefore, JobRetention.PurgeBatchSize, cancellationToken).ConfigureAwait(false);
+            purged += batch;
+        }
+        while (batch == JobRetention.PurgeBatchSize);
+
+        return purged;
+    }
 }

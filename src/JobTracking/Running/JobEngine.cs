@@ -4,6 +4,7 @@ using JobTracking.Control;
 using JobTracking.Definitions;
 using JobTracking.Events;
 using JobTracking.Journal;
+using JobTracking.Ownership;
 using JobTracking.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,9 +31,11 @@ internal sealed class JobEngine : IDisposable
     private long _commandEpoch;
     private int _waiterCount;
     private int _previousActivityCount;
+    private long _queueDepth;
 
     public JobEngine(
         IJobStore store,
+        JobInstance instance,
         JobTypeRegistry registry,
         JobEventHub events,
         IOptions<JobTrackingOptions> options,
@@ -52,14 +55,28 @@ internal sealed class JobEngine : IDisposable
         _scopes = scopes;
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = LoggerFactory.CreateLogger<JobEngine>();
+        Instance = instance;
+        Retry = new StoreRetry(store, timeProvider, Options, _logger);
         _publishLocks = new SemaphoreSlim[PublishStripes];
         for (var i = 0; i < PublishStripes; i++)
         {
             _publishLocks[i] = new SemaphoreSlim(1, 1);
         }
 
-        var counters = store as IQueueCounter;
-        metrics.Observe(counters is null ? null : () => counters.QueuedCount, () => _running.Count, () => events.DroppedEvents);
+        metrics.Observe(() => Volatile.Read(ref _queueDepth), () => _running.Count, () => events.DroppedEvents);
+    }
+
+    public JobInstance Instance { get; }
+
+    public StoreRetry Retry { get; }
+
+    public ILogger Logger => _logger;
+
+    /// <summary>Gets or sets the number of queued jobs last counted in the store, for the queue-depth gauge.</summary>
+    public long QueueDepth
+    {
+        get => Volatile.Read(ref _queueDepth);
+        set => Volatile.Write(ref _queueDepth, value);
     }
 
     public IJobStore Store { get; }
@@ -74,7 +91,7 @@ internal sealed class JobEngine : IDisposable
 
     public ILoggerFactory LoggerFactory { get; }
 
-    public string Node => Options.NodeName;
+    public string Node => Instance.Node;
 
     /// <summary>Gets or sets the scheduler's wake-up call, made when a job is queued.</summary>
     public Action? JobQueued { get; set; }
@@ -225,11 +242,11 @@ internal sealed class JobEngine : IDisposable
         }
     }
 
-    public async ValueTask SaveReportAsync(JobRun run, JobReportUpdate report)
+    /// <summary>Stores a run's progress (and checkpoint) under its claim and announces it; <see langword="false"/> when the store refused the claim.</summary>
+    public async ValueTask<bool> SaveProgressAsync(JobRun run, JobProgressUpdate update)
     {
-        var progress = report.Progress;
-        await Store.SaveReportAsync(run.JobId, report).ConfigureAwait(false);
-        if (_events.HasSubscribers)
+        var stored = await Retry.RunAsync(update, (u, ct) => Store.SaveProgressAsync(u, ct), CancellationToken.None).ConfigureAwait(false);
+        if (stored && _events.HasSubscribers)
         {
             var job = run.Job;
             await _events.PublishAsync(new JobEvent
@@ -244,10 +261,48 @@ internal sealed class JobEngine : IDisposable
                 Version = job.Version,
                 At = TimeProvider.GetUtcNow(),
                 Attempt = job.Attempt,
-                Progress = progress,
-                WarningCount = report.WarningCount,
+                Progress = update.Report.Progress,
+                WarningCount = update.Report.WarningCount,
             }).ConfigureAwait(false);
         }
+
+        return stored;
+    }
+
+    /// <summary>Tells subscribers and waiters about a job that a reclaim moved.</summary>
+    public async ValueTask AnnounceReclaimedAsync(JobReclaimed reclaimed)
+    {
+        var job = reclaimed.Job;
+        if (_events.HasSubscribers)
+        {
+            var gate = PublishLock(job.Id);
+            await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await _events.PublishAsync(CreateEvent(job, reclaimed.PreviousStatus, job.EndedAt ?? TimeProvider.GetUtcNow())).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        AfterTransition(job, job.Status, TimeProvider.GetUtcNow());
+    }
+
+    /// <summary>Gets the claims of the runs on this instance, for a lease renewal.</summary>
+    public Dictionary<Guid, Guid> RunningClaims()
+    {
+        var claims = new Dictionary<Guid, Guid>();
+        foreach (var run in _running.Values)
+        {
+            if (run.ClaimId is { } claim && !run.IsLost)
+            {
+                claims[run.JobId] = claim;
+            }
+        }
+
+        return claims;
     }
 
     /// <summary>Runs a job claimed by this node to its next resting status (finished, paused or interrupted).</summary>
@@ -294,7 +349,7 @@ internal sealed class JobEngine : IDisposable
                 {
                     if (stopping.IsCancellationRequested)
                     {
-                        await ShutDownAsync(run).ConfigureAwait(false);
+                        await ShutDownAsync(run, CancellationToken.None).ConfigureAwait(false);
                     }
                     else if (CommandEpoch != epochAtClaim)
                     {
@@ -321,40 +376,26 @@ internal sealed class JobEngine : IDisposable
     }
 
     /// <summary>Moves a running job to ShuttingDown and asks it to stop at its next safe point.</summary>
-    public async ValueTask ShutDownAsync(JobRun run)
+    public async ValueTask ShutDownAsync(JobRun run, CancellationToken cancellationToken = default)
     {
         // Asked before the status says so: whoever sees ShuttingDown can count on the next safe point stopping the job.
         run.RequestShutdown();
-        var job = await Store.GetAsync(run.JobId).ConfigureAwait(false);
-        while (job is not null && job.Status is JobStatus.Running or JobStatus.Pausing)
+        var job = await GetAsync(run.JobId, cancellationToken).ConfigureAwait(false);
+        while (job is not null && job.Status is JobStatus.Running or JobStatus.Pausing && job.ClaimId == run.ClaimId)
         {
-            if (await TryTransitionAsync(job, Transition(job, JobStatus.ShuttingDown)).ConfigureAwait(false))
+            var transition = Transition(job, JobStatus.ShuttingDown) with { ClaimId = run.ClaimId };
+            if (await Retry.RunAsync((this, job, transition), static (s, ct) => s.Item1.TryTransitionAsync(s.job, s.transition, ct), cancellationToken).ConfigureAwait(false))
             {
                 break;
             }
 
-            job = await Store.GetAsync(run.JobId).ConfigureAwait(false);
+            job = await GetAsync(run.JobId, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Stores an interrupted job that outlived the host's grace period, with its last checkpoint.</summary>
-    public async ValueTask ForceInterruptAsync(JobRun run)
-    {
-        run.FireCancellation();
-        var job = await Store.GetAsync(run.JobId).ConfigureAwait(false);
-        while (job is not null && JobLifecycle.IsActive(job.Status))
-        {
-            var to = job.Status == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Interrupted;
-            var transition = Transition(job, to) with { HasCheckpoint = true, Checkpoint = run.Checkpoint };
-            if (await TryTransitionAsync(job, transition).ConfigureAwait(false))
-            {
-                Log.JobInterrupted(_logger, job.Id, job.TypeName);
-                return;
-            }
-
-            job = await Store.GetAsync(run.JobId).ConfigureAwait(false);
-        }
-    }
+    /// <summary>Reads a job, retrying transient store errors.</summary>
+    public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default) =>
+        Retry.RunAsync((Store, jobId), static (s, ct) => s.Store.GetAsync(s.jobId, ct), cancellationToken);
 
     public JobTransition Transition(JobRecord job, JobStatus to) => new()
     {
@@ -395,8 +436,8 @@ internal sealed class JobEngine : IDisposable
         At = transition.At,
         Attempt = transition.IsNewAttempt ? job.Attempt + 1 : job.Attempt,
         Error = transition.ToStatus == JobStatus.Failed ? transition.Error : null,
-        Progress = job.Progress,
-        WarningCount = job.WarningCount,
+        Progress = transition.Report?.Progress ?? job.Progress,
+        WarningCount = transition.Report?.WarningCount ?? job.WarningCount,
     };
 
     public void Dispose()
@@ -429,7 +470,7 @@ internal sealed class JobEngine : IDisposable
     // A pause or cancel that won its compare-and-set between the claim and the run's registration found no run to signal.
     private async ValueTask CatchUpAsync(JobRun run)
     {
-        var current = await Store.GetAsync(run.JobId).ConfigureAwait(false);
+        var current = await GetAsync(run.JobId).ConfigureAwait(false);
         switch (current?.Status)
         {
             case JobStatus.Pausing:
@@ -496,11 +537,16 @@ internal sealed class JobEngine : IDisposable
                 error = ex;
             }
 
-            // Every log line and reject is stored before the status that ends this run.
+            if (run.IsLost)
+            {
+                return null; // another instance owns the job now: write nothing
+            }
+
+            // Every log line and reject is stored before the status that ends this run, and no older report lands after it.
             await run.FlushJournalAsync().ConfigureAwait(false);
+            await run.WaitForReportSaveAsync().ConfigureAwait(false);
             var fresh = false;
             var waits = 0;
-            JobStatus? reported = null;
 
             // Store the outcome against the status the job has now; a racing command moves it, so read and retry.
             while (true)
@@ -508,13 +554,14 @@ internal sealed class JobEngine : IDisposable
                 var to = Resolve(outcome, status, error);
                 if (to is null)
                 {
-                    return null; // the host's grace period ran out and the job was already stored as interrupted
+                    return null;
                 }
 
                 if (to == JobStatus.Running)
                 {
                     if (fresh && (!run.HasPendingRequest || ++waits > MaxCommandWaits))
                     {
+                        run.ResumeReports();
                         break; // resumed before the safe point it stopped at: run again from the checkpoint
                     }
 
@@ -524,29 +571,30 @@ internal sealed class JobEngine : IDisposable
                         await Task.Yield();
                     }
 
-                    (status, version, fresh) = await ReadStatusAsync(run.JobId).ConfigureAwait(false);
+                    if (!await ReadStatusAsync(run).ConfigureAwait(false))
+                    {
+                        return null;
+                    }
+
+                    (status, version, fresh) = (run.LastStatus, run.LastVersion, true);
                     continue;
                 }
 
+                var at = TimeProvider.GetUtcNow();
                 var transition = new JobTransition
                 {
                     JobId = run.JobId,
                     FromStatus = status,
                     ExpectedVersion = version,
                     ToStatus = to.Value,
-                    At = TimeProvider.GetUtcNow(),
+                    At = at,
                     Node = Node,
+                    ClaimId = run.ClaimId,
                     Error = to == JobStatus.Failed ? JobError.FromException(error ?? new OperationCanceledException()) : null,
                     HasCheckpoint = run.IsCheckpointDirty || to is JobStatus.Paused or JobStatus.Interrupted,
                     Checkpoint = run.Checkpoint,
+                    Report = run.BuildReport(StepOutcome(to.Value), at),
                 };
-
-                var stepOutcome = StepOutcome(to.Value);
-                if (reported != to && (run.IsReportDirty || (stepOutcome is not null && run.HasRunningSteps)))
-                {
-                    await SaveReportAsync(run, run.BuildReport(stepOutcome, transition.At)).ConfigureAwait(false);
-                    reported = to;
-                }
 
                 if (activity is not null && to is JobStatus.Paused or JobStatus.Interrupted && _previousActivities.TryAdd(run.JobId, activity.Context))
                 {
@@ -554,23 +602,70 @@ internal sealed class JobEngine : IDisposable
                 }
 
                 var job = status == run.Job.Status && version == run.Job.Version ? run.Job : run.Job with { Status = status, Version = version };
-                if (await TryTransitionAsync(job, transition).ConfigureAwait(false))
+                bool applied;
+                try
+                {
+                    // The run's last word is retried until it is stored or the job is no longer this run's.
+                    applied = await Retry.RunAsync((this, job, transition), static (s, ct) => s.Item1.TryTransitionAsync(s.job, s.transition, ct), CancellationToken.None, untilStored: true).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // A permanent store error must not take the worker down; the lease lapses and the job is reclaimed.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Log.FinalTransitionFailed(_logger, ex, run.JobId, run.TypeName);
+                    run.MarkLost("its final status could not be stored");
+                    return null;
+                }
+
+                if (applied)
                 {
                     run.MarkStored();
                     LogOutcome(run, to.Value, error);
                     return to;
                 }
 
-                (status, version, fresh) = await ReadStatusAsync(run.JobId).ConfigureAwait(false);
+                if (!await ReadStatusAsync(run).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                (status, version, fresh) = (run.LastStatus, run.LastVersion, true);
             }
         }
     }
 
-    // A vanished job reads as Completed, which no outcome can leave: the run just ends.
-    private async ValueTask<(JobStatus Status, long Version, bool Fresh)> ReadStatusAsync(Guid jobId)
+    // Reads the job's status for the run; false (and the run marked lost) when the job is gone or another claim owns it.
+    private async ValueTask<bool> ReadStatusAsync(JobRun run)
     {
-        var current = await Store.GetAsync(jobId).ConfigureAwait(false);
-        return current is null ? (JobStatus.Completed, 0, true) : (current.Status, current.Version, true);
+        JobRecord? current;
+        try
+        {
+            current = await Retry.RunAsync((Store, run.JobId), static (s, ct) => s.Store.GetAsync(s.JobId, ct), CancellationToken.None, untilStored: true).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // As for the final transition: give the job up and let its lease lapse.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.FinalTransitionFailed(_logger, ex, run.JobId, run.TypeName);
+            run.MarkLost("its status could not be read");
+            return false;
+        }
+
+        if (current is null)
+        {
+            run.MarkLost("the job was deleted");
+            return false;
+        }
+
+        if (run.ClaimId is { } claim && current.ClaimId != claim)
+        {
+            run.MarkLost(current.ClaimId is null ? "its claim was released by another instance" : "another instance claimed it");
+            return false;
+        }
+
+        run.LastStatus = current.Status;
+        run.LastVersion = current.Version;
+        return true;
     }
 
     private static JobStepStatus? StepOutcome(JobStatus status) => status switch
@@ -624,15 +719,16 @@ internal sealed class JobEngine : IDisposable
     private async ValueTask EndUnstartedAsync(JobRecord job, JobStatus to, JobError? error)
     {
         var current = job;
-        while (current is not null && JobLifecycle.IsActive(current.Status))
+        while (current is not null && JobLifecycle.IsActive(current.Status) && current.ClaimId == job.ClaimId)
         {
             var target = current.Status == JobStatus.Cancelling ? JobStatus.Cancelled : to;
-            if (await TryTransitionAsync(current, Transition(current, target) with { Error = error }).ConfigureAwait(false))
+            var transition = Transition(current, target) with { Error = error, ClaimId = job.ClaimId };
+            if (await Retry.RunAsync((this, current, transition), static (s, ct) => s.Item1.TryTransitionAsync(s.current, s.transition, ct), CancellationToken.None, untilStored: true).ConfigureAwait(false))
             {
                 return;
             }
 
-            current = await Store.GetAsync(job.Id).ConfigureAwait(false);
+            current = await GetAsync(job.Id).ConfigureAwait(false);
         }
     }
 

@@ -1,3 +1,4 @@
+using JobTracking.Storage;
 using JobTracking.Control;
 
 namespace JobTracking.Running;
@@ -65,7 +66,7 @@ internal sealed class JobRunner : IJobRunner
                 return job;
             }
 
-            if (_engine.Store.IsShared)
+            if ((_engine.Store.Capabilities & JobStoreCapabilities.SharedAcrossProcesses) != 0)
             {
                 // Another node may move the job without this node seeing it: look again after the poll interval.
                 try

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using JobTracking.Running;
+using JobTracking.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace JobTracking.Scheduling;
@@ -54,7 +55,12 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
 
     public void Wake() => _wake.Writer.TryWrite(0);
 
-    /// <summary>Stops claiming, asks running jobs to stop at a safe point, and waits up to the grace period before storing the rest as interrupted.</summary>
+    /// <summary>
+    /// Stops claiming, asks running jobs to stop at a safe point, and waits up to the grace period; then fires the
+    /// tokens of the jobs still running and waits for them to return until <paramref name="cancellationToken"/> (the
+    /// host's shutdown time) fires. A job returns its own way (Interrupted, with its checkpoint); one still running
+    /// then is abandoned, never stored as stopped while its code runs: its lease lapses and it is reclaimed later.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_feeder is null)
@@ -65,7 +71,7 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _feeder.ConfigureAwait(false);
+            await _feeder.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -74,27 +80,58 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         _dispatch.Writer.TryComplete();
         Log.SchedulerStopping(_logger, _engine.Node, _engine.RunningJobs.Count);
 
-        foreach (var run in _engine.RunningJobs)
-        {
-            await _engine.ShutDownAsync(run).ConfigureAwait(false);
-        }
-
         var workers = Task.WhenAll(_workers);
-        using var graceTimer = new CancellationTokenSource(_engine.Options.ShutdownGracePeriod, _engine.TimeProvider);
-        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, graceTimer.Token);
         try
         {
-            await workers.WaitAsync(Timeout.InfiniteTimeSpan, _engine.TimeProvider, grace.Token).ConfigureAwait(false);
-            return;
+            foreach (var run in _engine.RunningJobs)
+            {
+                await _engine.ShutDownAsync(run, cancellationToken).ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // A store that fails now must not stop the host from stopping: the jobs' leases lapse instead.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            Log.WorkerFailed(_logger, ex, Guid.Empty);
         }
         catch (OperationCanceledException)
         {
-            // Grace period over: the remaining jobs are stored as interrupted with their last checkpoint.
+        }
+
+        using var graceTimer = new CancellationTokenSource(_engine.Options.ShutdownGracePeriod, _engine.TimeProvider);
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, graceTimer.Token);
+        if (await WaitAsync(workers, grace.Token).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        // Grace period over: the token tells the jobs that ignored the safe points to stop now.
+        foreach (var run in _engine.RunningJobs)
+        {
+            run.FireCancellation();
+        }
+
+        if (await WaitAsync(workers, cancellationToken).ConfigureAwait(false))
+        {
+            return;
         }
 
         foreach (var run in _engine.RunningJobs)
         {
-            await _engine.ForceInterruptAsync(run).ConfigureAwait(false);
+            Log.JobAbandoned(_logger, run.JobId, run.TypeName);
+        }
+    }
+
+    private async Task<bool> WaitAsync(Task workers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await workers.WaitAsync(Timeout.InfiniteTimeSpan, _engine.TimeProvider, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 
@@ -160,7 +197,7 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
 
     private async ValueTask WaitForWorkAsync(CancellationToken stopping)
     {
-        if (_engine.Store.IsShared)
+        if ((_engine.Store.Capabilities & JobStoreCapabilities.SharedAcrossProcesses) != 0)
         {
             using var pollTimer = new CancellationTokenSource(_engine.Options.PollInterval, _engine.TimeProvider);
             using var poll = CancellationTokenSource.CreateLinkedTokenSource(stopping, pollTimer.Token);
@@ -208,7 +245,15 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
             }
 
             var epoch = _engine.CommandEpoch;
-            var request = new JobClaimRequest { Node = _engine.Node, MaxCount = wanted, At = _engine.TimeProvider.GetUtcNow(), TypeLimits = typeLimits };
+            var request = new JobClaimRequest
+            {
+                InstanceId = _engine.Instance.Id,
+                Node = _engine.Node,
+                MaxCount = wanted,
+                At = _engine.TimeProvider.GetUtcNow(),
+                LeaseDuration = _engine.Options.LeaseDuration,
+                TypeLimits = typeLimits,
+            };
             var claimed = await _engine.ClaimAsync(request, stopping).ConfigureAwait(false);
             foreach (var job in claimed)
             {

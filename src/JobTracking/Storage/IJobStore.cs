@@ -1,14 +1,39 @@
-namespace JobTracking;
+namespace JobTracking.Storage;
 
-/// <summary>Where jobs are kept: the in-memory store by default, or a durable one that several nodes may share.</summary>
+/// <summary>Where jobs live and wait: their lifecycle, the queue, and who owns a running job. The first of a store's three narrow contracts.</summary>
 /// <remarks>
-/// A store owns the queue: queued jobs wait in it until a node claims them. Every status change is a
-/// compare-and-set on (status, version), so two racing writers never both win.
+/// <para>A store implements <see cref="IJobStore"/>, <see cref="IJobJournalStore"/> and <see cref="IJobQueryStore"/>, usually on one
+/// class, and is registered with <c>UseStore</c>. The engine validates every argument before it calls a store (the shared
+/// checks are in <see cref="JobStoreArguments"/>), so a store need not repeat them.</para>
+/// <para><b>Rules every store keeps</b> (the conformance kit in JobTracking.Testing checks each of them):</para>
+/// <list type="bullet">
+/// <item><b>Thread-safety.</b> Every member may be called from many threads at once, and from several processes when the
+/// store declares <see cref="JobStoreCapabilities.SharedAcrossProcesses"/>.</item>
+/// <item><b>Atomic compare-and-set.</b> A transition, a claim, a lease renewal and a reclaim each apply as one atomic step:
+/// of two racing writers on one job, exactly one wins.</item>
+/// <item><b>Read your writes.</b> Once a call has returned, a <see cref="GetAsync"/> from any thread sees its effect.</item>
+/// <item><b>Time.</b> Times round-trip to at least the microsecond (the kit compares at microseconds). Lease expiry is
+/// computed with the store's own clock (a database's <c>now()</c>; in process, the store's <see cref="TimeProvider"/>), never the caller's.</item>
+/// <item><b>Text.</b> Every text the engine hands over (names, parameters, checkpoints, errors) round-trips exactly,
+/// including NUL and any other Unicode character; the engine bounds its length.</item>
+/// <item><b>Ownership.</b> A claim gives the claiming instance a <see cref="JobRecord.ClaimId"/> and a lease. A write that
+/// carries a claim id (a transition, a progress update, a journal entry) is refused once that claim is not the job's
+/// current one; a job leaving the active statuses (Running, Pausing, Cancelling, ShuttingDown) loses its claim.</item>
+/// <item><b>Queue order.</b> Claims take the highest priority first, then the job queued first ("oldest first" means the
+/// order in which jobs entered Queued, each time they entered it, not their creation time).</item>
+/// <item><b>Drafts.</b> A draft edit raises the version by one, as a transition does.</item>
+/// <item><b>Errors.</b> A store tells the engine which of its errors are worth retrying through <see cref="IsTransient"/>.</item>
+/// </list>
 /// </remarks>
 public interface IJobStore
 {
-    /// <summary>Gets whether other processes may change the store, so idle nodes must look at it now and then.</summary>
-    bool IsShared { get; }
+    /// <summary>Gets what this store can do beyond the contract, such as being shared by several processes.</summary>
+    JobStoreCapabilities Capabilities { get; }
+
+    /// <summary>Tells whether an error this store threw is transient: the same call may succeed if tried again (a busy file, a lost connection, a serialization failure).</summary>
+    /// <param name="exception">An exception thrown by one of this store's members.</param>
+    /// <returns><see langword="true"/> when the engine should retry the call after a pause.</returns>
+    bool IsTransient(Exception exception);
 
     /// <summary>Stores a new job.</summary>
     /// <param name="job">The job, in status Editing or Queued with version 1.</param>
@@ -23,63 +48,41 @@ public interface IJobStore
     /// <returns>The job, or <see langword="null"/> when the store does not hold it.</returns>
     ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default);
 
-    /// <summary>Moves a job to a new status if it still has the expected status and version.</summary>
-    /// <param name="transition">The move and the values stored with it.</param>
+    /// <summary>Moves a job to a new status if it still has the expected status and version (and, when the move carries a claim, that claim).</summary>
+    /// <param name="transition">The move and the values stored with it; see <see cref="JobTransition"/> for what a store sets.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns><see langword="true"/> when the move was applied; <see langword="false"/> when the job is missing or has moved on.</returns>
+    /// <returns><see langword="true"/> when the move was applied; <see langword="false"/> when the job is missing, has moved on, or is no longer owned by the transition's claim.</returns>
     /// <exception cref="ArgumentException">The lifecycle does not allow the move.</exception>
     ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default);
 
-    /// <summary>Moves up to <see cref="JobClaimRequest.MaxCount"/> queued jobs to Running for a node: highest priority first, then oldest first.</summary>
-    /// <remarks>A job whose concurrency key is held by an active job (Running, Pausing, Cancelling, ShuttingDown) is not claimed. Concurrent claimers never get the same job.</remarks>
-    /// <param name="request">Who claims, how many, and which types to leave.</param>
+    /// <summary>Moves up to <see cref="JobClaimRequest.MaxCount"/> queued jobs to Running for an instance, highest priority first, then oldest first, each with a new claim and a lease.</summary>
+    /// <remarks>A job whose concurrency key is held by an active job (Running, Pausing, Cancelling, ShuttingDown) is not claimed. Concurrent claimers, in this process or another, never get the same job.</remarks>
+    /// <param name="request">Who claims, how many, for how long, and which types to leave.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The claimed jobs, as they are after the move; empty when none is ready.</returns>
+    /// <returns>The claimed jobs, as they are after the move (with <see cref="JobRecord.ClaimId"/> and <see cref="JobRecord.LeaseExpiresAt"/> set); empty when none is ready.</returns>
     ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores a running job's checkpoint without changing its status.</summary>
-    /// <param name="jobId">The job's id.</param>
-    /// <param name="checkpoint">The checkpoint.</param>
+    /// <summary>Extends the leases of an instance's running jobs, in one call: each listed claim that is still its job's current claim gets a lease that ends <see cref="JobLeaseRenewal.LeaseDuration"/> from the store's now.</summary>
+    /// <param name="renewal">The instance, its claims and the lease duration.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task that completes when the checkpoint is stored.</returns>
-    ValueTask SaveCheckpointAsync(Guid jobId, string? checkpoint, CancellationToken cancellationToken = default);
+    /// <returns>The ids of the jobs whose lease was renewed; a listed job missing from it is no longer owned by its run (it was reclaimed, finished or deleted).</returns>
+    ValueTask<IReadOnlyCollection<Guid>> RenewLeasesAsync(JobLeaseRenewal renewal, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores a job's progress, steps and warnings count without changing its status.</summary>
-    /// <param name="jobId">The job's id.</param>
-    /// <param name="report">The progress, steps and warnings count.</param>
+    /// <summary>Moves active jobs whose owner is gone to a resting status, set-based: Running, Pausing and ShuttingDown to Interrupted, Cancelling to Cancelled, each raising the version by one and clearing the claim.</summary>
+    /// <remarks>A job is taken when its lease has expired by the store's clock (or it has no lease), or, with <see cref="JobReclaimRequest.IncludeLiveLeases"/>, whenever it is not claimed by the calling instance.</remarks>
+    /// <param name="request">Who reclaims, which jobs, and how many at most.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task that completes when the report is stored.</returns>
-    ValueTask SaveReportAsync(Guid jobId, JobReportUpdate report, CancellationToken cancellationToken = default);
+    /// <returns>The reclaimed jobs as they are after the move, each with the status it was taken from in <see cref="JobReclaimed.PreviousStatus"/>.</returns>
+    ValueTask<IReadOnlyList<JobReclaimed>> ReclaimAsync(JobReclaimRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Appends log lines and rejects, in the given order, numbering each job's log lines and rejects from 1.</summary>
-    /// <param name="entries">The entries, possibly of several jobs.</param>
+    /// <summary>Stores a running job's report (progress, steps, warnings) and, when <see cref="JobProgressUpdate.HasCheckpoint"/> is set, its checkpoint, without changing its status.</summary>
+    /// <remarks>A checkpoint and the report stored with it are kept together (<see cref="JobRecord.CheckpointReport"/>), so a run that resumes from the checkpoint counts from there.</remarks>
+    /// <param name="update">The job, its claim, the report and the checkpoint.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task that completes when every entry is stored.</returns>
-    ValueTask AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default);
+    /// <returns><see langword="true"/> when stored; <see langword="false"/> when the job is missing, not active, or owned by another claim.</returns>
+    ValueTask<bool> SaveProgressAsync(JobProgressUpdate update, CancellationToken cancellationToken = default);
 
-    /// <summary>Reads a page of a job's log, in the order written.</summary>
-    /// <param name="jobId">The job's id.</param>
-    /// <param name="query">The page to read and the lowest level.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The page; empty for a job without log lines.</returns>
-    /// <exception cref="ArgumentException">The query is malformed.</exception>
-    ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default);
-
-    /// <summary>Reads a page of a job's rejects, in the order written.</summary>
-    /// <param name="jobId">The job's id.</param>
-    /// <param name="query">The page to read.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The page; empty for a job without rejects.</returns>
-    /// <exception cref="ArgumentException">The query is malformed.</exception>
-    ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default);
-
-    /// <summary>Deletes finished jobs (Completed, Cancelled, Failed) that ended before <paramref name="endedBefore"/>, with their journals; never an unfinished job.</summary>
-    /// <param name="endedBefore">The cut-off time.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>How many jobs were deleted.</returns>
-    ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default);
-
-    /// <summary>Replaces a draft's parameters and display name; only a job in status Editing may be changed.</summary>
+    /// <summary>Replaces a draft's parameters and display name and raises its version by one; only a job in status Editing may be changed.</summary>
     /// <param name="jobId">The draft's id.</param>
     /// <param name="expectedVersion">The version the draft must still have.</param>
     /// <param name="parameters">The new parameters, as JSON.</param>
@@ -87,11 +90,4 @@ public interface IJobStore
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns><see langword="true"/> when the draft was changed; <see langword="false"/> when it is missing, no longer a draft, or has another version.</returns>
     ValueTask<bool> TryUpdateDraftAsync(Guid jobId, long expectedVersion, string parameters, string displayName, CancellationToken cancellationToken = default);
-
-    /// <summary>Lists jobs, newest first, with filters and keyset paging.</summary>
-    /// <param name="query">The filters and the page to read.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The page and the token of the next one.</returns>
-    /// <exception cref="ArgumentException">The query is malformed or its page token is not one this store issued.</exception>
-    ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default);
 }

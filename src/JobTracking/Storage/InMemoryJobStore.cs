@@ -1,17 +1,19 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Microsoft.Extensions.Options;
 
 namespace JobTracking.Storage;
 
-/// <summary>The default store: every job in this process's memory, lost when it stops.</summary>
+/// <summary>The default store: every job in this process's memory, lost when it stops. Create one to wrap it in a decorator of your own, then pass it to <c>UseStore</c>.</summary>
 /// <remarks>
 /// A status transition is one interlocked compare-and-set on a word that packs (version, busy bit, status); the
 /// busy bit keeps readers from seeing a half-written record while the winner stores the fields that go with the
 /// move, without a lock. Only jobs entering or leaving the queue, or holding a concurrency key, touch the queue lock.
 /// </remarks>
-internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
+public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQueryStore
 {
+    /// <summary>The default most jobs held queued at once.</summary>
+    public const int DefaultQueueCapacity = 1_000_000;
+
     private const long StatusMask = 0x7F;
     private const long BusyBit = 0x80;
     private const int VersionShift = 8;
@@ -26,26 +28,35 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
     private readonly HashSet<string> _activeKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<Ticket>> _waitingForKey = new(StringComparer.Ordinal);
     private readonly int _queueCapacity;
+    private readonly TimeProvider _time;
     private long _sequence;
     private int _queuedCount;
 
-    public InMemoryJobStore(IOptions<JobTrackingOptions> options)
+    /// <summary>Creates an empty store.</summary>
+    /// <param name="timeProvider">The store's clock, for leases; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="queueCapacity">The most jobs held queued at once, at least 1; starting one more throws <see cref="JobQueueFullException"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="queueCapacity"/> is below 1.</exception>
+    public InMemoryJobStore(TimeProvider? timeProvider = null, int queueCapacity = DefaultQueueCapacity)
     {
-        _queueCapacity = options.Value.QueueCapacity;
+        ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
+        _time = timeProvider ?? TimeProvider.System;
+        _queueCapacity = queueCapacity;
     }
 
-    public bool IsShared => false;
+    /// <inheritdoc/>
+    public JobStoreCapabilities Capabilities => JobStoreCapabilities.None;
 
+    /// <summary>Gets how many jobs are queued now.</summary>
     public long QueuedCount => Volatile.Read(ref _queuedCount);
 
+    /// <inheritdoc/>
+    public bool IsTransient(Exception exception) => false;
+
+    /// <inheritdoc/>
     public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(job);
+        JobStoreArguments.CheckNewJob(job);
         cancellationToken.ThrowIfCancellationRequested();
-        if (job.Status is not (JobStatus.Editing or JobStatus.Queued))
-        {
-            throw new ArgumentException($"A new job must be Editing or Queued, not {job.Status}.", nameof(job));
-        }
 
         var entry = new Entry(job);
         if (job.Status == JobStatus.Queued)
@@ -72,27 +83,27 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc/>
     public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return new(_jobs.TryGetValue(jobId, out var entry) ? entry.Snapshot() : null);
     }
 
+    /// <inheritdoc/>
     public ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default)
     {
-        if (!JobLifecycle.CanTransition(transition.FromStatus, transition.ToStatus))
-        {
-            throw new ArgumentException($"The lifecycle does not allow {transition.FromStatus} -> {transition.ToStatus}.", nameof(transition));
-        }
+        JobStoreArguments.CheckTransition(in transition);
 
         return new(_jobs.TryGetValue(transition.JobId, out var entry) && TryApply(entry, in transition));
     }
 
+    /// <inheritdoc/>
     public ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentOutOfRangeException.ThrowIfLessThan(request.MaxCount, 1, nameof(request));
+        JobStoreArguments.CheckClaim(request);
         cancellationToken.ThrowIfCancellationRequested();
+        var leaseEnd = _time.GetUtcNow() + request.LeaseDuration;
 
         List<JobRecord>? claimed = null;
         Dictionary<string, int>? claimedByType = request.TypeLimits.Count == 0 ? null : new(StringComparer.Ordinal);
@@ -126,7 +137,7 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
                     At = request.At,
                     Node = request.Node,
                 };
-                if (TryApply(entry, in transition, keyHeld: true))
+                if (TryApply(entry, in transition, keyHeld: true, new Owner(request.InstanceId, Guid.NewGuid(), leaseEnd)))
                 {
                     (claimed ??= []).Add(entry.Snapshot()!);
                     if (claimedByType is not null)
@@ -144,52 +155,129 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         return new(claimed is null ? [] : claimed);
     }
 
-    public ValueTask SaveCheckpointAsync(Guid jobId, string? checkpoint, CancellationToken cancellationToken = default)
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyCollection<Guid>> RenewLeasesAsync(JobLeaseRenewal renewal, CancellationToken cancellationToken = default)
     {
+        JobStoreArguments.CheckRenewal(renewal);
         cancellationToken.ThrowIfCancellationRequested();
-        if (_jobs.TryGetValue(jobId, out var entry))
+        var leaseEnd = _time.GetUtcNow() + renewal.LeaseDuration;
+        var renewed = new List<Guid>(renewal.Claims.Count);
+        foreach (var (jobId, claimId) in renewal.Claims)
         {
-            Mutate(entry, checkpoint, static (e, c) => e.Checkpoint = c);
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask SaveReportAsync(Guid jobId, JobReportUpdate report, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(report);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (_jobs.TryGetValue(jobId, out var entry))
-        {
-            Mutate(entry, report, static (e, r) =>
+            if (_jobs.TryGetValue(jobId, out var entry) && Mutate(entry, (claimId, leaseEnd), static (e, r) =>
             {
-                e.Progress = r.Progress;
-                e.Steps = r.Steps;
-                e.WarningCount = r.WarningCount;
-            });
+                if (e.Owner is not { } owner || owner.ClaimId != r.claimId)
+                {
+                    return false;
+                }
+
+                e.Owner = owner with { LeaseExpiresAt = r.leaseEnd };
+                return true;
+            }))
+            {
+                renewed.Add(jobId);
+            }
         }
 
-        return ValueTask.CompletedTask;
+        return new(renewed);
     }
 
-    public ValueTask AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default)
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<JobReclaimed>> ReclaimAsync(JobReclaimRequest request, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckReclaim(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = _time.GetUtcNow();
+        List<JobReclaimed>? reclaimed = null;
+        foreach (var entry in _jobs.Values)
+        {
+            if ((reclaimed?.Count ?? 0) >= request.MaxCount)
+            {
+                break;
+            }
+
+            var state = Volatile.Read(ref entry.State);
+            var status = (JobStatus)(state & StatusMask);
+            if ((state & BusyBit) != 0 || !JobLifecycle.IsActive(status))
+            {
+                continue;
+            }
+
+            var owner = entry.Owner;
+            var expired = owner is null || owner.LeaseExpiresAt <= now;
+            var mine = owner is not null && string.Equals(owner.InstanceId, request.InstanceId, StringComparison.Ordinal);
+            if (!expired && (mine || !request.IncludeLiveLeases))
+            {
+                continue;
+            }
+
+            var transition = new JobTransition
+            {
+                JobId = entry.Id,
+                FromStatus = status,
+                ExpectedVersion = state >> VersionShift,
+                ToStatus = status == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Interrupted,
+                At = request.At,
+                ClaimId = owner?.ClaimId,
+            };
+            if (TryApply(entry, in transition))
+            {
+                (reclaimed ??= []).Add(new JobReclaimed { Job = entry.Snapshot()!, PreviousStatus = status, PreviousInstanceId = owner?.InstanceId });
+            }
+        }
+
+        return new(reclaimed is null ? [] : reclaimed);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> SaveProgressAsync(JobProgressUpdate update, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckProgress(update);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_jobs.TryGetValue(update.JobId, out var entry) && Mutate(entry, update, static (e, u) =>
+        {
+            if (!JobLifecycle.IsActive((JobStatus)(e.State & StatusMask)) || (u.ClaimId is { } claim && e.Owner?.ClaimId != claim))
+            {
+                return false;
+            }
+
+            e.Report = u.Report;
+            if (u.HasCheckpoint)
+            {
+                e.Saved = new SavedCheckpoint(u.Checkpoint, u.Report);
+            }
+
+            return true;
+        }));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<int> AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
         cancellationToken.ThrowIfCancellationRequested();
         Journal? journal = null;
+        var stored = 0;
         foreach (var entry in entries)
         {
+            if (entry.ClaimId is { } claim && !(_jobs.TryGetValue(entry.JobId, out var job) && job.Owner?.ClaimId == claim))
+            {
+                continue; // written by a run that no longer owns the job
+            }
+
             if (journal is null || journal.JobId != entry.JobId)
             {
                 journal = _journals.GetOrAdd(entry.JobId, static id => new Journal(id));
             }
 
             journal.Append(entry);
+            stored++;
         }
 
-        return ValueTask.CompletedTask;
+        return new(stored);
     }
 
+    /// <inheritdoc/>
     public ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -200,6 +288,7 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
             : new JournalPage<JobLogEntry>([], null));
     }
 
+    /// <inheritdoc/>
     public ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -210,13 +299,38 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
             : new JournalPage<JobReject>([], null));
     }
 
-    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default)
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken cancellationToken = default)
     {
+        var counts = new Dictionary<(string Type, JobStatus Status), long>();
+        foreach (var entry in _jobs.Values)
+        {
+            var state = Volatile.Read(ref entry.State);
+            if (state != PurgedState)
+            {
+                var key = (entry.TypeName, (JobStatus)(state & StatusMask));
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return new([.. counts.Select(c => new JobCount { TypeName = c.Key.Type, Status = c.Key.Status, Count = c.Value })]);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckPurge(maxCount);
         var purged = 0;
         HashSet<Entry>? removed = null;
         foreach (var entry in _jobs.Values)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (purged >= maxCount)
+            {
+                break;
+            }
+
             var state = Volatile.Read(ref entry.State);
             var status = (JobStatus)(state & StatusMask);
             if ((state & BusyBit) != 0 || !JobLifecycle.IsFinished(status) || entry.EndedAt is not { } ended || ended >= endedBefore)
@@ -245,6 +359,7 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         return new(purged);
     }
 
+    /// <inheritdoc/>
     public ValueTask<bool> TryUpdateDraftAsync(Guid jobId, long expectedVersion, string parameters, string displayName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -267,6 +382,7 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         return new(true);
     }
 
+    /// <inheritdoc/>
     public ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -338,7 +454,9 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
     private static long Pack(JobStatus status, long version, bool busy) =>
         (version << VersionShift) | (busy ? BusyBit : 0) | (long)status;
 
-    private static void Mutate<T>(Entry entry, T value, Action<Entry, T> write)
+    // Changes fields that go with no status change under the busy bit. Each field it writes is one reference, so a
+    // seqlock reader that sees the same state word on both sides reads each of them whole.
+    private static bool Mutate<T>(Entry entry, T value, Func<Entry, T, bool> write)
     {
         var spin = default(SpinWait);
         while (true)
@@ -346,21 +464,29 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
             var state = Volatile.Read(ref entry.State);
             if (state == PurgedState)
             {
-                return;
+                return false;
             }
 
             if ((state & BusyBit) == 0 && Interlocked.CompareExchange(ref entry.State, state | BusyBit, state) == state)
             {
-                write(entry, value);
-                Volatile.Write(ref entry.State, state);
-                return;
+                bool written;
+                try
+                {
+                    written = write(entry, value);
+                }
+                finally
+                {
+                    Volatile.Write(ref entry.State, state);
+                }
+
+                return written;
             }
 
             spin.SpinOnce();
         }
     }
 
-    private bool TryApply(Entry entry, in JobTransition t, bool keyHeld = false)
+    private bool TryApply(Entry entry, in JobTransition t, bool keyHeld = false, Owner? claim = null)
     {
         var expected = Pack(t.FromStatus, t.ExpectedVersion, busy: false);
         var version = t.ExpectedVersion + 1;
@@ -372,6 +498,18 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
 
         if (Interlocked.CompareExchange(ref entry.State, Pack(t.ToStatus, version, busy: true), expected) != expected)
         {
+            if (enteringQueue)
+            {
+                Interlocked.Decrement(ref _queuedCount);
+            }
+
+            return false;
+        }
+
+        // The claim changes only under the busy bit, so checking it here is part of the compare-and-set.
+        if (t.ClaimId is { } fence && entry.Owner?.ClaimId != fence)
+        {
+            Volatile.Write(ref entry.State, expected);
             if (enteringQueue)
             {
                 Interlocked.Decrement(ref _queuedCount);
@@ -405,9 +543,23 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
             entry.Error = null;
         }
 
+        if (t.Report is { } report)
+        {
+            entry.Report = report;
+        }
+
         if (t.HasCheckpoint)
         {
-            entry.Checkpoint = t.Checkpoint;
+            entry.Saved = new SavedCheckpoint(t.Checkpoint, t.Report ?? entry.Report);
+        }
+
+        if (claim is not null)
+        {
+            entry.Owner = claim;
+        }
+        else if (!JobLifecycle.IsActive(t.ToStatus))
+        {
+            entry.Owner = null;
         }
 
         Volatile.Write(ref entry.State, Pack(t.ToStatus, version, busy: false));
@@ -574,6 +726,12 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
 
     private readonly record struct Ticket(Entry Entry, long Version, long Sequence);
 
+    /// <summary>Who owns an active job, swapped whole so a reader never sees half of it.</summary>
+    private sealed record Owner(string InstanceId, Guid ClaimId, DateTimeOffset LeaseExpiresAt);
+
+    /// <summary>A checkpoint and the report stored with it, swapped whole.</summary>
+    private sealed record SavedCheckpoint(string? Checkpoint, JobReport? Report);
+
     private sealed class Entry
     {
         public long State;
@@ -581,11 +739,10 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
         public DateTimeOffset? EndedAt;
         public int Attempt;
         public string? Node;
-        public JobProgress Progress;
-        public string? Checkpoint;
+        public Owner? Owner;
+        public JobReport Report;
+        public SavedCheckpoint? Saved;
         public JobError? Error;
-        public int WarningCount;
-        public IReadOnlyList<JobStep> Steps;
         public string Parameters;
         public string DisplayName;
 
@@ -594,7 +751,7 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
             Id = id;
             CreatedAt = createdAt;
             TypeName = DisplayName = Parameters = string.Empty;
-            Steps = [];
+            Report = JobReport.Empty;
         }
 
         public Entry(JobRecord job)
@@ -612,11 +769,9 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
             EndedAt = job.EndedAt;
             Attempt = job.Attempt;
             Node = job.Node;
-            Progress = job.Progress;
-            Checkpoint = job.Checkpoint;
+            Report = new JobReport { Progress = job.Progress, Steps = job.Steps, WarningCount = job.WarningCount };
+            Saved = job.Checkpoint is null && job.CheckpointReport is null ? null : new SavedCheckpoint(job.Checkpoint, job.CheckpointReport);
             Error = job.Error;
-            WarningCount = job.WarningCount;
-            Steps = job.Steps;
         }
 
         public Guid Id { get; }
@@ -653,6 +808,9 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
                     continue;
                 }
 
+                var report = Report;
+                var saved = Saved;
+                var owner = Owner;
                 var record = new JobRecord
                 {
                     Id = Id,
@@ -669,13 +827,19 @@ internal sealed class InMemoryJobStore : IJobStore, IQueueCounter
                     EndedAt = EndedAt,
                     Attempt = Attempt,
                     Node = Node,
-                    Progress = Progress,
-                    Checkpoint = Checkpoint,
+                    InstanceId = owner?.InstanceId,
+                    ClaimId = owner?.ClaimId,
+                    LeaseExpiresAt = owner?.LeaseExpiresAt,
+                    Progress = report.Progress,
+                    Steps = report.Steps,
+                    WarningCount = report.WarningCount,
+                    Checkpoint = saved?.Checkpoint,
+                    CheckpointReport = saved?.Report,
                     Error = Error,
-                    WarningCount = WarningCount,
-                    Steps = Steps,
                 };
 
+                // A full fence: the field reads above must not move past the re-check on weakly ordered processors.
+                Interlocked.MemoryBarrier();
                 if (Volatile.Read(ref State) == state)
                 {
                     return record;

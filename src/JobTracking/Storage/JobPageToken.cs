@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace JobTracking;
+namespace JobTracking.Storage;
 
 /// <summary>
 /// The keyset cursor of a job listing, for store authors: the (creation time, id) of the last job on a page, newest

@@ -43,14 +43,26 @@ public sealed record JobRecord
     /// <summary>Gets the attempt number, starting at 1 and raised by each restart.</summary>
     public int Attempt { get; init; } = 1;
 
-    /// <summary>Gets the name of the node that runs or last ran the job.</summary>
+    /// <summary>Gets the name of the node that runs or last ran the job (<see cref="JobTrackingOptions.NodeName"/>), as shown to people.</summary>
     public string? Node { get; init; }
+
+    /// <summary>Gets the unique id of the instance that owns the job while it is active (Running, Pausing, Cancelling, ShuttingDown); <see langword="null"/> otherwise.</summary>
+    public string? InstanceId { get; init; }
+
+    /// <summary>Gets the current claim on an active job: every write its run makes carries it, and the store refuses those of any other. <see langword="null"/> when not active.</summary>
+    public Guid? ClaimId { get; init; }
+
+    /// <summary>Gets when the owner's lease on an active job ends, by the store's clock, unless renewed; after that any instance may reclaim the job.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; init; }
 
     /// <summary>Gets the last stored progress.</summary>
     public JobProgress Progress { get; init; }
 
     /// <summary>Gets the last saved checkpoint, handed back to the job when it runs again.</summary>
     public string? Checkpoint { get; init; }
+
+    /// <summary>Gets the progress, steps and warnings count stored with <see cref="Checkpoint"/>: a run that resumes from the checkpoint counts on from these, so repeated work is not counted twice.</summary>
+    public JobReport? CheckpointReport { get; init; }
 
     /// <summary>Gets the error of a failed job (or of a job whose last attempt failed).</summary>
     public JobError? Error { get; init; }
@@ -64,12 +76,6 @@ public sealed record JobRecord
     /// <summary>Gets whether the job completed with warnings ("Finished" with a warnings count).</summary>
     public bool HasWarnings => WarningCount > 0;
 }
-
-/// <summary>A running job's report as stored now and then while it runs, and when it stops.</summary>
-/// <param name="Progress">The progress.</param>
-/// <param name="Steps">The steps with their counters.</param>
-/// <param name="WarningCount">The warnings so far.</param>
-public sealed record JobReportUpdate(JobProgress Progress, IReadOnlyList<JobStep> Steps, int WarningCount);
 
 /// <summary>How far a job has got: <see cref="Done"/> units of work out of <see cref="Total"/>.</summary>
 /// <param name="Done">The units of work done.</param>

@@ -1,13 +1,15 @@
-namespace JobTracking;
+namespace JobTracking.Storage;
 
-/// <summary>A compare-and-set of a job's status: it applies only if the job still has <see cref="FromStatus"/> and <see cref="ExpectedVersion"/>.</summary>
+/// <summary>A compare-and-set of a job's status: it applies only if the job still has <see cref="FromStatus"/> and <see cref="ExpectedVersion"/> (and <see cref="ClaimId"/>, when given).</summary>
 /// <remarks>
 /// A store applies it atomically: status becomes <see cref="ToStatus"/> and the version goes up by one. It also sets:
-/// <see cref="JobRecord.StartedAt"/> (if not yet set) and <see cref="JobRecord.Node"/> when moving to Running;
+/// <see cref="JobRecord.StartedAt"/> (if not yet set) and <see cref="JobRecord.Node"/> when moving from Queued to Running;
 /// <see cref="JobRecord.EndedAt"/> when moving to Completed, Cancelled or Failed (and clears it when moving to Queued);
 /// <see cref="JobRecord.Error"/> to <see cref="Error"/> when moving to Failed;
-/// <see cref="JobRecord.Checkpoint"/> when <see cref="HasCheckpoint"/> is set;
-/// <see cref="JobRecord.Attempt"/> plus one, with <see cref="JobRecord.StartedAt"/> and <see cref="JobRecord.Error"/> cleared, when <see cref="IsNewAttempt"/> is set.
+/// <see cref="JobRecord.Checkpoint"/> when <see cref="HasCheckpoint"/> is set (with the report stored as <see cref="JobRecord.CheckpointReport"/>);
+/// the progress, steps and warnings count when <see cref="Report"/> is given;
+/// <see cref="JobRecord.Attempt"/> plus one, with <see cref="JobRecord.StartedAt"/> and <see cref="JobRecord.Error"/> cleared, when <see cref="IsNewAttempt"/> is set;
+/// and clears the claim, owner and lease when the job leaves the active statuses (Running, Pausing, Cancelling, ShuttingDown).
 /// </remarks>
 public readonly record struct JobTransition
 {
@@ -29,6 +31,9 @@ public readonly record struct JobTransition
     /// <summary>Gets the node that makes the move; stored when moving to Running.</summary>
     public string? Node { get; init; }
 
+    /// <summary>Gets the claim a run makes the move under: the move is refused unless it is the job's current claim. <see langword="null"/> for commands, which anyone may issue.</summary>
+    public Guid? ClaimId { get; init; }
+
     /// <summary>Gets the error to store when moving to Failed.</summary>
     public JobError? Error { get; init; }
 
@@ -37,6 +42,9 @@ public readonly record struct JobTransition
 
     /// <summary>Gets the checkpoint to store when <see cref="HasCheckpoint"/> is set.</summary>
     public string? Checkpoint { get; init; }
+
+    /// <summary>Gets the report to store with the move (a run's final report), or <see langword="null"/> to keep the stored one.</summary>
+    public JobReport? Report { get; init; }
 
     /// <summary>Gets whether the move starts a new attempt (a restart).</summary>
     public bool IsNewAttempt { get; init; }

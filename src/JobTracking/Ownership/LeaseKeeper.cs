@@ -1,0 +1,198 @@
+using JobTracking.Running;
+using JobTracking.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace JobTracking.Ownership;
+
+/// <summary>
+/// Keeps this instance's claims alive and takes back the jobs of instances that are gone: every heartbeat it renews the
+/// leases of its runs in one call (a run whose lease was not renewed has lost its job), then reclaims expired leases,
+/// set-based, and queues the reclaimed jobs again. Start-up recovery is the same reclaim.
+/// </summary>
+internal sealed class LeaseKeeper : IAsyncDisposable
+{
+    private const int ReclaimBatchSize = 1000;
+    private static readonly JobStatus[] InterruptedOnly = [JobStatus.Interrupted];
+
+    private readonly JobEngine _engine;
+    private readonly IJobQueryStore _queries;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+
+    public LeaseKeeper(JobEngine engine, IJobQueryStore queries)
+    {
+        _engine = engine;
+        _queries = queries;
+        _logger = engine.LoggerFactory.CreateLogger<LeaseKeeper>();
+    }
+
+    private bool Shared => (_engine.Store.Capabilities & JobStoreCapabilities.SharedAcrossProcesses) != 0;
+
+    /// <summary>Recovers what instances that are gone left active, queues interrupted jobs again if the options say so, and starts the heartbeat.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // A store no other process uses has no live instance besides this one: whatever it holds active was left by
+        // one that is gone, whatever its lease says. In a shared store only expired leases are known to be orphans.
+        var recovered = await ReclaimAsync(includeLiveLeases: !Shared, resume: false, cancellationToken).ConfigureAwait(false);
+        if (recovered > 0)
+        {
+            Log.RecoveredJobs(_logger, recovered, _engine.Node);
+        }
+
+        if (_engine.Options.ResumeInterruptedJobs)
+        {
+            var resumed = await ResumeInterruptedAsync(cancellationToken).ConfigureAwait(false);
+            if (resumed > 0)
+            {
+                Log.ResumedInterruptedJobs(_logger, resumed);
+            }
+        }
+
+        await RefreshQueueDepthAsync(cancellationToken).ConfigureAwait(false);
+        _loop ??= Task.Run(LoopAsync, CancellationToken.None);
+    }
+
+    public async Task StopAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    /// <summary>One heartbeat: renew, then reclaim (renewing first, so a late heartbeat never reclaims this instance's own live jobs).</summary>
+    public async Task BeatAsync(CancellationToken cancellationToken)
+    {
+        await RenewAsync(cancellationToken).ConfigureAwait(false);
+        var reclaimed = await ReclaimAsync(includeLiveLeases: false, resume: _engine.Options.ResumeInterruptedJobs, cancellationToken).ConfigureAwait(false);
+        if (reclaimed > 0)
+        {
+            Log.Reclaimed(_logger, reclaimed, _engine.Instance.Id);
+        }
+
+        await RefreshQueueDepthAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task LoopAsync()
+    {
+        var stopping = _stopping.Token;
+        using var timer = new PeriodicTimer(_engine.Options.HeartbeatInterval, _engine.TimeProvider);
+        while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+        {
+            try
+            {
+                await BeatAsync(stopping).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                Log.HeartbeatFailed(_logger, ex);
+            }
+        }
+    }
+
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        var claims = _engine.RunningClaims();
+        if (claims.Count == 0)
+        {
+            return;
+        }
+
+        var renewal = new JobLeaseRenewal { InstanceId = _engine.Instance.Id, Claims = claims, LeaseDuration = _engine.Options.LeaseDuration };
+        var renewed = await _engine.Retry.RunAsync(renewal, (r, ct) => _engine.Store.RenewLeasesAsync(r, ct), cancellationToken).ConfigureAwait(false);
+        if (renewed.Count == claims.Count)
+        {
+            return;
+        }
+
+        var kept = renewed as ISet<Guid> ?? new HashSet<Guid>(renewed);
+        foreach (var (jobId, claim) in claims)
+        {
+            if (!kept.Contains(jobId) && _engine.TryGetRun(jobId, out var run) && run.ClaimId == claim)
+            {
+                run.MarkLost("its lease could not be renewed");
+            }
+        }
+    }
+
+    private async Task<int> ReclaimAsync(bool includeLiveLeases, bool resume, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        IReadOnlyList<JobReclaimed> batch;
+        do
+        {
+            var request = new JobReclaimRequest
+            {
+                InstanceId = _engine.Instance.Id,
+                At = _engine.TimeProvider.GetUtcNow(),
+                IncludeLiveLeases = includeLiveLeases,
+                MaxCount = ReclaimBatchSize,
+            };
+            batch = await _engine.Retry.RunAsync(request, (r, ct) => _engine.Store.ReclaimAsync(r, ct), cancellationToken).ConfigureAwait(false);
+            foreach (var reclaimed in batch)
+            {
+                count++;
+                await _engine.AnnounceReclaimedAsync(reclaimed).ConfigureAwait(false);
+                if (resume && reclaimed.Job.Status == JobStatus.Interrupted)
+                {
+                    await _engine.TryTransitionAsync(reclaimed.Job, _engine.Transition(reclaimed.Job, JobStatus.Queued), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        while (batch.Count >= ReclaimBatchSize);
+
+        return count;
+    }
+
+    private async Task<int> ResumeInterruptedAsync(CancellationToken cancellationToken)
+    {
+        var count = 0;
+        string? token = null;
+        do
+        {
+            var query = new JobQuery { Statuses = InterruptedOnly, PageSize = JobQuery.MaxPageSize, PageToken = token };
+            var page = await _engine.Retry.RunAsync(query, (q, ct) => _queries.QueryAsync(q, ct), cancellationToken).ConfigureAwait(false);
+            foreach (var job in page.Items)
+            {
+                if (await _engine.TryTransitionAsync(job, _engine.Transition(job, JobStatus.Queued), cancellationToken).ConfigureAwait(false))
+                {
+                    count++;
+                }
+            }
+
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+
+        return count;
+    }
+
+    private async Task RefreshQueueDepthAsync(CancellationToken cancellationToken)
+    {
+        var counts = await _engine.Retry.RunAsync(_queries, static (q, ct) => q.CountAsync(ct), cancellationToken).ConfigureAwait(false);
+        long queued = 0;
+        foreach (var count in counts)
+        {
+            if (count.Status == JobStatus.Queued)
+            {
+                queued += count.Count;
+            }
+        }
+
+        _engine.QueueDepth = queued;
+    }
+}
