@@ -84,7 +84,7 @@ public sealed class SqliteBadFileTests : IDisposable
             .WithMessage($"*'{_database.Path_}' is locked by another program*");
     }
 
-    [SkippableFact]
+    [Fact]
     public void Open_ReadOnlyFile_SaysItIsReadOnly()
     {
         using (var store = (IDisposable)SqliteJobStores.Open(_database.ConnectionString))
@@ -98,7 +98,7 @@ public sealed class SqliteBadFileTests : IDisposable
         open.Should().Throw<JobTrackingException>().WithMessage($"*'{_database.Path_}' is read-only*");
     }
 
-    [SkippableFact]
+    [Fact]
     public void Open_InReadOnlyFolder_SaysTheFolderIsReadOnly()
     {
         var folder = Path.Combine(_database.Folder, "locked");
@@ -169,7 +169,7 @@ public sealed class SqliteBadFileTests : IDisposable
     // Permission bits do not stop root, so as root the file or folder is made immutable instead, when the file system allows it.
     private void MakeReadOnly(string path)
     {
-        Skip.If(OperatingSystem.IsWindows(), "The read-only set-up uses Unix permissions.");
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "The read-only set-up uses Unix permissions.");
         var isFolder = Directory.Exists(path);
         if (!OperatingSystem.IsWindows())
         {
@@ -181,7 +181,7 @@ public sealed class SqliteBadFileTests : IDisposable
             _immutable.Add(path);
         }
 
-        Skip.If(IsWritable(path, isFolder), $"'{path}' stays writable for this user (root without chattr), so a read-only file cannot be set up here.");
+        Requires.That(!IsWritable(path, isFolder), $"'{path}' stays writable for this user (root without chattr), so a read-only file cannot be set up here.");
     }
 
     private static bool IsWritable(string path, bool isFolder)
