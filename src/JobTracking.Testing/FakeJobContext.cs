@@ -7,6 +7,10 @@ namespace JobTracking.Testing;
 /// A job context for unit-testing a job type without the engine: hand it to <c>ExecuteAsync</c>, then read what the
 /// job reported (checkpoint, progress, steps, log, rejects), or ask for a pause or cancel to see how it stops.
 /// </summary>
+/// <remarks>
+/// To run a job as if resumed, hand it the <see cref="CheckpointJson"/> of an earlier context, or call
+/// <see cref="SetCheckpoint{T}"/> before <c>ExecuteAsync</c>.
+/// </remarks>
 /// <typeparam name="TParameters">The job's parameters.</typeparam>
 public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDisposable
 {
@@ -22,13 +26,21 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
 
     /// <summary>Creates a context for one run.</summary>
     /// <param name="parameters">The parameters the job sees.</param>
-    /// <param name="checkpoint">The checkpoint of an earlier run, or <see langword="null"/> for a first run.</param>
+    /// <param name="checkpointJson">The checkpoint of an earlier run as stored (its <see cref="CheckpointJson"/>), or <see langword="null"/> for a first run.</param>
     /// <param name="timeProvider">The clock for log and step times. Default: <see cref="TimeProvider.System"/>.</param>
     /// <param name="serializerOptions">JSON options for typed checkpoints. Default: <see cref="JsonSerializerDefaults.Web"/>.</param>
-    public FakeJobContext(TParameters parameters, string? checkpoint = null, TimeProvider? timeProvider = null, JsonSerializerOptions? serializerOptions = null)
+    /// <exception cref="ArgumentException"><paramref name="checkpointJson"/> is not JSON.</exception>
+    public FakeJobContext(TParameters parameters, string? checkpointJson = null, TimeProvider? timeProvider = null, JsonSerializerOptions? serializerOptions = null)
     {
+        if (checkpointJson is not null && !IsJson(checkpointJson))
+        {
+            throw new ArgumentException(
+                $"checkpointJson must be a checkpoint as stored, in JSON (for the text SKU-1, \"SKU-1\" with its quotes); '{checkpointJson}' is not JSON.",
+                nameof(checkpointJson));
+        }
+
         Parameters = parameters;
-        Checkpoint = checkpoint;
+        CheckpointJson = checkpointJson;
         _time = timeProvider ?? TimeProvider.System;
         _serializerOptions = serializerOptions ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
         Logger = new FakeLogger(this);
@@ -49,8 +61,8 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
     /// <inheritdoc/>
     public CancellationToken CancellationToken => _cancellation.Token;
 
-    /// <inheritdoc/>
-    public string? Checkpoint { get; private set; }
+    /// <summary>Gets the checkpoint as it would be stored: the JSON that <see cref="SetCheckpoint{T}"/> last wrote, or <see langword="null"/> when there is none.</summary>
+    public string? CheckpointJson { get; private set; }
 
     /// <inheritdoc/>
     public ILogger Logger { get; }
@@ -107,13 +119,28 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
     public void RequestCancel() => _cancellation.Cancel();
 
     /// <inheritdoc/>
-    public void SetCheckpoint(string? checkpoint) => Checkpoint = checkpoint;
+    public T? GetCheckpoint<T>()
+    {
+        var checkpoint = CheckpointJson;
+        if (checkpoint is null)
+        {
+            return default;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(checkpoint, _serializerOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw new JsonException(
+                $"The checkpoint of job '{JobId}' is not a valid {typeof(T).Name}; read it with the type it was set with. Stored checkpoint: {checkpoint}. {ex.Message}",
+                ex);
+        }
+    }
 
     /// <inheritdoc/>
-    public T? GetCheckpoint<T>() => Checkpoint is null ? default : JsonSerializer.Deserialize<T>(Checkpoint, _serializerOptions);
-
-    /// <inheritdoc/>
-    public void SetCheckpoint<T>(T checkpoint) => Checkpoint = JsonSerializer.Serialize(checkpoint, _serializerOptions);
+    public void SetCheckpoint<T>(T checkpoint) => CheckpointJson = checkpoint is null ? null : JsonSerializer.Serialize(checkpoint, _serializerOptions);
 
     /// <inheritdoc/>
     public void ReportProgress(long done, long? total = null)
@@ -183,6 +210,19 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
 
     /// <inheritdoc/>
     public void Dispose() => _cancellation.Dispose();
+
+    private static bool IsJson(string text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
 
     private void Write(LogLevel level, string message)
     {

@@ -27,10 +27,10 @@ public sealed class FakeJobContextTests
 
         await context.Invoking(c => job.ExecuteAsync(c).AsTask()).Should().ThrowAsync<OperationCanceledException>();
 
-        context.Checkpoint.Should().Be("1");
+        context.CheckpointJson.Should().Be("1");
         context.SafePoints.Should().Be(1);
 
-        using var resumed = new FakeJobContext<StepParameters>(new StepParameters { Steps = 5 }, context.Checkpoint);
+        using var resumed = new FakeJobContext<StepParameters>(new StepParameters { Steps = 5 }, context.CheckpointJson);
         await job.ExecuteAsync(resumed);
         resumed.Progress.Should().Be(new JobProgress(5, 5));
         resumed.SafePoints.Should().Be(4, "the resumed run starts at step 1");
@@ -47,5 +47,40 @@ public sealed class FakeJobContextTests
 
         await run.Invoking(r => r).Should().ThrowAsync<OperationCanceledException>();
         context.CancellationToken.IsCancellationRequested.Should().BeTrue();
+    }
+
+    [Fact]
+    public void SetCheckpoint_TextNumberRecordAndNull_ReadBackAsSetAndStoredAsJson()
+    {
+        using var context = new FakeJobContext<StepParameters>(new StepParameters());
+
+        context.GetCheckpoint<string>().Should().BeNull("there is no checkpoint yet");
+        context.SetCheckpoint("SKU-00013");
+        context.CheckpointJson.Should().Be("\"SKU-00013\"");
+        context.GetCheckpoint<string>().Should().Be("SKU-00013");
+        context.SetCheckpoint(13);
+        context.GetCheckpoint<int>().Should().Be(13);
+        context.SetCheckpoint(new ImportPosition("SKU-00013", 13, 24.90m));
+        context.GetCheckpoint<ImportPosition>().Should().Be(new ImportPosition("SKU-00013", 13, 24.90m));
+        context.SetCheckpoint<ImportPosition?>(null);
+        context.CheckpointJson.Should().BeNull("null clears the checkpoint");
+        context.GetCheckpoint<ImportPosition>().Should().BeNull();
+    }
+
+    [Fact]
+    public void Constructor_CheckpointThatIsNotJson_IsRefusedNamingTheArgument()
+    {
+        var create = () => new FakeJobContext<StepParameters>(new StepParameters(), checkpointJson: "SKU-00013");
+
+        create.Should().Throw<ArgumentException>().WithParameterName("checkpointJson").WithMessage("*'SKU-00013' is not JSON*");
+    }
+
+    [Fact]
+    public void GetCheckpoint_WithAnotherType_ThrowsNamingTheType()
+    {
+        using var context = new FakeJobContext<StepParameters>(new StepParameters(), checkpointJson: "\"SKU-00013\"");
+
+        context.Invoking(c => c.GetCheckpoint<int>()).Should().Throw<System.Text.Json.JsonException>().WithMessage("*not a valid Int32*");
+        context.GetCheckpoint<string>().Should().Be("SKU-00013");
     }
 }

@@ -15,23 +15,20 @@ public interface IJobContext
     /// <summary>Gets a token that fires as soon as the job is cancelled (or the host's grace period for stopping runs out).</summary>
     CancellationToken CancellationToken { get; }
 
-    /// <summary>Gets the checkpoint the job last set or that was saved by an earlier run; <see langword="null"/> on a first run.</summary>
-    string? Checkpoint { get; }
-
-    /// <summary>Sets the checkpoint: where to continue from if the job is paused, interrupted or restarted after this point.</summary>
-    /// <remarks>It is saved when the job pauses or is interrupted, and now and then at safe points (see <c>CheckpointInterval</c>).</remarks>
-    /// <param name="checkpoint">Any text, typically JSON; <see langword="null"/> clears it.</param>
-    void SetCheckpoint(string? checkpoint);
-
-    /// <summary>Reads the checkpoint as JSON.</summary>
-    /// <typeparam name="T">The checkpoint's type.</typeparam>
-    /// <returns>The checkpoint, or <see langword="default"/> when there is none.</returns>
-    /// <exception cref="System.Text.Json.JsonException">The stored checkpoint is not a valid <typeparamref name="T"/>.</exception>
+    /// <summary>Reads the checkpoint: the value the job last gave <see cref="SetCheckpoint{T}"/>, in this run or a run before a pause, interruption or restart.</summary>
+    /// <remarks>The checkpoint is stored as JSON, so read it with the type it was set with (a string, a number, a record).</remarks>
+    /// <typeparam name="T">The type the checkpoint was set with.</typeparam>
+    /// <returns>The checkpoint, or <see langword="default"/> when there is none (a first run, or the checkpoint was set to <see langword="null"/>).</returns>
+    /// <exception cref="System.Text.Json.JsonException">The stored checkpoint is not a valid <typeparamref name="T"/>; the message names the job and the type.</exception>
     T? GetCheckpoint<T>();
 
-    /// <summary>Sets the checkpoint to <paramref name="checkpoint"/> written as JSON.</summary>
-    /// <typeparam name="T">The checkpoint's type.</typeparam>
-    /// <param name="checkpoint">The value to save.</param>
+    /// <summary>Sets the checkpoint, written as JSON: where to continue from if the job is paused, interrupted or restarted after this point.</summary>
+    /// <remarks>
+    /// It is saved when the job pauses or is interrupted, and now and then at safe points (see <c>CheckpointInterval</c>).
+    /// <see cref="GetCheckpoint{T}"/> with the same type reads it back, in this run or the next.
+    /// </remarks>
+    /// <typeparam name="T">The checkpoint's type: anything <c>System.Text.Json</c> writes and reads back.</typeparam>
+    /// <param name="checkpoint">The value to save; <see langword="null"/> clears the checkpoint.</param>
     void SetCheckpoint<T>(T checkpoint);
 
     /// <summary>Reports how far the job has got; stored now and then, and when the job stops.</summary>

@@ -118,20 +118,14 @@ internal abstract class JobRun : IJobContext, IDisposable
 
     public ILogger Logger => _logger ??= new JobLogger(this, _engine.LoggerFactory.CreateLogger("JobTracking.Jobs." + TypeName));
 
-    public void SetCheckpoint(string? checkpoint)
+    public T? GetCheckpoint<T>() => CheckpointJson.Read<T>(Checkpoint, JobId, _serializerOptions);
+
+    public void SetCheckpoint<T>(T checkpoint)
     {
-        Volatile.Write(ref _checkpoint, checkpoint);
+        Volatile.Write(ref _checkpoint, CheckpointJson.Write(checkpoint, _serializerOptions));
         Interlocked.Increment(ref _checkpointVersion);
         Volatile.Write(ref _checkpointDirty, 1);
     }
-
-    public T? GetCheckpoint<T>()
-    {
-        var checkpoint = Checkpoint;
-        return checkpoint is null ? default : JsonSerializer.Deserialize<T>(checkpoint, _serializerOptions);
-    }
-
-    public void SetCheckpoint<T>(T checkpoint) => SetCheckpoint(JsonSerializer.Serialize(checkpoint, _serializerOptions));
 
     public void ReportProgress(long done, long? total = null)
     {
