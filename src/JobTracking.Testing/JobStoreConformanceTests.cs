@@ -1,19 +1,29 @@
+using JobTracking.Storage;
 using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace JobTracking.Testing;
 
 /// <summary>
-/// The <see cref="IJobStore"/> contract as xunit tests. Derive a class from it in your test project, return a fresh,
-/// empty store from <see cref="CreateStoreAsync"/>, and every test below runs against your store.
+/// The store contract (<see cref="IJobStore"/>, <see cref="IJobJournalStore"/>, <see cref="IJobQueryStore"/>) as xunit
+/// tests. Derive a class from it in your test project, return a fresh, empty store from <see cref="CreateStoreAsync"/>,
+/// and every test below runs against your store.
 /// </summary>
-public abstract class JobStoreConformanceTests
+public abstract partial class JobStoreConformanceTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
-    /// <summary>Creates a fresh, empty store for one test.</summary>
+    /// <summary>Creates a fresh, empty store for one test; it implements the three store contracts.</summary>
+    /// <param name="clock">The clock the store must read for leases; tests move it forward.</param>
     /// <returns>The store. If it implements <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/>, the test disposes it.</returns>
-    protected abstract ValueTask<IJobStore> CreateStoreAsync();
+    protected abstract ValueTask<IJobStore> CreateStoreAsync(TimeProvider clock);
+
+    /// <summary>Opens a second store over the same backing store as <paramref name="first"/>, as a second process would; <see langword="null"/> when the store cannot be shared (the tests that need one then say so and pass).</summary>
+    /// <param name="first">A store made by <see cref="CreateStoreAsync"/>.</param>
+    /// <param name="clock">The clock the second store must read.</param>
+    /// <returns>The second store, or <see langword="null"/>.</returns>
+    protected virtual ValueTask<IJobStore?> CreateSecondInstanceAsync(IJobStore first, TimeProvider clock) => new((IJobStore?)null);
 
     /// <summary>Creating a job and reading it back returns every field as given, byte for byte.</summary>
     /// <returns>A task that completes when the test is done.</returns>
@@ -198,7 +208,7 @@ public abstract class JobStoreConformanceTests
             await store.CreateAsync(job);
         }
 
-        var batch = await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 3, At = T0 });
+        var batch = await store.ClaimAsync(Claim("n", 3, T0));
 
         Assert.Equal([high.Id, first.Id, second.Id], batch.Select(j => j.Id));
         Assert.All(batch, j => Assert.Equal(JobStatus.Running, j.Status));
@@ -221,6 +231,8 @@ public abstract class JobStoreConformanceTests
 
         var batch = await lease.Store.ClaimAsync(new JobClaimRequest
         {
+            InstanceId = "instance-n",
+            LeaseDuration = Lease,
             Node = "n",
             MaxCount = 10,
             At = T0,
@@ -246,12 +258,12 @@ public abstract class JobStoreConformanceTests
         await store.CreateAsync(waiter);
         await store.CreateAsync(other);
 
-        var first = await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0 });
+        var first = await store.ClaimAsync(Claim("n", 10, T0));
         Assert.Equal([holder.Id, other.Id], first.Select(j => j.Id));
-        Assert.Empty(await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0 }));
+        Assert.Empty(await store.ClaimAsync(Claim("n", 10, T0)));
 
         Assert.True(await store.TryTransitionAsync(Move(holder.Id, JobStatus.Running, 2, JobStatus.Completed)));
-        var second = await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0 });
+        var second = await store.ClaimAsync(Claim("n", 10, T0));
         Assert.Equal([waiter.Id], second.Select(j => j.Id));
     }
 
@@ -272,10 +284,10 @@ public abstract class JobStoreConformanceTests
 
         Assert.True(await store.TryTransitionAsync(Move(held.Id, JobStatus.Queued, 1, JobStatus.Paused)));
         Assert.True(await store.TryTransitionAsync(Move(cancelled.Id, JobStatus.Queued, 1, JobStatus.Cancelled)));
-        Assert.Empty(await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0 }));
+        Assert.Empty(await store.ClaimAsync(Claim("n", 10, T0)));
 
         Assert.True(await store.TryTransitionAsync(Move(held.Id, JobStatus.Paused, 2, JobStatus.Queued)));
-        var batch = await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0 });
+        var batch = await store.ClaimAsync(Claim("n", 10, T0));
         Assert.Equal([held.Id], batch.Select(j => j.Id));
         Assert.Equal(4, batch[0].Version);
     }
@@ -297,7 +309,7 @@ public abstract class JobStoreConformanceTests
             var mine = new List<Guid>();
             while (true)
             {
-                var batch = await lease.Store.ClaimAsync(new JobClaimRequest { Node = $"node-{worker}", MaxCount = 1 + (worker % 5), At = T0 });
+                var batch = await lease.Store.ClaimAsync(Claim($"node-{worker}", 1 + (worker % 5), T0));
                 if (batch.Count == 0)
                 {
                     return mine;
@@ -329,8 +341,13 @@ public abstract class JobStoreConformanceTests
             new() { Name = "report", Status = JobStepStatus.Pending },
         };
 
-        await store.SaveCheckpointAsync(job.Id, "{\"next\":\"é\"}");
-        await store.SaveReportAsync(job.Id, new JobReportUpdate(new JobProgress(5, 12), steps, 3));
+        Assert.True(await store.SaveProgressAsync(new JobProgressUpdate
+        {
+            JobId = job.Id,
+            Report = new JobReport { Progress = new JobProgress(5, 12), Steps = steps, WarningCount = 3 },
+            HasCheckpoint = true,
+            Checkpoint = "{\"next\":\"é\"}",
+        }));
         var read = (await store.GetAsync(job.Id))!;
 
         Assert.Equal("{\"next\":\"é\"}", read.Checkpoint);
@@ -340,7 +357,7 @@ public abstract class JobStoreConformanceTests
         Assert.Equal(JobStatus.Running, read.Status);
         Assert.Equal(2, read.Version);
 
-        await store.SaveReportAsync(job.Id, new JobReportUpdate(new JobProgress(7, null), [], 0));
+        Assert.True(await store.SaveProgressAsync(new JobProgressUpdate { JobId = job.Id, Report = new JobReport { Progress = new JobProgress(7, null), Steps = [], WarningCount = 0 } }));
         Assert.Equal(new JobProgress(7, null), (await store.GetAsync(job.Id))!.Progress);
     }
 
@@ -410,7 +427,7 @@ public abstract class JobStoreConformanceTests
         var added = 0;
         do
         {
-            var page = await lease.Store.QueryAsync(query);
+            var page = await Q(lease.Store).QueryAsync(query);
             Assert.True(page.Items.Count <= 13);
             seen.AddRange(page.Items);
             await lease.Store.CreateAsync(NewJob() with { CreatedAt = T0.AddDays(1).AddSeconds(added++) });
@@ -433,11 +450,11 @@ public abstract class JobStoreConformanceTests
     {
         await using var lease = await LeaseAsync();
 
-        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.QueryAsync(new JobQuery { PageSize = 0 }));
-        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.QueryAsync(new JobQuery { PageSize = JobQuery.MaxPageSize + 1 }));
-        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.QueryAsync(new JobQuery { PageToken = "not-a-token" }));
-        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.ReadLogAsync(Guid.NewGuid(), new JournalQuery { PageToken = "x" }));
-        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await lease.Store.ReadRejectsAsync(Guid.NewGuid(), new JournalQuery { PageSize = 0 }));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await Q(lease.Store).QueryAsync(new JobQuery { PageSize = 0 }));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await Q(lease.Store).QueryAsync(new JobQuery { PageSize = JobQuery.MaxPageSize + 1 }));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await Q(lease.Store).QueryAsync(new JobQuery { PageToken = "not-a-token" }));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await J(lease.Store).ReadLogAsync(Guid.NewGuid(), new JournalQuery { PageToken = "x" }));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await J(lease.Store).ReadRejectsAsync(Guid.NewGuid(), new JournalQuery { PageSize = 0 }));
         await Assert.ThrowsAnyAsync<ArgumentNullException>(async () => await lease.Store.CreateAsync(null!));
     }
 
@@ -464,8 +481,8 @@ public abstract class JobStoreConformanceTests
             }
         }
 
-        await store.AppendJournalAsync(entries.Take(300).ToList());
-        await store.AppendJournalAsync(entries.Skip(300).ToList());
+        await J(store).AppendJournalAsync(entries.Take(300).ToList());
+        await J(store).AppendJournalAsync(entries.Skip(300).ToList());
 
         var lines = await ReadAllLogAsync(store, one.Id, new JournalQuery { PageSize = 7 });
         Assert.Equal(Enumerable.Range(0, 250).Select(i => $"one {i}"), lines.Select(l => l.Message));
@@ -478,7 +495,7 @@ public abstract class JobStoreConformanceTests
         var query = new JournalQuery { PageSize = 6 };
         do
         {
-            var page = await store.ReadRejectsAsync(one.Id, query);
+            var page = await J(store).ReadRejectsAsync(one.Id, query);
             rejects.AddRange(page.Items);
             query = query with { PageToken = page.NextPageToken };
         }
@@ -490,7 +507,7 @@ public abstract class JobStoreConformanceTests
         Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), rejects.Select(r => r.Sequence));
         Assert.Equal("reason 10", rejects[1].Reason);
         Assert.Equal(T0, rejects[1].At);
-        Assert.Empty((await store.ReadRejectsAsync(two.Id, new JournalQuery())).Items);
+        Assert.Empty((await J(store).ReadRejectsAsync(two.Id, new JournalQuery())).Items);
     }
 
     /// <summary>Purge deletes only finished jobs that ended before the cut-off, with their journals.</summary>
@@ -514,9 +531,9 @@ public abstract class JobStoreConformanceTests
         var paused = NewJob();
         await store.CreateAsync(paused);
         Assert.True(await store.TryTransitionAsync(Move(paused.Id, JobStatus.Queued, 1, JobStatus.Paused, T0)));
-        await store.AppendJournalAsync([Log(oldDone, LogLevel.Information, "gone"), Log(recentDone, LogLevel.Information, "kept")]);
+        await J(store).AppendJournalAsync([Log(oldDone, LogLevel.Information, "gone"), Log(recentDone, LogLevel.Information, "kept")]);
 
-        var purged = await store.PurgeAsync(T0.AddDays(1));
+        var purged = await Q(store).PurgeAsync(T0.AddDays(1), 100);
 
         Assert.Equal(3, purged);
         foreach (var gone in new[] { oldDone, oldCancelled.Id, oldFailed })
@@ -524,14 +541,14 @@ public abstract class JobStoreConformanceTests
             Assert.Null(await store.GetAsync(gone));
         }
 
-        Assert.Empty((await store.ReadLogAsync(oldDone, new JournalQuery())).Items);
+        Assert.Empty((await J(store).ReadLogAsync(oldDone, new JournalQuery())).Items);
         foreach (var kept in new[] { recentDone, queued.Id, running.Id, paused.Id })
         {
             Assert.NotNull(await store.GetAsync(kept));
         }
 
-        Assert.Single((await store.ReadLogAsync(recentDone, new JournalQuery())).Items);
-        Assert.Equal(0, await store.PurgeAsync(T0.AddDays(1)));
+        Assert.Single((await J(store).ReadLogAsync(recentDone, new JournalQuery())).Items);
+        Assert.Equal(0, await Q(store).PurgeAsync(T0.AddDays(1), 100));
     }
 
     /// <summary>Builds a queued job with defaults; tests change what they need with <c>with</c>.</summary>
@@ -565,7 +582,7 @@ public abstract class JobStoreConformanceTests
 
     private static async Task<JobRecord> ClaimOneAsync(IJobStore store, Guid id, string node, DateTimeOffset at)
     {
-        var batch = await store.ClaimAsync(new JobClaimRequest { Node = node, MaxCount = 1, At = at });
+        var batch = await store.ClaimAsync(Claim(node, 1, at));
         Assert.Single(batch);
         Assert.Equal(id, batch[0].Id);
         return batch[0];
@@ -580,14 +597,14 @@ public abstract class JobStoreConformanceTests
     }
 
     private static async Task<List<Guid>> IdsAsync(IJobStore store, JobQuery query) =>
-        [.. (await store.QueryAsync(query)).Items.Select(j => j.Id)];
+        [.. (await Q(store).QueryAsync(query)).Items.Select(j => j.Id)];
 
     private static async Task<List<JobLogEntry>> ReadAllLogAsync(IJobStore store, Guid id, JournalQuery query)
     {
         var all = new List<JobLogEntry>();
         do
         {
-            var page = await store.ReadLogAsync(id, query);
+            var page = await J(store).ReadLogAsync(id, query);
             all.AddRange(page.Items);
             query = query with { PageToken = page.NextPageToken };
         }
@@ -596,12 +613,27 @@ public abstract class JobStoreConformanceTests
         return all;
     }
 
-    private async Task<StoreLease> LeaseAsync() => new(await CreateStoreAsync());
+    private async Task<StoreLease> LeaseAsync()
+    {
+        var clock = new KitClock(T0);
+        return new(await CreateStoreAsync(clock), clock);
+    }
+
+    private static JobClaimRequest Claim(string node, int count, DateTimeOffset at, string? instance = null) =>
+        new() { InstanceId = instance ?? "instance-" + node, Node = node, MaxCount = count, At = at, LeaseDuration = Lease };
+
+    private static IJobJournalStore J(IJobStore store) =>
+        store as IJobJournalStore ?? throw new InvalidOperationException($"{store.GetType().Name} does not implement IJobJournalStore; a store implements all three contracts.");
+
+    private static IJobQueryStore Q(IJobStore store) =>
+        store as IJobQueryStore ?? throw new InvalidOperationException($"{store.GetType().Name} does not implement IJobQueryStore; a store implements all three contracts.");
 
     /// <summary>Disposes the store when the test ends, if it is disposable.</summary>
-    private sealed class StoreLease(IJobStore store) : IAsyncDisposable
+    private sealed class StoreLease(IJobStore store, KitClock clock) : IAsyncDisposable
     {
         public IJobStore Store { get; } = store;
+
+        public KitClock Clock { get; } = clock;
 
         public async ValueTask DisposeAsync()
         {

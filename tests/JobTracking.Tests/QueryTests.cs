@@ -151,7 +151,7 @@ public sealed class QueryTests
             }
         })).ToArray();
 
-        (await store.PurgeAsync(DateTimeOffset.MaxValue)).Should().Be(3000);
+        (await store.PurgeAsync(DateTimeOffset.MaxValue, 5000)).Should().Be(3000);
         await Task.WhenAll(readers).WaitAsync(timeout.Token);
         (await store.QueryAsync(new JobQuery())).Items.Should().BeEmpty();
     }

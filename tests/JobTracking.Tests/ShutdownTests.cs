@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace JobTracking.Tests;
 
 public sealed class ShutdownTests
@@ -75,28 +77,30 @@ public sealed class ShutdownTests
     }
 
     [Fact]
-    public async Task StartAsync_SharedStore_RecoversOnlyThisNodesJobs()
+    public async Task StartAsync_SharedStore_ReclaimsExpiredLeasesAndLeavesLiveOnes()
     {
-        var store = new CountingJobStore(TestHost.CreateMemoryStore(), shared: true);
-        var running = await ClaimAsync(store, "test-node");
-        var cancelling = await ClaimAsync(store, "test-node");
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+        var store = new CountingJobStore(TestHost.CreateMemoryStore(time: time), shared: true);
+        var expired = await ClaimAsync(store, "gone-instance");
+        var cancelling = await ClaimAsync(store, "gone-instance");
         (await store.TryTransitionAsync(new JobTransition
         {
             JobId = cancelling.Id, FromStatus = JobStatus.Running, ExpectedVersion = cancelling.Version, ToStatus = JobStatus.Cancelling, At = DateTimeOffset.UnixEpoch,
         })).Should().BeTrue();
-        var otherNodes = await ClaimAsync(store, "other-node");
+        time.Advance(TimeSpan.FromMinutes(1));
+        var live = await ClaimAsync(store, "live-instance");
 
-        await using var host = await TestHost.Create(store: store).StartAsync();
+        await using var host = await TestHost.Create(store: store, time: time).StartAsync();
 
-        (await host.WaitAsync(running.Id, JobStatus.Completed)).Attempt.Should().Be(1);
+        (await host.WaitAsync(expired.Id, JobStatus.Completed)).Attempt.Should().Be(1);
         (await host.Tracker.GetAsync(cancelling.Id)).Status.Should().Be(JobStatus.Cancelled);
-        (await host.Tracker.GetAsync(otherNodes.Id)).Status.Should().Be(JobStatus.Running, "another live node may still be running it");
+        (await host.Tracker.GetAsync(live.Id)).Status.Should().Be(JobStatus.Running, "another live instance holds its lease");
     }
 
-    private static async Task<JobRecord> ClaimAsync(IJobStore store, string node)
+    private static async Task<JobRecord> ClaimAsync(IJobStore store, string instance)
     {
         var job = await StoreHelper.CreateInStatusAsync(store, JobStatus.Queued);
-        var claimed = await store.ClaimAsync(new JobClaimRequest { Node = node, MaxCount = 1, At = DateTimeOffset.UnixEpoch });
+        var claimed = await store.ClaimAsync(new JobClaimRequest { InstanceId = instance, Node = "node", MaxCount = 1, At = DateTimeOffset.UnixEpoch, LeaseDuration = TimeSpan.FromSeconds(15) });
         claimed.Should().ContainSingle().Which.Id.Should().Be(job.Id);
         return claimed[0];
     }

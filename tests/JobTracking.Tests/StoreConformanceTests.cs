@@ -6,13 +6,23 @@ namespace JobTracking.Tests;
 /// <summary>The default store against the store contract.</summary>
 public sealed class InMemoryJobStoreConformanceTests : JobStoreConformanceTests
 {
-    protected override ValueTask<IJobStore> CreateStoreAsync() => ValueTask.FromResult(TestHost.CreateMemoryStore());
+    protected override ValueTask<IJobStore> CreateStoreAsync(TimeProvider clock) => ValueTask.FromResult<IJobStore>(TestHost.CreateMemoryStore(time: clock));
+}
+
+/// <summary>The in-memory store behind the fault-injecting decorator declared shared: the kit's stand-in for two processes on one database.</summary>
+public sealed class SharedInMemoryJobStoreConformanceTests : JobStoreConformanceTests
+{
+    protected override ValueTask<IJobStore> CreateStoreAsync(TimeProvider clock) =>
+        ValueTask.FromResult<IJobStore>(new FaultInjectingJobStore(TestHost.CreateMemoryStore(time: clock)) { Shared = true });
+
+    protected override ValueTask<IJobStore?> CreateSecondInstanceAsync(IJobStore first, TimeProvider clock) =>
+        ValueTask.FromResult<IJobStore?>(new FaultInjectingJobStore((FaultInjectingJobStore)first) { Shared = true });
 }
 
 /// <summary>A custom store (one that wraps another and counts calls, as the README's walkthrough builds) against the store contract.</summary>
 public sealed class CountingJobStoreConformanceTests : JobStoreConformanceTests
 {
-    protected override ValueTask<IJobStore> CreateStoreAsync() => ValueTask.FromResult<IJobStore>(new CountingJobStore(TestHost.CreateMemoryStore()));
+    protected override ValueTask<IJobStore> CreateStoreAsync(TimeProvider clock) => ValueTask.FromResult<IJobStore>(new CountingJobStore(TestHost.CreateMemoryStore(time: clock)));
 
     [Fact]
     public async Task CountingStore_PluggedIntoAHost_SeesTheEngineCalls()
@@ -30,11 +40,13 @@ public sealed class CountingJobStoreConformanceTests : JobStoreConformanceTests
 }
 
 /// <summary>A decorator store: every call is counted, then handed to the inner store.</summary>
-public sealed class CountingJobStore(IJobStore inner, bool? shared = null) : IJobStore
+public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false) : IJobStore, IJobJournalStore, IJobQueryStore
 {
     public ConcurrentDictionary<string, int> Calls { get; } = new();
 
-    public bool IsShared => shared ?? inner.IsShared;
+    public JobStoreCapabilities Capabilities => shared ? JobStoreCapabilities.SharedAcrossProcesses : inner.Capabilities;
+
+    public bool IsTransient(Exception exception) => inner.IsTransient(exception);
 
     public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Count(inner.CreateAsync(job, cancellationToken));
 
@@ -44,22 +56,26 @@ public sealed class CountingJobStore(IJobStore inner, bool? shared = null) : IJo
 
     public ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default) => Count(inner.ClaimAsync(request, cancellationToken));
 
-    public ValueTask SaveCheckpointAsync(Guid jobId, string? checkpoint, CancellationToken cancellationToken = default) => Count(inner.SaveCheckpointAsync(jobId, checkpoint, cancellationToken));
+    public ValueTask<IReadOnlyCollection<Guid>> RenewLeasesAsync(JobLeaseRenewal renewal, CancellationToken cancellationToken = default) => Count(inner.RenewLeasesAsync(renewal, cancellationToken));
 
-    public ValueTask SaveReportAsync(Guid jobId, JobReportUpdate report, CancellationToken cancellationToken = default) => Count(inner.SaveReportAsync(jobId, report, cancellationToken));
+    public ValueTask<IReadOnlyList<JobReclaimed>> ReclaimAsync(JobReclaimRequest request, CancellationToken cancellationToken = default) => Count(inner.ReclaimAsync(request, cancellationToken));
+
+    public ValueTask<bool> SaveProgressAsync(JobProgressUpdate update, CancellationToken cancellationToken = default) => Count(inner.SaveProgressAsync(update, cancellationToken));
 
     public ValueTask<bool> TryUpdateDraftAsync(Guid jobId, long expectedVersion, string parameters, string displayName, CancellationToken cancellationToken = default) =>
         Count(inner.TryUpdateDraftAsync(jobId, expectedVersion, parameters, displayName, cancellationToken));
 
     public ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default) => Count(inner.QueryAsync(query, cancellationToken));
 
-    public ValueTask AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default) => Count(inner.AppendJournalAsync(entries, cancellationToken));
+    public ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken cancellationToken = default) => Count(inner.CountAsync(cancellationToken));
+
+    public ValueTask<int> AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default) => Count(inner.AppendJournalAsync(entries, cancellationToken));
 
     public ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) => Count(inner.ReadLogAsync(jobId, query, cancellationToken));
 
     public ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) => Count(inner.ReadRejectsAsync(jobId, query, cancellationToken));
 
-    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default) => Count(inner.PurgeAsync(endedBefore, cancellationToken));
+    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default) => Count(inner.PurgeAsync(endedBefore, maxCount, cancellationToken));
 
     private T Count<T>(T result, [System.Runtime.CompilerServices.CallerMemberName] string method = "")
     {

@@ -52,7 +52,9 @@ public sealed class TestHost : IAsyncDisposable
                     });
                     if (store is not null)
                     {
-                        builder.UseStore(_ => store);
+                        builder.Services.AddSingleton(store);
+                        builder.Services.AddSingleton((IJobJournalStore)store);
+                        builder.Services.AddSingleton((IJobQueryStore)store);
                     }
 
                     configure?.Invoke(builder);
@@ -62,8 +64,8 @@ public sealed class TestHost : IAsyncDisposable
         return new TestHost(host, time);
     }
 
-    internal static IJobStore CreateMemoryStore(int capacity = 1_000_000) =>
-        new InMemoryJobStore(Microsoft.Extensions.Options.Options.Create(new JobTrackingOptions { QueueCapacity = capacity }));
+    internal static InMemoryJobStore CreateMemoryStore(int capacity = 1_000_000, TimeProvider? time = null) =>
+        new(time, capacity);
 
     public async Task<TestHost> StartAsync()
     {

@@ -45,6 +45,8 @@ public sealed class Probe
     }
 
     public void Leave() => Interlocked.Decrement(ref _running);
+
+    public int Running => Volatile.Read(ref _running);
 }
 
 public sealed class JobProbe

@@ -244,15 +244,20 @@ internal abstract class JobRun : IJobContext, IDisposable
     }
 
     /// <summary>Builds the report to store: progress, steps (running ones take <paramref name="endedAs"/> if given) and warnings.</summary>
-    public JobReport BuildReport(JobStepStatus? endedAs = null, DateTimeOffset? at = null)
+    public JobReport BuildReport(JobStepStatus? endedAs = null, DateTimeOffset? at = null, bool forCheckpoint = false)
     {
         if (endedAs is not null)
         {
             _ended = true;
         }
 
-        Volatile.Write(ref _reportDirty, 0);
-        Volatile.Write(ref _reportSavedAt, _engine.TimeProvider.GetTimestamp());
+        // A checkpoint save stores the report with it but leaves the throttled report save (and its progress event) due.
+        if (!forCheckpoint)
+        {
+            Volatile.Write(ref _reportDirty, 0);
+            Volatile.Write(ref _reportSavedAt, _engine.TimeProvider.GetTimestamp());
+        }
+
         var total = Volatile.Read(ref _progressTotal);
         var progress = new JobProgress(Volatile.Read(ref _progressDone), total < 0 ? null : total);
         List<JobStep> steps;
@@ -490,7 +495,7 @@ internal abstract class JobRun : IJobContext, IDisposable
             {
                 JobId = JobId,
                 ClaimId = ClaimId,
-                Report = BuildReport(),
+                Report = BuildReport(forCheckpoint: withCheckpoint),
                 HasCheckpoint = withCheckpoint,
                 Checkpoint = withCheckpoint ? Checkpoint : null,
             };

@@ -9,7 +9,7 @@ namespace JobTracking.Ownership;
 /// leases of its runs in one call (a run whose lease was not renewed has lost its job), then reclaims expired leases,
 /// set-based, and queues the reclaimed jobs again. Start-up recovery is the same reclaim.
 /// </summary>
-internal sealed class LeaseKeeper : IAsyncDisposable
+internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
 {
     private const int ReclaimBatchSize = 1000;
     private static readonly JobStatus[] InterruptedOnly = [JobStatus.Interrupted];
@@ -67,6 +67,9 @@ internal sealed class LeaseKeeper : IAsyncDisposable
             }
         }
     }
+
+    // A container disposed synchronously only stops the loop.
+    public void Dispose() => _stopping.Cancel();
 
     public async ValueTask DisposeAsync()
     {

@@ -118,7 +118,7 @@ internal sealed class JobEngine : IDisposable
         bool applied;
         if (!_events.HasSubscribers)
         {
-            applied = await Store.TryTransitionAsync(transition, cancellationToken).ConfigureAwait(false);
+            applied = await StoreTransitionAsync(transition, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -134,7 +134,7 @@ internal sealed class JobEngine : IDisposable
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                applied = await Store.TryTransitionAsync(transition, cancellationToken).ConfigureAwait(false);
+                applied = await StoreTransitionAsync(transition, cancellationToken).ConfigureAwait(false);
                 if (applied)
                 {
                     await _events.PublishAsync(CreateEvent(job, in transition)).ConfigureAwait(false);
@@ -159,7 +159,7 @@ internal sealed class JobEngine : IDisposable
     {
         if (!_events.HasSubscribers)
         {
-            await Store.CreateAsync(job, cancellationToken).ConfigureAwait(false);
+            await StoreCreateAsync(job, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -168,7 +168,7 @@ internal sealed class JobEngine : IDisposable
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await Store.CreateAsync(job, cancellationToken).ConfigureAwait(false);
+                await StoreCreateAsync(job, cancellationToken).ConfigureAwait(false);
                 await _events.PublishAsync(CreateEvent(job, JobStatus.Editing, job.CreatedAt)).ConfigureAwait(false);
             }
             finally
@@ -187,7 +187,7 @@ internal sealed class JobEngine : IDisposable
         await _claimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var claimed = await Store.ClaimAsync(request, cancellationToken).ConfigureAwait(false);
+            var claimed = await Retry.RunAsync((Store, request), static (s, ct) => s.Store.ClaimAsync(s.request, ct), cancellationToken).ConfigureAwait(false);
             foreach (var job in claimed)
             {
                 if (_events.HasSubscribers)
@@ -215,6 +215,16 @@ internal sealed class JobEngine : IDisposable
             _claimGate.Release();
         }
     }
+
+    private ValueTask<bool> StoreTransitionAsync(JobTransition transition, CancellationToken cancellationToken) =>
+        Retry.RunAsync((Store, transition), static (s, ct) => s.Store.TryTransitionAsync(s.transition, ct), cancellationToken);
+
+    private async ValueTask StoreCreateAsync(JobRecord job, CancellationToken cancellationToken) =>
+        await Retry.RunAsync((Store, job), static async (s, ct) =>
+        {
+            await s.Store.CreateAsync(s.job, ct).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
 
     public void RaiseCommandEpoch() => Interlocked.Increment(ref _commandEpoch);
 
@@ -246,7 +256,9 @@ internal sealed class JobEngine : IDisposable
     public async ValueTask<bool> SaveProgressAsync(JobRun run, JobProgressUpdate update)
     {
         var stored = await Retry.RunAsync(update, (u, ct) => Store.SaveProgressAsync(u, ct), CancellationToken.None).ConfigureAwait(false);
-        if (stored && _events.HasSubscribers)
+        // A checkpoint save is not a progress event: events keep the ProgressInterval throttle, and the final
+        // progress rides on the status event that ends the run.
+        if (stored && !update.HasCheckpoint && _events.HasSubscribers)
         {
             var job = run.Job;
             await _events.PublishAsync(new JobEvent

@@ -32,7 +32,7 @@ internal sealed class JobRunner : IJobRunner
             }
 
             var json = _engine.Registry.Get(job.TypeName).SerializeParameters(parameters);
-            if (await _engine.Store.TryUpdateDraftAsync(jobId, job.Version, json, displayName ?? job.DisplayName, cancellationToken).ConfigureAwait(false))
+            if (await _engine.Retry.RunAsync((_engine.Store, jobId, job.Version, json, name: displayName ?? job.DisplayName), static (s, ct) => s.Store.TryUpdateDraftAsync(s.jobId, s.Version, s.json, s.name, ct), cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
@@ -212,5 +212,5 @@ internal sealed class JobRunner : IJobRunner
     }
 
     private async ValueTask<JobRecord> GetRequiredAsync(Guid jobId, CancellationToken cancellationToken) =>
-        await _engine.Store.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+        await _engine.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
 }
