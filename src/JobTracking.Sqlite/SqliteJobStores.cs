@@ -1,4 +1,3 @@
-using JobTracking.Sqlite.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace JobTracking.Sqlite;
@@ -10,13 +9,14 @@ public static class SqliteJobStores
     /// <param name="connectionString">A Microsoft.Data.Sqlite connection string naming a file, for example <c>Data Source=jobs.db</c>.</param>
     /// <param name="options">How the store writes; <see langword="null"/> for the defaults.</param>
     /// <param name="loggerFactory">Where the store logs that it opened or upgraded the file; <see langword="null"/> for nowhere.</param>
-    /// <returns>The open store. It is <see cref="IAsyncDisposable"/>: dispose it to close the file and let another process open it.</returns>
+    /// <param name="timeProvider">The store's clock, which leases are judged by; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <returns>The open store. Dispose it to close the file and let another process open it.</returns>
     /// <exception cref="ArgumentException">The connection string is malformed or names no file (for example <c>:memory:</c>).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="JobTrackingException">
     /// The file is in use by another process, is not a SQLite database, is read-only, is locked by another program, was written by a
     /// newer version of this package, or cannot be opened; the message names the file and what is wrong.
     /// </exception>
-    public static IJobStore Open(string connectionString, SqliteJobStoreOptions? options = null, ILoggerFactory? loggerFactory = null) =>
-        SqliteJobStore.Open(connectionString, options ?? new SqliteJobStoreOptions(), loggerFactory);
+    public static SqliteJobStore Open(string connectionString, SqliteJobStoreOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null) =>
+        SqliteJobStore.Open(connectionString, options ?? new SqliteJobStoreOptions(), loggerFactory, timeProvider);
 }

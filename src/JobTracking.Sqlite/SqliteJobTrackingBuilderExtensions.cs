@@ -1,6 +1,6 @@
 using JobTracking;
 using JobTracking.Sqlite;
-using JobTracking.Sqlite.Storage;
+using JobTracking.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,7 +13,7 @@ public static class SqliteJobTrackingBuilderExtensions
     /// <summary>
     /// Keeps jobs in one SQLite file that survives restarts and crashes, for one process. The file is opened when the host starts, so
     /// a file that cannot be used (in use by another process, not a database, read-only, written by a newer version) stops start-up
-    /// with a message naming it.
+    /// with a message naming it. Leases are judged by the host's <see cref="TimeProvider"/> service.
     /// </summary>
     /// <param name="builder">The JobTracking builder.</param>
     /// <param name="connectionString">A Microsoft.Data.Sqlite connection string naming a file, for example <c>Data Source=jobs.db</c>; a relative path is taken from the working folder.</param>
@@ -29,7 +29,7 @@ public static class SqliteJobTrackingBuilderExtensions
         configure?.Invoke(options);
         options.Validate();
 
-        builder.UseStore(services => SqliteJobStore.Open(connectionString, options, services.GetService<ILoggerFactory>()));
+        builder.UseStore(services => SqliteJobStore.Open(connectionString, options, services.GetService<ILoggerFactory>(), services.GetService<TimeProvider>()));
 
         // Opening the store is the first thing the host starts, whatever else resolves it later.
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SqliteStoreOpener>());

@@ -2,9 +2,9 @@ namespace JobTracking.Sqlite.Storage;
 
 /// <summary>An exclusive lock on <c>&lt;file&gt;.lock</c>, held for the store's lifetime, so one process (and one store) uses a file at a time.</summary>
 /// <remarks>
-/// SQLite would let a second process share the file, but the store keeps its queue order and the engine keeps its
-/// running jobs in memory, and recovery treats every job of its node left active as abandoned: two processes on one
-/// file would interrupt each other's jobs. The operating system drops the lock when the process dies, so a crash never
+/// SQLite would let a second process share the file, but the store keeps its queue order in memory and declares that
+/// one process uses it, so at start-up the engine reclaims every job left active, whatever its lease: two processes on
+/// one file would interrupt each other's jobs. The operating system drops the lock when the process dies, so a crash never
 /// leaves the file locked. The lock file is left in place; its presence means nothing.
 /// </remarks>
 internal sealed class SqliteFileLock : IDisposable

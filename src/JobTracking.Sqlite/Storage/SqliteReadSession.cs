@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using JobTracking.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -9,11 +10,10 @@ namespace JobTracking.Sqlite.Storage;
 /// <remarks>In WAL mode readers never wait for the writer and see only committed transactions.</remarks>
 internal sealed class SqliteReadSession : IDisposable
 {
-    private const int AllStatuses = 11;
-
     private readonly SqliteCommand _get;
     private readonly SqliteCommand _log;
     private readonly SqliteCommand _rejects;
+    private readonly SqliteCommand _count;
     private readonly SqliteCommand _begin;
     private readonly SqliteCommand _commit;
 
@@ -27,6 +27,7 @@ internal sealed class SqliteReadSession : IDisposable
         _rejects = Command(
             "SELECT seq, at, record_number, raw_record, reason FROM job_rejects WHERE job_id = @id AND seq > @after ORDER BY seq LIMIT @limit",
             "@id", "@after", "@limit");
+        _count = Command("SELECT type_name, status, COUNT(*) FROM jobs GROUP BY type_name, status");
         _begin = Command("BEGIN");
         _commit = Command("COMMIT");
     }
@@ -46,7 +47,7 @@ internal sealed class SqliteReadSession : IDisposable
         var statuses = query.Statuses.Distinct().ToList();
         var limit = query.PageSize + 1;
         List<JobRecord> rows;
-        if (statuses.Count is <= 1 or >= AllStatuses)
+        if (statuses.Count <= 1 || statuses.Count >= SqliteStatuses.Count)
         {
             rows = QueryOnce(query, statuses.Count == 1 ? statuses[0] : null, after, limit);
         }
@@ -81,6 +82,18 @@ internal sealed class SqliteReadSession : IDisposable
         }
 
         return new JobPage(rows, hasMore ? JobPageToken.Encode(rows[^1]) : null);
+    }
+
+    public List<JobCount> Count()
+    {
+        var counts = new List<JobCount>();
+        using var reader = _count.ExecuteReader();
+        while (reader.Read())
+        {
+            counts.Add(new JobCount { TypeName = reader.GetString(0), Status = (JobStatus)reader.GetInt32(1), Count = reader.GetInt64(2) });
+        }
+
+        return counts;
     }
 
     public JournalPage<JobLogEntry> ReadLog(Guid jobId, long after, int pageSize, LogLevel minimumLevel)
@@ -122,7 +135,7 @@ internal sealed class SqliteReadSession : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _get, _log, _rejects, _begin, _commit })
+        foreach (var command in new[] { _get, _log, _rejects, _count, _begin, _commit })
         {
             command.Dispose();
         }

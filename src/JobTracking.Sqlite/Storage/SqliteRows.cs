@@ -1,15 +1,16 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace JobTracking.Sqlite.Storage;
 
-/// <summary>Converts between rows and the records the engine reads: ids, times, steps and the page token.</summary>
+/// <summary>Converts between rows and the records the engine reads: ids, times, text, steps and reports.</summary>
 internal static class SqliteRows
 {
     public static byte[] Id(Guid id) => id.ToByteArray(bigEndian: true);
+
+    public static object Id(Guid? id) => id is { } value ? Id(value) : DBNull.Value;
 
     public static Guid ReadId(SqliteDataReader reader, int ordinal) => new(reader.GetFieldValue<byte[]>(ordinal), bigEndian: true);
 
@@ -49,6 +50,10 @@ internal static class SqliteRows
             Error = errorType is null ? null : new JobError(errorType, r.GetString(18), NullableText(r, 19)),
             WarningCount = r.GetInt32(20),
             Steps = r.IsDBNull(21) ? [] : ReadSteps(r.GetString(21)),
+            InstanceId = NullableText(r, 22),
+            ClaimId = r.IsDBNull(23) ? null : ReadId(r, 23),
+            LeaseExpiresAt = NullableTime(r, 24),
+            CheckpointReport = r.IsDBNull(25) ? null : ReadReport(r.GetString(25)),
         };
     }
 
@@ -67,40 +72,108 @@ internal static class SqliteRows
         var buffer = new ArrayBufferWriter<byte>(64 * steps.Count);
         using (var json = new Utf8JsonWriter(buffer))
         {
-            json.WriteStartArray();
-            foreach (var step in steps)
-            {
-                json.WriteStartObject();
-                json.WriteString("name", step.Name);
-                json.WriteNumber("status", (int)step.Status);
-                if (step.StartedAt is { } started)
-                {
-                    json.WriteNumber("started", started.UtcTicks);
-                }
-
-                if (step.EndedAt is { } ended)
-                {
-                    json.WriteNumber("ended", ended.UtcTicks);
-                }
-
-                json.WriteNumber("read", step.Read);
-                json.WriteNumber("written", step.Written);
-                json.WriteNumber("skipped", step.Skipped);
-                json.WriteNumber("warnings", step.Warnings);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            WriteSteps(json, steps);
         }
 
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     public static IReadOnlyList<JobStep> ReadSteps(string text)
     {
         using var document = JsonDocument.Parse(text);
-        var steps = new List<JobStep>(document.RootElement.GetArrayLength());
-        foreach (var step in document.RootElement.EnumerateArray())
+        return ReadSteps(document.RootElement);
+    }
+
+    /// <summary>A report as a compact JSON object: progress, warnings count and the steps as <see cref="WriteSteps(IReadOnlyList{JobStep})"/> writes them; <see langword="null"/> for none.</summary>
+    public static string? WriteReport(JobReport? report)
+    {
+        if (report is null)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(64 + (64 * report.Steps.Count));
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("done", report.Progress.Done);
+            if (report.Progress.Total is { } total)
+            {
+                json.WriteNumber("total", total);
+            }
+
+            json.WriteNumber("warnings", report.WarningCount);
+            if (report.Steps.Count > 0)
+            {
+                json.WritePropertyName("steps");
+                WriteSteps(json, report.Steps);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static JobReport ReadReport(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        var root = document.RootElement;
+        return new JobReport
+        {
+            Progress = new JobProgress(
+                root.GetProperty("done").GetInt64(),
+                root.TryGetProperty("total", out var total) && total.ValueKind == JsonValueKind.Number ? total.GetInt64() : null),
+            WarningCount = root.GetProperty("warnings").GetInt32(),
+            Steps = root.TryGetProperty("steps", out var steps) && steps.ValueKind == JsonValueKind.Array ? ReadSteps(steps) : [],
+        };
+    }
+
+    /// <summary>A command on <paramref name="connection"/> with one empty parameter per name, for a session to prepare once and reuse.</summary>
+    public static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+
+    private static void WriteSteps(Utf8JsonWriter json, IReadOnlyList<JobStep> steps)
+    {
+        json.WriteStartArray();
+        foreach (var step in steps)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", step.Name);
+            json.WriteNumber("status", (int)step.Status);
+            if (step.StartedAt is { } started)
+            {
+                json.WriteNumber("started", started.UtcTicks);
+            }
+
+            if (step.EndedAt is { } ended)
+            {
+                json.WriteNumber("ended", ended.UtcTicks);
+            }
+
+            json.WriteNumber("read", step.Read);
+            json.WriteNumber("written", step.Written);
+            json.WriteNumber("skipped", step.Skipped);
+            json.WriteNumber("warnings", step.Warnings);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static List<JobStep> ReadSteps(JsonElement array)
+    {
+        var steps = new List<JobStep>(array.GetArrayLength());
+        foreach (var step in array.EnumerateArray())
         {
             steps.Add(new JobStep
             {
@@ -116,18 +189,5 @@ internal static class SqliteRows
         }
 
         return steps;
-    }
-
-    /// <summary>A command on <paramref name="connection"/> with one empty parameter per name, for a session to prepare once and reuse.</summary>
-    public static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        return command;
     }
 }

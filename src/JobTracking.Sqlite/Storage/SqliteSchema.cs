@@ -15,7 +15,7 @@ internal static class SqliteSchema
     public const string JobColumns =
         "id, type_name, display_name, status, version, parameters, launched_by, priority, concurrency_key, created_at, " +
         "started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack, " +
-        "warning_count, steps";
+        "warning_count, steps, instance_id, claim_id, lease_until, checkpoint_report";
 
     /// <summary>Version 1: jobs (with the queue order and the indexes of the process tracker's list), log lines and rejects.</summary>
     private const string Version1 = """
@@ -69,8 +69,19 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         """;
 
+    /// <summary>
+    /// Version 2: who owns an active job (instance, claim, lease end in UTC ticks) and the report saved with the checkpoint
+    /// (JSON). Rows of version 1 get NULLs: an active job without a lease counts as expired, so it is reclaimed.
+    /// </summary>
+    private const string Version2 = """
+        ALTER TABLE jobs ADD COLUMN instance_id TEXT;
+        ALTER TABLE jobs ADD COLUMN claim_id BLOB;
+        ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
+        ALTER TABLE jobs ADD COLUMN checkpoint_report TEXT;
+        """;
+
     /// <summary>Each entry brings a file from the version before it to its version.</summary>
-    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1)];
+    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1), (2, Version2)];
 
     /// <summary>Gets the schema version this package writes.</summary>
     public static int CurrentVersion => Migrations[^1].Version;

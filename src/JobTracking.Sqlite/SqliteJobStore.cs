@@ -1,0 +1,246 @@
+using JobTracking.Sqlite.Storage;
+using JobTracking.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SQLitePCL;
+
+namespace JobTracking.Sqlite;
+
+/// <summary>A durable job store in one SQLite file (WAL mode), for one process. Open one with <see cref="SqliteJobStores.Open"/>, or let <c>UseSqlite</c> do it.</summary>
+/// <remarks>
+/// Writes go through one connection, which commits whatever has queued in one transaction (group commit); a call returns
+/// once its write is committed. Reads use connections of their own and never wait for writes. Every status change is an
+/// <c>UPDATE ... WHERE id AND status AND version</c> (and claim): one row changed means won. Leases are judged by the
+/// store's <see cref="TimeProvider"/>. An exclusive lock on <c>&lt;file&gt;.lock</c> keeps every other process off the file
+/// while the store is open.
+/// </remarks>
+public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IAsyncDisposable, IDisposable
+{
+    private readonly SqliteFileLock _fileLock;
+    private readonly SqliteWriter _writer;
+    private readonly SqliteReaderPool _readers;
+    private int _disposed;
+
+    private SqliteJobStore(SqliteFile file, TimeProvider timeProvider)
+    {
+        Path = file.Path;
+        _fileLock = file.FileLock;
+        _writer = new SqliteWriter(new SqliteWriteSession(file.Writer, timeProvider));
+        _readers = new SqliteReaderPool(file.ReaderConnectionString, this);
+    }
+
+    /// <summary>Gets the full path of the database file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>None: one process uses the file, which the file lock enforces.</remarks>
+    public JobStoreCapabilities Capabilities => JobStoreCapabilities.None;
+
+    /// <inheritdoc/>
+    /// <remarks>Transient here means the file was busy or locked (SQLITE_BUSY, SQLITE_LOCKED), for example by a backup tool, for longer than the busy timeout.</remarks>
+    public bool IsTransient(Exception exception) =>
+        exception is SqliteException sqlite
+        && (sqlite.SqliteErrorCode is raw.SQLITE_BUSY or raw.SQLITE_LOCKED || (sqlite.SqliteExtendedErrorCode & 0xFF) is raw.SQLITE_BUSY or raw.SQLITE_LOCKED);
+
+    /// <inheritdoc/>
+    public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckNewJob(job);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!await _writer.WriteAsync(job, static (session, j) => session.Create(j), cancellationToken).ConfigureAwait(false))
+        {
+            throw new ArgumentException($"A job with id '{job.Id}' already exists.", nameof(job));
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_readers.Read(jobId, static (session, id) => session.Get(id)));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckTransition(in transition);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_writer.WriteAsync(transition, static (session, t) => session.Transition(in t), cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckClaim(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        return await _writer.WriteAsync(request, static (session, r) => session.Claim(r), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyCollection<Guid>> RenewLeasesAsync(JobLeaseRenewal renewal, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckRenewal(renewal);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (renewal.Claims.Count == 0)
+        {
+            return [];
+        }
+
+        return await _writer.WriteAsync(renewal, static (session, r) => session.RenewLeases(r), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<JobReclaimed>> ReclaimAsync(JobReclaimRequest request, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckReclaim(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        return await _writer.WriteAsync(request, static (session, r) => session.Reclaim(r), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> SaveProgressAsync(JobProgressUpdate update, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckProgress(update);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_writer.WriteAsync(update, static (session, u) => session.SaveProgress(u), cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> TryUpdateDraftAsync(Guid jobId, long expectedVersion, string parameters, string displayName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(displayName);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_writer.WriteAsync((jobId, expectedVersion, parameters, displayName), static (session, s) =>
+            session.UpdateDraft(s.jobId, s.expectedVersion, s.parameters, s.displayName), cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The batch is one write: if it throws, none of its entries is stored, and the other writes committed with it are not affected.</remarks>
+    public ValueTask<int> AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (entries.Count == 0)
+        {
+            return new(0);
+        }
+
+        foreach (var entry in entries)
+        {
+            ArgumentNullException.ThrowIfNull(entry, nameof(entries));
+        }
+
+        return new(_writer.WriteAsync(entries, static (session, e) => session.AppendJournal(e), cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var after = query.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_readers.Read((jobId, after, query), static (session, s) => session.ReadLog(s.jobId, s.after, s.query.PageSize, s.query.MinimumLevel)));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var after = query.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_readers.Read((jobId, after, query.PageSize), static (session, s) => session.ReadRejects(s.jobId, s.after, s.PageSize)));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_readers.Read(query, static (session, q) => session.Query(q)));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_readers.Read(0, static (session, _) => session.Count()));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckPurge(maxCount);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_writer.WriteAsync((endedBefore, maxCount), static (session, s) => session.Purge(s.endedBefore, s.maxCount), cancellationToken));
+    }
+
+    /// <summary>Finishes the queued writes, closes the file and releases it for the next process.</summary>
+    /// <returns>A task that completes when the file is closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        _readers.Dispose();
+        var connection = _writer.Session.Connection;
+        try
+        {
+            SqliteFile.Execute(connection, "PRAGMA optimize");
+        }
+#pragma warning disable CA1031 // Statistics are a nicety; closing must go on.
+        catch (SqliteException)
+#pragma warning restore CA1031
+        {
+        }
+
+        _writer.Session.Dispose();
+        connection.Dispose();
+        _fileLock.Dispose();
+    }
+
+    /// <summary>Finishes the queued writes, closes the file and releases it for the next process.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Opens (and creates or migrates) the store's file, or says clearly what is wrong with it.</summary>
+    /// <exception cref="ArgumentException">The connection string is malformed or names no file.</exception>
+    /// <exception cref="JobTrackingException">The file is in use, not a SQLite database, read-only, locked, written by a newer schema, or cannot be opened.</exception>
+    internal static SqliteJobStore Open(string connectionString, SqliteJobStoreOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("JobTracking.Sqlite");
+        var file = SqliteFile.Open(connectionString, options, logger);
+        SqliteJobStore store;
+        try
+        {
+            store = new SqliteJobStore(file, timeProvider ?? TimeProvider.System);
+        }
+        catch (Exception ex)
+        {
+            file.Writer.Dispose();
+            file.FileLock.Dispose();
+            throw ex is SqliteException sqlite ? SqliteFile.OpenError(file.Path, sqlite, options) : ex;
+        }
+
+        try
+        {
+            // A reader opened now proves the file readable by the readers too, and warms the pool.
+            store._readers.Read(0, static (_, _) => 0);
+        }
+        catch (Exception ex)
+        {
+            store.Dispose();
+            throw ex is SqliteException sqlite ? SqliteFile.OpenError(file.Path, sqlite, options) : ex;
+        }
+
+        Log.StoreOpened(logger, file.Path, options.Synchronous);
+        return store;
+    }
+}
