@@ -93,6 +93,39 @@ public sealed class QueryTests
     }
 
     [Fact]
+    public async Task ExportRejectsCsv_CellsStartingWithAFormulaCharacter_AreNeutralisedWithAQuote()
+    {
+        await using var host = await TestHost.Create(configure: b => b.AddJob<RejectListJob>()).StartAsync();
+        RejectRow[] formulas =
+        [
+            new("=HYPERLINK(\"http://evil.example\",\"click\")", "=1+2"),
+            new("+41 22 000 00 00", "+bad"),
+            new("-5", "-negative"),
+            new("@SUM(A1:A2)", "@mention"),
+            new("\tcmd", "\ttab first"),
+            new("\rcmd", "\rreturn first"),
+        ];
+        RejectRow[] plain =
+        [
+            new("plain, with \"quotes\"", "reason = not first"),
+            new("'already quoted", "a.b@example.com"),
+            new("x-1", "1+1"),
+        ];
+
+        var id = await host.Runner.Job<RejectListJob>().StartAsync(new RejectListParameters { Rows = [.. formulas, .. plain] });
+        await host.WaitAsync(id, JobStatus.Completed);
+        var csv = new StringWriter();
+        await host.Tracker.ExportRejectsCsvAsync(id, csv);
+
+        var records = ParseCsv(csv.ToString()).Skip(1).ToList();
+        records.Select(r => (r[1], r[2])).Should().Equal(
+            formulas.Select(f => ("'" + f.Reason, "'" + f.Raw)).Concat(plain.Select(p => (p.Reason, p.Raw))));
+        csv.ToString().Split("\r\n")[1].Should().StartWith("0,'=1+2,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",");
+        (await host.Tracker.GetRejectsAsync(id)).Items.Select(r => r.RawRecord).Should().Equal(
+            formulas.Concat(plain).Select(r => r.Raw), "rejects are stored as received; only the export neutralises them");
+    }
+
+    [Fact]
     public async Task PurgeAsync_RemovesOnlyFinishedJobsOlderThanTheCutoff()
     {
         await using var host = await TestHost.Create(configure: b => b.AddJob<ImportJob>()).StartAsync();
@@ -231,5 +264,24 @@ public sealed class QueryTests
 
         record.Should().BeEmpty("every record ends with CRLF");
         return records;
+    }
+}
+
+public sealed record RejectRow(string Raw, string Reason);
+
+public sealed record RejectListParameters
+{
+    public IReadOnlyList<RejectRow> Rows { get; init; } = [];
+}
+
+/// <summary>Rejects every row it is given, with the row's own reason.</summary>
+public sealed class RejectListJob : JobDefinition<RejectListParameters>
+{
+    public override async ValueTask ExecuteAsync(IJobContext<RejectListParameters> context)
+    {
+        for (var i = 0; i < context.Parameters.Rows.Count; i++)
+        {
+            await context.RejectAsync(i, context.Parameters.Rows[i].Raw, context.Parameters.Rows[i].Reason);
+        }
     }
 }
