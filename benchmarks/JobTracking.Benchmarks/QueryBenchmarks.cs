@@ -16,7 +16,7 @@ public class QueryBenchmarks
     private static readonly JobQuery FirstPage = new() { PageSize = 50 };
     private static readonly JobQuery CancelledOnly = new() { PageSize = 50, Statuses = [JobStatus.Cancelled] };
 
-    private IJobStore _store = null!;
+    private InMemoryJobStore _store = null!;
     private Guid _someId;
     private JobQuery _secondPage = null!;
 
@@ -28,7 +28,7 @@ public class QueryBenchmarks
     [GlobalSetup]
     public void Fill()
     {
-        _store = new InMemoryJobStore(Options.Create(new JobTrackingOptions()));
+        _store = new InMemoryJobStore();
         for (var i = 0; i < StoredJobs; i++)
         {
             var created = Start.AddMilliseconds(i);

@@ -28,7 +28,7 @@ public class SqliteQueryBenchmarks
     private static readonly JobQuery FirstPage = new() { PageSize = 50 };
     private static readonly JobQuery CancelledOnly = new() { PageSize = 50, Statuses = [JobStatus.Cancelled] };
 
-    private IJobStore _store = null!;
+    private SqliteJobStore _store = null!;
     private JobQuery _secondPage = null!;
     private Guid _someId;
 

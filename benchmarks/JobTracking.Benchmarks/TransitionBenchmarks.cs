@@ -28,7 +28,7 @@ public class TransitionBenchmarks
     [GlobalSetup(Target = nameof(Store_TryTransition))]
     public void SetUpStore()
     {
-        _store = new InMemoryJobStore(Options.Create(new JobTrackingOptions()));
+        _store = new InMemoryJobStore();
         CreateRunningJob();
     }
 

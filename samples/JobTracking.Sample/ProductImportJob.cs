@@ -17,7 +17,15 @@ public sealed record ProductImportParameters
     public string OutputFile { get; init; } = "";
 }
 
-/// <summary>Imports products from a CSV file: reads it, rejects invalid rows with a reason, writes the valid ones to a file.</summary>
+/// <summary>Where a stopped <see cref="ProductImportJob"/> continues: the next data row to validate (the first is 1).</summary>
+/// <param name="NextRow">The row number, counted from the first row after the header.</param>
+public sealed record ProductImportCheckpoint(int NextRow);
+
+/// <summary>
+/// Imports products from a CSV file: reads it, rejects invalid rows with a reason, writes the valid ones to a file.
+/// Each step counts what it really handled: "read" the rows in the file, "validate" the rows it checked (skipping the
+/// rejected ones), "write" the valid rows it was given and wrote.
+/// </summary>
 public sealed class ProductImportJob : JobDefinition<ProductImportParameters>
 {
     public override string DisplayName => "Product import";
@@ -33,20 +41,40 @@ public sealed class ProductImportJob : JobDefinition<ProductImportParameters>
     public override async ValueTask ExecuteAsync(IJobContext<ProductImportParameters> context)
     {
         var p = context.Parameters;
+        // A run after a pause or an interruption continues with the row it had not validated yet; the counters,
+        // rejects and log of the rows before it were kept, so they are not counted or rejected twice.
+        var checkpoint = context.GetCheckpoint<ProductImportCheckpoint>();
         context.DefineSteps("read", "validate", "write");
 
-        var read = context.BeginStep("read");
         var lines = await File.ReadAllLinesAsync(p.InputFile, context.CancellationToken);
-        read.AddRead(lines.Length - 1);
-        read.Complete();
-        context.Logger.LogInformation("Read {Count} rows from {File}", lines.Length - 1, Path.GetFileName(p.InputFile));
+        var rows = lines.Length - 1;
+        if (checkpoint is null)
+        {
+            var read = context.BeginStep("read");
+            read.AddRead(rows);
+            read.Complete();
+            context.Logger.LogInformation("Read {Count} rows from {File}", rows, Path.GetFileName(p.InputFile));
+            context.SetCheckpoint(new ProductImportCheckpoint(1));
+        }
+
+        var resumeAt = checkpoint?.NextRow ?? 1;
 
         var validate = context.BeginStep("validate");
         var valid = new List<string>();
         for (var row = 1; row < lines.Length; row++)
         {
-            var fields = ParseCsvLine(lines[row]);
-            var reason = Check(fields);
+            var reason = Check(ParseCsvLine(lines[row]));
+            if (row < resumeAt)
+            {
+                if (reason is null)
+                {
+                    valid.Add(lines[row]); // validated by the run before; only the list of valid rows is rebuilt
+                }
+
+                continue;
+            }
+
+            validate.AddRead();
             if (reason is null)
             {
                 valid.Add(lines[row]);
@@ -57,21 +85,23 @@ public sealed class ProductImportJob : JobDefinition<ProductImportParameters>
                 validate.AddSkipped();
             }
 
-            context.ReportProgress(row, lines.Length - 1);
+            context.SetCheckpoint(new ProductImportCheckpoint(row + 1));
+            context.ReportProgress(row, rows);
             await context.SafePointAsync();
         }
 
         validate.Complete();
 
         var write = context.BeginStep("write");
+        write.AddRead(valid.Count);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(p.OutputFile))!);
         await File.WriteAllLinesAsync(p.OutputFile, [lines[0], .. valid], context.CancellationToken);
         write.AddWritten(valid.Count);
         write.Complete();
         context.Logger.LogInformation("Wrote {Count} products to {File}", valid.Count, p.OutputFile);
-        if (valid.Count < lines.Length - 1)
+        if (valid.Count < rows)
         {
-            context.Logger.LogWarning("{Count} rows were rejected; see the Rejects tab", lines.Length - 1 - valid.Count);
+            context.Logger.LogWarning("{Count} rows were rejected; see the Rejects tab", rows - valid.Count);
         }
     }
 

@@ -62,11 +62,11 @@ await host.StopAsync();
 
 async Task RunSampleAsync()
 {
-    var completes = await runner.StartAsync(nameof(BatchJob), new BatchParameters { Items = 8 }, new() { DisplayName = "Nightly export", LaunchedBy = "scheduler" });
-    var paused = await runner.StartAsync(nameof(BatchJob), new BatchParameters { Items = 12 }, new() { DisplayName = "Catalog import", LaunchedBy = "alice" });
-    var cancelled = await runner.StartAsync(nameof(BatchJob), new BatchParameters { Items = 50 }, new() { DisplayName = "Price update", LaunchedBy = "bob" });
-    var fails = await runner.StartAsync(nameof(BatchJob), new BatchParameters { Items = 10, FailAtItem = 4 }, new() { DisplayName = "Broken feed", LaunchedBy = "alice" });
-    var import = await runner.StartAsync(nameof(ProductImportJob), new ProductImportParameters
+    var completes = await runner.Job<BatchJob>().StartAsync(new BatchParameters { Items = 8 }, new() { DisplayName = "Nightly export", LaunchedBy = "scheduler" });
+    var paused = await runner.Job<BatchJob>().StartAsync(new BatchParameters { Items = 12 }, new() { DisplayName = "Catalog import", LaunchedBy = "alice" });
+    var cancelled = await runner.Job<BatchJob>().StartAsync(new BatchParameters { Items = 50 }, new() { DisplayName = "Price update", LaunchedBy = "bob" });
+    var fails = await runner.Job<BatchJob>().StartAsync(new BatchParameters { Items = 10, FailAtItem = 4 }, new() { DisplayName = "Broken feed", LaunchedBy = "alice" });
+    var import = await runner.Job<ProductImportJob>().StartAsync(new ProductImportParameters
     {
         InputFile = Path.Combine(AppContext.BaseDirectory, "data", "products.csv"),
         OutputFile = Path.Combine("sample-output", "products-imported.csv"),

@@ -19,7 +19,7 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         // Arrange: run until some jobs are completed and others are mid-run, then SIGKILL.
         using (var first = CrashHostProcess.Start(_database.Path_, Side, Jobs))
         {
-            await WaitUntilAsync(() => Lines("completed.txt").Length >= 10 && MidRun().Count > 0, first);
+            await WaitWhileRunningAsync(() => Lines("completed.txt").Length >= 10 && MidRun().Count > 0, "ten completed jobs and one mid-run", first);
             await Task.Delay(Random.Shared.Next(0, 300)); // somewhere in the middle of a step, a checkpoint or a journal batch
             first.Kill();
         }
@@ -145,16 +145,15 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         return (Guid.Parse(parts[0]), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, CrashHostProcess host)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            host.HasExited.Should().BeFalse($"the crash host should still run; it wrote: {host.Error}");
-            DateTime.UtcNow.Should().BeBefore(deadline, "the crash host should make progress");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitWhileRunningAsync(Func<bool> condition, string what, CrashHostProcess host) =>
+        Wait.UntilAsync(
+            () =>
+            {
+                host.HasExited.Should().BeFalse($"the crash host should still run; it wrote: {host.Error}");
+                return condition();
+            },
+            $"the crash host to make progress: {what}",
+            TimeSpan.FromSeconds(60));
 
     // Jobs that executed some steps but are not completed.
     private HashSet<string> MidRun()

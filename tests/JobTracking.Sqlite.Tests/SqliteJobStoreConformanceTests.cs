@@ -7,7 +7,7 @@ public sealed class SqliteJobStoreConformanceTests : JobStoreConformanceTests, I
 {
     private readonly TempDatabase _database = new();
 
-    protected override ValueTask<IJobStore> CreateStoreAsync() => ValueTask.FromResult(SqliteJobStores.Open(_database.ConnectionString));
+    protected override ValueTask<IJobStore> CreateStoreAsync(TimeProvider clock) => ValueTask.FromResult<IJobStore>(SqliteJobStores.Open(_database.ConnectionString, timeProvider: clock));
 
     public void Dispose() => _database.Dispose();
 }

@@ -62,7 +62,7 @@ public sealed class EventsTests
             streamSeen[id].Select(e => e.Version).Should().Equal(1, 2, 3);
         }
 
-        await WaitUntilAsync(() => ids.All(id => callbackSeen.TryGetValue(id, out var list) && list.Count == 3));
+        await Wait.UntilAsync(() => ids.All(id => callbackSeen.TryGetValue(id, out var list) && list.Count == 3), "three events of every job at the callback");
         foreach (var id in ids)
         {
             callbackSeen[id].Select(e => e.Status).Should().Equal(expected);
@@ -105,9 +105,9 @@ public sealed class EventsTests
             await host.WaitAsync(id, JobStatus.Completed);
         }
 
-        await WaitUntilAsync(() => healthy.Count == 300);
+        await Wait.UntilAsync(() => healthy.Count == 300, "300 events at the healthy subscriber");
         healthy.GroupBy(e => e.JobId).Should().HaveCount(100).And.OnlyContain(g => g.Count() == 3);
-        await WaitUntilAsync(() => Volatile.Read(ref thrown) == 300);
+        await Wait.UntilAsync(() => Volatile.Read(ref thrown) == 300, "300 events at the throwing handler");
         blocked.DroppedEvents.Should().BeGreaterThan(250, "a blocked subscriber with a 4-event buffer drops the rest and counts them");
         leaverCount.Should().Be(5, "a subscriber that unsubscribed gets nothing more");
         gate.Release(1000);
@@ -162,7 +162,7 @@ public sealed class EventsTests
         await host.WaitAsync(ok, JobStatus.Completed);
         await host.WaitAsync(bad, JobStatus.Failed);
 
-        await WaitUntilAsync(() => started.Count == 2 && finished.Count == 2);
+        await Wait.UntilAsync(() => started.Count == 2 && finished.Count == 2, "two started and two finished notifications");
         started.Should().OnlyContain(e => e.IsStarted);
         finished.Single(e => e.JobId == bad).Error!.Message.Should().Be("Step 1 failed on purpose.");
         finished.Single(e => e.JobId == ok).Status.Should().Be(JobStatus.Completed);
@@ -192,13 +192,13 @@ public sealed class EventsTests
         await probe.WaitForStepAsync(2);
         progress.Should().BeEmpty();
         host.Time.Advance(TimeSpan.FromSeconds(1)); // the second is up: the latest pending report (2) is published
-        await WaitUntilAsync(() => progress.Count == 1);
+        await Wait.UntilAsync(() => progress.Count == 1, "the first progress event");
         probe.Release(); // the third report comes within the next second: held back
         await probe.WaitForStepAsync(3);
         probe.Release();
         await host.WaitAsync(id, JobStatus.Completed);
 
-        await WaitUntilAsync(() => !finished.IsEmpty);
+        await Wait.UntilAsync(() => !finished.IsEmpty, "the finished event");
         progress.Select(e => e.Progress.Done).Should().Equal(2); // the one pending when the second was up
         finished.Single().Progress.Done.Should().Be(4, "the final progress rides on the status event that ends the run");
     }
@@ -218,7 +218,7 @@ public sealed class EventsTests
         var id = await host.StartStepJobAsync(new StepParameters { Steps = 1 });
         await host.WaitAsync(id, JobStatus.Completed);
 
-        await WaitUntilAsync(() => log.Count == 3);
+        await Wait.UntilAsync(() => log.Count == 3, "three events at the handler");
         log.Select(x => x.Status).Should().Equal(JobStatus.Queued, JobStatus.Running, JobStatus.Completed);
         log.Select(x => x.Scope).Distinct().Should().HaveCount(3, "each event gets a new scope");
     }
@@ -274,22 +274,13 @@ public sealed class EventsTests
         await host.WaitAsync(id, JobStatus.Completed);
 
         // The activity ends just after the job's resting status is stored.
-        await WaitUntilAsync(() => activities.Count(a => (string?)a.GetTagItem("job.id") == id.ToString()) == 2);
+        await Wait.UntilAsync(() => activities.Count(a => (string?)a.GetTagItem("job.id") == id.ToString()) == 2, "the job's two activities to end");
         var mine = activities.Where(a => (string?)a.GetTagItem("job.id") == id.ToString()).OrderBy(a => a.StartTimeUtc).ToList();
         mine.Should().HaveCount(2);
         mine[0].GetTagItem("job.status").Should().Be("Paused");
         mine[1].GetTagItem("job.status").Should().Be("Completed");
         mine[1].GetTagItem("job.type").Should().Be(nameof(StepJob));
         mine[1].Links.Should().ContainSingle().Which.Context.SpanId.Should().Be(mine[0].SpanId);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            await Task.Delay(5, timeout.Token);
-        }
     }
 
     public sealed class ScopedThing

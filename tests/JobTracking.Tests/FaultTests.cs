@@ -35,7 +35,7 @@ public sealed class FaultTests
         }
 
         store.InjectedFaults.Should().BeGreaterThan(jobs / 10, "the store failed about one call in ten");
-        await WaitUntil(() => finished.Count == jobs);
+        await Wait.UntilAsync(() => finished.Count == jobs, "finished.Count == jobs");
         finished.Values.Should().OnlyContain(n => n == 1, "each job finished exactly once");
         host.Probe.For(ids[0]).Executed.Should().Equal(0, 1);
     }
@@ -53,7 +53,7 @@ public sealed class FaultTests
         store.IsDown = true;
         host.Probe.For(first).Release();
         using var pump = Pump(time);
-        await WaitUntil(() => store.InjectedFaults >= 3);
+        await Wait.UntilAsync(() => store.InjectedFaults >= 3, "store.InjectedFaults >= 3");
         store.IsDown = false;
 
         await host.WaitAsync(first, JobStatus.Completed);
@@ -104,7 +104,7 @@ public sealed class FaultTests
         var taken = await memory.ReclaimAsync(new JobReclaimRequest { InstanceId = "other-instance", At = time.GetUtcNow(), IncludeLiveLeases = true });
         taken.Should().ContainSingle().Which.Job.Status.Should().Be(JobStatus.Interrupted);
         time.Advance(TimeSpan.FromSeconds(5)); // the next heartbeat finds the lease not renewed
-        await WaitUntil(() => host.Probe.Running == 0); // the token fired and the job's code returned
+        await Wait.UntilAsync(() => host.Probe.Running == 0, "host.Probe.Running == 0"); // the token fired and the job's code returned
 
         await host.StopAsync();
         probe.Executed.Should().BeEmpty();
@@ -149,15 +149,5 @@ public sealed class FaultTests
             }
         });
         return stop;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, "the condition should hold within a minute");
-            await Task.Delay(5);
-        }
     }
 }

@@ -111,13 +111,9 @@ public sealed class RaceTests
 
     private static async Task<List<JobEvent>> WaitForEventsAsync(ConcurrentDictionary<Guid, ConcurrentQueue<JobEvent>> history, Guid id, long version)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!history.TryGetValue(id, out var events) || events.LastOrDefault()?.Version != version)
-        {
-            await Task.Yield();
-            timeout.Token.ThrowIfCancellationRequested();
-        }
-
+        await Wait.UntilAsync(
+            () => history.TryGetValue(id, out var events) && events.LastOrDefault()?.Version == version,
+            $"the events of job {id} up to version {version}");
         return [.. history[id]];
     }
 }

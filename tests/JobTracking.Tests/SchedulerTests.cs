@@ -38,6 +38,8 @@ public sealed class SchedulerTests
             steps.Add(await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true }));
         }
 
+        await Wait.UntilAsync(() => steps.Any(id => host.Probe.For(id).Runs > 0), "a StepJob to start");
+        // Queued after the StepJobs, it runs to the end: the scheduler has looked past the two that wait, with slots to spare.
         var other = await host.Runner.StartAsync(nameof(OtherJob), new StepParameters { Steps = 1 });
         await host.WaitAsync(other, JobStatus.Completed);
 
@@ -48,7 +50,7 @@ public sealed class SchedulerTests
         }
 
         statuses.Count(s => s == JobStatus.Running).Should().Be(1);
-        statuses.Count(s => s == JobStatus.Queued).Should().Be(2);
+        statuses.Count(s => s == JobStatus.Queued).Should().Be(2, "StepJob is limited to one at a time");
 
         foreach (var id in steps)
         {
@@ -76,25 +78,24 @@ public sealed class SchedulerTests
             keyed.Add(await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true }, new JobStartOptions { ConcurrencyKey = "profile-7" }));
         }
 
-        var free = await host.StartStepJobAsync(new StepParameters { Steps = 1 }, new JobStartOptions { ConcurrencyKey = "profile-8" });
-        await host.WaitAsync(free, JobStatus.Completed);
-        await host.Probe.For(keyed[0]).WaitForStepAsync(0);
-        (await host.Tracker.GetAsync(keyed[1])).Status.Should().Be(JobStatus.Queued);
-        (await host.Tracker.GetAsync(keyed[2])).Status.Should().Be(JobStatus.Queued);
-
         for (var i = 0; i < 3; i++)
         {
             await host.Probe.For(keyed[i]).WaitForStepAsync(0);
+
+            // Queued after the waiting ones, with another key and slots to spare, it runs to the end: the scheduler
+            // has looked past the waiting ones, so if they are still queued, it left them there.
+            var later = await host.StartStepJobAsync(new StepParameters { Steps = 1 }, new JobStartOptions { ConcurrencyKey = "profile-8" });
+            await host.WaitAsync(later, JobStatus.Completed);
             for (var j = i + 1; j < 3; j++)
             {
-                (await host.Tracker.GetAsync(keyed[j])).Status.Should().Be(JobStatus.Queued);
+                (await host.Tracker.GetAsync(keyed[j])).Status.Should().Be(JobStatus.Queued, "job {0} holds key profile-7", i);
             }
 
             host.Probe.For(keyed[i]).Release();
             await host.WaitAsync(keyed[i], JobStatus.Completed);
         }
 
-        await WaitUntilAsync(() => started.Count(keyed.Contains) == 3); // events reach subscribers asynchronously
+        await Wait.UntilAsync(() => started.Count(keyed.Contains) == 3, "the start events of the three keyed jobs");
         started.Where(keyed.Contains).Should().Equal(keyed);
     }
 
@@ -115,16 +116,7 @@ public sealed class SchedulerTests
         host.Probe.For(blocker).Release();
         await host.WaitAsync(low, JobStatus.Completed);
 
-        await WaitUntilAsync(() => order.Count == 4); // events reach subscribers asynchronously
+        await Wait.UntilAsync(() => order.Count == 4, "the start events of the four queued jobs"); // events reach subscribers asynchronously
         order.Should().Equal(high, normal, normal2, low);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            await Task.Delay(5, timeout.Token);
-        }
     }
 }

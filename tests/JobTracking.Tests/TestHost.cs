@@ -85,8 +85,17 @@ public sealed class TestHost : IAsyncDisposable
 
     public async Task<JobRecord> WaitAsync(Guid jobId, params JobStatus[] statuses)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        return await Runner.WaitForStatusAsync(jobId, statuses, timeout.Token);
+        using var timeout = new CancellationTokenSource(Wait.DefaultTimeout);
+        try
+        {
+            return await Runner.WaitForStatusAsync(jobId, statuses, timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            var job = await Store.GetAsync(jobId);
+            throw new TimeoutException(
+                $"Waited {Wait.DefaultTimeout.TotalSeconds:0} s for job {jobId} to be {string.Join(" or ", statuses)}, in vain; it is {job?.Status.ToString() ?? "gone"}.");
+        }
     }
 
     public async ValueTask<Guid> StartStepJobAsync(StepParameters parameters, JobStartOptions? options = null) =>

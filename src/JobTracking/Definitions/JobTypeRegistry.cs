@@ -11,6 +11,7 @@ internal sealed record JobTypeRegistration(Type DefinitionType, Type ParametersT
 internal sealed class JobTypeRegistry : IDisposable
 {
     private readonly FrozenDictionary<string, JobType> _types;
+    private readonly FrozenDictionary<Type, JobType> _byDefinition;
     private readonly IServiceScope _descriptorScope;
 
     public JobTypeRegistry(IEnumerable<JobTypeRegistration> registrations, IServiceScopeFactory scopes, IOptions<JobTrackingOptions> options)
@@ -52,6 +53,7 @@ internal sealed class JobTypeRegistry : IDisposable
         }
 
         _types = byName.ToFrozenDictionary(StringComparer.Ordinal);
+        _byDefinition = byName.Values.ToFrozenDictionary(t => t.DefinitionType);
     }
 
     public IEnumerable<string> Names => _types.Keys;
@@ -62,6 +64,12 @@ internal sealed class JobTypeRegistry : IDisposable
 
     public JobType Get(string typeName) =>
         _types.TryGetValue(typeName, out var jobType) ? jobType : throw new UnknownJobTypeException(typeName, _types.Keys);
+
+    /// <summary>Gets the job type registered with <c>AddJob&lt;TDefinition&gt;()</c> for a definition class.</summary>
+    public JobType Get(Type definitionType) =>
+        _byDefinition.TryGetValue(definitionType, out var jobType)
+            ? jobType
+            : throw new UnknownJobTypeException(definitionType.FullName ?? definitionType.Name, _types.Keys);
 
     public void Dispose() => _descriptorScope.Dispose();
 }

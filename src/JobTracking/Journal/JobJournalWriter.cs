@@ -25,7 +25,6 @@ internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
     private readonly Channel<Item> _channel;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
-    private long _maxBuffered;
     private long _dropped;
 
     public JobJournalWriter(IJobJournalStore store, IJobStore jobs, TimeProvider time, JobTrackingOptions options, ILoggerFactory loggerFactory)
@@ -40,27 +39,12 @@ internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
 
     public int Capacity { get; }
 
-    /// <summary>Gets the most entries that were ever buffered at once: never more than <see cref="Capacity"/>.</summary>
-    public long MaxBuffered => Interlocked.Read(ref _maxBuffered);
-
     public void Start() => _loop ??= Task.Run(LoopAsync);
 
-    public bool TryWrite(JobJournalEntry entry)
-    {
-        if (!_channel.Writer.TryWrite(new Item(entry, null)))
-        {
-            return false;
-        }
+    public bool TryWrite(JobJournalEntry entry) => _channel.Writer.TryWrite(new Item(entry, null));
 
-        Measure();
-        return true;
-    }
-
-    public async ValueTask WriteAsync(JobJournalEntry entry, CancellationToken cancellationToken = default)
-    {
-        await _channel.Writer.WriteAsync(new Item(entry, null), cancellationToken).ConfigureAwait(false);
-        Measure();
-    }
+    public ValueTask WriteAsync(JobJournalEntry entry, CancellationToken cancellationToken = default) =>
+        _channel.Writer.WriteAsync(new Item(entry, null), cancellationToken);
 
     /// <summary>Completes when everything written before the call is stored.</summary>
     public async Task FlushAsync()
@@ -120,15 +104,6 @@ internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
         }
 
         _stopping.Dispose();
-    }
-
-    private void Measure()
-    {
-        long now = _channel.Reader.Count;
-        long max;
-        while (now > (max = Interlocked.Read(ref _maxBuffered)) && Interlocked.CompareExchange(ref _maxBuffered, now, max) != max)
-        {
-        }
     }
 
     private async Task LoopAsync()

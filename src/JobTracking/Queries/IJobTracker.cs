@@ -44,6 +44,11 @@ public interface IJobTracker
     ValueTask<JournalPage<JobReject>> GetRejectsAsync(Guid jobId, JournalQuery? query = null, CancellationToken cancellationToken = default);
 
     /// <summary>Writes all of a job's rejects as CSV (RFC 4180: a header, then one record per reject; fields with commas, quotes or line breaks are quoted).</summary>
+    /// <remarks>
+    /// Against CSV injection, a reason or raw record that starts with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a
+    /// carriage return is written with a single quote (<c>'</c>) in front, as OWASP advises, so a spreadsheet shows it as
+    /// text instead of running it as a formula. The stored rejects (<see cref="GetRejectsAsync"/>) are unchanged.
+    /// </remarks>
     /// <param name="jobId">The job's id.</param>
     /// <param name="writer">Where to write; not closed.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

@@ -7,7 +7,23 @@ namespace JobTracking;
 /// </remarks>
 public interface IJobRunner
 {
+    /// <summary>
+    /// Gets the commands for the job type registered as <typeparamref name="TJob"/>, where the compiler checks the
+    /// parameters' type: <c>runner.Job&lt;ImportJob&gt;().StartAsync(new ImportParameters(...))</c>.
+    /// </summary>
+    /// <remarks>
+    /// The job type is named by its class and the parameters' type is inferred from the argument, so a start with
+    /// parameters of another type does not compile. See <see cref="JobRunnerExtensions.StartAsync{TJob, TParameters}"/>
+    /// and <see cref="JobRunnerExtensions.CreateDraftAsync{TJob, TParameters}"/>.
+    /// </remarks>
+    /// <typeparam name="TJob">A job definition class registered with <c>AddJob&lt;TJob&gt;()</c>.</typeparam>
+    /// <returns>The typed commands, for the type name <typeparamref name="TJob"/> is registered under.</returns>
+    /// <exception cref="UnknownJobTypeException"><typeparamref name="TJob"/> is not registered.</exception>
+    JobLauncher<TJob> Job<TJob>()
+        where TJob : class, IJobDefinition;
+
     /// <summary>Creates a job and queues it at once.</summary>
+    /// <remarks>To have the compiler check the parameters' type, use <c>Job&lt;TJob&gt;().StartAsync(parameters)</c> instead.</remarks>
     /// <typeparam name="TParameters">The job type's parameter type.</typeparam>
     /// <param name="jobType">The registered type name.</param>
     /// <param name="parameters">The parameters, validated before anything is stored.</param>
@@ -19,6 +35,7 @@ public interface IJobRunner
     ValueTask<Guid> StartAsync<TParameters>(string jobType, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Creates a draft (status Editing) that runs only once submitted.</summary>
+    /// <remarks>To have the compiler check the parameters' type, use <c>Job&lt;TJob&gt;().CreateDraftAsync(parameters)</c> instead.</remarks>
     /// <typeparam name="TParameters">The job type's parameter type.</typeparam>
     /// <param name="jobType">The registered type name.</param>
     /// <param name="parameters">The parameters, validated before anything is stored.</param>

@@ -13,6 +13,9 @@ internal sealed class JobRunner : IJobRunner
         _engine = engine;
     }
 
+    public JobLauncher<TJob> Job<TJob>()
+        where TJob : class, IJobDefinition => new(this, _engine.Registry.Get(typeof(TJob)).TypeName);
+
     public ValueTask<Guid> StartAsync<TParameters>(string jobType, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default) =>
         CreateAsync(jobType, parameters, options, JobStatus.Queued, cancellationToken);
 

@@ -1,9 +1,43 @@
 namespace JobTracking;
 
-/// <summary>Waiting shortcuts on <see cref="IJobRunner"/>.</summary>
+/// <summary>Shortcuts on <see cref="IJobRunner"/>: typed start and draft, and waiting.</summary>
 public static class JobRunnerExtensions
 {
     private static readonly JobStatus[] Finished = [JobStatus.Completed, JobStatus.Cancelled, JobStatus.Failed];
+
+    /// <summary>Creates a job of type <typeparamref name="TJob"/> and queues it at once: <c>runner.Job&lt;ImportJob&gt;().StartAsync(parameters)</c>.</summary>
+    /// <remarks>Both type arguments are inferred; parameters of another type than <typeparamref name="TJob"/> takes do not compile.</remarks>
+    /// <typeparam name="TJob">The job definition class, from <see cref="IJobRunner.Job{TJob}"/>.</typeparam>
+    /// <typeparam name="TParameters">The parameters' type, inferred from <paramref name="parameters"/>.</typeparam>
+    /// <param name="launcher">The job type's commands.</param>
+    /// <param name="parameters">The parameters, validated before anything is stored.</param>
+    /// <param name="options">Display name, launched by, priority, concurrency key; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The new job's id.</returns>
+    /// <exception cref="JobParametersException">The parameters are missing or invalid.</exception>
+    public static ValueTask<Guid> StartAsync<TJob, TParameters>(this JobLauncher<TJob> launcher, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default)
+        where TJob : class, IJobDefinition<TParameters>
+    {
+        ArgumentNullException.ThrowIfNull(launcher);
+        return launcher.Runner.StartAsync(launcher.TypeName, parameters, options, cancellationToken);
+    }
+
+    /// <summary>Creates a draft (status Editing) of type <typeparamref name="TJob"/> that runs only once submitted: <c>runner.Job&lt;ImportJob&gt;().CreateDraftAsync(parameters)</c>.</summary>
+    /// <remarks>Both type arguments are inferred; parameters of another type than <typeparamref name="TJob"/> takes do not compile.</remarks>
+    /// <typeparam name="TJob">The job definition class, from <see cref="IJobRunner.Job{TJob}"/>.</typeparam>
+    /// <typeparam name="TParameters">The parameters' type, inferred from <paramref name="parameters"/>.</typeparam>
+    /// <param name="launcher">The job type's commands.</param>
+    /// <param name="parameters">The parameters, validated before anything is stored.</param>
+    /// <param name="options">Display name, launched by, priority, concurrency key; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The new draft's id.</returns>
+    /// <exception cref="JobParametersException">The parameters are missing or invalid.</exception>
+    public static ValueTask<Guid> CreateDraftAsync<TJob, TParameters>(this JobLauncher<TJob> launcher, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default)
+        where TJob : class, IJobDefinition<TParameters>
+    {
+        ArgumentNullException.ThrowIfNull(launcher);
+        return launcher.Runner.CreateDraftAsync(launcher.TypeName, parameters, options, cancellationToken);
+    }
 
     /// <summary>Waits until the job has finished: Completed, Cancelled or Failed.</summary>
     /// <param name="runner">The runner.</param>
