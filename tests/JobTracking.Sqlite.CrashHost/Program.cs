@@ -1,7 +1,7 @@
 // The crash tests' child process. Usage: JobTracking.Sqlite.CrashHost <database> <side-folder> <jobs> [--hold]
 //
-// It runs <jobs> jobs of ten steps against the SQLite file. Each step appends "<job> <step>" to executed.txt before it
-// sets its checkpoint; each job that reaches Completed is appended to completed.txt (after the store has it), and every
+// It runs <jobs> jobs of ten steps against the SQLite file. Each step counts one read in the step "work" and appends
+// "<job> <step>" to executed.txt before it sets its checkpoint; each job that reaches Completed is appended to completed.txt (after the store has it), and every
 // status change to events.txt, all flushed line by line so that a SIGKILL loses nothing the test reads. The jobs are
 // created on the first run only (seeded.txt lists them); a run on a file that has them just resumes what is left.
 // With --hold it opens the store, prints "ready" and waits to be killed (the second-process tests).
@@ -128,14 +128,20 @@ internal sealed record CrashStepParameters
     public int MillisecondsPerStep { get; init; } = 25;
 }
 
-/// <summary>Ten steps; each is recorded in executed.txt, logged, and then checkpointed at a safe point.</summary>
+/// <summary>
+/// Ten steps; each is counted as read when it begins, recorded in executed.txt, logged, and then checkpointed at a safe
+/// point. A progress save in the middle of a step already holds its count, so a run that resumes from the checkpoint
+/// before it must count from the checkpoint's counters, not from the last ones saved.
+/// </summary>
 internal sealed class CrashStepJob(SideFiles files, TimeProvider time) : JobDefinition<CrashStepParameters>
 {
     public override async ValueTask ExecuteAsync(IJobContext<CrashStepParameters> context)
     {
         var p = context.Parameters;
+        var work = context.BeginStep("work");
         for (var step = context.GetCheckpoint<int>(); step < p.Steps; step++)
         {
+            work.AddRead();
             await Task.Delay(TimeSpan.FromMilliseconds(p.MillisecondsPerStep), time, context.CancellationToken);
             files.Append("executed.txt", $"{context.JobId:N} {step}");
             context.Logger.LogInformation("step {Step} done", step);
@@ -143,5 +149,7 @@ internal sealed class CrashStepJob(SideFiles files, TimeProvider time) : JobDefi
             context.ReportProgress(step + 1, p.Steps);
             await context.SafePointAsync();
         }
+
+        work.Complete();
     }
 }

@@ -29,9 +29,9 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         var eventsBeforeKill = Lines("events.txt").Length;
         var seeded = Lines("seeded.txt").Single().Split(' ').Select(Guid.Parse).ToList();
         Dictionary<Guid, JobRecord> atKill;
-        await using (var store = (IAsyncDisposable)SqliteJobStores.Open(_database.ConnectionString))
+        await using (var store = SqliteJobStores.Open(_database.ConnectionString))
         {
-            atKill = await AllJobsAsync((IJobStore)store);
+            atKill = await AllJobsAsync(store);
         }
 
         atKill.Keys.Should().BeEquivalentTo(seeded, "every job was stored before the kill");
@@ -56,11 +56,17 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         }
 
         // Assert
-        await using var reopened = (IAsyncDisposable)SqliteJobStores.Open(_database.ConnectionString);
-        var store2 = (IJobStore)reopened;
+        await using var store2 = SqliteJobStores.Open(_database.ConnectionString);
         var final = await AllJobsAsync(store2);
         final.Values.Should().OnlyContain(j => j.Status == JobStatus.Completed && j.Attempt == 1, "no queued or running job is lost");
         final.Keys.Should().BeEquivalentTo(seeded);
+        foreach (var job in final.Values)
+        {
+            job.Progress.Should().Be(new JobProgress(Steps, Steps));
+            job.Steps.Select(s => (s.Name, s.Status, s.Read)).Should().Equal(
+                [("work", JobStepStatus.Completed, (long)Steps)],
+                $"job {job.Id:N} counts each of its {Steps} steps once, even the step in flight at the kill, which ran twice");
+        }
 
         var completions = Lines("completed.txt").Select(Guid.Parse).ToList();
         completions.Should().OnlyHaveUniqueItems("no job is completed twice");
@@ -81,6 +87,13 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         foreach (var job in running)
         {
             var checkpoint = int.Parse(job.Checkpoint ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+            if (job.Checkpoint is not null)
+            {
+                job.CheckpointReport.Should().NotBeNull("the report saved with a checkpoint is stored with it");
+                job.CheckpointReport!.Steps.Single().Read.Should().Be(checkpoint, "the counters saved with checkpoint {0} are those of its {0} steps", checkpoint);
+            }
+
+            output.WriteLine($"Job {job.Id:N} at the kill: checkpoint {checkpoint}, {job.Steps.SingleOrDefault()?.Read ?? 0} reads in its last saved report.");
             var steps = executed.Where(e => e.Job == job.Id).Select(e => e.Step).ToList();
             afterKill.Where(e => e.Job == job.Id).Select(e => e.Step).Should().Equal(
                 Enumerable.Range(checkpoint, Steps - checkpoint), $"job {job.Id:N} resumes from its checkpoint {checkpoint}");
@@ -120,7 +133,7 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _database.Dispose();
 
-    private static async Task<Dictionary<Guid, JobRecord>> AllJobsAsync(IJobStore store)
+    private static async Task<Dictionary<Guid, JobRecord>> AllJobsAsync(IJobQueryStore store)
     {
         var all = new Dictionary<Guid, JobRecord>();
         string? token = null;

@@ -17,7 +17,7 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
         var odd = "nul\0inside, ünïcödé 製品 😀, \"quotes\", 'single', <b>&amp;</b>, \r\n\t, '; DROP TABLE jobs; --" + new string('é', 100_000);
         var job = Job() with { DisplayName = odd, Parameters = odd, LaunchedBy = "", ConcurrencyKey = odd, CreatedAt = T0.AddTicks(7) };
         await store.CreateAsync(job);
-        await store.SaveCheckpointAsync(job.Id, odd);
+        (await store.TryTransitionAsync(Move(job.Id, JobStatus.Queued, 1, JobStatus.Paused) with { HasCheckpoint = true, Checkpoint = odd })).Should().BeTrue();
         await store.AppendJournalAsync([
             new JobJournalEntry { JobId = job.Id, Kind = JobJournalKind.Log, At = T0.AddTicks(1), Level = LogLevel.Error, Text = odd },
             new JobJournalEntry { JobId = job.Id, Kind = JobJournalKind.Reject, At = T0.AddTicks(2), Text = "", RecordNumber = long.MaxValue, Reason = odd },
@@ -69,7 +69,7 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
         (await store.TryTransitionAsync(Move(first.Id, JobStatus.Queued, 1, JobStatus.Paused))).Should().BeTrue();
         (await store.TryTransitionAsync(Move(first.Id, JobStatus.Paused, 2, JobStatus.Queued))).Should().BeTrue();
 
-        var claimed = await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0 });
+        var claimed = await store.ClaimAsync(Claim(10));
 
         claimed.Select(j => j.Id).Should().Equal(urgent.Id, second.Id, first.Id);
     }
@@ -91,7 +91,7 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
         await using var reopened = Open();
         var late = Job();
         await reopened.Store.CreateAsync(late);
-        var claimed = await reopened.Store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0 });
+        var claimed = await reopened.Store.ClaimAsync(Claim(10));
 
         claimed.Select(j => j.Id).Should().Equal([.. ids, late.Id]);
     }
@@ -103,7 +103,7 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
         var store = lease.Store;
         var holder = Job() with { ConcurrencyKey = "profile/1" };
         await store.CreateAsync(holder);
-        (await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 1, At = T0 })).Should().ContainSingle();
+        (await store.ClaimAsync(Claim(1))).Should().ContainSingle();
         for (var i = 0; i < 500; i++)
         {
             await store.CreateAsync(Job() with { ConcurrencyKey = "profile/1", Priority = 1 });
@@ -115,7 +115,15 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
             await store.CreateAsync(job);
         }
 
-        var claimed = await store.ClaimAsync(new JobClaimRequest { Node = "n", MaxCount = 10, At = T0, TypeLimits = new Dictionary<string, int> { ["t"] = 2 } });
+        var claimed = await store.ClaimAsync(new JobClaimRequest
+        {
+            InstanceId = "i",
+            Node = "n",
+            MaxCount = 10,
+            At = T0,
+            LeaseDuration = TimeSpan.FromMinutes(1),
+            TypeLimits = new Dictionary<string, int> { ["t"] = 2 },
+        });
 
         claimed.Select(j => j.Id).Should().Equal(free[0].Id, free[1].Id);
     }
@@ -172,6 +180,157 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Journal_TextWithNulAndOneMegabyteText_RoundTrip()
+    {
+        await using var lease = Open();
+        var job = Job();
+        await lease.Store.CreateAsync(job);
+        var nul = "before\0after\0\0end";
+        var big = string.Create(1 << 20, 0, static (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = i % 1000 == 0 ? '\0' : (char)('a' + (i % 26));
+            }
+        });
+
+        var stored = await lease.Store.AppendJournalAsync([
+            new JobJournalEntry { JobId = job.Id, Kind = JobJournalKind.Log, At = T0, Level = LogLevel.Warning, Text = nul },
+            new JobJournalEntry { JobId = job.Id, Kind = JobJournalKind.Log, At = T0, Level = LogLevel.Warning, Text = big },
+            new JobJournalEntry { JobId = job.Id, Kind = JobJournalKind.Reject, At = T0, Text = big, RecordNumber = 1, Reason = nul },
+        ]);
+
+        stored.Should().Be(3);
+        var log = (await lease.Store.ReadLogAsync(job.Id, new JournalQuery())).Items;
+        log.Select(l => l.Message).Should().Equal(nul, big);
+        var reject = (await lease.Store.ReadRejectsAsync(job.Id, new JournalQuery())).Items.Single();
+        (reject.RawRecord == big, reject.Reason).Should().Be((true, nul));
+    }
+
+    [Fact]
+    public async Task Journal_BatchThatFails_StoresNothingOfItAndLeavesTheOtherWritesOfItsCommit()
+    {
+        await using var lease = Open();
+        var store = lease.Store;
+        var job = Job();
+        await store.CreateAsync(job);
+        JobJournalEntry Line(string text) => new() { JobId = job.Id, Kind = JobJournalKind.Log, At = T0, Text = text };
+
+        // Many writes in flight at once, so the failing batch shares its group commit with others.
+        var others = Enumerable.Range(0, 50).Select(i => Task.Run(async () => await store.AppendJournalAsync([Line($"other {i}")]))).ToList();
+        var creates = Enumerable.Range(0, 50).Select(_ => Job()).ToList();
+        var created = creates.Select(j => Task.Run(async () => await store.CreateAsync(j))).ToList();
+        var poisoned = Task.Run(async () => await store.AppendJournalAsync([Line("poisoned 1"), Line("poisoned 2"), Line(null!)]));
+
+        await FluentActions.Awaiting(() => poisoned).Should().ThrowAsync<SqliteException>();
+        (await Task.WhenAll(others)).Should().AllBeEquivalentTo(1);
+        await Task.WhenAll(created);
+
+        var log = (await store.ReadLogAsync(job.Id, new JournalQuery { PageSize = 1000 })).Items;
+        log.Select(l => l.Message).Should().BeEquivalentTo(Enumerable.Range(0, 50).Select(i => $"other {i}"), "nothing of the failed batch is stored");
+        log.Select(l => l.Sequence).Should().Equal(Enumerable.Range(1, 50).Select(i => (long)i));
+        foreach (var j in creates)
+        {
+            (await store.GetAsync(j.Id)).Should().NotBeNull();
+        }
+    }
+
+    [Fact]
+    public async Task Purge_HonoursMaxCountAndAStrictCutOff()
+    {
+        await using var lease = Open();
+        var store = lease.Store;
+        var ended = new List<JobRecord>();
+        for (var i = 0; i < 5; i++)
+        {
+            var job = Job();
+            await store.CreateAsync(job);
+            (await store.TryTransitionAsync(Move(job.Id, JobStatus.Queued, 1, JobStatus.Cancelled) with { At = T0.AddSeconds(i) })).Should().BeTrue();
+            await store.AppendJournalAsync([new JobJournalEntry { JobId = job.Id, Kind = JobJournalKind.Log, At = T0, Text = "x" }]);
+            ended.Add(job);
+        }
+
+        var queued = Job();
+        await store.CreateAsync(queued);
+        var cut = T0.AddSeconds(3); // jobs 0, 1 and 2 ended before it; job 3 ended exactly then
+
+        (await store.PurgeAsync(cut, maxCount: 2)).Should().Be(2);
+        (await store.PurgeAsync(cut, maxCount: 2)).Should().Be(1);
+        (await store.PurgeAsync(cut, maxCount: 2)).Should().Be(0);
+
+        for (var i = 0; i < 5; i++)
+        {
+            var gone = i < 3;
+            ((await store.GetAsync(ended[i].Id)) is null).Should().Be(gone, $"job {i} ended at +{i} s, cut-off +3 s");
+            (await store.ReadLogAsync(ended[i].Id, new JournalQuery())).Items.Should().HaveCount(gone ? 0 : 1);
+        }
+
+        (await store.GetAsync(queued.Id)).Should().NotBeNull("an unfinished job is never purged");
+    }
+
+    [Fact]
+    public async Task Count_GroupsByTypeAndStatus()
+    {
+        await using var lease = Open();
+        var store = lease.Store;
+        foreach (var (type, status) in new[] { ("a", JobStatus.Queued), ("a", JobStatus.Queued), ("a", JobStatus.Editing), ("b", JobStatus.Queued) })
+        {
+            await store.CreateAsync(Job() with { TypeName = type, Status = status });
+        }
+
+        var counts = await store.CountAsync();
+
+        counts.Select(c => (c.TypeName, c.Status, c.Count)).Should().BeEquivalentTo(new[]
+        {
+            ("a", JobStatus.Queued, 2L),
+            ("a", JobStatus.Editing, 1L),
+            ("b", JobStatus.Queued, 1L),
+        });
+    }
+
+    [Fact]
+    public async Task IsTransient_FileBusyWithAnotherWriter_IsTrue()
+    {
+        await using var lease = Open(new SqliteJobStoreOptions { BusyTimeout = TimeSpan.FromSeconds(1) });
+        using var other = new SqliteConnection($"Data Source={_database.Path_};Pooling=False");
+        other.Open();
+        Scalar(other, "BEGIN EXCLUSIVE");
+
+        var busy = await FluentActions.Awaiting(async () => await lease.Store.CreateAsync(Job())).Should().ThrowAsync<SqliteException>();
+
+        lease.Store.IsTransient(busy.Which).Should().BeTrue($"SQLite error {busy.Which.SqliteErrorCode} means the file was busy");
+        Scalar(other, "ROLLBACK");
+        await lease.Store.CreateAsync(Job()); // the same call goes through once the other writer is gone
+    }
+
+    [Theory]
+    [InlineData(5, 5, true)]        // SQLITE_BUSY
+    [InlineData(5, 261, true)]      // SQLITE_BUSY_RECOVERY
+    [InlineData(5, 517, true)]      // SQLITE_BUSY_SNAPSHOT
+    [InlineData(6, 6, true)]        // SQLITE_LOCKED
+    [InlineData(6, 262, true)]      // SQLITE_LOCKED_SHAREDCACHE
+    [InlineData(19, 2067, false)]   // SQLITE_CONSTRAINT_UNIQUE
+    [InlineData(13, 13, false)]     // SQLITE_FULL
+    [InlineData(10, 266, false)]    // SQLITE_IOERR_READ
+    [InlineData(11, 11, false)]     // SQLITE_CORRUPT
+    public async Task IsTransient_BySqliteErrorCode(int code, int extendedCode, bool transient)
+    {
+        await using var lease = Open();
+
+        lease.Store.IsTransient(new SqliteException("x", code, extendedCode)).Should().Be(transient);
+    }
+
+    [Fact]
+    public async Task IsTransient_OtherExceptions_IsFalse()
+    {
+        await using var lease = Open();
+
+        lease.Store.IsTransient(new TimeoutException()).Should().BeFalse();
+        lease.Store.IsTransient(new ObjectDisposedException("store")).Should().BeFalse();
+        lease.Store.IsTransient(new InvalidOperationException("busy", new SqliteException("x", 5))).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task Calls_AfterDispose_Throw()
     {
         var lease = Open();
@@ -205,7 +364,7 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
         using var connection = new SqliteConnection($"Data Source={_database.Path_};Pooling=False");
         connection.Open();
         Scalar(connection, "PRAGMA journal_mode").Should().Be("wal");
-        Scalar(connection, "SELECT version FROM schema_version").Should().Be(1L);
+        Scalar(connection, "SELECT version FROM schema_version").Should().Be((long)Storage.SqliteSchema.CurrentVersion);
         Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_jobs_%'").Should().Be(6L);
     }
 
@@ -297,15 +456,18 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
         CreatedAt = T0,
     };
 
+    private static JobClaimRequest Claim(int maxCount) =>
+        new() { InstanceId = "i", Node = "n", MaxCount = maxCount, At = T0, LeaseDuration = TimeSpan.FromMinutes(1) };
+
     private static JobTransition Move(Guid id, JobStatus from, long version, JobStatus to) =>
         new() { JobId = id, FromStatus = from, ExpectedVersion = version, ToStatus = to, At = T0, Node = "n" };
 
-    private StoreLease Open() => new(SqliteJobStores.Open(_database.ConnectionString));
+    private StoreLease Open(SqliteJobStoreOptions? options = null) => new(SqliteJobStores.Open(_database.ConnectionString, options));
 
-    private sealed class StoreLease(IJobStore store) : IAsyncDisposable
+    private sealed class StoreLease(SqliteJobStore store) : IAsyncDisposable
     {
-        public IJobStore Store { get; } = store;
+        public SqliteJobStore Store { get; } = store;
 
-        public ValueTask DisposeAsync() => ((IAsyncDisposable)Store).DisposeAsync();
+        public ValueTask DisposeAsync() => Store.DisposeAsync();
     }
 }

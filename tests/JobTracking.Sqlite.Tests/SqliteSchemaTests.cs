@@ -1,0 +1,157 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace JobTracking.Sqlite.Tests;
+
+/// <summary>Files written by an older version of the package: opened, migrated in place, and nothing in them lost.</summary>
+public sealed class SqliteSchemaTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 4, 5, 6, 7, TimeSpan.Zero);
+
+    // A file as version 1 of the package wrote it: its schema, word for word, and rows as it stored them.
+    private const string Version1Schema = """
+        CREATE TABLE jobs (
+            id              BLOB    NOT NULL PRIMARY KEY,
+            type_name       TEXT    NOT NULL,
+            display_name    TEXT    NOT NULL,
+            status          INTEGER NOT NULL,
+            version         INTEGER NOT NULL,
+            parameters      TEXT    NOT NULL,
+            launched_by     TEXT,
+            priority        INTEGER NOT NULL,
+            concurrency_key TEXT,
+            created_at      INTEGER NOT NULL,
+            started_at      INTEGER,
+            ended_at        INTEGER,
+            attempt         INTEGER NOT NULL,
+            node            TEXT,
+            progress_done   INTEGER NOT NULL,
+            progress_total  INTEGER,
+            checkpoint      TEXT,
+            error_type      TEXT,
+            error_message   TEXT,
+            error_stack     TEXT,
+            warning_count   INTEGER NOT NULL,
+            steps           TEXT,
+            queue_seq       INTEGER
+        );
+        CREATE INDEX ix_jobs_created ON jobs (created_at, id);
+        CREATE INDEX ix_jobs_status_created ON jobs (status, created_at, id);
+        CREATE INDEX ix_jobs_type_created ON jobs (type_name, created_at, id);
+        CREATE INDEX ix_jobs_launched_by_created ON jobs (launched_by, created_at, id);
+        CREATE INDEX ix_jobs_queue ON jobs (priority DESC, queue_seq) WHERE status = 1;
+        CREATE INDEX ix_jobs_ended ON jobs (ended_at) WHERE ended_at IS NOT NULL;
+        CREATE TABLE job_log (
+            job_id  BLOB    NOT NULL,
+            seq     INTEGER NOT NULL,
+            at      INTEGER NOT NULL,
+            level   INTEGER NOT NULL,
+            message TEXT    NOT NULL,
+            PRIMARY KEY (job_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE job_rejects (
+            job_id        BLOB    NOT NULL,
+            seq           INTEGER NOT NULL,
+            at            INTEGER NOT NULL,
+            record_number INTEGER NOT NULL,
+            raw_record    TEXT    NOT NULL,
+            reason        TEXT    NOT NULL,
+            PRIMARY KEY (job_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE schema_version (version INTEGER NOT NULL);
+        INSERT INTO schema_version (version) VALUES (1);
+        """;
+
+    private readonly TempDatabase _database = new();
+
+    [Fact]
+    public async Task Open_Version1File_MigratesAndKeepsItsJobs()
+    {
+        var completed = Guid.CreateVersion7();
+        var running = Guid.CreateVersion7();
+        var queued = Guid.CreateVersion7();
+        WriteVersion1File(completed, running, queued);
+        var clock = new FakeTimeProvider(T0.AddDays(1));
+
+        await using var store = SqliteJobStores.Open(_database.ConnectionString, timeProvider: clock);
+
+        Scalar("SELECT version FROM schema_version").Should().Be((long)Storage.SqliteSchema.CurrentVersion);
+        var done = (await store.GetAsync(completed))!;
+        (done.Status, done.DisplayName, done.Progress, done.Checkpoint, done.EndedAt).Should().Be((JobStatus.Completed, "done", new JobProgress(10, 10), "10", T0.AddMinutes(2)));
+        done.Steps.Should().ContainSingle().Which.Read.Should().Be(10);
+        (done.InstanceId, done.ClaimId, done.LeaseExpiresAt, done.CheckpointReport).Should().Be((null, null, null, null));
+        (await store.ReadLogAsync(completed, new JournalQuery())).Items.Select(l => (l.Sequence, l.Message)).Should().Equal((1L, "first"), (2L, "second"));
+        (await store.ReadRejectsAsync(completed, new JournalQuery())).Items.Should().ContainSingle().Which.Reason.Should().Be("bad");
+
+        var reclaimed = await store.ReclaimAsync(new JobReclaimRequest { InstanceId = "new", At = T0.AddDays(1) });
+        reclaimed.Should().ContainSingle("a job left Running by version 1 has no lease, so it counts as expired")
+            .Which.Job.Should().Match<JobRecord>(j => j.Id == running && j.Status == JobStatus.Interrupted && j.Checkpoint == "4" && j.Version == 3);
+
+        var claimed = await store.ClaimAsync(new JobClaimRequest { InstanceId = "new", Node = "n", MaxCount = 5, At = T0.AddDays(1), LeaseDuration = TimeSpan.FromSeconds(30) });
+        claimed.Should().ContainSingle().Which.Should().Match<JobRecord>(j => j.Id == queued && j.ClaimId != null && j.LeaseExpiresAt == clock.GetUtcNow().AddSeconds(30));
+        await store.AppendJournalAsync([new JobJournalEntry { JobId = completed, Kind = JobJournalKind.Log, At = T0, Level = LogLevel.Information, Text = "third" }]);
+        (await store.ReadLogAsync(completed, new JournalQuery())).Items.Select(l => l.Sequence).Should().Equal(1L, 2L, 3L);
+    }
+
+    [Fact]
+    public async Task Open_Version2File_IsLeftAsItIs()
+    {
+        var id = Guid.CreateVersion7();
+        await using (var store = SqliteJobStores.Open(_database.ConnectionString))
+        {
+            await store.CreateAsync(new JobRecord { Id = id, TypeName = "t", DisplayName = "d", Status = JobStatus.Queued, Version = 1, Parameters = "{}", CreatedAt = T0 });
+        }
+
+        await using var reopened = SqliteJobStores.Open(_database.ConnectionString);
+
+        (await reopened.GetAsync(id)).Should().NotBeNull();
+        Scalar("SELECT COUNT(*) FROM schema_version").Should().Be(1L);
+    }
+
+    public void Dispose() => _database.Dispose();
+
+    private void WriteVersion1File(Guid completed, Guid running, Guid queued)
+    {
+        using var connection = new SqliteConnection($"Data Source={_database.Path_};Pooling=False");
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode = WAL");
+        Execute(connection, Version1Schema);
+        const string Steps = """[{"name":"work","status":2,"started":638765000000000000,"read":10,"written":10,"skipped":0,"warnings":0}]""";
+        Execute(
+            connection,
+            "INSERT INTO jobs (id, type_name, display_name, status, version, parameters, priority, created_at, started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, warning_count, steps, queue_seq) VALUES " +
+            $"(@completed, 't', 'done', {(int)JobStatus.Completed}, 3, '{{}}', 0, @t0, @t1, @t2, 1, 'old', 10, 10, '10', 0, '{Steps}', 1), " +
+            $"(@running, 't', 'running', {(int)JobStatus.Running}, 2, '{{}}', 0, @t0, @t1, NULL, 1, 'old', 4, 10, '4', 0, NULL, 2), " +
+            $"(@queued, 't', 'queued', {(int)JobStatus.Queued}, 1, '{{}}', 0, @t0, NULL, NULL, 1, NULL, 0, NULL, NULL, 0, NULL, 3);" +
+            "INSERT INTO job_log (job_id, seq, at, level, message) VALUES (@completed, 1, @t0, 2, 'first'), (@completed, 2, @t0, 2, 'second');" +
+            "INSERT INTO job_rejects (job_id, seq, at, record_number, raw_record, reason) VALUES (@completed, 1, @t0, 7, 'row', 'bad');",
+            ("@completed", completed.ToByteArray(bigEndian: true)),
+            ("@running", running.ToByteArray(bigEndian: true)),
+            ("@queued", queued.ToByteArray(bigEndian: true)),
+            ("@t0", T0.UtcTicks),
+            ("@t1", T0.AddMinutes(1).UtcTicks),
+            ("@t2", T0.AddMinutes(2).UtcTicks));
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={_database.Path_};Pooling=False;Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
