@@ -37,7 +37,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     private ITimer? _reportTimer;
     private volatile bool _ended;
     private int _lost;
-    private readonly SemaphoreSlim _saveGate = new(1, 1);
+    private SemaphoreSlim? _saveGate;
     private ILogger? _logger;
 
     protected JobRun(JobEngine engine, JobRecord job, JsonSerializerOptions serializerOptions)
@@ -109,6 +109,11 @@ internal abstract class JobRun : IJobContext, IDisposable
     {
         get
         {
+            if (Volatile.Read(ref _steps) is null)
+            {
+                return false; // no step was ever declared: no lock to make
+            }
+
             lock (StepsLock)
             {
                 return _steps?.Exists(s => s.IsRunning) == true;
@@ -304,8 +309,12 @@ internal abstract class JobRun : IJobContext, IDisposable
     public async ValueTask WaitForReportSaveAsync()
     {
         _ended = true;
-        await _saveGate.WaitAsync().ConfigureAwait(false);
-        _saveGate.Release();
+        // Most runs of short jobs never save before they end: no gate, nothing in flight.
+        if (Volatile.Read(ref _saveGate) is { } gate)
+        {
+            await gate.WaitAsync().ConfigureAwait(false);
+            gate.Release();
+        }
     }
 
     /// <summary>Runs the job's code once.</summary>
@@ -316,7 +325,7 @@ internal abstract class JobRun : IJobContext, IDisposable
         _ended = true;
         _reportTimer?.Dispose();
         _cancellation?.Dispose();
-        _saveGate.Dispose();
+        _saveGate?.Dispose();
     }
 
     internal void AddWarnings(long count)
@@ -483,7 +492,8 @@ internal abstract class JobRun : IJobContext, IDisposable
     // One save at a time: the report is built inside the gate, so a later save always carries the newer report.
     private async ValueTask<bool> SaveProgressAsync(bool withCheckpoint)
     {
-        await _saveGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        var gate = LazyInitializer.EnsureInitialized(ref _saveGate, static () => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             if (IsLost || (_ended && !withCheckpoint))
@@ -509,7 +519,7 @@ internal abstract class JobRun : IJobContext, IDisposable
         }
         finally
         {
-            _saveGate.Release();
+            gate.Release();
         }
     }
 

@@ -22,19 +22,53 @@ internal sealed class StoreRetry
     public bool IsTransient(Exception exception) => exception is not OperationCanceledException && _store.IsTransient(exception);
 
     /// <summary>Runs <paramref name="call"/>, retrying transient errors up to <see cref="JobTrackingOptions.TransientRetryCount"/> times (or for ever when <paramref name="untilStored"/>).</summary>
-    public async ValueTask<T> RunAsync<TState, T>(TState state, Func<TState, CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken, bool untilStored = false)
+    /// <remarks>A call that completes at once costs one delegate call: no state machine unless it fails or has to wait.</remarks>
+    public ValueTask<T> RunAsync<TState, T>(TState state, Func<TState, CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken, bool untilStored = false)
+    {
+        ValueTask<T> first;
+        try
+        {
+            first = call(state, cancellationToken);
+        }
+        catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            return RetryAsync(state, call, ex, untilStored, cancellationToken);
+        }
+
+        return first.IsCompletedSuccessfully ? first : AwaitFirstAsync(first, state, call, untilStored, cancellationToken);
+    }
+
+    private async ValueTask<T> AwaitFirstAsync<TState, T>(ValueTask<T> first, TState state, Func<TState, CancellationToken, ValueTask<T>> call, bool untilStored, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await first.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            return await RetryAsync(state, call, ex, untilStored, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<T> RetryAsync<TState, T>(TState state, Func<TState, CancellationToken, ValueTask<T>> call, Exception failure, bool untilStored, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
+            if (!untilStored && attempt > _options.TransientRetryCount)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+
+            var delay = Delay(attempt);
+            Log.TransientStoreError(_logger, failure, attempt, delay);
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             try
             {
                 return await call(state, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (IsTransient(ex) && (untilStored || attempt <= _options.TransientRetryCount) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
             {
-                var delay = Delay(attempt);
-                Log.TransientStoreError(_logger, ex, attempt, delay);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                failure = ex;
             }
         }
     }

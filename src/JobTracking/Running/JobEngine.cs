@@ -216,8 +216,33 @@ internal sealed class JobEngine : IDisposable
         }
     }
 
-    private ValueTask<bool> StoreTransitionAsync(JobTransition transition, CancellationToken cancellationToken) =>
-        Retry.RunAsync((Store, transition), static (s, ct) => s.Store.TryTransitionAsync(s.transition, ct), cancellationToken);
+    // The hot path: the store's answer as it comes, no retry machinery unless the call fails or has to wait.
+    private ValueTask<bool> StoreTransitionAsync(in JobTransition transition, CancellationToken cancellationToken)
+    {
+        ValueTask<bool> call;
+        try
+        {
+            call = Store.TryTransitionAsync(transition, cancellationToken);
+        }
+        catch (Exception ex) when (Retry.IsTransient(ex))
+        {
+            return Retry.RunAsync((Store, transition), static (s, ct) => s.Store.TryTransitionAsync(s.transition, ct), cancellationToken);
+        }
+
+        return call.IsCompletedSuccessfully ? call : AwaitTransitionAsync(call, transition, cancellationToken);
+    }
+
+    private async ValueTask<bool> AwaitTransitionAsync(ValueTask<bool> call, JobTransition transition, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Retry.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            return await Retry.RunAsync((Store, transition), static (s, ct) => s.Store.TryTransitionAsync(s.transition, ct), cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private async ValueTask StoreCreateAsync(JobRecord job, CancellationToken cancellationToken) =>
         await Retry.RunAsync((Store, job), static async (s, ct) =>
@@ -593,6 +618,10 @@ internal sealed class JobEngine : IDisposable
                 }
 
                 var at = TimeProvider.GetUtcNow();
+                var stepOutcome = StepOutcome(to.Value);
+
+                // The report goes with the status only when it changed since it was last stored (or steps must be closed).
+                var report = run.IsReportDirty || (stepOutcome is not null && run.HasRunningSteps) ? run.BuildReport(stepOutcome, at) : null;
                 var transition = new JobTransition
                 {
                     JobId = run.JobId,
@@ -605,7 +634,7 @@ internal sealed class JobEngine : IDisposable
                     Error = to == JobStatus.Failed ? JobError.FromException(error ?? new OperationCanceledException()) : null,
                     HasCheckpoint = run.IsCheckpointDirty || to is JobStatus.Paused or JobStatus.Interrupted,
                     Checkpoint = run.Checkpoint,
-                    Report = run.BuildReport(StepOutcome(to.Value), at),
+                    Report = report,
                 };
 
                 if (activity is not null && to is JobStatus.Paused or JobStatus.Interrupted && _previousActivities.TryAdd(run.JobId, activity.Context))
