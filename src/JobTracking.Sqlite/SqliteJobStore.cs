@@ -48,7 +48,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckNewJob(job);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!await _writer.WriteAsync(job, static (session, j) => session.Create(j), cancellationToken).ConfigureAwait(false))
+        if (!await _writer.WriteAsync(job, static (session, j) => session.Jobs.Create(j), cancellationToken).ConfigureAwait(false))
         {
             throw new ArgumentException($"A job with id '{job.Id}' already exists.", nameof(job));
         }
@@ -66,7 +66,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckTransition(in transition);
         cancellationToken.ThrowIfCancellationRequested();
-        return new(_writer.WriteAsync(transition, static (session, t) => session.Transition(in t), cancellationToken));
+        return new(_writer.WriteAsync(transition, static (session, t) => session.Jobs.Transition(in t), cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -74,7 +74,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckClaim(request);
         cancellationToken.ThrowIfCancellationRequested();
-        return await _writer.WriteAsync(request, static (session, r) => session.Claim(r), cancellationToken).ConfigureAwait(false);
+        return await _writer.WriteAsync(request, static (session, r) => session.Claims.Claim(r), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -87,7 +87,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
             return [];
         }
 
-        return await _writer.WriteAsync(renewal, static (session, r) => session.RenewLeases(r), cancellationToken).ConfigureAwait(false);
+        return await _writer.WriteAsync(renewal, static (session, r) => session.Claims.RenewLeases(r), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -95,7 +95,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckReclaim(request);
         cancellationToken.ThrowIfCancellationRequested();
-        return await _writer.WriteAsync(request, static (session, r) => session.Reclaim(r), cancellationToken).ConfigureAwait(false);
+        return await _writer.WriteAsync(request, static (session, r) => session.Claims.Reclaim(r), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -103,7 +103,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckProgress(update);
         cancellationToken.ThrowIfCancellationRequested();
-        return new(_writer.WriteAsync(update, static (session, u) => session.SaveProgress(u), cancellationToken));
+        return new(_writer.WriteAsync(update, static (session, u) => session.Jobs.SaveProgress(u), cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -113,7 +113,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
         ArgumentNullException.ThrowIfNull(displayName);
         cancellationToken.ThrowIfCancellationRequested();
         return new(_writer.WriteAsync((jobId, expectedVersion, parameters, displayName), static (session, s) =>
-            session.UpdateDraft(s.jobId, s.expectedVersion, s.parameters, s.displayName), cancellationToken));
+            session.Jobs.UpdateDraft(s.jobId, s.expectedVersion, s.parameters, s.displayName), cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -132,7 +132,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
             ArgumentNullException.ThrowIfNull(entry, nameof(entries));
         }
 
-        return new(_writer.WriteAsync(entries, static (session, e) => session.AppendJournal(e), cancellationToken));
+        return new(_writer.WriteAsync(entries, static (session, e) => session.Journal.AppendJournal(e), cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -174,7 +174,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckPurge(maxCount);
         cancellationToken.ThrowIfCancellationRequested();
-        return new(_writer.WriteAsync((endedBefore, maxCount), static (session, s) => session.Purge(s.endedBefore, s.maxCount), cancellationToken));
+        return new(_writer.WriteAsync((endedBefore, maxCount), static (session, s) => session.Jobs.Purge(s.endedBefore, s.maxCount), cancellationToken));
     }
 
     /// <summary>Finishes the queued writes, closes the file and releases it for the next process.</summary>

@@ -289,6 +289,36 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Count_AfterEveryKindOfChange_MatchesTheJobs()
+    {
+        await using var lease = Open();
+        var store = lease.Store;
+        var jobs = Enumerable.Range(0, 40).Select(i => Job() with { TypeName = $"type-{i % 3}", Status = i % 10 == 0 ? JobStatus.Editing : JobStatus.Queued }).ToList();
+        foreach (var job in jobs)
+        {
+            await store.CreateAsync(job);
+        }
+
+        var claimed = await store.ClaimAsync(Claim(20));
+        foreach (var job in claimed.Take(10))
+        {
+            (await store.TryTransitionAsync(Move(job.Id, JobStatus.Running, job.Version, JobStatus.Completed) with { ClaimId = job.ClaimId, At = T0 })).Should().BeTrue();
+        }
+
+        (await store.TryTransitionAsync(Move(claimed[10].Id, JobStatus.Running, claimed[10].Version, JobStatus.Cancelling))).Should().BeTrue();
+        (await store.ReclaimAsync(new JobReclaimRequest { InstanceId = "other", At = T0, IncludeLiveLeases = true })).Should().HaveCount(10);
+        (await store.TryTransitionAsync(Move(jobs[0].Id, JobStatus.Editing, 1, JobStatus.Queued))).Should().BeTrue();
+        (await store.TryUpdateDraftAsync(jobs[10].Id, 1, "{}", "renamed")).Should().BeTrue();
+        (await store.PurgeAsync(T0.AddSeconds(1), maxCount: 5)).Should().Be(5);
+
+        var counts = await store.CountAsync();
+
+        counts.Select(c => (c.TypeName, c.Status, c.Count)).Should().BeEquivalentTo(
+            (await AllJobsAsync(store)).GroupBy(j => (j.TypeName, j.Status)).Select(g => (g.Key.TypeName, g.Key.Status, (long)g.Count())));
+        counts.Should().OnlyContain(c => c.Count > 0, "a type and status with no job left is not listed");
+    }
+
+    [Fact]
     public async Task IsTransient_FileBusyWithAnotherWriter_IsTrue()
     {
         await using var lease = Open(new SqliteJobStoreOptions { BusyTimeout = TimeSpan.FromSeconds(1) });
@@ -366,6 +396,7 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
         Scalar(connection, "PRAGMA journal_mode").Should().Be("wal");
         Scalar(connection, "SELECT version FROM schema_version").Should().Be((long)Storage.SqliteSchema.CurrentVersion);
         Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_jobs_%'").Should().Be(6L);
+        Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tr_jobs_counted_%'").Should().Be(3L);
     }
 
     [Fact]
@@ -389,6 +420,13 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
             new() { CreatedFrom = T0.AddSeconds(Rows / 2), CreatedTo = T0.AddSeconds(Rows / 2 + 600) },
         };
 
+        var counted = TimeProvider.System.GetTimestamp();
+        var counts = await lease.Store.CountAsync();
+        var countTime = TimeProvider.System.GetElapsedTime(counted);
+        output.WriteLine($"{"counts by type and status",-40} {countTime.TotalMilliseconds:0.00} ms over {Rows} jobs");
+        counts.Sum(c => c.Count).Should().Be(Rows);
+        countTime.Should().BeLessThan(TimeSpan.FromMilliseconds(50), "the counts are kept as jobs change, not counted on each call");
+
         foreach (var query in queries)
         {
             var page = await lease.Store.QueryAsync(query);
@@ -406,6 +444,21 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     public void Dispose() => _database.Dispose();
+
+    private static async Task<List<JobRecord>> AllJobsAsync(SqliteJobStore store)
+    {
+        var all = new List<JobRecord>();
+        string? token = null;
+        do
+        {
+            var page = await store.QueryAsync(new JobQuery { PageSize = JobQuery.MaxPageSize, PageToken = token });
+            all.AddRange(page.Items);
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+
+        return all;
+    }
 
     private static string Describe(JobQuery q) =>
         q.Statuses.Count > 0 ? $"statuses {string.Join('+', q.Statuses)}" : q.TypeName ?? q.LaunchedBy ?? (q.CreatedFrom is null ? "no filter" : "date range");

@@ -83,6 +83,7 @@ public sealed class SqliteSchemaTests : IDisposable
         (done.InstanceId, done.ClaimId, done.LeaseExpiresAt, done.CheckpointReport).Should().Be((null, null, null, null));
         (await store.ReadLogAsync(completed, new JournalQuery())).Items.Select(l => (l.Sequence, l.Message)).Should().Equal((1L, "first"), (2L, "second"));
         (await store.ReadRejectsAsync(completed, new JournalQuery())).Items.Should().ContainSingle().Which.Reason.Should().Be("bad");
+        (await store.CountAsync()).Select(c => (c.Status, c.Count)).Should().BeEquivalentTo(new[] { (JobStatus.Completed, 1L), (JobStatus.Running, 1L), (JobStatus.Queued, 1L) });
 
         var reclaimed = await store.ReclaimAsync(new JobReclaimRequest { InstanceId = "new", At = T0.AddDays(1) });
         reclaimed.Should().ContainSingle("a job left Running by version 1 has no lease, so it counts as expired")

@@ -27,7 +27,7 @@ internal sealed class SqliteReadSession : IDisposable
         _rejects = Command(
             "SELECT seq, at, record_number, raw_record, reason FROM job_rejects WHERE job_id = @id AND seq > @after ORDER BY seq LIMIT @limit",
             "@id", "@after", "@limit");
-        _count = Command("SELECT type_name, status, COUNT(*) FROM jobs GROUP BY type_name, status");
+        _count = Command("SELECT type_name, status, count FROM job_counts WHERE count > 0");
         _begin = Command("BEGIN");
         _commit = Command("COMMIT");
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -8,6 +9,9 @@ namespace JobTracking.Sqlite.Storage;
 /// <summary>Converts between rows and the records the engine reads: ids, times, text, steps and reports.</summary>
 internal static class SqliteRows
 {
+    /// <summary>The most rows one statement names by parameters; far below SQLite's limit of 32,766 parameters.</summary>
+    public const int ChunkSize = 500;
+
     public static byte[] Id(Guid id) => id.ToByteArray(bigEndian: true);
 
     public static object Id(Guid? id) => id is { } value ? Id(value) : DBNull.Value;
@@ -20,6 +24,20 @@ internal static class SqliteRows
 
     /// <summary>A text value to bind as <c>CAST(@p AS TEXT)</c>: the string, or its UTF-8 bytes when it holds a NUL character (Microsoft.Data.Sqlite cuts long strings at the first one).</summary>
     public static object Text(string? text) => text is null ? DBNull.Value : text.Contains('\0', StringComparison.Ordinal) ? Encoding.UTF8.GetBytes(text) : text;
+
+    /// <summary>The SQL that reads a parameter bound with <see cref="Text"/>: bytes are cast back to TEXT.</summary>
+    public static string AsText(string parameter) => $"CAST({parameter} AS TEXT)";
+
+    /// <summary>Appends <c>@p0, @p1, ...</c> to <paramref name="sql"/> and binds the ids to them; only parameter names go into the text.</summary>
+    public static void AppendIds(StringBuilder sql, SqliteCommand command, Guid[] ids)
+    {
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var name = "@p" + i.ToString(CultureInfo.InvariantCulture);
+            sql.Append(i == 0 ? "" : ", ").Append(name);
+            command.Parameters.AddWithValue(name, Id(ids[i]));
+        }
+    }
 
     public static object Value(long? number) => number is { } n ? n : DBNull.Value;
 

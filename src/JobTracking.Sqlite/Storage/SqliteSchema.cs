@@ -71,13 +71,35 @@ internal static class SqliteSchema
 
     /// <summary>
     /// Version 2: who owns an active job (instance, claim, lease end in UTC ticks) and the report saved with the checkpoint
-    /// (JSON). Rows of version 1 get NULLs: an active job without a lease counts as expired, so it is reclaimed.
+    /// (JSON). Rows of version 1 get NULLs: an active job without a lease counts as expired, so it is reclaimed. Also the
+    /// number of jobs per type and status, kept by triggers in the same transaction as each change, so counting them
+    /// (every heartbeat) reads a few rows instead of every job.
     /// </summary>
     private const string Version2 = """
         ALTER TABLE jobs ADD COLUMN instance_id TEXT;
         ALTER TABLE jobs ADD COLUMN claim_id BLOB;
         ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
         ALTER TABLE jobs ADD COLUMN checkpoint_report TEXT;
+        CREATE TABLE job_counts (
+            type_name TEXT    NOT NULL,
+            status    INTEGER NOT NULL,
+            count     INTEGER NOT NULL,
+            PRIMARY KEY (type_name, status)
+        ) WITHOUT ROWID;
+        INSERT INTO job_counts (type_name, status, count) SELECT type_name, status, COUNT(*) FROM jobs GROUP BY type_name, status;
+        CREATE TRIGGER tr_jobs_counted_insert AFTER INSERT ON jobs BEGIN
+            INSERT INTO job_counts (type_name, status, count) VALUES (new.type_name, new.status, 1)
+                ON CONFLICT (type_name, status) DO UPDATE SET count = count + 1;
+        END;
+        CREATE TRIGGER tr_jobs_counted_delete AFTER DELETE ON jobs BEGIN
+            UPDATE job_counts SET count = count - 1 WHERE type_name = old.type_name AND status = old.status;
+        END;
+        CREATE TRIGGER tr_jobs_counted_update AFTER UPDATE OF type_name, status ON jobs
+            WHEN old.status IS NOT new.status OR old.type_name IS NOT new.type_name BEGIN
+            UPDATE job_counts SET count = count - 1 WHERE type_name = old.type_name AND status = old.status;
+            INSERT INTO job_counts (type_name, status, count) VALUES (new.type_name, new.status, 1)
+                ON CONFLICT (type_name, status) DO UPDATE SET count = count + 1;
+        END;
         """;
 
     /// <summary>Each entry brings a file from the version before it to its version.</summary>

@@ -1,0 +1,259 @@
+using System.Globalization;
+using System.Text;
+using JobTracking.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace JobTracking.Sqlite.Storage;
+
+/// <summary>The writes that decide who runs a job: claims from the queue, lease renewal, and reclaiming the jobs of owners that are gone.</summary>
+/// <remarks>Leases are set from the store's clock, never from a time the caller sends.</remarks>
+internal sealed class SqliteClaimWrites : IDisposable
+{
+    private const int Queued = (int)JobStatus.Queued;
+    private const int Running = (int)JobStatus.Running;
+
+    private readonly TimeProvider _time;
+    private readonly SqliteCommand _claimOne;
+    private readonly SqliteCommand _heldKeys;
+    private readonly SqliteCommand _orphans;
+
+    public SqliteClaimWrites(SqliteConnection connection, TimeProvider timeProvider)
+    {
+        Connection = connection;
+        _time = timeProvider;
+        _claimOne = Command(
+            $"UPDATE jobs SET status = {Running}, version = version + 1, started_at = COALESCE(started_at, @at), node = {T("@node")}, " +
+            $"instance_id = {T("@instance")}, claim_id = @claim, lease_until = @leaseUntil " +
+            $"WHERE id = @id AND status = {Queued} RETURNING {SqliteSchema.JobColumns}",
+            "@at", "@node", "@instance", "@leaseUntil", "@claim", "@id");
+        _heldKeys = Command($"SELECT DISTINCT concurrency_key FROM jobs WHERE status IN {SqliteStatuses.Active} AND concurrency_key IS NOT NULL");
+
+        // An active job whose owner is gone: its lease ended (or it never had one, as jobs from a version 1 file), or,
+        // when every other instance is known to be gone, any job that is not the caller's.
+        _orphans = Command(
+            $"SELECT id, status, instance_id FROM jobs WHERE status IN {SqliteStatuses.Active} " +
+            $"AND (lease_until IS NULL OR lease_until <= @now OR (@includeLive AND (instance_id IS NULL OR instance_id <> {T("@instance")}))) LIMIT @max",
+            "@now", "@includeLive", "@instance", "@max");
+    }
+
+    public SqliteConnection Connection { get; }
+
+    /// <summary>Moves queued jobs to Running: highest priority first, then queue order, skipping types at their limit and jobs whose key is held.</summary>
+    public List<JobRecord> Claim(JobClaimRequest request)
+    {
+        var claimedByType = new Dictionary<string, int>(StringComparer.Ordinal);
+        var excludedTypes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (type, limit) in request.TypeLimits)
+        {
+            if (limit <= 0)
+            {
+                excludedTypes.Add(type);
+            }
+        }
+
+        var heldKeys = new HashSet<string>(StringComparer.Ordinal);
+        using (var reader = _heldKeys.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                heldKeys.Add(reader.GetString(0));
+            }
+        }
+
+        // Pick first, then move: a scan must not see the rows it changes. When a limit or a key fills up mid-scan
+        // and many rows were skipped because of it, the scan starts again with them left out in SQL.
+        var picked = new List<Guid>(Math.Min(request.MaxCount, 1024));
+        var pickedSet = new HashSet<Guid>();
+        var scanAgain = true;
+        while (scanAgain && picked.Count < request.MaxCount)
+        {
+            scanAgain = false;
+            using var scan = CandidateScan(excludedTypes, heldKeys);
+            using var reader = scan.ExecuteReader();
+            var skipped = 0;
+            var newExclusion = false;
+            while (reader.Read())
+            {
+                var id = SqliteRows.ReadId(reader, 0);
+                var type = reader.GetString(1);
+                var key = SqliteRows.NullableText(reader, 2);
+                if (pickedSet.Contains(id))
+                {
+                    continue;
+                }
+
+                if (excludedTypes.Contains(type) || (key is not null && heldKeys.Contains(key)))
+                {
+                    if (++skipped > 64 && newExclusion)
+                    {
+                        scanAgain = true;
+                        break;
+                    }
+
+                    continue;
+                }
+
+                picked.Add(id);
+                pickedSet.Add(id);
+                if (key is not null)
+                {
+                    heldKeys.Add(key);
+                    newExclusion = true;
+                }
+
+                var count = claimedByType[type] = claimedByType.GetValueOrDefault(type) + 1;
+                if (request.TypeLimits.TryGetValue(type, out var limit) && count >= limit)
+                {
+                    excludedTypes.Add(type);
+                    newExclusion = true;
+                }
+
+                if (picked.Count == request.MaxCount)
+                {
+                    break;
+                }
+            }
+        }
+
+        var claimed = new List<JobRecord>(picked.Count);
+        var p = _claimOne.Parameters;
+        p[0].Value = SqliteRows.Ticks(request.At);
+        p[1].Value = SqliteRows.Text(request.Node);
+        p[2].Value = SqliteRows.Text(request.InstanceId);
+        p[3].Value = SqliteRows.Ticks(_time.GetUtcNow() + request.LeaseDuration);
+        foreach (var id in picked)
+        {
+            p[4].Value = SqliteRows.Id(Guid.NewGuid());
+            p[5].Value = SqliteRows.Id(id);
+            using var reader = _claimOne.ExecuteReader();
+            if (reader.Read())
+            {
+                claimed.Add(SqliteRows.ReadJob(reader));
+            }
+        }
+
+        return claimed;
+    }
+
+    /// <summary>Sets the lease of every listed claim that is still its job's current one, in one statement per chunk of claims.</summary>
+    public List<Guid> RenewLeases(JobLeaseRenewal renewal)
+    {
+        var renewed = new List<Guid>(renewal.Claims.Count);
+        var leaseUntil = SqliteRows.Ticks(_time.GetUtcNow() + renewal.LeaseDuration);
+        foreach (var chunk in renewal.Claims.Chunk(SqliteRows.ChunkSize))
+        {
+            using var command = Connection.CreateCommand();
+            var sql = new StringBuilder("UPDATE jobs SET lease_until = @leaseUntil FROM (VALUES ");
+            command.Parameters.AddWithValue("@leaseUntil", leaseUntil);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var index = i.ToString(CultureInfo.InvariantCulture);
+                sql.Append(i == 0 ? "" : ", ").Append("(@j").Append(index).Append(", @c").Append(index).Append(')');
+                command.Parameters.AddWithValue("@j" + index, SqliteRows.Id(chunk[i].Key));
+                command.Parameters.AddWithValue("@c" + index, SqliteRows.Id(chunk[i].Value));
+            }
+
+            sql.Append(") AS claims WHERE jobs.id = claims.column1 AND jobs.claim_id = claims.column2 RETURNING jobs.id");
+            command.CommandText = sql.ToString();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                renewed.Add(SqliteRows.ReadId(reader, 0));
+            }
+        }
+
+        return renewed;
+    }
+
+    /// <summary>Moves active jobs whose owner is gone to Interrupted (Cancelling ones to Cancelled), clearing their claim: one read to pick them, one update per chunk.</summary>
+    public List<JobReclaimed> Reclaim(JobReclaimRequest request)
+    {
+        var p = _orphans.Parameters;
+        p[0].Value = SqliteRows.Ticks(_time.GetUtcNow());
+        p[1].Value = request.IncludeLiveLeases ? 1 : 0;
+        p[2].Value = SqliteRows.Text(request.InstanceId);
+        p[3].Value = request.MaxCount;
+        var before = new Dictionary<Guid, (JobStatus Status, string? InstanceId)>();
+        using (var reader = _orphans.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                before[SqliteRows.ReadId(reader, 0)] = ((JobStatus)reader.GetInt32(1), SqliteRows.NullableText(reader, 2));
+            }
+        }
+
+        var reclaimed = new List<JobReclaimed>(before.Count);
+        foreach (var chunk in before.Keys.Chunk(SqliteRows.ChunkSize))
+        {
+            // Nothing else writes between the read above and this update: the writer runs one write at a time.
+            using var command = Connection.CreateCommand();
+            var sql = new StringBuilder(
+                $"UPDATE jobs SET status = CASE WHEN status = {(int)JobStatus.Cancelling} THEN {(int)JobStatus.Cancelled} ELSE {(int)JobStatus.Interrupted} END, " +
+                $"version = version + 1, ended_at = CASE WHEN status = {(int)JobStatus.Cancelling} THEN @at ELSE ended_at END, " +
+                $"instance_id = NULL, claim_id = NULL, lease_until = NULL WHERE status IN {SqliteStatuses.Active} AND id IN (");
+            command.Parameters.AddWithValue("@at", SqliteRows.Ticks(request.At));
+            SqliteRows.AppendIds(sql, command, chunk);
+            sql.Append(") RETURNING ").Append(SqliteSchema.JobColumns);
+            command.CommandText = sql.ToString();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var job = SqliteRows.ReadJob(reader);
+                var (status, instanceId) = before[job.Id];
+                reclaimed.Add(new JobReclaimed { Job = job, PreviousStatus = status, PreviousInstanceId = instanceId });
+            }
+        }
+
+        return reclaimed;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in new[] { _claimOne, _heldKeys, _orphans })
+        {
+            command.Dispose();
+        }
+    }
+
+    private SqliteCommand CandidateScan(HashSet<string> excludedTypes, HashSet<string> excludedKeys)
+    {
+        var sql = new StringBuilder($"SELECT id, type_name, concurrency_key FROM jobs INDEXED BY ix_jobs_queue WHERE status = {Queued}");
+        var command = Connection.CreateCommand();
+        AppendNotIn(sql, command, "type_name", "@t", excludedTypes);
+        if (excludedKeys.Count > 0)
+        {
+            sql.Append(" AND (concurrency_key IS NULL");
+            AppendNotIn(sql, command, "concurrency_key", "@k", excludedKeys, joiner: " OR ");
+            sql.Append(')');
+        }
+
+        sql.Append(" ORDER BY priority DESC, queue_seq");
+        command.CommandText = sql.ToString();
+        return command;
+    }
+
+    // Only parameter names go into the text; the values are bound.
+    private static void AppendNotIn(StringBuilder sql, SqliteCommand command, string column, string prefix, HashSet<string> values, string joiner = " AND ")
+    {
+        if (values.Count == 0)
+        {
+            return;
+        }
+
+        sql.Append(joiner).Append(column).Append(" NOT IN (");
+        var i = 0;
+        foreach (var value in values)
+        {
+            var name = prefix + i.ToString(CultureInfo.InvariantCulture);
+            sql.Append(i == 0 ? "" : ", ").Append(name);
+            command.Parameters.AddWithValue(name, value);
+            i++;
+        }
+
+        sql.Append(')');
+    }
+
+    private static string T(string parameter) => SqliteRows.AsText(parameter);
+
+    private SqliteCommand Command(string sql, params string[] parameters) => SqliteRows.Command(Connection, sql, parameters);
+}
