@@ -48,7 +48,7 @@ public sealed class SqliteBadFileTests : IDisposable
         var second = () => SqliteJobStores.Open($"Data Source={Path.Combine(_database.Folder, ".", "jobs.db")}");
 
         second.Should().Throw<JobTrackingException>()
-            .WithMessage($"*'{_database.Path_}' is in use by another process*PostgreSQL*");
+            .WithMessage($"*'{_database.Path_}' is in use by another process*a file of its own*");
     }
 
     [Fact]

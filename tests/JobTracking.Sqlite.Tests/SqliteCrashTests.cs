@@ -125,7 +125,7 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         var exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         exitCode.Should().Be(3);
-        second.Error.Should().Contain(_database.Path_).And.Contain("in use by another process").And.Contain("PostgreSQL");
+        second.Error.Should().Contain(_database.Path_).And.Contain("in use by another process").And.Contain("a file of its own");
         var inProcess = () => SqliteJobStores.Open(_database.ConnectionString);
         inProcess.Should().Throw<JobTrackingException>().WithMessage("*in use by another process*");
         holder.HasExited.Should().BeFalse("the first process keeps its store");

@@ -36,7 +36,7 @@ internal sealed class SqliteFileLock : IDisposable
         {
             throw new JobTrackingException(
                 $"The job store file '{databasePath}' is in use by another process (or another store in this process): its lock file '{lockPath}' is held. " +
-                "A SQLite job store serves one process; stop the other one, give each process a file of its own, or use the PostgreSQL store (JobTracking.PostgreSql) to share jobs between several processes.", ex);
+                "A SQLite job store serves one process: stop the other one, or give each process a file of its own.", ex);
         }
         catch (IOException ex)
         {
