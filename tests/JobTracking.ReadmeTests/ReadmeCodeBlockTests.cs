@@ -38,7 +38,7 @@ public sealed class ReadmeCodeBlockTests
     [Fact]
     public void Harness_CompilesOnItsOwn()
     {
-        var problems = ReadmeCompiler.Compile(new ReadmeCodeBlock("README.md", 0, "using JobTracking;\n\nIJobStore store = new MyStore();\nConsole.WriteLine(store);\n"));
+        var problems = ReadmeCompiler.Compile(new ReadmeCodeBlock("README.md", 0, "using JobTracking.Storage;\n\nIJobStore store = new MyStore();\nIJobQueryStore queries = new MyStore(TimeProvider.System);\nConsole.WriteLine(store);\nConsole.WriteLine(queries);\n"));
 
         Assert.Empty(problems);
     }

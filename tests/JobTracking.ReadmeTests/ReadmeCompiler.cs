@@ -1,3 +1,4 @@
+using JobTracking.Storage;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -123,16 +124,17 @@ public static class ReadmeCompiler
                 }
 
             """);
-        harness.Append(Stub("MyStore", typeof(IJobStore), "The reader's own store.")).Append("}\n");
+        harness.Append(Stub("MyStore", [typeof(IJobStore), typeof(IJobJournalStore), typeof(IJobQueryStore)], "The reader's own store.")).Append("}\n");
         return harness.ToString();
     }
 
     // A class that implements the interface with members that throw, written from the interface as built, so that it
     // follows the interface when it changes.
-    private static string Stub(string name, Type contract, string summary)
+    private static string Stub(string name, Type[] contracts, string summary)
     {
-        var code = new StringBuilder($"    /// <summary>{summary}</summary>\n    public sealed class {name} : {TypeName(contract)}\n    {{\n");
-        foreach (var type in contract.GetInterfaces().Prepend(contract))
+        var code = new StringBuilder($"    /// <summary>{summary}</summary>\n    public sealed class {name}(TimeProvider? clock = null) : {string.Join(", ", contracts.Select(TypeName))}\n    {{\n");
+        code.Append("        public TimeProvider Clock { get; } = clock ?? TimeProvider.System;\n");
+        foreach (var type in contracts.SelectMany(c => c.GetInterfaces().Prepend(c)).Distinct())
         {
             foreach (var property in type.GetProperties().Where(p => p.GetMethod is { IsAbstract: true }))
             {
