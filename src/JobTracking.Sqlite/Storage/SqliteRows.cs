@@ -68,9 +68,7 @@ internal static class SqliteRows
             Error = errorType is null ? null : new JobError(errorType, r.GetString(18), NullableText(r, 19)),
             WarningCount = r.GetInt32(20),
             Steps = r.IsDBNull(21) ? [] : ReadSteps(r.GetString(21)),
-            InstanceId = NullableText(r, 22),
-            ClaimId = r.IsDBNull(23) ? null : ReadId(r, 23),
-            LeaseExpiresAt = NullableTime(r, 24),
+            Claim = r.IsDBNull(23) ? null : new JobClaim { InstanceId = NullableText(r, 22) ?? string.Empty, ClaimId = ReadId(r, 23), LeaseExpiresAt = NullableTime(r, 24) ?? DateTimeOffset.MinValue },
             CheckpointReport = r.IsDBNull(25) ? null : ReadReport(r.GetString(25)),
         };
     }

@@ -50,7 +50,10 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
         }
 
         await RefreshQueueDepthAsync(cancellationToken).ConfigureAwait(false);
-        _loop ??= Task.Run(LoopAsync, CancellationToken.None);
+
+        // The timer starts now, not when the loop's thread gets to it: the first heartbeat is due one interval after start.
+        var timer = new PeriodicTimer(_engine.Options.HeartbeatInterval, _engine.TimeProvider);
+        _loop ??= Task.Run(() => LoopAsync(timer), CancellationToken.None);
     }
 
     public async Task StopAsync()
@@ -90,10 +93,10 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
         await RefreshQueueDepthAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task LoopAsync()
+    private async Task LoopAsync(PeriodicTimer timer)
     {
+        using var owned = timer;
         var stopping = _stopping.Token;
-        using var timer = new PeriodicTimer(_engine.Options.HeartbeatInterval, _engine.TimeProvider);
         while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
         {
             try

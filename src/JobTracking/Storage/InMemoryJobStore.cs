@@ -137,7 +137,7 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
                     At = request.At,
                     Node = request.Node,
                 };
-                if (TryApply(entry, in transition, keyHeld: true, new Owner(request.InstanceId, Guid.NewGuid(), leaseEnd)))
+                if (TryApply(entry, in transition, keyHeld: true, new JobClaim { InstanceId = request.InstanceId, ClaimId = Guid.NewGuid(), LeaseExpiresAt = leaseEnd }))
                 {
                     (claimed ??= []).Add(entry.Snapshot()!);
                     if (claimedByType is not null)
@@ -171,7 +171,7 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
                     return false;
                 }
 
-                e.Owner = owner with { LeaseExpiresAt = r.leaseEnd };
+                e.Owner = new JobClaim { InstanceId = owner.InstanceId, ClaimId = owner.ClaimId, LeaseExpiresAt = r.leaseEnd };
                 return true;
             }))
             {
@@ -486,7 +486,7 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
         }
     }
 
-    private bool TryApply(Entry entry, in JobTransition t, bool keyHeld = false, Owner? claim = null)
+    private bool TryApply(Entry entry, in JobTransition t, bool keyHeld = false, JobClaim? claim = null)
     {
         var expected = Pack(t.FromStatus, t.ExpectedVersion, busy: false);
         var version = t.ExpectedVersion + 1;
@@ -726,9 +726,6 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
 
     private readonly record struct Ticket(Entry Entry, long Version, long Sequence);
 
-    /// <summary>Who owns an active job, swapped whole so a reader never sees half of it.</summary>
-    private sealed record Owner(string InstanceId, Guid ClaimId, DateTimeOffset LeaseExpiresAt);
-
     /// <summary>A checkpoint and the report stored with it, swapped whole.</summary>
     private sealed record SavedCheckpoint(string? Checkpoint, JobReport? Report);
 
@@ -739,7 +736,7 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
         public DateTimeOffset? EndedAt;
         public int Attempt;
         public string? Node;
-        public Owner? Owner;
+        public JobClaim? Owner; // swapped whole, so a reader never sees half of it; snapshots share it
         public JobReport Report;
         public SavedCheckpoint? Saved;
         public JobError? Error;
@@ -769,7 +766,9 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
             EndedAt = job.EndedAt;
             Attempt = job.Attempt;
             Node = job.Node;
-            Report = new JobReport { Progress = job.Progress, Steps = job.Steps, WarningCount = job.WarningCount };
+            Report = job.Progress == default && job.Steps.Count == 0 && job.WarningCount == 0
+                ? JobReport.Empty
+                : new JobReport { Progress = job.Progress, Steps = job.Steps, WarningCount = job.WarningCount };
             Saved = job.Checkpoint is null && job.CheckpointReport is null ? null : new SavedCheckpoint(job.Checkpoint, job.CheckpointReport);
             Error = job.Error;
         }
@@ -827,9 +826,7 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
                     EndedAt = EndedAt,
                     Attempt = Attempt,
                     Node = Node,
-                    InstanceId = owner?.InstanceId,
-                    ClaimId = owner?.ClaimId,
-                    LeaseExpiresAt = owner?.LeaseExpiresAt,
+                    Claim = owner,
                     Progress = report.Progress,
                     Steps = report.Steps,
                     WarningCount = report.WarningCount,

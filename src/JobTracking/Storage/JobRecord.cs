@@ -46,14 +46,17 @@ public sealed record JobRecord
     /// <summary>Gets the name of the node that runs or last ran the job (<see cref="JobTrackingOptions.NodeName"/>), as shown to people.</summary>
     public string? Node { get; init; }
 
-    /// <summary>Gets the unique id of the instance that owns the job while it is active (Running, Pausing, Cancelling, ShuttingDown); <see langword="null"/> otherwise.</summary>
-    public string? InstanceId { get; init; }
+    /// <summary>Gets who owns the job while it is active (Running, Pausing, Cancelling, ShuttingDown): the instance, its claim and lease; <see langword="null"/> otherwise.</summary>
+    public JobClaim? Claim { get; init; }
+
+    /// <summary>Gets the unique id of the instance that owns the job while it is active; <see langword="null"/> otherwise.</summary>
+    public string? InstanceId => Claim?.InstanceId;
 
     /// <summary>Gets the current claim on an active job: every write its run makes carries it, and the store refuses those of any other. <see langword="null"/> when not active.</summary>
-    public Guid? ClaimId { get; init; }
+    public Guid? ClaimId => Claim?.ClaimId;
 
     /// <summary>Gets when the owner's lease on an active job ends, by the store's clock, unless renewed; after that any instance may reclaim the job.</summary>
-    public DateTimeOffset? LeaseExpiresAt { get; init; }
+    public DateTimeOffset? LeaseExpiresAt => Claim?.LeaseExpiresAt;
 
     /// <summary>Gets the last stored progress.</summary>
     public JobProgress Progress { get; init; }
