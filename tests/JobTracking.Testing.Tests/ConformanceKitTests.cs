@@ -1,7 +1,7 @@
 namespace JobTracking.Testing.Tests;
 
 /// <summary>The conformance kit against stores that each break one rule: the kit must fail every one of them.</summary>
-public sealed class KitStrengthTests(ITestOutputHelper output)
+public sealed class ConformanceKitTests(ITestOutputHelper output)
 {
     public static TheoryData<string> BrokenStoreNames { get; } = [.. BrokenStores.All.Select(s => s.Name)];
 
