@@ -1,0 +1,111 @@
+using Kit = JobTracking.Testing.JobStoreConformanceTests;
+
+namespace JobTracking.Testing.Tests;
+
+/// <summary>Every broken store, each with the rule it breaks and the kit tests written for that rule.</summary>
+internal static class BrokenStores
+{
+    public static IReadOnlyList<BrokenStore> All { get; } =
+    [
+        // IJobStore.TryTransitionAsync and JobTransition.
+        BrokenStore.Of<TransitionIgnoringExpectedVersion>("A transition applies only if the job still has the expected version.", nameof(Kit.Transition_StaleVersionOrStatus_Loses)),
+        BrokenStore.Of<TransitionIgnoringFromStatus>("A transition applies only if the job still has the expected status.", nameof(Kit.Transition_OtherStatusAtTheExpectedVersion_Loses)),
+        BrokenStore.Of<TransitionNotRaisingVersion>("A transition raises the version by one.", nameof(Kit.Transition_AppliesFieldsAndRaisesVersion)),
+        BrokenStore.Of<TransitionApplyingIllegalMoves>("A move the lifecycle does not allow throws ArgumentException.", nameof(Kit.Transition_IllegalMove_Throws)),
+        BrokenStore.Of<TransitionNotEndingCompletedJobs>("A move to Completed, Cancelled or Failed sets EndedAt.", nameof(Kit.Transition_ToCompletedOrCancelled_SetsEndedAt)),
+        BrokenStore.Of<TransitionKeepingEndedAtOnRequeue>("A move to Queued clears EndedAt.", nameof(Kit.Transition_AppliesFieldsAndRaisesVersion)),
+        BrokenStore.Of<TransitionDroppingError>("A move to Failed stores the transition's error.", nameof(Kit.Transition_AppliesFieldsAndRaisesVersion)),
+        BrokenStore.Of<TransitionIgnoringCheckpoint>("A transition with HasCheckpoint stores its checkpoint.", nameof(Kit.Transition_AppliesFieldsAndRaisesVersion)),
+        BrokenStore.Of<TransitionIgnoringNewAttempt>("A transition with IsNewAttempt raises the attempt and clears StartedAt and Error.", nameof(Kit.Transition_AppliesFieldsAndRaisesVersion)),
+        BrokenStore.Of<TransitionDroppingReport>("A transition with a report stores the progress, steps and warnings count.", nameof(Kit.Writes_WithAStaleClaim_AreRefused)),
+        BrokenStore.Of<TransitionKeepingTheClaim>("A job leaving the active statuses loses its claim, owner and lease.", nameof(Kit.Writes_WithAStaleClaim_AreRefused)),
+        BrokenStore.Of<TransitionCheckThenWrite>("A transition is one atomic compare-and-set: of racing writers exactly one wins.", nameof(Kit.Transition_RacingWriters_ExactlyOneWins), nameof(Kit.Transition_RacingWritersReleasedTogether_ExactlyOneWins)),
+
+        // IJobStore.ClaimAsync.
+        BrokenStore.Of<ClaimCheckThenWrite>("Concurrent claimers never get the same job.", nameof(Kit.Claim_ConcurrentClaimers_NeverShareAJob), nameof(Kit.Claim_RacingClaimersReleasedTogether_EachJobOnce)),
+        BrokenStore.Of<ClaimIgnoringPriority>("Claims take the highest priority first.", nameof(Kit.Claim_HighestPriorityThenOldest_UpToMaxCount)),
+        BrokenStore.Of<ClaimNewestFirst>("Claims take the job queued first among equal priorities.", nameof(Kit.Claim_HighestPriorityThenOldest_UpToMaxCount)),
+        BrokenStore.Of<ClaimInCreationOrder>("Queue order is the order jobs entered Queued, each time they entered it, not their creation time.", nameof(Kit.Claim_RequeuedJob_WaitsBehindJobsQueuedBeforeIt)),
+        BrokenStore.Of<ClaimIgnoringMaxCount>("A claim takes at most MaxCount jobs.", nameof(Kit.Claim_HighestPriorityThenOldest_UpToMaxCount)),
+        BrokenStore.Of<ClaimIgnoringTypeLimits>("A claim takes at most TypeLimits[type] jobs of a listed type.", nameof(Kit.Claim_TypeLimits_CapEachType)),
+        BrokenStore.Of<ClaimIgnoringConcurrencyKeys>("A job whose concurrency key is held by an active job is not claimed.", nameof(Kit.Claim_ConcurrencyKeyHeld_WaitsForTheHolderToEnd)),
+        BrokenStore.Of<ClaimTakingHeldJobs>("Only queued jobs are claimed.", nameof(Kit.Claim_SkipsJobsThatLeftTheQueue)),
+        BrokenStore.Of<ClaimWithoutClaimId>("A claim gives each job a claim id.", nameof(Kit.Claim_GivesClaimOwnerAndLeaseFromTheStoreClock)),
+        BrokenStore.Of<ClaimLeasingByTheCallersClock>("Lease expiry is computed with the store's clock, never the caller's.", nameof(Kit.Claim_GivesClaimOwnerAndLeaseFromTheStoreClock)),
+        BrokenStore.Of<ClaimIgnoringLeaseDuration>("A lease ends LeaseDuration after the store's now.", nameof(Kit.Claim_GivesClaimOwnerAndLeaseFromTheStoreClock)),
+        BrokenStore.Of<ClaimStoringNodeAsOwner>("A claimed job's owner is the claiming instance's id.", nameof(Kit.Claim_GivesClaimOwnerAndLeaseFromTheStoreClock)),
+        BrokenStore.Of<ClaimStoringInstanceAsNode>("A claimed job's node is the claiming node's name.", nameof(Kit.Transition_AppliesFieldsAndRaisesVersion)),
+        BrokenStore.Of<ClaimStartingByTheStoreClock>("A claim stores the caller's At as the start time of a job that has none.", nameof(Kit.Transition_AppliesFieldsAndRaisesVersion)),
+        BrokenStore.Of<ClaimOverwritingStartedAt>("A claim keeps the start time of a job that already has one.", nameof(Kit.Claim_AfterResume_KeepsStartedAt)),
+        BrokenStore.Of<ClaimingToBeShared>("A store declares SharedAcrossProcesses only if several processes can share it.", nameof(Kit.TwoInstances_ClaimTogether_EachJobOnce)),
+
+        // Ownership: fenced writes, progress, renewal, reclaim.
+        BrokenStore.Of<TransitionIgnoringClaim>("A transition under a claim that is not the job's current one is refused.", nameof(Kit.Writes_WithAStaleClaim_AreRefused)),
+        BrokenStore.Of<SaveProgressIgnoringClaim>("A progress save under a claim that is not the job's current one is refused.", nameof(Kit.Writes_WithAStaleClaim_AreRefused)),
+        BrokenStore.Of<SaveProgressOnFinishedJobs>("A progress save on a job that is not active is refused.", nameof(Kit.SaveProgress_AfterTheJobEnded_IsRefused)),
+        BrokenStore.Of<SaveProgressWithoutCheckpointReport>("A checkpoint and the report saved with it are kept together.", nameof(Kit.Writes_WithAStaleClaim_AreRefused)),
+        BrokenStore.Of<SaveProgressIgnoringCheckpoint>("A progress save with HasCheckpoint stores its checkpoint.", nameof(Kit.CheckpointAndReport_RoundTripWithoutMovingTheJob)),
+        BrokenStore.Of<SaveProgressRaisingVersion>("A progress save changes neither status nor version.", nameof(Kit.CheckpointAndReport_RoundTripWithoutMovingTheJob)),
+        BrokenStore.Of<JournalIgnoringClaim>("A journal entry under a claim that is not the job's current one is not stored.", nameof(Kit.Writes_WithAStaleClaim_AreRefused)),
+        BrokenStore.Of<RenewingStaleClaims>("A renewal extends only the listed claims that are still current.", nameof(Kit.RenewLeases_ExtendsOnlyCurrentClaims)),
+        BrokenStore.Of<RenewingByAFixedDuration>("A renewed lease ends LeaseDuration after the store's now.", nameof(Kit.RenewLeases_ExtendsOnlyCurrentClaims)),
+        BrokenStore.Of<RenewingFromTheOldExpiry>("A renewed lease ends LeaseDuration after the store's now, not after the old lease.", nameof(Kit.RenewLeases_ExtendsOnlyCurrentClaims)),
+        BrokenStore.Of<ReclaimTakingLiveLeases>("Reclaim takes only expired leases unless IncludeLiveLeases is set.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly)),
+        BrokenStore.Of<ReclaimTakingOwnClaims>("Reclaim never takes the calling instance's own live claims.", nameof(Kit.Reclaim_IncludeLiveLeases_TakesOthersButNotMine)),
+        BrokenStore.Of<ReclaimInterruptingCancellingJobs>("Reclaim moves Cancelling to Cancelled, the other active statuses to Interrupted.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly)),
+        BrokenStore.Of<ReclaimKeepingTheClaim>("Reclaim clears the claim, so the old owner's late writes are refused.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly)),
+        BrokenStore.Of<ReclaimNotRaisingVersion>("Reclaim raises each job's version by one.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly)),
+        BrokenStore.Of<ReclaimEndingByTheStoreClock>("Reclaim stores the caller's At as the end time of jobs moved to Cancelled.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly)),
+        BrokenStore.Of<ReclaimWithoutPreviousOwner>("Reclaim reports the instance whose claim it took.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly)),
+        BrokenStore.Of<ReclaimIgnoringMaxCount>("Reclaim takes at most MaxCount jobs in one call.", nameof(Kit.Reclaim_TakesNoMoreThanMaxCount)),
+
+        // IJobJournalStore.
+        BrokenStore.Of<JournalNumberingFromZero>("Entries are numbered per job and kind from 1.", nameof(Kit.Journal_AppendedInOrder_ReadBackPagedAndIntact)),
+        BrokenStore.Of<JournalNumberingAcrossJobs>("Entries are numbered per job and kind, not across the store.", nameof(Kit.Journal_AppendedInOrder_ReadBackPagedAndIntact)),
+        BrokenStore.Of<JournalNumberingKindsTogether>("Log lines and rejects are numbered apart.", nameof(Kit.Journal_AppendedInOrder_ReadBackPagedAndIntact)),
+        BrokenStore.Of<JournalReversingBatches>("Entries are kept in the order appended.", nameof(Kit.Journal_AppendedInOrder_ReadBackPagedAndIntact)),
+        BrokenStore.Of<JournalTruncatingText>("Journal text round-trips exactly, however long.", nameof(Kit.Journal_NulAndOneMegabyte_RoundTrip)),
+        BrokenStore.Of<JournalStrippingNul>("Journal text round-trips exactly, NUL included.", nameof(Kit.Journal_NulAndOneMegabyte_RoundTrip)),
+        BrokenStore.Of<JournalDroppingRejectReason>("A reject keeps its reason.", nameof(Kit.Journal_AppendedInOrder_ReadBackPagedAndIntact)),
+        BrokenStore.Of<ReadLogIgnoringMinimumLevel>("A log read returns only lines at MinimumLevel or above.", nameof(Kit.Journal_AppendedInOrder_ReadBackPagedAndIntact)),
+        BrokenStore.Of<JournalTokenOnFullLastPage>("A journal page has a next-page token only when another page follows.", nameof(Kit.Journal_LastPage_HasNoNextToken)),
+        BrokenStore.Of<PurgeLeavingJournals>("Purge deletes jobs with their journals.", nameof(Kit.Purge_RemovesOnlyOldFinishedJobs)),
+
+        // IJobQueryStore.
+        BrokenStore.Of<QueryIgnoringStatuses>("A query keeps only the listed statuses.", nameof(Kit.Query_Filters_NarrowNewestFirst)),
+        BrokenStore.Of<QueryIgnoringTypeName>("A query keeps only the given type.", nameof(Kit.Query_Filters_NarrowNewestFirst)),
+        BrokenStore.Of<QueryIgnoringLaunchedBy>("A query keeps only the jobs launched by the given user.", nameof(Kit.Query_Filters_NarrowNewestFirst)),
+        BrokenStore.Of<QueryIgnoringNode>("A query keeps only the given node's jobs.", nameof(Kit.Query_Filters_NarrowNewestFirst)),
+        BrokenStore.Of<QueryIgnoringCreatedFrom>("A query keeps only jobs created at or after CreatedFrom.", nameof(Kit.Query_Filters_NarrowNewestFirst)),
+        BrokenStore.Of<QueryIgnoringCreatedTo>("A query keeps only jobs created before CreatedTo.", nameof(Kit.Query_Filters_NarrowNewestFirst)),
+        BrokenStore.Of<QueryIgnoringText>("A query keeps only jobs whose display name contains the text.", nameof(Kit.Query_Filters_NarrowNewestFirst)),
+        BrokenStore.Of<QueryExcludingCreatedFrom>("CreatedFrom is inclusive.", nameof(Kit.Query_DateRange_KeepsItsStartAndLeavesItsEnd)),
+        BrokenStore.Of<QueryIncludingCreatedTo>("CreatedTo is exclusive.", nameof(Kit.Query_Filters_NarrowNewestFirst)),
+        BrokenStore.Of<QueryMatchingTextByCase>("The text filter ignores case.", nameof(Kit.Query_Filters_NarrowNewestFirst)),
+        BrokenStore.Of<QueryOldestFirst>("Lists are newest first.", nameof(Kit.Query_Filters_NarrowNewestFirst)),
+        BrokenStore.Of<QueryIgnoringPageSize>("A page holds at most PageSize jobs.", nameof(Kit.Query_KeysetPaging_ReturnsEachJobOnceWhileJobsArrive)),
+        BrokenStore.Of<QueryTokenOnFullLastPage>("A next-page token is returned only when another page holds at least one job.", nameof(Kit.Query_LastPage_HasNoNextToken)),
+        BrokenStore.Of<QueryRepeatingLastJob>("Keyset paging returns each job once.", nameof(Kit.Query_KeysetPaging_ReturnsEachJobOnceWhileJobsArrive)),
+        BrokenStore.Of<QueryPagingByOffset>("Paging is by keyset, stable while newer jobs are added.", nameof(Kit.Query_KeysetPaging_ReturnsEachJobOnceWhileJobsArrive)),
+        BrokenStore.Of<QueryAcceptingAnyToken>("A page token the store did not issue is refused with ArgumentException.", nameof(Kit.Query_BadArguments_AreRefused)),
+        BrokenStore.Of<CountMergingTypes>("Counts come one row per (type, status) pair.", nameof(Kit.Count_TypesSharingAStatus_AreCountedApart)),
+        BrokenStore.Of<PurgeIncludingTheCutOff>("Purge deletes jobs that ended strictly before the cut-off.", nameof(Kit.Purge_KeepsTheBoundaryAndHonoursMaxCount)),
+        BrokenStore.Of<PurgeIgnoringMaxCount>("Purge deletes at most maxCount jobs.", nameof(Kit.Purge_KeepsTheBoundaryAndHonoursMaxCount)),
+        BrokenStore.Of<PurgeByCreationTime>("Purge deletes only finished jobs, never an unfinished one.", nameof(Kit.Purge_RemovesOnlyOldFinishedJobs)),
+
+        // Creating, reading and editing jobs.
+        BrokenStore.Of<CreateIgnoringDuplicates>("A job with an id the store holds is refused with ArgumentException.", nameof(Kit.Create_DuplicateIdOrWrongStatus_IsRefused)),
+        BrokenStore.Of<CreateAcceptingAnyStatus>("A new job neither Editing nor Queued is refused with ArgumentException.", nameof(Kit.Create_DuplicateIdOrWrongStatus_IsRefused)),
+        BrokenStore.Of<CreateDroppingSteps>("A new job's steps are kept.", nameof(Kit.Create_WithSteps_KeepsThem)),
+        BrokenStore.Of<DraftEditNotRaisingVersion>("A draft edit raises the version by one.", nameof(Kit.UpdateDraft_OnlyDraftsWithTheExpectedVersion)),
+        BrokenStore.Of<DraftEditOfAnyStatus>("Only a job in status Editing may be edited.", nameof(Kit.UpdateDraft_OnlyDraftsWithTheExpectedVersion)),
+        BrokenStore.Of<DraftEditIgnoringVersion>("A draft edit applies only at the expected version.", nameof(Kit.UpdateDraft_OnlyDraftsWithTheExpectedVersion)),
+        BrokenStore.Of<TimesInMilliseconds>("Times round-trip to at least the microsecond.", nameof(Kit.Create_ThenGet_RoundTripsEveryField)),
+        BrokenStore.Of<TextInLatin1>("Text round-trips exactly, any Unicode character included.", nameof(Kit.Create_ThenGet_RoundTripsEveryField)),
+        BrokenStore.Of<TextWithDoubledQuotes>("Text round-trips exactly, quotes included.", nameof(Kit.Create_ThenGet_RoundTripsEveryField)),
+        BrokenStore.Of<EmptyTextAsNull>("An empty text stays empty; an absent one stays absent.", nameof(Kit.Create_EmptyAndNullValues_RoundTrip)),
+        BrokenStore.Of<GetFromAStaleCache>("Read your writes: once a call has returned, GetAsync sees its effect.", nameof(Kit.Transition_AppliesFieldsAndRaisesVersion)),
+    ];
+
+    public static BrokenStore Find(string name) => All.Single(s => s.Name == name);
+}
