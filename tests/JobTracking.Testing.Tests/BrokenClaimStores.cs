@@ -24,7 +24,7 @@ internal sealed class ClaimCheckThenWrite(InMemoryJobStore inner, TimeProvider c
 
             if (claimed.TrueForAll(c => c.Id != seen.Id) && await ReadInnerAsync(seen.Id) is { Status: JobStatus.Running } taken)
             {
-                claimed.Add(Present(taken with { InstanceId = request.InstanceId, Node = request.Node, ClaimId = Guid.NewGuid() }));
+                claimed.Add(Present(taken with { Node = request.Node, Claim = new JobClaim { InstanceId = request.InstanceId, ClaimId = Guid.NewGuid(), LeaseExpiresAt = taken.LeaseExpiresAt ?? default } }));
             }
         }
 
@@ -126,7 +126,7 @@ internal sealed class ClaimTakingHeldJobs(InMemoryJobStore inner, TimeProvider c
 /// <summary>Claims a job without giving it a claim id.</summary>
 internal sealed class ClaimWithoutClaimId(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
 {
-    protected override JobRecord Present(JobRecord job) => job with { ClaimId = null };
+    protected override JobRecord Present(JobRecord job) => job with { Claim = null };
 }
 
 /// <summary>Sets the lease from the caller's time (<see cref="JobClaimRequest.At"/>) instead of the store's clock.</summary>
@@ -157,7 +157,7 @@ internal sealed class ClaimLeasingByTheCallersClock(InMemoryJobStore inner, Time
     }
 
     protected override JobRecord Present(JobRecord job) =>
-        job.ClaimId is { } claim && _leases.TryGetValue(claim, out var lease) ? job with { LeaseExpiresAt = lease } : job;
+        job.ClaimId is { } claim && _leases.TryGetValue(claim, out var lease) ? job with { Claim = new JobClaim { InstanceId = job.Claim!.InstanceId, ClaimId = claim, LeaseExpiresAt = lease } } : job;
 }
 
 /// <summary>Gives every claim the same lease, whatever <see cref="JobClaimRequest.LeaseDuration"/> asks for.</summary>

@@ -226,7 +226,7 @@ internal sealed class ReclaimKeepingTheClaim(InMemoryJobStore inner, TimeProvide
 
     protected override JobRecord Present(JobRecord job) =>
         job.ClaimId is null && _owners.TryGetValue(job.Id, out var owner)
-            ? base.Present(job) with { ClaimId = owner.ClaimId, InstanceId = owner.InstanceId, LeaseExpiresAt = owner.LeaseExpiresAt }
+            ? base.Present(job) with { Claim = owner.Claim }
             : base.Present(job);
 
     // The kept claim still counts while no new claim has replaced it.

@@ -94,7 +94,7 @@ internal sealed class TimesInMilliseconds(InMemoryJobStore inner, TimeProvider c
         CreatedAt = Truncate(job.CreatedAt),
         StartedAt = job.StartedAt is { } started ? Truncate(started) : null,
         EndedAt = job.EndedAt is { } ended ? Truncate(ended) : null,
-        LeaseExpiresAt = job.LeaseExpiresAt is { } lease ? Truncate(lease) : null,
+        Claim = job.Claim is { } claim ? new JobClaim { InstanceId = claim.InstanceId, ClaimId = claim.ClaimId, LeaseExpiresAt = Truncate(claim.LeaseExpiresAt) } : null,
     };
 
     private static DateTimeOffset Truncate(DateTimeOffset time) => new(time.Ticks - (time.Ticks % TimeSpan.TicksPerMillisecond), time.Offset);

@@ -194,7 +194,7 @@ internal sealed class TransitionKeepingTheClaim(InMemoryJobStore inner, TimeProv
 
     protected override JobRecord Present(JobRecord job) =>
         job.ClaimId is null && !JobLifecycle.IsActive(job.Status) && _owners.TryGetValue(job.Id, out var owner)
-            ? job with { ClaimId = owner.ClaimId, InstanceId = owner.InstanceId, LeaseExpiresAt = owner.LeaseExpiresAt }
+            ? job with { Claim = owner.Claim }
             : job;
 }
 

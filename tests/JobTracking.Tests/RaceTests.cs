@@ -30,13 +30,22 @@ public sealed class RaceTests
         }
 
         // Steps are let through one at a time, round robin, while the commands fly: jobs complete by themselves meanwhile.
+        // One step is let through per command issued, so the storm overlaps running jobs however the threads are scheduled.
         using var stormOver = new CancellationTokenSource();
+        var issued = 0;
         var releaser = Task.Run(async () =>
         {
-            for (var round = 0; !stormOver.IsCancellationRequested; round++)
+            for (var round = 0; !stormOver.IsCancellationRequested;)
             {
-                host.Probe.For(jobs[round % jobs.Count]).Release();
-                await Task.Yield();
+                if (round < Volatile.Read(ref issued))
+                {
+                    host.Probe.For(jobs[round % jobs.Count]).Release();
+                    round++;
+                }
+                else
+                {
+                    await Task.Yield();
+                }
             }
         });
 
@@ -68,6 +77,10 @@ public sealed class RaceTests
             catch (InvalidJobTransitionException)
             {
                 // The job's status did not allow this command at that moment.
+            }
+            finally
+            {
+                Interlocked.Increment(ref issued);
             }
         }));
         await Task.WhenAll(commands).WaitAsync(TimeSpan.FromSeconds(60));
