@@ -244,8 +244,12 @@ public sealed class EventsTests
         var byStatus = finished.GetMeasurementSnapshot().GroupBy(m => (string)m.Tags["job.status"]!).ToDictionary(g => g.Key, g => g.Sum(m => m.Value));
         byStatus.Should().BeEquivalentTo(new Dictionary<string, long> { ["Completed"] = 1, ["Failed"] = 1 });
         duration.GetMeasurementSnapshot().Should().HaveCount(2).And.OnlyContain(m => (string)m.Tags["job.type"]! == nameof(StepJob));
-        running.RecordObservableInstruments();
-        running.LastMeasurement!.Value.Should().Be(0);
+        // A run leaves the running count just after its final status is stored: wait for it rather than race it.
+        await Wait.UntilAsync(() =>
+        {
+            running.RecordObservableInstruments();
+            return running.LastMeasurement?.Value == 0;
+        }, "the running gauge back at 0");
         depth.RecordObservableInstruments();
         depth.LastMeasurement!.Value.Should().Be(0);
     }
