@@ -148,6 +148,24 @@ public sealed class EventsTests
         mine.Should().OnlyContain(e => e.IsFinished && e.Status == JobStatus.Completed && e.LaunchedBy == "alice");
     }
 
+    [Theory]
+    [InlineData(0)] // every change stored at once: nothing left to store with the final status
+    [InlineData(3600)] // nothing stored before the end: the final report rides on the final status
+    public async Task OnJobFinished_CarriesTheFinalWarningsAndProgress(int progressSeconds)
+    {
+        await using var host = await TestHost.Create(o => o.ProgressInterval = TimeSpan.FromSeconds(progressSeconds), configure: b => b.AddJob<JournalJob>()).StartAsync();
+        var finished = new ConcurrentQueue<JobEvent>();
+        using var subscription = host.Events.OnJobFinished(finished.Enqueue);
+
+        var id = await host.Runner.StartAsync(nameof(JournalJob), new JournalParameters { Lines = 10, Rejects = 67 });
+        var stored = await host.WaitAsync(id, JobStatus.Completed);
+
+        await Wait.UntilAsync(() => !finished.IsEmpty, "the finished notification");
+        stored.WarningCount.Should().Be(67);
+        finished.Single().WarningCount.Should().Be(stored.WarningCount);
+        finished.Single().Progress.Should().Be(stored.Progress);
+    }
+
     [Fact]
     public async Task OnJobStartedAndFinished_FlashAndNotification_CarryStatusAndError()
     {

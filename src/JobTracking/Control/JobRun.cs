@@ -83,6 +83,19 @@ internal abstract class JobRun : IJobContext, IDisposable
     /// <summary>Gets the claim this run holds; every write it makes carries it.</summary>
     public Guid? ClaimId { get; }
 
+    /// <summary>Gets the progress as the job last reported it.</summary>
+    public JobProgress CurrentProgress
+    {
+        get
+        {
+            var total = Volatile.Read(ref _progressTotal);
+            return new JobProgress(Volatile.Read(ref _progressDone), total < 0 ? null : total);
+        }
+    }
+
+    /// <summary>Gets the warnings counted so far.</summary>
+    public int CurrentWarnings => Volatile.Read(ref _warnings);
+
     /// <summary>Gets or sets the status last read for the run's job while storing its outcome.</summary>
     public JobStatus LastStatus { get; set; }
 

@@ -643,6 +643,12 @@ internal sealed class JobEngine : IDisposable
                 }
 
                 var job = status == run.Job.Status && version == run.Job.Version ? run.Job : run.Job with { Status = status, Version = version };
+                if (report is null && _events.HasSubscribers)
+                {
+                    // The report is already stored and unchanged: the event still carries the final figures, not the claim's.
+                    job = job with { Progress = run.CurrentProgress, WarningCount = run.CurrentWarnings };
+                }
+
                 bool applied;
                 try
                 {
