@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -102,6 +103,20 @@ public sealed class InMemoryJobStoreRetentionTests
     public void Options_Default_BoundFinishedJobsInMemory()
     {
         new JobTrackingOptions().MaxFinishedJobsInMemory.Should().Be(InMemoryJobStore.DefaultMaxFinishedJobs).And.Be(10_000);
+    }
+
+    [Theory]
+    [InlineData("null", null)]
+    [InlineData("500", 500)]
+    public void Options_FromConfiguration_NullTurnsTheBoundOff(string value, int? expected)
+    {
+        var json = $"{{\"JobTracking\":{{\"MaxFinishedJobsInMemory\":{value}}}}}";
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build();
+        var options = new JobTrackingOptions();
+
+        configuration.GetSection(JobTrackingOptions.SectionName).Bind(options);
+
+        options.MaxFinishedJobsInMemory.Should().Be(expected);
     }
 
     private static async Task<Guid> CreateAsync(InMemoryJobStore store, DateTimeOffset? at = null, int priority = 0)
