@@ -42,6 +42,27 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Attempts_FailedThenRestarted_SurviveReopening()
+    {
+        var error = new JobError("System.IO.IOException", "disk \0 full ✗", null);
+        var job = Job();
+        await using (var lease = Open())
+        {
+            var store = lease.Store;
+            await store.CreateAsync(job);
+            var running = (await store.ClaimAsync(Claim(1))).Single();
+            (await store.TryTransitionAsync(Move(job.Id, JobStatus.Running, running.Version, JobStatus.Failed) with { At = T0.AddMinutes(1), Error = error, ClaimId = running.ClaimId })).Should().BeTrue();
+            (await store.TryTransitionAsync(Move(job.Id, JobStatus.Failed, running.Version + 1, JobStatus.Queued) with { At = T0.AddMinutes(2), IsNewAttempt = true })).Should().BeTrue();
+        }
+
+        await using var reopened = Open();
+        var read = (await reopened.Store.GetAsync(job.Id))!;
+
+        read.Attempt.Should().Be(2);
+        read.PreviousAttempts.Should().Equal(new JobAttempt { Number = 1, StartedAt = T0, EndedAt = T0.AddMinutes(1), Status = JobStatus.Failed, Error = error });
+    }
+
+    [Fact]
     public async Task Times_WithAnOffset_ComeBackAsTheSameInstantInUtc()
     {
         await using var lease = Open();

@@ -81,6 +81,8 @@ public sealed class SqliteSchemaTests : IDisposable
         (done.Status, done.DisplayName, done.Progress, done.Checkpoint, done.EndedAt).Should().Be((JobStatus.Completed, "done", new JobProgress(10, 10), "10", T0.AddMinutes(2)));
         done.Steps.Should().ContainSingle().Which.Read.Should().Be(10);
         (done.InstanceId, done.ClaimId, done.LeaseExpiresAt, done.CheckpointReport).Should().Be((null, null, null, null));
+        done.PreviousAttempts.Should().BeEmpty();
+        done.Attempts.Should().ContainSingle().Which.Should().Be(new JobAttempt { Number = 1, StartedAt = T0.AddMinutes(1), EndedAt = T0.AddMinutes(2), Status = JobStatus.Completed });
         (await store.ReadLogAsync(completed, new JournalQuery())).Items.Select(l => (l.Sequence, l.Message)).Should().Equal((1L, "first"), (2L, "second"));
         (await store.ReadRejectsAsync(completed, new JournalQuery())).Items.Should().ContainSingle().Which.Reason.Should().Be("bad");
         (await store.CountAsync()).Select(c => (c.Status, c.Count)).Should().BeEquivalentTo(new[] { (JobStatus.Completed, 1L), (JobStatus.Running, 1L), (JobStatus.Queued, 1L) });
@@ -93,6 +95,11 @@ public sealed class SqliteSchemaTests : IDisposable
         claimed.Should().ContainSingle().Which.Should().Match<JobRecord>(j => j.Id == queued && j.ClaimId != null && j.LeaseExpiresAt == clock.GetUtcNow().AddSeconds(30));
         await store.AppendJournalAsync([new JobJournalEntry { JobId = completed, Kind = JobJournalKind.Log, At = T0, Level = LogLevel.Information, Text = "third" }]);
         (await store.ReadLogAsync(completed, new JournalQuery())).Items.Select(l => l.Sequence).Should().Equal(1L, 2L, 3L);
+
+        var restart = new JobTransition { JobId = running, FromStatus = JobStatus.Interrupted, ExpectedVersion = 3, ToStatus = JobStatus.Queued, At = T0.AddDays(1), IsNewAttempt = true };
+        (await store.TryTransitionAsync(restart)).Should().BeTrue();
+        (await store.GetAsync(running))!.PreviousAttempts.Should().Equal(
+            new JobAttempt { Number = 1, StartedAt = T0.AddMinutes(1), EndedAt = T0.AddDays(1), Status = JobStatus.Interrupted });
     }
 
     [Fact]

@@ -135,6 +135,8 @@ public sealed class BadInputTests
     [Theory]
     [InlineData("MaxConcurrency", "0")]
     [InlineData("QueueCapacity", "0")]
+    [InlineData("MaxFinishedJobsInMemory", "0")]
+    [InlineData("MaxFinishedJobsInMemory", "100000001")]
     [InlineData("ClaimBatchSize", "5000")]
     [InlineData("ShutdownGracePeriod", "-00:00:01")]
     [InlineData("PollInterval", "00:00:00")]
@@ -147,6 +149,7 @@ public sealed class BadInputTests
             {
                 case "MaxConcurrency": o.MaxConcurrency = int.Parse(value); break;
                 case "QueueCapacity": o.QueueCapacity = int.Parse(value); break;
+                case "MaxFinishedJobsInMemory": o.MaxFinishedJobsInMemory = int.Parse(value); break;
                 case "ClaimBatchSize": o.ClaimBatchSize = int.Parse(value); break;
                 case "ShutdownGracePeriod": o.ShutdownGracePeriod = TimeSpan.Parse(value); break;
                 case "PollInterval": o.PollInterval = TimeSpan.Parse(value); break;

@@ -156,6 +156,36 @@ public sealed class JobExecutionTests
     }
 
     [Fact]
+    public async Task Restart_FailedJobThatThenCompletes_ShowsBothAttempts()
+    {
+        await using var host = await TestHost.Create().StartAsync();
+        var id = await host.StartStepJobAsync(new StepParameters { Steps = 3, FailAt = 1, FailFirstAttemptOnly = true });
+        var failed = await host.WaitAsync(id, JobStatus.Failed);
+        host.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await host.Runner.RestartAsync(id);
+        var done = await host.WaitAsync(id, JobStatus.Completed);
+
+        var job = await host.Tracker.GetAsync(id);
+        job.Attempt.Should().Be(2);
+        job.Error.Should().BeNull("the job's error is its last attempt's");
+        job.Attempts.Should().HaveCount(2);
+        var first = job.Attempts[0];
+        first.Number.Should().Be(1);
+        first.Status.Should().Be(JobStatus.Failed);
+        first.StartedAt.Should().Be(failed.StartedAt!.Value);
+        first.EndedAt.Should().Be(failed.EndedAt!.Value);
+        first.Error!.Type.Should().Be(typeof(InvalidOperationException).FullName);
+        first.Error.Message.Should().Be("Step 1 failed on purpose.");
+        var second = job.Attempts[1];
+        second.Number.Should().Be(2);
+        second.Status.Should().Be(JobStatus.Completed);
+        second.StartedAt.Should().Be(failed.EndedAt!.Value + TimeSpan.FromMinutes(5));
+        second.EndedAt.Should().Be(done.EndedAt);
+        second.Error.Should().BeNull();
+    }
+
+    [Fact]
     public async Task Draft_EditThenSubmit_RunsWithTheEditedParameters()
     {
         await using var host = await TestHost.Create().StartAsync();

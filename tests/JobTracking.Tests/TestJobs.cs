@@ -17,6 +17,9 @@ public sealed record StepParameters
     /// <summary>The step at which the job throws, if any.</summary>
     public int? FailAt { get; init; }
 
+    /// <summary>When set, the job throws at <see cref="FailAt"/> on its first attempt only, so a restart completes.</summary>
+    public bool FailFirstAttemptOnly { get; init; }
+
     /// <summary>Yields between steps, so that commands can interleave with real work.</summary>
     public bool YieldEachStep { get; init; }
 
@@ -104,7 +107,7 @@ public sealed class StepJob(Probe probe) : JobDefinition<StepParameters>
             var p = context.Parameters;
             for (var step = context.GetCheckpoint<int>(); step < p.Steps; step++)
             {
-                if (p.FailAt == step)
+                if (p.FailAt == step && (!p.FailFirstAttemptOnly || context.Attempt == 1))
                 {
                     throw new InvalidOperationException($"Step {step} failed on purpose.");
                 }

@@ -21,7 +21,7 @@ public sealed class JobTrackingSystem : IJobSystem
     private IHostedService[] _hosted = [];
     private IJobSubscription? _finished;
 
-    private JobTrackingSystem(int maxConcurrency, bool countByEvents, BenchStore store, int callers)
+    private JobTrackingSystem(int maxConcurrency, bool countByEvents, BenchStore store, int callers, Action<JobTrackingOptions>? configure)
     {
         _countByEvents = countByEvents;
         _callers = callers;
@@ -35,7 +35,11 @@ public sealed class JobTrackingSystem : IJobSystem
                 .AddJob<NoOpJob>()
                 .AddJob<LatencyJob>()
                 .AddJob<LoggingJob>()
-                .Configure(o => o.MaxConcurrency = maxConcurrency);
+                .Configure(o =>
+                {
+                    o.MaxConcurrency = maxConcurrency;
+                    configure?.Invoke(o);
+                });
             if (database is not null)
             {
                 b.UseSqlite(database.ConnectionString, o => o.Synchronous = TempDatabase.Options(store).Synchronous);
@@ -58,10 +62,11 @@ public sealed class JobTrackingSystem : IJobSystem
     /// <summary>
     /// Creates the system. <paramref name="countByEvents"/> counts finished jobs through an <c>OnJobFinished</c>
     /// subscription instead of in the job; <paramref name="store"/> picks the store; <paramref name="callers"/> is how
-    /// many concurrent callers <see cref="RunAsync"/> starts the jobs from (1: one by one from one caller).
+    /// many concurrent callers <see cref="RunAsync"/> starts the jobs from (1: one by one from one caller);
+    /// <paramref name="configure"/> changes other options.
     /// </summary>
-    public static JobTrackingSystem Create(int? maxConcurrency = null, bool countByEvents = false, BenchStore store = BenchStore.InMemory, int callers = 1) =>
-        new(maxConcurrency ?? Environment.ProcessorCount, countByEvents, store, callers);
+    public static JobTrackingSystem Create(int? maxConcurrency = null, bool countByEvents = false, BenchStore store = BenchStore.InMemory, int callers = 1, Action<JobTrackingOptions>? configure = null) =>
+        new(maxConcurrency ?? Environment.ProcessorCount, countByEvents, store, callers, configure);
 
     public async Task StartAsync()
     {

@@ -28,15 +28,19 @@ internal sealed class SqliteJobWrites : IDisposable
         _insert = Command(
             $"INSERT INTO jobs ({SqliteSchema.JobColumns}, queue_seq) VALUES (@id, {T("@type")}, {T("@name")}, @status, @version, {T("@parameters")}, {T("@launchedBy")}, @priority, {T("@key")}, " +
             $"@created, @started, @ended, @attempt, {T("@node")}, @done, @total, {T("@checkpoint")}, {T("@errorType")}, {T("@errorMessage")}, {T("@errorStack")}, " +
-            $"@warnings, {T("@steps")}, NULL, NULL, NULL, {T("@checkpointReport")}, @queueSeq) " +
+            $"@warnings, {T("@steps")}, NULL, NULL, NULL, {T("@checkpointReport")}, NULL, @queueSeq) " +
             "ON CONFLICT (id) DO NOTHING",
             "@id", "@type", "@name", "@status", "@version", "@parameters", "@launchedBy", "@priority", "@key", "@created", "@started", "@ended", "@attempt",
             "@node", "@done", "@total", "@checkpoint", "@errorType", "@errorMessage", "@errorStack", "@warnings", "@steps", "@checkpointReport", "@queueSeq");
 
-        // The side effects documented on JobTransition, in one compare-and-set on (id, status, version[, claim]).
+        // The side effects documented on JobTransition, in one compare-and-set on (id, status, version[, claim]). The
+        // attempt a restart ends is built from the row as it was: SQLite reads every column of a SET before the update.
         _transition = Command(
             $"""
             UPDATE jobs SET
+                previous_attempts = CASE WHEN @newAttempt THEN json_insert(COALESCE(previous_attempts, '[]'), '$[#]', json_object(
+                    'number', attempt, 'started', COALESCE(started_at, @at), 'ended', COALESCE(ended_at, @at), 'status', status,
+                    'errorType', error_type, 'errorMessage', error_message, 'errorStack', error_stack)) ELSE previous_attempts END,
                 status = @to,
                 version = version + 1,
                 started_at = CASE WHEN @newAttempt THEN NULL WHEN @start THEN COALESCE(started_at, @at) ELSE started_at END,

@@ -70,7 +70,31 @@ internal static class SqliteRows
             Steps = r.IsDBNull(21) ? [] : ReadSteps(r.GetString(21)),
             Claim = r.IsDBNull(23) ? null : new JobClaim { InstanceId = NullableText(r, 22) ?? string.Empty, ClaimId = ReadId(r, 23), LeaseExpiresAt = NullableTime(r, 24) ?? DateTimeOffset.MinValue },
             CheckpointReport = r.IsDBNull(25) ? null : ReadReport(r.GetString(25)),
+            PreviousAttempts = r.IsDBNull(26) ? [] : ReadAttempts(r.GetString(26)),
         };
+    }
+
+    /// <summary>Reads the attempts the transition's SQL appends with <c>json_object</c>: number, started and ended (UTC ticks), status, and the error's type, message and stack (null when none).</summary>
+    public static IReadOnlyList<JobAttempt> ReadAttempts(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        var attempts = new List<JobAttempt>(document.RootElement.GetArrayLength());
+        foreach (var attempt in document.RootElement.EnumerateArray())
+        {
+            var errorType = attempt.GetProperty("errorType");
+            attempts.Add(new JobAttempt
+            {
+                Number = attempt.GetProperty("number").GetInt32(),
+                StartedAt = Time(attempt.GetProperty("started").GetInt64()),
+                EndedAt = Time(attempt.GetProperty("ended").GetInt64()),
+                Status = (JobStatus)attempt.GetProperty("status").GetInt32(),
+                Error = errorType.ValueKind == JsonValueKind.Null
+                    ? null
+                    : new JobError(errorType.GetString()!, attempt.GetProperty("errorMessage").GetString() ?? string.Empty, attempt.GetProperty("errorStack").GetString()),
+            });
+        }
+
+        return attempts;
     }
 
     public static string? NullableText(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);

@@ -15,7 +15,7 @@ internal static class SqliteSchema
     public const string JobColumns =
         "id, type_name, display_name, status, version, parameters, launched_by, priority, concurrency_key, created_at, " +
         "started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack, " +
-        "warning_count, steps, instance_id, claim_id, lease_until, checkpoint_report";
+        "warning_count, steps, instance_id, claim_id, lease_until, checkpoint_report, previous_attempts";
 
     /// <summary>Version 1: jobs (with the queue order and the indexes of the process tracker's list), log lines and rejects.</summary>
     private const string Version1 = """
@@ -70,8 +70,10 @@ internal static class SqliteSchema
         """;
 
     /// <summary>
-    /// Version 2: who owns an active job (instance, claim, lease end in UTC ticks) and the report saved with the checkpoint
-    /// (JSON). Rows of version 1 get NULLs: an active job without a lease counts as expired, so it is reclaimed. Also the
+    /// Version 2: who owns an active job (instance, claim, lease end in UTC ticks), the report saved with the checkpoint
+    /// (JSON) and the attempts before the current one (a JSON array, NULL until the first restart). Rows of version 1 get
+    /// NULLs: an active job without a lease counts as expired, so it is reclaimed; a job restarted under version 1 shows
+    /// no attempts before its current one, whose error version 1 did not keep. Also the
     /// number of jobs per type and status, kept by triggers in the same transaction as each change, so counting them
     /// (every heartbeat) reads a few rows instead of every job.
     /// </summary>
@@ -80,6 +82,7 @@ internal static class SqliteSchema
         ALTER TABLE jobs ADD COLUMN claim_id BLOB;
         ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
         ALTER TABLE jobs ADD COLUMN checkpoint_report TEXT;
+        ALTER TABLE jobs ADD COLUMN previous_attempts TEXT;
         CREATE TABLE job_counts (
             type_name TEXT    NOT NULL,
             status    INTEGER NOT NULL,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using JobTracking.Storage;
 
 namespace JobTracking;
 
@@ -59,7 +60,10 @@ public sealed class JobTrackingOptions
     /// <summary>Gets or sets the longest log message, raw record or reject reason stored, 256 to 1,048,576 characters; longer text is stored truncated with a marker. Default: 8192.</summary>
     public int MaxJournalTextLength { get; set; } = 8192;
 
-    /// <summary>Gets or sets how long finished jobs (Completed, Cancelled, Failed) are kept, with their journals, before a background task purges them; <see langword="null"/> keeps them. Default: <see langword="null"/>.</summary>
+    /// <summary>Gets or sets the most finished jobs (Completed, Cancelled, Failed) the in-memory store keeps, 1 to 100,000,000; when one more finishes, the one that finished first is purged with its log and rejects. <see langword="null"/> keeps them all. Default: 10,000. Other stores ignore it (see <see cref="RetentionPeriod"/>).</summary>
+    public int? MaxFinishedJobsInMemory { get; set; } = InMemoryJobStore.DefaultMaxFinishedJobs;
+
+    /// <summary>Gets or sets how long finished jobs (Completed, Cancelled, Failed) are kept, with their journals, before a background task purges them, 1 minute to 100 years; <see langword="null"/> keeps them. Default: <see langword="null"/>. Applies to every store.</summary>
     public TimeSpan? RetentionPeriod { get; set; }
 
     /// <summary>Gets or sets how often the retention task runs, 1 second to 1 day. Default: 1 hour.</summary>

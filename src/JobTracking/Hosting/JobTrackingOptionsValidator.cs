@@ -23,6 +23,11 @@ internal sealed class JobTrackingOptionsValidator : IValidateOptions<JobTracking
         Range(errors, nameof(options.TransientRetryCount), options.TransientRetryCount, 0, 100);
         Range(errors, nameof(options.TransientRetryDelay), options.TransientRetryDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
         Range(errors, nameof(options.TransientRetryMaxDelay), options.TransientRetryMaxDelay, options.TransientRetryDelay, TimeSpan.FromMinutes(10));
+        if (options.MaxFinishedJobsInMemory is { } maxFinished)
+        {
+            Range(errors, nameof(options.MaxFinishedJobsInMemory), maxFinished, 1, 100_000_000);
+        }
+
         if (options.RetentionPeriod is { } retention)
         {
             Range(errors, nameof(options.RetentionPeriod), retention, TimeSpan.FromMinutes(1), TimeSpan.FromDays(36_500));

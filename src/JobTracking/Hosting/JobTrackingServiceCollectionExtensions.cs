@@ -31,7 +31,11 @@ public static class JobTrackingServiceCollectionExtensions
         services.AddOptions<JobTrackingOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobTrackingOptions>, JobTrackingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new InMemoryJobStore(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<JobTrackingOptions>>().Value.QueueCapacity));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<JobTrackingOptions>>().Value;
+            return new InMemoryJobStore(sp.GetRequiredService<TimeProvider>(), options.QueueCapacity, options.MaxFinishedJobsInMemory);
+        });
         services.TryAddSingleton<IJobStore>(sp => sp.GetRequiredService<InMemoryJobStore>());
         services.TryAddSingleton<IJobJournalStore>(sp => sp.GetRequiredService<InMemoryJobStore>());
         services.TryAddSingleton<IJobQueryStore>(sp => sp.GetRequiredService<InMemoryJobStore>());

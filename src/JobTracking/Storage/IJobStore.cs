@@ -36,10 +36,10 @@ public interface IJobStore
     bool IsTransient(Exception exception);
 
     /// <summary>Stores a new job.</summary>
-    /// <param name="job">The job, in status Editing or Queued with version 1.</param>
+    /// <param name="job">The job, in status Editing or Queued with version 1 and no previous attempts.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the job is stored.</returns>
-    /// <exception cref="ArgumentException">A job with the same id exists, or the status is neither Editing nor Queued.</exception>
+    /// <exception cref="ArgumentException">A job with the same id exists, or the status is neither Editing nor Queued (<see cref="JobStoreArguments.CheckNewJob"/>).</exception>
     ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default);
 
     /// <summary>Reads one job.</summary>

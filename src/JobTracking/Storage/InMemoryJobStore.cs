@@ -5,14 +5,19 @@ namespace JobTracking.Storage;
 
 /// <summary>The default store: every job in this process's memory, lost when it stops. Create one to wrap it in a decorator of your own, then pass it to <c>UseStore</c>.</summary>
 /// <remarks>
-/// A status transition is one interlocked compare-and-set on a word that packs (version, busy bit, status); the
+/// <para>A status transition is one interlocked compare-and-set on a word that packs (version, busy bit, status); the
 /// busy bit keeps readers from seeing a half-written record while the winner stores the fields that go with the
-/// move, without a lock. Only jobs entering or leaving the queue, or holding a concurrency key, touch the queue lock.
+/// move, without a lock. Only jobs entering or leaving the queue, or holding a concurrency key, touch the queue lock.</para>
+/// <para>It keeps at most a given number of finished jobs (Completed, Cancelled, Failed; <see cref="DefaultMaxFinishedJobs"/> unless told
+/// otherwise): when one more finishes, the one that finished first is purged with its log and rejects, so a long-running process does not grow without bound.</para>
 /// </remarks>
-public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQueryStore
+public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQueryStore
 {
     /// <summary>The default most jobs held queued at once.</summary>
     public const int DefaultQueueCapacity = 1_000_000;
+
+    /// <summary>The default most finished jobs (Completed, Cancelled, Failed) kept; beyond it the one that finished first is purged.</summary>
+    public const int DefaultMaxFinishedJobs = 10_000;
 
     private const long StatusMask = 0x7F;
     private const long BusyBit = 0x80;
@@ -35,12 +40,19 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
     /// <summary>Creates an empty store.</summary>
     /// <param name="timeProvider">The store's clock, for leases; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="queueCapacity">The most jobs held queued at once, at least 1; starting one more throws <see cref="JobQueueFullException"/>.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="queueCapacity"/> is below 1.</exception>
-    public InMemoryJobStore(TimeProvider? timeProvider = null, int queueCapacity = DefaultQueueCapacity)
+    /// <param name="maxFinishedJobs">The most finished jobs (Completed, Cancelled, Failed) kept, at least 1: when one more finishes, the one that finished first is purged with its journal. <see langword="null"/> keeps them all.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="queueCapacity"/> or <paramref name="maxFinishedJobs"/> is below 1.</exception>
+    public InMemoryJobStore(TimeProvider? timeProvider = null, int queueCapacity = DefaultQueueCapacity, int? maxFinishedJobs = DefaultMaxFinishedJobs)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
+        if (maxFinishedJobs is { } max)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(max, 1, nameof(maxFinishedJobs));
+        }
+
         _time = timeProvider ?? TimeProvider.System;
         _queueCapacity = queueCapacity;
+        _maxFinishedJobs = maxFinishedJobs;
     }
 
     /// <inheritdoc/>
@@ -318,48 +330,6 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
     }
 
     /// <inheritdoc/>
-    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default)
-    {
-        JobStoreArguments.CheckPurge(maxCount);
-        var purged = 0;
-        HashSet<Entry>? removed = null;
-        foreach (var entry in _jobs.Values)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (purged >= maxCount)
-            {
-                break;
-            }
-
-            var state = Volatile.Read(ref entry.State);
-            var status = (JobStatus)(state & StatusMask);
-            if ((state & BusyBit) != 0 || !JobLifecycle.IsFinished(status) || entry.EndedAt is not { } ended || ended >= endedBefore)
-            {
-                continue;
-            }
-
-            // Claim the entry with a status no transition expects, so a racing restart cannot revive a deleted job.
-            if (Interlocked.CompareExchange(ref entry.State, PurgedState, state) == state)
-            {
-                _jobs.TryRemove(entry.Id, out _);
-                _journals.TryRemove(entry.Id, out _);
-                (removed ??= []).Add(entry);
-                purged++;
-            }
-        }
-
-        if (removed is not null)
-        {
-            lock (_indexLock)
-            {
-                _byCreation.RemoveAll(removed.Contains);
-            }
-        }
-
-        return new(purged);
-    }
-
-    /// <inheritdoc/>
     public ValueTask<bool> TryUpdateDraftAsync(Guid jobId, long expectedVersion, string parameters, string displayName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -439,6 +409,7 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
         {
             // Jobs mostly arrive in creation order, so this is an append; a tie within one clock tick inserts near the end.
             var count = _byCreation.Count;
+            Volatile.Write(ref _indexCount, count + 1);
             if (count == 0 || OldestFirst.Instance.Compare(_byCreation[count - 1], entry) < 0)
             {
                 _byCreation.Add(entry);
@@ -518,6 +489,22 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
             return false;
         }
 
+        if (t.IsNewAttempt)
+        {
+            // The attempt history changes only here (a restart), so no other move allocates for it.
+            entry.PreviousAttempts = [.. entry.PreviousAttempts, new JobAttempt
+            {
+                Number = entry.Attempt,
+                StartedAt = entry.StartedAt ?? t.At,
+                EndedAt = entry.EndedAt ?? t.At,
+                Status = t.FromStatus,
+                Error = entry.Error,
+            }];
+            entry.Attempt++;
+            entry.StartedAt = null;
+            entry.Error = null;
+        }
+
         switch (t.ToStatus)
         {
             case JobStatus.Running when t.FromStatus == JobStatus.Queued:
@@ -534,13 +521,6 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
             case JobStatus.Queued:
                 entry.EndedAt = null;
                 break;
-        }
-
-        if (t.IsNewAttempt)
-        {
-            entry.Attempt++;
-            entry.StartedAt = null;
-            entry.Error = null;
         }
 
         if (t.Report is { } report)
@@ -563,6 +543,11 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
         }
 
         Volatile.Write(ref entry.State, Pack(t.ToStatus, version, busy: false));
+
+        if (_maxFinishedJobs is { } maxFinished && JobLifecycle.IsFinished(t.ToStatus))
+        {
+            KeepFinishedWithin(maxFinished, entry, Pack(t.ToStatus, version, busy: false));
+        }
 
         if (t.FromStatus == JobStatus.Queued)
         {
@@ -735,6 +720,7 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
         public DateTimeOffset? StartedAt;
         public DateTimeOffset? EndedAt;
         public int Attempt;
+        public JobAttempt[] PreviousAttempts = []; // replaced whole on a restart, never changed in place
         public string? Node;
         public JobClaim? Owner; // swapped whole, so a reader never sees half of it; snapshots share it
         public JobReport Report;
@@ -825,6 +811,7 @@ public sealed class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQuerySto
                     StartedAt = StartedAt,
                     EndedAt = EndedAt,
                     Attempt = Attempt,
+                    PreviousAttempts = PreviousAttempts,
                     Node = Node,
                     Claim = owner,
                     Progress = report.Progress,

@@ -43,6 +43,16 @@ public sealed record JobRecord
     /// <summary>Gets the attempt number, starting at 1 and raised by each restart.</summary>
     public int Attempt { get; init; } = 1;
 
+    /// <summary>Gets the attempts before the current one, oldest first, each with its outcome and error, as the store keeps them; empty until the job is restarted.</summary>
+    /// <remarks>A store appends one when a transition starts a new attempt; see <see cref="Storage.JobTransition"/>.</remarks>
+    public IReadOnlyList<JobAttempt> PreviousAttempts { get; init; } = [];
+
+    /// <summary>Gets every attempt, oldest first: <see cref="PreviousAttempts"/>, then the current one once it has started (from <see cref="Attempt"/>, <see cref="StartedAt"/>, <see cref="EndedAt"/>, <see cref="Status"/> and <see cref="Error"/>).</summary>
+    /// <remarks>Built on each read.</remarks>
+    public IReadOnlyList<JobAttempt> Attempts => StartedAt is { } started
+        ? [.. PreviousAttempts, new JobAttempt { Number = Attempt, StartedAt = started, EndedAt = EndedAt, Status = Status, Error = Error }]
+        : PreviousAttempts;
+
     /// <summary>Gets the name of the node that runs or last ran the job (<see cref="JobTrackingOptions.NodeName"/>), as shown to people.</summary>
     public string? Node { get; init; }
 

@@ -6,7 +6,7 @@ public static class JobStoreArguments
     /// <summary>Checks a job handed to <see cref="IJobStore.CreateAsync"/>.</summary>
     /// <param name="job">The new job.</param>
     /// <exception cref="ArgumentNullException"><paramref name="job"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The status is neither Editing nor Queued, or the version is not 1.</exception>
+    /// <exception cref="ArgumentException">The status is neither Editing nor Queued, the version is not 1, or the job has previous attempts.</exception>
     public static void CheckNewJob(JobRecord job)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -18,6 +18,15 @@ public static class JobStoreArguments
         if (job.Version != 1)
         {
             throw new ArgumentException($"A new job must have version 1, not {job.Version}.", nameof(job));
+        }
+
+        if (job.PreviousAttempts is not { Count: 0 })
+        {
+            throw new ArgumentException(
+                job.PreviousAttempts is null
+                    ? "A new job's previous attempts must be an empty list, not null."
+                    : $"A new job must have no previous attempts; it has {job.PreviousAttempts.Count}.",
+                nameof(job));
         }
     }
 

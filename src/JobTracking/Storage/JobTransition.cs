@@ -8,8 +8,16 @@ namespace JobTracking.Storage;
 /// <see cref="JobRecord.Error"/> to <see cref="Error"/> when moving to Failed;
 /// <see cref="JobRecord.Checkpoint"/> when <see cref="HasCheckpoint"/> is set (with the report stored as <see cref="JobRecord.CheckpointReport"/>);
 /// the progress, steps and warnings count when <see cref="Report"/> is given;
-/// <see cref="JobRecord.Attempt"/> plus one, with <see cref="JobRecord.StartedAt"/> and <see cref="JobRecord.Error"/> cleared, when <see cref="IsNewAttempt"/> is set;
+/// when <see cref="IsNewAttempt"/> is set, first appends the attempt that ends to <see cref="JobRecord.PreviousAttempts"/> (see below), then raises
+/// <see cref="JobRecord.Attempt"/> by one and clears <see cref="JobRecord.StartedAt"/> and <see cref="JobRecord.Error"/>;
 /// and clears the claim, owner and lease when the job leaves the active statuses (Running, Pausing, Cancelling, ShuttingDown).
+/// <para><b>Attempt history.</b> The current attempt needs nothing stored: <see cref="JobRecord.Attempts"/> builds it from the job's own
+/// fields. A store keeps only the attempts before it, and changes them on one move only: one with <see cref="IsNewAttempt"/> set appends,
+/// with the values the job has before the move, a <see cref="JobAttempt"/> whose <see cref="JobAttempt.Number"/> is <see cref="JobRecord.Attempt"/>,
+/// <see cref="JobAttempt.StartedAt"/> is <see cref="JobRecord.StartedAt"/> (or <see cref="At"/> if the job has none), <see cref="JobAttempt.EndedAt"/> is
+/// <see cref="JobRecord.EndedAt"/> (or <see cref="At"/> if the job has none, as for an interrupted attempt), <see cref="JobAttempt.Status"/> is
+/// <see cref="FromStatus"/> and <see cref="JobAttempt.Error"/> is <see cref="JobRecord.Error"/>. No other move, claim or reclaim changes them, and
+/// they round-trip like every other field (times to the microsecond, error text exactly).</para>
 /// </remarks>
 public readonly record struct JobTransition
 {
@@ -46,6 +54,6 @@ public readonly record struct JobTransition
     /// <summary>Gets the report to store with the move (a run's final report), or <see langword="null"/> to keep the stored one.</summary>
     public JobReport? Report { get; init; }
 
-    /// <summary>Gets whether the move starts a new attempt (a restart).</summary>
+    /// <summary>Gets whether the move starts a new attempt (a restart): the store records the attempt that ends in <see cref="JobRecord.PreviousAttempts"/>.</summary>
     public bool IsNewAttempt { get; init; }
 }
