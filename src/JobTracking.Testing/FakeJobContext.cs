@@ -170,7 +170,7 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         lock (_lock)
         {
-            _rejects.Add(new JobReject(_rejects.Count + 1, _time.GetUtcNow(), recordNumber, rawRecord, reason));
+            _rejects.Add(new JobReject { Sequence = _rejects.Count + 1, At = _time.GetUtcNow(), RecordNumber = recordNumber, RawRecord = rawRecord, Reason = reason });
         }
 
         Interlocked.Increment(ref _warnings);
@@ -228,7 +228,7 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
     {
         lock (_lock)
         {
-            _log.Add(new JobLogEntry(_log.Count + 1, _time.GetUtcNow(), level, message));
+            _log.Add(new JobLogEntry { Sequence = _log.Count + 1, At = _time.GetUtcNow(), Level = level, Message = message });
         }
 
         if (level is >= LogLevel.Warning and not LogLevel.None)

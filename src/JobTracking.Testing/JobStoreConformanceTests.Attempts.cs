@@ -16,7 +16,7 @@ public abstract partial class JobStoreConformanceTests
         var job = NewJob();
         await store.CreateAsync(job);
         await ClaimOneAsync(store, job.Id, "n", T0.AddMinutes(1));
-        var error = new JobError("System.IO.IOException", "disk full ✗", "at Import()\n  at Run()");
+        var error = new JobError { Type = "System.IO.IOException", Message = "disk full ✗", StackTrace = "at Import()\n  at Run()" };
         Assert.True(await store.TryTransitionAsync(Move(job.Id, JobStatus.Running, 2, JobStatus.Failed, T0.AddMinutes(2)) with { Error = error }));
 
         Assert.True(await store.TryTransitionAsync(Move(job.Id, JobStatus.Failed, 3, JobStatus.Queued, T0.AddMinutes(3)) with { IsNewAttempt = true }));
@@ -96,10 +96,7 @@ public abstract partial class JobStoreConformanceTests
             var running = await ClaimOneAsync(store, job.Id, "n", started);
             Assert.Equal(expected, running.PreviousAttempts);
             var ended = started.AddSeconds(3).AddTicks(70);
-            var error = new JobError(
-                "Custom.Error`1[[System.String]]",
-                $"attempt {number}: \0 NUL, \"quotes\", 'single', ünïcödé 製品 ✗\r\n\t{new string('x', 5000)}",
-                number == 2 ? null : "  at A()\n  at B() \u2028 \0");
+            var error = new JobError { Type = "Custom.Error`1[[System.String]]", Message = $"attempt {number}: \0 NUL, \"quotes\", 'single', ünïcödé 製品 ✗\r\n\t{new string('x', 5000)}", StackTrace = number == 2 ? null : "  at A()\n  at B() \u2028 \0" };
             Assert.True(await store.TryTransitionAsync(Move(job.Id, JobStatus.Running, running.Version, JobStatus.Failed, ended) with { Error = error }));
             expected.Add(new JobAttempt { Number = number, StartedAt = started, EndedAt = ended, Status = JobStatus.Failed, Error = error });
             Assert.True(await store.TryTransitionAsync(Move(job.Id, JobStatus.Failed, running.Version + 1, JobStatus.Queued, ended.AddMinutes(1)) with { IsNewAttempt = true }));

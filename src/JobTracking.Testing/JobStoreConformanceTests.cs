@@ -124,7 +124,7 @@ public abstract partial class JobStoreConformanceTests
         Assert.Equal("node-a", running.Node);
         Assert.Equal(T0.AddMinutes(1), running.StartedAt);
 
-        var error = new JobError("System.InvalidOperationException", "boom ✗", "at Somewhere()\n  at Else()");
+        var error = new JobError { Type = "System.InvalidOperationException", Message = "boom ✗", StackTrace = "at Somewhere()\n  at Else()" };
         Assert.True(await store.TryTransitionAsync(Move(job.Id, JobStatus.Running, 2, JobStatus.Failed, T0.AddMinutes(2)) with
         {
             Error = error,

@@ -44,7 +44,7 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Attempts_FailedThenRestarted_SurviveReopening()
     {
-        var error = new JobError("System.IO.IOException", "disk \0 full ✗", null);
+        var error = new JobError { Type = "System.IO.IOException", Message = "disk \0 full ✗", StackTrace = null };
         var job = Job();
         await using (var lease = Open())
         {

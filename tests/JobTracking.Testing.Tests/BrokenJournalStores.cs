@@ -11,13 +11,13 @@ internal sealed class JournalNumberingFromZero(InMemoryJobStore inner, TimeProvi
     public override async ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
     {
         var page = await base.ReadLogAsync(jobId, query, cancellationToken);
-        return page with { Items = [.. page.Items.Select(e => e with { Sequence = e.Sequence - 1 })] };
+        return page.WithItems([.. page.Items.Select(e => e.WithSequence(e.Sequence - 1))]);
     }
 
     public override async ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
     {
         var page = await base.ReadRejectsAsync(jobId, query, cancellationToken);
-        return page with { Items = [.. page.Items.Select(e => e with { Sequence = e.Sequence - 1 })] };
+        return page.WithItems([.. page.Items.Select(e => e.WithSequence(e.Sequence - 1))]);
     }
 }
 
@@ -55,13 +55,13 @@ internal abstract class JournalRenumberingStore(InMemoryJobStore inner, TimeProv
     public override async ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
     {
         var page = await base.ReadLogAsync(jobId, query, cancellationToken);
-        return page with { Items = [.. page.Items.Select(e => e with { Sequence = _shown.GetValueOrDefault((jobId, JobJournalKind.Log, e.Sequence), e.Sequence) })] };
+        return page.WithItems([.. page.Items.Select(e => e.WithSequence(_shown.GetValueOrDefault((jobId, JobJournalKind.Log, e.Sequence), e.Sequence)))]);
     }
 
     public override async ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
     {
         var page = await base.ReadRejectsAsync(jobId, query, cancellationToken);
-        return page with { Items = [.. page.Items.Select(e => e with { Sequence = _shown.GetValueOrDefault((jobId, JobJournalKind.Reject, e.Sequence), e.Sequence) })] };
+        return page.WithItems([.. page.Items.Select(e => e.WithSequence(_shown.GetValueOrDefault((jobId, JobJournalKind.Reject, e.Sequence), e.Sequence)))]);
     }
 
     /// <summary>The counter an entry takes its number from.</summary>
@@ -123,13 +123,13 @@ internal sealed class JournalTokenOnFullLastPage(InMemoryJobStore inner, TimePro
     public override async ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
     {
         var page = await base.ReadLogAsync(jobId, query, cancellationToken);
-        return page.Items.Count == query.PageSize ? page with { NextPageToken = Token(page.Items[^1].Sequence) } : page;
+        return page.Items.Count == query.PageSize ? page.WithToken(Token(page.Items[^1].Sequence)) : page;
     }
 
     public override async ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
     {
         var page = await base.ReadRejectsAsync(jobId, query, cancellationToken);
-        return page.Items.Count == query.PageSize ? page with { NextPageToken = Token(page.Items[^1].Sequence) } : page;
+        return page.Items.Count == query.PageSize ? page.WithToken(Token(page.Items[^1].Sequence)) : page;
     }
 
     private static string Token(long sequence) => sequence.ToString(CultureInfo.InvariantCulture);

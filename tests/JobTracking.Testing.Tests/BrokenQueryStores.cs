@@ -74,7 +74,7 @@ internal sealed class QueryMatchingTextByCase(InMemoryJobStore inner, TimeProvid
     public override async ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
         var page = await base.QueryAsync(query, cancellationToken);
-        return query.Text is { } text ? page with { Items = [.. page.Items.Where(j => j.DisplayName.Contains(text, StringComparison.Ordinal))] } : page;
+        return query.Text is { } text ? page.WithItems([.. page.Items.Where(j => j.DisplayName.Contains(text, StringComparison.Ordinal))]) : page;
     }
 }
 
@@ -84,7 +84,7 @@ internal sealed class QueryOldestFirst(InMemoryJobStore inner, TimeProvider cloc
     public override async ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
         var page = await base.QueryAsync(query, cancellationToken);
-        return page with { Items = [.. page.Items.Reverse()] };
+        return page.WithItems([.. page.Items.Reverse()]);
     }
 }
 
@@ -105,7 +105,7 @@ internal sealed class QueryTokenOnFullLastPage(InMemoryJobStore inner, TimeProvi
     public override async ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
         var page = await base.QueryAsync(query, cancellationToken);
-        return page.NextPageToken is null && page.Items.Count == query.PageSize ? page with { NextPageToken = JobPageToken.Encode(page.Items[^1]) } : page;
+        return page.NextPageToken is null && page.Items.Count == query.PageSize ? page.WithToken(JobPageToken.Encode(page.Items[^1])) : page;
     }
 }
 
@@ -115,7 +115,7 @@ internal sealed class QueryRepeatingLastJob(InMemoryJobStore inner, TimeProvider
     public override async ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
         var page = await base.QueryAsync(query, cancellationToken);
-        return page.NextPageToken is not null && page.Items.Count >= 2 ? page with { NextPageToken = JobPageToken.Encode(page.Items[^2]) } : page;
+        return page.NextPageToken is not null && page.Items.Count >= 2 ? page.WithToken(JobPageToken.Encode(page.Items[^2])) : page;
     }
 }
 
@@ -135,7 +135,7 @@ internal sealed class QueryPagingByOffset(InMemoryJobStore inner, TimeProvider c
         var all = await base.QueryAsync(query with { PageToken = null, PageSize = JobQuery.MaxPageSize }, cancellationToken);
         var items = all.Items.Skip(offset).Take(query.PageSize).ToList();
         var more = all.Items.Count > offset + query.PageSize;
-        return new JobPage(items, more ? string.Create(CultureInfo.InvariantCulture, $"o{offset + query.PageSize}") : null);
+        return new JobPage { Items = items, NextPageToken = more ? string.Create(CultureInfo.InvariantCulture, $"o{offset + query.PageSize}") : null };
     }
 }
 
@@ -207,9 +207,9 @@ internal sealed class PurgeByCreationTime(InMemoryJobStore inner, TimeProvider c
     public override async ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
         var page = await base.QueryAsync(query, cancellationToken);
-        return page with { Items = [.. page.Items.Where(j => !_deleted.ContainsKey(j.Id))] };
+        return page.WithItems([.. page.Items.Where(j => !_deleted.ContainsKey(j.Id))]);
     }
 
     public override async ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) =>
-        _deleted.ContainsKey(jobId) ? new JournalPage<JobLogEntry>([], null) : await base.ReadLogAsync(jobId, query, cancellationToken);
+        _deleted.ContainsKey(jobId) ? new JournalPage<JobLogEntry> { Items = [], NextPageToken = null } : await base.ReadLogAsync(jobId, query, cancellationToken);
 }

@@ -51,7 +51,7 @@ internal abstract class DelegatingStore(InMemoryJobStore inner, TimeProvider clo
     public virtual async ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
         var page = await Inner.QueryAsync(query, cancellationToken);
-        return page with { Items = [.. page.Items.Select(Present)] };
+        return page.WithItems([.. page.Items.Select(Present)]);
     }
 
     public virtual ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken cancellationToken = default) => Inner.CountAsync(cancellationToken);

@@ -81,7 +81,7 @@ internal sealed class SqliteReadSession : IDisposable
             rows.RemoveAt(rows.Count - 1);
         }
 
-        return new JobPage(rows, hasMore ? JobPageToken.Encode(rows[^1]) : null);
+        return new JobPage { Items = rows, NextPageToken = hasMore ? JobPageToken.Encode(rows[^1]) : null };
     }
 
     public List<JobCount> Count()
@@ -108,7 +108,7 @@ internal sealed class SqliteReadSession : IDisposable
         {
             while (reader.Read())
             {
-                items.Add(new JobLogEntry(reader.GetInt64(0), SqliteRows.Time(reader.GetInt64(1)), (LogLevel)reader.GetInt32(2), reader.GetString(3)));
+                items.Add(new JobLogEntry { Sequence = reader.GetInt64(0), At = SqliteRows.Time(reader.GetInt64(1)), Level = (LogLevel)reader.GetInt32(2), Message = reader.GetString(3) });
             }
         }
 
@@ -126,7 +126,7 @@ internal sealed class SqliteReadSession : IDisposable
         {
             while (reader.Read())
             {
-                items.Add(new JobReject(reader.GetInt64(0), SqliteRows.Time(reader.GetInt64(1)), reader.GetInt64(2), reader.GetString(3), reader.GetString(4)));
+                items.Add(new JobReject { Sequence = reader.GetInt64(0), At = SqliteRows.Time(reader.GetInt64(1)), RecordNumber = reader.GetInt64(2), RawRecord = reader.GetString(3), Reason = reader.GetString(4) });
             }
         }
 
@@ -147,11 +147,11 @@ internal sealed class SqliteReadSession : IDisposable
     {
         if (items.Count <= pageSize)
         {
-            return new JournalPage<T>(items, null);
+            return new JournalPage<T> { Items = items, NextPageToken = null };
         }
 
         items.RemoveAt(items.Count - 1);
-        return new JournalPage<T>(items, sequence(items[^1]).ToString(CultureInfo.InvariantCulture));
+        return new JournalPage<T> { Items = items, NextPageToken = sequence(items[^1]).ToString(CultureInfo.InvariantCulture) };
     }
 
     private static int NewestFirst(JobRecord a, JobRecord b)

@@ -65,7 +65,7 @@ internal static class SqliteRows
             Node = NullableText(r, 13),
             Progress = new JobProgress(r.GetInt64(14), r.IsDBNull(15) ? null : r.GetInt64(15)),
             Checkpoint = NullableText(r, 16),
-            Error = errorType is null ? null : new JobError(errorType, r.GetString(18), NullableText(r, 19)),
+            Error = errorType is null ? null : new JobError { Type = errorType, Message = r.GetString(18), StackTrace = NullableText(r, 19) },
             WarningCount = r.GetInt32(20),
             Steps = r.IsDBNull(21) ? [] : ReadSteps(r.GetString(21)),
             Claim = r.IsDBNull(23) ? null : new JobClaim { InstanceId = NullableText(r, 22) ?? string.Empty, ClaimId = ReadId(r, 23), LeaseExpiresAt = NullableTime(r, 24) ?? DateTimeOffset.MinValue },
@@ -90,7 +90,7 @@ internal static class SqliteRows
                 Status = (JobStatus)attempt.GetProperty("status").GetInt32(),
                 Error = errorType.ValueKind == JsonValueKind.Null
                     ? null
-                    : new JobError(errorType.GetString()!, attempt.GetProperty("errorMessage").GetString() ?? string.Empty, attempt.GetProperty("errorStack").GetString()),
+                    : new JobError { Type = errorType.GetString()!, Message = attempt.GetProperty("errorMessage").GetString() ?? string.Empty, StackTrace = attempt.GetProperty("errorStack").GetString() },
             });
         }
 

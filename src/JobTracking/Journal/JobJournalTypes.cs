@@ -3,19 +3,39 @@ using Microsoft.Extensions.Logging;
 namespace JobTracking;
 
 /// <summary>One line of a job's log (the Log tab).</summary>
-/// <param name="Sequence">The line's position in the job's journal, from 1, in the order written.</param>
-/// <param name="At">When it was written.</param>
-/// <param name="Level">Its level.</param>
-/// <param name="Message">Its text (truncated past the configured maximum, with a marker).</param>
-public sealed record JobLogEntry(long Sequence, DateTimeOffset At, LogLevel Level, string Message);
+public sealed class JobLogEntry
+{
+    /// <summary>Gets the line's position in the job's journal, from 1, in the order written.</summary>
+    public required long Sequence { get; init; }
+
+    /// <summary>Gets when it was written.</summary>
+    public required DateTimeOffset At { get; init; }
+
+    /// <summary>Gets its level.</summary>
+    public required LogLevel Level { get; init; }
+
+    /// <summary>Gets its text (truncated past the configured maximum, with a marker).</summary>
+    public required string Message { get; init; }
+}
 
 /// <summary>One record a job rejected (the Rejects tab).</summary>
-/// <param name="Sequence">The reject's position in the job's journal, from 1, in the order written.</param>
-/// <param name="At">When it was rejected.</param>
-/// <param name="RecordNumber">The record's number in the job's input.</param>
-/// <param name="RawRecord">The record as received (truncated past the configured maximum, with a marker).</param>
-/// <param name="Reason">Why it was rejected.</param>
-public sealed record JobReject(long Sequence, DateTimeOffset At, long RecordNumber, string RawRecord, string Reason);
+public sealed class JobReject
+{
+    /// <summary>Gets the reject's position in the job's journal, from 1, in the order written.</summary>
+    public required long Sequence { get; init; }
+
+    /// <summary>Gets when it was rejected.</summary>
+    public required DateTimeOffset At { get; init; }
+
+    /// <summary>Gets the record's number in the job's input.</summary>
+    public required long RecordNumber { get; init; }
+
+    /// <summary>Gets the record as received (truncated past the configured maximum, with a marker).</summary>
+    public required string RawRecord { get; init; }
+
+    /// <summary>Gets why it was rejected.</summary>
+    public required string Reason { get; init; }
+}
 
 /// <summary>Which page of a job's log or rejects to read, in the order written.</summary>
 public sealed record JournalQuery
@@ -59,9 +79,14 @@ public sealed record JournalQuery
 
 /// <summary>One page of a job's log or rejects, in the order written.</summary>
 /// <typeparam name="T">A log line or a reject.</typeparam>
-/// <param name="Items">The entries on this page.</param>
-/// <param name="NextPageToken">The token of the next page, or <see langword="null"/> on the last page.</param>
-public sealed record JournalPage<T>(IReadOnlyList<T> Items, string? NextPageToken);
+public sealed class JournalPage<T>
+{
+    /// <summary>Gets the entries on this page.</summary>
+    public required IReadOnlyList<T> Items { get; init; }
+
+    /// <summary>Gets the token of the next page, or <see langword="null"/> on the last page.</summary>
+    public string? NextPageToken { get; init; }
+}
 
 /// <summary>The status of one step of a job.</summary>
 public enum JobStepStatus

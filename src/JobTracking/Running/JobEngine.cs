@@ -358,7 +358,7 @@ internal sealed class JobEngine : IDisposable
         {
             var message = $"Job type '{job.TypeName}' is not registered on node '{Node}'; register it with AddJob or cancel the job.";
             Log.UnknownJobType(_logger, job.Id, job.TypeName);
-            await EndUnstartedAsync(job, JobStatus.Failed, new JobError(typeof(UnknownJobTypeException).FullName!, message, null)).ConfigureAwait(false);
+            await EndUnstartedAsync(job, JobStatus.Failed, new JobError { Type = typeof(UnknownJobTypeException).FullName!, Message = message, StackTrace = null }).ConfigureAwait(false);
             return;
         }
 

@@ -297,7 +297,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
         cancellationToken.ThrowIfCancellationRequested();
         return new(_journals.TryGetValue(jobId, out var journal)
             ? journal.ReadLog(after, query.PageSize, query.MinimumLevel)
-            : new JournalPage<JobLogEntry>([], null));
+            : new JournalPage<JobLogEntry> { Items = [], NextPageToken = null });
     }
 
     /// <inheritdoc/>
@@ -308,7 +308,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
         cancellationToken.ThrowIfCancellationRequested();
         return new(_journals.TryGetValue(jobId, out var journal)
             ? journal.ReadRejects(after, query.PageSize)
-            : new JournalPage<JobReject>([], null));
+            : new JournalPage<JobReject> { Items = [], NextPageToken = null });
     }
 
     /// <inheritdoc/>
@@ -400,7 +400,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
             matches.RemoveAt(matches.Count - 1);
         }
 
-        return new(new JobPage(matches, hasMore ? JobPageToken.Encode(matches[^1]) : null));
+        return new(new JobPage { Items = matches, NextPageToken = hasMore ? JobPageToken.Encode(matches[^1]) : null });
     }
 
     private void AddToIndex(Entry entry)
@@ -647,11 +647,11 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
             {
                 if (entry.Kind == JobJournalKind.Reject)
                 {
-                    _rejects.Add(new JobReject(_rejects.Count + 1, entry.At, entry.RecordNumber, entry.Text, entry.Reason ?? string.Empty));
+                    _rejects.Add(new JobReject { Sequence = _rejects.Count + 1, At = entry.At, RecordNumber = entry.RecordNumber, RawRecord = entry.Text, Reason = entry.Reason ?? string.Empty });
                 }
                 else
                 {
-                    _log.Add(new JobLogEntry(_log.Count + 1, entry.At, entry.Level, entry.Text));
+                    _log.Add(new JobLogEntry { Sequence = _log.Count + 1, At = entry.At, Level = entry.Level, Message = entry.Text });
                 }
             }
         }
@@ -671,7 +671,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
                 }
 
                 var more = items.Count == pageSize && HasMore(_log, index, minimumLevel);
-                return new JournalPage<JobLogEntry>(items, more ? items[^1].Sequence.ToString(CultureInfo.InvariantCulture) : null);
+                return new JournalPage<JobLogEntry> { Items = items, NextPageToken = more ? items[^1].Sequence.ToString(CultureInfo.InvariantCulture) : null };
             }
         }
 
@@ -683,7 +683,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
                 var count = Math.Min(pageSize, _rejects.Count - start);
                 var items = _rejects.GetRange(start, count);
                 var more = start + count < _rejects.Count;
-                return new JournalPage<JobReject>(items, more ? items[^1].Sequence.ToString(CultureInfo.InvariantCulture) : null);
+                return new JournalPage<JobReject> { Items = items, NextPageToken = more ? items[^1].Sequence.ToString(CultureInfo.InvariantCulture) : null };
             }
         }
 

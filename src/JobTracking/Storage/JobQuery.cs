@@ -51,6 +51,11 @@ public sealed record JobQuery
 }
 
 /// <summary>One page of jobs, newest first.</summary>
-/// <param name="Items">The jobs on this page.</param>
-/// <param name="NextPageToken">The token of the next page, or <see langword="null"/> on the last page.</param>
-public sealed record JobPage(IReadOnlyList<JobRecord> Items, string? NextPageToken);
+public sealed class JobPage
+{
+    /// <summary>Gets the jobs on this page.</summary>
+    public required IReadOnlyList<JobRecord> Items { get; init; }
+
+    /// <summary>Gets the token of the next page, or <see langword="null"/> on the last page.</summary>
+    public string? NextPageToken { get; init; }
+}

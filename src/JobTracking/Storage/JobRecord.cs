@@ -99,18 +99,35 @@ public readonly record struct JobProgress(long Done, long? Total)
     public double? Percent => Total is > 0 ? Math.Clamp(Done * 100d / Total.Value, 0d, 100d) : null;
 }
 
-/// <summary>The error that failed a job.</summary>
-/// <param name="Type">The exception's full type name.</param>
-/// <param name="Message">The exception's message.</param>
-/// <param name="StackTrace">The stack trace, when there is one.</param>
-public sealed record JobError(string Type, string Message, string? StackTrace)
+/// <summary>The error that failed a job. Two errors are equal when their type, message and stack trace are.</summary>
+public sealed class JobError : IEquatable<JobError>
 {
+    /// <summary>Gets the exception's full type name.</summary>
+    public required string Type { get; init; }
+
+    /// <summary>Gets the exception's message.</summary>
+    public required string Message { get; init; }
+
+    /// <summary>Gets the stack trace, when there is one.</summary>
+    public string? StackTrace { get; init; }
+
+    /// <inheritdoc/>
+    public bool Equals(JobError? other) =>
+        other is not null && string.Equals(Type, other.Type, StringComparison.Ordinal) && string.Equals(Message, other.Message, StringComparison.Ordinal)
+        && string.Equals(StackTrace, other.StackTrace, StringComparison.Ordinal);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as JobError);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(StringComparer.Ordinal.GetHashCode(Type), StringComparer.Ordinal.GetHashCode(Message));
+
     /// <summary>Builds the record of an exception.</summary>
     /// <param name="exception">The exception that failed the job.</param>
     /// <returns>The error's type, message and stack trace (inner exceptions included).</returns>
     public static JobError FromException(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return new JobError(exception.GetType().FullName ?? exception.GetType().Name, exception.Message, exception.ToString());
+        return new JobError { Type = exception.GetType().FullName ?? exception.GetType().Name, Message = exception.Message, StackTrace = exception.ToString() };
     }
 }
