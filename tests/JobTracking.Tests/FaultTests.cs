@@ -7,9 +7,9 @@ namespace JobTracking.Tests;
 public sealed class FaultTests
 {
     [Fact]
-    public async Task TransientFailures_TenPercentOfCalls_EveryJobEndsCompletedExactlyOnce()
+    public async Task TransientFailures_TenPercentOfCalls_TenThousandJobsEachEndCompletedExactlyOnce()
     {
-        const int jobs = 2000;
+        const int jobs = 10_000;
         var time = NewTime();
         var store = new FaultInjectingJobStore(TestHost.CreateMemoryStore(time: time), seed: 7) { TransientFailureRate = 0.1 };
         await using var host = await TestHost.Create(o => o.TransientRetryCount = 100, store: store, time: time).StartAsync();
