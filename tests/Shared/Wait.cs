@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace JobTracking.Tests;
+namespace JobTracking.TestSupport;
 
 /// <summary>
 /// Waits for a condition that other threads make true (a worker, an event subscriber, a background task), looking
