@@ -327,9 +327,8 @@ public abstract partial class JobStoreConformanceTests
         var second = await CreateSecondInstanceAsync(lease.Store, lease.Clock);
         if (second is null)
         {
-            // This store is for one process (its capabilities say so): there is no second instance to race.
             Assert.Equal(JobStoreCapabilities.None, lease.Store.Capabilities & JobStoreCapabilities.SharedAcrossProcesses);
-            return;
+            Assert.Skip($"{lease.Store.GetType().Name} is used by one process at a time (it does not declare SharedAcrossProcesses), so there is no second instance to race.");
         }
 
         await using var secondLease = new StoreLease(second, lease.Clock);
