@@ -141,6 +141,13 @@ public sealed class BadInputTests
     [InlineData("ShutdownGracePeriod", "-00:00:01")]
     [InlineData("PollInterval", "00:00:00")]
     [InlineData("NodeName", " ")]
+    [InlineData("LeaseDuration", "00:00:00.500")]
+    [InlineData("LeaseDuration", "02:00:00")]
+    [InlineData("HeartbeatInterval", "00:00:06")] // more than a third of the default 15 s lease
+    [InlineData("HeartbeatInterval", "00:00:00.050")]
+    [InlineData("TransientRetryCount", "101")]
+    [InlineData("TransientRetryDelay", "00:00:00")]
+    [InlineData("TransientRetryMaxDelay", "00:00:00.050")] // below the 100 ms first delay
     public async Task HostStart_OptionOutOfRange_FailsNamingTheOption(string option, string value)
     {
         await using var host = TestHost.Create(o =>
@@ -154,6 +161,11 @@ public sealed class BadInputTests
                 case "ShutdownGracePeriod": o.ShutdownGracePeriod = TimeSpan.Parse(value); break;
                 case "PollInterval": o.PollInterval = TimeSpan.Parse(value); break;
                 case "NodeName": o.NodeName = value; break;
+                case "LeaseDuration": o.LeaseDuration = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "HeartbeatInterval": o.HeartbeatInterval = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "TransientRetryCount": o.TransientRetryCount = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "TransientRetryDelay": o.TransientRetryDelay = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "TransientRetryMaxDelay": o.TransientRetryMaxDelay = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
             }
         });
 
