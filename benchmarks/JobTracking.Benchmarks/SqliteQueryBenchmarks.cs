@@ -17,9 +17,10 @@ namespace JobTracking.Benchmarks;
 /// <remarks>
 /// The file is built once through the store's public API (concurrent <c>CreateAsync</c> and <c>TryTransitionAsync</c>
 /// calls, which the store's group commit puts in transactions of up to 256 writes) and kept in the temp folder
-/// (<c>jobtracking-bench/list-&lt;jobs&gt;.db</c>, with a <c>.complete</c> marker written once the build has
-/// finished): a later run whose file is complete and holds the right number of jobs reuses it. Delete the folder to
-/// rebuild it.
+/// (<c>jobtracking-bench/list-&lt;jobs&gt;-&lt;store build&gt;.db</c>, with a <c>.complete</c> marker written once the
+/// build has finished): a later run of the same SQLite store build whose file is complete and holds the right number
+/// of jobs reuses it. The store build is a hash of the JobTracking.Sqlite assembly, so a file written by another
+/// version of the store (another schema) is never reused. Delete the folder to rebuild it.
 /// </remarks>
 [MemoryDiagnoser]
 public class SqliteQueryBenchmarks
@@ -41,7 +42,7 @@ public class SqliteQueryBenchmarks
     [GlobalSetup]
     public void Open()
     {
-        var path = Path.Combine(TempDatabase.Folder, string.Create(CultureInfo.InvariantCulture, $"list-{StoredJobs}.db"));
+        var path = Path.Combine(TempDatabase.Folder, string.Create(CultureInfo.InvariantCulture, $"list-{StoredJobs}-{StoreBuild()}.db"));
         Directory.CreateDirectory(TempDatabase.Folder);
         if (CountJobs(path) != StoredJobs)
         {
@@ -56,6 +57,10 @@ public class SqliteQueryBenchmarks
         _someId = first.Items[0].Id;
         _secondPage = FirstPage with { PageToken = first.NextPageToken ?? throw new InvalidOperationException("The first page has no next page.") };
     }
+
+    // Files of another store build may hold another schema under the same version number while it is unreleased.
+    private static string StoreBuild() =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(typeof(SqliteJobStore).Assembly.Location)))[..16];
 
     [GlobalCleanup]
     public void Close() => ((IAsyncDisposable)_store).DisposeAsync().AsTask().GetAwaiter().GetResult();
