@@ -96,12 +96,6 @@ internal abstract class JobRun : IJobContext, IDisposable
     /// <summary>Gets the warnings counted so far.</summary>
     public int CurrentWarnings => Volatile.Read(ref _warnings);
 
-    /// <summary>Gets or sets the status last read for the run's job while storing its outcome.</summary>
-    public JobStatus LastStatus { get; set; }
-
-    /// <summary>Gets or sets the version last read with <see cref="LastStatus"/>.</summary>
-    public long LastVersion { get; set; }
-
     /// <summary>Gets whether the store said this run no longer owns its job: it writes nothing more.</summary>
     public bool IsLost => Volatile.Read(ref _lost) != 0;
 

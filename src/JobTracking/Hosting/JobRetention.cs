@@ -47,6 +47,21 @@ internal sealed class JobRetention : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Purges every finished job that ended before <paramref name="endedBefore"/>, in bounded batches so a large purge never holds the store for long.</summary>
+    public static async ValueTask<int> PurgeAllAsync(IJobQueryStore store, DateTimeOffset endedBefore, CancellationToken cancellationToken)
+    {
+        var purged = 0;
+        int batch;
+        do
+        {
+            batch = await store.PurgeAsync(endedBefore, PurgeBatchSize, cancellationToken).ConfigureAwait(false);
+            purged += batch;
+        }
+        while (batch == PurgeBatchSize);
+
+        return purged;
+    }
+
     public void Dispose() => _stopping.Cancel();
 
     public async ValueTask DisposeAsync()
@@ -63,15 +78,7 @@ internal sealed class JobRetention : IAsyncDisposable, IDisposable
             var cutoff = _time.GetUtcNow() - period;
             try
             {
-                // In bounded batches, so a large purge never holds the store for long.
-                var purged = 0;
-                int batch;
-                do
-                {
-                    batch = await _store.PurgeAsync(cutoff, PurgeBatchSize, stopping).ConfigureAwait(false);
-                    purged += batch;
-                }
-                while (batch == PurgeBatchSize);
+                var purged = await PurgeAllAsync(_store, cutoff, stopping).ConfigureAwait(false);
 
                 if (purged > 0)
                 {

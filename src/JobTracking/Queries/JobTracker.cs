@@ -79,17 +79,6 @@ internal sealed class JobTracker : IJobTracker
         }
     }
 
-    public async ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default)
-    {
-        var purged = 0;
-        int batch;
-        do
-        {
-            batch = await _store.PurgeAsync(endedBefore, JobRetention.PurgeBatchSize, cancellationToken).ConfigureAwait(false);
-            purged += batch;
-        }
-        while (batch == JobRetention.PurgeBatchSize);
-
-        return purged;
-    }
+    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default) =>
+        JobRetention.PurgeAllAsync(_store, endedBefore, cancellationToken);
 }

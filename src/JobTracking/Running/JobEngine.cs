@@ -106,19 +106,33 @@ internal sealed class JobEngine : IDisposable
     /// <param name="transition">The move.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, CancellationToken cancellationToken = default) =>
-        TryTransitionAsync(job, transition, isCommand: false, cancellationToken);
+        TryTransitionAsync(job, transition, isCommand: false, untilStored: false, cancellationToken);
+
+    /// <summary>Applies a run's last word, retrying transient store errors until it is stored or refused.</summary>
+    /// <param name="job">The job as last read (for the event's fields).</param>
+    /// <param name="transition">The move, under the run's claim.</param>
+    public ValueTask<bool> TryFinalTransitionAsync(JobRecord job, JobTransition transition) =>
+        TryTransitionAsync(job, transition, isCommand: false, untilStored: true, CancellationToken.None);
+
+    /// <summary>Applies a user command's transition and, when it wins, tells subscribers and waiters.</summary>
+    /// <param name="job">The job as last read (for the event's fields).</param>
+    /// <param name="transition">The move.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public ValueTask<bool> TryCommandTransitionAsync(JobRecord job, JobTransition transition, CancellationToken cancellationToken) =>
+        TryTransitionAsync(job, transition, isCommand: true, untilStored: false, cancellationToken);
 
     /// <summary>Applies a transition and, when it wins, tells subscribers and waiters.</summary>
     /// <param name="job">The job as last read (for the event's fields).</param>
     /// <param name="transition">The move.</param>
     /// <param name="isCommand">Set for user commands: they wait for a claim being announced, so its event comes first.</param>
+    /// <param name="untilStored">Set for a run's last word: transient store errors are retried without a limit.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public async ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, bool isCommand, CancellationToken cancellationToken)
+    private async ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, bool isCommand, bool untilStored, CancellationToken cancellationToken)
     {
         bool applied;
         if (!_events.HasSubscribers)
         {
-            applied = await StoreTransitionAsync(transition, cancellationToken).ConfigureAwait(false);
+            applied = await StoreTransitionAsync(transition, untilStored, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -134,7 +148,7 @@ internal sealed class JobEngine : IDisposable
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                applied = await StoreTransitionAsync(transition, cancellationToken).ConfigureAwait(false);
+                applied = await StoreTransitionAsync(transition, untilStored, cancellationToken).ConfigureAwait(false);
                 if (applied)
                 {
                     await _events.PublishAsync(CreateEvent(job, in transition)).ConfigureAwait(false);
@@ -217,7 +231,7 @@ internal sealed class JobEngine : IDisposable
     }
 
     // The hot path: the store's answer as it comes, no retry machinery unless the call fails or has to wait.
-    private ValueTask<bool> StoreTransitionAsync(in JobTransition transition, CancellationToken cancellationToken)
+    private ValueTask<bool> StoreTransitionAsync(in JobTransition transition, bool untilStored, CancellationToken cancellationToken)
     {
         ValueTask<bool> call;
         try
@@ -226,13 +240,13 @@ internal sealed class JobEngine : IDisposable
         }
         catch (Exception ex) when (Retry.IsTransient(ex))
         {
-            return Retry.RunAsync((Store, transition), static (s, ct) => s.Store.TryTransitionAsync(s.transition, ct), cancellationToken);
+            return Retry.RunAsync((Store, transition), static (s, ct) => s.Store.TryTransitionAsync(s.transition, ct), cancellationToken, untilStored);
         }
 
-        return call.IsCompletedSuccessfully ? call : AwaitTransitionAsync(call, transition, cancellationToken);
+        return call.IsCompletedSuccessfully ? call : AwaitTransitionAsync(call, transition, untilStored, cancellationToken);
     }
 
-    private async ValueTask<bool> AwaitTransitionAsync(ValueTask<bool> call, JobTransition transition, CancellationToken cancellationToken)
+    private async ValueTask<bool> AwaitTransitionAsync(ValueTask<bool> call, JobTransition transition, bool untilStored, CancellationToken cancellationToken)
     {
         try
         {
@@ -240,7 +254,7 @@ internal sealed class JobEngine : IDisposable
         }
         catch (Exception ex) when (Retry.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
         {
-            return await Retry.RunAsync((Store, transition), static (s, ct) => s.Store.TryTransitionAsync(s.transition, ct), cancellationToken).ConfigureAwait(false);
+            return await Retry.RunAsync((Store, transition), static (s, ct) => s.Store.TryTransitionAsync(s.transition, ct), cancellationToken, untilStored).ConfigureAwait(false);
         }
     }
 
@@ -421,7 +435,7 @@ internal sealed class JobEngine : IDisposable
         while (job is not null && job.Status is JobStatus.Running or JobStatus.Pausing && job.ClaimId == run.ClaimId)
         {
             var transition = Transition(job, JobStatus.ShuttingDown) with { ClaimId = run.ClaimId };
-            if (await Retry.RunAsync((this, job, transition), static (s, ct) => s.Item1.TryTransitionAsync(s.job, s.transition, ct), cancellationToken).ConfigureAwait(false))
+            if (await TryTransitionAsync(job, transition, cancellationToken).ConfigureAwait(false))
             {
                 break;
             }
@@ -608,12 +622,12 @@ internal sealed class JobEngine : IDisposable
                         await Task.Yield();
                     }
 
-                    if (!await ReadStatusAsync(run).ConfigureAwait(false))
+                    if (await ReadStatusAsync(run).ConfigureAwait(false) is not { } current)
                     {
                         return null;
                     }
 
-                    (status, version, fresh) = (run.LastStatus, run.LastVersion, true);
+                    (status, version, fresh) = (current.Status, current.Version, true);
                     continue;
                 }
 
@@ -653,7 +667,7 @@ internal sealed class JobEngine : IDisposable
                 try
                 {
                     // The run's last word is retried until it is stored or the job is no longer this run's.
-                    applied = await Retry.RunAsync((this, job, transition), static (s, ct) => s.Item1.TryTransitionAsync(s.job, s.transition, ct), CancellationToken.None, untilStored: true).ConfigureAwait(false);
+                    applied = await TryFinalTransitionAsync(job, transition).ConfigureAwait(false);
                 }
 #pragma warning disable CA1031 // A permanent store error must not take the worker down; the lease lapses and the job is reclaimed.
                 catch (Exception ex)
@@ -671,18 +685,18 @@ internal sealed class JobEngine : IDisposable
                     return to;
                 }
 
-                if (!await ReadStatusAsync(run).ConfigureAwait(false))
+                if (await ReadStatusAsync(run).ConfigureAwait(false) is not { } read)
                 {
                     return null;
                 }
 
-                (status, version, fresh) = (run.LastStatus, run.LastVersion, true);
+                (status, version, fresh) = (read.Status, read.Version, true);
             }
         }
     }
 
-    // Reads the job's status for the run; false (and the run marked lost) when the job is gone or another claim owns it.
-    private async ValueTask<bool> ReadStatusAsync(JobRun run)
+    // Reads the job's status for the run; null (and the run marked lost) when the job is gone or another claim owns it.
+    private async ValueTask<(JobStatus Status, long Version)?> ReadStatusAsync(JobRun run)
     {
         JobRecord? current;
         try
@@ -695,24 +709,22 @@ internal sealed class JobEngine : IDisposable
         {
             Log.FinalTransitionFailed(_logger, ex, run.JobId, run.TypeName);
             run.MarkLost("its status could not be read");
-            return false;
+            return null;
         }
 
         if (current is null)
         {
             run.MarkLost("the job was deleted");
-            return false;
+            return null;
         }
 
         if (run.ClaimId is { } claim && current.ClaimId != claim)
         {
             run.MarkLost(current.ClaimId is null ? "its claim was released by another instance" : "another instance claimed it");
-            return false;
+            return null;
         }
 
-        run.LastStatus = current.Status;
-        run.LastVersion = current.Version;
-        return true;
+        return (current.Status, current.Version);
     }
 
     private static JobStepStatus? StepOutcome(JobStatus status) => status switch
@@ -770,7 +782,7 @@ internal sealed class JobEngine : IDisposable
         {
             var target = current.Status == JobStatus.Cancelling ? JobStatus.Cancelled : to;
             var transition = Transition(current, target) with { Error = error, ClaimId = job.ClaimId };
-            if (await Retry.RunAsync((this, current, transition), static (s, ct) => s.Item1.TryTransitionAsync(s.current, s.transition, ct), CancellationToken.None, untilStored: true).ConfigureAwait(false))
+            if (await TryFinalTransitionAsync(current, transition).ConfigureAwait(false))
             {
                 return;
             }

@@ -170,7 +170,7 @@ internal sealed class JobRunner : IJobRunner
             bool applied;
             try
             {
-                applied = await _engine.TryTransitionAsync(job, transition, isCommand: true, cancellationToken).ConfigureAwait(false);
+                applied = await _engine.TryCommandTransitionAsync(job, transition, cancellationToken).ConfigureAwait(false);
             }
             catch when (local is not null)
             {

@@ -58,9 +58,6 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
     /// <inheritdoc/>
     public JobStoreCapabilities Capabilities => JobStoreCapabilities.None;
 
-    /// <summary>Gets how many jobs are queued now.</summary>
-    public long QueuedCount => Volatile.Read(ref _queuedCount);
-
     /// <inheritdoc/>
     public bool IsTransient(Exception exception) => false;
 
