@@ -1,0 +1,104 @@
+using JobTracking.Dashboard.Commands;
+using JobTracking.Dashboard.Pages;
+using Microsoft.Extensions.Logging;
+
+namespace JobTracking.Dashboard.Api;
+
+/// <summary>An error answer of the JSON API.</summary>
+internal sealed record ErrorView(string Error);
+
+/// <summary>A job as the list shows it.</summary>
+internal sealed record JobSummaryView(
+    Guid Id, string TypeName, string DisplayName, JobStatus Status, string StatusLabel, string? LaunchedBy, DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, ProgressView Progress, int WarningCount, int Attempt)
+{
+    public static JobSummaryView From(JobRecord job) => new(
+        job.Id, job.TypeName, job.DisplayName, job.Status, StatusLabels.Label(job.Status, job.WarningCount), job.LaunchedBy, job.CreatedAt,
+        job.StartedAt, job.EndedAt, ProgressView.From(job.Progress), job.WarningCount, job.Attempt);
+}
+
+/// <summary>Progress: done of total, and the percentage when the total is known.</summary>
+internal sealed record ProgressView(long Done, long? Total, double? Percent)
+{
+    public static ProgressView From(JobProgress progress) => new(progress.Done, progress.Total, progress.Percent);
+}
+
+/// <summary>One page of jobs.</summary>
+internal sealed record JobListView(IReadOnlyList<JobSummaryView> Items, string? NextPageToken);
+
+/// <summary>Everything the General tab shows; parameters, checkpoint and stack traces only for users who may act.</summary>
+internal sealed record JobDetailView(
+    JobSummaryView Job, string? Node, IReadOnlyList<JobStep> Steps, ErrorDetailView? Error, IReadOnlyList<AttemptView> Attempts,
+    IReadOnlyList<string> Commands, string? Parameters, string? Checkpoint)
+{
+    public static JobDetailView From(JobRecord job, bool canAct) => new(
+        JobSummaryView.From(job),
+        job.Node,
+        job.Steps,
+        job.Error is { } e ? ErrorDetailView.From(e, canAct) : null,
+        [.. job.Attempts.Select(a => new AttemptView(a.Number, a.StartedAt, a.EndedAt, a.Status, a.Error is { } ae ? ErrorDetailView.From(ae, canAct) : null))],
+        canAct ? [.. JobCommands.All.Where(c => JobCommands.Allows(job.Status, c)).Select(JobCommands.Name)] : [],
+        canAct ? job.Parameters : null,
+        canAct ? job.Checkpoint : null);
+}
+
+/// <summary>An error; its stack trace only for users who may act.</summary>
+internal sealed record ErrorDetailView(string Type, string Message, string? StackTrace)
+{
+    public static ErrorDetailView From(JobError error, bool canAct) => new(error.Type, error.Message, canAct ? error.StackTrace : null);
+}
+
+/// <summary>One attempt and how it ended.</summary>
+internal sealed record AttemptView(int Number, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, JobStatus Status, ErrorDetailView? Error);
+
+/// <summary>A page of log lines.</summary>
+internal sealed record LogPageView(IReadOnlyList<LogLineView> Items, string? NextPageToken);
+
+/// <summary>One log line.</summary>
+internal sealed record LogLineView(long Sequence, DateTimeOffset At, LogLevel Level, string Message);
+
+/// <summary>A page of rejects.</summary>
+internal sealed record RejectPageView(IReadOnlyList<RejectView> Items, string? NextPageToken);
+
+/// <summary>One rejected record.</summary>
+internal sealed record RejectView(long Sequence, DateTimeOffset At, long RecordNumber, string RawRecord, string Reason);
+
+/// <summary>Jobs per status (all types), and per type and status.</summary>
+internal sealed record CountsView(IReadOnlyList<StatusCountView> Statuses, IReadOnlyList<JobCount> ByType);
+
+/// <summary>How many jobs are in one status.</summary>
+internal sealed record StatusCountView(JobStatus Status, string Label, long Count);
+
+/// <summary>The answer to a command on one job.</summary>
+internal sealed record CommandResultView(Guid Id, string Command, JobStatus Status, string StatusLabel);
+
+/// <summary>The body of a bulk command: a command, and either ids or a filter (the tracker's parameters).</summary>
+internal sealed record BulkRequestView(string? Command, IReadOnlyList<Guid>? Ids, BulkFilterView? Filter);
+
+/// <summary>The filter of a bulk command, with the tracker's parameter names.</summary>
+internal sealed record BulkFilterView(IReadOnlyList<string>? Status, string? Type, string? User, string? From, string? To, string? Q);
+
+/// <summary>What a bulk command did.</summary>
+internal sealed record BulkResultView(string Command, int Requested, int Changed, IReadOnlyList<BulkRefusalView> NotChanged, bool Truncated, string Summary)
+{
+    public static BulkResultView From(BulkResult result) => new(
+        JobCommands.Name(result.Command), result.Requested, result.Changed,
+        [.. result.Refused.Select(r => new BulkRefusalView(r.JobId, r.Status, r.Reason))], result.Truncated, result.Summary());
+}
+
+/// <summary>A job a bulk command did not change.</summary>
+internal sealed record BulkRefusalView(Guid Id, JobStatus? Status, string Reason);
+
+/// <summary>The antiforgery token a JSON client sends with commands, in the header named.</summary>
+internal sealed record AntiforgeryView(string HeaderName, string Token);
+
+/// <summary>A live event as the page's script and other SSE readers receive it.</summary>
+internal sealed record LiveEventView(
+    string Kind, Guid Id, string TypeName, string DisplayName, string? LaunchedBy, JobStatus Status, JobStatus PreviousStatus, string StatusLabel,
+    string StatusClass, ProgressView Progress, int WarningCount, int Attempt, DateTimeOffset At, bool Started, bool Finished, string? Error)
+{
+    public static LiveEventView From(JobEvent e) => new(
+        e.Kind == JobEventKind.Progress ? "progress" : "status", e.JobId, e.TypeName, e.DisplayName, e.LaunchedBy, e.Status, e.PreviousStatus,
+        StatusLabels.Label(e.Status, e.WarningCount), StatusLabels.CssClass(e.Status, e.WarningCount), ProgressView.From(e.Progress),
+        e.WarningCount, e.Attempt, e.At, e.IsStarted, e.IsFinished, e.Error?.Message);
+}

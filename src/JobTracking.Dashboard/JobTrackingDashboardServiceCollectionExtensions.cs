@@ -1,0 +1,34 @@
+using JobTracking.Dashboard;
+using JobTracking.Dashboard.Routing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the services of the JobTracking dashboard.</summary>
+public static class JobTrackingDashboardServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds what <c>app.MapJobTrackingDashboard("/jobs")</c> needs: its options (validated when the host starts),
+    /// antiforgery and authorization. JobTracking itself is added with <c>AddJobTracking</c>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the policies, title and page size; <see langword="null"/> for the defaults (local requests only).</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddJobTrackingDashboard(this IServiceCollection services, Action<JobTrackingDashboardOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<JobTrackingDashboardOptions>().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobTrackingDashboardOptions>, DashboardOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddAntiforgery();
+        services.AddAuthorization();
+        services.TryAddSingleton<DashboardMarker>();
+        return services;
+    }
+}

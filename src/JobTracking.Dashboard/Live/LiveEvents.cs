@@ -1,0 +1,105 @@
+using System.Text;
+using System.Text.Json;
+using JobTracking.Dashboard.Api;
+using JobTracking.Dashboard.Routing;
+using JobTracking.Dashboard.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace JobTracking.Dashboard.Live;
+
+/// <summary>
+/// The live stream (Server-Sent Events): every status change and progress report, as <c>event: job</c> with a JSON
+/// body, optionally for one job (<c>?job=id</c>), and a comment every <see cref="Heartbeat"/> so proxies keep the
+/// connection open and a closed one is noticed.
+/// </summary>
+internal static class LiveEvents
+{
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
+
+    public static async Task StreamAsync(DashboardRequest request)
+    {
+        var http = request.Http;
+        Guid? jobId = null;
+        var jobText = http.Request.Query["job"].ToString();
+        if (jobText.Length > 0)
+        {
+            jobId = Guid.TryParse(jobText, out var id)
+                ? id
+                : throw new Queries.DashboardInputException($"job: '{Queries.TrackerFilter.Shorten(jobText)}' is not a job id.");
+        }
+
+        var options = LiveEventCursor.ResumeAfter(new JobSubscriptionOptions { JobId = jobId }, LiveEventCursor.Read(http.Request));
+        var events = http.RequestServices.GetRequiredService<IJobEvents>();
+
+        SecurityHeaders.Apply(http.Response);
+        http.Response.ContentType = "text/event-stream; charset=utf-8";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        var aborted = http.RequestAborted;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var reader = events.ReadAllAsync(options, stop.Token).GetAsyncEnumerator(stop.Token);
+        Task<bool>? next = null;
+        try
+        {
+            // The first bytes tell the browser the stream is open (and how long to wait before reconnecting).
+            await WriteAsync(http, "retry: 2000\n: open\n\n", aborted).ConfigureAwait(false);
+            next = reader.MoveNextAsync().AsTask();
+            Task? beat = null;
+            while (true)
+            {
+                beat ??= Task.Delay(Heartbeat, request.Clock, aborted);
+                if (await Task.WhenAny(next, beat).ConfigureAwait(false) == beat)
+                {
+                    await beat.ConfigureAwait(false);
+                    beat = null;
+                    await WriteAsync(http, ": heartbeat\n\n", aborted).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (!await next.ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                await WriteAsync(http, Frame(reader.Current), aborted).ConfigureAwait(false);
+                next = reader.MoveNextAsync().AsTask();
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The browser went away.
+        }
+        finally
+        {
+            // The enumerator may be disposed only once its pending read has ended (the abort ends it).
+            await stop.CancelAsync().ConfigureAwait(false);
+            if (next is not null)
+            {
+                await Task.WhenAny(next).ConfigureAwait(false);
+            }
+
+            await reader.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    internal static string Frame(JobEvent jobEvent)
+    {
+        var frame = new StringBuilder(512);
+        if (LiveEventCursor.IdOf(jobEvent) is { } id)
+        {
+            frame.Append("id: ").Append(id).Append('\n');
+        }
+
+        frame.Append("event: job\ndata: ").Append(JsonSerializer.Serialize(LiveEventView.From(jobEvent), DashboardJson.Options)).Append("\n\n");
+        return frame.ToString();
+    }
+
+    private static async Task WriteAsync(HttpContext http, string text, CancellationToken cancellationToken)
+    {
+        await http.Response.WriteAsync(text, cancellationToken).ConfigureAwait(false);
+        await http.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace JobTracking.Dashboard.Pages;
+
+/// <summary>Times, durations and progress as the pages show them.</summary>
+internal static class Format
+{
+    public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+
+    public static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    public static void Time(Html html, DateTimeOffset? at)
+    {
+        if (at is not { } value)
+        {
+            html.Raw("<span class=\"jt-none\">—</span>");
+            return;
+        }
+
+        html.Raw("<time").Attr("datetime", Iso(value)).Raw(">").Text(Time(value)).Raw("</time>");
+    }
+
+    public static string Duration(TimeSpan duration)
+    {
+        if (duration < TimeSpan.Zero)
+        {
+            duration = TimeSpan.Zero;
+        }
+
+        return duration.TotalSeconds < 60
+            ? duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"
+            : duration.TotalHours < 1
+                ? $"{(int)duration.TotalMinutes} min {duration.Seconds:00} s"
+                : $"{(int)duration.TotalHours} h {duration.Minutes:00} min";
+    }
+
+    /// <summary>How long a job has run: to its end, or to now while it runs.</summary>
+    public static string? Duration(JobRecord job, DateTimeOffset now) =>
+        job.StartedAt is { } started ? Duration((job.EndedAt ?? (JobLifecycle.IsActive(job.Status) ? now : started)) - started) : null;
+
+    public static string Percent(JobProgress progress) =>
+        progress.Percent is { } percent ? percent.ToString("0", CultureInfo.InvariantCulture) + " %" : progress.Done.ToString("N0", CultureInfo.InvariantCulture);
+
+    public static void Progress(Html html, JobProgress progress)
+    {
+        html.Raw("<progress max=\"100\"");
+        if (progress.Percent is { } percent)
+        {
+            html.Attr("value", percent.ToString("0.#", CultureInfo.InvariantCulture));
+        }
+
+        html.Raw("></progress> <span class=\"jt-percent\">").Text(Percent(progress)).Raw("</span>");
+    }
+
+    public static void Status(Html html, JobStatus status, int warnings)
+    {
+        html.Raw("<span").Attr("class", "jt-badge " + StatusLabels.CssClass(status, warnings)).Raw("><span class=\"jt-dot\" aria-hidden=\"true\"></span>")
+            .Text(StatusLabels.Label(status, warnings)).Raw("</span>");
+    }
+}

@@ -1,0 +1,34 @@
+using JobTracking.Dashboard.Routing;
+
+namespace JobTracking.Dashboard.Pages;
+
+/// <summary>The "last operations" widget: the most recent jobs as an HTML fragment a host puts on its own pages.</summary>
+internal static class LastOperationsFragment
+{
+    public static string Render(DashboardRequest request, IReadOnlyList<JobRecord> jobs)
+    {
+        var html = new Html();
+        html.Raw("<section class=\"jt-last-operations\"><h2>Last operations</h2>");
+        if (jobs.Count == 0)
+        {
+            html.Raw("<p class=\"jt-empty\">No jobs yet.</p>");
+        }
+        else
+        {
+            html.Raw("<ul>");
+            foreach (var job in jobs)
+            {
+                html.Raw("<li").Attr("data-job-id", job.Id.ToString()).Raw("><a").Attr("href", request.Base + "/" + job.Id).Raw(">").Text(job.DisplayName).Raw("</a> ");
+                Format.Status(html, job.Status, job.WarningCount);
+                html.Raw(" ");
+                Format.Time(html, job.StartedAt ?? job.CreatedAt);
+                html.Raw("</li>");
+            }
+
+            html.Raw("</ul>");
+        }
+
+        html.Raw("<p><a").Attr("href", request.Base).Raw(">All jobs</a></p></section>");
+        return html.ToString();
+    }
+}

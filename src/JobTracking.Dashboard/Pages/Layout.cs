@@ -1,0 +1,72 @@
+using JobTracking.Dashboard.Assets;
+using JobTracking.Dashboard.Routing;
+
+namespace JobTracking.Dashboard.Pages;
+
+/// <summary>The frame of every page: title, counts per status, the live-updates control, the toasts area.</summary>
+internal static class Layout
+{
+    public static string Page(DashboardRequest request, string title, IReadOnlyList<JobCount> counts, Html main, string kind, Guid? jobId = null, string? query = null)
+    {
+        var html = new Html();
+        html.Raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+            .Raw("<title>").Text(title).Raw(" · ").Text(request.Options.Title).Raw("</title>")
+            .Raw("<link rel=\"stylesheet\"").Attr("href", request.Base + "/assets/" + DashboardAssets.Css.VersionedName).Raw(">")
+            .Raw("<script defer").Attr("src", request.Base + "/assets/" + DashboardAssets.Script.VersionedName).Raw("></script>");
+        if (request.CanAct)
+        {
+            html.Raw("<meta name=\"jt-antiforgery\"").Attr("content", request.AntiforgeryToken).Raw(">");
+        }
+
+        html.Raw("</head><body").Attr("data-base", request.Base).Attr("data-kind", kind);
+        if (jobId is { } id)
+        {
+            html.Attr("data-job", id.ToString());
+        }
+
+        if (query is not null)
+        {
+            html.Attr("data-query", query);
+        }
+
+        html.Raw("><header class=\"jt-header\"><a class=\"jt-title\"").Attr("href", request.Base).Raw(">").Text(request.Options.Title).Raw("</a>");
+        Counts(html, request, counts);
+        html.Raw("<div class=\"jt-live\"><span id=\"jt-live-state\" class=\"jt-live-state\">Live updates need JavaScript; reload to refresh.</span>")
+            .Raw("<button type=\"button\" id=\"jt-live-toggle\" class=\"jt-button\" hidden>Pause live updates</button></div></header>")
+            .Raw("<main id=\"jt-main\">").Raw(main.ToString()).Raw("</main>")
+            .Raw("<div id=\"jt-toasts\" class=\"jt-toasts\" role=\"status\" aria-live=\"polite\"></div></body></html>");
+        return html.ToString();
+    }
+
+    public static void Counts(Html html, DashboardRequest request, IReadOnlyList<JobCount> counts)
+    {
+        var byStatus = new long[Enum.GetValues<JobStatus>().Length];
+        foreach (var count in counts)
+        {
+            byStatus[(int)count.Status] += count.Count;
+        }
+
+        html.Raw("<nav id=\"jt-counts\" class=\"jt-counts\" aria-label=\"Jobs per status\">")
+            .Raw("<a class=\"jt-count\"").Attr("href", request.Base).Raw(">All <b>").Text(byStatus.Sum()).Raw("</b></a>");
+        foreach (var status in Enum.GetValues<JobStatus>())
+        {
+            var n = byStatus[(int)status];
+            html.Raw("<a").Attr("class", "jt-count " + StatusLabels.CssClass(status) + (n == 0 ? " jt-zero" : ""))
+                .Attr("data-status", status.ToString()).Attr("href", request.Base + "?status=" + status)
+                .Raw("><span class=\"jt-dot\" aria-hidden=\"true\"></span>").Text(StatusLabels.Label(status)).Raw(" <b>").Text(n).Raw("</b></a>");
+        }
+
+        html.Raw("</nav>");
+    }
+
+    public static void Flash(Html html, string? message, bool error = false)
+    {
+        if (message is not null)
+        {
+            html.Raw("<p").Attr("class", error ? "jt-flash jt-flash-error" : "jt-flash").Raw(" role=\"status\">").Text(message).Raw("</p>");
+        }
+    }
+
+    public static void AntiforgeryField(Html html, DashboardRequest request) =>
+        html.Raw("<input type=\"hidden\" name=\"__RequestVerificationToken\"").Attr("value", request.AntiforgeryToken).Raw(">");
+}

@@ -1,0 +1,154 @@
+using JobTracking.Dashboard.Queries;
+using JobTracking.Dashboard.Routing;
+
+namespace JobTracking.Dashboard.Pages;
+
+/// <summary>The process tracker: filters and search, the jobs newest first with keyset paging, and bulk commands.</summary>
+internal static class TrackerPage
+{
+    public static string Render(DashboardRequest request, TrackerFilter filter, JobPage page, IReadOnlyList<JobCount> counts)
+    {
+        var now = request.Clock.GetUtcNow();
+        var html = new Html();
+        html.Raw("<h1>Jobs</h1>");
+        FilterForm(html, request, filter, counts);
+
+        html.Raw("<form method=\"post\" class=\"jt-bulk\"").Attr("action", request.Base + "/bulk").Raw(">");
+        if (request.CanAct)
+        {
+            Layout.AntiforgeryField(html, request);
+            html.Raw("<input type=\"hidden\" name=\"confirmed\" value=\"\">");
+            foreach (var (name, value) in FilterFields(filter))
+            {
+                html.Raw("<input type=\"hidden\"").Attr("name", name).Attr("value", value).Raw(">");
+            }
+        }
+
+        html.Raw("<table class=\"jt-table jt-jobs\"><thead><tr>");
+        if (request.CanAct)
+        {
+            html.Raw("<th class=\"jt-select\"><span class=\"jt-hidden\">Select</span></th>");
+        }
+
+        html.Raw("<th>Status</th><th>Job</th><th>Type</th><th>Launched by</th><th>Started</th><th>Duration</th><th>Progress</th><th>Warnings</th></tr></thead><tbody id=\"jt-rows\">");
+        foreach (var job in page.Items)
+        {
+            Row(html, request, job, now);
+        }
+
+        html.Raw("</tbody></table>");
+        if (page.Items.Count == 0)
+        {
+            html.Raw("<p class=\"jt-empty\" id=\"jt-empty\">").Text(filter.IsEmpty ? "No jobs yet." : "No job matches these filters.").Raw("</p>");
+        }
+
+        if (request.CanAct)
+        {
+            html.Raw("<div class=\"jt-actions\"><span>Selected jobs:</span>")
+                .Raw("<button class=\"jt-button\" name=\"command\" value=\"cancel-selected\" data-confirm=\"Cancel the selected jobs?\">Cancel</button>")
+                .Raw("<button class=\"jt-button\" name=\"command\" value=\"restart-selected\" data-confirm=\"Restart the selected jobs?\">Restart</button>")
+                .Raw("<span>All jobs matching the filters:</span>")
+                .Raw("<button class=\"jt-button jt-danger\" name=\"command\" value=\"cancel-all\" data-confirm=\"Cancel every job that matches the filters?\">Cancel all</button>")
+                .Raw("<button class=\"jt-button\" name=\"command\" value=\"restart-all\" data-confirm=\"Restart every job that matches the filters?\">Restart all</button></div>");
+        }
+
+        html.Raw("</form><nav class=\"jt-pager\" aria-label=\"Pages\">");
+        if (filter.After is not null)
+        {
+            html.Raw("<a class=\"jt-button\"").Attr("href", request.Base + filter.ToQueryString()).Raw(">« Newest</a>");
+        }
+
+        if (page.NextPageToken is { } next)
+        {
+            html.Raw("<a class=\"jt-button\" rel=\"next\"").Attr("href", request.Base + filter.ToQueryString(after: next)).Raw(">Older jobs »</a>");
+        }
+
+        html.Raw("</nav>");
+        return Layout.Page(request, "Jobs", counts, html, "tracker", query: filter.After is null ? filter.ToQueryString() : null);
+    }
+
+    /// <summary>One row; also served alone, for a job that appears while the page is open.</summary>
+    public static void Row(Html html, DashboardRequest request, JobRecord job, DateTimeOffset now)
+    {
+        var link = request.Base + "/" + job.Id;
+        html.Raw("<tr").Attr("data-job-id", job.Id.ToString()).Attr("data-status", job.Status.ToString()).Raw(">");
+        if (request.CanAct)
+        {
+            html.Raw("<td class=\"jt-select\"><input type=\"checkbox\" name=\"id\"").Attr("value", job.Id.ToString())
+                .Attr("aria-label", "Select " + job.DisplayName).Raw("></td>");
+        }
+
+        html.Raw("<td class=\"jt-status\">");
+        Format.Status(html, job.Status, job.WarningCount);
+        html.Raw("</td><td class=\"jt-name\"><a").Attr("href", link).Raw(">").Text(job.DisplayName).Raw("</a></td>")
+            .Raw("<td>").Text(job.TypeName).Raw("</td><td>").Text(job.LaunchedBy).Raw("</td><td>");
+        Format.Time(html, job.StartedAt ?? job.CreatedAt);
+        html.Raw("</td><td class=\"jt-duration\">").Text(Format.Duration(job, now)).Raw("</td><td class=\"jt-progress\">");
+        Format.Progress(html, job.Progress);
+        html.Raw("</td><td class=\"jt-warnings\">").Text(job.WarningCount).Raw("</td></tr>");
+    }
+
+    private static void FilterForm(Html html, DashboardRequest request, TrackerFilter filter, IReadOnlyList<JobCount> counts)
+    {
+        html.Raw("<form method=\"get\" class=\"jt-filters\" role=\"search\"").Attr("action", request.Base).Raw(">")
+            .Raw("<label>Search <input type=\"search\" name=\"q\" placeholder=\"Job name\"").Attr("value", filter.Text).Raw("></label>")
+            .Raw("<label>Status <select name=\"status\"><option value=\"\">Any</option>");
+        foreach (var status in Enum.GetValues<JobStatus>())
+        {
+            html.Raw("<option").Attr("value", status.ToString()).Raw(filter.Statuses.Count == 1 && filter.Statuses.Contains(status) ? " selected" : "")
+                .Raw(">").Text(StatusLabels.Label(status)).Raw("</option>");
+        }
+
+        html.Raw("</select></label><label>Type <select name=\"type\"><option value=\"\">Any</option>");
+        var types = counts.Select(c => c.TypeName).Append(filter.Type).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        foreach (var type in types)
+        {
+            html.Raw("<option").Attr("value", type).Raw(string.Equals(type, filter.Type, StringComparison.Ordinal) ? " selected" : "").Raw(">").Text(type).Raw("</option>");
+        }
+
+        html.Raw("</select></label>")
+            .Raw("<label>Launched by <input type=\"text\" name=\"user\"").Attr("value", filter.User).Raw("></label>")
+            .Raw("<label>From <input type=\"date\" name=\"from\"").Attr("value", filter.From).Raw("></label>")
+            .Raw("<label>To <input type=\"date\" name=\"to\"").Attr("value", filter.To).Raw("></label>")
+            .Raw("<button class=\"jt-button\" type=\"submit\">Filter</button>");
+        if (!filter.IsEmpty)
+        {
+            html.Raw("<a class=\"jt-clear\"").Attr("href", request.Base).Raw(">Clear filters</a>");
+        }
+
+        html.Raw("</form>");
+    }
+
+    private static IEnumerable<(string Name, string Value)> FilterFields(TrackerFilter filter)
+    {
+        foreach (var status in filter.Statuses)
+        {
+            yield return ("status", status.ToString());
+        }
+
+        if (filter.Type is { } type)
+        {
+            yield return ("type", type);
+        }
+
+        if (filter.User is { } user)
+        {
+            yield return ("user", user);
+        }
+
+        if (filter.From is { } from)
+        {
+            yield return ("from", from);
+        }
+
+        if (filter.To is { } to)
+        {
+            yield return ("to", to);
+        }
+
+        if (filter.Text is { } text)
+        {
+            yield return ("q", text);
+        }
+    }
+}

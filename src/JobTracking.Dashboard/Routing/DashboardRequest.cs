@@ -1,0 +1,92 @@
+using JobTracking.Dashboard.Queries;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace JobTracking.Dashboard.Routing;
+
+/// <summary>One request to the dashboard: who asks (may they act?), where the dashboard is mapped, and the services it reads.</summary>
+internal sealed class DashboardRequest
+{
+    private string? _antiforgeryToken;
+
+    public DashboardRequest(HttpContext http, JobTrackingDashboardOptions options, string basePath, bool canAct)
+    {
+        Http = http;
+        Options = options;
+        Base = basePath;
+        CanAct = canAct;
+        Tracker = http.RequestServices.GetRequiredService<IJobTracker>();
+        Clock = http.RequestServices.GetRequiredService<TimeProvider>();
+    }
+
+    public HttpContext Http { get; }
+
+    public JobTrackingDashboardOptions Options { get; }
+
+    /// <summary>Gets the dashboard's path as the browser sees it (path base included), without a trailing slash.</summary>
+    public string Base { get; }
+
+    /// <summary>Gets whether the user may act: buttons, parameters, checkpoints and stack traces are for those only.</summary>
+    public bool CanAct { get; }
+
+    public IJobTracker Tracker { get; }
+
+    public IJobRunner Runner => Http.RequestServices.GetRequiredService<IJobRunner>();
+
+    public TimeProvider Clock { get; }
+
+    public CancellationToken Aborted => Http.RequestAborted;
+
+    /// <summary>Gets the antiforgery token that the forms of this page carry (and sets its cookie).</summary>
+    public string AntiforgeryToken => _antiforgeryToken ??=
+        Http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(Http).RequestToken
+        ?? throw new InvalidOperationException("Antiforgery returned no request token.");
+
+    public TrackerFilter Filter() => TrackerFilter.FromQuery(Http.Request.Query, Options.PageSize);
+
+    /// <summary>Lists a page of jobs; a page token the store cannot read is the caller's mistake, answered with 400.</summary>
+    public async ValueTask<JobPage> ListAsync(JobQuery query)
+    {
+        try
+        {
+            return await Tracker.ListAsync(query, Aborted).ConfigureAwait(false);
+        }
+        catch (ArgumentException exception) when (exception is not ArgumentNullException)
+        {
+            throw new DashboardInputException($"after: {exception.Message}");
+        }
+    }
+
+    public JournalQuery JournalQuery(bool withLevel)
+    {
+        var query = Http.Request.Query;
+        var size = 100;
+        if (query["size"].ToString() is { Length: > 0 } sizeText
+            && (!int.TryParse(sizeText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size)
+                || size is < 1 or > JobTrackingDashboardOptions.MaxPageSize))
+        {
+            throw new DashboardInputException($"size: '{TrackerFilter.Shorten(sizeText)}' is not a page size; use a whole number from 1 to {JobTrackingDashboardOptions.MaxPageSize}.");
+        }
+
+        var level = Microsoft.Extensions.Logging.LogLevel.Trace;
+        if (withLevel && query["level"].ToString() is { Length: > 0 } levelText
+            && (!Enum.TryParse(levelText, ignoreCase: true, out level) || !char.IsLetter(levelText[0]) || level == Microsoft.Extensions.Logging.LogLevel.None))
+        {
+            throw new DashboardInputException($"level: '{TrackerFilter.Shorten(levelText)}' is not a log level; use Trace, Debug, Information, Warning, Error or Critical.");
+        }
+
+        var after = query["after"].ToString();
+        var journal = new JournalQuery { PageSize = size, MinimumLevel = level, PageToken = after.Length == 0 ? null : after };
+        try
+        {
+            journal.Validate();
+        }
+        catch (ArgumentException exception)
+        {
+            throw new DashboardInputException($"after: {exception.Message}");
+        }
+
+        return journal;
+    }
+}

@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Text;
+using JobTracking.Dashboard.Assets;
+using JobTracking.Dashboard.Commands;
+using JobTracking.Dashboard.Pages;
+using JobTracking.Dashboard.Queries;
+using JobTracking.Dashboard.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace JobTracking.Dashboard.Routing;
+
+/// <summary>The HTML side: tracker, job page and its tabs, CSV download, commands from forms, bulk commands, the "last operations" fragment and the assets.</summary>
+internal static class PageHandlers
+{
+    public static async Task TrackerAsync(DashboardRequest request)
+    {
+        var filter = request.Filter();
+        var page = await request.ListAsync(filter.ToQuery()).ConfigureAwait(false);
+        var counts = await request.Tracker.CountAsync(request.Aborted).ConfigureAwait(false);
+        await Responses.HtmlAsync(request.Http, TrackerPage.Render(request, filter, page, counts)).ConfigureAwait(false);
+    }
+
+    /// <summary>One row of the tracker for a job that appeared while the page was open; 204 when the page's filters leave it out.</summary>
+    public static async Task RowAsync(DashboardRequest request)
+    {
+        var job = await request.Tracker.GetAsync(JobId(request), request.Aborted).ConfigureAwait(false);
+        if (!request.Filter().Matches(job))
+        {
+            SecurityHeaders.Apply(request.Http.Response);
+            request.Http.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        var html = new Html();
+        TrackerPage.Row(html, request, job, request.Clock.GetUtcNow());
+        await Responses.HtmlAsync(request.Http, html.ToString()).ConfigureAwait(false);
+    }
+
+    public static async Task JobAsync(DashboardRequest request)
+    {
+        var id = JobId(request);
+        var job = await request.Tracker.GetAsync(id, request.Aborted).ConfigureAwait(false);
+        var tab = request.Http.Request.Query["tab"].ToString();
+        string html;
+        switch (tab)
+        {
+            case "" or "general":
+                var done = JobCommands.TryParse(request.Http.Request.Query["done"].ToString(), out var command) ? JobCommands.Done(command.Value) : null;
+                html = JobDetailPage.General(request, job, await CountsAsync(request).ConfigureAwait(false), done);
+                break;
+            case "log":
+                var logQuery = request.JournalQuery(withLevel: true);
+                var log = await request.Tracker.GetLogAsync(id, logQuery, request.Aborted).ConfigureAwait(false);
+                html = JobDetailPage.Log(request, job, await CountsAsync(request).ConfigureAwait(false), logQuery, log);
+                break;
+            case "rejects":
+                var rejectQuery = request.JournalQuery(withLevel: false);
+                var rejects = await request.Tracker.GetRejectsAsync(id, rejectQuery, request.Aborted).ConfigureAwait(false);
+                html = JobDetailPage.Rejects(request, job, await CountsAsync(request).ConfigureAwait(false), rejectQuery, rejects);
+                break;
+            default:
+                throw new DashboardInputException($"tab: '{TrackerFilter.Shorten(tab)}' is not a tab; use general, log or rejects.");
+        }
+
+        await Responses.HtmlAsync(request.Http, html).ConfigureAwait(false);
+    }
+
+    /// <summary>All of a job's rejects as CSV, written by the tracker's export, which neutralises cells a spreadsheet would run as formulas.</summary>
+    public static async Task RejectsCsvAsync(DashboardRequest request)
+    {
+        var id = JobId(request);
+        await request.Tracker.GetAsync(id, request.Aborted).ConfigureAwait(false);
+        var response = request.Http.Response;
+        SecurityHeaders.Apply(response);
+        response.ContentType = "text/csv; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"rejects-{id}.csv\"";
+        await using var writer = new StreamWriter(response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16 * 1024, leaveOpen: true);
+        await request.Tracker.ExportRejectsCsvAsync(id, writer, request.Aborted).ConfigureAwait(false);
+        await writer.FlushAsync(request.Aborted).ConfigureAwait(false);
+    }
+
+    public static async Task CommandAsync(DashboardRequest request)
+    {
+        var id = JobId(request);
+        var command = Command(request);
+        var form = await request.Http.Request.ReadFormAsync(request.Aborted).ConfigureAwait(false);
+        var job = await request.Tracker.GetAsync(id, request.Aborted).ConfigureAwait(false);
+        if (!string.Equals(form["confirmed"].ToString(), "yes", StringComparison.Ordinal))
+        {
+            var page = ConfirmPage.Render(request, await CountsAsync(request).ConfigureAwait(false), JobCommands.Button(command),
+                JobCommands.Question(command, job.DisplayName), form, request.Base + "/" + id);
+            await Responses.HtmlAsync(request.Http, page).ConfigureAwait(false);
+            return;
+        }
+
+        await RunAsync(request, id, command).ConfigureAwait(false);
+        SecurityHeaders.Apply(request.Http.Response);
+        request.Http.Response.StatusCode = StatusCodes.Status303SeeOther;
+        request.Http.Response.Headers.Location = $"{request.Base}/{id}?done={JobCommands.Name(command)}";
+    }
+
+    public static async Task BulkAsync(DashboardRequest request)
+    {
+        var form = await request.Http.Request.ReadFormAsync(request.Aborted).ConfigureAwait(false);
+        var choice = form["command"].ToString();
+        var (command, all) = choice switch
+        {
+            "cancel-selected" => (DashboardCommand.Cancel, false),
+            "restart-selected" => (DashboardCommand.Restart, false),
+            "cancel-all" => (DashboardCommand.Cancel, true),
+            "restart-all" => (DashboardCommand.Restart, true),
+            _ => throw new DashboardInputException($"command: '{TrackerFilter.Shorten(choice)}' is not a bulk command; use cancel-selected, restart-selected, cancel-all or restart-all."),
+        };
+        var filter = TrackerFilter.FromForm(form, request.Options.PageSize);
+        var ids = all ? null : ParseIds(form["id"]);
+        var back = request.Base + filter.ToQueryString(withPageSize: false);
+        if (!string.Equals(form["confirmed"].ToString(), "yes", StringComparison.Ordinal))
+        {
+            var question = all
+                ? $"{JobCommands.Button(command)} every job that matches the filters (at most {request.Options.MaxBulkJobs:N0})?"
+                : $"{JobCommands.Button(command)} the {ids!.Count} selected jobs?";
+            var page = ConfirmPage.Render(request, await CountsAsync(request).ConfigureAwait(false), JobCommands.Button(command) + " jobs", question, form, back);
+            await Responses.HtmlAsync(request.Http, page).ConfigureAwait(false);
+            return;
+        }
+
+        var result = await RunBulkAsync(request, command, ids, filter).ConfigureAwait(false);
+        await Responses.HtmlAsync(request.Http, BulkResultPage.Render(request, await CountsAsync(request).ConfigureAwait(false), result, back)).ConfigureAwait(false);
+    }
+
+    public static async Task LastOperationsAsync(DashboardRequest request)
+    {
+        var jobs = await LastOperationsQueryAsync(request).ConfigureAwait(false);
+        await Responses.HtmlAsync(request.Http, LastOperationsFragment.Render(request, jobs)).ConfigureAwait(false);
+    }
+
+    public static Task AssetAsync(DashboardRequest request)
+    {
+        var response = request.Http.Response;
+        var asset = DashboardAssets.Find(request.Http.Request.RouteValues["name"] as string ?? "");
+        if (asset is null)
+        {
+            return Responses.ErrorAsync(request.Http, StatusCodes.Status404NotFound, "No such dashboard asset.");
+        }
+
+        SecurityHeaders.Apply(response, cacheable: true);
+        response.Headers.CacheControl = "private, max-age=31536000, immutable";
+        response.Headers.ETag = asset.ETag;
+        if (string.Equals(request.Http.Request.Headers.IfNoneMatch.ToString(), asset.ETag, StringComparison.Ordinal))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return Task.CompletedTask;
+        }
+
+        response.ContentType = asset.ContentType;
+        response.ContentLength = asset.Content.Length;
+        return response.Body.WriteAsync(asset.Content, request.Aborted).AsTask();
+    }
+
+    internal static async Task RunAsync(DashboardRequest request, Guid id, DashboardCommand command)
+    {
+        await JobCommands.RunAsync(request.Runner, id, command, request.Aborted).ConfigureAwait(false);
+        var logger = Logger(request);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var user = UserName(request);
+            var name = JobCommands.Name(command);
+            Log.CommandIssued(logger, user, name, id);
+        }
+    }
+
+    internal static async Task<BulkResult> RunBulkAsync(DashboardRequest request, DashboardCommand command, IReadOnlyList<Guid>? ids, TrackerFilter filter)
+    {
+        var result = await BulkCommand.RunAsync(request.Tracker, request.Runner, command, ids, filter, request.Options.MaxBulkJobs, request.Aborted).ConfigureAwait(false);
+        var logger = Logger(request);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var user = UserName(request);
+            var name = JobCommands.Name(command);
+            var summary = result.Summary();
+            Log.BulkIssued(logger, user, name, result.Requested, summary);
+        }
+        return result;
+    }
+
+    internal static async Task<IReadOnlyList<JobRecord>> LastOperationsQueryAsync(DashboardRequest request)
+    {
+        var query = request.Http.Request.Query;
+        var count = 10;
+        if (query["count"].ToString() is { Length: > 0 } text
+            && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > 100))
+        {
+            throw new DashboardInputException($"count: '{TrackerFilter.Shorten(text)}' is not a count; use a whole number from 1 to 100.");
+        }
+
+        var user = query["user"].ToString();
+        return await request.Tracker.LastOperationsAsync(count, user.Length == 0 ? null : user, request.Aborted).ConfigureAwait(false);
+    }
+
+    internal static Guid JobId(DashboardRequest request) =>
+        Guid.TryParse(request.Http.Request.RouteValues["id"] as string, out var id)
+            ? id
+            : throw new DashboardInputException($"'{request.Http.Request.RouteValues["id"]}' is not a job id.");
+
+    internal static DashboardCommand Command(DashboardRequest request)
+    {
+        var text = request.Http.Request.RouteValues["command"] as string;
+        return JobCommands.TryParse(text, out var command)
+            ? command.Value
+            : throw new DashboardInputException($"'{TrackerFilter.Shorten(text ?? "")}' is not a command; use pause, resume, cancel or restart.");
+    }
+
+    internal static List<Guid> ParseIds(IEnumerable<string?> values)
+    {
+        var ids = new List<Guid>();
+        foreach (var value in values)
+        {
+            if (!Guid.TryParse(value, out var id))
+            {
+                throw new DashboardInputException($"id: '{TrackerFilter.Shorten(value ?? "")}' is not a job id.");
+            }
+
+            ids.Add(id);
+        }
+
+        return ids;
+    }
+
+    private static ValueTask<IReadOnlyList<JobCount>> CountsAsync(DashboardRequest request) => request.Tracker.CountAsync(request.Aborted);
+
+    private static ILogger Logger(DashboardRequest request) =>
+        (request.Http.RequestServices.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("JobTracking.Dashboard");
+
+    private static string UserName(DashboardRequest request) =>
+        request.Http.User.Identity?.Name ?? $"anonymous ({request.Http.Connection.RemoteIpAddress})";
+}
