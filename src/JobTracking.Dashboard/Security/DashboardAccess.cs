@@ -2,6 +2,7 @@ using System.Net;
 using JobTracking.Dashboard.Routing;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -36,16 +37,32 @@ internal static class DashboardAccess
         return canAct ? DashboardRight.Act : DashboardRight.Read;
     }
 
-    /// <summary>Answers a request that lacks a right: a challenge for an anonymous user when the host has a sign-in scheme, else 403.</summary>
+    /// <summary>
+    /// Answers a request that lacks a right: a user who is not signed in is challenged (the policy's schemes, else the
+    /// host's default challenge scheme, which may redirect to a sign-in page); anyone else gets 403 saying why.
+    /// </summary>
     public static async Task RefuseAsync(HttpContext context, JobTrackingDashboardOptions options, DashboardRight needed)
     {
-        if (context.User.Identity?.IsAuthenticated != true
-            && (needed == DashboardRight.Read ? options.ReadPolicy : options.ActPolicy ?? options.ReadPolicy) is not null
-            && context.RequestServices.GetService<IAuthenticationSchemeProvider>() is { } schemes
-            && await schemes.GetDefaultChallengeSchemeAsync().ConfigureAwait(false) is not null)
+        var policyName = needed == DashboardRight.Read ? options.ReadPolicy : options.ActPolicy ?? options.ReadPolicy;
+        if (policyName is not null && context.User.Identity?.IsAuthenticated != true)
         {
-            await context.ChallengeAsync().ConfigureAwait(false);
-            return;
+            var policy = await GetPolicyAsync(context, policyName).ConfigureAwait(false);
+            if (policy.AuthenticationSchemes.Count > 0)
+            {
+                foreach (var scheme in policy.AuthenticationSchemes)
+                {
+                    await context.ChallengeAsync(scheme).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            if (context.RequestServices.GetService<IAuthenticationSchemeProvider>() is { } schemes
+                && await schemes.GetDefaultChallengeSchemeAsync().ConfigureAwait(false) is not null)
+            {
+                await context.ChallengeAsync().ConfigureAwait(false);
+                return;
+            }
         }
 
         var message = needed == DashboardRight.Read
@@ -72,10 +89,20 @@ internal static class DashboardAccess
         return IPAddress.IsLoopback(remote);
     }
 
-    private static async ValueTask<bool> AuthorizeAsync(HttpContext context, string policy)
+    // As the authorization middleware does: sign in with the policy's own schemes (if it names any), then evaluate it.
+    private static async ValueTask<bool> AuthorizeAsync(HttpContext context, string policyName)
     {
-        var authorization = context.RequestServices.GetRequiredService<IAuthorizationService>();
-        var result = await authorization.AuthorizeAsync(context.User, context, policy).ConfigureAwait(false);
+        var policy = await GetPolicyAsync(context, policyName).ConfigureAwait(false);
+        var evaluator = context.RequestServices.GetRequiredService<IPolicyEvaluator>();
+        var authentication = await evaluator.AuthenticateAsync(policy, context).ConfigureAwait(false);
+        var result = await evaluator.AuthorizeAsync(policy, authentication, context, context).ConfigureAwait(false);
         return result.Succeeded;
+    }
+
+    private static async ValueTask<AuthorizationPolicy> GetPolicyAsync(HttpContext context, string policyName)
+    {
+        var provider = context.RequestServices.GetRequiredService<IAuthorizationPolicyProvider>();
+        return await provider.GetPolicyAsync(policyName).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"The JobTracking dashboard's policy '{policyName}' is not defined; add it with services.AddAuthorization(o => o.AddPolicy(\"{policyName}\", ...)).");
     }
 }

@@ -1,0 +1,173 @@
+using System.Net;
+using System.Text.Json;
+using AngleSharp.Html.Parser;
+
+namespace JobTracking.Dashboard.Tests;
+
+public sealed class CommandTests
+{
+    [Fact]
+    public async Task Buttons_AreOnlyThoseTheStatusAllows()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var running = await host.StartGateJobAsync();
+        await host.WaitForAsync(running, JobStatus.Running);
+        var failed = await host.Runner.Job<FailJob>().StartAsync(new FailParameters());
+        var completed = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters());
+        await host.WaitForAsync(failed, JobStatus.Failed);
+        await host.WaitForAsync(completed, JobStatus.Completed);
+        var client = host.Client();
+
+        async Task<IEnumerable<string>> Buttons(Guid id) =>
+            (await client.GetPageAsync($"/jobs/{id}")).QuerySelectorAll(".jt-commands button").Select(b => b.TextContent);
+
+        (await Buttons(running)).Should().Equal("Pause", "Cancel");
+        (await Buttons(failed)).Should().Equal("Restart");
+        (await Buttons(completed)).Should().BeEmpty();
+        await host.Runner.PauseAsync(running);
+        await host.WaitForAsync(running, JobStatus.Paused);
+        (await Buttons(running)).Should().Equal("Start (resume)", "Cancel");
+        (await client.GetPageAsync($"/jobs/{running}")).QuerySelector(".jt-commands button")!.GetAttribute("data-confirm").Should().StartWith("Start 'Gate job' again?");
+    }
+
+    [Fact]
+    public async Task Command_Unconfirmed_AsksOnAPage_ThenConfirmedRunsAndRedirects()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.StartGateJobAsync();
+        await host.WaitForAsync(id, JobStatus.Running);
+        var client = host.Client();
+        var token = await client.TokenAsync($"/jobs/{id}");
+
+        var ask = await client.PostFormAsync($"/jobs/{id}/pause", [new("confirmed", "")], token);
+        var askPage = new HtmlParser().ParseDocument(await ask.Content.ReadAsStringAsync());
+        (await host.Tracker.GetAsync(id)).Status.Should().Be(JobStatus.Running, "nothing happens before the confirmation");
+        var confirmForm = askPage.QuerySelector("form.jt-confirm")!;
+        var fields = confirmForm.QuerySelectorAll("input[type=hidden]")
+            .Select(i => new KeyValuePair<string, string>(i.GetAttribute("name")!, i.GetAttribute("value") ?? "")).ToList();
+        var done = await client.PostFormAsync(confirmForm.GetAttribute("action")!, fields, token: null);
+
+        ask.StatusCode.Should().Be(HttpStatusCode.OK);
+        askPage.QuerySelector(".jt-question")!.TextContent.Should().StartWith("Pause 'Gate job'?");
+        done.StatusCode.Should().Be(HttpStatusCode.SeeOther);
+        done.Headers.Location!.ToString().Should().Be($"/jobs/{id}?done=pause");
+        (await host.WaitForAsync(id, JobStatus.Paused)).Status.Should().Be(JobStatus.Paused);
+        var after = await client.GetPageAsync(done.Headers.Location.ToString());
+        after.QuerySelector(".jt-flash")!.TextContent.Should().Be("Pause requested.");
+    }
+
+    [Fact]
+    public async Task Command_TheStatusDoesNotAllow_Answers409AndChangesNothing()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters());
+        await host.WaitForAsync(id, JobStatus.Completed);
+        var client = host.Client();
+        var token = await client.TokenAsync();
+
+        var form = await client.PostFormAsync($"/jobs/{id}/pause", [new("confirmed", "yes")], token);
+        var api = await client.PostJsonAsync($"/jobs/api/jobs/{id}/restart", "{}", token);
+        var unknown = await client.PostJsonAsync($"/jobs/api/jobs/{id}/explode", "{}", token);
+
+        form.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await form.Content.ReadAsStringAsync()).Should().Contain("Completed");
+        api.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        JsonDocument.Parse(await api.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString().Should().Contain("Cannot restart");
+        unknown.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await host.Tracker.GetAsync(id)).Status.Should().Be(JobStatus.Completed);
+    }
+
+    [Fact]
+    public async Task Api_PauseResumeCancel_AnswerTheStatusAfterwards()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.StartGateJobAsync();
+        await host.WaitForAsync(id, JobStatus.Running);
+        var client = host.Client();
+        var token = JsonDocument.Parse(await client.GetStringAsync("/jobs/api/antiforgery")).RootElement.GetProperty("token").GetString();
+
+        var pause = await client.PostJsonAsync($"/jobs/api/jobs/{id}/pause", "{}", token);
+        await host.WaitForAsync(id, JobStatus.Paused);
+        var resume = await client.PostJsonAsync($"/jobs/api/jobs/{id}/resume", "{}", token);
+        var cancel = await client.PostJsonAsync($"/jobs/api/jobs/{id}/cancel", "{}", token);
+
+        pause.StatusCode.Should().Be(HttpStatusCode.OK);
+        JsonDocument.Parse(await pause.Content.ReadAsStringAsync()).RootElement.GetProperty("command").GetString().Should().Be("pause");
+        resume.StatusCode.Should().Be(HttpStatusCode.OK);
+        cancel.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await host.WaitForAsync(id, JobStatus.Cancelled)).Status.Should().Be(JobStatus.Cancelled);
+    }
+
+    [Fact]
+    public async Task Bulk_CancelSelected_SaysHowManyChangedAndWhyOthersDidNot()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var a = await host.StartGateJobAsync("A");
+        var b = await host.StartGateJobAsync("B");
+        var done = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters());
+        await host.WaitForAsync(done, JobStatus.Completed);
+        var client = host.Client();
+        var token = await client.TokenAsync();
+
+        var response = await client.PostFormAsync("/jobs/bulk",
+            [new("command", "cancel-selected"), new("id", a.ToString()), new("id", b.ToString()), new("id", done.ToString()), new("confirmed", "yes")], token);
+        var page = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        page.QuerySelector("#jt-bulk-summary")!.TextContent.Should().Be("2 jobs cancelled; 1 not: 1 because it is Completed.");
+        await host.WaitForAsync(a, JobStatus.Cancelled);
+        await host.WaitForAsync(b, JobStatus.Cancelled);
+        (await host.Tracker.GetAsync(done)).Status.Should().Be(JobStatus.Completed);
+    }
+
+    [Fact]
+    public async Task Bulk_AllMatchingTheFilter_ActsOnEveryMatchAcrossPages_AndOnNothingElse()
+    {
+        await using var host = await DashboardTestHost.StartAsync(configure: o => o.PageSize = 1);
+        var mine = new[] { await host.StartGateJobAsync("Mine 1", "alice"), await host.StartGateJobAsync("Mine 2", "alice"), await host.StartGateJobAsync("Mine 3", "alice") };
+        var other = await host.StartGateJobAsync("Other", "bob");
+        var client = host.Client();
+        var token = JsonDocument.Parse(await client.GetStringAsync("/jobs/api/antiforgery")).RootElement.GetProperty("token").GetString();
+
+        var response = await client.PostJsonAsync("/jobs/api/bulk", "{\"command\":\"cancel\",\"filter\":{\"user\":\"alice\"}}", token);
+        var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var again = await client.PostJsonAsync("/jobs/api/bulk", "{\"command\":\"cancel\",\"filter\":{\"user\":\"alice\"}}", token);
+        var againResult = JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement;
+        var bad = await client.PostJsonAsync("/jobs/api/bulk", "{\"command\":\"cancel\"}", token);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        result.GetProperty("requested").GetInt32().Should().Be(3);
+        result.GetProperty("changed").GetInt32().Should().Be(3);
+        foreach (var id in mine)
+        {
+            await host.WaitForAsync(id, JobStatus.Cancelled);
+        }
+
+        (await host.Tracker.GetAsync(other)).Status.Should().NotBe(JobStatus.Cancelled).And.NotBe(JobStatus.Cancelling);
+        againResult.GetProperty("changed").GetInt32().Should().Be(0);
+        againResult.GetProperty("notChanged").EnumerateArray().Select(r => r.GetProperty("reason").GetString()).Should().AllBe("it is Cancelled");
+        bad.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await bad.Content.ReadAsStringAsync()).Should().Contain("Give either ids");
+    }
+
+    [Fact]
+    public async Task Bulk_BadInput_Answers400AndChangesNothing()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.StartGateJobAsync();
+        var client = host.Client();
+        var token = await client.TokenAsync();
+
+        var badCommand = await client.PostFormAsync("/jobs/bulk", [new("command", "delete-all"), new("confirmed", "yes")], token);
+        var badId = await client.PostFormAsync("/jobs/bulk", [new("command", "cancel-selected"), new("id", "not-a-guid"), new("confirmed", "yes")], token);
+        var badFilter = await client.PostFormAsync("/jobs/bulk", [new("command", "cancel-all"), new("status", "Exploded"), new("confirmed", "yes")], token);
+
+        badCommand.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await badCommand.Content.ReadAsStringAsync()).Should().Contain("command:");
+        badId.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await badId.Content.ReadAsStringAsync()).Should().Contain("id:");
+        badFilter.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await badFilter.Content.ReadAsStringAsync()).Should().Contain("status:");
+        (await host.Tracker.GetAsync(id)).Status.Should().BeOneOf(JobStatus.Queued, JobStatus.Running);
+    }
+}

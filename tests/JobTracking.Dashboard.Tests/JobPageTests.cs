@@ -1,0 +1,144 @@
+using System.Net;
+using System.Text.Json;
+using AngleSharp.Html.Parser;
+
+namespace JobTracking.Dashboard.Tests;
+
+public sealed class JobPageTests
+{
+    [Fact]
+    public async Task General_ShowsTheReport_AndParametersCheckpointAndStackOnlyToThoseWhoMayAct()
+    {
+        await using var host = await DashboardTestHost.StartAsync(withPolicies: true);
+        var journal = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters(), new JobStartOptions { DisplayName = "Journal", LaunchedBy = "alice" });
+        var failed = await host.Runner.Job<FailJob>().StartAsync(new FailParameters());
+        await host.WaitForAsync(journal, JobStatus.Completed);
+        await host.WaitForAsync(failed, JobStatus.Failed);
+        var operatorClient = host.Client("203.0.113.7", "olga", "operator");
+        var readerClient = host.Client("203.0.113.8", "rita", "reader");
+
+        var asOperator = await operatorClient.GetPageAsync($"/jobs/{journal}");
+        var asReader = await readerClient.GetPageAsync($"/jobs/{journal}");
+        var failedAsOperator = await operatorClient.GetPageAsync($"/jobs/{failed}");
+        var failedAsReader = await readerClient.GetPageAsync($"/jobs/{failed}");
+
+        asOperator.QuerySelector(".jt-job-title .jt-badge")!.TextContent.Should().Be("Finished with warnings");
+        asOperator.QuerySelector(".jt-facts")!.TextContent.Should().Contain("alice").And.Contain("Warnings");
+        asOperator.QuerySelectorAll("table.jt-table tbody tr td:first-child").Select(c => c.TextContent).Should().Contain("load");
+        asOperator.QuerySelector("#jt-parameters")!.TextContent.Should().Contain("s3cret-parameter");
+        asOperator.QuerySelector("#jt-checkpoint")!.TextContent.Should().Contain("checkpoint-value");
+        asReader.QuerySelector("#jt-parameters").Should().BeNull();
+        asReader.QuerySelector("#jt-checkpoint").Should().BeNull();
+        asReader.Source.Text.Should().NotContain("s3cret-parameter").And.NotContain("checkpoint-value");
+        failedAsOperator.QuerySelector(".jt-error-box")!.TextContent.Should().Contain(FailJob.Message);
+        failedAsOperator.QuerySelector(".jt-error-box details pre")!.TextContent.Should().Contain("at JobTracking.Dashboard.Tests.FailJob");
+        failedAsReader.QuerySelector(".jt-error-box")!.TextContent.Should().Contain(FailJob.Message);
+        failedAsReader.QuerySelector(".jt-error-box details").Should().BeNull("stack traces are for those who may act");
+        failedAsReader.Source.Text.Should().NotContain("at JobTracking.Dashboard.Tests.FailJob");
+
+        var readerJson = JsonDocument.Parse(await readerClient.GetStringAsync($"/jobs/api/jobs/{failed}")).RootElement;
+        var operatorJson = JsonDocument.Parse(await operatorClient.GetStringAsync($"/jobs/api/jobs/{failed}")).RootElement;
+        readerJson.TryGetProperty("parameters", out _).Should().BeFalse();
+        readerJson.GetProperty("error").TryGetProperty("stackTrace", out _).Should().BeFalse();
+        readerJson.GetProperty("commands").GetArrayLength().Should().Be(0);
+        operatorJson.GetProperty("error").GetProperty("stackTrace").GetString().Should().Contain("FailJob");
+        operatorJson.GetProperty("commands").EnumerateArray().Select(c => c.GetString()).Should().Equal("restart");
+    }
+
+    [Fact]
+    public async Task Tabs_EncodeEveryUserText_SoMarkupShowsAsText()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters(), new JobStartOptions { DisplayName = "<script>alert('name')</script>" });
+        var failed = await host.Runner.Job<FailJob>().StartAsync(new FailParameters(), new JobStartOptions { DisplayName = "<img src=x onerror=alert(1)>" });
+        await host.WaitForAsync(id, JobStatus.Completed);
+        await host.WaitForAsync(failed, JobStatus.Failed);
+        var client = host.Client();
+
+        foreach (var url in new[] { "/jobs", $"/jobs/{id}", $"/jobs/{id}?tab=log", $"/jobs/{id}?tab=rejects", $"/jobs/{failed}", "/jobs/last-operations" })
+        {
+            var html = await client.GetStringAsync(url);
+            var page = new HtmlParser().ParseDocument(html);
+
+            page.QuerySelectorAll("script").Should().OnlyContain(s => s.HasAttribute("src"), $"{url} has no script of its own making");
+            page.QuerySelectorAll("script[src]").Should().HaveCountLessThanOrEqualTo(1);
+            page.QuerySelectorAll("img").Should().BeEmpty(url);
+            page.QuerySelectorAll("[style]").Should().BeEmpty("the Content-Security-Policy allows no inline style");
+            html.Should().NotContain("<script>alert").And.NotContain("<img src=x");
+        }
+
+        var log = new HtmlParser().ParseDocument(await client.GetStringAsync($"/jobs/{id}?tab=log"));
+        var rejects = new HtmlParser().ParseDocument(await client.GetStringAsync($"/jobs/{id}?tab=rejects"));
+        var error = new HtmlParser().ParseDocument(await client.GetStringAsync($"/jobs/{failed}"));
+        log.QuerySelectorAll(".jt-message").Select(m => m.TextContent).Should().Contain("Line with markup: " + JournalJob.LogScript);
+        rejects.QuerySelectorAll(".jt-rejects code").Select(m => m.TextContent).Should().Contain(JournalJob.RejectScript);
+        rejects.QuerySelectorAll(".jt-rejects td").Select(m => m.TextContent).Should().Contain("markup <b>in</b> a record");
+        error.QuerySelector(".jt-job-name")!.TextContent.Should().Be("<img src=x onerror=alert(1)>");
+        error.QuerySelector(".jt-error-box")!.TextContent.Should().Contain(FailJob.Message);
+    }
+
+    [Fact]
+    public async Task Log_FiltersByLevelAndPages()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters());
+        await host.WaitForAsync(id, JobStatus.Completed);
+        var client = host.Client();
+
+        var errors = await client.GetPageAsync($"/jobs/{id}?tab=log&level=Error");
+        var firstPage = await client.GetPageAsync($"/jobs/{id}?tab=log&size=1");
+        var next = firstPage.QuerySelector("a[rel=next]")!.GetAttribute("href")!;
+        var secondPage = await client.GetPageAsync(next);
+        var apiPage = JsonDocument.Parse(await client.GetStringAsync($"/jobs/api/jobs/{id}/log?size=2")).RootElement;
+        var badLevel = await client.GetStringAsync($"/jobs/{id}?tab=log&level=Loud", HttpStatusCode.BadRequest);
+
+        errors.QuerySelectorAll(".jt-log tbody tr").Select(r => r.QuerySelector("td:nth-child(2)")!.TextContent).Should().Equal("Error");
+        firstPage.QuerySelectorAll(".jt-log tbody tr").Should().HaveCount(1);
+        secondPage.QuerySelectorAll(".jt-log tbody tr").Should().HaveCount(1);
+        secondPage.QuerySelector(".jt-message")!.TextContent.Should().NotBe(firstPage.QuerySelector(".jt-message")!.TextContent);
+        apiPage.GetProperty("items").GetArrayLength().Should().Be(2);
+        apiPage.GetProperty("nextPageToken").GetString().Should().NotBeNull();
+        badLevel.Should().Contain("level:");
+    }
+
+    [Fact]
+    public async Task RejectsCsv_IsTheCoreExport_WithFormulaCellsNeutralised()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters());
+        await host.WaitForAsync(id, JobStatus.Completed);
+
+        var response = await host.Client().GetAsync($"/jobs/{id}/rejects.csv");
+        var csv = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/csv");
+        response.Content.Headers.ContentDisposition!.DispositionType.Should().Be("attachment");
+        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        lines[0].Should().Be("RecordNumber,Reason,RawRecord,RejectedAt");
+        lines.Should().HaveCount(5);
+        lines[2].Should().StartWith("2,formula in the record,'=cmd|' /C calc'!A0,");
+        lines[3].Should().StartWith("3,'+SUM(A1:A2),\"ok,record\",");
+        lines[4].Should().StartWith("4,'-2+3,'@evil,");
+        lines.Skip(1).SelectMany(l => l.Split(',')).Should().NotContain(cell => cell.Length > 0 && "=+-@".Contains(cell[0]));
+    }
+
+    [Fact]
+    public async Task JobPage_UnknownJobOrTab_AnswersWithWhatWasWrong()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.StartGateJobAsync();
+        var client = host.Client();
+        var missing = Guid.NewGuid();
+
+        var notFound = await client.GetStringAsync($"/jobs/{missing}", HttpStatusCode.NotFound);
+        var apiNotFound = await client.GetStringAsync($"/jobs/api/jobs/{missing}", HttpStatusCode.NotFound);
+        var csvNotFound = await client.GetAsync($"/jobs/{missing}/rejects.csv");
+        var badTab = await client.GetStringAsync($"/jobs/{id}?tab=secrets", HttpStatusCode.BadRequest);
+
+        notFound.Should().Contain(missing.ToString());
+        JsonDocument.Parse(apiNotFound).RootElement.GetProperty("error").GetString().Should().Contain(missing.ToString());
+        csvNotFound.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        badTab.Should().Contain("tab:");
+    }
+}

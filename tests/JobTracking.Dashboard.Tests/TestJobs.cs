@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging;
+
+namespace JobTracking.Dashboard.Tests;
+
+/// <summary>Lets a <see cref="GateJob"/> finish when the test says so.</summary>
+public sealed class JobGate
+{
+    private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool IsOpen => _open.Task.IsCompleted;
+
+    public void Open() => _open.TrySetResult();
+}
+
+public sealed record GateParameters(int Items = 4);
+
+/// <summary>Runs until its gate opens, reaching a safe point every few milliseconds so that pause and cancel take effect.</summary>
+public sealed class GateJob(JobGate gate) : JobDefinition<GateParameters>
+{
+    public override async ValueTask ExecuteAsync(IJobContext<GateParameters> context)
+    {
+        context.ReportProgress(1, context.Parameters.Items);
+        while (!gate.IsOpen)
+        {
+            await context.SafePointAsync();
+            await Task.Delay(5, context.CancellationToken);
+        }
+
+        context.ReportProgress(context.Parameters.Items, context.Parameters.Items);
+    }
+}
+
+public sealed record JournalParameters(string Secret = "s3cret-parameter");
+
+/// <summary>Writes hostile text to its log and rejects, and completes with warnings.</summary>
+public sealed class JournalJob : JobDefinition<JournalParameters>
+{
+    public const string LogScript = "<script>alert('log')</script>";
+    public const string RejectScript = "<script>alert('reject')</script>";
+
+    public override async ValueTask ExecuteAsync(IJobContext<JournalParameters> context)
+    {
+        var step = context.BeginStep("load");
+        context.Logger.LogInformation("Line with markup: {Markup}", LogScript);
+        context.Logger.LogDebug("A debug line");
+        context.Logger.LogError("An error line");
+        await context.RejectAsync(1, RejectScript, "markup <b>in</b> a record");
+        await context.RejectAsync(2, "=cmd|' /C calc'!A0", "formula in the record");
+        await context.RejectAsync(3, "ok,record", "+SUM(A1:A2)");
+        await context.RejectAsync(4, "@evil", "-2+3");
+        step.AddRead(4);
+        step.AddSkipped(4);
+        step.Complete();
+        context.SetCheckpoint("checkpoint-value");
+        context.ReportProgress(4, 4);
+    }
+}
+
+public sealed record FailParameters;
+
+/// <summary>Fails with markup in its error message.</summary>
+public sealed class FailJob : JobDefinition<FailParameters>
+{
+    public const string Message = "boom <script>alert('error')</script>";
+
+    public override ValueTask ExecuteAsync(IJobContext<FailParameters> context) => throw new InvalidOperationException(Message);
+}
