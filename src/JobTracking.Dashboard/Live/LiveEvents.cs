@@ -44,9 +44,10 @@ internal static class LiveEvents
         Task<bool>? next = null;
         try
         {
-            // The first bytes tell the browser the stream is open (and how long to wait before reconnecting).
-            await WriteAsync(http, "retry: 2000\n: open\n\n", aborted).ConfigureAwait(false);
+            // The first read subscribes (it runs up to its first wait), so every change after the first bytes is sent;
+            // those bytes tell the browser the stream is open, and how long to wait before reconnecting.
             next = reader.MoveNextAsync().AsTask();
+            await WriteAsync(http, "retry: 2000\n: open\n\n", aborted).ConfigureAwait(false);
             Task? beat = null;
             while (true)
             {
