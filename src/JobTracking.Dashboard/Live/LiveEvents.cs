@@ -6,6 +6,7 @@ using JobTracking.Dashboard.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace JobTracking.Dashboard.Live;
 
@@ -39,7 +40,9 @@ internal static class LiveEvents
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         var aborted = http.RequestAborted;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        // The stream also ends when the host stops, so that an open page never holds up a shutdown.
+        var stopping = http.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, stopping);
         var reader = events.ReadAllAsync(options, stop.Token).GetAsyncEnumerator(stop.Token);
         Task<bool>? next = null;
         try
@@ -51,7 +54,7 @@ internal static class LiveEvents
             Task? beat = null;
             while (true)
             {
-                beat ??= Task.Delay(Heartbeat, request.Clock, aborted);
+                beat ??= Task.Delay(Heartbeat, request.Clock, stop.Token);
                 if (await Task.WhenAny(next, beat).ConfigureAwait(false) == beat)
                 {
                     await beat.ConfigureAwait(false);
@@ -60,7 +63,7 @@ internal static class LiveEvents
                     continue;
                 }
 
-                if (!await next.ConfigureAwait(false))
+                if (!await next.ConfigureAwait(false) || stopping.IsCancellationRequested)
                 {
                     return;
                 }
@@ -69,9 +72,9 @@ internal static class LiveEvents
                 next = reader.MoveNextAsync().AsTask();
             }
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested || stopping.IsCancellationRequested)
         {
-            // The browser went away.
+            // The browser went away, or the host is stopping.
         }
         finally
         {
