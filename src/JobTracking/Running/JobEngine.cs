@@ -351,6 +351,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     public override void OnChanges(ReadOnlySpan<JobChange> changes)
     {
         var instanceId = Instance.Id;
+        var queued = false;
         foreach (ref readonly var change in changes)
         {
             if (Volatile.Read(ref _waiterCount) != 0 && _waiters.TryRemove(change.JobId, out var waiter))
@@ -364,6 +365,13 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
             {
                 Signal(change.JobId, change.Status, change.Version);
             }
+
+            queued |= change.Status == JobStatus.Queued && change.Kind is JobEventKind.Created or JobEventKind.StatusChanged;
+        }
+
+        if (queued)
+        {
+            JobQueued?.Invoke(); // work queued by any host sharing the store: the scheduler looks now, not at its next poll
         }
     }
 
