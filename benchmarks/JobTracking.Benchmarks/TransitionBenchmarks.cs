@@ -117,7 +117,7 @@ public class TransitionBenchmarks
         var events = _services.GetRequiredService<IJobEvents>();
         for (var i = 0; i < subscribers; i++)
         {
-            // The default overflow policy, DropOldest: a slow reader never holds the engine up.
+            // The default options: each subscriber reads the feed on a task of its own and never holds the engine up.
             _subscriptions.Add(events.Subscribe(static _ => { }));
         }
 

@@ -15,18 +15,23 @@ namespace JobTracking.Sqlite;
 /// store's <see cref="TimeProvider"/>. An exclusive lock on <c>&lt;file&gt;.lock</c> keeps every other process off the file
 /// while the store is open.
 /// </remarks>
-public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IAsyncDisposable, IDisposable
+public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore, IAsyncDisposable, IDisposable
 {
     private readonly SqliteFileLock _fileLock;
     private readonly SqliteWriter _writer;
     private readonly SqliteReaderPool _readers;
+    private TaskCompletionSource? _feedWaiter;
     private int _disposed;
 
-    private SqliteJobStore(SqliteFile file, TimeProvider timeProvider)
+    private SqliteJobStore(SqliteFile file, TimeProvider timeProvider, long feedRetention)
     {
         Path = file.Path;
         _fileLock = file.FileLock;
-        _writer = new SqliteWriter(new SqliteWriteSession(file.Writer, timeProvider));
+        var session = new SqliteWriteSession(file.Writer, timeProvider, feedRetention)
+        {
+            FeedCommitted = () => Interlocked.Exchange(ref _feedWaiter, null)?.TrySetResult(),
+        };
+        _writer = new SqliteWriter(session);
         _readers = new SqliteReaderPool(file.ReaderConnectionString, this);
     }
 
@@ -48,7 +53,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckNewJob(job);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!await _writer.WriteAsync(job, static (session, j) => session.Jobs.Create(j), cancellationToken).ConfigureAwait(false))
+        if (!await _writer.WriteAsync(job, static (session, j) => session.Touch(session.Jobs.Create(j)), cancellationToken).ConfigureAwait(false))
         {
             throw new ArgumentException($"A job with id '{job.Id}' already exists.", nameof(job));
         }
@@ -66,7 +71,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckTransition(in transition);
         cancellationToken.ThrowIfCancellationRequested();
-        return new(_writer.WriteAsync(transition, static (session, t) => session.Jobs.Transition(in t), cancellationToken));
+        return new(_writer.WriteAsync(transition, static (session, t) => session.Touch(session.Jobs.Transition(in t)), cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -74,7 +79,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckClaim(request);
         cancellationToken.ThrowIfCancellationRequested();
-        return await _writer.WriteAsync(request, static (session, r) => session.Claims.Claim(r), cancellationToken).ConfigureAwait(false);
+        return await _writer.WriteAsync(request, static (session, r) => session.Touch(session.Claims.Claim(r)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -95,7 +100,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckReclaim(request);
         cancellationToken.ThrowIfCancellationRequested();
-        return await _writer.WriteAsync(request, static (session, r) => session.Claims.Reclaim(r), cancellationToken).ConfigureAwait(false);
+        return await _writer.WriteAsync(request, static (session, r) => session.Touch(session.Claims.Reclaim(r)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -103,7 +108,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckProgress(update);
         cancellationToken.ThrowIfCancellationRequested();
-        return new(_writer.WriteAsync(update, static (session, u) => session.Jobs.SaveProgress(u), cancellationToken));
+        return new(_writer.WriteAsync(update, static (session, u) => session.Touch(session.Jobs.SaveProgress(u)), cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -113,8 +118,40 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
         ArgumentNullException.ThrowIfNull(displayName);
         cancellationToken.ThrowIfCancellationRequested();
         return new(_writer.WriteAsync((jobId, expectedVersion, parameters, displayName), static (session, s) =>
-            session.Jobs.UpdateDraft(s.jobId, s.expectedVersion, s.parameters, s.displayName), cancellationToken));
+            session.Touch(session.Jobs.UpdateDraft(s.jobId, s.expectedVersion, s.parameters, s.displayName)), cancellationToken));
     }
+
+    /// <inheritdoc/>
+    /// <remarks>The feed is a table written by triggers in the same transaction as each change, and trimmed to <see cref="SqliteJobStoreOptions.FeedRetention"/> changes.</remarks>
+    public ValueTask<JobFeedRead> ReadFeedAsync(long afterSequence, Memory<JobChange> buffer, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_readers.Read((afterSequence, buffer), static (session, s) => session.ReadFeed(s.afterSequence, s.buffer.Span)));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Only this process writes the file, so a commit that added to the feed wakes the waiters at once; nothing polls.</remarks>
+    public ValueTask WaitForChangesAsync(long afterSequence, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (LatestSequence() > afterSequence)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var waiter = Volatile.Read(ref _feedWaiter);
+        if (waiter is null)
+        {
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiter = Interlocked.CompareExchange(ref _feedWaiter, created, null) ?? created;
+        }
+
+        // Registered first, then read again: a commit in between either sees the waiter or is seen here.
+        return LatestSequence() > afterSequence ? ValueTask.CompletedTask : new ValueTask(waiter.Task.WaitAsync(cancellationToken));
+    }
+
+    private long LatestSequence() => _readers.Read(0, static (session, _) => session.ReadFeed(0, []).LatestSequence);
 
     /// <inheritdoc/>
     /// <remarks>The batch is one write: if it throws, none of its entries is stored, and the other writes committed with it are not affected.</remarks>
@@ -220,7 +257,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
         SqliteJobStore store;
         try
         {
-            store = new SqliteJobStore(file, timeProvider ?? TimeProvider.System);
+            store = new SqliteJobStore(file, timeProvider ?? TimeProvider.System, options.FeedRetention);
         }
         catch (Exception ex)
         {

@@ -13,6 +13,9 @@ public sealed class SqliteJobStoreOptions
     /// <summary>Gets or sets how long a write or the opening waits for another program (a backup tool, the <c>sqlite3</c> shell) that holds a lock on the file before it fails. Default 5 seconds; 1 second to 10 minutes, rounded up to whole seconds.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Gets or sets how many of the latest changes the change feed keeps (events, waits and signals read it); older ones are deleted in small batches as new ones arrive. A subscriber that falls further behind than this loses the oldest. Default 1,000,000; 1,000 to 1,000,000,000.</summary>
+    public int FeedRetention { get; set; } = 1_000_000;
+
     /// <summary>Throws when an option is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public void Validate()
@@ -20,6 +23,11 @@ public sealed class SqliteJobStoreOptions
         if (!Enum.IsDefined(Synchronous))
         {
             throw new ArgumentOutOfRangeException(nameof(Synchronous), Synchronous, $"SqliteJobStoreOptions.Synchronous is {Synchronous}; it must be Normal or Full.");
+        }
+
+        if (FeedRetention is < 1_000 or > 1_000_000_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(FeedRetention), FeedRetention, $"SqliteJobStoreOptions.FeedRetention is {FeedRetention}; it must be between 1,000 and 1,000,000,000.");
         }
 
         if (BusyTimeout < MinBusyTimeout || BusyTimeout > MaxBusyTimeout)

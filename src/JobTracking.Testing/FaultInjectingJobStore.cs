@@ -8,25 +8,27 @@ namespace JobTracking.Testing;
 /// <see cref="Shared"/> set, an in-process store stands in for one that several processes share.
 /// </summary>
 /// <remarks>Faults are chosen with a seeded random source, so a failing test repeats. Settings may change while a host runs.</remarks>
-public sealed class FaultInjectingJobStore : IJobStore, IJobJournalStore, IJobQueryStore
+public sealed class FaultInjectingJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore
 {
     private readonly IJobStore _inner;
     private readonly IJobJournalStore _journal;
     private readonly IJobQueryStore _queries;
+    private readonly IJobFeedStore _feed;
     private readonly Random _random;
     private readonly Lock _randomLock = new();
     private long _injected;
 
-    /// <summary>Wraps <paramref name="inner"/>, which must implement the three store contracts.</summary>
+    /// <summary>Wraps <paramref name="inner"/>, which must implement the four store contracts.</summary>
     /// <param name="inner">The store that does the work.</param>
     /// <param name="seed">The seed of the random source that picks the calls to fail.</param>
-    /// <exception cref="ArgumentException"><paramref name="inner"/> does not implement <see cref="IJobJournalStore"/> and <see cref="IJobQueryStore"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="inner"/> does not implement <see cref="IJobJournalStore"/>, <see cref="IJobQueryStore"/> and <see cref="IJobFeedStore"/>.</exception>
     public FaultInjectingJobStore(IJobStore inner, int seed = 42)
     {
         ArgumentNullException.ThrowIfNull(inner);
         _inner = inner;
         _journal = inner as IJobJournalStore ?? throw new ArgumentException("The inner store must implement IJobJournalStore.", nameof(inner));
         _queries = inner as IJobQueryStore ?? throw new ArgumentException("The inner store must implement IJobQueryStore.", nameof(inner));
+        _feed = inner as IJobFeedStore ?? throw new ArgumentException("The inner store must implement IJobFeedStore.", nameof(inner));
         _random = new Random(seed);
     }
 
@@ -165,6 +167,17 @@ public sealed class FaultInjectingJobStore : IJobStore, IJobJournalStore, IJobQu
         await BeforeAsync(nameof(PurgeAsync), cancellationToken).ConfigureAwait(false);
         return await _queries.PurgeAsync(endedBefore, maxCount, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc/>
+    public async ValueTask<JobFeedRead> ReadFeedAsync(long afterSequence, Memory<JobChange> buffer, CancellationToken cancellationToken = default)
+    {
+        await BeforeAsync(nameof(ReadFeedAsync), cancellationToken).ConfigureAwait(false);
+        return await _feed.ReadFeedAsync(afterSequence, buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask WaitForChangesAsync(long afterSequence, CancellationToken cancellationToken = default) =>
+        _feed.WaitForChangesAsync(afterSequence, cancellationToken); // waiting is not a call that fails: the read after it is
 
     private async ValueTask BeforeAsync(string call, CancellationToken cancellationToken)
     {

@@ -5,7 +5,7 @@ using Xunit;
 namespace JobTracking.Testing;
 
 /// <summary>
-/// The store contract (<see cref="IJobStore"/>, <see cref="IJobJournalStore"/>, <see cref="IJobQueryStore"/>) as xunit
+/// The store contract (<see cref="IJobStore"/>, <see cref="IJobJournalStore"/>, <see cref="IJobQueryStore"/>, <see cref="IJobFeedStore"/>) as xunit
 /// tests. Derive a class from it in your test project, return a fresh, empty store from <see cref="CreateStoreAsync"/>,
 /// and every test below runs against your store.
 /// </summary>
@@ -14,7 +14,7 @@ public abstract partial class JobStoreConformanceTests
     private static readonly DateTimeOffset T0 = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
-    /// <summary>Creates a fresh, empty store for one test; it implements the three store contracts.</summary>
+    /// <summary>Creates a fresh, empty store for one test; it implements the four store contracts.</summary>
     /// <param name="clock">The clock the store must read for leases; tests move it forward.</param>
     /// <returns>The store. If it implements <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/>, the test disposes it.</returns>
     protected abstract ValueTask<IJobStore> CreateStoreAsync(TimeProvider clock);
@@ -623,10 +623,10 @@ public abstract partial class JobStoreConformanceTests
         new() { InstanceId = instance ?? "instance-" + node, Node = node, MaxCount = count, At = at, LeaseDuration = Lease };
 
     private static IJobJournalStore J(IJobStore store) =>
-        store as IJobJournalStore ?? throw new InvalidOperationException($"{store.GetType().Name} does not implement IJobJournalStore; a store implements all three contracts.");
+        store as IJobJournalStore ?? throw new InvalidOperationException($"{store.GetType().Name} does not implement IJobJournalStore; a store implements all four contracts.");
 
     private static IJobQueryStore Q(IJobStore store) =>
-        store as IJobQueryStore ?? throw new InvalidOperationException($"{store.GetType().Name} does not implement IJobQueryStore; a store implements all three contracts.");
+        store as IJobQueryStore ?? throw new InvalidOperationException($"{store.GetType().Name} does not implement IJobQueryStore; a store implements all four contracts.");
 
     /// <summary>Disposes the store when the test ends, if it is disposable.</summary>
     private sealed class StoreLease(IJobStore store, KitClock clock) : IAsyncDisposable

@@ -76,4 +76,10 @@ internal static partial class Log
 
     [LoggerMessage(24, LogLevel.Error, "Saving the progress of job {JobId} failed.")]
     public static partial void ProgressSaveFailed(ILogger logger, Exception exception, Guid jobId);
+
+    [LoggerMessage(25, LogLevel.Error, "Reading the store's change feed failed with an error that is not transient; reading again shortly.")]
+    public static partial void FeedReadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(26, LogLevel.Warning, "An event subscriber fell behind the change feed and lost {Count} events the store no longer held.")]
+    public static partial void SubscriberLostEvents(ILogger logger, long count);
 }

@@ -124,7 +124,7 @@ public static class ReadmeCompiler
                 }
 
             """);
-        harness.Append(Stub("MyStore", [typeof(IJobStore), typeof(IJobJournalStore), typeof(IJobQueryStore)], "The reader's own store.")).Append("}\n");
+        harness.Append(Stub("MyStore", [typeof(IJobStore), typeof(IJobJournalStore), typeof(IJobQueryStore), typeof(IJobFeedStore)], "The reader's own store.")).Append("}\n");
         return harness.ToString();
     }
 

@@ -4,7 +4,7 @@ namespace JobTracking.Testing.Tests;
 /// A store that hands every call of the three contracts to a real <see cref="InMemoryJobStore"/>. Each broken store
 /// derives from it and overrides the members whose rule it breaks; left as it is, it passes the kit.
 /// </summary>
-internal abstract class DelegatingStore(InMemoryJobStore inner, TimeProvider clock) : IJobStore, IJobJournalStore, IJobQueryStore
+internal abstract class DelegatingStore(InMemoryJobStore inner, TimeProvider clock) : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore
 {
     /// <summary>Gets the real store underneath.</summary>
     protected InMemoryJobStore Inner { get; } = inner;
@@ -58,6 +58,12 @@ internal abstract class DelegatingStore(InMemoryJobStore inner, TimeProvider clo
 
     public virtual ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default) =>
         Inner.PurgeAsync(endedBefore, maxCount, cancellationToken);
+
+    public virtual ValueTask<JobFeedRead> ReadFeedAsync(long afterSequence, Memory<JobChange> buffer, CancellationToken cancellationToken = default) =>
+        Inner.ReadFeedAsync(afterSequence, buffer, cancellationToken);
+
+    public virtual ValueTask WaitForChangesAsync(long afterSequence, CancellationToken cancellationToken = default) =>
+        Inner.WaitForChangesAsync(afterSequence, cancellationToken);
 
     /// <summary>
     /// Turns a record of the real store into the one this store hands back: every read (get, claim, query, reclaim)

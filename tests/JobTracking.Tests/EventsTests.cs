@@ -81,7 +81,13 @@ public sealed class EventsTests
             Interlocked.Increment(ref thrown);
             throw new InvalidOperationException("subscriber bug");
         }, new JobSubscriptionOptions { IncludeProgress = false });
-        using var blocked = host.Events.Subscribe(async e => await gate.WaitAsync(), new JobSubscriptionOptions { IncludeProgress = false, BufferCapacity = 4 });
+        using var blocked = host.Events.Subscribe(async e => await gate.WaitAsync(), new JobSubscriptionOptions { IncludeProgress = false, BufferCapacity = 4, Overflow = JobEventOverflow.DropOldest });
+        var caughtUp = 0;
+        using var blockedKeepingAll = host.Events.Subscribe(async e =>
+        {
+            await gate.WaitAsync();
+            Interlocked.Increment(ref caughtUp);
+        }, new JobSubscriptionOptions { IncludeProgress = false, BufferCapacity = 4 });
         var leaverCount = 0;
         IJobSubscription? leaver = null;
         leaver = host.Events.Subscribe(e =>
@@ -108,9 +114,11 @@ public sealed class EventsTests
         await Wait.UntilAsync(() => healthy.Count == 300, "300 events at the healthy subscriber");
         healthy.GroupBy(e => e.JobId).Should().HaveCount(100).And.OnlyContain(g => g.Count() == 3);
         await Wait.UntilAsync(() => Volatile.Read(ref thrown) == 300, "300 events at the throwing handler");
-        blocked.DroppedEvents.Should().BeGreaterThan(250, "a blocked subscriber with a 4-event buffer drops the rest and counts them");
         leaverCount.Should().Be(5, "a subscriber that unsubscribed gets nothing more");
         gate.Release(1000);
+        await Wait.UntilAsync(() => blocked.DroppedEvents > 250, "a blocked DropOldest subscriber with a 4-event buffer skips to the newest events and counts the rest");
+        await Wait.UntilAsync(() => Volatile.Read(ref caughtUp) == 300, "a blocked subscriber with the default options catches up on all 300 events from the feed");
+        blockedKeepingAll.DroppedEvents.Should().Be(0);
     }
 
     [Fact]
@@ -189,7 +197,8 @@ public sealed class EventsTests
     [Fact]
     public async Task ProgressEvents_AreThrottledPerJob()
     {
-        await using var host = await TestHost.Create(o => o.ProgressInterval = TimeSpan.FromSeconds(1)).StartAsync();
+        // Checkpoints, which also store the report, are kept out of the way: here only the throttled reports are stored.
+        await using var host = await TestHost.Create(o => (o.ProgressInterval, o.CheckpointInterval) = (TimeSpan.FromSeconds(1), TimeSpan.FromHours(1))).StartAsync();
         var progress = new ConcurrentQueue<JobEvent>();
         var finished = new ConcurrentQueue<JobEvent>();
         using var subscription = host.Events.Subscribe(e =>

@@ -105,8 +105,9 @@ public sealed class RaceTests
             var final = await host.Tracker.GetAsync(id);
             final.Status.Should().BeOneOf(resting);
             var path = await WaitForEventsAsync(history, id, final.Version);
-            path[0].PreviousStatus.Should().Be(JobStatus.Editing);
+            path[0].Kind.Should().Be(JobEventKind.Created);
             path[0].Status.Should().Be(JobStatus.Queued);
+            path[0].Version.Should().Be(1);
             for (var i = 1; i < path.Count; i++)
             {
                 path[i].PreviousStatus.Should().Be(path[i - 1].Status, "events of job {0} arrive in transition order", id);

@@ -40,7 +40,7 @@ public sealed class CountingJobStoreConformanceTests : JobStoreConformanceTests
 }
 
 /// <summary>A decorator store: every call is counted, then handed to the inner store.</summary>
-public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false) : IJobStore, IJobJournalStore, IJobQueryStore
+public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false) : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore
 {
     public ConcurrentDictionary<string, int> Calls { get; } = new();
 
@@ -76,6 +76,10 @@ public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false
     public ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) => Count(inner.ReadRejectsAsync(jobId, query, cancellationToken));
 
     public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default) => Count(inner.PurgeAsync(endedBefore, maxCount, cancellationToken));
+
+    public ValueTask<JobFeedRead> ReadFeedAsync(long afterSequence, Memory<JobChange> buffer, CancellationToken cancellationToken = default) => Count(inner.ReadFeedAsync(afterSequence, buffer, cancellationToken));
+
+    public ValueTask WaitForChangesAsync(long afterSequence, CancellationToken cancellationToken = default) => inner.WaitForChangesAsync(afterSequence, cancellationToken);
 
     private T Count<T>(T result, [System.Runtime.CompilerServices.CallerMemberName] string method = "")
     {

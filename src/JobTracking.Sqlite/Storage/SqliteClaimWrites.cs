@@ -22,7 +22,7 @@ internal sealed class SqliteClaimWrites : IDisposable
         Connection = connection;
         _time = timeProvider;
         _claimOne = Command(
-            $"UPDATE jobs SET status = {Running}, version = version + 1, started_at = COALESCE(started_at, @at), node = {T("@node")}, " +
+            $"UPDATE jobs SET status = {Running}, version = version + 1, changed_at = @at, started_at = COALESCE(started_at, @at), node = {T("@node")}, " +
             $"instance_id = {T("@instance")}, claim_id = @claim, lease_until = @leaseUntil " +
             $"WHERE id = @id AND status = {Queued} RETURNING {SqliteSchema.JobColumns}",
             "@at", "@node", "@instance", "@leaseUntil", "@claim", "@id");
@@ -189,7 +189,7 @@ internal sealed class SqliteClaimWrites : IDisposable
             using var command = Connection.CreateCommand();
             var sql = new StringBuilder(
                 $"UPDATE jobs SET status = CASE WHEN status = {(int)JobStatus.Cancelling} THEN {(int)JobStatus.Cancelled} ELSE {(int)JobStatus.Interrupted} END, " +
-                $"version = version + 1, ended_at = CASE WHEN status = {(int)JobStatus.Cancelling} THEN @at ELSE ended_at END, " +
+                $"version = version + 1, changed_at = @at, ended_at = CASE WHEN status = {(int)JobStatus.Cancelling} THEN @at ELSE ended_at END, " +
                 $"instance_id = NULL, claim_id = NULL, lease_until = NULL WHERE status IN {SqliteStatuses.Active} AND id IN (");
             command.Parameters.AddWithValue("@at", SqliteRows.Ticks(request.At));
             SqliteRows.AppendIds(sql, command, chunk);

@@ -13,13 +13,15 @@ internal sealed class SqliteJobWrites : IDisposable
     private readonly SqliteCommand _progress;
     private readonly SqliteCommand _draft;
     private readonly SqliteCommand _purgeJobs;
+    private readonly TimeProvider _time;
 
     // The queue order: each entry into Queued takes the next number.
     private long _queueSequence;
 
-    public SqliteJobWrites(SqliteConnection connection)
+    public SqliteJobWrites(SqliteConnection connection, TimeProvider timeProvider)
     {
         Connection = connection;
+        _time = timeProvider;
         using (var last = Command("SELECT COALESCE(MAX(queue_seq), 0) FROM jobs"))
         {
             _queueSequence = (long)last.ExecuteScalar()!;
@@ -43,6 +45,7 @@ internal sealed class SqliteJobWrites : IDisposable
                     'errorType', error_type, 'errorMessage', error_message, 'errorStack', error_stack)) ELSE previous_attempts END,
                 status = @to,
                 version = version + 1,
+                changed_at = @at,
                 started_at = CASE WHEN @newAttempt THEN NULL WHEN @start THEN COALESCE(started_at, @at) ELSE started_at END,
                 node = CASE WHEN @start THEN {T("@node")} ELSE node END,
                 ended_at = CASE WHEN @ends THEN @at WHEN @requeue THEN NULL ELSE ended_at END,
@@ -74,13 +77,14 @@ internal sealed class SqliteJobWrites : IDisposable
                 warning_count = @warnings,
                 steps = {T("@steps")},
                 checkpoint = CASE WHEN @hasCheckpoint THEN {T("@checkpoint")} ELSE checkpoint END,
-                checkpoint_report = CASE WHEN @hasCheckpoint THEN {T("@checkpointReport")} ELSE checkpoint_report END
+                checkpoint_report = CASE WHEN @hasCheckpoint THEN {T("@checkpointReport")} ELSE checkpoint_report END,
+                changed_at = @at
             WHERE id = @id AND status IN {SqliteStatuses.Active} AND (@fence IS NULL OR claim_id = @fence)
             """,
-            "@done", "@total", "@warnings", "@steps", "@hasCheckpoint", "@checkpoint", "@checkpointReport", "@id", "@fence");
+            "@done", "@total", "@warnings", "@steps", "@hasCheckpoint", "@checkpoint", "@checkpointReport", "@id", "@fence", "@at");
         _draft = Command(
-            $"UPDATE jobs SET parameters = {T("@parameters")}, display_name = {T("@name")}, version = version + 1 WHERE id = @id AND status = {(int)JobStatus.Editing} AND version = @version",
-            "@parameters", "@name", "@id", "@version");
+            $"UPDATE jobs SET parameters = {T("@parameters")}, display_name = {T("@name")}, version = version + 1, changed_at = @at WHERE id = @id AND status = {(int)JobStatus.Editing} AND version = @version",
+            "@parameters", "@name", "@id", "@version", "@at");
         _purgeJobs = Command(
             $"DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE ended_at < @cut AND status IN {SqliteStatuses.Finished} ORDER BY ended_at LIMIT @max) RETURNING id",
             "@cut", "@max");
@@ -174,6 +178,7 @@ internal sealed class SqliteJobWrites : IDisposable
         p[6].Value = update.HasCheckpoint ? SqliteRows.Text(SqliteRows.WriteReport(report)) : DBNull.Value;
         p[7].Value = SqliteRows.Id(update.JobId);
         p[8].Value = SqliteRows.Id(update.ClaimId);
+        p[9].Value = SqliteRows.Ticks(_time.GetUtcNow());
         return _progress.ExecuteNonQuery() == 1;
     }
 
@@ -184,6 +189,7 @@ internal sealed class SqliteJobWrites : IDisposable
         p[1].Value = SqliteRows.Text(displayName);
         p[2].Value = SqliteRows.Id(jobId);
         p[3].Value = expectedVersion;
+        p[4].Value = SqliteRows.Ticks(_time.GetUtcNow());
         return _draft.ExecuteNonQuery() == 1;
     }
 

@@ -16,6 +16,8 @@ internal sealed class SqliteReadSession : IDisposable
     private readonly SqliteCommand _count;
     private readonly SqliteCommand _begin;
     private readonly SqliteCommand _commit;
+    private readonly SqliteCommand _feed;
+    private readonly SqliteCommand _feedBounds;
 
     public SqliteReadSession(SqliteConnection connection)
     {
@@ -30,6 +32,38 @@ internal sealed class SqliteReadSession : IDisposable
         _count = Command("SELECT type_name, status, count FROM job_counts WHERE count > 0");
         _begin = Command("BEGIN");
         _commit = Command("COMMIT");
+        _feed = Command($"SELECT seq, {SqliteSchema.FeedColumns} FROM job_feed WHERE seq > @after ORDER BY seq LIMIT @limit", "@after", "@limit");
+        _feedBounds = Command("SELECT (SELECT MIN(seq) FROM job_feed), (SELECT seq FROM sqlite_sequence WHERE name = 'job_feed')");
+    }
+
+    /// <summary>Reads changes after a sequence number and where the feed starts and ends, in one snapshot.</summary>
+    public JobFeedRead ReadFeed(long after, Span<JobChange> buffer)
+    {
+        _begin.ExecuteNonQuery();
+        try
+        {
+            var count = 0;
+            if (!buffer.IsEmpty)
+            {
+                _feed.Parameters[0].Value = after;
+                _feed.Parameters[1].Value = buffer.Length;
+                using var reader = _feed.ExecuteReader();
+                while (reader.Read())
+                {
+                    buffer[count++] = SqliteRows.ReadChange(reader);
+                }
+            }
+
+            using var bounds = _feedBounds.ExecuteReader();
+            bounds.Read();
+            var latest = bounds.IsDBNull(1) ? 0 : bounds.GetInt64(1);
+            var first = bounds.IsDBNull(0) ? latest + 1 : bounds.GetInt64(0);
+            return new JobFeedRead { Count = count, FirstSequence = first, LatestSequence = latest };
+        }
+        finally
+        {
+            _commit.ExecuteNonQuery();
+        }
     }
 
     public SqliteConnection Connection { get; }
@@ -135,7 +169,7 @@ internal sealed class SqliteReadSession : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _get, _log, _rejects, _count, _begin, _commit })
+        foreach (var command in new[] { _get, _log, _rejects, _count, _begin, _commit, _feed, _feedBounds })
         {
             command.Dispose();
         }

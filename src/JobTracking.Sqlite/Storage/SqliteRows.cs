@@ -1,3 +1,4 @@
+using JobTracking.Storage;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -71,6 +72,30 @@ internal static class SqliteRows
             Claim = r.IsDBNull(23) ? null : new JobClaim { InstanceId = NullableText(r, 22) ?? string.Empty, ClaimId = ReadId(r, 23), LeaseExpiresAt = NullableTime(r, 24) ?? DateTimeOffset.MinValue },
             CheckpointReport = r.IsDBNull(25) ? null : ReadReport(r.GetString(25)),
             PreviousAttempts = r.IsDBNull(26) ? [] : ReadAttempts(r.GetString(26)),
+        };
+    }
+
+    /// <summary>Reads a row whose columns are the sequence number, then <see cref="SqliteSchema.FeedColumns"/>.</summary>
+    public static JobChange ReadChange(SqliteDataReader r)
+    {
+        var errorType = NullableText(r, 14);
+        return new JobChange
+        {
+            Sequence = r.GetInt64(0),
+            JobId = ReadId(r, 1),
+            Kind = (JobEventKind)r.GetInt32(2),
+            TypeName = r.GetString(3),
+            DisplayName = r.GetString(4),
+            LaunchedBy = NullableText(r, 5),
+            PreviousStatus = (JobStatus)r.GetInt32(6),
+            Status = (JobStatus)r.GetInt32(7),
+            Version = r.GetInt64(8),
+            Attempt = r.GetInt32(9),
+            At = Time(r.GetInt64(10)),
+            Progress = new JobProgress(r.GetInt64(11), r.IsDBNull(12) ? null : r.GetInt64(12)),
+            WarningCount = r.GetInt32(13),
+            Error = errorType is null ? null : new JobError { Type = errorType, Message = NullableText(r, 15) ?? string.Empty, StackTrace = NullableText(r, 16) },
+            InstanceId = NullableText(r, 17),
         };
     }
 

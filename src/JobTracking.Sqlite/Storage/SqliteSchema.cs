@@ -105,8 +105,59 @@ internal static class SqliteSchema
         END;
         """;
 
+    /// <summary>
+    /// Version 3: the change feed. Every change of a job (its creation, a move of its version, a stored report) adds a
+    /// row to job_feed in the same statement, by trigger, so no write path can forget it and it commits or rolls back
+    /// with the change. Sequence numbers come from AUTOINCREMENT (never reused, even after trimming); with one writer
+    /// they are also the commit order. The time of a change is the column changed_at, which each write sets.
+    /// </summary>
+    private const string Version3 = """
+        ALTER TABLE jobs ADD COLUMN changed_at INTEGER;
+        CREATE TABLE job_feed (
+            seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+            job_id          BLOB    NOT NULL,
+            kind            INTEGER NOT NULL,
+            type_name       TEXT    NOT NULL,
+            display_name    TEXT    NOT NULL,
+            launched_by     TEXT,
+            previous_status INTEGER NOT NULL,
+            status          INTEGER NOT NULL,
+            version         INTEGER NOT NULL,
+            attempt         INTEGER NOT NULL,
+            at              INTEGER NOT NULL,
+            progress_done   INTEGER NOT NULL,
+            progress_total  INTEGER,
+            warning_count   INTEGER NOT NULL,
+            error_type      TEXT,
+            error_message   TEXT,
+            error_stack     TEXT,
+            instance_id     TEXT
+        );
+        CREATE TRIGGER tr_jobs_feed_created AFTER INSERT ON jobs BEGIN
+            INSERT INTO job_feed (COLS)
+            VALUES (new.id, 2, new.type_name, new.display_name, new.launched_by, new.status, new.status, new.version, new.attempt,
+                COALESCE(new.changed_at, new.created_at), new.progress_done, new.progress_total, new.warning_count, NULL, NULL, NULL, new.instance_id);
+        END;
+        CREATE TRIGGER tr_jobs_feed_changed AFTER UPDATE OF version ON jobs WHEN new.version IS NOT old.version BEGIN
+            INSERT INTO job_feed (COLS)
+            VALUES (new.id, CASE WHEN old.status = 0 AND new.status = 0 THEN 3 ELSE 0 END, new.type_name, new.display_name, new.launched_by,
+                old.status, new.status, new.version, new.attempt, COALESCE(new.changed_at, 0), new.progress_done, new.progress_total, new.warning_count,
+                CASE WHEN new.status = 8 THEN new.error_type END, CASE WHEN new.status = 8 THEN new.error_message END,
+                CASE WHEN new.status = 8 THEN new.error_stack END, new.instance_id);
+        END;
+        CREATE TRIGGER tr_jobs_feed_report AFTER UPDATE OF progress_done, progress_total, warning_count, steps ON jobs
+            WHEN new.version IS old.version BEGIN
+            INSERT INTO job_feed (COLS)
+            VALUES (new.id, 1, new.type_name, new.display_name, new.launched_by, new.status, new.status, new.version, new.attempt,
+                COALESCE(new.changed_at, 0), new.progress_done, new.progress_total, new.warning_count, NULL, NULL, NULL, new.instance_id);
+        END;
+        """;
+
     /// <summary>Each entry brings a file from the version before it to its version.</summary>
-    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1), (2, Version2)];
+    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1), (2, Version2), (3, Version3.Replace("COLS", FeedColumns, StringComparison.Ordinal))];
+
+    /// <summary>The columns of a change feed row after its sequence number, in the order <see cref="SqliteRows.ReadChange"/> reads them.</summary>
+    public const string FeedColumns = "job_id, kind, type_name, display_name, launched_by, previous_status, status, version, attempt, at, progress_done, progress_total, warning_count, error_type, error_message, error_stack, instance_id";
 
     /// <summary>Gets the schema version this package writes.</summary>
     public static int CurrentVersion => Migrations[^1].Version;

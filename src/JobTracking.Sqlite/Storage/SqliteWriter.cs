@@ -115,6 +115,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     if (!InTransaction())
                     {
                         // SQLite rolled the whole transaction back (disk full, I/O error): the writes before this one are lost too.
+                        Session.FeedTouched = false;
                         FailAll(batch, ex);
                         return;
                     }
@@ -125,6 +126,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 _release.ExecuteNonQuery();
             }
 
+            if (Session.IsTrimDue())
+            {
+                TrimFeed();
+            }
+
             _commit.ExecuteNonQuery();
         }
 #pragma warning disable CA1031 // Nothing of the batch was stored: every caller hears of it, and the loop goes on.
@@ -132,13 +138,44 @@ internal sealed class SqliteWriter : IAsyncDisposable
 #pragma warning restore CA1031
         {
             TryRollback();
+            Session.FeedTouched = false;
             FailAll(batch, ex);
             return;
+        }
+
+        if (Session.FeedTouched)
+        {
+            Session.FeedTouched = false;
+            Session.FeedCommitted?.Invoke();
         }
 
         foreach (var operation in batch)
         {
             operation.Complete();
+        }
+    }
+
+    // Trimming is housekeeping: if it fails, the batch's writes still commit, and the next trim tries again.
+    private void TrimFeed()
+    {
+        _savepoint.ExecuteNonQuery();
+        try
+        {
+            Session.TrimFeed();
+        }
+#pragma warning disable CA1031 // See above: never at the cost of the callers' writes.
+        catch (SqliteException)
+#pragma warning restore CA1031
+        {
+            if (InTransaction())
+            {
+                _rollbackToSavepoint.ExecuteNonQuery();
+            }
+        }
+
+        if (InTransaction())
+        {
+            _release.ExecuteNonQuery();
         }
     }
 

@@ -24,6 +24,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     private string? _checkpoint;
     private int _checkpointDirty;
     private long _checkpointVersion;
+    private long _signalVersion;
     private long _checkpointSavedAt;
     private long _progressDone;
     private long _progressTotal = -1;
@@ -46,6 +47,7 @@ internal abstract class JobRun : IJobContext, IDisposable
         _serializerOptions = serializerOptions;
         Job = job;
         ClaimId = job.ClaimId;
+        _signalVersion = job.Version;
         _checkpoint = job.Checkpoint;
 
         // Counters go with the checkpoint the run resumes from, so work repeated after a crash is not counted twice;
@@ -221,6 +223,42 @@ internal abstract class JobRun : IJobContext, IDisposable
     }
 
     public void RequestPause() => Interlocked.Or(ref _requests, PauseRequested);
+
+    /// <summary>Applies a pause, cancel or resume read from the change feed (or made by a command here), unless a newer one was applied already.</summary>
+    /// <param name="status">The status the job moved to: Pausing, Cancelling, or Running (resumed from Pausing).</param>
+    /// <param name="version">The job's version after that move.</param>
+    public void ApplySignal(JobStatus status, long version)
+    {
+        var seen = Volatile.Read(ref _signalVersion);
+        while (true)
+        {
+            if (version <= seen)
+            {
+                return; // older than what this run already acted on (or than its claim)
+            }
+
+            var found = Interlocked.CompareExchange(ref _signalVersion, version, seen);
+            if (found == seen)
+            {
+                break;
+            }
+
+            seen = found;
+        }
+
+        switch (status)
+        {
+            case JobStatus.Pausing:
+                RequestPause();
+                break;
+            case JobStatus.Cancelling:
+                RequestCancel();
+                break;
+            case JobStatus.Running:
+                ClearPause();
+                break;
+        }
+    }
 
     public void ClearPause() => Interlocked.And(ref _requests, ~PauseRequested);
 
@@ -516,7 +554,7 @@ internal abstract class JobRun : IJobContext, IDisposable
                 HasCheckpoint = withCheckpoint,
                 Checkpoint = withCheckpoint ? Checkpoint : null,
             };
-            if (await _engine.SaveProgressAsync(this, update).ConfigureAwait(false))
+            if (await _engine.SaveProgressAsync(update).ConfigureAwait(false))
             {
                 return true;
             }

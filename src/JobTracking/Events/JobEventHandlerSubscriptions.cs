@@ -1,3 +1,4 @@
+using JobTracking.Feed;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace JobTracking.Events;

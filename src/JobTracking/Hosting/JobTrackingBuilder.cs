@@ -65,18 +65,18 @@ public sealed class JobTrackingBuilder
     /// <typeparam name="TStore">The store, created once per container.</typeparam>
     /// <returns>This builder.</returns>
     public JobTrackingBuilder UseStore<TStore>()
-        where TStore : class, IJobStore, IJobJournalStore, IJobQueryStore
+        where TStore : class, IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore
     {
         Services.Replace(ServiceDescriptor.Singleton<TStore, TStore>());
         return Register(sp => sp.GetRequiredService<TStore>());
     }
 
     /// <summary>Keeps jobs in a store built by <paramref name="factory"/> instead of the in-memory one.</summary>
-    /// <typeparam name="TStore">The store's type: it implements the three store contracts.</typeparam>
+    /// <typeparam name="TStore">The store's type: it implements the four store contracts.</typeparam>
     /// <param name="factory">Builds the store, once per container.</param>
     /// <returns>This builder.</returns>
     public JobTrackingBuilder UseStore<TStore>(Func<IServiceProvider, TStore> factory)
-        where TStore : class, IJobStore, IJobJournalStore, IJobQueryStore
+        where TStore : class, IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore
     {
         ArgumentNullException.ThrowIfNull(factory);
         var registration = new StoreRegistration<TStore>(factory);
@@ -85,22 +85,23 @@ public sealed class JobTrackingBuilder
     }
 
     /// <summary>Keeps jobs in <paramref name="store"/>, a store made beforehand (for example a decorator around <see cref="InMemoryJobStore"/>).</summary>
-    /// <typeparam name="TStore">The store's type: it implements the three store contracts.</typeparam>
+    /// <typeparam name="TStore">The store's type: it implements the four store contracts.</typeparam>
     /// <param name="store">The store; the container does not dispose it.</param>
     /// <returns>This builder.</returns>
     public JobTrackingBuilder UseStore<TStore>(TStore store)
-        where TStore : class, IJobStore, IJobJournalStore, IJobQueryStore
+        where TStore : class, IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore
     {
         ArgumentNullException.ThrowIfNull(store);
         return Register(_ => store);
     }
 
     private JobTrackingBuilder Register<TStore>(Func<IServiceProvider, TStore> store)
-        where TStore : class, IJobStore, IJobJournalStore, IJobQueryStore
+        where TStore : class, IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore
     {
         Services.Replace(ServiceDescriptor.Singleton<IJobStore>(sp => store(sp)));
         Services.Replace(ServiceDescriptor.Singleton<IJobJournalStore>(sp => store(sp)));
         Services.Replace(ServiceDescriptor.Singleton<IJobQueryStore>(sp => store(sp)));
+        Services.Replace(ServiceDescriptor.Singleton<IJobFeedStore>(sp => store(sp)));
         return this;
     }
 

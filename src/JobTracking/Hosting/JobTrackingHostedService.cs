@@ -26,6 +26,7 @@ internal sealed class JobTrackingHostedService : IHostedService
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        await _engine.Feed.StartAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         _handlers.Start();
         _engine.Journal.Start();
         await _leases.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using JobTracking;
 using JobTracking.Definitions;
 using JobTracking.Events;
+using JobTracking.Feed;
 using JobTracking.Hosting;
 using JobTracking.Journal;
 using JobTracking.Ownership;
@@ -39,9 +40,16 @@ public static class JobTrackingServiceCollectionExtensions
         services.TryAddSingleton<IJobStore>(sp => sp.GetRequiredService<InMemoryJobStore>());
         services.TryAddSingleton<IJobJournalStore>(sp => sp.GetRequiredService<InMemoryJobStore>());
         services.TryAddSingleton<IJobQueryStore>(sp => sp.GetRequiredService<InMemoryJobStore>());
+        services.TryAddSingleton<IJobFeedStore>(sp =>
+        {
+            // The feed must be the store's own: events, waits and signals read the changes the store records.
+            var store = sp.GetRequiredService<IJobStore>();
+            return store as IJobFeedStore ?? throw new InvalidOperationException(
+                $"The job store {store.GetType().FullName} does not implement IJobFeedStore, the change feed that events, waits and pause or cancel signals read. Implement it on the store (see the store authors' section of the README).");
+        });
         services.TryAddSingleton<JobInstance>();
         services.TryAddSingleton<JobTypeRegistry>();
-        services.TryAddSingleton<JobEventHub>();
+        services.TryAddSingleton(sp => new JobEventHub(sp.GetRequiredService<JobEngine>().Feed, (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<JobEventHub>()));
         services.TryAddSingleton<IJobEvents>(sp => sp.GetRequiredService<JobEventHub>());
         services.TryAddSingleton<JobEventHandlerSubscriptions>();
         services.TryAddSingleton<JobTrackingMetrics>();

@@ -152,7 +152,7 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
             foreach (var reclaimed in batch)
             {
                 count++;
-                await _engine.AnnounceReclaimedAsync(reclaimed).ConfigureAwait(false);
+                _engine.AnnounceReclaimed(reclaimed);
                 if (resume && reclaimed.Job.Status == JobStatus.Interrupted)
                 {
                     await _engine.TryTransitionAsync(reclaimed.Job, _engine.Transition(reclaimed.Job, JobStatus.Queued), cancellationToken).ConfigureAwait(false);

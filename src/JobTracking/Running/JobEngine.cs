@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using JobTracking.Control;
 using JobTracking.Definitions;
-using JobTracking.Events;
+using JobTracking.Feed;
 using JobTracking.Journal;
 using JobTracking.Ownership;
 using JobTracking.Storage;
@@ -14,22 +14,21 @@ using Microsoft.Extensions.Options;
 namespace JobTracking.Running;
 
 /// <summary>The engine's shared core: every status change goes through <c>TryTransitionAsync</c>, every execution through <see cref="RunAsync"/>.</summary>
-internal sealed class JobEngine : IDisposable
+internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
 {
-    private const int PublishStripes = 64;
     private const int MaxCommandWaits = 10_000;
+    private const int MaxPendingSignals = 100_000;
 
-    private readonly JobEventHub _events;
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Guid, JobRun> _running = new();
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _waiters = new();
-    private readonly SemaphoreSlim[] _publishLocks;
-    private readonly SemaphoreSlim _claimGate = new(1, 1);
+    private readonly ConcurrentDictionary<Guid, (JobStatus Status, long Version)> _pendingSignals = new();
     private readonly JobTrackingMetrics _metrics;
     private readonly ConcurrentDictionary<Guid, ActivityContext> _previousActivities = new();
     private long _commandEpoch;
     private int _waiterCount;
+    private int _pendingSignalCount;
     private int _previousActivityCount;
     private long _queueDepth;
 
@@ -37,7 +36,7 @@ internal sealed class JobEngine : IDisposable
         IJobStore store,
         JobInstance instance,
         JobTypeRegistry registry,
-        JobEventHub events,
+        IJobFeedStore feedStore,
         IOptions<JobTrackingOptions> options,
         TimeProvider timeProvider,
         IServiceScopeFactory scopes,
@@ -49,7 +48,6 @@ internal sealed class JobEngine : IDisposable
         _metrics = metrics;
         Store = store;
         Registry = registry;
-        _events = events;
         Options = options.Value;
         TimeProvider = timeProvider;
         _scopes = scopes;
@@ -57,14 +55,12 @@ internal sealed class JobEngine : IDisposable
         _logger = LoggerFactory.CreateLogger<JobEngine>();
         Instance = instance;
         Retry = new StoreRetry(store, timeProvider, Options, _logger);
-        _publishLocks = new SemaphoreSlim[PublishStripes];
-        for (var i = 0; i < PublishStripes; i++)
-        {
-            _publishLocks[i] = new SemaphoreSlim(1, 1);
-        }
-
-        metrics.Observe(() => Volatile.Read(ref _queueDepth), () => _running.Count, () => events.DroppedEvents);
+        Feed = new JobFeed(feedStore, Retry, timeProvider, Options, LoggerFactory.CreateLogger<JobFeed>()) { Observer = this };
+        metrics.Observe(() => Volatile.Read(ref _queueDepth), () => _running.Count, () => Feed.DroppedEvents);
     }
+
+    /// <summary>Gets this instance's reader of the store's change feed: it drives waits, signals and events.</summary>
+    public JobFeed Feed { get; }
 
     public JobInstance Instance { get; }
 
@@ -101,65 +97,39 @@ internal sealed class JobEngine : IDisposable
 
     public ICollection<JobRun> RunningJobs => _running.Values;
 
-    /// <summary>Applies a transition and, when it wins, tells subscribers and waiters. Events of one job are published in transition order.</summary>
-    /// <param name="job">The job as last read (for the event's fields).</param>
+    /// <summary>Applies a transition; the store records it in its change feed, which tells subscribers and waiters.</summary>
+    /// <param name="job">The job as last read.</param>
     /// <param name="transition">The move.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, CancellationToken cancellationToken = default) =>
-        TryTransitionAsync(job, transition, isCommand: false, untilStored: false, cancellationToken);
+        TryTransitionAsync(job, transition, untilStored: false, cancellationToken);
 
     /// <summary>Applies a run's last word, retrying transient store errors until it is stored or refused.</summary>
-    /// <param name="job">The job as last read (for the event's fields).</param>
+    /// <param name="job">The job as last read.</param>
     /// <param name="transition">The move, under the run's claim.</param>
     public ValueTask<bool> TryFinalTransitionAsync(JobRecord job, JobTransition transition) =>
-        TryTransitionAsync(job, transition, isCommand: false, untilStored: true, CancellationToken.None);
+        TryTransitionAsync(job, transition, untilStored: true, CancellationToken.None);
 
-    /// <summary>Applies a user command's transition and, when it wins, tells subscribers and waiters.</summary>
-    /// <param name="job">The job as last read (for the event's fields).</param>
-    /// <param name="transition">The move.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    public ValueTask<bool> TryCommandTransitionAsync(JobRecord job, JobTransition transition, CancellationToken cancellationToken) =>
-        TryTransitionAsync(job, transition, isCommand: true, untilStored: false, cancellationToken);
-
-    /// <summary>Applies a transition and, when it wins, tells subscribers and waiters.</summary>
-    /// <param name="job">The job as last read (for the event's fields).</param>
-    /// <param name="transition">The move.</param>
-    /// <param name="isCommand">Set for user commands: they wait for a claim being announced, so its event comes first.</param>
-    /// <param name="untilStored">Set for a run's last word: transient store errors are retried without a limit.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    private async ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, bool isCommand, bool untilStored, CancellationToken cancellationToken)
+    private ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, bool untilStored, CancellationToken cancellationToken)
     {
-        bool applied;
-        if (!_events.HasSubscribers)
+        var call = StoreTransitionAsync(transition, untilStored, cancellationToken);
+        if (call.IsCompletedSuccessfully)
         {
-            applied = await StoreTransitionAsync(transition, untilStored, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            if (isCommand)
+            var applied = call.Result;
+            if (applied)
             {
-                // The command read a status that a claim may have set but not yet announced.
-                await _claimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                _claimGate.Release();
+                AfterTransition(job, transition.ToStatus, transition.At);
             }
 
-            // Holding the job's stripe from the compare-and-set to the publish keeps two racing winners' events in version order.
-            var gate = PublishLock(job.Id);
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                applied = await StoreTransitionAsync(transition, untilStored, cancellationToken).ConfigureAwait(false);
-                if (applied)
-                {
-                    await _events.PublishAsync(CreateEvent(job, in transition)).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                gate.Release();
-            }
+            return new(applied);
         }
 
+        return AwaitTransitionAsync(call, job, transition);
+    }
+
+    private async ValueTask<bool> AwaitTransitionAsync(ValueTask<bool> call, JobRecord job, JobTransition transition)
+    {
+        var applied = await call.ConfigureAwait(false);
         if (applied)
         {
             AfterTransition(job, transition.ToStatus, transition.At);
@@ -168,66 +138,25 @@ internal sealed class JobEngine : IDisposable
         return applied;
     }
 
-    /// <summary>Stores a new job and announces it.</summary>
+    /// <summary>Stores a new job; the store records its creation in the feed.</summary>
     public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken)
     {
-        if (!_events.HasSubscribers)
-        {
-            await StoreCreateAsync(job, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            // The stripe is held until the event is out, so a claim of this job cannot announce itself first.
-            var gate = PublishLock(job.Id);
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await StoreCreateAsync(job, cancellationToken).ConfigureAwait(false);
-                await _events.PublishAsync(CreateEvent(job, JobStatus.Editing, job.CreatedAt)).ConfigureAwait(false);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }
-
+        await StoreCreateAsync(job, cancellationToken).ConfigureAwait(false);
         _metrics.Created(job.TypeName);
         AfterTransition(job, job.Status, job.CreatedAt);
     }
 
-    /// <summary>Claims queued jobs for this node and announces them before any command on them can announce its own move.</summary>
+    /// <summary>Claims queued jobs for this instance.</summary>
     public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken)
     {
-        await _claimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var claimed = await Retry.RunAsync((Store, request), static (s, ct) => s.Store.ClaimAsync(s.request, ct), cancellationToken).ConfigureAwait(false);
+        foreach (var job in claimed)
         {
-            var claimed = await Retry.RunAsync((Store, request), static (s, ct) => s.Store.ClaimAsync(s.request, ct), cancellationToken).ConfigureAwait(false);
-            foreach (var job in claimed)
-            {
-                if (_events.HasSubscribers)
-                {
-                    var gate = PublishLock(job.Id);
-                    await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-                    try
-                    {
-                        await _events.PublishAsync(CreateEvent(job, JobStatus.Queued, request.At)).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-                }
-
-                _metrics.Started(job.TypeName);
-                AfterTransition(job, JobStatus.Running, request.At);
-            }
-
-            return claimed;
+            _metrics.Started(job.TypeName);
+            AfterTransition(job, JobStatus.Running, request.At);
         }
-        finally
-        {
-            _claimGate.Release();
-        }
+
+        return claimed;
     }
 
     // The hot path: the store's answer as it comes, no retry machinery unless the call fails or has to wait.
@@ -243,10 +172,10 @@ internal sealed class JobEngine : IDisposable
             return Retry.RunAsync((Store, transition), static (s, ct) => s.Store.TryTransitionAsync(s.transition, ct), cancellationToken, untilStored);
         }
 
-        return call.IsCompletedSuccessfully ? call : AwaitTransitionAsync(call, transition, untilStored, cancellationToken);
+        return call.IsCompletedSuccessfully ? call : AwaitStoreTransitionAsync(call, transition, untilStored, cancellationToken);
     }
 
-    private async ValueTask<bool> AwaitTransitionAsync(ValueTask<bool> call, JobTransition transition, bool untilStored, CancellationToken cancellationToken)
+    private async ValueTask<bool> AwaitStoreTransitionAsync(ValueTask<bool> call, JobTransition transition, bool untilStored, CancellationToken cancellationToken)
     {
         try
         {
@@ -269,11 +198,8 @@ internal sealed class JobEngine : IDisposable
 
     public bool TryGetRun(Guid jobId, out JobRun run) => _running.TryGetValue(jobId, out run!);
 
-    /// <summary>Waits until the job's status changes (or may have changed); register before reading the status to miss nothing.</summary>
-    public Task WaitForChangeAsync(Guid jobId) =>
-        WaitForChange(jobId);
-
-    private Task WaitForChange(Guid jobId)
+    /// <summary>Waits until the feed shows a change of the job (or the feed lost changes); register before reading the status to miss nothing.</summary>
+    public Task WaitForChangeAsync(Guid jobId)
     {
         while (true)
         {
@@ -291,55 +217,13 @@ internal sealed class JobEngine : IDisposable
         }
     }
 
-    /// <summary>Stores a run's progress (and checkpoint) under its claim and announces it; <see langword="false"/> when the store refused the claim.</summary>
-    public async ValueTask<bool> SaveProgressAsync(JobRun run, JobProgressUpdate update)
-    {
-        var stored = await Retry.RunAsync(update, (u, ct) => Store.SaveProgressAsync(u, ct), CancellationToken.None).ConfigureAwait(false);
-        // A checkpoint save is not a progress event: events keep the ProgressInterval throttle, and the final
-        // progress rides on the status event that ends the run.
-        if (stored && !update.HasCheckpoint && _events.HasSubscribers)
-        {
-            var job = run.Job;
-            await _events.PublishAsync(new JobEvent
-            {
-                Kind = JobEventKind.Progress,
-                JobId = job.Id,
-                TypeName = job.TypeName,
-                DisplayName = job.DisplayName,
-                LaunchedBy = job.LaunchedBy,
-                PreviousStatus = JobStatus.Running,
-                Status = JobStatus.Running,
-                Version = job.Version,
-                At = TimeProvider.GetUtcNow(),
-                Attempt = job.Attempt,
-                Progress = update.Report.Progress,
-                WarningCount = update.Report.WarningCount,
-            }).ConfigureAwait(false);
-        }
+    /// <summary>Stores a run's progress (and checkpoint) under its claim; <see langword="false"/> when the store refused the claim.</summary>
+    public ValueTask<bool> SaveProgressAsync(JobProgressUpdate update) =>
+        Retry.RunAsync(update, (u, ct) => Store.SaveProgressAsync(u, ct), CancellationToken.None);
 
-        return stored;
-    }
-
-    /// <summary>Tells subscribers and waiters about a job that a reclaim moved.</summary>
-    public async ValueTask AnnounceReclaimedAsync(JobReclaimed reclaimed)
-    {
-        var job = reclaimed.Job;
-        if (_events.HasSubscribers)
-        {
-            var gate = PublishLock(job.Id);
-            await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-            try
-            {
-                await _events.PublishAsync(CreateEvent(job, reclaimed.PreviousStatus, job.EndedAt ?? TimeProvider.GetUtcNow())).ConfigureAwait(false);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }
-
-        AfterTransition(job, job.Status, TimeProvider.GetUtcNow());
-    }
+    /// <summary>Counts a job that a reclaim moved; the store's feed tells subscribers and waiters.</summary>
+    public void AnnounceReclaimed(JobReclaimed reclaimed) =>
+        AfterTransition(reclaimed.Job, reclaimed.Job.Status, TimeProvider.GetUtcNow());
 
     /// <summary>Gets the claims of the runs on this instance, for a lease renewal.</summary>
     public Dictionary<Guid, Guid> RunningClaims()
@@ -396,6 +280,7 @@ internal sealed class JobEngine : IDisposable
             using (run)
             {
                 _running[job.Id] = run;
+                TakePendingSignal(run);
                 try
                 {
                     if (stopping.IsCancellationRequested)
@@ -458,60 +343,122 @@ internal sealed class JobEngine : IDisposable
         Node = Node,
     };
 
-    private static JobEvent CreateEvent(JobRecord job, JobStatus previousStatus, DateTimeOffset at) => new()
-    {
-        Kind = JobEventKind.StatusChanged,
-        JobId = job.Id,
-        TypeName = job.TypeName,
-        DisplayName = job.DisplayName,
-        LaunchedBy = job.LaunchedBy,
-        PreviousStatus = previousStatus,
-        Status = job.Status,
-        Version = job.Version,
-        At = at,
-        Attempt = job.Attempt,
-        Progress = job.Progress,
-        WarningCount = job.WarningCount,
-    };
+    public ValueTask DisposeAsync() => Feed.DisposeAsync();
 
-    private static JobEvent CreateEvent(JobRecord job, in JobTransition transition) => new()
-    {
-        Kind = JobEventKind.StatusChanged,
-        JobId = job.Id,
-        TypeName = job.TypeName,
-        DisplayName = job.DisplayName,
-        LaunchedBy = job.LaunchedBy,
-        PreviousStatus = transition.FromStatus,
-        Status = transition.ToStatus,
-        Version = transition.ExpectedVersion + 1,
-        At = transition.At,
-        Attempt = transition.IsNewAttempt ? job.Attempt + 1 : job.Attempt,
-        Error = transition.ToStatus == JobStatus.Failed ? transition.Error : null,
-        Progress = transition.Report?.Progress ?? job.Progress,
-        WarningCount = transition.Report?.WarningCount ?? job.WarningCount,
-    };
+    public void Dispose() => Feed.Dispose();
 
-    public void Dispose()
+    /// <summary>Handles what the feed's tail read: wakes the waiters of each changed job, and passes a pause, cancel or resume to the run of this instance it concerns, whoever issued it.</summary>
+    public override void OnChanges(ReadOnlySpan<JobChange> changes)
     {
-        _claimGate.Dispose();
-        foreach (var gate in _publishLocks)
+        var instanceId = Instance.Id;
+        var queued = false;
+        foreach (ref readonly var change in changes)
         {
-            gate.Dispose();
+            if (Volatile.Read(ref _waiterCount) != 0 && _waiters.TryRemove(change.JobId, out var waiter))
+            {
+                Interlocked.Decrement(ref _waiterCount);
+                waiter.TrySetResult();
+            }
+
+            if (change.Kind == JobEventKind.StatusChanged && IsSignal(change.PreviousStatus, change.Status)
+                && string.Equals(change.InstanceId, instanceId, StringComparison.Ordinal))
+            {
+                Signal(change.JobId, change.Status, change.Version);
+            }
+
+            queued |= change.Status == JobStatus.Queued && change.Kind is JobEventKind.Created or JobEventKind.StatusChanged;
+        }
+
+        if (queued)
+        {
+            JobQueued?.Invoke(); // work queued by any host sharing the store: the scheduler looks now, not at its next poll
         }
     }
 
-    private SemaphoreSlim PublishLock(Guid jobId) => _publishLocks[(jobId.GetHashCode() & int.MaxValue) % PublishStripes];
+    /// <summary>The feed lost changes before the tail read them: every waiter looks again, and every run reads its status.</summary>
+    public override void OnGap()
+    {
+        foreach (var jobId in _waiters.Keys)
+        {
+            if (_waiters.TryRemove(jobId, out var waiter))
+            {
+                Interlocked.Decrement(ref _waiterCount);
+                waiter.TrySetResult();
+            }
+        }
+
+        foreach (var run in _running.Values)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await CatchUpAsync(run).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // A failed look is no worse than the gap itself: the next heartbeat checks ownership.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Log.FeedReadFailed(_logger, ex);
+                }
+            });
+        }
+    }
+
+    private static bool IsSignal(JobStatus from, JobStatus to) =>
+        to is JobStatus.Pausing or JobStatus.Cancelling || (to == JobStatus.Running && from == JobStatus.Pausing);
+
+    private void Signal(Guid jobId, JobStatus status, long version)
+    {
+        if (_running.TryGetValue(jobId, out var run))
+        {
+            run.ApplySignal(status, version);
+            return;
+        }
+
+        // Claimed here but not registered yet: left for the run to pick up, then looked up again in case it registered meanwhile.
+        if (Volatile.Read(ref _pendingSignalCount) >= MaxPendingSignals)
+        {
+            return;
+        }
+
+        var added = false;
+        _pendingSignals.AddOrUpdate(jobId, _ =>
+        {
+            added = true;
+            return (status, version);
+        }, (_, old) => version > old.Version ? (status, version) : old);
+        if (added)
+        {
+            Interlocked.Increment(ref _pendingSignalCount);
+        }
+
+        if (_running.TryGetValue(jobId, out run))
+        {
+            TakePendingSignal(run);
+        }
+    }
+
+    private void TakePendingSignal(JobRun run)
+    {
+        if (Volatile.Read(ref _pendingSignalCount) != 0 && _pendingSignals.TryRemove(run.JobId, out var signal))
+        {
+            Interlocked.Decrement(ref _pendingSignalCount);
+            run.ApplySignal(signal.Status, signal.Version);
+        }
+    }
+
+    private void DropPendingSignal(Guid jobId)
+    {
+        if (Volatile.Read(ref _pendingSignalCount) != 0 && _pendingSignals.TryRemove(jobId, out _))
+        {
+            Interlocked.Decrement(ref _pendingSignalCount);
+        }
+    }
 
     private void AfterTransition(JobRecord job, JobStatus to, DateTimeOffset at)
     {
         _metrics.Transition(job, to, at);
-        // A counter, not IsEmpty: an empty ConcurrentDictionary takes all its locks to say so.
-        if (Volatile.Read(ref _waiterCount) != 0 && _waiters.TryRemove(job.Id, out var waiter))
-        {
-            Interlocked.Decrement(ref _waiterCount);
-            waiter.TrySetResult();
-        }
-
         if (to == JobStatus.Queued)
         {
             JobQueued?.Invoke();
@@ -657,11 +604,6 @@ internal sealed class JobEngine : IDisposable
                 }
 
                 var job = status == run.Job.Status && version == run.Job.Version ? run.Job : run.Job with { Status = status, Version = version };
-                if (report is null && _events.HasSubscribers)
-                {
-                    // The report is already stored and unchanged: the event still carries the final figures, not the claim's.
-                    job = job with { Progress = run.CurrentProgress, WarningCount = run.CurrentWarnings };
-                }
 
                 bool applied;
                 try
@@ -777,6 +719,7 @@ internal sealed class JobEngine : IDisposable
 
     private async ValueTask EndUnstartedAsync(JobRecord job, JobStatus to, JobError? error)
     {
+        DropPendingSignal(job.Id);
         var current = job;
         while (current is not null && JobLifecycle.IsActive(current.Status) && current.ClaimId == job.ClaimId)
         {

@@ -60,6 +60,8 @@ internal sealed class JobRunner : IJobRunner
             throw new ArgumentException("Name at least one status to wait for.", nameof(statuses));
         }
 
+        // The feed's one reader wakes every waiter of a job when the job changes, whichever process changed it.
+        await _engine.Feed.StartAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         while (true)
         {
             var changed = _engine.WaitForChangeAsync(jobId);
@@ -69,21 +71,7 @@ internal sealed class JobRunner : IJobRunner
                 return job;
             }
 
-            if ((_engine.Store.Capabilities & JobStoreCapabilities.SharedAcrossProcesses) != 0)
-            {
-                // Another node may move the job without this node seeing it: look again after the poll interval.
-                try
-                {
-                    await changed.WaitAsync(_engine.Options.PollInterval, _engine.TimeProvider, cancellationToken).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                }
-            }
-            else
-            {
-                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -170,7 +158,7 @@ internal sealed class JobRunner : IJobRunner
             bool applied;
             try
             {
-                applied = await _engine.TryCommandTransitionAsync(job, transition, cancellationToken).ConfigureAwait(false);
+                applied = await _engine.TryTransitionAsync(job, transition, cancellationToken).ConfigureAwait(false);
             }
             catch when (local is not null)
             {
@@ -192,22 +180,12 @@ internal sealed class JobRunner : IJobRunner
                 continue; // lost a race: read the new status and decide again
             }
 
-            // Raised after the move and before the lookup, so a worker registering its run meanwhile catches up by itself.
+            // The run learns it from the change feed wherever it runs; a run here is told at once. Raised after the move and
+            // before the lookup, so a worker registering its run meanwhile catches up by itself.
             _engine.RaiseCommandEpoch();
-            if (_engine.TryGetRun(jobId, out var run))
+            if (to is JobStatus.Pausing or JobStatus.Cancelling or JobStatus.Running && _engine.TryGetRun(jobId, out var run))
             {
-                switch (to)
-                {
-                    case JobStatus.Pausing:
-                        run.RequestPause();
-                        break;
-                    case JobStatus.Cancelling:
-                        run.RequestCancel();
-                        break;
-                    case JobStatus.Running:
-                        run.ClearPause();
-                        break;
-                }
+                run.ApplySignal(to, transition.ExpectedVersion + 1);
             }
 
             return;

@@ -11,7 +11,7 @@ namespace JobTracking.Storage;
 /// <para>It keeps at most a given number of finished jobs (Completed, Cancelled, Failed; <see cref="DefaultMaxFinishedJobs"/> unless told
 /// otherwise): when one more finishes, the one that finished first is purged with its log and rejects, so a long-running process does not grow without bound.</para>
 /// </remarks>
-public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQueryStore
+public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore
 {
     /// <summary>The default most jobs held queued at once.</summary>
     public const int DefaultQueueCapacity = 1_000_000;
@@ -34,6 +34,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
     private readonly Dictionary<string, Queue<Ticket>> _waitingForKey = new(StringComparer.Ordinal);
     private readonly int _queueCapacity;
     private readonly TimeProvider _time;
+    private readonly Feed _feed;
     private long _sequence;
     private int _queuedCount;
 
@@ -41,10 +42,14 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
     /// <param name="timeProvider">The store's clock, for leases; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="queueCapacity">The most jobs held queued at once, at least 1; starting one more throws <see cref="JobQueueFullException"/>.</param>
     /// <param name="maxFinishedJobs">The most finished jobs (Completed, Cancelled, Failed) kept, at least 1: when one more finishes, the one that finished first is purged with its journal. <see langword="null"/> keeps them all.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="queueCapacity"/> or <paramref name="maxFinishedJobs"/> is below 1.</exception>
-    public InMemoryJobStore(TimeProvider? timeProvider = null, int queueCapacity = DefaultQueueCapacity, int? maxFinishedJobs = DefaultMaxFinishedJobs)
+    /// <param name="feedCapacity">How many changes the change feed holds, 16 to 2^30, rounded up to a power of two (<see cref="DefaultFeedCapacity"/> by default); a subscriber more than this many changes behind loses the oldest.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="queueCapacity"/> or <paramref name="maxFinishedJobs"/> is below 1, or <paramref name="feedCapacity"/> is out of range.</exception>
+    public InMemoryJobStore(TimeProvider? timeProvider = null, int queueCapacity = DefaultQueueCapacity, int? maxFinishedJobs = DefaultMaxFinishedJobs, int feedCapacity = DefaultFeedCapacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(feedCapacity, 16);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(feedCapacity, 1 << 30);
+        _feed = new Feed(Feed.RoundCapacity(feedCapacity));
         if (maxFinishedJobs is { } max)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(max, 1, nameof(maxFinishedJobs));
@@ -73,6 +78,9 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
             ReserveQueueSlot();
         }
 
+        // Added busy, so no command moves the job before its creation is in the feed.
+        var idle = entry.State;
+        entry.State = idle | BusyBit;
         if (!_jobs.TryAdd(job.Id, entry))
         {
             if (job.Status == JobStatus.Queued)
@@ -82,6 +90,9 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
 
             throw new ArgumentException($"A job with id '{job.Id}' already exists.", nameof(job));
         }
+
+        Record(entry, JobEventKind.Created, job.Status, job.Status, job.Version, job.CreatedAt);
+        Volatile.Write(ref entry.State, idle);
 
         AddToIndex(entry);
         if (job.Status == JobStatus.Queued)
@@ -243,9 +254,10 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
     {
         JobStoreArguments.CheckProgress(update);
         cancellationToken.ThrowIfCancellationRequested();
-        return new(_jobs.TryGetValue(update.JobId, out var entry) && Mutate(entry, update, static (e, u) =>
+        return new(_jobs.TryGetValue(update.JobId, out var entry) && Mutate(entry, (Store: this, Update: update), static (e, s) =>
         {
-            if (!JobLifecycle.IsActive((JobStatus)(e.State & StatusMask)) || (u.ClaimId is { } claim && e.Owner?.ClaimId != claim))
+            var (u, status) = (s.Update, (JobStatus)(e.State & StatusMask));
+            if (!JobLifecycle.IsActive(status) || (u.ClaimId is { } claim && e.Owner?.ClaimId != claim))
             {
                 return false;
             }
@@ -256,6 +268,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
                 e.Saved = new SavedCheckpoint(u.Checkpoint, u.Report);
             }
 
+            s.Store.Record(e, JobEventKind.Progress, status, status, e.State >> VersionShift, s.Store._time.GetUtcNow());
             return true;
         }));
     }
@@ -345,6 +358,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
 
         entry.Parameters = parameters;
         entry.DisplayName = displayName;
+        Record(entry, JobEventKind.DraftEdited, JobStatus.Editing, JobStatus.Editing, expectedVersion + 1, _time.GetUtcNow());
         Volatile.Write(ref entry.State, Pack(JobStatus.Editing, expectedVersion + 1, busy: false));
         return new(true);
     }
@@ -539,6 +553,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
             entry.Owner = null;
         }
 
+        Record(entry, JobEventKind.StatusChanged, t.FromStatus, t.ToStatus, version, t.At);
         Volatile.Write(ref entry.State, Pack(t.ToStatus, version, busy: false));
 
         if (_maxFinishedJobs is { } maxFinished && JobLifecycle.IsFinished(t.ToStatus))
