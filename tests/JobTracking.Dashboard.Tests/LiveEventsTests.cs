@@ -18,11 +18,14 @@ public sealed class LiveEventsTests
 
         var id = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters(), new JobStartOptions { DisplayName = "<b>Streamed</b>" });
         var events = new List<JsonElement>();
+        var deadline = DateTime.UtcNow + Wait.DefaultTimeout;
         while (!events.Any(e => e.GetProperty("finished").GetBoolean()))
         {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the job's events arrive in time (heartbeats alone do not count)");
             var frame = await ReadFrameAsync(reader);
-            if (frame.StartsWith("event: job", StringComparison.Ordinal))
+            if (frame.Split('\n').Contains("event: job"))
             {
+                frame.Should().StartWith("id: ", "each event carries its change-feed sequence");
                 events.Add(JsonDocument.Parse(frame.Split('\n').Single(l => l.StartsWith("data: ", StringComparison.Ordinal))[6..]).RootElement);
             }
         }
@@ -54,6 +57,50 @@ public sealed class LiveEventsTests
 
         frame.Should().Contain(followed.ToString()).And.NotContain(other.ToString());
         bad.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Events_ReconnectWithLastEventId_ReceivesWhatWasMissed()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var client = host.Client();
+        long firstId;
+        Guid id;
+        using (var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/jobs/events"), HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            await ReadFrameAsync(reader);
+            id = await host.StartGateJobAsync("Resumed reader");
+            var frame = await ReadFrameAsync(reader);
+            frame.Should().StartWith("id: ");
+            firstId = long.Parse(frame.Split('\n')[0]["id: ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // While the reader is away, the job runs to its end.
+        host.Gate.Open();
+        await host.WaitForAsync(id, JobStatus.Completed);
+        var reconnect = new HttpRequestMessage(HttpMethod.Get, "/jobs/events");
+        reconnect.Headers.Add("Last-Event-ID", firstId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var resumed = await client.SendAsync(reconnect, HttpCompletionOption.ResponseHeadersRead);
+        using var resumedReader = new StreamReader(await resumed.Content.ReadAsStreamAsync());
+        await ReadFrameAsync(resumedReader);
+        var ids = new List<long>();
+        var statuses = new List<string>();
+        var resumeDeadline = DateTime.UtcNow + Wait.DefaultTimeout;
+        while (!statuses.Contains("Completed"))
+        {
+            DateTime.UtcNow.Should().BeBefore(resumeDeadline, "the missed events arrive in time");
+            var frame = await ReadFrameAsync(resumedReader);
+            var lines = frame.Split('\n');
+            ids.Add(long.Parse(lines[0]["id: ".Length..], System.Globalization.CultureInfo.InvariantCulture));
+            statuses.Add(JsonDocument.Parse(lines.Single(l => l.StartsWith("data: ", StringComparison.Ordinal))[6..]).RootElement.GetProperty("status").GetString()!);
+        }
+
+        ids.Should().BeInAscendingOrder().And.OnlyContain(i => i > firstId);
+        statuses.Should().Contain("Running").And.EndWith("Completed");
+        var bad = new HttpRequestMessage(HttpMethod.Get, "/jobs/events");
+        bad.Headers.Add("Last-Event-ID", "yesterday");
+        (await client.SendAsync(bad)).StatusCode.Should().Be(HttpStatusCode.BadRequest);
     }
 
     private static async Task<string> ReadFrameAsync(StreamReader reader)

@@ -7,7 +7,8 @@ namespace JobTracking.Dashboard.Live;
 /// <summary>
 /// Where a reconnecting reader of the live stream left off: the <c>Last-Event-ID</c> header that browsers send when
 /// an <c>EventSource</c> reconnects (or <c>lastEventId</c> in the query, for a reader that cannot set headers), and the
-/// <c>id:</c> written with each event. The only place that knows how event ids map onto the event stream.
+/// <c>id:</c> written with each event: the event's sequence in the store's change feed. The only place that knows how
+/// event ids map onto the feed.
 /// </summary>
 internal static class LiveEventCursor
 {
@@ -34,19 +35,13 @@ internal static class LiveEventCursor
     }
 
     /// <summary>
-    /// The subscription that resumes after <paramref name="position"/>. Events carry no stream position yet, so a
-    /// reconnecting reader gets the events from now on and its page reloads what it shows instead.
+    /// The subscription that resumes after <paramref name="position"/>: the events whose change-feed sequence is above
+    /// it, caught up from the store's feed, so a reader that reconnects misses nothing the feed still holds.
     /// </summary>
-    public static JobSubscriptionOptions ResumeAfter(JobSubscriptionOptions options, long? position)
-    {
-        _ = position;
-        return options;
-    }
+    public static JobSubscriptionOptions ResumeAfter(JobSubscriptionOptions options, long? position) =>
+        position is { } after ? options with { AfterSequence = after } : options;
 
-    /// <summary>The <c>id:</c> of an event, or <see langword="null"/> while events carry no stream position.</summary>
-    public static string? IdOf(JobEvent jobEvent)
-    {
-        _ = jobEvent;
-        return null;
-    }
+    /// <summary>The <c>id:</c> of an event: its sequence in the store's change feed.</summary>
+    public static string? IdOf(JobEvent jobEvent) =>
+        jobEvent.Sequence > 0 ? jobEvent.Sequence.ToString(CultureInfo.InvariantCulture) : null;
 }
