@@ -8,7 +8,7 @@ namespace JobTracking.ReadmeTests;
 
 /// <summary>
 /// Compiles one README block as a file of a console application (<c>Microsoft.NET.Sdk</c>, nullable on) that references
-/// the JobTracking packages, Microsoft.Extensions.Hosting, OpenTelemetry and xunit v3.
+/// the JobTracking packages, ASP.NET Core, Microsoft.Extensions.Hosting, OpenTelemetry and xunit v3.
 /// </summary>
 /// <remarks>
 /// <para>A block is compiled as pasted: it must carry its own <c>using</c> lines, beyond the implicit usings of a console
