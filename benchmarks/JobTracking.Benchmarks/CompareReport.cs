@@ -39,15 +39,48 @@ public static class CompareReport
         return RunAsync(systems, warmup, rounds);
     }
 
-    private static async Task RunAsync(IReadOnlyList<(string Name, Func<IJobSystem> Create, int Jobs)> systems, TimeSpan warmup, int rounds)
+    /// <summary>
+    /// <c>--sqlite-compare</c>: JobTracking's SQLite store (Full, the default, and Normal) beside the durable peers,
+    /// Hangfire.Storage.SQLite and Quartz.NET's AdoJobStore on SQLite, each on a fresh file per round in the same
+    /// folder, with one caller and with 64 concurrent callers. Per round: <paramref name="jobs"/> on Normal, a fifth of
+    /// it on Full (as <c>--sqlite</c>), <paramref name="peerJobs"/> on each peer. Ratios are per job, against
+    /// JobTracking on Full with the same number of callers.
+    /// </summary>
+    public static Task RunSqlitePeersAsync(int jobs, int peerJobs, TimeSpan warmup, int rounds)
+    {
+        Console.WriteLine(DescribeSqliteDefaults());
+        var systems = new List<(string, Func<IJobSystem>, int)>();
+        foreach (var callers in new[] { 1, 64 })
+        {
+            var who = callers == 1 ? "1 caller" : $"{callers} callers";
+            systems.Add(($"JobTracking, SQLite Full, {who}", () => JobTrackingSystem.Create(store: BenchStore.SqliteFull, callers: callers), Math.Max(1, jobs / 5)));
+            systems.Add(($"JobTracking, SQLite Normal, {who}", () => JobTrackingSystem.Create(store: BenchStore.SqliteNormal, callers: callers), jobs));
+            systems.Add(($"Hangfire.Storage.SQLite, 10 workers, {who}", () => new HangfireSqliteSystem(callers), peerJobs));
+            systems.Add(($"Quartz.NET AdoJobStore SQLite, 10 threads, {who}", () => new QuartzSqliteSystem(callers), peerJobs));
+        }
+
+        return RunAsync(systems, warmup, rounds, groupSize: 4);
+    }
+
+    /// <summary>Prints one row per system; the ratios compare each row with the first row of its group of <paramref name="groupSize"/>.</summary>
+    private static async Task RunAsync(IReadOnlyList<(string Name, Func<IJobSystem> Create, int Jobs)> systems, TimeSpan warmup, int rounds, int? groupSize = null)
     {
         Console.WriteLine($"No-op jobs, median of {rounds} rounds after {warmup.TotalSeconds:0} s of warm-up per system; {Environment.ProcessorCount} processors");
         Console.WriteLine();
-        Console.WriteLine("| system | jobs per round | jobs/s | allocated per job | CPU per job | ratio to the first (time) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine(groupSize is null
+            ? "| system | jobs per round | jobs/s | allocated per job | CPU per job | ratio to the first (time) |"
+            : "| system | jobs per round | jobs/s | allocated per job | CPU per job | ratio to the group's first: time per job | CPU per job | allocated per job |");
+        Console.WriteLine(groupSize is null ? "|---|---:|---:|---:|---:|---:|" : "|---|---:|---:|---:|---:|---:|---:|---:|");
         double? baseline = null;
+        (double Cpu, double Bytes) baselineCost = default;
+        var index = 0;
         foreach (var (name, create, jobs) in systems)
         {
+            if (groupSize is { } size && index++ % size == 0)
+            {
+                baseline = null;
+            }
+
             await JobSystems.WarmUpAsync(create, jobs, warmup);
             var samples = new List<(double Seconds, double Cpu, long Bytes)>();
             for (var i = 0; i < rounds; i++)
@@ -70,9 +103,35 @@ public static class CompareReport
 
             var median = samples.OrderBy(s => s.Seconds).ElementAt(samples.Count / 2);
             var perJob = median.Seconds / jobs;
-            baseline ??= perJob;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {jobs:N0} | {jobs / median.Seconds:N0} | {median.Bytes / (double)jobs:N0} B | {median.Cpu / jobs * 1e6:N2} µs | {perJob / baseline.Value:N1}x |"));
+            var cost = (Cpu: median.Cpu / jobs, Bytes: median.Bytes / (double)jobs);
+            if (baseline is null)
+            {
+                baseline = perJob;
+                baselineCost = cost;
+            }
+
+            var row = string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {jobs:N0} | {jobs / median.Seconds:N0} | {cost.Bytes:N0} B | {cost.Cpu * 1e6:N2} µs | {perJob / baseline.Value:N1}x |");
+            Console.WriteLine(groupSize is null
+                ? row
+                : row + string.Create(CultureInfo.InvariantCulture, $" {cost.Cpu / baselineCost.Cpu:N1}x | {cost.Bytes / baselineCost.Bytes:N1}x |"));
         }
+    }
+
+    /// <summary>The SQLite library in use and what a new file gets when nobody sets a PRAGMA (Quartz's case).</summary>
+    private static string DescribeSqliteDefaults()
+    {
+        using var database = new TempDatabase("defaults-" + Guid.NewGuid().ToString("N"));
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(database.ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        var journal = command.ExecuteScalar();
+        command.CommandText = "PRAGMA synchronous";
+        var synchronous = command.ExecuteScalar();
+        var text = $"SQLite {connection.ServerVersion}; files in {TempDatabase.Folder}; a new file without PRAGMAs: journal_mode = {journal}, synchronous = {synchronous} (2 = FULL)";
+        connection.Close();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearPool(connection);
+        return text;
     }
 }

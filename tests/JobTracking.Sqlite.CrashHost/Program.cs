@@ -41,20 +41,20 @@ builder.Services.AddJobTracking(jobs => jobs
 
 using var host = builder.Build();
 var files = host.Services.GetRequiredService<SideFiles>();
-var events = host.Services.GetRequiredService<IJobEvents>();
-using var changes = events.Subscribe(
-    e =>
-    {
-        files.Append("events.txt", $"{e.JobId:N} {e.PreviousStatus} {e.Status}");
-        if (e.Status == JobStatus.Completed)
-        {
-            files.Append("completed.txt", $"{e.JobId:N}");
-        }
-    },
-    new JobSubscriptionOptions { IncludeProgress = false, Overflow = JobEventOverflow.Wait, BufferCapacity = 100_000 });
-
+IJobSubscription changes;
 try
 {
+    // Resolving the events opens the store (the feed is the store's): a file in use fails here or at start.
+    changes = host.Services.GetRequiredService<IJobEvents>().Subscribe(
+        e =>
+        {
+            files.Append("events.txt", $"{e.JobId:N} {e.PreviousStatus} {e.Status}");
+            if (e.Status == JobStatus.Completed)
+            {
+                files.Append("completed.txt", $"{e.JobId:N}");
+            }
+        },
+        new JobSubscriptionOptions { IncludeProgress = false, Overflow = JobEventOverflow.Wait, BufferCapacity = 100_000 });
     await host.StartAsync();
 }
 catch (JobTrackingException ex)
@@ -63,6 +63,7 @@ catch (JobTrackingException ex)
     return 3;
 }
 
+using var subscription = changes;
 if (hold)
 {
     Console.WriteLine("ready");

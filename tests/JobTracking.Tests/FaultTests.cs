@@ -12,6 +12,7 @@ public sealed class FaultTests
         const int jobs = 10_000;
         var time = NewTime();
         var store = new FaultInjectingJobStore(TestHost.CreateMemoryStore(time: time), seed: 7) { TransientFailureRate = 0.1 };
+        using var pump = Pump(time); // from the start: the host's first store calls may fail too, and their retries wait on this clock
         await using var host = await TestHost.Create(o => o.TransientRetryCount = 100, store: store, time: time).StartAsync();
         var finished = new System.Collections.Concurrent.ConcurrentDictionary<Guid, int>();
         using var subscription = host.Events.Subscribe(e =>
@@ -22,7 +23,6 @@ public sealed class FaultTests
             }
         }, new JobSubscriptionOptions { Overflow = JobEventOverflow.Wait, BufferCapacity = jobs * 4 });
 
-        using var pump = Pump(time);
         var ids = new List<Guid>();
         for (var i = 0; i < jobs; i++)
         {

@@ -34,10 +34,16 @@ public sealed class FeedTests
         var ids = new List<Guid>();
         for (var i = 0; i < 200; i++)
         {
+            // Drafts first, so the pair is known before the original can start.
             var duplicate = await host.Runner.CreateDraftAsync(nameof(StepJob), new StepParameters { Steps = 1 });
-            var id = await host.StartStepJobAsync(new StepParameters { Steps = 1 });
+            var id = await host.Runner.CreateDraftAsync(nameof(StepJob), new StepParameters { Steps = 1 });
             duplicates[id] = duplicate;
             ids.Add(id);
+        }
+
+        foreach (var id in ids)
+        {
+            await host.Runner.SubmitAsync(id);
         }
 
         await Task.WhenAll(ids.Select(id => host.WaitAsync(id, JobStatus.Completed))).WaitAsync(Bound);

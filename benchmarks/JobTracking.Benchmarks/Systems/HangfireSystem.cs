@@ -20,6 +20,17 @@ public sealed class HangfireSystem : IJobSystem
 
     public HangfireSystem(int workerCount = 10)
     {
+        ConfigureGlobally();
+        WorkerCount = workerCount;
+        _storage = new InMemoryStorage(new InMemoryStorageOptions());
+        _client = new BackgroundJobClient(_storage);
+    }
+
+    public int WorkerCount { get; }
+
+    /// <summary>Hangfire's recommended global settings (getting-started guide), applied once per process.</summary>
+    public static void ConfigureGlobally()
+    {
         lock (ConfigureOnce)
         {
             if (!s_configured)
@@ -31,13 +42,7 @@ public sealed class HangfireSystem : IJobSystem
                 s_configured = true;
             }
         }
-
-        WorkerCount = workerCount;
-        _storage = new InMemoryStorage(new InMemoryStorageOptions());
-        _client = new BackgroundJobClient(_storage);
     }
-
-    public int WorkerCount { get; }
 
     public Task StartAsync()
     {
