@@ -165,7 +165,11 @@
 
   function open() {
     if (source) { return; }
-    source = new EventSource(base + '/events');
+    // The first stream starts right after the change the page was built at, so nothing in between is missed;
+    // a reconnect resumes from the last event received (the browser sends Last-Event-ID).
+    var after = body.getAttribute('data-feed');
+    body.removeAttribute('data-feed');
+    source = new EventSource(base + '/events' + (after ? '?lastEventId=' + encodeURIComponent(after) : ''));
     source.addEventListener('job', onJob);
     source.addEventListener('open', function () {
       setState('Live');

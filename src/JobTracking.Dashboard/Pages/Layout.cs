@@ -19,6 +19,11 @@ internal static class Layout
         }
 
         html.Raw("</head><body").Attr("data-base", request.Base).Attr("data-kind", kind);
+        if (request.FeedPosition is { } position)
+        {
+            html.Attr("data-feed", position.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if (jobId is { } id)
         {
             html.Attr("data-job", id.ToString());

@@ -18,9 +18,24 @@ internal sealed class DashboardRequest
         CanAct = canAct;
         Tracker = http.RequestServices.GetRequiredService<IJobTracker>();
         Clock = http.RequestServices.GetRequiredService<TimeProvider>();
+        FeedPosition = ReadFeedPosition(http.RequestServices);
     }
 
+    /// <summary>Gets the change feed's last sequence number, read before anything the page shows, so the page's live stream can start right after it and miss no change made while the page was built; <see langword="null"/> when the store cannot say at once.</summary>
+    public long? FeedPosition { get; }
+
     public HttpContext Http { get; }
+
+    private static long? ReadFeedPosition(IServiceProvider services)
+    {
+        if (services.GetService<JobTracking.Storage.IJobFeedStore>() is not { } feed)
+        {
+            return null;
+        }
+
+        var read = feed.ReadFeedAsync(0, Memory<JobTracking.Storage.JobChange>.Empty);
+        return read.IsCompletedSuccessfully ? read.Result.LatestSequence : null;
+    }
 
     public JobTrackingDashboardOptions Options { get; }
 

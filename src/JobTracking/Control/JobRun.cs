@@ -24,7 +24,8 @@ internal abstract class JobRun : IJobContext, IDisposable
     private string? _checkpoint;
     private int _checkpointDirty;
     private long _checkpointVersion;
-    private long _signalVersion;
+    private readonly Lock _signalLock = new();
+    private long _signalVersion; // under _signalLock
     private long _checkpointSavedAt;
     private long _progressDone;
     private long _progressTotal = -1;
@@ -229,34 +230,54 @@ internal abstract class JobRun : IJobContext, IDisposable
     /// <param name="version">The job's version after that move.</param>
     public void ApplySignal(JobStatus status, long version)
     {
-        var seen = Volatile.Read(ref _signalVersion);
-        while (true)
+        lock (_signalLock)
         {
-            if (version <= seen)
+            if (version <= _signalVersion)
             {
                 return; // older than what this run already acted on (or than its claim)
             }
 
-            var found = Interlocked.CompareExchange(ref _signalVersion, version, seen);
-            if (found == seen)
+            _signalVersion = version;
+            switch (status)
             {
-                break;
+                case JobStatus.Pausing:
+                    RequestPause();
+                    break;
+                case JobStatus.Cancelling:
+                    FlagCancel();
+                    break;
+                case JobStatus.Running:
+                    ClearPause();
+                    break;
             }
-
-            seen = found;
         }
 
-        switch (status)
+        if (status == JobStatus.Cancelling)
         {
-            case JobStatus.Pausing:
-                RequestPause();
-                break;
-            case JobStatus.Cancelling:
-                RequestCancel();
-                break;
-            case JobStatus.Running:
+            FireCancellation(); // outside the lock: the token's callbacks are the job's
+        }
+    }
+
+    /// <summary>Takes back a pause or cancel flagged ahead of a command whose move was not stored, unless the move is known to have happened: a signal for a version after <paramref name="expectedVersion"/> was applied.</summary>
+    /// <param name="status">Pausing or Cancelling: the move the command tried.</param>
+    /// <param name="expectedVersion">The version the command expected the job to have.</param>
+    public void WithdrawFlag(JobStatus status, long expectedVersion)
+    {
+        lock (_signalLock)
+        {
+            if (_signalVersion > expectedVersion)
+            {
+                return; // the feed (or the command itself) saw the job move on: the flag is the store's truth now
+            }
+
+            if (status == JobStatus.Pausing)
+            {
                 ClearPause();
-                break;
+            }
+            else
+            {
+                UnflagCancel();
+            }
         }
     }
 

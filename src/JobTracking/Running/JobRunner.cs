@@ -162,16 +162,9 @@ internal sealed class JobRunner : IJobRunner
             }
             catch when (local is not null)
             {
-                // The caller gave up before the move was stored: the flag must not stop the job on its own.
-                if (to == JobStatus.Pausing)
-                {
-                    local.ClearPause();
-                }
-                else
-                {
-                    local.UnflagCancel();
-                }
-
+                // The caller gave up (or the store failed) and the move may not be stored: the flag must not stop the
+                // job on its own. If the move was stored after all, the feed's signal for it wins over this.
+                local.WithdrawFlag(to, job.Version);
                 throw;
             }
 
