@@ -53,9 +53,20 @@ public sealed partial class InMemoryJobStore
             slot.At = at;
             slot.Attempt = entry.Attempt;
             slot.Report = entry.Report;
-            slot.Error = status == JobStatus.Failed ? entry.Error : null;
             slot.InstanceId = entry.Owner?.InstanceId;
-            slot.DisplayName = entry.DisplayName;
+
+            // Written only by the changes they belong to (each reference written into the ring costs a GC write
+            // barrier); a reader takes them from the slot only for those kinds of change.
+            if (status == JobStatus.Failed)
+            {
+                slot.Error = entry.Error;
+            }
+
+            if (kind is JobEventKind.Created or JobEventKind.DraftEdited)
+            {
+                slot.DisplayName = entry.DisplayName;
+            }
+
             Volatile.Write(ref slot.Sequence, sequence);
             if (Volatile.Read(ref _waiter) is not null)
             {
@@ -99,7 +110,7 @@ public sealed partial class InMemoryJobStore
                         Kind = slot.Kind,
                         JobId = entry.Id,
                         TypeName = entry.TypeName,
-                        DisplayName = slot.DisplayName,
+                        DisplayName = slot.Kind is JobEventKind.Created or JobEventKind.DraftEdited ? slot.DisplayName : entry.DisplayName,
                         LaunchedBy = entry.LaunchedBy,
                         PreviousStatus = slot.PreviousStatus,
                         Status = slot.Status,
@@ -108,7 +119,7 @@ public sealed partial class InMemoryJobStore
                         At = slot.At,
                         Progress = report.Progress,
                         WarningCount = report.WarningCount,
-                        Error = slot.Error,
+                        Error = slot.Status == JobStatus.Failed ? slot.Error : null,
                         InstanceId = slot.InstanceId,
                     };
 
@@ -178,9 +189,9 @@ public sealed partial class InMemoryJobStore
             public long Version;
             public DateTimeOffset At;
             public JobReport Report;
-            public JobError? Error;
+            public JobError? Error; // set for a move to Failed only
             public string? InstanceId;
-            public string DisplayName;
+            public string DisplayName; // set for a creation or a draft edit only: a draft's name changes only then
         }
     }
 }
