@@ -20,12 +20,16 @@ public static class CompareReport
         warmup,
         rounds);
 
+    /// <summary>Jobs per <c>StartManyAsync</c> call in the bulk-start rows.</summary>
+    public const int BulkBatch = 1_000;
+
     /// <summary>
     /// <c>--sqlite</c>: the same on JobTracking's SQLite store (a fresh temp file per round) beside the in-memory
     /// store, with one caller and with 64 concurrent callers; <paramref name="jobs"/> per round on SQLite with
-    /// Synchronous = Normal, a fifth of it with Full (each start waits for a disk flush there), 5x in memory.
+    /// Synchronous = Normal, a fifth of it with Full (each start waits for a disk flush there), 5x in memory. Then
+    /// the bulk-start rows (<see cref="RunSqliteBulkAsync"/>).
     /// </summary>
-    public static Task RunSqliteAsync(int jobs, TimeSpan warmup, int rounds)
+    public static async Task RunSqliteAsync(int jobs, TimeSpan warmup, int rounds)
     {
         var systems = new List<(string, Func<IJobSystem>, int)>();
         foreach (var callers in new[] { 1, 64 })
@@ -36,7 +40,61 @@ public static class CompareReport
             systems.Add(($"JobTracking, SQLite Full, {who}", () => JobTrackingSystem.Create(store: BenchStore.SqliteFull, callers: callers), Math.Max(1, jobs / 5)));
         }
 
-        return RunAsync(systems, warmup, rounds);
+        await RunAsync(systems, warmup, rounds);
+        Console.WriteLine();
+        await RunSqliteBulkAsync(jobs * 2, warmup, rounds);
+    }
+
+    /// <summary>
+    /// <c>--sqlite-bulk</c>: bulk start on SQLite (Full and Normal), one caller, <paramref name="jobs"/> no-op jobs per
+    /// round started through <c>StartManyAsync</c> in batches of <see cref="BulkBatch"/>. First end to end (started, run
+    /// and Completed, as the other rows), then the start alone: the time until the last <c>StartManyAsync</c> returns,
+    /// with no worker running, so it measures what the store takes in.
+    /// </summary>
+    public static async Task RunSqliteBulkAsync(int jobs, TimeSpan warmup, int rounds)
+    {
+        Console.WriteLine($"Bulk start, end to end: StartManyAsync in batches of {BulkBatch:N0}, 1 caller, until every job is Completed");
+        Console.WriteLine();
+        await RunAsync(
+            [
+                ("JobTracking, SQLite Full, bulk start, 1 caller", () => JobTrackingSystem.Create(store: BenchStore.SqliteFull, bulkBatch: BulkBatch), jobs),
+                ("JobTracking, SQLite Normal, bulk start, 1 caller", () => JobTrackingSystem.Create(store: BenchStore.SqliteNormal, bulkBatch: BulkBatch), jobs),
+            ],
+            warmup,
+            rounds);
+
+        Console.WriteLine();
+        Console.WriteLine($"Bulk start alone: StartManyAsync in batches of {BulkBatch:N0}, 1 caller, no worker running; median of {rounds} rounds");
+        Console.WriteLine();
+        Console.WriteLine("| store | jobs per round | jobs/s started | allocated per job | CPU per job |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var (name, store) in new[] { ("SQLite Full", BenchStore.SqliteFull), ("SQLite Normal", BenchStore.SqliteNormal) })
+        {
+            var samples = new List<(double Seconds, double Cpu, long Bytes)>();
+            for (var i = 0; i <= rounds; i++)
+            {
+                await using var system = JobTrackingSystem.Create(store: store, bulkBatch: BulkBatch);
+                await system.EnqueueAsync(BulkBatch); // opens the file and warms the path; not measured
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                var process = Process.GetCurrentProcess();
+                var cpu0 = process.TotalProcessorTime;
+                var bytes0 = GC.GetTotalAllocatedBytes(precise: true);
+                var clock = Stopwatch.StartNew();
+                await system.EnqueueAsync(jobs);
+                clock.Stop();
+                var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytes0;
+                process.Refresh();
+                if (i > 0)
+                {
+                    samples.Add((clock.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu0).TotalSeconds, bytes)); // the first round warms up
+                }
+            }
+
+            var median = samples.OrderBy(s => s.Seconds).ElementAt(samples.Count / 2);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {jobs:N0} | {jobs / median.Seconds:N0} | {median.Bytes / (double)jobs:N0} B | {median.Cpu / jobs * 1e6:N2} µs |"));
+        }
     }
 
     /// <summary>

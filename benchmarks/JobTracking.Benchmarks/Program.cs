@@ -12,6 +12,10 @@ switch (args.FirstOrDefault())
     case "--sqlite":
         await CompareReport.RunSqliteAsync(Count(1, 10_000), args.Length > 2 ? TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)) : BenchmarkSettings.Warmup, rounds: 3);
         return 0;
+    case "--sqlite-bulk":
+        // --sqlite-bulk [jobs per round] [warm-up seconds]: bulk start on SQLite alone, end to end and the start alone.
+        await CompareReport.RunSqliteBulkAsync(Count(1, 20_000), args.Length > 2 ? TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)) : BenchmarkSettings.Warmup, rounds: 3);
+        return 0;
     case "--sqlite-compare":
         // --sqlite-compare [jobs per round on Normal] [warm-up seconds] [jobs per round on each peer]
         await CompareReport.RunSqlitePeersAsync(Count(1, 10_000), Count(3, Count(1, 10_000) / 10), args.Length > 2 ? TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)) : BenchmarkSettings.Warmup, rounds: 3);

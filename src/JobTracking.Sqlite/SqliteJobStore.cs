@@ -60,6 +60,21 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>The batch is one write of the store's writer: one transaction and, with <see cref="SqliteSynchronousMode.Full"/>, one disk flush.</remarks>
+    public async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckNewJobs(jobs);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (jobs.Count == 0)
+        {
+            return;
+        }
+
+        // An id that exists fails the write, and the writer rolls the whole batch back to its savepoint.
+        await _writer.WriteAsync(jobs, static (session, all) => session.Touch(session.Jobs.CreateMany(all)), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
     public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -71,6 +71,13 @@ public sealed class FaultInjectingJobStore : IJobStore, IJobJournalStore, IJobQu
     }
 
     /// <inheritdoc/>
+    public async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    {
+        await BeforeAsync(nameof(CreateManyAsync), cancellationToken).ConfigureAwait(false);
+        await _inner.CreateManyAsync(jobs, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
     public async ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)
     {
         await BeforeAsync(nameof(GetAsync), cancellationToken).ConfigureAwait(false);

@@ -18,6 +18,8 @@ internal abstract class DelegatingStore(InMemoryJobStore inner, TimeProvider clo
 
     public virtual ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Inner.CreateAsync(job, cancellationToken);
 
+    public virtual ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default) => Inner.CreateManyAsync(jobs, cancellationToken);
+
     public virtual async ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default) =>
         await Inner.GetAsync(jobId, cancellationToken) is { } job ? Present(job) : null;
 

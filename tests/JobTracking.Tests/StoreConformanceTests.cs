@@ -50,6 +50,8 @@ public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false
 
     public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Count(inner.CreateAsync(job, cancellationToken));
 
+    public ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default) => Count(inner.CreateManyAsync(jobs, cancellationToken));
+
     public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default) => Count(inner.GetAsync(jobId, cancellationToken));
 
     public ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default) => Count(inner.TryTransitionAsync(transition, cancellationToken));

@@ -18,13 +18,15 @@ public sealed class JobTrackingSystem : IJobSystem
     private readonly JobScheduler _scheduler;
     private readonly bool _countByEvents;
     private readonly int _callers;
+    private readonly int? _bulkBatch;
     private IHostedService[] _hosted = [];
     private IJobSubscription? _finished;
 
-    private JobTrackingSystem(int maxConcurrency, bool countByEvents, BenchStore store, int callers, Action<JobTrackingOptions>? configure)
+    private JobTrackingSystem(int maxConcurrency, bool countByEvents, BenchStore store, int callers, int? bulkBatch, Action<JobTrackingOptions>? configure)
     {
         _countByEvents = countByEvents;
         _callers = callers;
+        _bulkBatch = bulkBatch;
         var database = _database = store == BenchStore.InMemory ? null : new TempDatabase();
         var services = new ServiceCollection();
         services.AddSingleton(_completion);
@@ -63,10 +65,11 @@ public sealed class JobTrackingSystem : IJobSystem
     /// Creates the system. <paramref name="countByEvents"/> counts finished jobs through an <c>OnJobFinished</c>
     /// subscription instead of in the job; <paramref name="store"/> picks the store; <paramref name="callers"/> is how
     /// many concurrent callers <see cref="RunAsync"/> starts the jobs from (1: one by one from one caller);
-    /// <paramref name="configure"/> changes other options.
+    /// <paramref name="bulkBatch"/>, when set, has each caller start its share through <c>StartManyAsync</c> in batches of
+    /// that many jobs instead of one <c>StartAsync</c> per job; <paramref name="configure"/> changes other options.
     /// </summary>
-    public static JobTrackingSystem Create(int? maxConcurrency = null, bool countByEvents = false, BenchStore store = BenchStore.InMemory, int callers = 1, Action<JobTrackingOptions>? configure = null) =>
-        new(maxConcurrency ?? Environment.ProcessorCount, countByEvents, store, callers, configure);
+    public static JobTrackingSystem Create(int? maxConcurrency = null, bool countByEvents = false, BenchStore store = BenchStore.InMemory, int callers = 1, int? bulkBatch = null, Action<JobTrackingOptions>? configure = null) =>
+        new(maxConcurrency ?? Environment.ProcessorCount, countByEvents, store, callers, bulkBatch, configure);
 
     public async Task StartAsync()
     {
@@ -99,10 +102,21 @@ public sealed class JobTrackingSystem : IJobSystem
         return _completion.Arm(jobs);
     }
 
-    /// <summary>Starts <paramref name="jobs"/> counting no-op jobs one after the other, as a caller would.</summary>
+    /// <summary>Starts <paramref name="jobs"/> counting no-op jobs one after the other (or batch after batch with a bulk size), as a caller would.</summary>
     public async Task EnqueueAsync(int jobs)
     {
         var type = _countByEvents ? nameof(NoOpJob) : nameof(CountingJob);
+        if (_bulkBatch is { } size)
+        {
+            var batch = Enumerable.Repeat(NoOpParameters.Instance, size).ToArray();
+            for (var done = 0; done < jobs; done += size)
+            {
+                await _runner.StartManyAsync(type, jobs - done >= size ? batch : batch[..(jobs - done)]);
+            }
+
+            return;
+        }
+
         for (var i = 0; i < jobs; i++)
         {
             await _runner.StartAsync(type, NoOpParameters.Instance);

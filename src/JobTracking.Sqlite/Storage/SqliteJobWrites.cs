@@ -122,6 +122,21 @@ internal sealed class SqliteJobWrites : IDisposable
         return _insert.ExecuteNonQuery() == 1;
     }
 
+    /// <summary>Inserts every job with the one prepared insert; throws, so the writer rolls the batch back, when an id exists.</summary>
+    /// <returns>The number of jobs stored.</returns>
+    public int CreateMany(IReadOnlyList<JobRecord> jobs)
+    {
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (!Create(jobs[i]))
+            {
+                throw new ArgumentException($"Job {i} of the batch: a job with id '{jobs[i].Id}' already exists; nothing was stored.", nameof(jobs));
+            }
+        }
+
+        return jobs.Count;
+    }
+
     public bool Transition(in JobTransition t)
     {
         var p = _transition.Parameters;

@@ -29,7 +29,11 @@ internal abstract class JobType
     protected JsonSerializerOptions SerializerOptions { get; }
 
     /// <summary>Validates parameters and writes them as JSON; throws <see cref="JobParametersException"/> naming each bad field.</summary>
-    public abstract string SerializeParameters<T>(T parameters);
+    public string SerializeParameters<T>(T parameters) =>
+        TrySerializeParameters(parameters, out var errors) ?? throw new JobParametersException(TypeName, errors!);
+
+    /// <summary>Validates parameters and writes them as JSON; <see langword="null"/>, with each bad field in <paramref name="errors"/>, when they are invalid.</summary>
+    public abstract string? TrySerializeParameters<T>(T parameters, out List<JobParameterError>? errors);
 
     /// <summary>Reads the stored parameters and builds a context for one run.</summary>
     public abstract JobRun CreateRun(JobEngine engine, JobRecord job, IServiceProvider services);
@@ -46,19 +50,21 @@ internal sealed class JobType<TParameters> : JobType
         _descriptor = (IJobDefinition<TParameters>)descriptor;
     }
 
-    public override string SerializeParameters<T>(T parameters)
+    public override string? TrySerializeParameters<T>(T parameters, out List<JobParameterError>? errors)
     {
+        errors = null;
         if (parameters is null)
         {
-            throw Invalid(string.Empty, $"Parameters of type {typeof(TParameters).Name} are required.");
+            errors = [new JobParameterError(string.Empty, $"Parameters of type {typeof(TParameters).Name} are required.")];
+            return null;
         }
 
         if (parameters is not TParameters typed)
         {
-            throw Invalid(string.Empty, $"Parameters must be of type {typeof(TParameters).FullName}, not {parameters.GetType().FullName}.");
+            errors = [new JobParameterError(string.Empty, $"Parameters must be of type {typeof(TParameters).FullName}, not {parameters.GetType().FullName}.")];
+            return null;
         }
 
-        List<JobParameterError>? errors = null;
         var results = HasAnnotations ? new List<ValidationResult>() : null;
         if (results is not null && !Validator.TryValidateObject(typed, new ValidationContext(typed), results, validateAllProperties: true))
         {
@@ -75,12 +81,7 @@ internal sealed class JobType<TParameters> : JobType
             (errors ??= []).Add(error);
         }
 
-        if (errors is not null)
-        {
-            throw new JobParametersException(TypeName, errors);
-        }
-
-        return JsonSerializer.Serialize(typed, SerializerOptions);
+        return errors is null ? JsonSerializer.Serialize(typed, SerializerOptions) : null;
     }
 
     public override JobRun CreateRun(JobEngine engine, JobRecord job, IServiceProvider services)
@@ -104,6 +105,4 @@ internal sealed class JobType<TParameters> : JobType
         typeof(IValidatableObject).IsAssignableFrom(typeof(TParameters))
         || typeof(TParameters).IsDefined(typeof(ValidationAttribute), inherit: true)
         || typeof(TParameters).GetProperties().Any(p => p.IsDefined(typeof(ValidationAttribute), inherit: true));
-
-    private JobParametersException Invalid(string field, string message) => new(TypeName, [new JobParameterError(field, message)]);
 }

@@ -13,6 +13,14 @@ public sealed class JobParametersException : ArgumentException
         Errors = errors;
     }
 
+    // A batch's errors, with a message written by the caller that names each bad item.
+    internal JobParametersException(string typeName, IReadOnlyList<JobParameterError> errors, string message)
+        : base(message, "parameters")
+    {
+        TypeName = typeName;
+        Errors = errors;
+    }
+
     /// <summary>Gets the job type whose parameters were checked.</summary>
     public string TypeName { get; }
 

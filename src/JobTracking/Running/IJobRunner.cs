@@ -34,6 +34,23 @@ public interface IJobRunner
     /// <exception cref="JobParametersException">The parameters are missing or invalid.</exception>
     ValueTask<Guid> StartAsync<TParameters>(string jobType, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Creates many jobs of one type and queues them at once, all or nothing: every item's parameters are validated before anything is stored, and the jobs are stored in one store call.</summary>
+    /// <remarks>
+    /// The jobs share <paramref name="options"/> and are queued in the order of the list (for equal priority, they are
+    /// claimed in that order). To have the compiler check the parameters' type, use <c>Job&lt;TJob&gt;().StartManyAsync(parameters)</c> instead.
+    /// </remarks>
+    /// <typeparam name="TParameters">The job type's parameter type.</typeparam>
+    /// <param name="jobType">The registered type name.</param>
+    /// <param name="parameters">One item per job, at most <see cref="JobStartOptions.MaxBatchCount"/>; an empty list starts nothing.</param>
+    /// <param name="options">Display name, launched by, priority, concurrency key for every job; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The new jobs' ids, in the order of <paramref name="parameters"/>.</returns>
+    /// <exception cref="UnknownJobTypeException">The type name is not registered.</exception>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> or one of its items is <see langword="null"/>, or it holds more than <see cref="JobStartOptions.MaxBatchCount"/> items; nothing was stored.</exception>
+    /// <exception cref="JobParametersException">Items are invalid: the message names each by its index (from 0) and field, and nothing was stored.</exception>
+    /// <exception cref="JobQueueFullException">The in-memory store's queue cannot hold the whole batch; nothing was stored.</exception>
+    ValueTask<IReadOnlyList<Guid>> StartManyAsync<TParameters>(string jobType, IReadOnlyList<TParameters> parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default);
+
     /// <summary>Creates a draft (status Editing) that runs only once submitted.</summary>
     /// <remarks>To have the compiler check the parameters' type, use <c>Job&lt;TJob&gt;().CreateDraftAsync(parameters)</c> instead.</remarks>
     /// <typeparam name="TParameters">The job type's parameter type.</typeparam>
@@ -112,6 +129,9 @@ public sealed record JobStartOptions
 {
     /// <summary>The longest display name, launched-by or concurrency key accepted.</summary>
     public const int MaxTextLength = 500;
+
+    /// <summary>The most jobs one <see cref="IJobRunner.StartManyAsync{TParameters}"/> call starts.</summary>
+    public const int MaxBatchCount = 100_000;
 
     /// <summary>Gets the name shown to people; <see langword="null"/> for the job type's display name.</summary>
     public string? DisplayName { get; init; }

@@ -146,6 +146,29 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         AfterTransition(job, job.Status, job.CreatedAt);
     }
 
+    /// <summary>Stores new jobs in one store call, all or nothing; the store records each creation in the feed, and the scheduler is woken once.</summary>
+    public async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken)
+    {
+        // A store's transient error means nothing of the batch was stored, so the whole call can be tried again.
+        await Retry.RunAsync((Store, jobs), static async (s, ct) =>
+        {
+            await s.Store.CreateManyAsync(s.jobs, ct).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        var queued = false;
+        foreach (var job in jobs)
+        {
+            _metrics.Created(job.TypeName);
+            _metrics.Transition(job, job.Status, job.CreatedAt);
+            queued |= job.Status == JobStatus.Queued;
+        }
+
+        if (queued)
+        {
+            JobQueued?.Invoke();
+        }
+    }
+
     /// <summary>Claims queued jobs for this instance.</summary>
     public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken)
     {

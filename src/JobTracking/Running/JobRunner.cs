@@ -1,5 +1,6 @@
 using JobTracking.Storage;
 using JobTracking.Control;
+using JobTracking.Definitions;
 
 namespace JobTracking.Running;
 
@@ -18,6 +19,38 @@ internal sealed class JobRunner : IJobRunner
 
     public ValueTask<Guid> StartAsync<TParameters>(string jobType, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default) =>
         CreateAsync(jobType, parameters, options, JobStatus.Queued, cancellationToken);
+
+    public async ValueTask<IReadOnlyList<Guid>> StartManyAsync<TParameters>(string jobType, IReadOnlyList<TParameters> parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(jobType);
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        var type = _engine.Registry.Get(jobType);
+        CheckOptions(options);
+        if (parameters.Count > JobStartOptions.MaxBatchCount)
+        {
+            throw new ArgumentException(
+                $"One call starts at most {JobStartOptions.MaxBatchCount:N0} jobs; this one has {parameters.Count:N0}. Split the list into several calls.", nameof(parameters));
+        }
+
+        if (parameters.Count == 0)
+        {
+            return [];
+        }
+
+        var json = JobBatch.Serialize(type, parameters);
+        var now = _engine.TimeProvider.GetUtcNow();
+        var jobs = new JobRecord[json.Length];
+        var ids = new Guid[json.Length];
+        for (var i = 0; i < jobs.Length; i++)
+        {
+            jobs[i] = NewJob(type, json[i], options, JobStatus.Queued, now);
+            ids[i] = jobs[i].Id;
+        }
+
+        await _engine.CreateManyAsync(jobs, cancellationToken).ConfigureAwait(false);
+        return ids;
+    }
 
     public ValueTask<Guid> CreateDraftAsync<TParameters>(string jobType, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default) =>
         CreateAsync(jobType, parameters, options, JobStatus.Editing, cancellationToken);
@@ -101,6 +134,15 @@ internal sealed class JobRunner : IJobRunner
         ArgumentException.ThrowIfNullOrWhiteSpace(jobType);
         cancellationToken.ThrowIfCancellationRequested();
         var type = _engine.Registry.Get(jobType);
+        CheckOptions(options);
+        var json = type.SerializeParameters(parameters);
+        var job = NewJob(type, json, options, status, _engine.TimeProvider.GetUtcNow());
+        await _engine.CreateAsync(job, cancellationToken).ConfigureAwait(false);
+        return job.Id;
+    }
+
+    private static void CheckOptions(JobStartOptions? options)
+    {
         if (options is not null)
         {
             CheckText(options.DisplayName, nameof(options.DisplayName));
@@ -111,26 +153,21 @@ internal sealed class JobRunner : IJobRunner
                 throw new ArgumentOutOfRangeException(nameof(options), options.Priority, "Priority must be between -1000 and 1000.");
             }
         }
-
-        var json = type.SerializeParameters(parameters);
-        var now = _engine.TimeProvider.GetUtcNow();
-        var job = new JobRecord
-        {
-            Id = Guid.CreateVersion7(now),
-            TypeName = type.TypeName,
-            DisplayName = options?.DisplayName ?? type.DisplayName,
-            Status = status,
-            Version = 1,
-            Parameters = json,
-            LaunchedBy = options?.LaunchedBy,
-            Priority = options?.Priority ?? 0,
-            ConcurrencyKey = options?.ConcurrencyKey,
-            CreatedAt = now,
-        };
-
-        await _engine.CreateAsync(job, cancellationToken).ConfigureAwait(false);
-        return job.Id;
     }
+
+    private static JobRecord NewJob(JobType type, string json, JobStartOptions? options, JobStatus status, DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        TypeName = type.TypeName,
+        DisplayName = options?.DisplayName ?? type.DisplayName,
+        Status = status,
+        Version = 1,
+        Parameters = json,
+        LaunchedBy = options?.LaunchedBy,
+        Priority = options?.Priority ?? 0,
+        ConcurrencyKey = options?.ConcurrencyKey,
+        CreatedAt = now,
+    };
 
     private async ValueTask CommandAsync(Guid jobId, JobCommand command, CancellationToken cancellationToken)
     {

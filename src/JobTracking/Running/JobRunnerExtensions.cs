@@ -22,6 +22,24 @@ public static class JobRunnerExtensions
         return launcher.Runner.StartAsync(launcher.TypeName, parameters, options, cancellationToken);
     }
 
+    /// <summary>Creates many jobs of type <typeparamref name="TJob"/> and queues them at once, all or nothing: <c>runner.Job&lt;ImportJob&gt;().StartManyAsync(parameters)</c>.</summary>
+    /// <remarks>Both type arguments are inferred; parameters of another type than <typeparamref name="TJob"/> takes do not compile. See <see cref="IJobRunner.StartManyAsync{TParameters}"/>.</remarks>
+    /// <typeparam name="TJob">The job definition class, from <see cref="IJobRunner.Job{TJob}"/>.</typeparam>
+    /// <typeparam name="TParameters">The parameters' type, inferred from <paramref name="parameters"/>.</typeparam>
+    /// <param name="launcher">The job type's commands.</param>
+    /// <param name="parameters">One item per job, at most <see cref="JobStartOptions.MaxBatchCount"/>, all validated before anything is stored.</param>
+    /// <param name="options">Display name, launched by, priority, concurrency key for every job; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The new jobs' ids, in the order of <paramref name="parameters"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> or one of its items is <see langword="null"/>, or it holds too many items.</exception>
+    /// <exception cref="JobParametersException">Items are invalid: the message names each by its index (from 0) and field, and nothing was stored.</exception>
+    public static ValueTask<IReadOnlyList<Guid>> StartManyAsync<TJob, TParameters>(this JobLauncher<TJob> launcher, IReadOnlyList<TParameters> parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default)
+        where TJob : class, IJobDefinition<TParameters>
+    {
+        ArgumentNullException.ThrowIfNull(launcher);
+        return launcher.Runner.StartManyAsync(launcher.TypeName, parameters, options, cancellationToken);
+    }
+
     /// <summary>Creates a draft (status Editing) of type <typeparamref name="TJob"/> that runs only once submitted: <c>runner.Job&lt;ImportJob&gt;().CreateDraftAsync(parameters)</c>.</summary>
     /// <remarks>Both type arguments are inferred; parameters of another type than <typeparamref name="TJob"/> takes do not compile.</remarks>
     /// <typeparam name="TJob">The job definition class, from <see cref="IJobRunner.Job{TJob}"/>.</typeparam>

@@ -42,6 +42,17 @@ public interface IJobStore
     /// <exception cref="ArgumentException">A job with the same id exists, or the status is neither Editing nor Queued (<see cref="JobStoreArguments.CheckNewJob"/>).</exception>
     ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default);
 
+    /// <summary>Stores several new jobs as one step, all or nothing: either every job is stored, or none is.</summary>
+    /// <remarks>
+    /// Each job is recorded in the change feed as a <see cref="JobEventKind.Created"/> change, in the order of the list,
+    /// and queued jobs of equal priority are claimed in that order. A SQL store writes the batch in one transaction.
+    /// </remarks>
+    /// <param name="jobs">The jobs, each as <see cref="CreateAsync"/> takes it, with distinct ids; an empty list stores nothing.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when every job is stored.</returns>
+    /// <exception cref="ArgumentException">A job is null or invalid, two jobs share an id, or a job with one of the ids exists (<see cref="JobStoreArguments.CheckNewJobs"/>); nothing was stored.</exception>
+    ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default);
+
     /// <summary>Reads one job.</summary>
     /// <param name="jobId">The job's id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

@@ -418,18 +418,23 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
     {
         lock (_indexLock)
         {
-            // Jobs mostly arrive in creation order, so this is an append; a tie within one clock tick inserts near the end.
-            var count = _byCreation.Count;
-            Volatile.Write(ref _indexCount, count + 1);
-            if (count == 0 || OldestFirst.Instance.Compare(_byCreation[count - 1], entry) < 0)
-            {
-                _byCreation.Add(entry);
-            }
-            else
-            {
-                var found = _byCreation.BinarySearch(entry, OldestFirst.Instance);
-                _byCreation.Insert(found >= 0 ? found : ~found, entry);
-            }
+            AddToIndexLocked(entry);
+        }
+    }
+
+    private void AddToIndexLocked(Entry entry)
+    {
+        // Jobs mostly arrive in creation order, so this is an append; a tie within one clock tick inserts near the end.
+        var count = _byCreation.Count;
+        Volatile.Write(ref _indexCount, count + 1);
+        if (count == 0 || OldestFirst.Instance.Compare(_byCreation[count - 1], entry) < 0)
+        {
+            _byCreation.Add(entry);
+        }
+        else
+        {
+            var found = _byCreation.BinarySearch(entry, OldestFirst.Instance);
+            _byCreation.Insert(found >= 0 ? found : ~found, entry);
         }
     }
 
@@ -594,14 +599,19 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
     {
         lock (_queueLock)
         {
-            if (!_readyByType.TryGetValue(entry.TypeName, out var queue))
-            {
-                _readyByType[entry.TypeName] = queue = new PriorityQueue<Ticket, (int, long)>();
-            }
-
-            var sequence = ++_sequence;
-            queue.Enqueue(new Ticket(entry, version, sequence), (-entry.Priority, sequence));
+            EnqueueLocked(entry, version);
         }
+    }
+
+    private void EnqueueLocked(Entry entry, long version)
+    {
+        if (!_readyByType.TryGetValue(entry.TypeName, out var queue))
+        {
+            _readyByType[entry.TypeName] = queue = new PriorityQueue<Ticket, (int, long)>();
+        }
+
+        var sequence = ++_sequence;
+        queue.Enqueue(new Ticket(entry, version, sequence), (-entry.Priority, sequence));
     }
 
     private void ReleaseKeyLocked(string key)

@@ -10,23 +10,32 @@ public static class JobStoreArguments
     public static void CheckNewJob(JobRecord job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (job.Status is not (JobStatus.Editing or JobStatus.Queued))
+        if (NewJobError(job) is { } error)
         {
-            throw new ArgumentException($"A new job must be Editing or Queued, not {job.Status}.", nameof(job));
+            throw new ArgumentException(error, nameof(job));
         }
+    }
 
-        if (job.Version != 1)
+    /// <summary>Checks the jobs handed to <see cref="IJobStore.CreateManyAsync"/>: each as <see cref="CheckNewJob"/> does, and no id twice.</summary>
+    /// <param name="jobs">The new jobs.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="jobs"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A job is <see langword="null"/> or invalid, or two jobs share an id; the message names the job by its index and id.</exception>
+    public static void CheckNewJobs(IReadOnlyList<JobRecord> jobs)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        var seen = new Dictionary<Guid, int>(jobs.Count);
+        for (var i = 0; i < jobs.Count; i++)
         {
-            throw new ArgumentException($"A new job must have version 1, not {job.Version}.", nameof(job));
-        }
+            var job = jobs[i] ?? throw new ArgumentException($"Job {i} of the batch is null.", nameof(jobs));
+            if (NewJobError(job) is { } error)
+            {
+                throw new ArgumentException($"Job {i} of the batch ('{job.Id}'): {error}", nameof(jobs));
+            }
 
-        if (job.PreviousAttempts is not { Count: 0 })
-        {
-            throw new ArgumentException(
-                job.PreviousAttempts is null
-                    ? "A new job's previous attempts must be an empty list, not null."
-                    : $"A new job must have no previous attempts; it has {job.PreviousAttempts.Count}.",
-                nameof(job));
+            if (!seen.TryAdd(job.Id, i))
+            {
+                throw new ArgumentException($"Jobs {seen[job.Id]} and {i} of the batch have the same id '{job.Id}'.", nameof(jobs));
+            }
         }
     }
 
@@ -108,6 +117,26 @@ public static class JobStoreArguments
     /// <param name="maxCount">The most jobs to delete.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCount"/> is below 1.</exception>
     public static void CheckPurge(int maxCount) => ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
+
+    private static string? NewJobError(JobRecord job)
+    {
+        if (job.Status is not (JobStatus.Editing or JobStatus.Queued))
+        {
+            return $"A new job must be Editing or Queued, not {job.Status}.";
+        }
+
+        if (job.Version != 1)
+        {
+            return $"A new job must have version 1, not {job.Version}.";
+        }
+
+        return job.PreviousAttempts switch
+        {
+            null => "A new job's previous attempts must be an empty list, not null.",
+            { Count: > 0 } attempts => $"A new job must have no previous attempts; it has {attempts.Count}.",
+            _ => null,
+        };
+    }
 
     private static void CheckLease(TimeSpan lease, string parameter)
     {

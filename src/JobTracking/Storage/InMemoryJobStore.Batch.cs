@@ -1,0 +1,108 @@
+using System.Diagnostics;
+
+namespace JobTracking.Storage;
+
+public sealed partial class InMemoryJobStore
+{
+    /// <inheritdoc/>
+    /// <exception cref="JobQueueFullException">The queue cannot hold every queued job of the batch; nothing was stored.</exception>
+    public ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckNewJobs(jobs);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (jobs.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        // The common clash is caught before anything is visible; the adds below still roll back one that races in.
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (_jobs.ContainsKey(jobs[i].Id))
+            {
+                throw Exists(jobs, i);
+            }
+        }
+
+        var queued = 0;
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            queued += jobs[i].Status == JobStatus.Queued ? 1 : 0;
+        }
+
+        // Every slot the batch needs, or none.
+        if (queued != 0 && Interlocked.Add(ref _queuedCount, queued) > _queueCapacity)
+        {
+            Interlocked.Add(ref _queuedCount, -queued);
+            throw new JobQueueFullException(_queueCapacity);
+        }
+
+        // Added busy, so no command moves a job, and no reader sees one, before the whole batch is in and in the feed.
+        var entries = new Entry[jobs.Count];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var entry = new Entry(jobs[i]);
+            entry.State |= BusyBit;
+            if (!_jobs.TryAdd(entry.Id, entry))
+            {
+                RollBack(entries.AsSpan(0, i), queued);
+                throw Exists(jobs, i);
+            }
+
+            entries[i] = entry;
+        }
+
+        foreach (var entry in entries)
+        {
+            var state = entry.State;
+            var status = (JobStatus)(state & StatusMask);
+            Record(entry, JobEventKind.Created, status, status, state >> VersionShift, entry.CreatedAt);
+        }
+
+        foreach (var entry in entries)
+        {
+            Debug.Assert((entry.State & BusyBit) != 0, "A job of the batch was released before the batch was recorded.");
+            Volatile.Write(ref entry.State, entry.State & ~BusyBit);
+        }
+
+        lock (_indexLock)
+        {
+            foreach (var entry in entries)
+            {
+                AddToIndexLocked(entry);
+            }
+        }
+
+        lock (_queueLock)
+        {
+            // In the order given, one sequence number each, so equal priorities are claimed in the batch's order.
+            for (var i = 0; i < entries.Length; i++)
+            {
+                if (jobs[i].Status == JobStatus.Queued)
+                {
+                    EnqueueLocked(entries[i], jobs[i].Version);
+                }
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static ArgumentException Exists(IReadOnlyList<JobRecord> jobs, int index) =>
+        new($"Job {index} of the batch: a job with id '{jobs[index].Id}' already exists; nothing was stored.", nameof(jobs));
+
+    // Removes the entries a failed batch added; each was busy throughout, so nobody moved or read it, and it ends purged.
+    private void RollBack(ReadOnlySpan<Entry> added, int queued)
+    {
+        foreach (var entry in added)
+        {
+            _jobs.TryRemove(new KeyValuePair<Guid, Entry>(entry.Id, entry));
+            Volatile.Write(ref entry.State, PurgedState);
+        }
+
+        if (queued != 0)
+        {
+            Interlocked.Add(ref _queuedCount, -queued);
+        }
+    }
+}
