@@ -104,6 +104,7 @@ internal sealed class JobEventHub : IJobEvents
         private readonly JobEventHub _hub;
         private readonly JobSubscriptionOptions _options;
         private readonly JobChange[] _buffer;
+        private readonly long[] _positions; // where each buffered change sits in the feed's cache, or -1 when read from the store
         private readonly CancellationTokenSource _disposed = new();
         private long _cursor;
         private long _cacheIndex = -1;
@@ -116,6 +117,7 @@ internal sealed class JobEventHub : IJobEvents
             _hub = hub;
             _options = options;
             _buffer = new JobChange[Math.Min(options.BufferCapacity, 1024)];
+            _positions = new long[_buffer.Length];
             _ = hub._feed.StartAsync();
             _cursor = options.AfterSequence ?? hub._feed.LatestNow();
         }
@@ -146,7 +148,7 @@ internal sealed class JobEventHub : IJobEvents
                 }
 
                 var written = feed.Written;
-                var count = feed.ReadCache(ref _cacheIndex, _cursor, _buffer);
+                var count = feed.ReadCache(ref _cacheIndex, _cursor, _buffer, _positions);
                 if (count > 0)
                 {
                     _cursor = _buffer[count - 1].Sequence;
@@ -177,6 +179,7 @@ internal sealed class JobEventHub : IJobEvents
 
                     if (read.Count > 0)
                     {
+                        _positions.AsSpan(0, read.Count).Fill(-1);
                         _cursor = _buffer[read.Count - 1].Sequence;
                         _cacheIndex = -1;
                         return read.Count;
@@ -200,7 +203,8 @@ internal sealed class JobEventHub : IJobEvents
                 return false;
             }
 
-            e = ToEvent(in change);
+            var position = _positions[index];
+            e = position >= 0 ? _hub._feed.EventAt(position, in change) : ToEvent(in change);
             return true;
         }
 

@@ -22,6 +22,7 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
     private const long Mask = CacheCapacity - 1;
 
     private readonly JobChange[] _cache = new JobChange[CacheCapacity];
+    private readonly JobEvent?[] _events = new JobEvent?[CacheCapacity]; // built once per cached change, shared by every subscriber
     private readonly StoreRetry _retry;
     private readonly TimeProvider _time;
     private readonly JobTrackingOptions _options;
@@ -77,7 +78,7 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
 
     /// <summary>Copies changes after <paramref name="after"/> from the cache, continuing from <paramref name="index"/> when it is still valid.</summary>
     /// <returns>How many were copied (0 when the cache has nothing newer yet), or -1 when the cache no longer covers <paramref name="after"/>.</returns>
-    public int ReadCache(ref long index, long after, Span<JobChange> buffer)
+    public int ReadCache(ref long index, long after, Span<JobChange> buffer, Span<long> positions)
     {
         while (true)
         {
@@ -98,6 +99,7 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
                 var change = _cache[i & Mask];
                 if (change.Sequence > after)
                 {
+                    positions[count] = i;
                     buffer[count++] = change;
                 }
             }
@@ -113,6 +115,23 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
             index = i;
             return count;
         }
+    }
+
+    /// <summary>Gets the event of the change at cache position <paramref name="position"/>, built once and shared by every subscriber that reads it.</summary>
+    /// <param name="position">Where <see cref="ReadCache"/> found the change.</param>
+    /// <param name="change">The change as read (its sequence tells a slot reused since apart).</param>
+    public JobEvent EventAt(long position, in JobChange change)
+    {
+        ref var slot = ref _events[position & Mask];
+        var existing = Volatile.Read(ref slot);
+        if (existing is not null && existing.Sequence == change.Sequence)
+        {
+            return existing;
+        }
+
+        var created = JobEventHub.ToEvent(in change);
+        Volatile.Write(ref slot, created); // a racing reader may build its own: both are equal, either may stay
+        return created;
     }
 
     /// <summary>Completes when the cache holds more than <paramref name="written"/> entries.</summary>
