@@ -26,6 +26,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     private long _checkpointVersion;
     private readonly Lock _signalLock = new();
     private long _signalVersion; // under _signalLock
+    private TaskCompletionSource? _withdrawn;
     private long _checkpointSavedAt;
     private long _progressDone;
     private long _progressTotal = -1;
@@ -279,6 +280,21 @@ internal abstract class JobRun : IJobContext, IDisposable
                 UnflagCancel();
             }
         }
+
+        Interlocked.Exchange(ref _withdrawn, null)?.TrySetResult();
+    }
+
+    /// <summary>Gets a task that completes the next time a flag is taken back (see <see cref="WithdrawFlag"/>); get it before checking the flags.</summary>
+    public Task WhenFlagWithdrawn()
+    {
+        var current = Volatile.Read(ref _withdrawn);
+        if (current is null)
+        {
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            current = Interlocked.CompareExchange(ref _withdrawn, created, null) ?? created;
+        }
+
+        return current.Task;
     }
 
     public void ClearPause() => Interlocked.And(ref _requests, ~PauseRequested);

@@ -16,7 +16,7 @@ namespace JobTracking.Running;
 /// <summary>The engine's shared core: every status change goes through <c>TryTransitionAsync</c>, every execution through <see cref="RunAsync"/>.</summary>
 internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
 {
-    private const int MaxCommandWaits = 10_000;
+    private const int MaxCommandWaits = 100; // each wait ends with a change of the job, a withdrawn flag or a heartbeat interval
     private const int MaxPendingSignals = 100_000;
 
     private readonly IServiceScopeFactory _scopes;
@@ -586,15 +586,21 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
                         break; // resumed before the safe point it stopped at: run again from the checkpoint
                     }
 
-                    // Stopped while the status still says Running: the pause or cancel that flagged it is landing; read again.
-                    if (fresh)
-                    {
-                        await Task.Yield();
-                    }
-
+                    // Stopped while the status still says Running: the pause or cancel that flagged it is landing. Wait
+                    // for the feed to show the job move (or for the flag to be taken back), registered before the read.
+                    var moved = fresh ? WaitForChangeAsync(run.JobId) : null;
                     if (await ReadStatusAsync(run).ConfigureAwait(false) is not { } current)
                     {
                         return null;
+                    }
+
+                    if (moved is not null && current.Status == JobStatus.Running && current.Version == version)
+                    {
+                        var withdrawn = run.WhenFlagWithdrawn();
+                        if (run.HasPendingRequest)
+                        {
+                            await WaitForMoveAsync(moved, withdrawn).ConfigureAwait(false);
+                        }
                     }
 
                     (status, version, fresh) = (current.Status, current.Version, true);
@@ -658,6 +664,16 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
                 (status, version, fresh) = (read.Status, read.Version, true);
             }
         }
+    }
+
+    // Waits for a flagged command to land (the feed shows the job changed) or to be taken back, and at most one heartbeat
+    // interval, so a run never waits for ever on a feed that cannot be read.
+    private async Task WaitForMoveAsync(Task moved, Task withdrawn)
+    {
+        using var bound = new CancellationTokenSource();
+        var timeout = Task.Delay(Options.HeartbeatInterval, TimeProvider, bound.Token);
+        await Task.WhenAny(moved, withdrawn, timeout).ConfigureAwait(false);
+        await bound.CancelAsync().ConfigureAwait(false);
     }
 
     // Reads the job's status for the run; null (and the run marked lost) when the job is gone or another claim owns it.
