@@ -25,6 +25,8 @@ namespace JobTracking.Benchmarks;
 [Config(typeof(DashboardLatencyConfig))]
 public class DashboardLiveBenchmarks
 {
+    private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(30);
+
     private readonly LatencyRecorder _recorder = new();
     private readonly Arrivals _stream = new();
     private readonly Arrivals _inProcess = new();
@@ -38,8 +40,11 @@ public class DashboardLiveBenchmarks
     [Params(BenchStore.InMemory, BenchStore.SqliteFull)]
     public BenchStore Store { get; set; }
 
-    [Params(0, 1)]
+    [ParamsSource(nameof(Idle))]
     public int IdleMs { get; set; }
+
+    /// <summary>0 and 1 ms; 1 only in smoke mode.</summary>
+    public static IEnumerable<int> Idle => BenchmarkSettings.Smoke ? [1] : [0, 1];
 
     [GlobalSetup(Target = nameof(StartToInProcess))]
     public void StartForInProcess()
@@ -98,17 +103,34 @@ public class DashboardLiveBenchmarks
 
         var id = await _runner.StartAsync(nameof(NoOpJob), NoOpParameters.Instance);
         var returned = Stopwatch.GetTimestamp();
-        var arrived = await measured.Of(id).First.Task;
+        var arrived = await WithinAsync(measured.Of(id).First.Task, id, "no event");
         if (record)
         {
             _recorder.Add(arrived - returned);
         }
 
         // The next start must find the system quiet: the job finished, as both readers saw it.
-        await _stream.Of(id).Finished.Task;
-        await _inProcess.Of(id).Finished.Task;
+        await WithinAsync(_stream.Of(id).Finished.Task, id, "no finished event on the stream");
+        await WithinAsync(_inProcess.Of(id).Finished.Task, id, "no finished event in process");
         _stream.Forget(id);
         _inProcess.Forget(id);
+    }
+
+    // A lost event fails the benchmark with what was missing, instead of leaving it waiting for ever.
+    private static async Task<T> WithinAsync<T>(Task<T> task, Guid id, string missing)
+    {
+        await WithinAsync((Task)task, id, missing);
+        return await task;
+    }
+
+    private static async Task WithinAsync(Task task, Guid id, string missing)
+    {
+        if (await Task.WhenAny(task, Task.Delay(EventTimeout)) != task)
+        {
+            throw new TimeoutException($"Job {id}: {missing} within {EventTimeout.TotalSeconds:N0} s.");
+        }
+
+        await task;
     }
 
     /// <summary>Reads the live stream as a page's script does, frame by frame; stamps each job event when its data line has arrived.</summary>
