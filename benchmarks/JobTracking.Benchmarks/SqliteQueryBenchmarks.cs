@@ -42,20 +42,29 @@ public class SqliteQueryBenchmarks
     [GlobalSetup]
     public void Open()
     {
-        var path = Path.Combine(TempDatabase.Folder, string.Create(CultureInfo.InvariantCulture, $"list-{StoredJobs}-{StoreBuild()}.db"));
-        Directory.CreateDirectory(TempDatabase.Folder);
-        if (CountJobs(path) != StoredJobs)
-        {
-            TempDatabase.Delete(path);
-            File.Delete(path + ".complete");
-            FillAsync(path, StoredJobs).GetAwaiter().GetResult();
-            File.WriteAllText(path + ".complete", StoredJobs.ToString(CultureInfo.InvariantCulture));
-        }
-
-        _store = SqliteJobStores.Open("Data Source=" + path);
+        _store = SqliteJobStores.Open("Data Source=" + PrepareFile(StoredJobs));
         var first = _store.QueryAsync(FirstPage).AsTask().GetAwaiter().GetResult();
         _someId = first.Items[0].Id;
         _secondPage = FirstPage with { PageToken = first.NextPageToken ?? throw new InvalidOperationException("The first page has no next page.") };
+    }
+
+    /// <summary>
+    /// The path of the file with <paramref name="storedJobs"/> jobs, built now unless a complete one of this store build
+    /// is already in the temp folder. <see cref="DashboardPageBenchmarks"/> lists the same file through the dashboard.
+    /// </summary>
+    public static string PrepareFile(int storedJobs)
+    {
+        var path = Path.Combine(TempDatabase.Folder, string.Create(CultureInfo.InvariantCulture, $"list-{storedJobs}-{StoreBuild()}.db"));
+        Directory.CreateDirectory(TempDatabase.Folder);
+        if (CountJobs(path) != storedJobs)
+        {
+            TempDatabase.Delete(path);
+            File.Delete(path + ".complete");
+            FillAsync(path, storedJobs).GetAwaiter().GetResult();
+            File.WriteAllText(path + ".complete", storedJobs.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return path;
     }
 
     // Files of another store build may hold another schema under the same version number while it is unreleased.

@@ -90,7 +90,9 @@ public sealed class LatencyRecorder
     private readonly long[] _ticks = new long[100_000];
     private long _count;
 
-    public static string Key(string method, object? parameter) => string.Create(CultureInfo.InvariantCulture, $"{method}-{parameter}");
+    /// <summary>The file name a benchmark case's percentiles are kept under: its method and its parameter values, in the order given.</summary>
+    public static string Key(string method, params object?[] parameters) =>
+        string.Join('-', parameters.Select(p => Convert.ToString(p, CultureInfo.InvariantCulture)).Prepend(method));
 
     public void Add(long ticks) => _ticks[_count++ % _ticks.Length] = Math.Max(0, ticks);
 
@@ -117,8 +119,8 @@ public sealed class LatencyRecorder
     private static double Nanoseconds(long ticks) => ticks * 1e9 / Stopwatch.Frequency;
 }
 
-/// <summary>Shows the p50 or p99 latency a benchmark process recorded.</summary>
-public sealed class LatencyColumn(bool p99) : IColumn
+/// <summary>Shows the p50 or p99 latency a benchmark process recorded under its method and the values of <paramref name="parameterNames"/>.</summary>
+public sealed class LatencyColumn(bool p99, params string[] parameterNames) : IColumn
 {
     public string Id => p99 ? "Latency.p99" : "Latency.p50";
 
@@ -145,7 +147,8 @@ public sealed class LatencyColumn(bool p99) : IColumn
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         var folder = Environment.GetEnvironmentVariable(LatencyRecorder.FolderVariable);
-        var file = folder is null ? null : Path.Combine(folder, LatencyRecorder.Key(benchmarkCase.Descriptor.WorkloadMethod.Name, benchmarkCase.Parameters[nameof(StartLatencyBenchmarks.IdleMs)]) + ".txt");
+        var key = LatencyRecorder.Key(benchmarkCase.Descriptor.WorkloadMethod.Name, [.. parameterNames.Select(name => benchmarkCase.Parameters[name])]);
+        var file = folder is null ? null : Path.Combine(folder, key + ".txt");
         if (file is null || !File.Exists(file))
         {
             return "NA";
@@ -159,11 +162,11 @@ public sealed class LatencyColumn(bool p99) : IColumn
     public override string ToString() => ColumnName;
 }
 
-/// <summary>The latency columns.</summary>
+/// <summary>The latency columns of <see cref="StartLatencyBenchmarks"/>.</summary>
 public sealed class LatencyConfig : ManualConfig
 {
     public LatencyConfig()
     {
-        AddColumn(new LatencyColumn(p99: false), new LatencyColumn(p99: true));
+        AddColumn(new LatencyColumn(p99: false, nameof(StartLatencyBenchmarks.IdleMs)), new LatencyColumn(p99: true, nameof(StartLatencyBenchmarks.IdleMs)));
     }
 }

@@ -277,8 +277,12 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
                 Debug.Assert(batch[0].Sequence > position, "The store returned a change the tail already had.");
                 Observer?.OnChanges(batch);
                 Volatile.Write(ref _position, batch[^1].Sequence);
-                Volatile.Write(ref _written, written + read.Count);
                 Volatile.Write(ref _reserved, written + read.Count);
+
+                // A full fence between publishing and looking for a waiter: a reader registers its waiter and then reads
+                // _written, so with a plain store here both could miss the other's write and the reader sleep on a
+                // published change.
+                Interlocked.Exchange(ref _written, written + read.Count);
                 if (Volatile.Read(ref _more) is not null)
                 {
                     Interlocked.Exchange(ref _more, null)?.TrySetResult();
