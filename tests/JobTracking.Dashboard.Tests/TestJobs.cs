@@ -9,13 +9,15 @@ public sealed class JobGate
 
     public bool IsOpen => _open.Task.IsCompleted;
 
+    public Task Opened => _open.Task;
+
     public void Open() => _open.TrySetResult();
 }
 
 public sealed record GateParameters(int Items = 4);
 
-/// <summary>Runs until its gate opens, reaching a safe point every few milliseconds so that pause and cancel take effect.</summary>
-public sealed class GateJob(JobGate gate) : JobDefinition<GateParameters>
+/// <summary>Runs until its gate opens, waiting for it in slices of a few milliseconds with a safe point after each, so that pause and cancel take effect.</summary>
+public sealed class GateJob(JobGate gate, TimeProvider clock) : JobDefinition<GateParameters>
 {
     public override async ValueTask ExecuteAsync(IJobContext<GateParameters> context)
     {
@@ -23,7 +25,7 @@ public sealed class GateJob(JobGate gate) : JobDefinition<GateParameters>
         while (!gate.IsOpen)
         {
             await context.SafePointAsync();
-            await Task.Delay(5, context.CancellationToken);
+            await Task.WhenAny(gate.Opened.WaitAsync(TimeSpan.FromMilliseconds(5), clock, context.CancellationToken));
         }
 
         context.ReportProgress(context.Parameters.Items, context.Parameters.Items);

@@ -219,7 +219,10 @@ public sealed class UntilStoppedJob : JobDefinition<UntilStoppedParameters>
             }
         }
 
-        await Task.Delay(Timeout.Infinite, context.CancellationToken);
+        // Nothing but the token ends this wait.
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = context.CancellationToken.Register(() => cancelled.TrySetCanceled(context.CancellationToken));
+        await cancelled.Task;
     }
 }
 
