@@ -82,4 +82,7 @@ internal static partial class Log
 
     [LoggerMessage(26, LogLevel.Warning, "An event subscriber fell behind the change feed and lost {Count} events the store no longer held.")]
     public static partial void SubscriberLostEvents(ILogger logger, long count);
+
+    [LoggerMessage(27, LogLevel.Warning, "The change feed no longer held {Count} changes this host had not read yet; waiters and running jobs look at the store again.")]
+    public static partial void FeedGap(ILogger logger, long count);
 }

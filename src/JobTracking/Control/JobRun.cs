@@ -87,19 +87,6 @@ internal abstract class JobRun : IJobContext, IDisposable
     /// <summary>Gets the claim this run holds; every write it makes carries it.</summary>
     public Guid? ClaimId { get; }
 
-    /// <summary>Gets the progress as the job last reported it.</summary>
-    public JobProgress CurrentProgress
-    {
-        get
-        {
-            var total = Volatile.Read(ref _progressTotal);
-            return new JobProgress(Volatile.Read(ref _progressDone), total < 0 ? null : total);
-        }
-    }
-
-    /// <summary>Gets the warnings counted so far.</summary>
-    public int CurrentWarnings => Volatile.Read(ref _warnings);
-
     /// <summary>Gets whether the store said this run no longer owns its job: it writes nothing more.</summary>
     public bool IsLost => Volatile.Read(ref _lost) != 0;
 

@@ -106,6 +106,7 @@ internal sealed class JobEventHub : IJobEvents
         private readonly JobChange[] _buffer;
         private readonly long[] _positions; // where each buffered change sits in the feed's cache, or -1 when read from the store
         private readonly CancellationTokenSource _disposed = new();
+        private readonly Task _started;
         private long _cursor;
         private long _cacheIndex = -1;
         private long _dropped;
@@ -118,7 +119,7 @@ internal sealed class JobEventHub : IJobEvents
             _options = options;
             _buffer = new JobChange[Math.Min(options.BufferCapacity, 1024)];
             _positions = new long[_buffer.Length];
-            _ = hub._feed.StartAsync();
+            _started = hub._feed.StartAsync();
             _cursor = options.AfterSequence ?? hub._feed.LatestNow();
         }
 
@@ -132,7 +133,11 @@ internal sealed class JobEventHub : IJobEvents
         public async ValueTask<int> NextAsync(CancellationToken cancellationToken)
         {
             var feed = _hub._feed;
-            await feed.StartAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!_started.IsCompletedSuccessfully)
+            {
+                await _started.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -35,7 +35,6 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
     private long _reserved;
     private long _startPosition;
     private long _position;
-    private long _lost;
     private long _dropped;
     private int _disposed;
     private TaskCompletionSource? _more;
@@ -56,9 +55,6 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
 
     /// <summary>Gets the last sequence number the tail has read.</summary>
     public long Position => Volatile.Read(ref _position);
-
-    /// <summary>Gets how many changes the tail itself could not read because the store no longer held them.</summary>
-    public long LostChanges => Interlocked.Read(ref _lost);
 
     /// <summary>Starts following the feed from its current end, once; completes when the start position is known, so a change made after it returns is seen.</summary>
     public Task StartAsync()
@@ -257,7 +253,7 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
                 if (read.FirstSequence > position + 1 && read.LatestSequence > position)
                 {
                     // The store dropped changes before this reader saw them: whoever relied on them must look again.
-                    Interlocked.Add(ref _lost, read.FirstSequence - position - 1);
+                    Log.FeedGap(_logger, read.FirstSequence - position - 1);
                     Observer?.OnGap();
                 }
 
