@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace JobTracking.PostgreSql.Storage;
+
+/// <summary>The PostgreSQL store's log messages, with stable event ids (201 on; the core uses 1 to 99, SQLite 101 on).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(201, LogLevel.Information, "Job store opened: PostgreSQL schema \"{Schema}\" (schema version {Version}; LISTEN/NOTIFY {Listen}).")]
+    public static partial void StoreOpened(ILogger logger, string schema, int version, bool listen);
+
+    [LoggerMessage(202, LogLevel.Information, "Job store schema \"{Schema}\" brought from version {From} to {To} (0 = new).")]
+    public static partial void SchemaCreated(ILogger logger, string schema, int from, int to);
+
+    [LoggerMessage(203, LogLevel.Warning, "A batch of {Count} writes failed; each is tried again alone so the bad one fails by itself.")]
+    public static partial void BatchSplit(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(204, LogLevel.Warning, "The change feed's LISTEN connection (channel {Channel}) was lost; reconnecting in {Delay}, polling meanwhile.")]
+    public static partial void ListenerLost(ILogger logger, string channel, TimeSpan delay, Exception exception);
+}

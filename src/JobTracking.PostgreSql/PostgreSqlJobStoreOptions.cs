@@ -1,0 +1,51 @@
+using System.Text.RegularExpressions;
+
+namespace JobTracking.PostgreSql;
+
+/// <summary>Where and how the PostgreSQL job store keeps its tables. Bind it from configuration (<c>section.Bind(options)</c>) or set it in code; it is checked when the store opens.</summary>
+public sealed partial class PostgreSqlJobStoreOptions
+{
+    /// <summary>Gets or sets the schema that holds the store's tables, created when missing. Every instance that shares the work uses the same one. Default <c>jobtracking</c>; lower-case letters, digits and underscores, starting with a letter or underscore, at most 63 characters.</summary>
+    public string Schema { get; set; } = "jobtracking";
+
+    /// <summary>Gets or sets whether instances wake each other with LISTEN/NOTIFY when jobs change (new work, pause, cancel, events). Default <see langword="true"/>. Turn it off behind PgBouncer in transaction pooling mode, where LISTEN does not work: instances then find changes by polling every <see cref="PollInterval"/>.</summary>
+    public bool UseListenNotify { get; set; } = true;
+
+    /// <summary>Gets or sets the longest a feed reader waits before it reads again without a notification: how late another instance's change can be seen when a notification is lost or LISTEN is off. Default 1 second; 50 milliseconds to 1 minute.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets the most writes sent to the server as one batch (one round trip, one transaction). Default 1,000; 1 to 100,000.</summary>
+    public int MaxWriteBatch { get; set; } = 1_000;
+
+    /// <summary>Gets or sets how many of the latest changes the change feed keeps; older ones are deleted in small batches as new ones arrive. A subscriber that falls further behind loses the oldest. Default 1,000,000; 1,000 to 1,000,000,000.</summary>
+    public int FeedRetention { get; set; } = 1_000_000;
+
+    /// <summary>Throws when an option is out of range.</summary>
+    /// <exception cref="ArgumentException">An option is out of range or malformed; the message names it.</exception>
+    public void Validate()
+    {
+        if (Schema is null || !SchemaName().IsMatch(Schema))
+        {
+            throw new ArgumentException(
+                $"PostgreSqlJobStoreOptions.Schema is '{Schema}'; it must be 1 to 63 lower-case letters, digits or underscores, starting with a letter or an underscore.", nameof(Schema));
+        }
+
+        if (PollInterval < TimeSpan.FromMilliseconds(50) || PollInterval > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PollInterval), PollInterval, $"PostgreSqlJobStoreOptions.PollInterval is {PollInterval}; it must be between 50 milliseconds and 1 minute.");
+        }
+
+        if (MaxWriteBatch is < 1 or > 100_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxWriteBatch), MaxWriteBatch, $"PostgreSqlJobStoreOptions.MaxWriteBatch is {MaxWriteBatch}; it must be between 1 and 100,000.");
+        }
+
+        if (FeedRetention is < 1_000 or > 1_000_000_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(FeedRetention), FeedRetention, $"PostgreSqlJobStoreOptions.FeedRetention is {FeedRetention}; it must be between 1,000 and 1,000,000,000.");
+        }
+    }
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SchemaName();
+}

@@ -1,0 +1,253 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using JobTracking.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace JobTracking.PostgreSql.Storage;
+
+/// <summary>Converts between rows and the records the engine reads, and builds the parameters the statements bind.</summary>
+internal static class PgRows
+{
+    public static NpgsqlParameter Param(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
+
+    public static NpgsqlParameter Text(string? value) => Param(PgText.Store(value), NpgsqlDbType.Text);
+
+    public static NpgsqlParameter Uuid(Guid? value) => Param(value, NpgsqlDbType.Uuid);
+
+    public static NpgsqlParameter Int(int value) => Param(value, NpgsqlDbType.Integer);
+
+    public static NpgsqlParameter Long(long? value) => Param(value, NpgsqlDbType.Bigint);
+
+    public static NpgsqlParameter Bool(bool value) => Param(value, NpgsqlDbType.Boolean);
+
+    public static NpgsqlParameter Time(DateTimeOffset? value) => Param(value?.UtcDateTime, NpgsqlDbType.TimestampTz);
+
+    public static NpgsqlParameter Interval(TimeSpan value) => Param(value, NpgsqlDbType.Interval);
+
+    public static NpgsqlParameter Array<T>(T[] values, NpgsqlDbType elementType) => new() { Value = values, NpgsqlDbType = NpgsqlDbType.Array | elementType };
+
+    public static DateTimeOffset ReadTime(NpgsqlDataReader r, int ordinal) => new(DateTime.SpecifyKind(r.GetFieldValue<DateTime>(ordinal), DateTimeKind.Utc));
+
+    public static DateTimeOffset? NullableTime(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : ReadTime(r, ordinal);
+
+    public static string? NullableText(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : PgText.Read(r.GetString(ordinal));
+
+    public static string ReadText(NpgsqlDataReader r, int ordinal) => PgText.Read(r.GetString(ordinal));
+
+    /// <summary>Reads a row whose first columns are <see cref="PgSchema.JobColumns"/>, starting at <paramref name="o"/>.</summary>
+    public static JobRecord ReadJob(NpgsqlDataReader r, int o = 0)
+    {
+        var id = r.GetGuid(o);
+        try
+        {
+            var errorType = NullableText(r, o + 17);
+            return new JobRecord
+            {
+                Id = id,
+                TypeName = ReadText(r, o + 1),
+                DisplayName = ReadText(r, o + 2),
+                Status = Status(r.GetInt16(o + 3)),
+                Version = r.GetInt64(o + 4),
+                Parameters = ReadText(r, o + 5),
+                LaunchedBy = NullableText(r, o + 6),
+                Priority = r.GetInt32(o + 7),
+                ConcurrencyKey = NullableText(r, o + 8),
+                CreatedAt = new DateTimeOffset(r.GetInt64(o + 9), TimeSpan.Zero),
+                StartedAt = NullableTime(r, o + 10),
+                EndedAt = NullableTime(r, o + 11),
+                Attempt = r.GetInt32(o + 12),
+                Node = NullableText(r, o + 13),
+                Progress = new JobProgress(r.GetInt64(o + 14), r.IsDBNull(o + 15) ? null : r.GetInt64(o + 15)),
+                Checkpoint = NullableText(r, o + 16),
+                Error = errorType is null ? null : new JobError { Type = errorType, Message = NullableText(r, o + 18) ?? string.Empty, StackTrace = NullableText(r, o + 19) },
+                WarningCount = r.GetInt32(o + 20),
+                Steps = r.IsDBNull(o + 21) ? [] : ReadSteps(r.GetString(o + 21)),
+                Claim = r.IsDBNull(o + 23) ? null : new JobClaim { InstanceId = NullableText(r, o + 22) ?? string.Empty, ClaimId = r.GetGuid(o + 23), LeaseExpiresAt = NullableTime(r, o + 24) ?? DateTimeOffset.MinValue },
+                CheckpointReport = r.IsDBNull(o + 25) ? null : ReadReport(r.GetString(o + 25)),
+                PreviousAttempts = r.IsDBNull(o + 26) ? [] : ReadAttempts(r.GetString(o + 26)),
+            };
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException or KeyNotFoundException or InvalidOperationException or InvalidCastException)
+        {
+            throw new JobTrackingException($"The stored row of job '{id}' is malformed and cannot be read: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Reads a row whose columns are the sequence number, then <see cref="PgSchema.FeedColumns"/>, starting at <paramref name="o"/>.</summary>
+    public static JobChange ReadChange(NpgsqlDataReader r, int o)
+    {
+        var errorType = NullableText(r, o + 14);
+        return new JobChange
+        {
+            Sequence = r.GetInt64(o),
+            JobId = r.GetGuid(o + 1),
+            Kind = (JobEventKind)r.GetInt16(o + 2),
+            TypeName = ReadText(r, o + 3),
+            DisplayName = ReadText(r, o + 4),
+            LaunchedBy = NullableText(r, o + 5),
+            PreviousStatus = Status(r.GetInt16(o + 6)),
+            Status = Status(r.GetInt16(o + 7)),
+            Version = r.GetInt64(o + 8),
+            Attempt = r.GetInt32(o + 9),
+            At = ReadTime(r, o + 10),
+            Progress = new JobProgress(r.GetInt64(o + 11), r.IsDBNull(o + 12) ? null : r.GetInt64(o + 12)),
+            WarningCount = r.GetInt32(o + 13),
+            Error = errorType is null ? null : new JobError { Type = errorType, Message = NullableText(r, o + 15) ?? string.Empty, StackTrace = NullableText(r, o + 16) },
+            InstanceId = NullableText(r, o + 17),
+        };
+    }
+
+    /// <summary>Reads the attempts the transition's SQL appends with <c>jsonb_build_object</c>: number, started and ended (timestamps), status, and the error's stored type, message and stack.</summary>
+    public static IReadOnlyList<JobAttempt> ReadAttempts(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        var attempts = new List<JobAttempt>(document.RootElement.GetArrayLength());
+        foreach (var attempt in document.RootElement.EnumerateArray())
+        {
+            var errorType = attempt.GetProperty("errorType");
+            attempts.Add(new JobAttempt
+            {
+                Number = attempt.GetProperty("number").GetInt32(),
+                StartedAt = ParseTime(attempt.GetProperty("started").GetString()!),
+                EndedAt = ParseTime(attempt.GetProperty("ended").GetString()!),
+                Status = Status(attempt.GetProperty("status").GetInt32()),
+                Error = errorType.ValueKind == JsonValueKind.Null
+                    ? null
+                    : new JobError
+                    {
+                        Type = PgText.Read(errorType.GetString()!),
+                        Message = attempt.GetProperty("errorMessage").GetString() is { } message ? PgText.Read(message) : string.Empty,
+                        StackTrace = attempt.GetProperty("errorStack").GetString() is { } stack ? PgText.Read(stack) : null,
+                    },
+            });
+        }
+
+        return attempts;
+    }
+
+    /// <summary>Steps as a compact JSON array; <see langword="null"/> for none. JSON escapes every control character, so the text needs no further escape.</summary>
+    public static string? WriteSteps(IReadOnlyList<JobStep> steps)
+    {
+        if (steps.Count == 0)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(64 * steps.Count);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            WriteSteps(json, steps);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static IReadOnlyList<JobStep> ReadSteps(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        return ReadSteps(document.RootElement);
+    }
+
+    /// <summary>A report as a compact JSON object (done, total, warnings, steps); <see langword="null"/> for none. The transition's SQL builds the same shape from a row.</summary>
+    public static string? WriteReport(JobReport? report)
+    {
+        if (report is null)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(64 + (64 * report.Steps.Count));
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("done", report.Progress.Done);
+            if (report.Progress.Total is { } total)
+            {
+                json.WriteNumber("total", total);
+            }
+
+            json.WriteNumber("warnings", report.WarningCount);
+            if (report.Steps.Count > 0)
+            {
+                json.WritePropertyName("steps");
+                WriteSteps(json, report.Steps);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static JobReport ReadReport(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        var root = document.RootElement;
+        return new JobReport
+        {
+            Progress = new JobProgress(
+                root.GetProperty("done").GetInt64(),
+                root.TryGetProperty("total", out var total) && total.ValueKind == JsonValueKind.Number ? total.GetInt64() : null),
+            WarningCount = root.GetProperty("warnings").GetInt32(),
+            Steps = root.TryGetProperty("steps", out var steps) && steps.ValueKind == JsonValueKind.Array ? ReadSteps(steps) : [],
+        };
+    }
+
+    /// <summary>A status read from a row, refused with a clear error when no status has that number (a row edited by hand).</summary>
+    public static JobStatus Status(int value) =>
+        Enum.IsDefined((JobStatus)value) ? (JobStatus)value : throw new FormatException($"{value} is not a job status.");
+
+    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUniversalTime();
+
+    private static void WriteSteps(Utf8JsonWriter json, IReadOnlyList<JobStep> steps)
+    {
+        json.WriteStartArray();
+        foreach (var step in steps)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", step.Name);
+            json.WriteNumber("status", (int)step.Status);
+            if (step.StartedAt is { } started)
+            {
+                json.WriteNumber("started", started.UtcTicks);
+            }
+
+            if (step.EndedAt is { } ended)
+            {
+                json.WriteNumber("ended", ended.UtcTicks);
+            }
+
+            json.WriteNumber("read", step.Read);
+            json.WriteNumber("written", step.Written);
+            json.WriteNumber("skipped", step.Skipped);
+            json.WriteNumber("warnings", step.Warnings);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static List<JobStep> ReadSteps(JsonElement array)
+    {
+        var steps = new List<JobStep>(array.GetArrayLength());
+        foreach (var step in array.EnumerateArray())
+        {
+            steps.Add(new JobStep
+            {
+                Name = step.GetProperty("name").GetString()!,
+                Status = (JobStepStatus)step.GetProperty("status").GetInt32(),
+                StartedAt = step.TryGetProperty("started", out var started) ? new DateTimeOffset(started.GetInt64(), TimeSpan.Zero) : null,
+                EndedAt = step.TryGetProperty("ended", out var ended) ? new DateTimeOffset(ended.GetInt64(), TimeSpan.Zero) : null,
+                Read = step.GetProperty("read").GetInt64(),
+                Written = step.GetProperty("written").GetInt64(),
+                Skipped = step.GetProperty("skipped").GetInt64(),
+                Warnings = step.GetProperty("warnings").GetInt64(),
+            });
+        }
+
+        return steps;
+    }
+}

@@ -1,0 +1,251 @@
+using System.Globalization;
+using Npgsql;
+
+namespace JobTracking.PostgreSql.Storage;
+
+/// <summary>The tables of a job store schema, created on first use and migrated one version at a time under an advisory lock.</summary>
+/// <remarks>
+/// Text columns hold <see cref="PgText"/>-escaped text. A migration appends to <see cref="Migrations"/>; a shipped one
+/// never changes. Ten instances starting at once take the lock in turn: the first migrates, the others find the
+/// schema current.
+/// </remarks>
+internal static class PgSchema
+{
+    /// <summary>The first key of every advisory lock the store takes ("JobT"); the second is the schema's hash.</summary>
+    public const int LockClass = 0x4A6F6254;
+
+    /// <summary>The first key of the migration lock ("JobM").</summary>
+    public const int MigrationLockClass = 0x4A6F624D;
+
+    /// <summary>The columns of a <see cref="JobRecord"/>, in the order <see cref="PgRows.ReadJob"/> reads them.</summary>
+    public const string JobColumns =
+        "id, type_name, display_name, status, version, parameters, launched_by, priority, concurrency_key, created_at, " +
+        "started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack, " +
+        "warning_count, steps, instance_id, claim_id, lease_until, checkpoint_report, previous_attempts";
+
+    /// <summary>The columns of a change feed row after its sequence number, in the order <see cref="PgRows.ReadChange"/> reads them.</summary>
+    public const string FeedColumns =
+        "job_id, kind, type_name, display_name, launched_by, previous_status, status, version, attempt, at, progress_done, progress_total, " +
+        "warning_count, error_type, error_message, error_stack, instance_id";
+
+    /// <summary>
+    /// Version 1. jobs: one row per job; the queue is the partial index on queued rows (priority, then queue_seq from a
+    /// sequence, so the order holds across instances), and finished rows never enter it, so claims stay fast however many
+    /// pile up. job_feed: every change, numbered from a sequence by writers that hold the store's write lock, so numbers
+    /// are in commit order. Times are timestamptz (microseconds), except created_at: UTC ticks (100 ns), because it is the
+    /// listing's sort key and page tokens carry it exactly. job_counts: jobs per type and status, kept by statement triggers. job_log and job_rejects: the
+    /// journals, numbered per job.
+    /// </summary>
+    private const string Version1 = """
+        CREATE SEQUENCE {s}.queue_order;
+        CREATE SEQUENCE {s}.feed_seq;
+        CREATE TABLE {s}.jobs (
+            id                uuid        NOT NULL PRIMARY KEY,
+            type_name         text        NOT NULL,
+            display_name      text        NOT NULL,
+            status            smallint    NOT NULL,
+            version           bigint      NOT NULL,
+            parameters        text        NOT NULL,
+            launched_by       text,
+            priority          integer     NOT NULL,
+            concurrency_key   text,
+            created_at        bigint      NOT NULL,
+            started_at        timestamptz,
+            ended_at          timestamptz,
+            attempt           integer     NOT NULL,
+            node              text,
+            progress_done     bigint      NOT NULL,
+            progress_total    bigint,
+            checkpoint        text,
+            error_type        text,
+            error_message     text,
+            error_stack       text,
+            warning_count     integer     NOT NULL,
+            steps             text,
+            instance_id       text,
+            claim_id          uuid,
+            lease_until       timestamptz,
+            checkpoint_report text,
+            previous_attempts jsonb,
+            queue_seq         bigint,
+            changed_at        timestamptz
+        ) WITH (fillfactor = 80);
+        CREATE INDEX ix_jobs_created ON {s}.jobs (created_at, id);
+        CREATE INDEX ix_jobs_status_created ON {s}.jobs (status, created_at, id);
+        CREATE INDEX ix_jobs_type_created ON {s}.jobs (type_name, created_at, id);
+        CREATE INDEX ix_jobs_launched_by_created ON {s}.jobs (launched_by, created_at, id);
+        CREATE INDEX ix_jobs_queue ON {s}.jobs (priority DESC, queue_seq) WHERE status = 1;
+        CREATE INDEX ix_jobs_active ON {s}.jobs (lease_until) WHERE status IN (2, 3, 5, 9);
+        CREATE INDEX ix_jobs_ended ON {s}.jobs (ended_at) WHERE status IN (6, 7, 8);
+        CREATE TABLE {s}.job_log (
+            job_id  uuid        NOT NULL,
+            seq     bigint      NOT NULL,
+            at      timestamptz NOT NULL,
+            level   smallint    NOT NULL,
+            message text        NOT NULL,
+            PRIMARY KEY (job_id, seq)
+        );
+        CREATE TABLE {s}.job_rejects (
+            job_id        uuid        NOT NULL,
+            seq           bigint      NOT NULL,
+            at            timestamptz NOT NULL,
+            record_number bigint      NOT NULL,
+            raw_record    text        NOT NULL,
+            reason        text        NOT NULL,
+            PRIMARY KEY (job_id, seq)
+        );
+        CREATE TABLE {s}.job_feed (
+            seq             bigint      NOT NULL PRIMARY KEY DEFAULT nextval('{s}.feed_seq'),
+            job_id          uuid        NOT NULL,
+            kind            smallint    NOT NULL,
+            type_name       text        NOT NULL,
+            display_name    text        NOT NULL,
+            launched_by     text,
+            previous_status smallint    NOT NULL,
+            status          smallint    NOT NULL,
+            version         bigint      NOT NULL,
+            attempt         integer     NOT NULL,
+            at              timestamptz NOT NULL,
+            progress_done   bigint      NOT NULL,
+            progress_total  bigint,
+            warning_count   integer     NOT NULL,
+            error_type      text,
+            error_message   text,
+            error_stack     text,
+            instance_id     text
+        );
+        CREATE TABLE {s}.job_counts (
+            type_name text   NOT NULL,
+            status    smallint NOT NULL,
+            count     bigint NOT NULL,
+            PRIMARY KEY (type_name, status)
+        );
+        CREATE FUNCTION {s}.count_jobs() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO {s}.job_counts AS c (type_name, status, count)
+                    SELECT type_name, status, count(*) FROM new_rows GROUP BY type_name, status ORDER BY type_name, status
+                    ON CONFLICT (type_name, status) DO UPDATE SET count = c.count + excluded.count;
+            ELSIF TG_OP = 'DELETE' THEN
+                INSERT INTO {s}.job_counts AS c (type_name, status, count)
+                    SELECT type_name, status, -count(*) FROM old_rows GROUP BY type_name, status ORDER BY type_name, status
+                    ON CONFLICT (type_name, status) DO UPDATE SET count = c.count + excluded.count;
+            ELSE
+                INSERT INTO {s}.job_counts AS c (type_name, status, count)
+                    SELECT type_name, status, sum(d) FROM (
+                        SELECT type_name, status, -1 AS d FROM old_rows UNION ALL SELECT type_name, status, 1 FROM new_rows) AS moves
+                    GROUP BY type_name, status HAVING sum(d) <> 0 ORDER BY type_name, status
+                    ON CONFLICT (type_name, status) DO UPDATE SET count = c.count + excluded.count;
+            END IF;
+            RETURN NULL;
+        END
+        $f$;
+        CREATE TRIGGER tr_jobs_counted_insert AFTER INSERT ON {s}.jobs REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION {s}.count_jobs();
+        CREATE TRIGGER tr_jobs_counted_update AFTER UPDATE ON {s}.jobs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION {s}.count_jobs();
+        CREATE TRIGGER tr_jobs_counted_delete AFTER DELETE ON {s}.jobs REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION {s}.count_jobs();
+        """;
+
+    /// <summary>Each entry brings a schema from the version before it to its version.</summary>
+    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1)];
+
+    /// <summary>Gets the schema version this package writes.</summary>
+    public static int CurrentVersion => Migrations[^1].Version;
+
+    /// <summary>The schema's half of the advisory lock keys: a stable hash of its name (FNV-1a).</summary>
+    public static int LockKey(string schema)
+    {
+        var hash = 2166136261u;
+        foreach (var c in schema)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return unchecked((int)hash);
+    }
+
+    /// <summary>Creates the schema and its tables, or brings an older version up to date, once, whoever else starts at the same time.</summary>
+    /// <returns>The version the schema had (0 when it was new).</returns>
+    /// <exception cref="JobTrackingException">The schema was written by a newer version, or holds a jobs table JobTracking did not create.</exception>
+    public static async Task<int> EnsureCreatedAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var key = LockKey(schema);
+        await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({MigrationLockClass}, {key.ToString(CultureInfo.InvariantCulture)})", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var found = await ReadVersionAsync(connection, transaction, schema, cancellationToken).ConfigureAwait(false);
+            if (found > CurrentVersion)
+            {
+                throw new JobTrackingException(
+                    $"The PostgreSQL schema \"{schema}\" was written by a newer JobTracking.PostgreSql (schema version {found}); this one knows schema versions up to {CurrentVersion}. " +
+                    "Upgrade the JobTracking.PostgreSql package on every instance, or point this one at another schema.");
+            }
+
+            if (found == CurrentVersion)
+            {
+                return found;
+            }
+
+            await ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {Quote(schema)}", cancellationToken).ConfigureAwait(false);
+            foreach (var (version, sql) in Migrations)
+            {
+                if (version > found)
+                {
+                    await ExecuteAsync(connection, transaction, sql.Replace("{s}", Quote(schema), StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            var current = CurrentVersion.ToString(CultureInfo.InvariantCulture);
+            await ExecuteAsync(connection, transaction, found == 0
+                ? $"CREATE TABLE {Quote(schema)}.schema_version (version integer NOT NULL); INSERT INTO {Quote(schema)}.schema_version (version) VALUES ({current})"
+                : $"UPDATE {Quote(schema)}.schema_version SET version = {current}", cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return found;
+        }
+        finally
+        {
+            await ExecuteAsync(connection, null, $"SELECT pg_advisory_unlock({MigrationLockClass}, {key.ToString(CultureInfo.InvariantCulture)})", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The schema name as a quoted identifier; the options allow only lower-case letters, digits and underscores.</summary>
+    public static string Quote(string schema) => "\"" + schema + "\"";
+
+    private static async Task<int> ReadVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'schema_version'), " +
+            "(SELECT count(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'jobs')", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = schema });
+        long hasVersion, hasJobs;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            hasVersion = reader.GetInt64(0);
+            hasJobs = reader.GetInt64(1);
+        }
+
+        if (hasVersion == 0)
+        {
+            return hasJobs == 0
+                ? 0
+                : throw new JobTrackingException(
+                    $"The PostgreSQL schema \"{schema}\" has a 'jobs' table that JobTracking did not create (no schema_version table). Give the store a schema of its own (PostgreSqlJobStoreOptions.Schema).");
+        }
+
+        await using var read = new NpgsqlCommand($"SELECT max(version) FROM {Quote(schema)}.schema_version", connection, transaction);
+        return await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is int version
+            ? version
+            : throw new JobTrackingException($"The PostgreSQL schema \"{schema}\" has an empty schema_version table; it was not written by JobTracking.PostgreSql or is damaged.");
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

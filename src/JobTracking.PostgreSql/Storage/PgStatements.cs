@@ -1,0 +1,300 @@
+using System.Globalization;
+using Npgsql;
+
+namespace JobTracking.PostgreSql.Storage;
+
+/// <summary>
+/// The SQL of one store's schema, built once. Every statement that changes a job records the change in the feed in the
+/// same statement (a data-modifying CTE), so no write path can forget it and it commits or rolls back with the change.
+/// Only parameters carry values; the schema name, checked by the options, is the one thing written into the text.
+/// </summary>
+internal sealed class PgStatements
+{
+    public const string Active = "(2, 3, 5, 9)";
+    public const string Finished = "(6, 7, 8)";
+
+    private readonly string _lock;
+    private readonly string _latest;
+    private readonly string _latestAndNotify;
+    private readonly string _trimFeed;
+
+    public PgStatements(string schema)
+    {
+        var s = PgSchema.Quote(schema);
+        Schema = schema;
+        Channel = "jobtracking_" + schema;
+        var key = PgSchema.LockKey(schema).ToString(CultureInfo.InvariantCulture);
+        _lock = $"SELECT pg_advisory_xact_lock({PgSchema.LockClass}, {key})";
+        var latest = $"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {s}.feed_seq)";
+        _latest = $"SELECT {latest}";
+        _latestAndNotify = $"SELECT {latest}, pg_notify($1, $2)";
+        _trimFeed = $"WITH trimmed AS (DELETE FROM {s}.job_feed WHERE seq IN (SELECT seq FROM {s}.job_feed WHERE seq <= (SELECT max(seq) FROM {s}.job_feed) - $1 ORDER BY seq LIMIT 4096) RETURNING 1) SELECT count(*) FROM trimmed";
+        var feedInsert = $"INSERT INTO {s}.job_feed ({PgSchema.FeedColumns})";
+        var j = "j." + PgSchema.JobColumns.Replace(", ", ", j.", StringComparison.Ordinal);
+        var movedFeed = "id, type_name, display_name, launched_by, status, version, attempt, progress_done, progress_total, warning_count, error_type, error_message, error_stack, instance_id";
+
+        // The clock that judges leases and stamps reports: the database's, or a test's when one is bound.
+        const string Now = "COALESCE($NOW::timestamptz, now())";
+
+        Create = $"""
+            WITH input AS (
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[], $7::integer[], $8::text[],
+                    $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::integer[], $13::text[], $14::bigint[], $15::bigint[], $16::text[],
+                    $17::text[], $18::text[], $19::text[], $20::integer[], $21::text[], $22::text[], $23::timestamptz[])
+                    WITH ORDINALITY AS i(id, type_name, display_name, status, parameters, launched_by, priority, concurrency_key, created_at,
+                        started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack,
+                        warning_count, steps, checkpoint_report, created_time, ord)
+            ), existing AS (
+                SELECT id FROM {s}.jobs WHERE id = ANY($1)
+            ), inserted AS (
+                INSERT INTO {s}.jobs (id, type_name, display_name, status, version, parameters, launched_by, priority, concurrency_key, created_at,
+                    started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack,
+                    warning_count, steps, checkpoint_report, queue_seq, changed_at)
+                SELECT id, type_name, display_name, status, 1, parameters, launched_by, priority, concurrency_key, created_at,
+                    started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack,
+                    warning_count, steps, checkpoint_report, CASE WHEN status = 1 THEN nextval('{s}.queue_order') END, created_time
+                FROM input WHERE NOT EXISTS (SELECT 1 FROM existing) ORDER BY ord
+            ), feed AS (
+                {feedInsert}
+                SELECT id, 2, type_name, display_name, launched_by, status, status, 1, attempt, created_time, progress_done, progress_total,
+                    warning_count, NULL, NULL, NULL, NULL
+                FROM input WHERE NOT EXISTS (SELECT 1 FROM existing) ORDER BY ord
+            )
+            SELECT id FROM existing
+            """;
+
+        // The side effects documented on JobTransition, in one compare-and-set on (id, status, version[, claim]). Every
+        // expression of a SET reads the row as it was, so the attempt a restart ends is built from the old values.
+        Transition = $"""
+            WITH moved AS (
+                UPDATE {s}.jobs SET
+                    previous_attempts = CASE WHEN $2 THEN COALESCE(previous_attempts, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
+                        'number', attempt, 'started', COALESCE(started_at, $4), 'ended', COALESCE(ended_at, $4), 'status', status,
+                        'errorType', error_type, 'errorMessage', error_message, 'errorStack', error_stack)) ELSE previous_attempts END,
+                    status = $1,
+                    version = version + 1,
+                    changed_at = $4,
+                    started_at = CASE WHEN $2 THEN NULL WHEN $3 THEN COALESCE(started_at, $4) ELSE started_at END,
+                    node = CASE WHEN $3 THEN $5 ELSE node END,
+                    ended_at = CASE WHEN $6 THEN $4 WHEN $7 THEN NULL ELSE ended_at END,
+                    error_type = CASE WHEN $2 THEN NULL WHEN $8 THEN $9 ELSE error_type END,
+                    error_message = CASE WHEN $2 THEN NULL WHEN $8 THEN $10 ELSE error_message END,
+                    error_stack = CASE WHEN $2 THEN NULL WHEN $8 THEN $11 ELSE error_stack END,
+                    progress_done = CASE WHEN $12 THEN $13 ELSE progress_done END,
+                    progress_total = CASE WHEN $12 THEN $14 ELSE progress_total END,
+                    warning_count = CASE WHEN $12 THEN $15 ELSE warning_count END,
+                    steps = CASE WHEN $12 THEN $16 ELSE steps END,
+                    checkpoint = CASE WHEN $17 THEN $18 ELSE checkpoint END,
+                    checkpoint_report = CASE WHEN $17 THEN COALESCE($19, json_build_object('done', progress_done, 'total', progress_total,
+                        'warnings', warning_count, 'steps', steps::json)::text) ELSE checkpoint_report END,
+                    attempt = attempt + CASE WHEN $2 THEN 1 ELSE 0 END,
+                    queue_seq = CASE WHEN $7 THEN nextval('{s}.queue_order') ELSE queue_seq END,
+                    instance_id = CASE WHEN $20 THEN instance_id END,
+                    claim_id = CASE WHEN $20 THEN claim_id END,
+                    lease_until = CASE WHEN $20 THEN lease_until END
+                WHERE id = $21 AND status = $22 AND version = $23 AND ($24::uuid IS NULL OR claim_id = $24)
+                RETURNING {movedFeed}
+            ), feed AS (
+                {feedInsert}
+                SELECT id, 0, type_name, display_name, launched_by, $22, status, version, attempt, $4, progress_done, progress_total, warning_count,
+                    CASE WHEN status = 8 THEN error_type END, CASE WHEN status = 8 THEN error_message END, CASE WHEN status = 8 THEN error_stack END, instance_id
+                FROM moved
+            )
+            SELECT count(*) FROM moved
+            """;
+
+        SaveProgress = $"""
+            WITH moved AS (
+                UPDATE {s}.jobs SET
+                    progress_done = $1, progress_total = $2, warning_count = $3, steps = $4,
+                    checkpoint = CASE WHEN $5 THEN $6 ELSE checkpoint END,
+                    checkpoint_report = CASE WHEN $5 THEN $7 ELSE checkpoint_report END,
+                    changed_at = {Now.Replace("$NOW", "$10", StringComparison.Ordinal)}
+                WHERE id = $8 AND status IN {Active} AND ($9::uuid IS NULL OR claim_id = $9)
+                RETURNING {movedFeed}, changed_at
+            ), feed AS (
+                {feedInsert}
+                SELECT id, 1, type_name, display_name, launched_by, status, status, version, attempt, changed_at, progress_done, progress_total,
+                    warning_count, NULL, NULL, NULL, instance_id
+                FROM moved
+            )
+            SELECT count(*) FROM moved
+            """;
+
+        UpdateDraft = $"""
+            WITH moved AS (
+                UPDATE {s}.jobs SET parameters = $1, display_name = $2, version = version + 1, changed_at = {Now.Replace("$NOW", "$5", StringComparison.Ordinal)}
+                WHERE id = $3 AND status = 0 AND version = $4
+                RETURNING {movedFeed}, changed_at
+            ), feed AS (
+                {feedInsert}
+                SELECT id, 3, type_name, display_name, launched_by, status, status, version, attempt, changed_at, progress_done, progress_total,
+                    warning_count, NULL, NULL, NULL, instance_id
+                FROM moved
+            )
+            SELECT count(*) FROM moved
+            """;
+
+        // Ready jobs, highest priority then queue order, locked as they are read (SKIP LOCKED passes over rows another
+        // transaction holds), then thinned to the type limits and one job per concurrency key, then moved to Running.
+        Claim = $"""
+            WITH held AS (
+                SELECT DISTINCT concurrency_key FROM {s}.jobs WHERE status IN {Active} AND concurrency_key IS NOT NULL
+            ), candidates AS (
+                SELECT id, type_name, concurrency_key, priority, queue_seq FROM {s}.jobs
+                WHERE status = 1 AND type_name <> ALL($1::text[])
+                    AND (concurrency_key IS NULL OR concurrency_key NOT IN (SELECT concurrency_key FROM held))
+                ORDER BY priority DESC, queue_seq
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED
+            ), ranked AS (
+                SELECT c.*, row_number() OVER (PARTITION BY c.type_name ORDER BY c.priority DESC, c.queue_seq) AS type_rank,
+                    row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.queue_seq) AS key_rank
+                FROM candidates c
+            ), picked AS (
+                SELECT r.id, r.priority, r.queue_seq FROM ranked r
+                    LEFT JOIN unnest($3::text[], $4::integer[]) AS l(type_name, max_count) ON l.type_name = r.type_name
+                WHERE (r.concurrency_key IS NULL OR r.key_rank = 1) AND (l.max_count IS NULL OR r.type_rank <= l.max_count)
+                ORDER BY r.priority DESC, r.queue_seq
+                LIMIT $5
+            ), moved AS (
+                UPDATE {s}.jobs j SET status = 2, version = j.version + 1, changed_at = $6, started_at = COALESCE(j.started_at, $6), node = $7,
+                    instance_id = $8, claim_id = gen_random_uuid(), lease_until = {Now.Replace("$NOW", "$9", StringComparison.Ordinal)} + $10
+                FROM picked p WHERE j.id = p.id AND j.status = 1
+                RETURNING {j}, p.priority AS pick_priority, p.queue_seq AS pick_seq
+            ), feed AS (
+                {feedInsert}
+                SELECT id, 0, type_name, display_name, launched_by, 1, status, version, attempt, $6, progress_done, progress_total, warning_count,
+                    NULL, NULL, NULL, instance_id
+                FROM moved ORDER BY pick_priority DESC, pick_seq
+            )
+            SELECT {PgSchema.JobColumns} FROM moved ORDER BY pick_priority DESC, pick_seq
+            """;
+
+        RenewLeases = $"""
+            UPDATE {s}.jobs j SET lease_until = {Now.Replace("$NOW", "$1", StringComparison.Ordinal)} + $2
+            FROM unnest($3::uuid[], $4::uuid[]) AS c(id, claim_id)
+            WHERE j.id = c.id AND j.claim_id = c.claim_id AND j.status IN {Active}
+            RETURNING j.id
+            """;
+
+        Reclaim = $"""
+            WITH orphans AS (
+                SELECT id, status AS old_status, instance_id AS old_instance FROM {s}.jobs
+                WHERE status IN {Active} AND (lease_until IS NULL OR lease_until <= {Now.Replace("$NOW", "$1", StringComparison.Ordinal)}
+                    OR ($2 AND (instance_id IS NULL OR instance_id <> $3)))
+                LIMIT $4
+                FOR UPDATE SKIP LOCKED
+            ), moved AS (
+                UPDATE {s}.jobs j SET
+                    status = CASE WHEN j.status = 5 THEN 6 ELSE 10 END,
+                    version = j.version + 1, changed_at = $5,
+                    ended_at = CASE WHEN j.status = 5 THEN $5 ELSE j.ended_at END,
+                    instance_id = NULL, claim_id = NULL, lease_until = NULL
+                FROM orphans o WHERE j.id = o.id
+                RETURNING {j}, o.old_status, o.old_instance
+            ), feed AS (
+                {feedInsert}
+                SELECT id, 0, type_name, display_name, launched_by, old_status, status, version, attempt, $5, progress_done, progress_total,
+                    warning_count, NULL, NULL, NULL, NULL
+                FROM moved
+            )
+            SELECT {PgSchema.JobColumns}, old_status, old_instance FROM moved
+            """;
+
+        Purge = $"""
+            WITH gone AS (
+                DELETE FROM {s}.jobs WHERE id IN (
+                    SELECT id FROM {s}.jobs WHERE status IN {Finished} AND ended_at < $1 ORDER BY ended_at LIMIT $2)
+                RETURNING id
+            ), log AS (
+                DELETE FROM {s}.job_log WHERE job_id IN (SELECT id FROM gone)
+            ), rejects AS (
+                DELETE FROM {s}.job_rejects WHERE job_id IN (SELECT id FROM gone)
+            )
+            SELECT count(*) FROM gone
+            """;
+
+        // Entries whose claim is not the job's current one are left out and take no number; the others are numbered on
+        // from each job's last stored number, in the order given.
+        AppendJournal = $"""
+            WITH entries AS (
+                SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::smallint[], $4::timestamptz[], $5::smallint[], $6::text[], $7::bigint[], $8::text[])
+                    WITH ORDINALITY AS e(job_id, claim_id, kind, at, level, text, record_number, reason, ord)
+            ), kept AS (
+                SELECT e.*, row_number() OVER (PARTITION BY e.job_id, e.kind ORDER BY e.ord) AS n FROM entries e
+                WHERE e.claim_id IS NULL OR EXISTS (SELECT 1 FROM {s}.jobs j WHERE j.id = e.job_id AND j.claim_id = e.claim_id)
+            ), logged AS (
+                INSERT INTO {s}.job_log (job_id, seq, at, level, message)
+                SELECT k.job_id, COALESCE((SELECT max(l.seq) FROM {s}.job_log l WHERE l.job_id = k.job_id), 0) + k.n, k.at, k.level, k.text
+                FROM kept k WHERE k.kind = 0
+                RETURNING 1
+            ), rejected AS (
+                INSERT INTO {s}.job_rejects (job_id, seq, at, record_number, raw_record, reason)
+                SELECT k.job_id, COALESCE((SELECT max(r.seq) FROM {s}.job_rejects r WHERE r.job_id = k.job_id), 0) + k.n, k.at, k.record_number, k.text, k.reason
+                FROM kept k WHERE k.kind = 1
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM logged) + (SELECT count(*) FROM rejected)
+            """;
+
+        Get = $"SELECT {PgSchema.JobColumns} FROM {s}.jobs WHERE id = $1";
+        Exists = $"SELECT count(*) FROM {s}.jobs WHERE id = $1";
+        ReadFeed = $"""
+            SELECT b.first_seq, b.latest_seq, f.seq, {PgSchema.FeedColumns.Replace("job_id", "f.job_id", StringComparison.Ordinal)}
+            FROM (SELECT (SELECT min(seq) FROM {s}.job_feed) AS first_seq, (SELECT max(seq) FROM {s}.job_feed) AS latest_seq) b
+            LEFT JOIN LATERAL (SELECT * FROM {s}.job_feed WHERE seq > $1 ORDER BY seq LIMIT $2) f ON true
+            ORDER BY f.seq
+            """;
+        ReadLog = $"SELECT seq, at, level, message FROM {s}.job_log WHERE job_id = $1 AND seq > $2 AND level >= $3 ORDER BY seq LIMIT $4";
+        ReadRejects = $"SELECT seq, at, record_number, raw_record, reason FROM {s}.job_rejects WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+        Count = $"SELECT type_name, status, count FROM {s}.job_counts WHERE count > 0";
+        Jobs = $"{s}.jobs";
+    }
+
+    public string Schema { get; }
+
+    /// <summary>Gets the LISTEN/NOTIFY channel of the schema's change feed.</summary>
+    public string Channel { get; }
+
+    public string Create { get; }
+
+    public string Transition { get; }
+
+    public string SaveProgress { get; }
+
+    public string UpdateDraft { get; }
+
+    public string Claim { get; }
+
+    public string RenewLeases { get; }
+
+    public string Reclaim { get; }
+
+    public string Purge { get; }
+
+    public string AppendJournal { get; }
+
+    public string Get { get; }
+
+    public string Exists { get; }
+
+    public string ReadFeed { get; }
+
+    public string ReadLog { get; }
+
+    public string ReadRejects { get; }
+
+    public string Count { get; }
+
+    /// <summary>Gets the qualified name of the jobs table, for the listing's SQL.</summary>
+    public string Jobs { get; }
+
+    public NpgsqlBatchCommand Lock() => new(_lock);
+
+    public NpgsqlBatchCommand TrimFeed(long retention) => new(_trimFeed) { Parameters = { PgRows.Long(retention) } };
+
+    /// <summary>The batch's last statement: the newest feed number, and, when the batch recorded changes, the doorbell (delivered at commit).</summary>
+    public NpgsqlBatchCommand Latest(bool notify, string token) =>
+        notify ? new(_latestAndNotify) { Parameters = { PgRows.Param(Channel, NpgsqlTypes.NpgsqlDbType.Text), PgRows.Param(token, NpgsqlTypes.NpgsqlDbType.Text) } } : new(_latest);
+}

@@ -1,0 +1,211 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace JobTracking.PostgreSql.Storage;
+
+/// <summary>
+/// The store's writes, batched: whatever writes are waiting go to the server together, as one batch of statements in one
+/// round trip and one transaction (one commit), which holds the schema's write lock from its first statement.
+/// </summary>
+/// <remarks>
+/// <para>The lock (a transaction-level advisory lock) makes every instance's write transactions on one schema commit one at
+/// a time. That is what numbers the change feed in commit order (a reader that has read up to a number never later finds a
+/// smaller one) and what lets a claim check concurrency keys across the cluster. Batching keeps it cheap: one lock, one
+/// commit and one notification for many writes.</para>
+/// <para>A call completes only once its batch has committed. When a batch fails for a reason other than a lost
+/// connection, its writes are tried again one by one, so one bad write fails alone.</para>
+/// </remarks>
+internal sealed class PgWriter : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PgStatements _sql;
+    private readonly Channel<PgWrite> _queue = Channel.CreateUnbounded<PgWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly int _maxBatch;
+    private readonly string _channel;
+    private readonly string _token;
+    private readonly bool _notify;
+    private readonly long _feedRetention;
+    private readonly ILogger _logger;
+    private readonly Task _loop;
+    private NpgsqlConnection? _connection;
+    private int _feedBatches;
+
+    public PgWriter(NpgsqlDataSource dataSource, PgStatements sql, PostgreSqlJobStoreOptions options, string token, ILogger logger)
+    {
+        _dataSource = dataSource;
+        _sql = sql;
+        _maxBatch = options.MaxWriteBatch;
+        _channel = sql.Channel;
+        _token = token;
+        _notify = options.UseListenNotify;
+        _feedRetention = options.FeedRetention;
+        _logger = logger;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Called after a commit that recorded changes, with the newest feed sequence number.</summary>
+    public Action<long>? FeedCommitted { get; init; }
+
+    /// <summary>Queues a write and waits for its batch to commit.</summary>
+    public Task<T> WriteAsync<T>(PgWrite<T> write, CancellationToken cancellationToken)
+    {
+        write.Token = cancellationToken;
+        if (!_queue.Writer.TryWrite(write))
+        {
+            throw new ObjectDisposedException(nameof(PostgreSqlJobStore), "The PostgreSQL job store is closed.");
+        }
+
+        return write.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        var batch = new List<PgWrite>(64);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < _maxBatch && reader.TryRead(out var write))
+            {
+                if (write.Token.IsCancellationRequested)
+                {
+                    write.Cancel();
+                }
+                else
+                {
+                    batch.Add(write);
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            await RunAsync(batch).ConfigureAwait(false);
+            batch.Clear();
+        }
+    }
+
+    private async Task RunAsync(List<PgWrite> batch)
+    {
+        try
+        {
+            await ExecuteAsync(batch).ConfigureAwait(false);
+            foreach (var write in batch)
+            {
+                write.Complete();
+            }
+
+            return;
+        }
+#pragma warning disable CA1031 // Every failure goes to the callers whose writes were in the batch.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await DropConnectionIfBrokenAsync().ConfigureAwait(false);
+            if (batch.Count == 1 || IsConnectionLoss(ex))
+            {
+                // A lost connection may or may not have committed; every caller hears of it and may try again.
+                foreach (var write in batch)
+                {
+                    write.Fail(ex);
+                }
+
+                return;
+            }
+
+            Log.BatchSplit(_logger, batch.Count, ex);
+        }
+
+        // One write of the batch is bad (say, text the server refuses): each write alone, so it fails alone.
+        var single = new List<PgWrite>(1) { null! };
+        foreach (var write in batch)
+        {
+            write.Reset();
+            single[0] = write;
+            try
+            {
+                await ExecuteAsync(single).ConfigureAwait(false);
+                write.Complete();
+            }
+#pragma warning disable CA1031 // The failure goes to the caller.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                await DropConnectionIfBrokenAsync().ConfigureAwait(false);
+                write.Fail(ex);
+            }
+        }
+    }
+
+    private async Task ExecuteAsync(List<PgWrite> batch)
+    {
+        var connection = _connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        await using var commands = connection.CreateBatch();
+        commands.BatchCommands.Add(_sql.Lock());
+        var recordsChanges = false;
+        foreach (var write in batch)
+        {
+            write.AddTo(commands, _sql);
+            recordsChanges |= write.RecordsChanges;
+        }
+
+        var trim = recordsChanges && ++_feedBatches % 64 == 0;
+        if (trim)
+        {
+            commands.BatchCommands.Add(_sql.TrimFeed(_feedRetention));
+        }
+
+        commands.BatchCommands.Add(_sql.Latest(recordsChanges && _notify, _token));
+        long latest;
+        await using (var reader = await commands.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            foreach (var write in batch)
+            {
+                await reader.NextResultAsync().ConfigureAwait(false);
+                await write.ReadAsync(reader).ConfigureAwait(false);
+            }
+
+            if (trim)
+            {
+                await reader.NextResultAsync().ConfigureAwait(false);
+            }
+
+            await reader.NextResultAsync().ConfigureAwait(false);
+            await reader.ReadAsync().ConfigureAwait(false);
+            latest = reader.GetInt64(0);
+
+            // Reading to the end waits for the commit: nobody hears of a write before it is durable.
+            while (await reader.NextResultAsync().ConfigureAwait(false))
+            {
+            }
+        }
+
+        if (recordsChanges)
+        {
+            FeedCommitted?.Invoke(latest);
+        }
+    }
+
+    private async Task DropConnectionIfBrokenAsync()
+    {
+        if (_connection is { } connection && connection.FullState != System.Data.ConnectionState.Open)
+        {
+            _connection = null;
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsConnectionLoss(Exception ex) => ex is NpgsqlException { IsTransient: true } or TimeoutException or IOException;
+}

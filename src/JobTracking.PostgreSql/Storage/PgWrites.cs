@@ -1,0 +1,370 @@
+using JobTracking.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace JobTracking.PostgreSql.Storage;
+
+/// <summary>Stores new jobs, all or nothing: none is stored when one of the ids exists.</summary>
+internal sealed class PgCreate(IReadOnlyList<JobRecord> jobs, bool single) : PgWrite<int>
+{
+    public override bool RecordsChanges => true;
+
+    public override void AddTo(NpgsqlBatch batch, PgStatements sql)
+    {
+        var n = jobs.Count;
+        var ids = new Guid[n];
+        var types = new string?[n];
+        var names = new string?[n];
+        var statuses = new short[n];
+        var parameters = new string?[n];
+        var launchedBy = new string?[n];
+        var priorities = new int[n];
+        var keys = new string?[n];
+        var created = new long[n];
+        var createdTimes = new DateTime[n];
+        var started = new DateTime?[n];
+        var ended = new DateTime?[n];
+        var attempts = new int[n];
+        var nodes = new string?[n];
+        var done = new long[n];
+        var totals = new long?[n];
+        var checkpoints = new string?[n];
+        var errorTypes = new string?[n];
+        var errorMessages = new string?[n];
+        var errorStacks = new string?[n];
+        var warnings = new int[n];
+        var steps = new string?[n];
+        var reports = new string?[n];
+        for (var i = 0; i < n; i++)
+        {
+            var job = jobs[i];
+            ids[i] = job.Id;
+            types[i] = PgText.Store(job.TypeName);
+            names[i] = PgText.Store(job.DisplayName);
+            statuses[i] = (short)job.Status;
+            parameters[i] = PgText.Store(job.Parameters);
+            launchedBy[i] = PgText.Store(job.LaunchedBy);
+            priorities[i] = job.Priority;
+            keys[i] = PgText.Store(job.ConcurrencyKey);
+            created[i] = job.CreatedAt.UtcTicks;
+            createdTimes[i] = job.CreatedAt.UtcDateTime;
+            started[i] = job.StartedAt?.UtcDateTime;
+            ended[i] = job.EndedAt?.UtcDateTime;
+            attempts[i] = job.Attempt;
+            nodes[i] = PgText.Store(job.Node);
+            done[i] = job.Progress.Done;
+            totals[i] = job.Progress.Total;
+            checkpoints[i] = PgText.Store(job.Checkpoint);
+            errorTypes[i] = PgText.Store(job.Error?.Type);
+            errorMessages[i] = PgText.Store(job.Error?.Message);
+            errorStacks[i] = PgText.Store(job.Error?.StackTrace);
+            warnings[i] = job.WarningCount;
+            steps[i] = PgRows.WriteSteps(job.Steps);
+            reports[i] = PgRows.WriteReport(job.CheckpointReport);
+        }
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Create)
+        {
+            Parameters =
+            {
+                PgRows.Array(ids, NpgsqlDbType.Uuid), PgRows.Array(types, NpgsqlDbType.Text), PgRows.Array(names, NpgsqlDbType.Text),
+                PgRows.Array(statuses, NpgsqlDbType.Smallint), PgRows.Array(parameters, NpgsqlDbType.Text), PgRows.Array(launchedBy, NpgsqlDbType.Text),
+                PgRows.Array(priorities, NpgsqlDbType.Integer), PgRows.Array(keys, NpgsqlDbType.Text), PgRows.Array(created, NpgsqlDbType.Bigint),
+                PgRows.Array(started, NpgsqlDbType.TimestampTz), PgRows.Array(ended, NpgsqlDbType.TimestampTz), PgRows.Array(attempts, NpgsqlDbType.Integer),
+                PgRows.Array(nodes, NpgsqlDbType.Text), PgRows.Array(done, NpgsqlDbType.Bigint), PgRows.Array(totals, NpgsqlDbType.Bigint),
+                PgRows.Array(checkpoints, NpgsqlDbType.Text), PgRows.Array(errorTypes, NpgsqlDbType.Text), PgRows.Array(errorMessages, NpgsqlDbType.Text),
+                PgRows.Array(errorStacks, NpgsqlDbType.Text), PgRows.Array(warnings, NpgsqlDbType.Integer), PgRows.Array(steps, NpgsqlDbType.Text),
+                PgRows.Array(reports, NpgsqlDbType.Text), PgRows.Array(createdTimes, NpgsqlDbType.TimestampTz),
+            },
+        });
+    }
+
+#pragma warning disable CA2208 // The errors name the parameters of the store's CreateAsync and CreateManyAsync, whose jobs these are.
+    protected override async ValueTask<int> ReadResultAsync(NpgsqlDataReader reader)
+    {
+        if (!await reader.ReadAsync().ConfigureAwait(false))
+        {
+            return jobs.Count;
+        }
+
+        var existing = reader.GetGuid(0);
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (jobs[i].Id == existing)
+            {
+                throw single
+                    ? new ArgumentException($"A job with id '{existing}' already exists.", "job")
+                    : new ArgumentException($"Job {i} of the batch: a job with id '{existing}' already exists; nothing was stored.", nameof(jobs));
+            }
+        }
+
+        throw new ArgumentException($"A job with id '{existing}' already exists; nothing was stored.", nameof(jobs));
+    }
+#pragma warning restore CA2208
+}
+
+/// <summary>One status compare-and-set, with the values <see cref="JobTransition"/> says a store sets.</summary>
+internal sealed class PgTransition(JobTransition t) : PgWrite<bool>
+{
+    public override bool RecordsChanges => true;
+
+    public override void AddTo(NpgsqlBatch batch, PgStatements sql)
+    {
+        var report = t.Report;
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Transition)
+        {
+            Parameters =
+            {
+                PgRows.Param((short)t.ToStatus, NpgsqlDbType.Smallint),
+                PgRows.Bool(t.IsNewAttempt),
+                PgRows.Bool(t.FromStatus == JobStatus.Queued && t.ToStatus == JobStatus.Running),
+                PgRows.Time(t.At),
+                PgRows.Text(t.Node),
+                PgRows.Bool(JobLifecycle.IsFinished(t.ToStatus)),
+                PgRows.Bool(t.ToStatus == JobStatus.Queued),
+                PgRows.Bool(t.ToStatus == JobStatus.Failed),
+                PgRows.Text(t.Error?.Type),
+                PgRows.Text(t.Error?.Message),
+                PgRows.Text(t.Error?.StackTrace),
+                PgRows.Bool(report is not null),
+                PgRows.Long(report?.Progress.Done ?? 0),
+                PgRows.Long(report?.Progress.Total),
+                PgRows.Int(report?.WarningCount ?? 0),
+                PgRows.Param(report is null ? null : PgRows.WriteSteps(report.Steps), NpgsqlDbType.Text),
+                PgRows.Bool(t.HasCheckpoint),
+                PgRows.Text(t.Checkpoint),
+                PgRows.Param(t.HasCheckpoint ? PgRows.WriteReport(report) : null, NpgsqlDbType.Text),
+                PgRows.Bool(JobLifecycle.IsActive(t.ToStatus)),
+                PgRows.Uuid(t.JobId),
+                PgRows.Param((short)t.FromStatus, NpgsqlDbType.Smallint),
+                PgRows.Long(t.ExpectedVersion),
+                PgRows.Uuid(t.ClaimId),
+            },
+        });
+    }
+
+    protected override ValueTask<bool> ReadResultAsync(NpgsqlDataReader reader) => PgWrites.ReadApplied(reader);
+}
+
+/// <summary>A running job's report and, maybe, its checkpoint.</summary>
+internal sealed class PgSaveProgress(JobProgressUpdate update, DateTimeOffset? now) : PgWrite<bool>
+{
+    public override bool RecordsChanges => true;
+
+    public override void AddTo(NpgsqlBatch batch, PgStatements sql)
+    {
+        var report = update.Report;
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.SaveProgress)
+        {
+            Parameters =
+            {
+                PgRows.Long(report.Progress.Done),
+                PgRows.Long(report.Progress.Total),
+                PgRows.Int(report.WarningCount),
+                PgRows.Param(PgRows.WriteSteps(report.Steps), NpgsqlDbType.Text),
+                PgRows.Bool(update.HasCheckpoint),
+                PgRows.Text(update.Checkpoint),
+                PgRows.Param(update.HasCheckpoint ? PgRows.WriteReport(report) : null, NpgsqlDbType.Text),
+                PgRows.Uuid(update.JobId),
+                PgRows.Uuid(update.ClaimId),
+                PgRows.Time(now),
+            },
+        });
+    }
+
+    protected override ValueTask<bool> ReadResultAsync(NpgsqlDataReader reader) => PgWrites.ReadApplied(reader);
+}
+
+/// <summary>A draft's new parameters and display name.</summary>
+internal sealed class PgUpdateDraft(Guid jobId, long expectedVersion, string parameters, string displayName, DateTimeOffset? now) : PgWrite<bool>
+{
+    public override bool RecordsChanges => true;
+
+    public override void AddTo(NpgsqlBatch batch, PgStatements sql) =>
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.UpdateDraft)
+        {
+            Parameters = { PgRows.Text(parameters), PgRows.Text(displayName), PgRows.Uuid(jobId), PgRows.Long(expectedVersion), PgRows.Time(now) },
+        });
+
+    protected override ValueTask<bool> ReadResultAsync(NpgsqlDataReader reader) => PgWrites.ReadApplied(reader);
+}
+
+/// <summary>Queued jobs moved to Running for an instance, in one statement.</summary>
+internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now) : PgWrite<IReadOnlyList<JobRecord>>
+{
+    public override bool RecordsChanges => true;
+
+    public override void AddTo(NpgsqlBatch batch, PgStatements sql)
+    {
+        var excluded = new List<string?>();
+        var limitedTypes = new List<string?>();
+        var limits = new List<int>();
+        foreach (var (type, limit) in request.TypeLimits)
+        {
+            if (limit <= 0)
+            {
+                excluded.Add(PgText.Store(type));
+            }
+            else
+            {
+                limitedTypes.Add(PgText.Store(type));
+                limits.Add(limit);
+            }
+        }
+
+        // Read past enough ready jobs that type limits and held keys seldom leave the claim short.
+        var scan = (int)Math.Min(int.MaxValue, (request.MaxCount * 4L) + 16);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Claim)
+        {
+            Parameters =
+            {
+                PgRows.Array(excluded.ToArray(), NpgsqlDbType.Text),
+                PgRows.Int(scan),
+                PgRows.Array(limitedTypes.ToArray(), NpgsqlDbType.Text),
+                PgRows.Array(limits.ToArray(), NpgsqlDbType.Integer),
+                PgRows.Int(request.MaxCount),
+                PgRows.Time(request.At),
+                PgRows.Text(request.Node),
+                PgRows.Text(request.InstanceId),
+                PgRows.Time(now),
+                PgRows.Interval(request.LeaseDuration),
+            },
+        });
+    }
+
+    protected override async ValueTask<IReadOnlyList<JobRecord>> ReadResultAsync(NpgsqlDataReader reader)
+    {
+        var claimed = new List<JobRecord>();
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            claimed.Add(PgRows.ReadJob(reader));
+        }
+
+        return claimed;
+    }
+}
+
+/// <summary>Longer leases for an instance's claims that are still current.</summary>
+internal sealed class PgRenewLeases(JobLeaseRenewal renewal, DateTimeOffset? now) : PgWrite<IReadOnlyCollection<Guid>>
+{
+    public override bool RecordsChanges => false;
+
+    public override void AddTo(NpgsqlBatch batch, PgStatements sql)
+    {
+        var jobs = new Guid[renewal.Claims.Count];
+        var claims = new Guid[renewal.Claims.Count];
+        var i = 0;
+        foreach (var (job, claim) in renewal.Claims)
+        {
+            jobs[i] = job;
+            claims[i++] = claim;
+        }
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.RenewLeases)
+        {
+            Parameters = { PgRows.Time(now), PgRows.Interval(renewal.LeaseDuration), PgRows.Array(jobs, NpgsqlDbType.Uuid), PgRows.Array(claims, NpgsqlDbType.Uuid) },
+        });
+    }
+
+    protected override async ValueTask<IReadOnlyCollection<Guid>> ReadResultAsync(NpgsqlDataReader reader)
+    {
+        var renewed = new List<Guid>(renewal.Claims.Count);
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            renewed.Add(reader.GetGuid(0));
+        }
+
+        return renewed;
+    }
+}
+
+/// <summary>Active jobs whose owner is gone, moved to Interrupted (Cancelling ones to Cancelled).</summary>
+internal sealed class PgReclaim(JobReclaimRequest request, DateTimeOffset? now) : PgWrite<IReadOnlyList<JobReclaimed>>
+{
+    public override bool RecordsChanges => true;
+
+    public override void AddTo(NpgsqlBatch batch, PgStatements sql) =>
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Reclaim)
+        {
+            Parameters = { PgRows.Time(now), PgRows.Bool(request.IncludeLiveLeases), PgRows.Text(request.InstanceId), PgRows.Int(request.MaxCount), PgRows.Time(request.At) },
+        });
+
+    protected override async ValueTask<IReadOnlyList<JobReclaimed>> ReadResultAsync(NpgsqlDataReader reader)
+    {
+        var reclaimed = new List<JobReclaimed>();
+        var columns = reader.FieldCount;
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            reclaimed.Add(new JobReclaimed
+            {
+                Job = PgRows.ReadJob(reader),
+                PreviousStatus = PgRows.Status(reader.GetInt16(columns - 2)),
+                PreviousInstanceId = PgRows.NullableText(reader, columns - 1),
+            });
+        }
+
+        return reclaimed;
+    }
+}
+
+/// <summary>Finished jobs deleted with their journals, a bounded number at a time.</summary>
+internal sealed class PgPurge(DateTimeOffset endedBefore, int maxCount) : PgWrite<int>
+{
+    public override bool RecordsChanges => false;
+
+    public override void AddTo(NpgsqlBatch batch, PgStatements sql) =>
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Purge) { Parameters = { PgRows.Time(endedBefore), PgRows.Int(maxCount) } });
+
+    protected override async ValueTask<int> ReadResultAsync(NpgsqlDataReader reader) => (int)await PgWrites.ReadCount(reader).ConfigureAwait(false);
+}
+
+/// <summary>Log lines and rejects, in one statement.</summary>
+internal sealed class PgAppendJournal(IReadOnlyList<JobJournalEntry> entries) : PgWrite<int>
+{
+    public override bool RecordsChanges => false;
+
+    public override void AddTo(NpgsqlBatch batch, PgStatements sql)
+    {
+        var n = entries.Count;
+        var jobs = new Guid[n];
+        var claims = new Guid?[n];
+        var kinds = new short[n];
+        var at = new DateTime[n];
+        var levels = new short[n];
+        var texts = new string?[n];
+        var numbers = new long[n];
+        var reasons = new string?[n];
+        for (var i = 0; i < n; i++)
+        {
+            var entry = entries[i];
+            jobs[i] = entry.JobId;
+            claims[i] = entry.ClaimId;
+            kinds[i] = (short)entry.Kind;
+            at[i] = entry.At.UtcDateTime;
+            levels[i] = (short)entry.Level;
+            texts[i] = PgText.Store(entry.Text);
+            numbers[i] = entry.RecordNumber;
+            reasons[i] = PgText.Store(entry.Reason ?? string.Empty);
+        }
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.AppendJournal)
+        {
+            Parameters =
+            {
+                PgRows.Array(jobs, NpgsqlDbType.Uuid), PgRows.Array(claims, NpgsqlDbType.Uuid), PgRows.Array(kinds, NpgsqlDbType.Smallint),
+                PgRows.Array(at, NpgsqlDbType.TimestampTz), PgRows.Array(levels, NpgsqlDbType.Smallint), PgRows.Array(texts, NpgsqlDbType.Text),
+                PgRows.Array(numbers, NpgsqlDbType.Bigint), PgRows.Array(reasons, NpgsqlDbType.Text),
+            },
+        });
+    }
+
+    protected override async ValueTask<int> ReadResultAsync(NpgsqlDataReader reader) => (int)await PgWrites.ReadCount(reader).ConfigureAwait(false);
+}
+
+internal static class PgWrites
+{
+    public static async ValueTask<bool> ReadApplied(NpgsqlDataReader reader) => await ReadCount(reader).ConfigureAwait(false) == 1;
+
+    public static async ValueTask<long> ReadCount(NpgsqlDataReader reader) =>
+        await reader.ReadAsync().ConfigureAwait(false) ? reader.GetInt64(0) : 0;
+}
