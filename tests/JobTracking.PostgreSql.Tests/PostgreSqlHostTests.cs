@@ -189,6 +189,36 @@ public sealed class PostgreSqlHostTests(ITestOutputHelper output) : IAsyncDispos
     }
 
     [Fact]
+    public async Task TenInstancesStartingAtOnce_MigrateTheSchemaOnce()
+    {
+        var schema = await SchemaAsync();
+        using var gate = new Barrier(10);
+        var opening = Enumerable.Range(0, 10).Select(_ => Task.Run(async () =>
+        {
+            gate.SignalAndWait();
+            return await PostgreSqlJobStoreConformanceTests.OpenAsync(schema, null);
+        })).ToList();
+        var stores = await Task.WhenAll(opening);
+        try
+        {
+            await using var connection = new NpgsqlConnection(schema.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"SELECT count(*) FROM \"{schema.Name}\".schema_version", connection);
+            ((long)(await command.ExecuteScalarAsync())!).Should().Be(1, "one instance created the schema; the others waited on the lock and found it current");
+            var job = new JobRecord { Id = Guid.NewGuid(), TypeName = "t", DisplayName = "d", Status = JobStatus.Queued, Version = 1, Parameters = "{}", CreatedAt = DateTimeOffset.UtcNow };
+            await stores[3].CreateAsync(job);
+            (await stores[7].GetAsync(job.Id)).Should().NotBeNull();
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public void Options_OutOfRange_AreRefusedAtRegistration_NamingTheOption()
     {
         var services = new ServiceCollection();

@@ -172,44 +172,39 @@ internal static class PgSchema
     public static async Task<int> EnsureCreatedAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var key = LockKey(schema);
-        await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({MigrationLockClass}, {key.ToString(CultureInfo.InvariantCulture)})", cancellationToken).ConfigureAwait(false);
-        try
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        // A transaction-level lock: released by the commit or the rollback, so it also works through PgBouncer's transaction pooling.
+        var key = LockKey(schema).ToString(CultureInfo.InvariantCulture);
+        await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({MigrationLockClass}, {key})", cancellationToken).ConfigureAwait(false);
+        var found = await ReadVersionAsync(connection, transaction, schema, cancellationToken).ConfigureAwait(false);
+        if (found > CurrentVersion)
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            var found = await ReadVersionAsync(connection, transaction, schema, cancellationToken).ConfigureAwait(false);
-            if (found > CurrentVersion)
-            {
-                throw new JobTrackingException(
-                    $"The PostgreSQL schema \"{schema}\" was written by a newer JobTracking.PostgreSql (schema version {found}); this one knows schema versions up to {CurrentVersion}. " +
-                    "Upgrade the JobTracking.PostgreSql package on every instance, or point this one at another schema.");
-            }
+            throw new JobTrackingException(
+                $"The PostgreSQL schema \"{schema}\" was written by a newer JobTracking.PostgreSql (schema version {found}); this one knows schema versions up to {CurrentVersion}. " +
+                "Upgrade the JobTracking.PostgreSql package on every instance, or point this one at another schema.");
+        }
 
-            if (found == CurrentVersion)
-            {
-                return found;
-            }
-
-            await ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {Quote(schema)}", cancellationToken).ConfigureAwait(false);
-            foreach (var (version, sql) in Migrations)
-            {
-                if (version > found)
-                {
-                    await ExecuteAsync(connection, transaction, sql.Replace("{s}", Quote(schema), StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            var current = CurrentVersion.ToString(CultureInfo.InvariantCulture);
-            await ExecuteAsync(connection, transaction, found == 0
-                ? $"CREATE TABLE {Quote(schema)}.schema_version (version integer NOT NULL); INSERT INTO {Quote(schema)}.schema_version (version) VALUES ({current})"
-                : $"UPDATE {Quote(schema)}.schema_version SET version = {current}", cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (found == CurrentVersion)
+        {
             return found;
         }
-        finally
+
+        await ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {Quote(schema)}", cancellationToken).ConfigureAwait(false);
+        foreach (var (version, sql) in Migrations)
         {
-            await ExecuteAsync(connection, null, $"SELECT pg_advisory_unlock({MigrationLockClass}, {key.ToString(CultureInfo.InvariantCulture)})", CancellationToken.None).ConfigureAwait(false);
+            if (version > found)
+            {
+                await ExecuteAsync(connection, transaction, sql.Replace("{s}", Quote(schema), StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
+            }
         }
+
+        var current = CurrentVersion.ToString(CultureInfo.InvariantCulture);
+        await ExecuteAsync(connection, transaction, found == 0
+            ? $"CREATE TABLE {Quote(schema)}.schema_version (version integer NOT NULL); INSERT INTO {Quote(schema)}.schema_version (version) VALUES ({current})"
+            : $"UPDATE {Quote(schema)}.schema_version SET version = {current}", cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return found;
     }
 
     /// <summary>The schema name as a quoted identifier; the options allow only lower-case letters, digits and underscores.</summary>
@@ -243,7 +238,7 @@ internal static class PgSchema
             : throw new JobTrackingException($"The PostgreSQL schema \"{schema}\" has an empty schema_version table; it was not written by JobTracking.PostgreSql or is damaged.");
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
