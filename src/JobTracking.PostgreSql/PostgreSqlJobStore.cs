@@ -67,7 +67,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
     public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJob(job);
-        await WriteAsync(new PgCreate([job], single: true), cancellationToken).ConfigureAwait(false);
+        await WriteAsync(new PgCreateOne(job), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -77,7 +77,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
         JobStoreArguments.CheckNewJobs(jobs);
         if (jobs.Count > 0)
         {
-            await WriteAsync(new PgCreate(jobs, single: false), cancellationToken).ConfigureAwait(false);
+            await WriteAsync(new PgCreate(jobs), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -36,7 +36,7 @@ internal sealed class PgStatements
         // The clock that judges leases and stamps reports: the database's, or a test's when one is bound.
         const string Now = "COALESCE($NOW::timestamptz, now())";
 
-        Create = $"""
+        const string CreateInput = """
             WITH input AS (
                 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[], $7::integer[], $8::text[],
                     $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::integer[], $13::text[], $14::bigint[], $15::bigint[], $16::text[],
@@ -44,81 +44,120 @@ internal sealed class PgStatements
                     WITH ORDINALITY AS i(id, type_name, display_name, status, parameters, launched_by, priority, concurrency_key, created_at,
                         started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack,
                         warning_count, steps, checkpoint_report, created_time, ord)
-            ), existing AS (
-                SELECT id FROM {s}.jobs WHERE id = ANY($1)
-            ), inserted AS (
+            )
+            """;
+        var insertJobs = $"""
                 INSERT INTO {s}.jobs (id, type_name, display_name, status, version, parameters, launched_by, priority, concurrency_key, created_at,
                     started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack,
                     warning_count, steps, checkpoint_report, queue_seq, changed_at)
                 SELECT id, type_name, display_name, status, 1, parameters, launched_by, priority, concurrency_key, created_at,
                     started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack,
                     warning_count, steps, checkpoint_report, CASE WHEN status = 1 THEN nextval('{s}.queue_order') END, created_time
-                FROM input WHERE NOT EXISTS (SELECT 1 FROM existing) ORDER BY ord
-            ), feed AS (
+            """;
+        var feedOfCreated = $"""
                 {feedInsert}
                 SELECT id, 2, type_name, display_name, launched_by, status, status, 1, attempt, created_time, progress_done, progress_total,
                     warning_count, NULL, NULL, NULL, NULL
+            """;
+
+        // A bulk start: every job or none (none when one of the ids exists; the statement returns those).
+        Create = $"""
+            {CreateInput}, existing AS (
+                SELECT id FROM {s}.jobs WHERE id = ANY($1)
+            ), inserted AS (
+                {insertJobs}
+                FROM input WHERE NOT EXISTS (SELECT 1 FROM existing) ORDER BY ord
+            ), feed AS (
+                {feedOfCreated}
                 FROM input WHERE NOT EXISTS (SELECT 1 FROM existing) ORDER BY ord
             )
             SELECT id FROM existing
             """;
 
-        // The side effects documented on JobTransition, in one compare-and-set on (id, status, version[, claim]). Every
-        // expression of a SET reads the row as it was, so the attempt a restart ends is built from the old values.
+        // Jobs started one by one (each its own call), merged into one statement: each is stored unless its id exists.
+        CreateEach = $"""
+            {CreateInput}, inserted AS (
+                {insertJobs}
+                FROM input ORDER BY ord
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id
+            ), feed AS (
+                {feedOfCreated}
+                FROM input WHERE id IN (SELECT id FROM inserted) ORDER BY ord
+            )
+            SELECT id FROM inserted
+            """;
+
+        // The side effects documented on JobTransition, as compare-and-sets on (id, status, version[, claim]) of many jobs
+        // in one statement (one row of t per job; a job appears at most once). Every expression of a SET reads the row as
+        // it was, so the attempt a restart ends is built from the old values.
         Transition = $"""
-            WITH moved AS (
-                UPDATE {s}.jobs SET
-                    previous_attempts = CASE WHEN $2 THEN COALESCE(previous_attempts, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
-                        'number', attempt, 'started', COALESCE(started_at, $4), 'ended', COALESCE(ended_at, $4), 'status', status,
-                        'errorType', error_type, 'errorMessage', error_message, 'errorStack', error_stack)) ELSE previous_attempts END,
-                    status = $1,
-                    version = version + 1,
-                    changed_at = $4,
-                    started_at = CASE WHEN $2 THEN NULL WHEN $3 THEN COALESCE(started_at, $4) ELSE started_at END,
-                    node = CASE WHEN $3 THEN $5 ELSE node END,
-                    ended_at = CASE WHEN $6 THEN $4 WHEN $7 THEN NULL ELSE ended_at END,
-                    error_type = CASE WHEN $2 THEN NULL WHEN $8 THEN $9 ELSE error_type END,
-                    error_message = CASE WHEN $2 THEN NULL WHEN $8 THEN $10 ELSE error_message END,
-                    error_stack = CASE WHEN $2 THEN NULL WHEN $8 THEN $11 ELSE error_stack END,
-                    progress_done = CASE WHEN $12 THEN $13 ELSE progress_done END,
-                    progress_total = CASE WHEN $12 THEN $14 ELSE progress_total END,
-                    warning_count = CASE WHEN $12 THEN $15 ELSE warning_count END,
-                    steps = CASE WHEN $12 THEN $16 ELSE steps END,
-                    checkpoint = CASE WHEN $17 THEN $18 ELSE checkpoint END,
-                    checkpoint_report = CASE WHEN $17 THEN COALESCE($19, json_build_object('done', progress_done, 'total', progress_total,
-                        'warnings', warning_count, 'steps', steps::json)::text) ELSE checkpoint_report END,
-                    attempt = attempt + CASE WHEN $2 THEN 1 ELSE 0 END,
-                    queue_seq = CASE WHEN $7 THEN nextval('{s}.queue_order') ELSE queue_seq END,
-                    instance_id = CASE WHEN $20 THEN instance_id END,
-                    claim_id = CASE WHEN $20 THEN claim_id END,
-                    lease_until = CASE WHEN $20 THEN lease_until END
-                WHERE id = $21 AND status = $22 AND version = $23 AND ($24::uuid IS NULL OR claim_id = $24)
-                RETURNING {movedFeed}
+            WITH t AS (
+                SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::bigint[], $4::smallint[], $5::uuid[], $6::timestamptz[], $7::text[],
+                    $8::boolean[], $9::boolean[], $10::boolean[], $11::boolean[], $12::boolean[], $13::text[], $14::text[], $15::text[],
+                    $16::boolean[], $17::bigint[], $18::bigint[], $19::integer[], $20::text[], $21::boolean[], $22::text[], $23::text[], $24::boolean[])
+                    AS t(id, from_status, version, to_status, fence, at, node, new_attempt, start, ends, requeue, fails, error_type, error_message,
+                        error_stack, has_report, done, total, warnings, steps, has_checkpoint, checkpoint, checkpoint_report, stays_active)
+            ), moved AS (
+                UPDATE {s}.jobs j SET
+                    previous_attempts = CASE WHEN t.new_attempt THEN COALESCE(j.previous_attempts, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
+                        'number', j.attempt, 'started', COALESCE(j.started_at, t.at), 'ended', COALESCE(j.ended_at, t.at), 'status', j.status,
+                        'errorType', j.error_type, 'errorMessage', j.error_message, 'errorStack', j.error_stack)) ELSE j.previous_attempts END,
+                    status = t.to_status,
+                    version = j.version + 1,
+                    changed_at = t.at,
+                    started_at = CASE WHEN t.new_attempt THEN NULL WHEN t.start THEN COALESCE(j.started_at, t.at) ELSE j.started_at END,
+                    node = CASE WHEN t.start THEN t.node ELSE j.node END,
+                    ended_at = CASE WHEN t.ends THEN t.at WHEN t.requeue THEN NULL ELSE j.ended_at END,
+                    error_type = CASE WHEN t.new_attempt THEN NULL WHEN t.fails THEN t.error_type ELSE j.error_type END,
+                    error_message = CASE WHEN t.new_attempt THEN NULL WHEN t.fails THEN t.error_message ELSE j.error_message END,
+                    error_stack = CASE WHEN t.new_attempt THEN NULL WHEN t.fails THEN t.error_stack ELSE j.error_stack END,
+                    progress_done = CASE WHEN t.has_report THEN t.done ELSE j.progress_done END,
+                    progress_total = CASE WHEN t.has_report THEN t.total ELSE j.progress_total END,
+                    warning_count = CASE WHEN t.has_report THEN t.warnings ELSE j.warning_count END,
+                    steps = CASE WHEN t.has_report THEN t.steps ELSE j.steps END,
+                    checkpoint = CASE WHEN t.has_checkpoint THEN t.checkpoint ELSE j.checkpoint END,
+                    checkpoint_report = CASE WHEN t.has_checkpoint THEN COALESCE(t.checkpoint_report, json_build_object('done', j.progress_done,
+                        'total', j.progress_total, 'warnings', j.warning_count, 'steps', j.steps::json)::text) ELSE j.checkpoint_report END,
+                    attempt = j.attempt + CASE WHEN t.new_attempt THEN 1 ELSE 0 END,
+                    queue_seq = CASE WHEN t.requeue THEN nextval('{s}.queue_order') ELSE j.queue_seq END,
+                    instance_id = CASE WHEN t.stays_active THEN j.instance_id END,
+                    claim_id = CASE WHEN t.stays_active THEN j.claim_id END,
+                    lease_until = CASE WHEN t.stays_active THEN j.lease_until END
+                FROM t
+                WHERE j.id = t.id AND j.status = t.from_status AND j.version = t.version AND (t.fence IS NULL OR j.claim_id = t.fence)
+                RETURNING j.id, j.type_name, j.display_name, j.launched_by, j.status, j.version, j.attempt, j.progress_done, j.progress_total,
+                    j.warning_count, j.error_type, j.error_message, j.error_stack, j.instance_id, t.from_status, t.at
             ), feed AS (
                 {feedInsert}
-                SELECT id, 0, type_name, display_name, launched_by, $22, status, version, attempt, $4, progress_done, progress_total, warning_count,
+                SELECT id, 0, type_name, display_name, launched_by, from_status, status, version, attempt, at, progress_done, progress_total, warning_count,
                     CASE WHEN status = 8 THEN error_type END, CASE WHEN status = 8 THEN error_message END, CASE WHEN status = 8 THEN error_stack END, instance_id
                 FROM moved
             )
-            SELECT count(*) FROM moved
+            SELECT id FROM moved
             """;
 
+        // Reports (and checkpoints) of many running jobs in one statement, one row per job.
         SaveProgress = $"""
-            WITH moved AS (
-                UPDATE {s}.jobs SET
-                    progress_done = $1, progress_total = $2, warning_count = $3, steps = $4,
-                    checkpoint = CASE WHEN $5 THEN $6 ELSE checkpoint END,
-                    checkpoint_report = CASE WHEN $5 THEN $7 ELSE checkpoint_report END,
+            WITH u AS (
+                SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[], $5::integer[], $6::text[], $7::boolean[], $8::text[], $9::text[])
+                    AS u(id, fence, done, total, warnings, steps, has_checkpoint, checkpoint, checkpoint_report)
+            ), moved AS (
+                UPDATE {s}.jobs j SET
+                    progress_done = u.done, progress_total = u.total, warning_count = u.warnings, steps = u.steps,
+                    checkpoint = CASE WHEN u.has_checkpoint THEN u.checkpoint ELSE j.checkpoint END,
+                    checkpoint_report = CASE WHEN u.has_checkpoint THEN u.checkpoint_report ELSE j.checkpoint_report END,
                     changed_at = {Now.Replace("$NOW", "$10", StringComparison.Ordinal)}
-                WHERE id = $8 AND status IN {Active} AND ($9::uuid IS NULL OR claim_id = $9)
-                RETURNING {movedFeed}, changed_at
+                FROM u
+                WHERE j.id = u.id AND j.status IN {Active} AND (u.fence IS NULL OR j.claim_id = u.fence)
+                RETURNING {movedFeed.Replace("id,", "j.id,", StringComparison.Ordinal)}, j.changed_at
             ), feed AS (
                 {feedInsert}
                 SELECT id, 1, type_name, display_name, launched_by, status, status, version, attempt, changed_at, progress_done, progress_total,
                     warning_count, NULL, NULL, NULL, instance_id
                 FROM moved
             )
-            SELECT count(*) FROM moved
+            SELECT id FROM moved
             """;
 
         UpdateDraft = $"""
@@ -219,8 +258,8 @@ internal sealed class PgStatements
         // from each job's last stored number, in the order given.
         AppendJournal = $"""
             WITH entries AS (
-                SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::smallint[], $4::timestamptz[], $5::smallint[], $6::text[], $7::bigint[], $8::text[])
-                    WITH ORDINALITY AS e(job_id, claim_id, kind, at, level, text, record_number, reason, ord)
+                SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::smallint[], $4::timestamptz[], $5::smallint[], $6::text[], $7::bigint[], $8::text[], $9::integer[])
+                    WITH ORDINALITY AS e(job_id, claim_id, kind, at, level, text, record_number, reason, op, ord)
             ), kept AS (
                 SELECT e.*, row_number() OVER (PARTITION BY e.job_id, e.kind ORDER BY e.ord) AS n FROM entries e
                 WHERE e.claim_id IS NULL OR EXISTS (SELECT 1 FROM {s}.jobs j WHERE j.id = e.job_id AND j.claim_id = e.claim_id)
@@ -228,14 +267,12 @@ internal sealed class PgStatements
                 INSERT INTO {s}.job_log (job_id, seq, at, level, message)
                 SELECT k.job_id, COALESCE((SELECT max(l.seq) FROM {s}.job_log l WHERE l.job_id = k.job_id), 0) + k.n, k.at, k.level, k.text
                 FROM kept k WHERE k.kind = 0
-                RETURNING 1
             ), rejected AS (
                 INSERT INTO {s}.job_rejects (job_id, seq, at, record_number, raw_record, reason)
                 SELECT k.job_id, COALESCE((SELECT max(r.seq) FROM {s}.job_rejects r WHERE r.job_id = k.job_id), 0) + k.n, k.at, k.record_number, k.text, k.reason
                 FROM kept k WHERE k.kind = 1
-                RETURNING 1
             )
-            SELECT (SELECT count(*) FROM logged) + (SELECT count(*) FROM rejected)
+            SELECT op, count(*) FROM kept GROUP BY op
             """;
 
         Get = $"SELECT {PgSchema.JobColumns} FROM {s}.jobs WHERE id = $1";
@@ -258,6 +295,8 @@ internal sealed class PgStatements
     public string Channel { get; }
 
     public string Create { get; }
+
+    public string CreateEach { get; }
 
     public string Transition { get; }
 

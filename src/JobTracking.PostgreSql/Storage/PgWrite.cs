@@ -11,11 +11,17 @@ internal abstract class PgWrite
     /// <summary>Gets or sets the caller's token: a write cancelled before it is sent is dropped.</summary>
     public CancellationToken Token { get; set; }
 
-    /// <summary>Adds the write's one statement to the batch.</summary>
-    public abstract void AddTo(NpgsqlBatch batch, PgStatements sql);
+    /// <summary>Gets the kind of statement that writes this write together with others of its kind, or <see langword="null"/> for a write of its own statement.</summary>
+    public virtual PgGroupKind? Group => null;
 
-    /// <summary>Reads the statement's result set, on which the reader stands.</summary>
-    public abstract ValueTask ReadAsync(NpgsqlDataReader reader);
+    /// <summary>Gets the job a grouped write changes: one statement changes a job at most once, so a second write of the same job goes to the next statement. <see langword="null"/> when writes of one job may share a statement.</summary>
+    public virtual Guid? GroupJobId => null;
+
+    /// <summary>Adds the write's one statement to the batch (a write without a <see cref="Group"/>).</summary>
+    public virtual void AddTo(NpgsqlBatch batch, PgStatements sql) => throw new InvalidOperationException("A grouped write is added by its group.");
+
+    /// <summary>Reads the statement's result set, on which the reader stands (a write without a <see cref="Group"/>).</summary>
+    public virtual ValueTask ReadAsync(NpgsqlDataReader reader) => throw new InvalidOperationException("A grouped write is read by its group.");
 
     /// <summary>Hands the result read to the caller, once the batch has committed.</summary>
     public abstract void Complete();
@@ -37,7 +43,7 @@ internal abstract class PgWrite<T> : PgWrite
 
     public Task<T> Task => _done.Task;
 
-    public sealed override async ValueTask ReadAsync(NpgsqlDataReader reader)
+    public override async ValueTask ReadAsync(NpgsqlDataReader reader)
     {
         try
         {
@@ -49,6 +55,12 @@ internal abstract class PgWrite<T> : PgWrite
             _error = ex;
         }
     }
+
+    /// <summary>Sets the result a group read for this write.</summary>
+    public void SetResult(T result) => _result = result;
+
+    /// <summary>Sets the caller's error a group found for this write (an id that exists).</summary>
+    public void SetError(Exception error) => _error = error;
 
     public sealed override void Complete()
     {
@@ -72,5 +84,15 @@ internal abstract class PgWrite<T> : PgWrite
 
     public sealed override void Cancel() => _done.TrySetCanceled(Token);
 
-    protected abstract ValueTask<T> ReadResultAsync(NpgsqlDataReader reader);
+    protected virtual ValueTask<T> ReadResultAsync(NpgsqlDataReader reader) => throw new InvalidOperationException("A grouped write is read by its group.");
+}
+
+/// <summary>A kind of statement that writes many writes of one kind at once (arrays bound as parameters, <c>unnest</c> in SQL).</summary>
+internal abstract class PgGroupKind
+{
+    /// <summary>Adds one statement for all <paramref name="writes"/>.</summary>
+    public abstract void AddTo(NpgsqlBatch batch, PgStatements sql, List<PgWrite> writes);
+
+    /// <summary>Reads the statement's result set and sets each write's result.</summary>
+    public abstract ValueTask ReadAsync(NpgsqlDataReader reader, List<PgWrite> writes);
 }

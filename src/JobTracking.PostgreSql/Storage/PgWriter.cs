@@ -152,12 +152,24 @@ internal sealed class PgWriter : IAsyncDisposable
     private async Task ExecuteAsync(List<PgWrite> batch)
     {
         var connection = _connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        var statements = Statements(batch);
         await using var commands = connection.CreateBatch();
         commands.BatchCommands.Add(_sql.Lock());
         var recordsChanges = false;
+        foreach (var (group, writes) in statements)
+        {
+            if (group is null)
+            {
+                writes[0].AddTo(commands, _sql);
+            }
+            else
+            {
+                group.AddTo(commands, _sql, writes);
+            }
+        }
+
         foreach (var write in batch)
         {
-            write.AddTo(commands, _sql);
             recordsChanges |= write.RecordsChanges;
         }
 
@@ -171,10 +183,17 @@ internal sealed class PgWriter : IAsyncDisposable
         long latest;
         await using (var reader = await commands.ExecuteReaderAsync().ConfigureAwait(false))
         {
-            foreach (var write in batch)
+            foreach (var (group, writes) in statements)
             {
                 await reader.NextResultAsync().ConfigureAwait(false);
-                await write.ReadAsync(reader).ConfigureAwait(false);
+                if (group is null)
+                {
+                    await writes[0].ReadAsync(reader).ConfigureAwait(false);
+                }
+                else
+                {
+                    await group.ReadAsync(reader, writes).ConfigureAwait(false);
+                }
             }
 
             if (trim)
@@ -196,6 +215,51 @@ internal sealed class PgWriter : IAsyncDisposable
         {
             FeedCommitted?.Invoke(latest);
         }
+    }
+
+    /// <summary>
+    /// The batch as statements: the writes of one kind share a statement, except that a job changes at most once per
+    /// statement (a second write of the same job goes to a later one, and sees the first's effect). Writes in one batch
+    /// were made concurrently, so any order among them is one their callers could have seen.
+    /// </summary>
+    private static List<(PgGroupKind? Group, List<PgWrite> Writes)> Statements(List<PgWrite> batch)
+    {
+        var statements = new List<(PgGroupKind? Group, List<PgWrite> Writes)>(Math.Min(batch.Count, 8));
+        Dictionary<PgGroupKind, List<(HashSet<Guid> Jobs, List<PgWrite> Writes)>>? open = null;
+        foreach (var write in batch)
+        {
+            if (write.Group is not { } group)
+            {
+                statements.Add((null, [write]));
+                continue;
+            }
+
+            open ??= [];
+            if (!open.TryGetValue(group, out var groups))
+            {
+                open[group] = groups = [];
+            }
+
+            var placed = false;
+            foreach (var (jobs, writes) in groups)
+            {
+                if (write.GroupJobId is not { } job || jobs.Add(job))
+                {
+                    writes.Add(write);
+                    placed = true;
+                    break;
+                }
+            }
+
+            if (!placed)
+            {
+                var writes = new List<PgWrite> { write };
+                groups.Add((write.GroupJobId is { } job ? [job] : [], writes));
+                statements.Add((group, writes));
+            }
+        }
+
+        return statements;
     }
 
     private async Task DropConnectionIfBrokenAsync()

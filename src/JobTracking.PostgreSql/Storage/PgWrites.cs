@@ -4,12 +4,15 @@ using NpgsqlTypes;
 
 namespace JobTracking.PostgreSql.Storage;
 
-/// <summary>Stores new jobs, all or nothing: none is stored when one of the ids exists.</summary>
-internal sealed class PgCreate(IReadOnlyList<JobRecord> jobs, bool single) : PgWrite<int>
+/// <summary>Stores new jobs, all or nothing: none is stored when one of the ids exists (a bulk start).</summary>
+internal sealed class PgCreate(IReadOnlyList<JobRecord> jobs) : PgWrite<int>
 {
     public override bool RecordsChanges => true;
 
-    public override void AddTo(NpgsqlBatch batch, PgStatements sql)
+    public override void AddTo(NpgsqlBatch batch, PgStatements sql) => batch.BatchCommands.Add(Command(sql.Create, jobs));
+
+    /// <summary>The statement that stores <paramref name="jobs"/>, their fields bound as one array per column.</summary>
+    public static NpgsqlBatchCommand Command(string statement, IReadOnlyList<JobRecord> jobs)
     {
         var n = jobs.Count;
         var ids = new Guid[n];
@@ -63,7 +66,7 @@ internal sealed class PgCreate(IReadOnlyList<JobRecord> jobs, bool single) : PgW
             reports[i] = PgRows.WriteReport(job.CheckpointReport);
         }
 
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Create)
+        return new NpgsqlBatchCommand(statement)
         {
             Parameters =
             {
@@ -76,10 +79,10 @@ internal sealed class PgCreate(IReadOnlyList<JobRecord> jobs, bool single) : PgW
                 PgRows.Array(errorStacks, NpgsqlDbType.Text), PgRows.Array(warnings, NpgsqlDbType.Integer), PgRows.Array(steps, NpgsqlDbType.Text),
                 PgRows.Array(reports, NpgsqlDbType.Text), PgRows.Array(createdTimes, NpgsqlDbType.TimestampTz),
             },
-        });
+        };
     }
 
-#pragma warning disable CA2208 // The errors name the parameters of the store's CreateAsync and CreateManyAsync, whose jobs these are.
+#pragma warning disable CA2208 // The error names the parameter of the store's CreateManyAsync, whose jobs these are.
     protected override async ValueTask<int> ReadResultAsync(NpgsqlDataReader reader)
     {
         if (!await reader.ReadAsync().ConfigureAwait(false))
@@ -92,9 +95,7 @@ internal sealed class PgCreate(IReadOnlyList<JobRecord> jobs, bool single) : PgW
         {
             if (jobs[i].Id == existing)
             {
-                throw single
-                    ? new ArgumentException($"A job with id '{existing}' already exists.", "job")
-                    : new ArgumentException($"Job {i} of the batch: a job with id '{existing}' already exists; nothing was stored.", nameof(jobs));
+                throw new ArgumentException($"Job {i} of the batch: a job with id '{existing}' already exists; nothing was stored.", nameof(jobs));
             }
         }
 
@@ -103,76 +104,208 @@ internal sealed class PgCreate(IReadOnlyList<JobRecord> jobs, bool single) : PgW
 #pragma warning restore CA2208
 }
 
-/// <summary>One status compare-and-set, with the values <see cref="JobTransition"/> says a store sets.</summary>
+/// <summary>One new job; the jobs started one by one in a batch share one statement.</summary>
+internal sealed class PgCreateOne(JobRecord job) : PgWrite<bool>
+{
+    public override bool RecordsChanges => true;
+
+    public override PgGroupKind Group => Kind.Instance;
+
+    public override Guid? GroupJobId => job.Id;
+
+    public JobRecord Job => job;
+
+    private sealed class Kind : PgGroupKind
+    {
+        public static readonly Kind Instance = new();
+
+        public override void AddTo(NpgsqlBatch batch, PgStatements sql, List<PgWrite> writes) =>
+            batch.BatchCommands.Add(PgCreate.Command(sql.CreateEach, writes.ConvertAll(w => ((PgCreateOne)w).Job)));
+
+        public override async ValueTask ReadAsync(NpgsqlDataReader reader, List<PgWrite> writes)
+        {
+            var stored = await PgWrites.ReadIds(reader).ConfigureAwait(false);
+            foreach (PgCreateOne write in writes)
+            {
+                if (stored.Contains(write.Job.Id))
+                {
+                    write.SetResult(true);
+                }
+                else
+                {
+#pragma warning disable CA2208 // The error names the parameter of the store's CreateAsync, whose job this is.
+                    write.SetError(new ArgumentException($"A job with id '{write.Job.Id}' already exists.", "job"));
+#pragma warning restore CA2208
+                }
+            }
+        }
+    }
+}
+
+/// <summary>One status compare-and-set; the transitions of a batch share one statement, one row per job.</summary>
 internal sealed class PgTransition(JobTransition t) : PgWrite<bool>
 {
     public override bool RecordsChanges => true;
 
-    public override void AddTo(NpgsqlBatch batch, PgStatements sql)
-    {
-        var report = t.Report;
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Transition)
-        {
-            Parameters =
-            {
-                PgRows.Param((short)t.ToStatus, NpgsqlDbType.Smallint),
-                PgRows.Bool(t.IsNewAttempt),
-                PgRows.Bool(t.FromStatus == JobStatus.Queued && t.ToStatus == JobStatus.Running),
-                PgRows.Time(t.At),
-                PgRows.Text(t.Node),
-                PgRows.Bool(JobLifecycle.IsFinished(t.ToStatus)),
-                PgRows.Bool(t.ToStatus == JobStatus.Queued),
-                PgRows.Bool(t.ToStatus == JobStatus.Failed),
-                PgRows.Text(t.Error?.Type),
-                PgRows.Text(t.Error?.Message),
-                PgRows.Text(t.Error?.StackTrace),
-                PgRows.Bool(report is not null),
-                PgRows.Long(report?.Progress.Done ?? 0),
-                PgRows.Long(report?.Progress.Total),
-                PgRows.Int(report?.WarningCount ?? 0),
-                PgRows.Param(report is null ? null : PgRows.WriteSteps(report.Steps), NpgsqlDbType.Text),
-                PgRows.Bool(t.HasCheckpoint),
-                PgRows.Text(t.Checkpoint),
-                PgRows.Param(t.HasCheckpoint ? PgRows.WriteReport(report) : null, NpgsqlDbType.Text),
-                PgRows.Bool(JobLifecycle.IsActive(t.ToStatus)),
-                PgRows.Uuid(t.JobId),
-                PgRows.Param((short)t.FromStatus, NpgsqlDbType.Smallint),
-                PgRows.Long(t.ExpectedVersion),
-                PgRows.Uuid(t.ClaimId),
-            },
-        });
-    }
+    public override PgGroupKind Group => Kind.Instance;
 
-    protected override ValueTask<bool> ReadResultAsync(NpgsqlDataReader reader) => PgWrites.ReadApplied(reader);
+    public override Guid? GroupJobId => t.JobId;
+
+    private JobTransition Move => t;
+
+    private sealed class Kind : PgGroupKind
+    {
+        public static readonly Kind Instance = new();
+
+        public override void AddTo(NpgsqlBatch batch, PgStatements sql, List<PgWrite> writes)
+        {
+            var n = writes.Count;
+            var ids = new Guid[n];
+            var from = new short[n];
+            var versions = new long[n];
+            var to = new short[n];
+            var fences = new Guid?[n];
+            var at = new DateTime[n];
+            var nodes = new string?[n];
+            var newAttempt = new bool[n];
+            var start = new bool[n];
+            var ends = new bool[n];
+            var requeue = new bool[n];
+            var fails = new bool[n];
+            var errorTypes = new string?[n];
+            var errorMessages = new string?[n];
+            var errorStacks = new string?[n];
+            var hasReport = new bool[n];
+            var done = new long[n];
+            var totals = new long?[n];
+            var warnings = new int[n];
+            var steps = new string?[n];
+            var hasCheckpoint = new bool[n];
+            var checkpoints = new string?[n];
+            var checkpointReports = new string?[n];
+            var staysActive = new bool[n];
+            for (var i = 0; i < n; i++)
+            {
+                var t = ((PgTransition)writes[i]).Move;
+                var report = t.Report;
+                ids[i] = t.JobId;
+                from[i] = (short)t.FromStatus;
+                versions[i] = t.ExpectedVersion;
+                to[i] = (short)t.ToStatus;
+                fences[i] = t.ClaimId;
+                at[i] = t.At.UtcDateTime;
+                nodes[i] = PgText.Store(t.Node);
+                newAttempt[i] = t.IsNewAttempt;
+                start[i] = t.FromStatus == JobStatus.Queued && t.ToStatus == JobStatus.Running;
+                ends[i] = JobLifecycle.IsFinished(t.ToStatus);
+                requeue[i] = t.ToStatus == JobStatus.Queued;
+                fails[i] = t.ToStatus == JobStatus.Failed;
+                errorTypes[i] = PgText.Store(t.Error?.Type);
+                errorMessages[i] = PgText.Store(t.Error?.Message);
+                errorStacks[i] = PgText.Store(t.Error?.StackTrace);
+                hasReport[i] = report is not null;
+                done[i] = report?.Progress.Done ?? 0;
+                totals[i] = report?.Progress.Total;
+                warnings[i] = report?.WarningCount ?? 0;
+                steps[i] = report is null ? null : PgRows.WriteSteps(report.Steps);
+                hasCheckpoint[i] = t.HasCheckpoint;
+                checkpoints[i] = PgText.Store(t.Checkpoint);
+                checkpointReports[i] = t.HasCheckpoint ? PgRows.WriteReport(report) : null;
+                staysActive[i] = JobLifecycle.IsActive(t.ToStatus);
+            }
+
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Transition)
+            {
+                Parameters =
+                {
+                    PgRows.Array(ids, NpgsqlDbType.Uuid), PgRows.Array(from, NpgsqlDbType.Smallint), PgRows.Array(versions, NpgsqlDbType.Bigint),
+                    PgRows.Array(to, NpgsqlDbType.Smallint), PgRows.Array(fences, NpgsqlDbType.Uuid), PgRows.Array(at, NpgsqlDbType.TimestampTz),
+                    PgRows.Array(nodes, NpgsqlDbType.Text), PgRows.Array(newAttempt, NpgsqlDbType.Boolean), PgRows.Array(start, NpgsqlDbType.Boolean),
+                    PgRows.Array(ends, NpgsqlDbType.Boolean), PgRows.Array(requeue, NpgsqlDbType.Boolean), PgRows.Array(fails, NpgsqlDbType.Boolean),
+                    PgRows.Array(errorTypes, NpgsqlDbType.Text), PgRows.Array(errorMessages, NpgsqlDbType.Text), PgRows.Array(errorStacks, NpgsqlDbType.Text),
+                    PgRows.Array(hasReport, NpgsqlDbType.Boolean), PgRows.Array(done, NpgsqlDbType.Bigint), PgRows.Array(totals, NpgsqlDbType.Bigint),
+                    PgRows.Array(warnings, NpgsqlDbType.Integer), PgRows.Array(steps, NpgsqlDbType.Text), PgRows.Array(hasCheckpoint, NpgsqlDbType.Boolean),
+                    PgRows.Array(checkpoints, NpgsqlDbType.Text), PgRows.Array(checkpointReports, NpgsqlDbType.Text), PgRows.Array(staysActive, NpgsqlDbType.Boolean),
+                },
+            });
+        }
+
+        public override async ValueTask ReadAsync(NpgsqlDataReader reader, List<PgWrite> writes)
+        {
+            var moved = await PgWrites.ReadIds(reader).ConfigureAwait(false);
+            foreach (PgTransition write in writes)
+            {
+                write.SetResult(moved.Contains(write.Move.JobId));
+            }
+        }
+    }
 }
 
-/// <summary>A running job's report and, maybe, its checkpoint.</summary>
+/// <summary>A running job's report and, maybe, its checkpoint; the reports of a batch share one statement, one row per job.</summary>
 internal sealed class PgSaveProgress(JobProgressUpdate update, DateTimeOffset? now) : PgWrite<bool>
 {
     public override bool RecordsChanges => true;
 
-    public override void AddTo(NpgsqlBatch batch, PgStatements sql)
-    {
-        var report = update.Report;
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.SaveProgress)
-        {
-            Parameters =
-            {
-                PgRows.Long(report.Progress.Done),
-                PgRows.Long(report.Progress.Total),
-                PgRows.Int(report.WarningCount),
-                PgRows.Param(PgRows.WriteSteps(report.Steps), NpgsqlDbType.Text),
-                PgRows.Bool(update.HasCheckpoint),
-                PgRows.Text(update.Checkpoint),
-                PgRows.Param(update.HasCheckpoint ? PgRows.WriteReport(report) : null, NpgsqlDbType.Text),
-                PgRows.Uuid(update.JobId),
-                PgRows.Uuid(update.ClaimId),
-                PgRows.Time(now),
-            },
-        });
-    }
+    public override PgGroupKind Group => Kind.Instance;
 
-    protected override ValueTask<bool> ReadResultAsync(NpgsqlDataReader reader) => PgWrites.ReadApplied(reader);
+    public override Guid? GroupJobId => update.JobId;
+
+    private JobProgressUpdate Update => update;
+
+    private DateTimeOffset? Now => now;
+
+    private sealed class Kind : PgGroupKind
+    {
+        public static readonly Kind Instance = new();
+
+        public override void AddTo(NpgsqlBatch batch, PgStatements sql, List<PgWrite> writes)
+        {
+            var n = writes.Count;
+            var ids = new Guid[n];
+            var fences = new Guid?[n];
+            var done = new long[n];
+            var totals = new long?[n];
+            var warnings = new int[n];
+            var steps = new string?[n];
+            var hasCheckpoint = new bool[n];
+            var checkpoints = new string?[n];
+            var reports = new string?[n];
+            for (var i = 0; i < n; i++)
+            {
+                var update = ((PgSaveProgress)writes[i]).Update;
+                var report = update.Report;
+                ids[i] = update.JobId;
+                fences[i] = update.ClaimId;
+                done[i] = report.Progress.Done;
+                totals[i] = report.Progress.Total;
+                warnings[i] = report.WarningCount;
+                steps[i] = PgRows.WriteSteps(report.Steps);
+                hasCheckpoint[i] = update.HasCheckpoint;
+                checkpoints[i] = PgText.Store(update.Checkpoint);
+                reports[i] = update.HasCheckpoint ? PgRows.WriteReport(report) : null;
+            }
+
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.SaveProgress)
+            {
+                Parameters =
+                {
+                    PgRows.Array(ids, NpgsqlDbType.Uuid), PgRows.Array(fences, NpgsqlDbType.Uuid), PgRows.Array(done, NpgsqlDbType.Bigint),
+                    PgRows.Array(totals, NpgsqlDbType.Bigint), PgRows.Array(warnings, NpgsqlDbType.Integer), PgRows.Array(steps, NpgsqlDbType.Text),
+                    PgRows.Array(hasCheckpoint, NpgsqlDbType.Boolean), PgRows.Array(checkpoints, NpgsqlDbType.Text), PgRows.Array(reports, NpgsqlDbType.Text),
+                    PgRows.Time(((PgSaveProgress)writes[0]).Now),
+                },
+            });
+        }
+
+        public override async ValueTask ReadAsync(NpgsqlDataReader reader, List<PgWrite> writes)
+        {
+            var saved = await PgWrites.ReadIds(reader).ConfigureAwait(false);
+            foreach (PgSaveProgress write in writes)
+            {
+                write.SetResult(saved.Contains(write.Update.JobId));
+            }
+        }
+    }
 }
 
 /// <summary>A draft's new parameters and display name.</summary>
@@ -318,51 +451,93 @@ internal sealed class PgPurge(DateTimeOffset endedBefore, int maxCount) : PgWrit
     protected override async ValueTask<int> ReadResultAsync(NpgsqlDataReader reader) => (int)await PgWrites.ReadCount(reader).ConfigureAwait(false);
 }
 
-/// <summary>Log lines and rejects, in one statement.</summary>
+/// <summary>Log lines and rejects; the journal batches of a batch share one statement.</summary>
 internal sealed class PgAppendJournal(IReadOnlyList<JobJournalEntry> entries) : PgWrite<int>
 {
     public override bool RecordsChanges => false;
 
-    public override void AddTo(NpgsqlBatch batch, PgStatements sql)
+    public override PgGroupKind Group => Kind.Instance;
+
+    private IReadOnlyList<JobJournalEntry> Entries => entries;
+
+    private sealed class Kind : PgGroupKind
     {
-        var n = entries.Count;
-        var jobs = new Guid[n];
-        var claims = new Guid?[n];
-        var kinds = new short[n];
-        var at = new DateTime[n];
-        var levels = new short[n];
-        var texts = new string?[n];
-        var numbers = new long[n];
-        var reasons = new string?[n];
-        for (var i = 0; i < n; i++)
+        public static readonly Kind Instance = new();
+
+        public override void AddTo(NpgsqlBatch batch, PgStatements sql, List<PgWrite> writes)
         {
-            var entry = entries[i];
-            jobs[i] = entry.JobId;
-            claims[i] = entry.ClaimId;
-            kinds[i] = (short)entry.Kind;
-            at[i] = entry.At.UtcDateTime;
-            levels[i] = (short)entry.Level;
-            texts[i] = PgText.Store(entry.Text);
-            numbers[i] = entry.RecordNumber;
-            reasons[i] = PgText.Store(entry.Reason ?? string.Empty);
+            var n = 0;
+            foreach (PgAppendJournal write in writes)
+            {
+                n += write.Entries.Count;
+            }
+
+            var jobs = new Guid[n];
+            var claims = new Guid?[n];
+            var kinds = new short[n];
+            var at = new DateTime[n];
+            var levels = new short[n];
+            var texts = new string?[n];
+            var numbers = new long[n];
+            var reasons = new string?[n];
+            var ops = new int[n];
+            var i = 0;
+            for (var op = 0; op < writes.Count; op++)
+            {
+                foreach (var entry in ((PgAppendJournal)writes[op]).Entries)
+                {
+                    jobs[i] = entry.JobId;
+                    claims[i] = entry.ClaimId;
+                    kinds[i] = (short)entry.Kind;
+                    at[i] = entry.At.UtcDateTime;
+                    levels[i] = (short)entry.Level;
+                    texts[i] = PgText.Store(entry.Text);
+                    numbers[i] = entry.RecordNumber;
+                    reasons[i] = PgText.Store(entry.Reason ?? string.Empty);
+                    ops[i++] = op;
+                }
+            }
+
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.AppendJournal)
+            {
+                Parameters =
+                {
+                    PgRows.Array(jobs, NpgsqlDbType.Uuid), PgRows.Array(claims, NpgsqlDbType.Uuid), PgRows.Array(kinds, NpgsqlDbType.Smallint),
+                    PgRows.Array(at, NpgsqlDbType.TimestampTz), PgRows.Array(levels, NpgsqlDbType.Smallint), PgRows.Array(texts, NpgsqlDbType.Text),
+                    PgRows.Array(numbers, NpgsqlDbType.Bigint), PgRows.Array(reasons, NpgsqlDbType.Text), PgRows.Array(ops, NpgsqlDbType.Integer),
+                },
+            });
         }
 
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.AppendJournal)
+        public override async ValueTask ReadAsync(NpgsqlDataReader reader, List<PgWrite> writes)
         {
-            Parameters =
+            var stored = new int[writes.Count];
+            while (await reader.ReadAsync().ConfigureAwait(false))
             {
-                PgRows.Array(jobs, NpgsqlDbType.Uuid), PgRows.Array(claims, NpgsqlDbType.Uuid), PgRows.Array(kinds, NpgsqlDbType.Smallint),
-                PgRows.Array(at, NpgsqlDbType.TimestampTz), PgRows.Array(levels, NpgsqlDbType.Smallint), PgRows.Array(texts, NpgsqlDbType.Text),
-                PgRows.Array(numbers, NpgsqlDbType.Bigint), PgRows.Array(reasons, NpgsqlDbType.Text),
-            },
-        });
-    }
+                stored[reader.GetInt32(0)] = (int)reader.GetInt64(1);
+            }
 
-    protected override async ValueTask<int> ReadResultAsync(NpgsqlDataReader reader) => (int)await PgWrites.ReadCount(reader).ConfigureAwait(false);
+            for (var op = 0; op < writes.Count; op++)
+            {
+                ((PgAppendJournal)writes[op]).SetResult(stored[op]);
+            }
+        }
+    }
 }
 
 internal static class PgWrites
 {
+    public static async ValueTask<HashSet<Guid>> ReadIds(NpgsqlDataReader reader)
+    {
+        var ids = new HashSet<Guid>();
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
+    }
+
     public static async ValueTask<bool> ReadApplied(NpgsqlDataReader reader) => await ReadCount(reader).ConfigureAwait(false) == 1;
 
     public static async ValueTask<long> ReadCount(NpgsqlDataReader reader) =>
