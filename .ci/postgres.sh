@@ -83,6 +83,16 @@ port_in_use() { (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
 
 print_exports() {
   printf "export JOBTRACKING_POSTGRES='Host=127.0.0.1;Port=%s;Username=postgres;Database=jobtracking'\n" "$1"
+  # The command a test runs to restart the server mid-run (the restart tests are skipped without it).
+  printf "export JOBTRACKING_POSTGRES_RESTART='bash %s/.ci/postgres.sh restart'\n" "$root"
+}
+
+# Restarts the cluster of the state file (fast shutdown: every connection is dropped), as a server restart would.
+restart_cluster() {
+  [ -f "$state_file" ] || { log "no cluster to restart"; exit 1; }
+  read_state
+  as_server "$state_bindir/pg_ctl" restart -D "$state_dir/data" -m fast -w -t 60 -l "$state_dir/server.log" > /dev/null
+  log "cluster on port $state_port restarted"
 }
 
 read_state() {
@@ -191,10 +201,12 @@ EOF
 case "${1:-}" in
   start) start_cluster ;;
   stop) stop_cluster ;;
+  restart) restart_cluster ;;
   *)
-    echo "usage: bash .ci/postgres.sh start|stop" >&2
+    echo "usage: bash .ci/postgres.sh start|stop|restart" >&2
     echo "  start: starts a throwaway cluster and prints the export lines, for eval \"\$(bash .ci/postgres.sh start)\"" >&2
     echo "  stop:  stops it and deletes it" >&2
+    echo "  restart: restarts it (every connection dropped), for the tests of a server restart" >&2
     exit 2
     ;;
 esac

@@ -101,6 +101,12 @@ public sealed class TestSchema : IAsyncDisposable
             NpgsqlConnection.ClearPool(pooled);
         }
 
+        // Pooled connections to the server itself may be dead (a test restarted the server): a fresh one drops the schema.
+        await using (var pooled = new NpgsqlConnection(_serverConnectionString))
+        {
+            NpgsqlConnection.ClearPool(pooled);
+        }
+
         await using var connection = new NpgsqlConnection(_serverConnectionString);
         await connection.OpenAsync();
 

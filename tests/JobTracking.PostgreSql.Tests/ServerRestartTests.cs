@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace JobTracking.PostgreSql.Tests;
+
+/// <summary>The tests that restart the server: alone, after the others, since every connection of the run drops.</summary>
+[CollectionDefinition(nameof(ServerRestart), DisableParallelization = true)]
+public sealed class ServerRestart;
+
+/// <summary>The server restarted mid-run (<c>pg_ctl restart</c>): instances reconnect and nothing acknowledged is lost.</summary>
+[Collection(nameof(ServerRestart))]
+public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncDisposable
+{
+    private readonly StepLog _steps = new();
+    private TestSchema? _schema;
+
+    [Fact]
+    public async Task ServerRestartedMidRun_EveryJobCompletes_NoneLostNoneTwice()
+    {
+        PostgresServer.Require();
+        var restart = Environment.GetEnvironmentVariable("JOBTRACKING_POSTGRES_RESTART");
+        Requires.That(!string.IsNullOrWhiteSpace(restart), "JOBTRACKING_POSTGRES_RESTART is not set: this test restarts the server with it; `eval \"$(bash .ci/postgres.sh start)\"` sets it.");
+        _schema = await PostgresServer.NewSchemaAsync();
+        using var host = new HostBuilder()
+            .ConfigureServices(services =>
+            {
+                services.AddSingleton(_steps);
+                services.AddJobTracking(b => b
+                    .AddJob<PgStepJob>()
+                    .UsePostgreSql(_schema.ConnectionString, o => o.Schema = _schema.Name)
+                    .Configure(o =>
+                    {
+                        o.MaxConcurrency = 4;
+                        o.CheckpointInterval = TimeSpan.Zero;
+                        o.ProgressInterval = TimeSpan.FromMilliseconds(10);
+                        o.TransientRetryCount = 30;
+                        o.TransientRetryMaxDelay = TimeSpan.FromSeconds(1);
+                    }));
+            })
+            .Build();
+        await host.StartAsync();
+        var runner = host.Services.GetRequiredService<IJobRunner>();
+        var ids = await runner.StartManyAsync(nameof(PgStepJob), Enumerable.Range(0, 200).Select(_ => new PgStepParameters { Steps = 5, MillisecondsPerStep = 3 }).ToList());
+        await Wait.UntilAsync(() => ids.Count(id => _steps.Of(id).Count > 0) >= 10, "some jobs to run");
+
+        var clock = Stopwatch.StartNew();
+        using (var process = Process.Start(new ProcessStartInfo("bash", ["-c", restart!]) { RedirectStandardError = true }))
+        {
+            await process!.WaitForExitAsync();
+            process.ExitCode.Should().Be(0, await process.StandardError.ReadToEndAsync());
+        }
+
+        output.WriteLine($"Server restarted in {clock.ElapsedMilliseconds} ms.");
+        foreach (var id in ids)
+        {
+            (await runner.WaitForCompletionAsync(id)).Status.Should().Be(JobStatus.Completed);
+            _steps.Of(id).Should().Equal([0, 1, 2, 3, 4], "the jobs ran on through the restart, each step once");
+        }
+
+        output.WriteLine($"Every job completed {clock.ElapsedMilliseconds} ms after the restart began.");
+        await host.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_schema is not null)
+        {
+            await _schema.DisposeAsync();
+        }
+    }
+}
