@@ -8,10 +8,10 @@ public sealed partial class PostgreSqlJobStoreOptions
     /// <summary>Gets or sets the schema that holds the store's tables, created when missing. Every instance that shares the work uses the same one. Default <c>jobtracking</c>; lower-case letters, digits and underscores, starting with a letter or underscore, at most 63 characters.</summary>
     public string Schema { get; set; } = "jobtracking";
 
-    /// <summary>Gets or sets whether instances wake each other with LISTEN/NOTIFY when jobs change (new work, pause, cancel, events). Default <see langword="true"/>. Turn it off behind PgBouncer in transaction pooling mode, where LISTEN does not work: instances then find changes by polling every <see cref="PollInterval"/>.</summary>
+    /// <summary>Gets or sets whether this instance listens (LISTEN) for the notifications every instance sends when jobs change (new work, pause, cancel, events). Default <see langword="true"/>. Turn it off behind PgBouncer in transaction pooling mode, where LISTEN does not work: the instance then finds changes by polling every <see cref="PollInterval"/>.</summary>
     public bool UseListenNotify { get; set; } = true;
 
-    /// <summary>Gets or sets the longest a feed reader waits before it reads again without a notification: how late another instance's change can be seen when a notification is lost or LISTEN is off. Default 1 second; 50 milliseconds to 1 minute.</summary>
+    /// <summary>Gets or sets how often this instance reads the change feed when it is not listening (LISTEN off, or its connection lost and not yet back): how late another instance's change can be seen then. While it listens, a notification wakes it at once and it reads only every 30 seconds otherwise. Default 1 second; 50 milliseconds to 1 minute.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Gets or sets the most writes sent to the server as one batch (one round trip, one transaction). Default 1,000; 1 to 100,000.</summary>

@@ -5,8 +5,9 @@ namespace JobTracking.PostgreSql.Storage;
 
 /// <summary>
 /// Tells the store's feed readers when the feed may have grown: at once for this process's commits, through LISTEN for
-/// the other instances' (their writers send a NOTIFY with each commit that recorded changes), and at the latest after
-/// the poll interval, so a lost notification or a lost connection only delays a reader.
+/// the other instances' (every writer sends a NOTIFY with each commit that recorded changes, LISTEN or not), and
+/// otherwise after a while: the poll interval when not listening (LISTEN off, or its connection lost), and a slow
+/// safety-net interval while listening, since PostgreSQL delivers every notification to a live listener.
 /// </summary>
 internal sealed class PgDoorbell : IAsyncDisposable
 {
@@ -16,10 +17,14 @@ internal sealed class PgDoorbell : IAsyncDisposable
     private readonly TimeSpan _pollInterval;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    /// <summary>How long a reader waits without a ring while the listener is connected: only a silently dead connection needs it.</summary>
+    private static readonly TimeSpan ListeningPoll = TimeSpan.FromSeconds(30);
+
     private readonly CancellationTokenSource _stop = new();
     private readonly Task? _listener;
     private TaskCompletionSource _ring = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _latest;
+    private int _listening;
 
     public PgDoorbell(NpgsqlDataSource dataSource, string channel, string token, PostgreSqlJobStoreOptions options, TimeProvider time, ILogger logger)
     {
@@ -85,7 +90,8 @@ internal sealed class PgDoorbell : IAsyncDisposable
     {
         try
         {
-            await ring.WaitAsync(_pollInterval, _time, cancellationToken).ConfigureAwait(false);
+            var poll = Volatile.Read(ref _listening) != 0 && ListeningPoll > _pollInterval ? ListeningPoll : _pollInterval;
+            await ring.WaitAsync(poll, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -116,6 +122,7 @@ internal sealed class PgDoorbell : IAsyncDisposable
                 }
 
                 // Whatever was sent while this connection was down is read now.
+                Volatile.Write(ref _listening, 1);
                 Ring();
                 delay = TimeSpan.FromMilliseconds(100);
                 while (true)
@@ -125,12 +132,15 @@ internal sealed class PgDoorbell : IAsyncDisposable
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
+                Volatile.Write(ref _listening, 0);
                 return;
             }
 #pragma warning disable CA1031 // The doorbell retries for as long as the store is open; readers poll meanwhile.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
+                // Until it listens again, readers poll every poll interval.
+                Volatile.Write(ref _listening, 0);
                 Log.ListenerLost(_logger, _channel, delay, ex);
                 Ring();
                 try

@@ -24,7 +24,6 @@ internal sealed class PgWriter : IAsyncDisposable
     private readonly int _maxBatch;
     private readonly string _channel;
     private readonly string _token;
-    private readonly bool _notify;
     private readonly long _feedRetention;
     private readonly ILogger _logger;
     private readonly Task _loop;
@@ -38,7 +37,6 @@ internal sealed class PgWriter : IAsyncDisposable
         _maxBatch = options.MaxWriteBatch;
         _channel = sql.Channel;
         _token = token;
-        _notify = options.UseListenNotify;
         _feedRetention = options.FeedRetention;
         _logger = logger;
         _loop = Task.Run(LoopAsync);
@@ -179,7 +177,7 @@ internal sealed class PgWriter : IAsyncDisposable
             commands.BatchCommands.Add(_sql.TrimFeed(_feedRetention));
         }
 
-        commands.BatchCommands.Add(_sql.Latest(recordsChanges && _notify, _token));
+        commands.BatchCommands.Add(_sql.Latest(recordsChanges, _token));
         long latest;
         await using (var reader = await commands.ExecuteReaderAsync().ConfigureAwait(false))
         {

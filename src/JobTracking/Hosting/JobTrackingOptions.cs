@@ -42,8 +42,8 @@ public sealed class JobTrackingOptions
     /// <summary>Gets or sets the longest pause between two retries of a transient store error, from <see cref="TransientRetryDelay"/> to 10 minutes. Default: 5 seconds.</summary>
     public TimeSpan TransientRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Gets or sets how often an idle node looks for queued jobs in a shared store, 10 ms to 1 hour. Default: 1 second. A store that is not shared wakes the node itself and is never polled.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Gets or sets how often an idle node looks for queued jobs in a shared store anyway, 10 ms to 1 hour. Default: 30 seconds. The store's change feed wakes the node as soon as a job is queued or a concurrency key is freed on any node, so this is only a safety net; a store that is not shared wakes the node itself and is never polled.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets the most jobs claimed from the store in one call, 1 to 1000. Default: 100.</summary>
     public int ClaimBatchSize { get; set; } = 100;

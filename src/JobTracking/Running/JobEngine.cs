@@ -389,12 +389,14 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
                 Signal(change.JobId, change.Status, change.Version);
             }
 
-            queued |= change.Status == JobStatus.Queued && change.Kind is JobEventKind.Created or JobEventKind.StatusChanged;
+            // Work to claim: a job queued, or an active job stopped (which frees its concurrency key), on any host.
+            queued |= (change.Status == JobStatus.Queued && change.Kind is JobEventKind.Created or JobEventKind.StatusChanged)
+                || (change.Kind == JobEventKind.StatusChanged && JobLifecycle.IsActive(change.PreviousStatus) && !JobLifecycle.IsActive(change.Status));
         }
 
         if (queued)
         {
-            JobQueued?.Invoke(); // work queued by any host sharing the store: the scheduler looks now, not at its next poll
+            JobQueued?.Invoke(); // work for any host sharing the store: the scheduler looks now, not at its next poll
         }
     }
 

@@ -190,10 +190,13 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
 #pragma warning restore CA1031
             {
                 Log.FeederFailed(_logger, ex);
-                await Task.Delay(_engine.Options.PollInterval, _engine.TimeProvider, stopping).ConfigureAwait(false);
+                await Task.Delay(FailureDelay, _engine.TimeProvider, stopping).ConfigureAwait(false);
             }
         }
     }
+
+    // After a failed claim the feeder tries again soon, whatever the (long) safety-net poll.
+    private TimeSpan FailureDelay => _engine.Options.PollInterval < TimeSpan.FromSeconds(1) ? _engine.Options.PollInterval : TimeSpan.FromSeconds(1);
 
     private async ValueTask WaitForWorkAsync(CancellationToken stopping)
     {
