@@ -21,9 +21,9 @@ public sealed class MultiProcessCollection;
 public sealed partial class MultiProcessTests(ITestOutputHelper output)
 {
     private const int Jobs = 2000;
-    private const int Items = 20;
+    private const int Items = 12;
     private const int MillisecondsPerItem = 2;
-    private const int CheckpointEvery = 5;
+    private const int CheckpointEvery = 4;
     private const int MaxConcurrency = 16;
 
     /// <summary>The instance hosts' lease and heartbeat (their defaults).</summary>
