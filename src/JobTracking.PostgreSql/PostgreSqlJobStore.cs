@@ -25,6 +25,8 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
     private readonly PgReads _reads;
     private readonly PgWriter _writer;
     private readonly PgDoorbell _doorbell;
+    private readonly string?[] _clusterTypes;
+    private readonly int[] _clusterLimits;
     private readonly Lock _openLock = new();
     private Task? _opened;
     private int _disposed;
@@ -40,6 +42,8 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
         _leaseClock = leaseClock;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("JobTracking.PostgreSql");
         _sql = new PgStatements(options.Schema);
+        _clusterTypes = [.. options.ClusterJobTypeConcurrency.Keys.Select(PgText.Store)];
+        _clusterLimits = [.. options.ClusterJobTypeConcurrency.Values];
         _reads = new PgReads(dataSource, _sql);
         var token = Guid.NewGuid().ToString("N");
         _doorbell = new PgDoorbell(dataSource, _sql.Channel, token, options, time ?? TimeProvider.System, _logger);
@@ -96,11 +100,11 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
     }
 
     /// <inheritdoc/>
-    /// <remarks>One statement: the ready jobs are read in queue order and locked (<c>FOR UPDATE SKIP LOCKED</c>), thinned to the type limits and one job per concurrency key held by no active job in the whole cluster, and moved to Running with a lease from the database's clock.</remarks>
+    /// <remarks>One statement: the ready jobs are read in queue order and locked (<c>FOR UPDATE SKIP LOCKED</c>), thinned to the instance's type limits, to <see cref="PostgreSqlJobStoreOptions.ClusterJobTypeConcurrency"/> and to one job per concurrency key held by no active job in the whole cluster, and moved to Running with a lease from the database's clock.</remarks>
     public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckClaim(request);
-        return await WriteAsync(new PgClaim(request, Now()), cancellationToken).ConfigureAwait(false);
+        return await WriteAsync(new PgClaim(request, Now(), _clusterTypes, _clusterLimits), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -20,6 +20,9 @@ public sealed partial class PostgreSqlJobStoreOptions
     /// <summary>Gets or sets how many of the latest changes the change feed keeps; older ones are deleted in small batches as new ones arrive. A subscriber that falls further behind loses the oldest. Default 1,000,000; 1,000 to 1,000,000,000.</summary>
     public int FeedRetention { get; set; } = 1_000_000;
 
+    /// <summary>Gets the most jobs of a type that may be active (running, pausing, cancelling, shutting down) at once across every instance sharing the schema, by type name; types not listed have no cluster-wide limit. Each instance's own limits (<c>MaxConcurrency</c>, <c>JobTypeConcurrency</c>) apply as well. Each limit 1 to 100,000.</summary>
+    public IDictionary<string, int> ClusterJobTypeConcurrency { get; } = new Dictionary<string, int>(StringComparer.Ordinal);
+
     /// <summary>Throws when an option is out of range.</summary>
     /// <exception cref="ArgumentException">An option is out of range or malformed; the message names it.</exception>
     public void Validate()
@@ -38,6 +41,14 @@ public sealed partial class PostgreSqlJobStoreOptions
         if (MaxWriteBatch is < 1 or > 100_000)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxWriteBatch), MaxWriteBatch, $"PostgreSqlJobStoreOptions.MaxWriteBatch is {MaxWriteBatch}; it must be between 1 and 100,000.");
+        }
+
+        foreach (var (type, limit) in ClusterJobTypeConcurrency)
+        {
+            if (string.IsNullOrWhiteSpace(type) || limit is < 1 or > 100_000)
+            {
+                throw new ArgumentOutOfRangeException(nameof(ClusterJobTypeConcurrency), limit, $"PostgreSqlJobStoreOptions.ClusterJobTypeConcurrency['{type}'] is {limit}; the type must be named and the limit between 1 and 100,000.");
+            }
         }
 
         if (FeedRetention is < 1_000 or > 1_000_000_000)

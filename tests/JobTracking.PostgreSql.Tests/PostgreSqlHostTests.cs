@@ -136,6 +136,44 @@ public sealed class PostgreSqlHostTests(ITestOutputHelper output) : IAsyncDispos
     }
 
     [Fact]
+    public async Task ClusterTypeLimit_HoldsAcrossInstances()
+    {
+        var schema = await SchemaAsync();
+        var gauge = new ConcurrencyGauge();
+        IHost Build(string node) => new HostBuilder()
+            .ConfigureServices(services =>
+            {
+                services.AddSingleton(gauge);
+                services.AddJobTracking(b => b
+                    .AddJob<PgGaugedJob>()
+                    .UsePostgreSql(schema.ConnectionString, o =>
+                    {
+                        o.Schema = schema.Name;
+                        o.ClusterJobTypeConcurrency[nameof(PgGaugedJob)] = 2;
+                    })
+                    .Configure(o =>
+                    {
+                        o.NodeName = node;
+                        o.MaxConcurrency = 4;
+                    }));
+            })
+            .Build();
+        using var a = Build("a");
+        using var b = Build("b");
+        await Task.WhenAll(a.StartAsync(), b.StartAsync());
+        var runner = a.Services.GetRequiredService<IJobRunner>();
+        var ids = await runner.StartManyAsync(nameof(PgGaugedJob), Enumerable.Range(0, 24).Select(_ => new PgStepParameters { Steps = 1, MillisecondsPerStep = 30 }).ToList());
+        foreach (var id in ids)
+        {
+            (await runner.WaitForCompletionAsync(id)).Status.Should().Be(JobStatus.Completed);
+        }
+
+        output.WriteLine($"At most {gauge.Max} ran at once across two instances of 4 slots each.");
+        gauge.Max.Should().Be(2, "the cluster-wide limit of the type is 2, though each instance has 4 free slots");
+        await Task.WhenAll(a.StopAsync(), b.StopAsync());
+    }
+
+    [Fact]
     public async Task ConnectionsKilledMidRun_InstancesReconnect_AndNoJobIsLostOrRunTwice()
     {
         var schema = await SchemaAsync();
@@ -308,6 +346,42 @@ public sealed class StepLog
     public void Ran(Guid job, int step) => _steps.GetOrAdd(job, _ => new()).Enqueue((step, Volatile.Read(ref _host)));
 
     public IReadOnlyList<int> Of(Guid job) => [.. _steps.GetValueOrDefault(job, new()).Select(s => s.Step)];
+}
+
+/// <summary>How many jobs run at once, and the most that ever did.</summary>
+public sealed class ConcurrencyGauge
+{
+    private int _now;
+    private int _max;
+
+    public int Max => Volatile.Read(ref _max);
+
+    public IDisposable Enter()
+    {
+        var now = Interlocked.Increment(ref _now);
+        int max;
+        while (now > (max = Volatile.Read(ref _max)) && Interlocked.CompareExchange(ref _max, now, max) != max)
+        {
+        }
+
+        return new Exit(this);
+    }
+
+    private sealed class Exit(ConcurrencyGauge gauge) : IDisposable
+    {
+        public void Dispose() => Interlocked.Decrement(ref gauge._now);
+    }
+}
+
+public sealed class PgGaugedJob(ConcurrencyGauge gauge) : JobDefinition<PgStepParameters>
+{
+    public override async ValueTask ExecuteAsync(IJobContext<PgStepParameters> context)
+    {
+        using (gauge.Enter())
+        {
+            await Task.Delay(context.Parameters.MillisecondsPerStep, context.CancellationToken);
+        }
+    }
 }
 
 public sealed class PgStepJob(StepLog steps) : JobDefinition<PgStepParameters>

@@ -175,7 +175,8 @@ internal sealed class PgStatements
             """;
 
         // Ready jobs, highest priority then queue order, locked as they are read (SKIP LOCKED passes over rows another
-        // transaction holds), then thinned to the type limits and one job per concurrency key, then moved to Running.
+        // transaction holds), then thinned to the instance's type limits, the cluster's type limits (what is left of each
+        // once the active jobs of the type are counted) and one job per concurrency key, then moved to Running.
         Claim = $"""
             WITH held AS (
                 SELECT DISTINCT concurrency_key FROM {s}.jobs WHERE status IN {Active} AND concurrency_key IS NOT NULL
@@ -190,10 +191,15 @@ internal sealed class PgStatements
                 SELECT c.*, row_number() OVER (PARTITION BY c.type_name ORDER BY c.priority DESC, c.queue_seq) AS type_rank,
                     row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.queue_seq) AS key_rank
                 FROM candidates c
+            ), cluster_limits AS (
+                SELECT c.type_name, c.max_count - (SELECT count(*) FROM {s}.jobs a WHERE a.status IN {Active} AND a.type_name = c.type_name) AS free
+                FROM unnest($11::text[], $12::integer[]) AS c(type_name, max_count)
             ), picked AS (
                 SELECT r.id, r.priority, r.queue_seq FROM ranked r
                     LEFT JOIN unnest($3::text[], $4::integer[]) AS l(type_name, max_count) ON l.type_name = r.type_name
+                    LEFT JOIN cluster_limits c ON c.type_name = r.type_name
                 WHERE (r.concurrency_key IS NULL OR r.key_rank = 1) AND (l.max_count IS NULL OR r.type_rank <= l.max_count)
+                    AND (c.free IS NULL OR r.type_rank <= c.free)
                 ORDER BY r.priority DESC, r.queue_seq
                 LIMIT $5
             ), moved AS (

@@ -323,7 +323,7 @@ internal sealed class PgUpdateDraft(Guid jobId, long expectedVersion, string par
 }
 
 /// <summary>Queued jobs moved to Running for an instance, in one statement.</summary>
-internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now) : PgWrite<IReadOnlyList<JobRecord>>
+internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now, string?[] clusterTypes, int[] clusterLimits) : PgWrite<IReadOnlyList<JobRecord>>
 {
     public override bool RecordsChanges => true;
 
@@ -361,6 +361,8 @@ internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now) : Pg
                 PgRows.Text(request.InstanceId),
                 PgRows.Time(now),
                 PgRows.Interval(request.LeaseDuration),
+                PgRows.Array(clusterTypes, NpgsqlDbType.Text),
+                PgRows.Array(clusterLimits, NpgsqlDbType.Integer),
             },
         });
     }

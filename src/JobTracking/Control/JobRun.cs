@@ -39,6 +39,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     private int _reportScheduled;
     private ITimer? _reportTimer;
     private volatile bool _ended;
+    private int _storingOutcome;
     private int _lost;
     private SemaphoreSlim? _saveGate;
     private ILogger? _logger;
@@ -370,6 +371,12 @@ internal abstract class JobRun : IJobContext, IDisposable
 
     /// <summary>Marks the checkpoint as stored with the transition that ends this run.</summary>
     public void MarkStored() => Volatile.Write(ref _checkpointDirty, 0);
+
+    /// <summary>Gets whether the run is storing the status that ends it: once that commits the job has no claim, so a lease renewal that misses it says nothing about ownership.</summary>
+    public bool IsStoringOutcome => Volatile.Read(ref _storingOutcome) != 0;
+
+    /// <summary>Records that the run is storing the status that ends it (see <see cref="IsStoringOutcome"/>).</summary>
+    public void BeginStoringOutcome() => Volatile.Write(ref _storingOutcome, 1);
 
     /// <summary>Lets periodic report saves go on: the run was resumed before the safe point it stopped at.</summary>
     public void ResumeReports() => _ended = false;

@@ -288,6 +288,10 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
             {
                 return;
             }
+            catch (ObjectDisposedException)
+            {
+                return; // the store was closed before the tail (the host is going away): there is nothing more to read
+            }
 #pragma warning disable CA1031 // The tail must outlive any store error: it logs, waits and reads again.
             catch (Exception ex)
 #pragma warning restore CA1031

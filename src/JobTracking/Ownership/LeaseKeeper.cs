@@ -128,7 +128,8 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
         var kept = renewed as ISet<Guid> ?? new HashSet<Guid>(renewed);
         foreach (var (jobId, claim) in claims)
         {
-            if (!kept.Contains(jobId) && _engine.TryGetRun(jobId, out var run) && run.ClaimId == claim)
+            // A run storing its outcome may have just cleared its claim; if the claim was taken instead, that write is refused and says so.
+            if (!kept.Contains(jobId) && _engine.TryGetRun(jobId, out var run) && run.ClaimId == claim && !run.IsStoringOutcome)
             {
                 run.MarkLost("its lease could not be renewed");
             }

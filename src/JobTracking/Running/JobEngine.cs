@@ -568,6 +568,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
             // Every log line and reject is stored before the status that ends this run, and no older report lands after it.
             await run.FlushJournalAsync().ConfigureAwait(false);
             await run.WaitForReportSaveAsync().ConfigureAwait(false);
+            run.BeginStoringOutcome();
             var fresh = false;
             var waits = 0;
 
