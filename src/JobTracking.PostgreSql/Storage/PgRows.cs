@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -64,9 +63,9 @@ internal static class PgRows
                 Checkpoint = NullableText(r, o + 16),
                 Error = errorType is null ? null : new JobError { Type = errorType, Message = NullableText(r, o + 18) ?? string.Empty, StackTrace = NullableText(r, o + 19) },
                 WarningCount = r.GetInt32(o + 20),
-                Steps = r.IsDBNull(o + 21) ? [] : ReadSteps(r.GetString(o + 21)),
+                Steps = r.IsDBNull(o + 21) ? [] : JobReportJson.ReadSteps(r.GetString(o + 21)),
                 Claim = r.IsDBNull(o + 23) ? null : new JobClaim { InstanceId = NullableText(r, o + 22) ?? string.Empty, ClaimId = r.GetGuid(o + 23), LeaseExpiresAt = NullableTime(r, o + 24) ?? DateTimeOffset.MinValue },
-                CheckpointReport = r.IsDBNull(o + 25) ? null : ReadReport(r.GetString(o + 25)),
+                CheckpointReport = r.IsDBNull(o + 25) ? null : JobReportJson.ReadReport(r.GetString(o + 25)),
                 PreviousAttempts = r.IsDBNull(o + 26) ? [] : ReadAttempts(r.GetString(o + 26)),
             };
         }
@@ -128,126 +127,9 @@ internal static class PgRows
         return attempts;
     }
 
-    /// <summary>Steps as a compact JSON array; <see langword="null"/> for none. JSON escapes every control character, so the text needs no further escape.</summary>
-    public static string? WriteSteps(IReadOnlyList<JobStep> steps)
-    {
-        if (steps.Count == 0)
-        {
-            return null;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>(64 * steps.Count);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            WriteSteps(json, steps);
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    public static IReadOnlyList<JobStep> ReadSteps(string text)
-    {
-        using var document = JsonDocument.Parse(text);
-        return ReadSteps(document.RootElement);
-    }
-
-    /// <summary>A report as a compact JSON object (done, total, warnings, steps); <see langword="null"/> for none. The transition's SQL builds the same shape from a row.</summary>
-    public static string? WriteReport(JobReport? report)
-    {
-        if (report is null)
-        {
-            return null;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>(64 + (64 * report.Steps.Count));
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("done", report.Progress.Done);
-            if (report.Progress.Total is { } total)
-            {
-                json.WriteNumber("total", total);
-            }
-
-            json.WriteNumber("warnings", report.WarningCount);
-            if (report.Steps.Count > 0)
-            {
-                json.WritePropertyName("steps");
-                WriteSteps(json, report.Steps);
-            }
-
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    public static JobReport ReadReport(string text)
-    {
-        using var document = JsonDocument.Parse(text);
-        var root = document.RootElement;
-        return new JobReport
-        {
-            Progress = new JobProgress(
-                root.GetProperty("done").GetInt64(),
-                root.TryGetProperty("total", out var total) && total.ValueKind == JsonValueKind.Number ? total.GetInt64() : null),
-            WarningCount = root.GetProperty("warnings").GetInt32(),
-            Steps = root.TryGetProperty("steps", out var steps) && steps.ValueKind == JsonValueKind.Array ? ReadSteps(steps) : [],
-        };
-    }
-
     /// <summary>A status read from a row, refused with a clear error when no status has that number (a row edited by hand).</summary>
     public static JobStatus Status(int value) =>
         Enum.IsDefined((JobStatus)value) ? (JobStatus)value : throw new FormatException($"{value} is not a job status.");
 
     private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUniversalTime();
-
-    private static void WriteSteps(Utf8JsonWriter json, IReadOnlyList<JobStep> steps)
-    {
-        json.WriteStartArray();
-        foreach (var step in steps)
-        {
-            json.WriteStartObject();
-            json.WriteString("name", step.Name);
-            json.WriteNumber("status", (int)step.Status);
-            if (step.StartedAt is { } started)
-            {
-                json.WriteNumber("started", started.UtcTicks);
-            }
-
-            if (step.EndedAt is { } ended)
-            {
-                json.WriteNumber("ended", ended.UtcTicks);
-            }
-
-            json.WriteNumber("read", step.Read);
-            json.WriteNumber("written", step.Written);
-            json.WriteNumber("skipped", step.Skipped);
-            json.WriteNumber("warnings", step.Warnings);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-    }
-
-    private static List<JobStep> ReadSteps(JsonElement array)
-    {
-        var steps = new List<JobStep>(array.GetArrayLength());
-        foreach (var step in array.EnumerateArray())
-        {
-            steps.Add(new JobStep
-            {
-                Name = step.GetProperty("name").GetString()!,
-                Status = (JobStepStatus)step.GetProperty("status").GetInt32(),
-                StartedAt = step.TryGetProperty("started", out var started) ? new DateTimeOffset(started.GetInt64(), TimeSpan.Zero) : null,
-                EndedAt = step.TryGetProperty("ended", out var ended) ? new DateTimeOffset(ended.GetInt64(), TimeSpan.Zero) : null,
-                Read = step.GetProperty("read").GetInt64(),
-                Written = step.GetProperty("written").GetInt64(),
-                Skipped = step.GetProperty("skipped").GetInt64(),
-                Warnings = step.GetProperty("warnings").GetInt64(),
-            });
-        }
-
-        return steps;
-    }
 }

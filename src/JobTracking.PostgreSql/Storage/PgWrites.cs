@@ -62,8 +62,8 @@ internal sealed class PgCreate(IReadOnlyList<JobRecord> jobs) : PgWrite<int>
             errorMessages[i] = PgText.Store(job.Error?.Message);
             errorStacks[i] = PgText.Store(job.Error?.StackTrace);
             warnings[i] = job.WarningCount;
-            steps[i] = PgRows.WriteSteps(job.Steps);
-            reports[i] = PgRows.WriteReport(job.CheckpointReport);
+            steps[i] = JobReportJson.WriteSteps(job.Steps);
+            reports[i] = JobReportJson.WriteReport(job.CheckpointReport);
         }
 
         return new NpgsqlBatchCommand(statement)
@@ -207,10 +207,10 @@ internal sealed class PgTransition(JobTransition t) : PgWrite<bool>
                 done[i] = report?.Progress.Done ?? 0;
                 totals[i] = report?.Progress.Total;
                 warnings[i] = report?.WarningCount ?? 0;
-                steps[i] = report is null ? null : PgRows.WriteSteps(report.Steps);
+                steps[i] = report is null ? null : JobReportJson.WriteSteps(report.Steps);
                 hasCheckpoint[i] = t.HasCheckpoint;
                 checkpoints[i] = PgText.Store(t.Checkpoint);
-                checkpointReports[i] = t.HasCheckpoint ? PgRows.WriteReport(report) : null;
+                checkpointReports[i] = t.HasCheckpoint ? JobReportJson.WriteReport(report) : null;
                 staysActive[i] = JobLifecycle.IsActive(t.ToStatus);
             }
 
@@ -279,10 +279,10 @@ internal sealed class PgSaveProgress(JobProgressUpdate update, DateTimeOffset? n
                 done[i] = report.Progress.Done;
                 totals[i] = report.Progress.Total;
                 warnings[i] = report.WarningCount;
-                steps[i] = PgRows.WriteSteps(report.Steps);
+                steps[i] = JobReportJson.WriteSteps(report.Steps);
                 hasCheckpoint[i] = update.HasCheckpoint;
                 checkpoints[i] = PgText.Store(update.Checkpoint);
-                reports[i] = update.HasCheckpoint ? PgRows.WriteReport(report) : null;
+                reports[i] = update.HasCheckpoint ? JobReportJson.WriteReport(report) : null;
             }
 
             batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.SaveProgress)

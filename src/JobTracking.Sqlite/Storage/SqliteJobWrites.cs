@@ -116,8 +116,8 @@ internal sealed class SqliteJobWrites : IDisposable
         p[18].Value = SqliteRows.Text(job.Error?.Message);
         p[19].Value = SqliteRows.Text(job.Error?.StackTrace);
         p[20].Value = job.WarningCount;
-        p[21].Value = SqliteRows.Text(SqliteRows.WriteSteps(job.Steps));
-        p[22].Value = SqliteRows.Text(SqliteRows.WriteReport(job.CheckpointReport));
+        p[21].Value = SqliteRows.Text(JobReportJson.WriteSteps(job.Steps));
+        p[22].Value = SqliteRows.Text(JobReportJson.WriteReport(job.CheckpointReport));
         p[23].Value = job.Status == JobStatus.Queued ? ++_queueSequence : DBNull.Value;
         return _insert.ExecuteNonQuery() == 1;
     }
@@ -156,10 +156,10 @@ internal sealed class SqliteJobWrites : IDisposable
         p[12].Value = report?.Progress.Done ?? 0;
         p[13].Value = SqliteRows.Value(report?.Progress.Total);
         p[14].Value = report?.WarningCount ?? 0;
-        p[15].Value = SqliteRows.Text(report is null ? null : SqliteRows.WriteSteps(report.Steps));
+        p[15].Value = SqliteRows.Text(report is null ? null : JobReportJson.WriteSteps(report.Steps));
         p[16].Value = t.HasCheckpoint ? 1 : 0;
         p[17].Value = SqliteRows.Text(t.Checkpoint);
-        p[18].Value = t.HasCheckpoint ? SqliteRows.Text(SqliteRows.WriteReport(report ?? StoredReport(t.JobId))) : DBNull.Value;
+        p[18].Value = t.HasCheckpoint ? SqliteRows.Text(JobReportJson.WriteReport(report ?? StoredReport(t.JobId))) : DBNull.Value;
         p[19].Value = t.ToStatus == JobStatus.Queued ? _queueSequence + 1 : DBNull.Value;
         p[20].Value = JobLifecycle.IsActive(t.ToStatus) ? 1 : 0;
         p[21].Value = SqliteRows.Id(t.JobId);
@@ -187,10 +187,10 @@ internal sealed class SqliteJobWrites : IDisposable
         p[0].Value = report.Progress.Done;
         p[1].Value = SqliteRows.Value(report.Progress.Total);
         p[2].Value = report.WarningCount;
-        p[3].Value = SqliteRows.Text(SqliteRows.WriteSteps(report.Steps));
+        p[3].Value = SqliteRows.Text(JobReportJson.WriteSteps(report.Steps));
         p[4].Value = update.HasCheckpoint ? 1 : 0;
         p[5].Value = SqliteRows.Text(update.Checkpoint);
-        p[6].Value = update.HasCheckpoint ? SqliteRows.Text(SqliteRows.WriteReport(report)) : DBNull.Value;
+        p[6].Value = update.HasCheckpoint ? SqliteRows.Text(JobReportJson.WriteReport(report)) : DBNull.Value;
         p[7].Value = SqliteRows.Id(update.JobId);
         p[8].Value = SqliteRows.Id(update.ClaimId);
         p[9].Value = SqliteRows.Ticks(_time.GetUtcNow());
@@ -255,7 +255,7 @@ internal sealed class SqliteJobWrites : IDisposable
             {
                 Progress = new JobProgress(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1)),
                 WarningCount = reader.GetInt32(2),
-                Steps = reader.IsDBNull(3) ? [] : SqliteRows.ReadSteps(reader.GetString(3)),
+                Steps = reader.IsDBNull(3) ? [] : JobReportJson.ReadSteps(reader.GetString(3)),
             }
             : null;
     }

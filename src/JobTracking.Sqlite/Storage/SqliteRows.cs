@@ -1,5 +1,4 @@
 using JobTracking.Storage;
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -68,9 +67,9 @@ internal static class SqliteRows
             Checkpoint = NullableText(r, 16),
             Error = errorType is null ? null : new JobError { Type = errorType, Message = r.GetString(18), StackTrace = NullableText(r, 19) },
             WarningCount = r.GetInt32(20),
-            Steps = r.IsDBNull(21) ? [] : ReadSteps(r.GetString(21)),
+            Steps = r.IsDBNull(21) ? [] : JobReportJson.ReadSteps(r.GetString(21)),
             Claim = r.IsDBNull(23) ? null : new JobClaim { InstanceId = NullableText(r, 22) ?? string.Empty, ClaimId = ReadId(r, 23), LeaseExpiresAt = NullableTime(r, 24) ?? DateTimeOffset.MinValue },
-            CheckpointReport = r.IsDBNull(25) ? null : ReadReport(r.GetString(25)),
+            CheckpointReport = r.IsDBNull(25) ? null : JobReportJson.ReadReport(r.GetString(25)),
             PreviousAttempts = r.IsDBNull(26) ? [] : ReadAttempts(r.GetString(26)),
         };
     }
@@ -126,74 +125,6 @@ internal static class SqliteRows
 
     public static DateTimeOffset? NullableTime(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : Time(r.GetInt64(ordinal));
 
-    /// <summary>Steps as a compact JSON array; <see langword="null"/> for none.</summary>
-    public static string? WriteSteps(IReadOnlyList<JobStep> steps)
-    {
-        if (steps.Count == 0)
-        {
-            return null;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>(64 * steps.Count);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            WriteSteps(json, steps);
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    public static IReadOnlyList<JobStep> ReadSteps(string text)
-    {
-        using var document = JsonDocument.Parse(text);
-        return ReadSteps(document.RootElement);
-    }
-
-    /// <summary>A report as a compact JSON object: progress, warnings count and the steps as <see cref="WriteSteps(IReadOnlyList{JobStep})"/> writes them; <see langword="null"/> for none.</summary>
-    public static string? WriteReport(JobReport? report)
-    {
-        if (report is null)
-        {
-            return null;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>(64 + (64 * report.Steps.Count));
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("done", report.Progress.Done);
-            if (report.Progress.Total is { } total)
-            {
-                json.WriteNumber("total", total);
-            }
-
-            json.WriteNumber("warnings", report.WarningCount);
-            if (report.Steps.Count > 0)
-            {
-                json.WritePropertyName("steps");
-                WriteSteps(json, report.Steps);
-            }
-
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    public static JobReport ReadReport(string text)
-    {
-        using var document = JsonDocument.Parse(text);
-        var root = document.RootElement;
-        return new JobReport
-        {
-            Progress = new JobProgress(
-                root.GetProperty("done").GetInt64(),
-                root.TryGetProperty("total", out var total) && total.ValueKind == JsonValueKind.Number ? total.GetInt64() : null),
-            WarningCount = root.GetProperty("warnings").GetInt32(),
-            Steps = root.TryGetProperty("steps", out var steps) && steps.ValueKind == JsonValueKind.Array ? ReadSteps(steps) : [],
-        };
-    }
-
     /// <summary>A command on <paramref name="connection"/> with one empty parameter per name, for a session to prepare once and reuse.</summary>
     public static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
     {
@@ -205,54 +136,5 @@ internal static class SqliteRows
         }
 
         return command;
-    }
-
-    private static void WriteSteps(Utf8JsonWriter json, IReadOnlyList<JobStep> steps)
-    {
-        json.WriteStartArray();
-        foreach (var step in steps)
-        {
-            json.WriteStartObject();
-            json.WriteString("name", step.Name);
-            json.WriteNumber("status", (int)step.Status);
-            if (step.StartedAt is { } started)
-            {
-                json.WriteNumber("started", started.UtcTicks);
-            }
-
-            if (step.EndedAt is { } ended)
-            {
-                json.WriteNumber("ended", ended.UtcTicks);
-            }
-
-            json.WriteNumber("read", step.Read);
-            json.WriteNumber("written", step.Written);
-            json.WriteNumber("skipped", step.Skipped);
-            json.WriteNumber("warnings", step.Warnings);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-    }
-
-    private static List<JobStep> ReadSteps(JsonElement array)
-    {
-        var steps = new List<JobStep>(array.GetArrayLength());
-        foreach (var step in array.EnumerateArray())
-        {
-            steps.Add(new JobStep
-            {
-                Name = step.GetProperty("name").GetString()!,
-                Status = (JobStepStatus)step.GetProperty("status").GetInt32(),
-                StartedAt = step.TryGetProperty("started", out var started) ? Time(started.GetInt64()) : null,
-                EndedAt = step.TryGetProperty("ended", out var ended) ? Time(ended.GetInt64()) : null,
-                Read = step.GetProperty("read").GetInt64(),
-                Written = step.GetProperty("written").GetInt64(),
-                Skipped = step.GetProperty("skipped").GetInt64(),
-                Warnings = step.GetProperty("warnings").GetInt64(),
-            });
-        }
-
-        return steps;
     }
 }
