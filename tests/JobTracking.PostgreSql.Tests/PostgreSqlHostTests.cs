@@ -24,13 +24,13 @@ public sealed class PostgreSqlHostTests(ITestOutputHelper output) : IAsyncDispos
         {
             await first.StartAsync();
             var runner = first.Services.GetRequiredService<IJobRunner>();
-            done = await runner.StartAsync(nameof(PgStepJob), new PgStepParameters { Steps = 3, RejectAt = 1 }, new JobStartOptions { DisplayName = "Import « produits » ✓ \0 '; DROP TABLE jobs; --", LaunchedBy = "émilie" });
+            done = await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 3, RejectAt = 1, RejectWithNul = true }, new JobStartOptions { DisplayName = "Import « produits » ✓ \0 '; DROP TABLE jobs; --", LaunchedBy = "émilie" });
             await runner.WaitForCompletionAsync(done);
-            paused = await runner.StartAsync(nameof(PgStepJob), new PgStepParameters { Steps = 40, MillisecondsPerStep = 20 }, new JobStartOptions { DisplayName = "Held" });
+            paused = await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 40, MillisecondsPerStep = 20 }, new JobStartOptions { DisplayName = "Held" });
             await WaitForProgressAsync(first, paused, 3);
             await runner.PauseAsync(paused);
             await runner.WaitForStatusAsync(paused, JobStatus.Paused);
-            draft = await runner.CreateDraftAsync(nameof(PgStepJob), new PgStepParameters { Steps = 1 }, new JobStartOptions { DisplayName = "Draft" });
+            draft = await runner.CreateDraftAsync(nameof(StepJob), new StepParameters { Steps = 1 }, new JobStartOptions { DisplayName = "Draft" });
             await first.StopAsync();
         }
 
@@ -64,7 +64,7 @@ public sealed class PostgreSqlHostTests(ITestOutputHelper output) : IAsyncDispos
         var schema = await SchemaAsync();
         using var runs = BuildHost(schema, listen: listen, node: "runs");
         await runs.StartAsync();
-        var id = await runs.Services.GetRequiredService<IJobRunner>().StartAsync(nameof(PgStepJob), new PgStepParameters { Steps = 2000, MillisecondsPerStep = 5 });
+        var id = await runs.Services.GetRequiredService<IJobRunner>().StartAsync(nameof(StepJob), new StepParameters { Steps = 2000, MillisecondsPerStep = 5 });
         await WaitForProgressAsync(runs, id, 2);
 
         // The second instance starts once the job is running on the first, so it can only steer it from afar.
@@ -116,7 +116,7 @@ public sealed class PostgreSqlHostTests(ITestOutputHelper output) : IAsyncDispos
         using var b = BuildHost(schema, node: "b");
         await Task.WhenAll(a.StartAsync(), b.StartAsync());
         var runner = a.Services.GetRequiredService<IJobRunner>();
-        var ids = await runner.StartManyAsync(nameof(PgStepJob), Enumerable.Range(0, 300).Select(_ => new PgStepParameters { Steps = 2, MillisecondsPerStep = 1 }).ToList());
+        var ids = await runner.StartManyAsync(nameof(StepJob), Enumerable.Range(0, 300).Select(_ => new StepParameters { Steps = 2, MillisecondsPerStep = 1 }).ToList());
         foreach (var id in ids)
         {
             (await runner.WaitForCompletionAsync(id)).Status.Should().Be(JobStatus.Completed);
@@ -162,7 +162,7 @@ public sealed class PostgreSqlHostTests(ITestOutputHelper output) : IAsyncDispos
         using var b = Build("b");
         await Task.WhenAll(a.StartAsync(), b.StartAsync());
         var runner = a.Services.GetRequiredService<IJobRunner>();
-        var ids = await runner.StartManyAsync(nameof(PgGaugedJob), Enumerable.Range(0, 24).Select(_ => new PgStepParameters { Steps = 1, MillisecondsPerStep = 30 }).ToList());
+        var ids = await runner.StartManyAsync(nameof(PgGaugedJob), Enumerable.Range(0, 24).Select(_ => new StepParameters { Steps = 1, MillisecondsPerStep = 30 }).ToList());
         foreach (var id in ids)
         {
             (await runner.WaitForCompletionAsync(id)).Status.Should().Be(JobStatus.Completed);
@@ -183,7 +183,7 @@ public sealed class PostgreSqlHostTests(ITestOutputHelper output) : IAsyncDispos
         var ids = new List<Guid>();
         for (var i = 0; i < 100; i++)
         {
-            ids.Add(await runner.StartAsync(nameof(PgStepJob), new PgStepParameters { Steps = 5, MillisecondsPerStep = 2 }));
+            ids.Add(await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 5, MillisecondsPerStep = 2 }));
         }
 
         await Wait.UntilAsync(() => ids.Count(id => _steps.Of(id).Count > 0) >= 10, "some jobs to run");
@@ -194,7 +194,7 @@ public sealed class PostgreSqlHostTests(ITestOutputHelper output) : IAsyncDispos
         killed.Should().BeGreaterThan(0);
         for (var i = 0; i < 100; i++)
         {
-            ids.Add(await runner.StartAsync(nameof(PgStepJob), new PgStepParameters { Steps = 5, MillisecondsPerStep = 2 }));
+            ids.Add(await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 5, MillisecondsPerStep = 2 }));
         }
 
         foreach (var id in ids)
@@ -299,7 +299,7 @@ public sealed class PostgreSqlHostTests(ITestOutputHelper output) : IAsyncDispos
             {
                 services.AddSingleton(_steps);
                 services.AddJobTracking(b => b
-                    .AddJob<PgStepJob>()
+                    .AddJob<StepJob>()
                     .UsePostgreSql(schema.ConnectionString, o =>
                     {
                         o.Schema = schema.Name;
@@ -323,29 +323,6 @@ public sealed class PostgreSqlHostTests(ITestOutputHelper output) : IAsyncDispos
         var tracker = host.Services.GetRequiredService<IJobTracker>();
         return Wait.UntilAsync(async () => (await tracker.GetAsync(id)).Progress.Done >= done, $"job {id} to store progress {done}");
     }
-}
-
-public sealed record PgStepParameters
-{
-    [Range(1, 100_000)]
-    public int Steps { get; init; } = 3;
-
-    public int MillisecondsPerStep { get; init; } = 1;
-
-    public int? RejectAt { get; init; }
-}
-
-/// <summary>Which host ran which step of which job; shared by the hosts of one test.</summary>
-public sealed class StepLog
-{
-    private readonly ConcurrentDictionary<Guid, ConcurrentQueue<(int Step, int Host)>> _steps = new();
-    private int _host;
-
-    public void NextHost() => Interlocked.Increment(ref _host);
-
-    public void Ran(Guid job, int step) => _steps.GetOrAdd(job, _ => new()).Enqueue((step, Volatile.Read(ref _host)));
-
-    public IReadOnlyList<int> Of(Guid job) => [.. _steps.GetValueOrDefault(job, new()).Select(s => s.Step)];
 }
 
 /// <summary>How many jobs run at once, and the most that ever did.</summary>
@@ -373,44 +350,13 @@ public sealed class ConcurrencyGauge
     }
 }
 
-public sealed class PgGaugedJob(ConcurrencyGauge gauge) : JobDefinition<PgStepParameters>
+public sealed class PgGaugedJob(ConcurrencyGauge gauge) : JobDefinition<StepParameters>
 {
-    public override async ValueTask ExecuteAsync(IJobContext<PgStepParameters> context)
+    public override async ValueTask ExecuteAsync(IJobContext<StepParameters> context)
     {
         using (gauge.Enter())
         {
             await Task.Delay(context.Parameters.MillisecondsPerStep, context.CancellationToken);
         }
-    }
-}
-
-public sealed class PgStepJob(StepLog steps) : JobDefinition<PgStepParameters>
-{
-    public override async ValueTask ExecuteAsync(IJobContext<PgStepParameters> context)
-    {
-        var p = context.Parameters;
-        context.DefineSteps("work");
-        var work = context.BeginStep("work");
-        for (var step = context.GetCheckpoint<int>(); step < p.Steps; step++)
-        {
-            if (p.MillisecondsPerStep > 0)
-            {
-                await Task.Delay(p.MillisecondsPerStep, context.CancellationToken);
-            }
-
-            steps.Ran(context.JobId, step);
-            if (step == p.RejectAt)
-            {
-                await context.RejectAsync(step, $"row {step};\"bad\"\0\r\n", "contains 'bad'");
-            }
-
-            context.Logger.LogInformation("step {Step} done", step);
-            work.AddRead();
-            context.SetCheckpoint(step + 1);
-            context.ReportProgress(step + 1, p.Steps);
-            await context.SafePointAsync();
-        }
-
-        work.Complete();
     }
 }

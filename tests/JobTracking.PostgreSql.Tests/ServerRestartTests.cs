@@ -27,7 +27,7 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncDisposa
             {
                 services.AddSingleton(_steps);
                 services.AddJobTracking(b => b
-                    .AddJob<PgStepJob>()
+                    .AddJob<StepJob>()
                     .UsePostgreSql(_schema.ConnectionString, o => o.Schema = _schema.Name)
                     .Configure(o =>
                     {
@@ -41,7 +41,7 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncDisposa
             .Build();
         await host.StartAsync();
         var runner = host.Services.GetRequiredService<IJobRunner>();
-        var ids = await runner.StartManyAsync(nameof(PgStepJob), Enumerable.Range(0, 200).Select(_ => new PgStepParameters { Steps = 5, MillisecondsPerStep = 3 }).ToList());
+        var ids = await runner.StartManyAsync(nameof(StepJob), Enumerable.Range(0, 200).Select(_ => new StepParameters { Steps = 5, MillisecondsPerStep = 3 }).ToList());
         await Wait.UntilAsync(() => ids.Count(id => _steps.Of(id).Count > 0) >= 10, "some jobs to run");
 
         var clock = Stopwatch.StartNew();

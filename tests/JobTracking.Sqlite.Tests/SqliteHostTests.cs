@@ -21,13 +21,13 @@ public sealed class SqliteHostTests(ITestOutputHelper output) : IDisposable
         {
             await first.StartAsync();
             var runner = first.Services.GetRequiredService<IJobRunner>();
-            done = await runner.StartAsync(nameof(DurableStepJob), new DurableStepParameters { Steps = 3, RejectAt = 1 }, new JobStartOptions { DisplayName = "Import « produits » ✓", LaunchedBy = "émilie" });
+            done = await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 3, RejectAt = 1 }, new JobStartOptions { DisplayName = "Import « produits » ✓", LaunchedBy = "émilie" });
             await runner.WaitForCompletionAsync(done);
-            paused = await runner.StartAsync(nameof(DurableStepJob), new DurableStepParameters { Steps = 40, MillisecondsPerStep = 20 }, new JobStartOptions { DisplayName = "Held" });
+            paused = await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 40, MillisecondsPerStep = 20 }, new JobStartOptions { DisplayName = "Held" });
             await WaitForProgressAsync(first, paused, 3);
             await runner.PauseAsync(paused);
             await runner.WaitForStatusAsync(paused, JobStatus.Paused);
-            draft = await runner.CreateDraftAsync(nameof(DurableStepJob), new DurableStepParameters { Steps = 1 }, new JobStartOptions { DisplayName = "Draft" });
+            draft = await runner.CreateDraftAsync(nameof(StepJob), new StepParameters { Steps = 1 }, new JobStartOptions { DisplayName = "Draft" });
             await first.StopAsync();
         }
 
@@ -66,7 +66,7 @@ public sealed class SqliteHostTests(ITestOutputHelper output) : IDisposable
         {
             await first.StartAsync();
             var runner = first.Services.GetRequiredService<IJobRunner>();
-            id = await runner.StartAsync(nameof(DurableStepJob), new DurableStepParameters { Steps = 60, MillisecondsPerStep = 15 });
+            id = await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 60, MillisecondsPerStep = 15 });
             await WaitForProgressAsync(first, id, 5);
             await first.StopAsync();
 
@@ -99,7 +99,7 @@ public sealed class SqliteHostTests(ITestOutputHelper output) : IDisposable
         var ids = new List<Guid>(Count);
         for (var i = 0; i < Count; i++)
         {
-            ids.Add(await runner.StartAsync(nameof(DurableStepJob), new DurableStepParameters { Steps = 1, MillisecondsPerStep = 0 }));
+            ids.Add(await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 1, MillisecondsPerStep = 0 }));
         }
 
         foreach (var id in ids)
@@ -124,7 +124,7 @@ public sealed class SqliteHostTests(ITestOutputHelper output) : IDisposable
             {
                 services.AddSingleton(_steps);
                 services.AddJobTracking(b => b
-                    .AddJob<DurableStepJob>()
+                    .AddJob<StepJob>()
                     .UseSqlite(_database.ConnectionString)
                     .Configure(o =>
                     {
@@ -142,61 +142,5 @@ public sealed class SqliteHostTests(ITestOutputHelper output) : IDisposable
     {
         var tracker = host.Services.GetRequiredService<IJobTracker>();
         return Wait.UntilAsync(async () => (await tracker.GetAsync(id)).Progress.Done >= done, $"job {id} to store progress {done}");
-    }
-}
-
-public sealed record DurableStepParameters
-{
-    [Range(1, 10_000)]
-    public int Steps { get; init; } = 3;
-
-    public int MillisecondsPerStep { get; init; } = 1;
-
-    public int? RejectAt { get; init; }
-}
-
-/// <summary>Which host ran which step of which job; shared by the hosts of one test.</summary>
-public sealed class StepLog
-{
-    private readonly ConcurrentDictionary<Guid, ConcurrentQueue<(int Step, int Host)>> _steps = new();
-    private int _host;
-
-    public void NextHost() => Interlocked.Increment(ref _host);
-
-    public void Ran(Guid job, int step) => _steps.GetOrAdd(job, _ => new()).Enqueue((step, Volatile.Read(ref _host)));
-
-    public IReadOnlyList<int> Of(Guid job) => [.. _steps.GetValueOrDefault(job, new()).Select(s => s.Step)];
-
-    public IReadOnlyList<int> Hosts(Guid job) => [.. _steps.GetValueOrDefault(job, new()).Select(s => s.Host)];
-}
-
-public sealed class DurableStepJob(StepLog steps) : JobDefinition<DurableStepParameters>
-{
-    public override async ValueTask ExecuteAsync(IJobContext<DurableStepParameters> context)
-    {
-        var p = context.Parameters;
-        context.DefineSteps("work");
-        var work = context.BeginStep("work");
-        for (var step = context.GetCheckpoint<int>(); step < p.Steps; step++)
-        {
-            if (p.MillisecondsPerStep > 0)
-            {
-                await Task.Delay(p.MillisecondsPerStep, context.CancellationToken);
-            }
-
-            steps.Ran(context.JobId, step);
-            if (step == p.RejectAt)
-            {
-                await context.RejectAsync(step, $"row {step};\"bad\"\r\n", "contains 'bad'");
-            }
-
-            context.Logger.LogInformation("step {Step} done", step);
-            work.AddRead();
-            context.SetCheckpoint(step + 1);
-            context.ReportProgress(step + 1, p.Steps);
-            await context.SafePointAsync();
-        }
-
-        work.Complete();
     }
 }

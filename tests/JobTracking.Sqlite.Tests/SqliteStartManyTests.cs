@@ -19,8 +19,8 @@ public sealed class SqliteStartManyTests : IDisposable
         using (var first = BuildHost())
         {
             await first.StartAsync();
-            var items = Enumerable.Range(0, Count).Select(_ => new DurableStepParameters { Steps = 1, MillisecondsPerStep = 0 }).ToList();
-            ids = await first.Services.GetRequiredService<IJobRunner>().Job<DurableStepJob>().StartManyAsync(items, new JobStartOptions { LaunchedBy = "importer" });
+            var items = Enumerable.Range(0, Count).Select(_ => new StepParameters { Steps = 1, MillisecondsPerStep = 0 }).ToList();
+            ids = await first.Services.GetRequiredService<IJobRunner>().Job<StepJob>().StartManyAsync(items, new JobStartOptions { LaunchedBy = "importer" });
             await first.StopAsync(); // most of the batch is still queued: the file holds it
         }
 
@@ -56,8 +56,8 @@ public sealed class SqliteStartManyTests : IDisposable
             }
         }, new JobSubscriptionOptions { AfterSequence = 0 });
 
-        var ids = await host.Services.GetRequiredService<IJobRunner>().Job<DurableStepJob>()
-            .StartManyAsync(Enumerable.Range(0, Count).Select(_ => new DurableStepParameters { Steps = 1, MillisecondsPerStep = 0 }).ToList());
+        var ids = await host.Services.GetRequiredService<IJobRunner>().Job<StepJob>()
+            .StartManyAsync(Enumerable.Range(0, Count).Select(_ => new StepParameters { Steps = 1, MillisecondsPerStep = 0 }).ToList());
         var tracker = host.Services.GetRequiredService<IJobTracker>();
         await Wait.UntilAsync(
             async () => (await tracker.CountAsync()).Where(c => c.Status == JobStatus.Completed).Sum(c => c.Count) == Count,
@@ -74,9 +74,9 @@ public sealed class SqliteStartManyTests : IDisposable
     {
         using var host = BuildHost();
         await host.StartAsync();
-        var items = Enumerable.Range(0, 1_000).Select(i => new DurableStepParameters { Steps = i == 999 ? 0 : 1 }).ToList();
+        var items = Enumerable.Range(0, 1_000).Select(i => new StepParameters { Steps = i == 999 ? 0 : 1 }).ToList();
 
-        var error = (await host.Services.GetRequiredService<IJobRunner>().Invoking(r => r.Job<DurableStepJob>().StartManyAsync(items).AsTask())
+        var error = (await host.Services.GetRequiredService<IJobRunner>().Invoking(r => r.Job<StepJob>().StartManyAsync(items).AsTask())
             .Should().ThrowAsync<JobParametersException>()).Which;
 
         error.Message.Should().Contain("item 999: Steps:");
@@ -94,7 +94,7 @@ public sealed class SqliteStartManyTests : IDisposable
             {
                 services.AddSingleton(_steps);
                 services.AddJobTracking(b => b
-                    .AddJob<DurableStepJob>()
+                    .AddJob<StepJob>()
                     .UseSqlite(_database.ConnectionString)
                     .Configure(o =>
                     {

@@ -1,4 +1,4 @@
-namespace JobTracking.Sqlite.Tests;
+namespace JobTracking.TestSupport;
 
 /// <summary>
 /// For a test whose set-up needs something this machine may lack: without it the test is skipped and says what is
