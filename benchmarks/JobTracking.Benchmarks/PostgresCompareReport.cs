@@ -72,7 +72,11 @@ public static class PostgresCompareReport
         PrintTable(results);
         PrintRatios(results);
         PrintStatements(results);
-        await PrintIdleAsync(connectionString, idleWindow);
+        await PrintIdleAsync(connectionString, idleWindow, instances: 1);
+        if (!oneInstanceOnly)
+        {
+            await PrintIdleAsync(connectionString, idleWindow, instances: 3);
+        }
     }
 
     private static async Task<Result> MeasureAsync(string connectionString, Row row, TimeSpan warmup, int rounds)
@@ -221,14 +225,15 @@ public static class PostgresCompareReport
     private static string Shorten(string query) =>
         (query.Length > 200 && !query.StartsWith("Npgsql", StringComparison.Ordinal) ? query[..200] + " ..." : query).Replace("|", "\\|", StringComparison.Ordinal);
 
-    private static async Task PrintIdleAsync(string connectionString, TimeSpan window)
+    /// <summary>Statements sent by idle JobTracking hosts (nothing to do) over <paramref name="window"/>, per second and per instance.</summary>
+    private static async Task PrintIdleAsync(string connectionString, TimeSpan window, int instances)
     {
         if (window <= TimeSpan.Zero)
         {
             return;
         }
 
-        await using var system = new JobTrackingPostgreSqlSystem(1);
+        await using var system = new JobTrackingPostgreSqlSystem(instances);
         await system.StartAsync();
         await Task.Delay(TimeSpan.FromSeconds(2)); // start-up settles (schema, listener, first reads)
         await PgServerStats.ResetStatementsAsync(connectionString);
@@ -236,14 +241,14 @@ public static class PostgresCompareReport
         var idle = await PgServerStats.ReadStatementsAsync(connectionString);
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Idle: one JobTracking instance with nothing to do, {window.TotalSeconds:N0} s after start-up settled: {idle.Calls:N0} statements, {idle.Calls / window.TotalSeconds:N2} per second"));
+            $"Idle: {(instances == 1 ? "one JobTracking instance" : $"{instances} JobTracking instances on one schema")} with nothing to do, {window.TotalSeconds:N0} s after start-up settled: {idle.Calls:N0} statements, {idle.Calls / window.TotalSeconds / instances:N2} per second per instance"));
         Console.WriteLine();
-        Console.WriteLine("| calls | per second | mean µs per call | statement |");
+        Console.WriteLine("| calls (all instances) | per second per instance | mean µs per call | statement |");
         Console.WriteLine("|---:|---:|---:|---|");
         foreach (var s in Top(idle))
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {s.Calls:N0} | {s.Calls / window.TotalSeconds:N2} | {s.TotalMilliseconds * 1000 / Math.Max(1, s.Calls):N1} | `{Shorten(s.Query)}` |"));
+                $"| {s.Calls:N0} | {s.Calls / window.TotalSeconds / instances:N2} | {s.TotalMilliseconds * 1000 / Math.Max(1, s.Calls):N1} | `{Shorten(s.Query)}` |"));
         }
     }
 

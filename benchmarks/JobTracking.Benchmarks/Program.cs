@@ -30,9 +30,9 @@ switch (args.FirstOrDefault())
         }
 
         await PostgresCompareReport.RunAsync(
-            Count(1, 5_000),
-            Count(4, Count(1, 5_000) * 2),
-            Count(3, 500),
+            Count(1, 2_000),
+            Count(4, Count(1, 2_000)),
+            Count(3, 200),
             args.Length > 2 ? TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)) : BenchmarkSettings.Warmup,
             rounds: 3,
             idleWindow: TimeSpan.FromSeconds(10),
