@@ -20,6 +20,24 @@ switch (args.FirstOrDefault())
         // --sqlite-compare [jobs per round on Normal] [warm-up seconds] [jobs per round on each peer]
         await CompareReport.RunSqlitePeersAsync(Count(1, 10_000), Count(3, Count(1, 10_000) / 10), args.Length > 2 ? TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)) : BenchmarkSettings.Warmup, rounds: 3);
         return 0;
+    case "--postgres-compare":
+        // --postgres-compare [jobs per round, one StartAsync per job] [warm-up seconds] [jobs per round on each peer]
+        //                    [jobs per round, bulk start] [MaxConcurrency of extra diagnostic JobTracking rows]
+        if (!PostgresBench.Available)
+        {
+            Console.Error.WriteLine(PostgresBench.MissingMessage);
+            return 2;
+        }
+
+        await PostgresCompareReport.RunAsync(
+            Count(1, 2_000),
+            Count(4, Count(1, 2_000)),
+            Count(3, 200),
+            args.Length > 2 ? TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)) : BenchmarkSettings.Warmup,
+            rounds: 3,
+            idleWindow: TimeSpan.FromSeconds(10),
+            diagnosticConcurrency: args.Length > 5 ? Count(5, 0) : null);
+        return 0;
     case "--memory":
         await MemoryReport.RunAsync(Count(1, 100_000));
         return 0;
@@ -52,25 +70,42 @@ switch (args.FirstOrDefault())
         // CI: every benchmark once (BenchmarkDotNet's Dry job), small backlogs, no warm-up; then the memory report.
         // In process: the point is that each benchmark still runs, and building a separate benchmark program for the
         // run took longer than the benchmarks themselves.
+        // The PostgreSQL benchmarks need a server (JOBTRACKING_POSTGRES); without one they are left out, and said so.
         Environment.SetEnvironmentVariable(BenchmarkSettings.SmokeVariable, "1");
         args = [.. args[1..], .. args.Contains("--filter") ? Array.Empty<string>() : ["--filter", "*"], .. args.Contains("--job") ? Array.Empty<string>() : ["--job", "Dry"], "--inProcess"];
-        var failed = RunBenchmarks(args);
+        if (!PostgresBench.Available)
+        {
+            Console.WriteLine($"Skipped the PostgreSQL benchmarks ({string.Join(", ", PostgresBench.BenchmarkTypes.Select(t => t.Name))} and the --postgres-compare smoke round): {PostgresBench.MissingMessage}");
+        }
+
+        var failed = RunBenchmarks(args, includePostgres: PostgresBench.Available);
         await MemoryReport.RunAsync(10_000);
+        if (PostgresBench.Available)
+        {
+            // The console mode's code path (the server's counts included): JobTracking's 1-instance rows only, small, no warm-up.
+            await PostgresCompareReport.RunAsync(50, 100, peerJobs: 0, TimeSpan.Zero, rounds: 1, idleWindow: TimeSpan.FromSeconds(1), oneInstanceOnly: true);
+        }
+
         return failed ? 1 : 0;
     default:
         return RunBenchmarks(args) ? 1 : 0;
 }
 
 // Returns whether anything failed: a filter that matched nothing, a validation error, or a benchmark without results.
-static bool RunBenchmarks(string[] args)
+// Without includePostgres, the PostgreSQL benchmarks are not offered to the switcher at all.
+static bool RunBenchmarks(string[] args, bool includePostgres = true)
 {
     // The benchmark processes write the latency percentiles here; they inherit the variable.
     var latencyFolder = Path.Combine(Path.GetTempPath(), "jobtracking-bench-latency-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
     Environment.SetEnvironmentVariable(LatencyRecorder.FolderVariable, latencyFolder);
     try
     {
-        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
-        return (summaries.Count == 0 && args.Contains("--filter")) || summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
+        var switcher = includePostgres
+            ? BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly)
+            : BenchmarkSwitcher.FromTypes([.. typeof(Program).Assembly.GetTypes().Where(t => t is { IsPublic: true, IsAbstract: false } && !PostgresBench.BenchmarkTypes.Contains(t) && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), inherit: false)))]);
+        var summaries = switcher.Run(args).ToList();
+        // A filter that matched nothing is a failure, unless the PostgreSQL benchmarks were left out (it may have named only them).
+        return (summaries.Count == 0 && args.Contains("--filter") && includePostgres) || summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
     }
     finally
     {
