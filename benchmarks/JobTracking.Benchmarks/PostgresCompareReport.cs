@@ -54,8 +54,8 @@ public static class PostgresCompareReport
 
         if (peerJobs > 0)
         {
-            rows.Add(new($"Hangfire.PostgreSql 1.21.1, 10 workers, {CallerCount} callers", () => new HangfirePostgreSqlSystem(CallerCount), peerJobs, false));
-            rows.Add(new($"Quartz.NET 4.7.3 AdoJobStore, clustered, 10 threads, {CallerCount} callers", () => new QuartzPostgreSqlSystem(CallerCount), peerJobs, false));
+            rows.Add(new($"Hangfire.PostgreSql 1.21.1, {PostgresBench.Workers} workers, {CallerCount} callers", () => new HangfirePostgreSqlSystem(CallerCount), peerJobs, false));
+            rows.Add(new($"Quartz.NET 4.7.3 AdoJobStore, clustered, {PostgresBench.Workers} threads, {CallerCount} callers", () => new QuartzPostgreSqlSystem(CallerCount), peerJobs, false));
         }
 
         Console.WriteLine(await PostgresBench.DescribeServerAsync(connectionString));

@@ -25,7 +25,7 @@ public sealed class HangfirePostgreSqlSystem : IPostgresSystem
     private BackgroundJobClient? _client;
     private BackgroundJobServer? _server;
 
-    public HangfirePostgreSqlSystem(int callers = 64, int workerCount = 10, string? connectionString = null)
+    public HangfirePostgreSqlSystem(int callers = 64, int workerCount = PostgresBench.Workers, string? connectionString = null)
     {
         HangfireSystem.ConfigureGlobally();
         _adminConnectionString = connectionString ?? PostgresBench.Require();

@@ -9,7 +9,7 @@ namespace JobTracking.Benchmarks.Systems;
 /// several hosts sharing one schema: each host is a service provider of its own (its own store instance, data source,
 /// writer, listener and scheduler, and its own instance id), started as a host would start it, all in this process.
 /// The schema is fresh for each system (created by the first host's start-up, as the store does) and dropped when the
-/// system is disposed. Defaults otherwise: MaxConcurrency = Environment.ProcessorCount per host, the store's options.
+/// system is disposed. MaxConcurrency = PostgresBench.Workers per host unless given; the store's options otherwise.
 /// </summary>
 /// <remarks>
 /// Several hosts in one process stand in for several processes: they share the CPU, the thread pool and the GC, but
@@ -26,7 +26,7 @@ public sealed class JobTrackingPostgreSqlSystem : IPostgresSystem
     private readonly int _callers;
     private readonly int? _bulkBatch;
 
-    /// <summary>Creates the system; <paramref name="maxConcurrency"/> sets each host's MaxConcurrency (default: Environment.ProcessorCount, JobTracking's default).</summary>
+    /// <summary>Creates the system; <paramref name="maxConcurrency"/> sets each host's MaxConcurrency (default: <see cref="PostgresBench.Workers"/>).</summary>
     public JobTrackingPostgreSqlSystem(int instances = 1, int callers = 64, int? bulkBatch = null, string? connectionString = null, int? maxConcurrency = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(instances, 1);
@@ -44,7 +44,7 @@ public sealed class JobTrackingPostgreSqlSystem : IPostgresSystem
             services.AddJobTracking(b => b
                 .AddJob<CountingJob>()
                 .AddJob<NoOpJob>()
-                .Configure(o => o.MaxConcurrency = maxConcurrency ?? o.MaxConcurrency)
+                .Configure(o => o.MaxConcurrency = maxConcurrency ?? PostgresBench.Workers)
                 .UsePostgreSql(hostConnectionString, o => o.Schema = Schema));
             _hosts[i] = new Host(services.BuildServiceProvider());
         }

@@ -19,6 +19,9 @@ public static class PostgresBench
     /// <summary>The environment variable holding the Npgsql connection string, as for the PostgreSQL tests.</summary>
     public const string Variable = "JOBTRACKING_POSTGRES";
 
+    /// <summary>The workers every system of the comparison runs no-op jobs with (JobTracking's MaxConcurrency per host, Hangfire's WorkerCount, Quartz's thread pool): the same for all, so none waits on a smaller pool.</summary>
+    public const int Workers = 32;
+
     /// <summary>Gets the connection string, or <see langword="null"/> when <see cref="Variable"/> is not set.</summary>
     public static string? ConnectionString =>
         Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value ? value : null;

@@ -24,7 +24,7 @@ public sealed class QuartzPostgreSqlSystem : IPostgresSystem
     private StandaloneSchedulerFactory? _factory;
     private IScheduler? _scheduler;
 
-    public QuartzPostgreSqlSystem(int callers = 64, int maxConcurrency = 10, string? connectionString = null)
+    public QuartzPostgreSqlSystem(int callers = 64, int maxConcurrency = PostgresBench.Workers, string? connectionString = null)
     {
         _adminConnectionString = connectionString ?? PostgresBench.Require();
         _callers = callers;

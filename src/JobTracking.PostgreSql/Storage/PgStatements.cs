@@ -24,10 +24,17 @@ internal sealed class PgStatements
         Schema = schema;
         Channel = "jobtracking_" + schema;
         var key = PgSchema.LockKey(schema).ToString(CultureInfo.InvariantCulture);
-        _lock = $"SELECT pg_advisory_xact_lock({PgSchema.LockClass}, {key})";
+        // The lock, then the feed's last number as the batch begins, kept for the batch's last statement in a setting that
+        // lasts as long as the transaction (so it works through PgBouncer's transaction pooling too).
         var latest = $"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {s}.feed_seq)";
+        _lock = $"SELECT pg_advisory_xact_lock({PgSchema.LockClass}, {key}), set_config('jobtracking.feed_before', {latest}::text, true)";
         _latest = $"SELECT {latest}";
-        _latestAndNotify = $"SELECT {latest}, pg_notify($1, $2)";
+
+        // The doorbell rings only when the batch recorded a change: a claim or a reclaim that found nothing wakes nobody.
+        _latestAndNotify = $"""
+            SELECT l.latest, CASE WHEN l.latest > current_setting('jobtracking.feed_before')::bigint THEN pg_notify($1, $2) END
+            FROM (SELECT {latest} AS latest) l
+            """;
         _trimFeed = $"WITH trimmed AS (DELETE FROM {s}.job_feed WHERE seq IN (SELECT seq FROM {s}.job_feed WHERE seq <= (SELECT max(seq) FROM {s}.job_feed) - $1 ORDER BY seq LIMIT 4096) RETURNING 1) SELECT count(*) FROM trimmed";
         var feedInsert = $"INSERT INTO {s}.job_feed ({PgSchema.FeedColumns})";
         var j = "j." + PgSchema.JobColumns.Replace(", ", ", j.", StringComparison.Ordinal);
@@ -339,7 +346,7 @@ internal sealed class PgStatements
 
     public NpgsqlBatchCommand TrimFeed(long retention) => new(_trimFeed) { Parameters = { PgRows.Long(retention) } };
 
-    /// <summary>The batch's last statement: the newest feed number, and, when the batch recorded changes, the doorbell (delivered at commit).</summary>
+    /// <summary>The batch's last statement: the newest feed number, and, when a write of the batch may record changes and one did, the doorbell (delivered at commit).</summary>
     public NpgsqlBatchCommand Latest(bool notify, string token) =>
         notify ? new(_latestAndNotify) { Parameters = { PgRows.Param(Channel, NpgsqlTypes.NpgsqlDbType.Text), PgRows.Param(token, NpgsqlTypes.NpgsqlDbType.Text) } } : new(_latest);
 }
