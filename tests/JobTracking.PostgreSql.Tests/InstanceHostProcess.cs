@@ -32,6 +32,12 @@ public sealed class InstanceHostProcess : IDisposable
     /// <summary>Waits until the host has started (its store open, its workers running).</summary>
     public Task WaitReadyAsync() => _host.WaitReadyAsync($"instance {Instance} should start");
 
+    /// <summary>SIGSTOP: the process stops where it is, as a machine that hangs or a long pause would, until <see cref="ThawAsync"/>.</summary>
+    public Task FreezeAsync() => _host.SignalAsync("STOP");
+
+    /// <summary>SIGCONT: a frozen process goes on from where it stopped.</summary>
+    public Task ThawAsync() => _host.SignalAsync("CONT");
+
     /// <summary>SIGKILL: no shutdown, no finally blocks, no lease handed back.</summary>
     public void Kill() => _host.Kill();
 

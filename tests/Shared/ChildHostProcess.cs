@@ -40,6 +40,14 @@ public sealed class ChildHostProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Sends a POSIX signal by name (<c>STOP</c> freezes the process, <c>CONT</c> lets it go on) with the system's <c>kill</c> command.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        await kill.WaitForExitAsync();
+        kill.ExitCode.Should().Be(0, $"kill -{signal} {_process.Id} should succeed");
+    }
+
     /// <summary>The path of a host program built next to the tests, from the test assembly's <c>AssemblyMetadata</c> named <paramref name="key"/>.</summary>
     public static string PathOf(Assembly tests, string key) => tests.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
