@@ -53,6 +53,43 @@ public sealed class ClaimContentionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ThreeInstances_ClaimingKeyedJobsAtOneInstant_NeverHoldTwoJobsOfOneKey()
+    {
+        PostgresServer.Require();
+        await using var schema = await PostgresServer.NewSchemaAsync(Token);
+        var stores = await OpenStoresAsync(schema);
+        try
+        {
+            for (var round = 0; round < 10; round++)
+            {
+                // 30 jobs over 5 keys: whoever claims, at most one job of each key may be active at once.
+                var jobs = NewJobs(JobsPerRound, $"keyed round {round}").Select((j, i) => j with { ConcurrencyKey = $"key/{i % 5}" }).ToArray();
+                await stores[0].CreateManyAsync(jobs, Token);
+
+                var claimed = await RaceAsync<JobRecord>(stores, async (store, instance) => [.. await store.ClaimAsync(Claim(instance, 10, TimeSpan.FromMinutes(1)), Token)]);
+
+                claimed.Select(c => c.Item.ConcurrencyKey).Should().OnlyHaveUniqueItems($"two instances never hold two jobs of one key (round {round})");
+                claimed.Should().HaveCount(5, "one job of each key is claimed, by whichever instance got there first");
+
+                // Finishing them frees the keys for the next round's claims (and for this round's remaining jobs, cancelled here).
+                foreach (var (_, job) in claimed)
+                {
+                    (await stores[1].TryTransitionAsync(new JobTransition { JobId = job.Id, FromStatus = JobStatus.Running, ExpectedVersion = job.Version, ToStatus = JobStatus.Completed, At = DateTimeOffset.UtcNow, ClaimId = job.ClaimId }, Token)).Should().BeTrue();
+                }
+
+                foreach (var job in jobs.Where(j => claimed.All(c => c.Item.Id != j.Id)))
+                {
+                    (await stores[2].TryTransitionAsync(new JobTransition { JobId = job.Id, FromStatus = JobStatus.Queued, ExpectedVersion = 1, ToStatus = JobStatus.Cancelled, At = DateTimeOffset.UtcNow }, Token)).Should().BeTrue();
+                }
+            }
+        }
+        finally
+        {
+            await DisposeAllAsync(stores);
+        }
+    }
+
+    [Fact]
     public async Task ADeadInstancesJobs_ReclaimedByThreeInstancesAtOneInstant_AreReclaimedExactlyOnce()
     {
         PostgresServer.Require();
