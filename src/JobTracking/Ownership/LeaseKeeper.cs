@@ -19,12 +19,30 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
+    private HeartbeatState _heartbeat = new(null, null, null);
+    private long _queuedSinceTicks = -1;
 
     public LeaseKeeper(JobEngine engine, IJobQueryStore queries)
     {
         _engine = engine;
         _queries = queries;
         _logger = engine.LoggerFactory.CreateLogger<LeaseKeeper>();
+    }
+
+    /// <summary>Gets when the last heartbeat (or the start-up recovery) succeeded and, if the last one failed, its error, by the engine's clock.</summary>
+    public HeartbeatState Heartbeat => Volatile.Read(ref _heartbeat);
+
+    /// <summary>Gets whether the heartbeat runs: started and not stopping.</summary>
+    public bool IsRunning => _loop is not null && !_stopping.IsCancellationRequested;
+
+    /// <summary>Gets since when the heartbeats have counted queued jobs without a pause (by the engine's clock), or <see langword="null"/> if the last count found none.</summary>
+    public DateTimeOffset? QueuedSince
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _queuedSinceTicks);
+            return ticks < 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
     }
 
     private bool Shared => (_engine.Store.Capabilities & JobStoreCapabilities.SharedAcrossProcesses) != 0;
@@ -50,6 +68,7 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
         }
 
         await RefreshQueueDepthAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _heartbeat, new HeartbeatState(_engine.TimeProvider.GetUtcNow(), null, null));
 
         // The timer starts now, not when the loop's thread gets to it: the first heartbeat is due one interval after start.
         var timer = new PeriodicTimer(_engine.Options.HeartbeatInterval, _engine.TimeProvider);
@@ -102,9 +121,11 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
             try
             {
                 await BeatAsync(stopping).ConfigureAwait(false);
+                Volatile.Write(ref _heartbeat, new HeartbeatState(_engine.TimeProvider.GetUtcNow(), null, null));
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
+                Volatile.Write(ref _heartbeat, Heartbeat with { LastError = ex, LastErrorAt = _engine.TimeProvider.GetUtcNow() });
                 Log.HeartbeatFailed(_logger, ex);
             }
         }
@@ -201,5 +222,19 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
         }
 
         _engine.QueueDepth = queued;
+        if (queued == 0)
+        {
+            Interlocked.Exchange(ref _queuedSinceTicks, -1);
+        }
+        else
+        {
+            Interlocked.CompareExchange(ref _queuedSinceTicks, _engine.TimeProvider.GetUtcNow().UtcTicks, -1);
+        }
     }
 }
+
+/// <summary>The outcome of the lease heartbeats so far.</summary>
+/// <param name="LastSuccess">When the last heartbeat (or the start-up recovery) succeeded; <see langword="null"/> before the host started.</param>
+/// <param name="LastError">The error of the last heartbeat if it failed; <see langword="null"/> if it succeeded.</param>
+/// <param name="LastErrorAt">When the last heartbeat failed, if it did.</param>
+internal sealed record HeartbeatState(DateTimeOffset? LastSuccess, Exception? LastError, DateTimeOffset? LastErrorAt);

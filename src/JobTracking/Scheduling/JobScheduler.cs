@@ -22,6 +22,7 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
     private int _freeSlots;
     private Task? _feeder;
     private Task[] _workers = [];
+    private long _lastClaimTicks = -1;
 
     public JobScheduler(JobEngine engine)
     {
@@ -40,16 +41,59 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
     /// <summary>Gets the number of jobs claimed and not yet finished on this node.</summary>
     public int Busy => _engine.Options.MaxConcurrency - Volatile.Read(ref _freeSlots);
 
+    /// <summary>Gets the number of worker slots free on this node.</summary>
+    public int FreeSlots => Volatile.Read(ref _freeSlots);
+
+    /// <summary>Gets whether the scheduler was started and is not stopping.</summary>
+    public bool IsRunning => Volatile.Read(ref _feeder) is not null && !_stopping.IsCancellationRequested;
+
+    /// <summary>Gets when this node last claimed a job, or when the scheduler started if it has claimed none since (by the engine's clock); <see langword="null"/> before it started.</summary>
+    public DateTimeOffset? LastClaimAt
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _lastClaimTicks);
+            return ticks < 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>Describes a feeder or worker loop that ended while the scheduler runs (with the error that ended it, if any), or returns <see langword="null"/> when every loop is alive.</summary>
+    public (string Loop, Exception? Error)? FindDeadLoop()
+    {
+        if (Volatile.Read(ref _feeder) is not { } feeder || _stopping.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        if (feeder.IsCompleted)
+        {
+            return ("feeder", feeder.Exception?.GetBaseException());
+        }
+
+        var workers = Volatile.Read(ref _workers);
+        for (var i = 0; i < workers.Length; i++)
+        {
+            if (workers[i].IsCompleted)
+            {
+                return ($"worker {i + 1}", workers[i].Exception?.GetBaseException());
+            }
+        }
+
+        return null;
+    }
+
     public void Start()
     {
         var count = _engine.Options.MaxConcurrency;
-        _workers = new Task[count];
+        var workers = new Task[count];
         for (var i = 0; i < count; i++)
         {
-            _workers[i] = Task.Run(WorkerLoopAsync);
+            workers[i] = Task.Run(WorkerLoopAsync);
         }
 
-        _feeder = Task.Run(FeederLoopAsync);
+        Volatile.Write(ref _workers, workers);
+        Interlocked.Exchange(ref _lastClaimTicks, _engine.TimeProvider.GetUtcNow().UtcTicks);
+        Volatile.Write(ref _feeder, Task.Run(FeederLoopAsync));
         Log.SchedulerStarted(_logger, _engine.Node, count);
     }
 
@@ -258,6 +302,11 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
                 TypeLimits = typeLimits,
             };
             var claimed = await _engine.ClaimAsync(request, stopping).ConfigureAwait(false);
+            if (claimed.Count > 0)
+            {
+                Interlocked.Exchange(ref _lastClaimTicks, request.At.UtcTicks);
+            }
+
             foreach (var job in claimed)
             {
                 if (_typeSlots.TryGetValue(job.TypeName, out var slots))
