@@ -206,9 +206,12 @@ public sealed class JobExecutionTests
     public async Task StoredJob_WithUnregisteredType_EndsFailedWithClearMessage()
     {
         await using var host = await TestHost.Create().StartAsync();
-        var ghost = await StoreHelper.CreateInStatusAsync(host.Store, JobStatus.Queued, typeName: "RemovedJobType");
-        await host.Runner.PauseAsync(ghost.Id);
-        await host.Runner.ResumeAsync(ghost.Id); // queues it again, which wakes the scheduler
+        // Stored as a draft (nothing claims it), then queued by the store itself: the change wakes the scheduler.
+        var ghost = await StoreHelper.CreateInStatusAsync(host.Store, JobStatus.Editing, typeName: "RemovedJobType");
+        (await host.Store.TryTransitionAsync(new JobTransition
+        {
+            JobId = ghost.Id, FromStatus = JobStatus.Editing, ExpectedVersion = ghost.Version, ToStatus = JobStatus.Queued, At = host.Time.GetUtcNow(),
+        })).Should().BeTrue();
 
         var job = await host.WaitAsync(ghost.Id, JobStatus.Failed);
 
