@@ -55,22 +55,7 @@ public sealed partial class MultiProcessTests
             output.WriteLine($"Froze '{Frozen}' ({frozenInstance}) running {held.Count} jobs: " + string.Join(", ", held.Select(j => $"{j.Id:N} at checkpoint {Checkpoint(j)}")));
 
             // The awake instance takes the frozen one's jobs once their leases run out.
-            await PollAsync(
-                async () =>
-                {
-                    foreach (var job in held)
-                    {
-                        if ((await tracker.GetAsync(job.Id, Token)).InstanceId == frozenInstance)
-                        {
-                            return false;
-                        }
-                    }
-
-                    return true;
-                },
-                "the awake instance to take over the frozen one's jobs",
-                TimeSpan.FromSeconds(30),
-                TimeSpan.FromMilliseconds(50));
+            await WaitUntilTakenAsync(tracker, held, frozenInstance, hosts.Skip(1), "the awake instance to take over the frozen one's jobs");
             output.WriteLine($"Taken over {frozenAt.Elapsed.TotalSeconds:0.00} s after the freeze.");
             frozenAt.Elapsed.Should().BeLessThan(Lease + Heartbeat + Slack, "the frozen instance's leases run out and the awake one reclaims them at its next heartbeat");
 

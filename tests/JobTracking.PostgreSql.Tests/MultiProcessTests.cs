@@ -105,23 +105,7 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
             checkpointAtKill.Values.Should().Contain(c => c > 0, "at least one of them had saved a checkpoint");
 
             // Act: the survivors reclaim them once their leases run out, and finish everything.
-            await PollAsync(
-                async () =>
-                {
-                    AssertAlive(survivors);
-                    foreach (var orphan in orphans)
-                    {
-                        if ((await tracker.GetAsync(orphan.Id, Token)).InstanceId == victimInstanceId)
-                        {
-                            return false;
-                        }
-                    }
-
-                    return true;
-                },
-                "the dead instance's jobs to be reclaimed",
-                TimeSpan.FromSeconds(30),
-                TimeSpan.FromMilliseconds(25));
+            await WaitUntilTakenAsync(tracker, orphans, victimInstanceId, survivors, "the dead instance's jobs to be reclaimed");
             var reclaimed = sinceKill.Elapsed;
             output.WriteLine($"{total.Elapsed.TotalSeconds:0.0} s: the dead instance's jobs reclaimed {reclaimed.TotalSeconds:0.00} s after the kill");
 
@@ -250,6 +234,26 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"Job ([0-9a-f-]{36}) \(ItemsJob\) is no longer owned by this instance", RegexOptions.CultureInvariant)]
     private static partial Regex LostOwnership();
+
+    /// <summary>Waits until none of <paramref name="jobs"/> is held by <paramref name="instanceId"/> any more, the <paramref name="alive"/> hosts running meanwhile.</summary>
+    private static Task WaitUntilTakenAsync(IJobTracker tracker, IReadOnlyList<JobRecord> jobs, string? instanceId, IEnumerable<InstanceHostProcess> alive, string what) =>
+        PollAsync(
+            async () =>
+            {
+                AssertAlive(alive);
+                foreach (var job in jobs)
+                {
+                    if ((await tracker.GetAsync(job.Id, Token)).InstanceId == instanceId)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            },
+            what,
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(25));
 
     private static int Checkpoint(JobRecord job) => job.Checkpoint is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : 0;
 
