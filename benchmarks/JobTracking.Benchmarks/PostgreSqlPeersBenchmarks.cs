@@ -13,9 +13,9 @@ namespace JobTracking.Benchmarks;
 /// <see cref="JobTrackingPostgreSqlSystem"/>, <see cref="HangfirePostgreSqlSystem"/> and <see cref="QuartzPostgreSqlSystem"/>.
 /// </summary>
 /// <remarks>
-/// JobTracking runs with its defaults (MaxConcurrency = Environment.ProcessorCount per instance); "3 instances" is three
-/// hosts in this process, each with its own store instance on the same schema. The peers run 10 workers, as in
-/// <see cref="EndToEndBenchmarks"/>. The peers take milliseconds per job, so the batch is small: 500 jobs (20 in smoke
+/// Every system runs <see cref="PostgresBench.Workers"/> workers (JobTracking's MaxConcurrency per instance, Hangfire's
+/// WorkerCount, Quartz's thread pool); "3 instances" is three hosts in this process, each with its own store instance
+/// on the same schema. The peers take milliseconds per job, so the batch is small: 500 jobs (20 in smoke
 /// mode); the console mode <c>--postgres-compare</c> runs larger batches for JobTracking and adds the server's counts.
 /// </remarks>
 [MemoryDiagnoser]
@@ -72,10 +72,10 @@ public class PostgreSqlPeersBenchmarks
     [Benchmark(Description = "JobTracking, PostgreSQL, 3 instances on one schema")]
     public Task JobTrackingThreeInstances() => _system!.RunAsync(Jobs);
 
-    [Benchmark(Description = "Hangfire 1.8.25 + Hangfire.PostgreSql 1.21.1, 10 workers")]
+    [Benchmark(Description = "Hangfire 1.8.25 + Hangfire.PostgreSql 1.21.1, 32 workers")]
     public Task HangfirePostgreSql() => _system!.RunAsync(Jobs);
 
-    [Benchmark(Description = "Quartz.NET 4.7.3 AdoJobStore, PostgreSQL, clustered, 10 threads")]
+    [Benchmark(Description = "Quartz.NET 4.7.3 AdoJobStore, PostgreSQL, clustered, 32 threads")]
     public Task QuartzPostgreSql() => _system!.RunAsync(Jobs);
 
     private void WarmUp(Func<IJobSystem> create)

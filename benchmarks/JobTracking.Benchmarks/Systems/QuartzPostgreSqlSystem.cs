@@ -13,22 +13,17 @@ namespace JobTracking.Benchmarks.Systems;
 /// and dropped when the system is disposed. The thread pool and the jobs are those of <see cref="QuartzSystem"/>: 10
 /// threads, one-off jobs (a job detail and a trigger that starts now); <c>MaxBatchSize</c> stays automatic.
 /// </summary>
-public sealed class QuartzPostgreSqlSystem : IPostgresSystem
+public sealed class QuartzPostgreSqlSystem : QuartzSystemBase, IPostgresSystem
 {
-    private static readonly Lazy<string[]> SchemaScript = new(ReadSchema);
+    private static readonly Lazy<string[]> SchemaScript = new(() => ReadScript("JobTracking.Benchmarks.QuartzPostgreSqlSchema.sql"));
 
     private readonly string _adminConnectionString;
     private readonly string _connectionString;
-    private readonly int _maxConcurrency;
-    private readonly int _callers;
-    private StandaloneSchedulerFactory? _factory;
-    private IScheduler? _scheduler;
 
     public QuartzPostgreSqlSystem(int callers = 64, int maxConcurrency = PostgresBench.Workers, string? connectionString = null)
+        : base(maxConcurrency, callers)
     {
         _adminConnectionString = connectionString ?? PostgresBench.Require();
-        _callers = callers;
-        _maxConcurrency = maxConcurrency;
         Schema = PostgresBench.NewSchema("quartz_bench");
         ApplicationName = "jobtracking-bench-" + Schema;
         _connectionString = PostgresBench.WithApplicationName(_adminConnectionString, ApplicationName);
@@ -38,59 +33,7 @@ public sealed class QuartzPostgreSqlSystem : IPostgresSystem
 
     public string ApplicationName { get; }
 
-    public async Task StartAsync()
-    {
-        await CreateSchemaAsync(_connectionString, Schema);
-        _factory = QuartzSchedulerBuilder
-            .Create(q => q
-                .ConfigureScheduler(o => o.InstanceName = "Benchmark-" + Schema)
-                .UseDefaultThreadPool(_maxConcurrency)
-                .UsePersistentStore(s =>
-                {
-                    s.UsePostgres(_connectionString);
-                    s.ConfigureStore(o => o.TablePrefix = Schema + ".qrtz_");
-                    s.UseClustering(_ => { });
-                }))
-            .Build();
-        _scheduler = await _factory.GetScheduler();
-        await _scheduler.Start();
-    }
-
-    public async Task RunAsync(int jobs)
-    {
-        var scheduler = _scheduler ?? throw new InvalidOperationException("Start the system first.");
-        var done = Completion.Shared.Arm(jobs);
-        await Callers.RunAsync(jobs, _callers, async share =>
-        {
-            for (var i = 0; i < share; i++)
-            {
-                var job = JobBuilder.Create<QuartzNoOpJob>().Build();
-                var trigger = TriggerBuilder.Create().StartNow().Build();
-                await scheduler.ScheduleJob(job, trigger);
-            }
-        });
-        await done;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_scheduler is not null)
-        {
-            await _scheduler.Shutdown(waitForJobsToComplete: true);
-        }
-
-        if (_factory is not null)
-        {
-            await _factory.DisposeAsync();
-        }
-
-        using (var connection = new NpgsqlConnection(_connectionString))
-        {
-            NpgsqlConnection.ClearPool(connection);
-        }
-
-        await PostgresBench.DropSchemaAsync(_adminConnectionString, Schema);
-    }
+    protected override string InstanceName => "Benchmark-" + Schema;
 
     /// <summary>Creates the schema and Quartz's tables in it, in one transaction, as a person would run the tables script before the first start.</summary>
     public static async Task CreateSchemaAsync(string connectionString, string schema)
@@ -107,13 +50,23 @@ public sealed class QuartzPostgreSqlSystem : IPostgresSystem
         await transaction.CommitAsync();
     }
 
-    private static string[] ReadSchema()
+    protected override void UseStore(IQuartzBuilder quartz) =>
+        quartz.UsePersistentStore(s =>
+        {
+            s.UsePostgres(_connectionString);
+            s.ConfigureStore(o => o.TablePrefix = Schema + ".qrtz_");
+            s.UseClustering(_ => { });
+        });
+
+    protected override Task PrepareAsync() => CreateSchemaAsync(_connectionString, Schema);
+
+    protected override async ValueTask CleanUpAsync()
     {
-        using var stream = typeof(QuartzPostgreSqlSystem).Assembly.GetManifestResourceStream("JobTracking.Benchmarks.QuartzPostgreSqlSchema.sql")
-            ?? throw new InvalidOperationException("The Quartz PostgreSQL schema script is not embedded in the benchmark assembly.");
-        using var reader = new StreamReader(stream);
-        var lines = reader.ReadToEnd().Split('\n').Where(l => !l.StartsWith("--", StringComparison.Ordinal));
-        return string.Join('\n', lines)
-            .Split("\n;;\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        using (var connection = new NpgsqlConnection(_connectionString))
+        {
+            NpgsqlConnection.ClearPool(connection);
+        }
+
+        await PostgresBench.DropSchemaAsync(_adminConnectionString, Schema);
     }
 }

@@ -13,70 +13,14 @@ namespace JobTracking.Benchmarks.Systems;
 /// (<c>journal_mode = DELETE</c>) and <c>synchronous = FULL</c>, every commit flushed. The thread pool and the jobs
 /// are those of <see cref="QuartzSystem"/>: 10 threads, one-off jobs (a job detail and a trigger that starts now).
 /// </summary>
-public sealed class QuartzSqliteSystem : IJobSystem
+public sealed class QuartzSqliteSystem(int callers = 1, int maxConcurrency = 10) : QuartzSystemBase(maxConcurrency, callers)
 {
-    private static readonly Lazy<string[]> Schema = new(ReadSchema);
+    private static readonly Lazy<string[]> Schema = new(() => ReadScript("JobTracking.Benchmarks.QuartzSqliteSchema.sql"));
 
-    private readonly int _maxConcurrency;
-    private readonly int _callers;
     private readonly TempDatabase _database = new("quartz-" + Guid.NewGuid().ToString("N"));
-    private StandaloneSchedulerFactory? _factory;
-    private IScheduler? _scheduler;
-
-    public QuartzSqliteSystem(int callers = 1, int maxConcurrency = 10)
-    {
-        _callers = callers;
-        _maxConcurrency = maxConcurrency;
-    }
 
     /// <summary>Gets the connection string of the system's file (Microsoft.Data.Sqlite's defaults otherwise).</summary>
     public string ConnectionString => _database.ConnectionString;
-
-    public async Task StartAsync()
-    {
-        CreateSchema(ConnectionString);
-        _factory = QuartzSchedulerBuilder
-            .Create(q => q
-                .ConfigureScheduler(o => o.InstanceName = "Benchmark-" + Guid.NewGuid().ToString("N"))
-                .UseDefaultThreadPool(_maxConcurrency)
-                .UsePersistentStore(s => s.UseSqlite(ConnectionString)))
-            .Build();
-        _scheduler = await _factory.GetScheduler();
-        await _scheduler.Start();
-    }
-
-    public async Task RunAsync(int jobs)
-    {
-        var scheduler = _scheduler ?? throw new InvalidOperationException("Start the system first.");
-        var done = Completion.Shared.Arm(jobs);
-        await Callers.RunAsync(jobs, _callers, async share =>
-        {
-            for (var i = 0; i < share; i++)
-            {
-                var job = JobBuilder.Create<QuartzNoOpJob>().Build();
-                var trigger = TriggerBuilder.Create().StartNow().Build();
-                await scheduler.ScheduleJob(job, trigger);
-            }
-        });
-        await done;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_scheduler is not null)
-        {
-            await _scheduler.Shutdown(waitForJobsToComplete: true);
-        }
-
-        if (_factory is not null)
-        {
-            await _factory.DisposeAsync();
-        }
-
-        // Pooled connections keep the file open; close them so it can be deleted.
-        SqliteConnection.ClearAllPools();
-        _database.Dispose();
-    }
 
     /// <summary>Creates Quartz's tables in the file, as a person would run the tables script before the first start.</summary>
     public static void CreateSchema(string connectionString)
@@ -95,13 +39,19 @@ public sealed class QuartzSqliteSystem : IJobSystem
         transaction.Commit();
     }
 
-    private static string[] ReadSchema()
+    protected override void UseStore(IQuartzBuilder quartz) => quartz.UsePersistentStore(s => s.UseSqlite(ConnectionString));
+
+    protected override Task PrepareAsync()
     {
-        using var stream = typeof(QuartzSqliteSystem).Assembly.GetManifestResourceStream("JobTracking.Benchmarks.QuartzSqliteSchema.sql")
-            ?? throw new InvalidOperationException("The Quartz schema script is not embedded in the benchmark assembly.");
-        using var reader = new StreamReader(stream);
-        var lines = reader.ReadToEnd().Split('\n').Where(l => !l.StartsWith("--", StringComparison.Ordinal));
-        return string.Join('\n', lines)
-            .Split("\n;;\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        CreateSchema(ConnectionString);
+        return Task.CompletedTask;
+    }
+
+    protected override ValueTask CleanUpAsync()
+    {
+        // Pooled connections keep the file open; close them so it can be deleted.
+        SqliteConnection.ClearAllPools();
+        _database.Dispose();
+        return ValueTask.CompletedTask;
     }
 }
