@@ -268,6 +268,9 @@ public sealed class EventsTests
         await host.WaitAsync(bad, JobStatus.Failed);
 
         created.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(2);
+
+        // A run records its outcome just after its final status is stored (which is what the waits above saw): wait for it rather than race it.
+        await Wait.UntilAsync(() => finished.GetMeasurementSnapshot().Count == 2 && duration.GetMeasurementSnapshot().Count == 2, "both outcomes recorded");
         var byStatus = finished.GetMeasurementSnapshot().GroupBy(m => (string)m.Tags["job.status"]!).ToDictionary(g => g.Key, g => g.Sum(m => m.Value));
         byStatus.Should().BeEquivalentTo(new Dictionary<string, long> { ["Completed"] = 1, ["Failed"] = 1 });
         duration.GetMeasurementSnapshot().Should().HaveCount(2).And.OnlyContain(m => (string)m.Tags["job.type"]! == nameof(StepJob));
