@@ -1,4 +1,4 @@
-using Npgsql;
+using Microsoft.Extensions.Time.Testing;
 
 namespace JobTracking.PostgreSql.Tests;
 
@@ -94,8 +94,8 @@ public sealed class ClaimContentionTests(ITestOutputHelper output)
     {
         PostgresServer.Require();
         await using var schema = await PostgresServer.NewSchemaAsync(Token);
-        var stores = await OpenStoresAsync(schema);
-        await using var clock = NpgsqlDataSource.Create(schema.ConnectionString);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var stores = await OpenStoresAsync(schema, clock);
         try
         {
             int[] reclaimSizes = [1000, 7, 1];
@@ -111,12 +111,8 @@ public sealed class ClaimContentionTests(ITestOutputHelper output)
                 var alive = await stores[1].ClaimAsync(Claim("alive", live.Length, TimeSpan.FromMinutes(5)), Token);
                 alive.Select(j => j.Id).Should().Equal(live.Select(j => j.Id));
 
-                // Past the dead instance's leases by the database's clock, which judges them.
-                var leaseEnd = dead.Max(j => j.LeaseExpiresAt!.Value);
-                while (await DatabaseNowAsync(clock) <= leaseEnd)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(50), Token);
-                }
+                // Past the dead instance's leases by the clock that judges them (the stores' lease clock here).
+                clock.Advance(dead.Max(j => j.LeaseExpiresAt!.Value) - clock.GetUtcNow() + TimeSpan.FromMilliseconds(1));
 
                 var maxCount = reclaimSizes[round % reclaimSizes.Length];
                 var reclaimed = await RaceAsync(stores, (store, instance) => ReclaimUntilEmptyAsync(store, instance, maxCount));
@@ -149,12 +145,13 @@ public sealed class ClaimContentionTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<PostgreSqlJobStore[]> OpenStoresAsync(TestSchema schema)
+    /// <summary>Three stores on one schema; with <paramref name="leaseClock"/>, leases are judged by it instead of the database's clock.</summary>
+    private static async Task<PostgreSqlJobStore[]> OpenStoresAsync(TestSchema schema, TimeProvider? leaseClock = null)
     {
         var stores = new PostgreSqlJobStore[Instances];
         for (var i = 0; i < Instances; i++)
         {
-            stores[i] = await PostgreSqlJobStores.OpenAsync(schema.ConnectionString, new PostgreSqlJobStoreOptions { Schema = schema.Name }, null, Token);
+            stores[i] = await PostgreSqlJobStoreConformanceTests.OpenAsync(schema, leaseClock);
 
             // A first write opens the writer's connection, so the races below are not races to connect.
             (await stores[i].ClaimAsync(Claim($"instance-{i}", 1, TimeSpan.FromMinutes(1)), Token)).Should().BeEmpty();
@@ -244,11 +241,4 @@ public sealed class ClaimContentionTests(ITestOutputHelper output)
         }).ToArray();
     }
 
-    private static async Task<DateTimeOffset> DatabaseNowAsync(NpgsqlDataSource dataSource)
-    {
-        await using var command = dataSource.CreateCommand("SELECT now()");
-        await using var reader = await command.ExecuteReaderAsync(Token);
-        await reader.ReadAsync(Token);
-        return reader.GetFieldValue<DateTimeOffset>(0);
-    }
 }
