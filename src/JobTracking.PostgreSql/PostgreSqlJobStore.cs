@@ -65,7 +65,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
     /// <param name="cancellationToken">Stops waiting (the migration itself goes on).</param>
     /// <returns>A task that completes when the store is ready.</returns>
     /// <exception cref="JobTrackingException">The schema was written by a newer version of this package, or holds tables that are not a job store's.</exception>
-    public Task EnsureOpenAsync(CancellationToken cancellationToken = default) => OpenOnce().WaitAsync(cancellationToken);
+    internal Task EnsureOpenAsync(CancellationToken cancellationToken = default) => OpenOnce().WaitAsync(cancellationToken);
 
     /// <inheritdoc/>
     public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
