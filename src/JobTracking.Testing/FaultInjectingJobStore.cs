@@ -17,6 +17,7 @@ public sealed class FaultInjectingJobStore : IJobStore, IJobJournalStore, IJobQu
     private readonly Random _random;
     private readonly Lock _randomLock = new();
     private long _injected;
+    private long _delayed;
 
     /// <summary>Wraps <paramref name="inner"/>, which must implement the four store contracts.</summary>
     /// <param name="inner">The store that does the work.</param>
@@ -44,8 +45,11 @@ public sealed class FaultInjectingJobStore : IJobStore, IJobJournalStore, IJobQu
     /// <summary>Gets or sets which journal entries the store refuses for good, as a database refuses text it cannot hold: a batch holding one fails whole.</summary>
     public Func<JobJournalEntry, bool>? RefusesJournalEntry { get; set; }
 
-    /// <summary>Gets or sets a pause added before every call, or <see langword="null"/> for none.</summary>
+    /// <summary>Gets or sets a pause added before calls (every call, or the share <see cref="DelayRate"/> picks), or <see langword="null"/> for none.</summary>
     public TimeSpan? Delay { get; set; }
+
+    /// <summary>Gets or sets the share of calls (0 to 1) that wait <see cref="Delay"/>, for latency spikes. Default: 1, every call.</summary>
+    public double DelayRate { get; set; } = 1;
 
     /// <summary>Gets or sets the clock <see cref="Delay"/> waits on. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider DelayClock { get; set; } = TimeProvider.System;
@@ -55,6 +59,9 @@ public sealed class FaultInjectingJobStore : IJobStore, IJobJournalStore, IJobQu
 
     /// <summary>Gets how many faults were injected so far.</summary>
     public long InjectedFaults => Interlocked.Read(ref _injected);
+
+    /// <summary>Gets how many calls waited <see cref="Delay"/> so far.</summary>
+    public long DelayedCalls => Interlocked.Read(ref _delayed);
 
     /// <inheritdoc/>
     public JobStoreCapabilities Capabilities => Shared ? _inner.Capabilities | JobStoreCapabilities.SharedAcrossProcesses : _inner.Capabilities;
@@ -188,8 +195,9 @@ public sealed class FaultInjectingJobStore : IJobStore, IJobJournalStore, IJobQu
 
     private async ValueTask BeforeAsync(string call, CancellationToken cancellationToken)
     {
-        if (Delay is { } delay)
+        if (Delay is { } delay && (DelayRate >= 1 || NextDouble() < DelayRate))
         {
+            Interlocked.Increment(ref _delayed);
             await Task.Delay(delay, DelayClock, cancellationToken).ConfigureAwait(false);
         }
 

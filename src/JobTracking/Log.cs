@@ -77,6 +77,9 @@ internal static partial class Log
     [LoggerMessage(24, LogLevel.Error, "Saving the progress of job {JobId} failed.")]
     public static partial void ProgressSaveFailed(ILogger logger, Exception exception, Guid jobId);
 
+    [LoggerMessage(28, LogLevel.Warning, "Saving the checkpoint of job {JobId} failed with a transient error after every retry; the job goes on and saves it again at a later safe point.")]
+    public static partial void CheckpointSaveFailed(ILogger logger, Exception exception, Guid jobId);
+
     [LoggerMessage(25, LogLevel.Error, "Reading the store's change feed failed with an error that is not transient; reading again shortly.")]
     public static partial void FeedReadFailed(ILogger logger, Exception exception);
 

@@ -61,6 +61,44 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task StoreBack_AfterALongOutage_WaitingRetriesGoWithinTheFirstRetryDelay_NotAtTheEndOfTheirBackoff()
+    {
+        var time = NewTime();
+        var store = new FaultInjectingJobStore(TestHost.CreateMemoryStore(time: time));
+        await using var host = await TestHost.Create(
+            o =>
+            {
+                o.TransientRetryDelay = TimeSpan.FromMilliseconds(100);
+                o.TransientRetryMaxDelay = TimeSpan.FromMinutes(10);
+                o.LeaseDuration = TimeSpan.FromMinutes(5); // the run keeps its lease through the outage
+            },
+            store: store,
+            time: time).StartAsync();
+        var id = await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true });
+        await host.Probe.For(id).WaitForStepAsync(0);
+
+        store.IsDown = true;
+        host.Probe.For(id).Release();
+        for (var i = 0; i < 400; i++) // 40 s on the fake clock: the final status's retries back off to pauses of 10 s or more
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(1);
+        }
+
+        store.IsDown = false;
+        await host.StartStepJobAsync(new StepParameters { Steps = 1 }); // a call that succeeds: the store is back
+        var elapsed = TimeSpan.Zero;
+        while ((await store.GetAsync(id))!.Status != JobStatus.Completed && elapsed < TimeSpan.FromMilliseconds(300))
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            elapsed += TimeSpan.FromMilliseconds(10);
+            await Task.Delay(5);
+        }
+
+        (await store.GetAsync(id))!.Status.Should().Be(JobStatus.Completed, "the retry went within the first retry delay of the store coming back, after {0} on the fake clock", elapsed);
+    }
+
+    [Fact]
     public async Task RefusedJournalEntry_IsSetAsideAsAMarker_OtherJobsFinishAndTheHostStops()
     {
         var time = NewTime();

@@ -559,7 +559,21 @@ internal abstract class JobRun : IJobContext, IDisposable
     {
         Volatile.Write(ref _checkpointSavedAt, _engine.TimeProvider.GetTimestamp());
         var version = Interlocked.Read(ref _checkpointVersion);
-        if (await SaveProgressAsync(withCheckpoint: true).ConfigureAwait(false) && Interlocked.Read(ref _checkpointVersion) == version)
+        bool saved;
+        try
+        {
+            saved = await SaveProgressAsync(withCheckpoint: true).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (_engine.Retry.IsTransient(ex))
+        {
+            // The store stayed unreachable through every retry. The job goes on: the checkpoint stays unsaved, the next
+            // safe point after CheckpointInterval tries again, and the final status carries the report. Only a crash
+            // before then would repeat the work since the last saved checkpoint, as it would have anyway.
+            Log.CheckpointSaveFailed(_engine.Logger, ex, JobId);
+            return;
+        }
+
+        if (saved && Interlocked.Read(ref _checkpointVersion) == version)
         {
             Volatile.Write(ref _checkpointDirty, 0);
         }

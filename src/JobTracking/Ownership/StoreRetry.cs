@@ -11,6 +11,10 @@ internal sealed class StoreRetry
     private readonly JobTrackingOptions _options;
     private readonly ILogger _logger;
 
+    // Completed by the first call that succeeds while retries wait: the store is back, so they need not sleep out their
+    // backoff (up to TransientRetryMaxDelay). Null while no retry waits, so a successful call costs one field read.
+    private TaskCompletionSource? _storeBack;
+
     public StoreRetry(IJobStore store, TimeProvider time, JobTrackingOptions options, ILogger logger)
     {
         _store = store;
@@ -35,19 +39,29 @@ internal sealed class StoreRetry
             return RetryAsync(state, call, ex, untilStored, cancellationToken);
         }
 
-        return first.IsCompletedSuccessfully ? first : AwaitFirstAsync(first, state, call, untilStored, cancellationToken);
+        if (first.IsCompletedSuccessfully)
+        {
+            Succeeded();
+            return first;
+        }
+
+        return AwaitFirstAsync(first, state, call, untilStored, cancellationToken);
     }
 
     private async ValueTask<T> AwaitFirstAsync<TState, T>(ValueTask<T> first, TState state, Func<TState, CancellationToken, ValueTask<T>> call, bool untilStored, CancellationToken cancellationToken)
     {
+        T result;
         try
         {
-            return await first.ConfigureAwait(false);
+            result = await first.ConfigureAwait(false);
         }
         catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
         {
             return await RetryAsync(state, call, ex, untilStored, cancellationToken).ConfigureAwait(false);
         }
+
+        Succeeded();
+        return result;
     }
 
     private async ValueTask<T> RetryAsync<TState, T>(TState state, Func<TState, CancellationToken, ValueTask<T>> call, Exception failure, bool untilStored, CancellationToken cancellationToken)
@@ -61,15 +75,59 @@ internal sealed class StoreRetry
 
             var delay = Delay(attempt);
             Log.TransientStoreError(_logger, failure, attempt, delay);
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            await PauseAsync(delay, cancellationToken).ConfigureAwait(false);
+            T result;
             try
             {
-                return await call(state, cancellationToken).ConfigureAwait(false);
+                result = await call(state, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
             {
                 failure = ex;
+                continue;
             }
+
+            Succeeded();
+            return result;
+        }
+    }
+
+    // Sleeps out the backoff, unless another call succeeds meanwhile: the store is back, and the retry goes after a pause
+    // no longer than the first retry's (jittered, so the waiting retries do not all land on the store at once).
+    private async Task PauseAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var first = _options.TransientRetryDelay;
+        if (delay <= first)
+        {
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var back = Volatile.Read(ref _storeBack);
+        if (back is null)
+        {
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            back = Interlocked.CompareExchange(ref _storeBack, created, null) ?? created;
+        }
+
+        using var sleeping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var backoff = Task.Delay(delay, _time, sleeping.Token);
+        if (await Task.WhenAny(backoff, back.Task).ConfigureAwait(false) == backoff)
+        {
+            await backoff.ConfigureAwait(false); // throws if the caller's token fired
+            return;
+        }
+
+        await sleeping.CancelAsync().ConfigureAwait(false);
+        await Task.Delay(Delay(1), _time, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Succeeded()
+    {
+        if (Volatile.Read(ref _storeBack) is { } back)
+        {
+            Interlocked.CompareExchange(ref _storeBack, null, back);
+            back.TrySetResult();
         }
     }
 
