@@ -38,6 +38,10 @@ switch (args.FirstOrDefault())
             idleWindow: TimeSpan.FromSeconds(10),
             diagnosticConcurrency: args.Length > 5 ? Count(5, 0) : null);
         return 0;
+    case "--fault-matrix":
+        // --fault-matrix [base jobs per row in memory; a fifth on SQLite and PostgreSQL]
+        await FaultMatrixReport.RunAsync(Count(1, 4_000));
+        return 0;
     case "--memory":
         await MemoryReport.RunAsync(Count(1, 100_000));
         return 0;
