@@ -43,10 +43,16 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     public JobStoreCapabilities Capabilities => JobStoreCapabilities.None;
 
     /// <inheritdoc/>
-    /// <remarks>Transient here means the file was busy or locked (SQLITE_BUSY, SQLITE_LOCKED), for example by a backup tool, for longer than the busy timeout.</remarks>
+    /// <remarks>
+    /// Transient here means the file was busy or locked (SQLITE_BUSY, SQLITE_LOCKED), for example by a backup tool, for
+    /// longer than the busy timeout, or the disk was full (SQLITE_FULL): conditions that pass, so running jobs wait for
+    /// them (their final status is retried until stored) instead of failing, while a start fails once its retries are
+    /// spent. SQLite rolls back the write that found the disk full, so nothing half-written stays.
+    /// </remarks>
     public bool IsTransient(Exception exception) =>
         exception is SqliteException sqlite
-        && (sqlite.SqliteErrorCode is raw.SQLITE_BUSY or raw.SQLITE_LOCKED || (sqlite.SqliteExtendedErrorCode & 0xFF) is raw.SQLITE_BUSY or raw.SQLITE_LOCKED);
+        && (sqlite.SqliteErrorCode is raw.SQLITE_BUSY or raw.SQLITE_LOCKED or raw.SQLITE_FULL
+            || (sqlite.SqliteExtendedErrorCode & 0xFF) is raw.SQLITE_BUSY or raw.SQLITE_LOCKED or raw.SQLITE_FULL);
 
     /// <inheritdoc/>
     public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
