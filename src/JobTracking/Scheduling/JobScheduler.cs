@@ -265,10 +265,17 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         _wake.Reader.TryRead(out _);
     }
 
-    // Claims under one lock, so the per-type counts that limit a claim are the counts the claim then raises.
-    // A worker only tries the lock: if a claim is already under way it hands its slot back to the feeder rather than queue up.
+    // With per-type limits, claims go one at a time under a lock, so the per-type counts that limit a claim are the
+    // counts the claim then raises; a worker only tries the lock: if a claim is already under way it hands its slot back
+    // to the feeder rather than queue up. Without them the store's claim is atomic on its own, so the workers and the
+    // feeder claim side by side: no lock per job, and on a store that commits in groups their claims share a commit.
     private async ValueTask<(IReadOnlyList<JobRecord> Claimed, long Epoch)> ClaimAsync(int wanted, Dictionary<string, int> typeLimits, CancellationToken stopping, bool onlyIfFree = false)
     {
+        if (!_hasTypeLimits)
+        {
+            return await ClaimUnlockedAsync(wanted, typeLimits, stopping).ConfigureAwait(false);
+        }
+
         if (onlyIfFree)
         {
             if (!_claimLock.Wait(0, CancellationToken.None))
@@ -283,44 +290,46 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
 
         try
         {
-            if (_hasTypeLimits)
+            foreach (var (type, slots) in _typeSlots)
             {
-                foreach (var (type, slots) in _typeSlots)
-                {
-                    typeLimits[type] = Math.Max(0, slots.Limit - Volatile.Read(ref slots.Running));
-                }
+                typeLimits[type] = Math.Max(0, slots.Limit - Volatile.Read(ref slots.Running));
             }
 
-            var epoch = _engine.CommandEpoch;
-            var request = new JobClaimRequest
-            {
-                InstanceId = _engine.Instance.Id,
-                Node = _engine.Node,
-                MaxCount = wanted,
-                At = _engine.TimeProvider.GetUtcNow(),
-                LeaseDuration = _engine.Options.LeaseDuration,
-                TypeLimits = typeLimits,
-            };
-            var claimed = await _engine.ClaimAsync(request, stopping).ConfigureAwait(false);
-            if (claimed.Count > 0)
-            {
-                Interlocked.Exchange(ref _lastClaimTicks, request.At.UtcTicks);
-            }
-
-            foreach (var job in claimed)
-            {
-                if (_typeSlots.TryGetValue(job.TypeName, out var slots))
-                {
-                    Interlocked.Increment(ref slots.Running);
-                }
-            }
-
-            return (claimed, epoch);
+            return await ClaimUnlockedAsync(wanted, typeLimits, stopping).ConfigureAwait(false);
         }
         finally
         {
             _claimLock.Release();
         }
+    }
+
+    private async ValueTask<(IReadOnlyList<JobRecord> Claimed, long Epoch)> ClaimUnlockedAsync(int wanted, Dictionary<string, int> typeLimits, CancellationToken stopping)
+    {
+        var epoch = _engine.CommandEpoch;
+        var request = new JobClaimRequest
+        {
+            InstanceId = _engine.Instance.Id,
+            Node = _engine.Node,
+            MaxCount = wanted,
+            At = _engine.TimeProvider.GetUtcNow(),
+            LeaseDuration = _engine.Options.LeaseDuration,
+            TypeLimits = typeLimits,
+        };
+        var claimed = await _engine.ClaimAsync(request, stopping).ConfigureAwait(false);
+        if (claimed.Count > 0)
+        {
+            Interlocked.Exchange(ref _lastClaimTicks, request.At.UtcTicks);
+        }
+
+        foreach (var job in claimed)
+        {
+            if (_typeSlots.TryGetValue(job.TypeName, out var slots))
+            {
+                Interlocked.Increment(ref slots.Running);
+            }
+        }
+
+        return (claimed, epoch);
     }
 
     private async Task WorkerLoopAsync()
