@@ -27,7 +27,9 @@ public sealed record SoakMetric(string Name, Func<SoakSample, double?> Read, boo
         new("handles (Process.HandleCount)", s => s.Handles, Checked: true, CountMargin, Bytes: false),
         new("file descriptors (/proc/self/fd)", s => s.Descriptors, Checked: true, CountMargin, Bytes: false),
         new("threads", s => s.Threads, Checked: false, CountMargin, Bytes: false),
+        new("thread-pool threads", s => s.PoolThreads, Checked: false, CountMargin, Bytes: false),
         new("jobs kept by the store", s => s.Kept, Checked: false, Margin: 0, Bytes: false),
+        new("changes kept in the change feed", s => s.FeedChanges, Checked: false, Margin: 0, Bytes: false),
         new("database file", s => s.DatabaseBytes, Checked: false, ByteMargin, Bytes: true),
         new("WAL file", s => s.WalBytes, Checked: false, ByteMargin, Bytes: true),
     ];

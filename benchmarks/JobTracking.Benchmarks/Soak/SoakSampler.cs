@@ -4,8 +4,8 @@ using JobTracking.Benchmarks.Systems;
 namespace JobTracking.Benchmarks.Soak;
 
 /// <summary>
-/// Reads the process (working set, GC heap, handles, open file descriptors, threads) and the store (jobs kept, the
-/// SQLite file and its WAL) at a fixed interval while a soak run goes on.
+/// Reads the process (working set, GC heap, handles, open file descriptors, threads, the thread pool) and the store
+/// (jobs kept, changes in the feed, the SQLite file and its WAL) at a fixed interval while a soak run goes on.
 /// </summary>
 public sealed class SoakSampler(JobTrackingSystem system, Func<long> finished, TimeProvider time) : IDisposable
 {
@@ -40,12 +40,14 @@ public sealed class SoakSampler(JobTrackingSystem system, Func<long> finished, T
     public async Task<SoakSample> SampleAsync()
     {
         var kept = (await system.Queries.CountAsync()).Sum(c => c.Count);
+        var feed = await system.Feed.ReadFeedAsync(long.MaxValue - 1, Memory<JobChange>.Empty); // the bounds only
         _process.Refresh();
         var database = system.DatabasePath;
         var sample = new SoakSample(
             Seconds: time.GetElapsedTime(_started).TotalSeconds,
             Finished: finished(),
             Kept: kept,
+            FeedChanges: feed.LatestSequence - feed.FirstSequence + 1,
             WorkingSet: _process.WorkingSet64,
             GcHeap: GC.GetTotalMemory(forceFullCollection: false),
             GcHeapAfterGc: GC.GetGCMemoryInfo().HeapSizeBytes,
@@ -53,6 +55,8 @@ public sealed class SoakSampler(JobTrackingSystem system, Func<long> finished, T
             Handles: _process.HandleCount,
             Descriptors: OperatingSystem.IsLinux() ? Directory.EnumerateFileSystemEntries(DescriptorFolder).Count() : null,
             Threads: _process.Threads.Count,
+            PoolThreads: ThreadPool.ThreadCount,
+            PoolPending: ThreadPool.PendingWorkItemCount,
             DatabaseBytes: database is null ? null : Length(database),
             WalBytes: database is null ? null : Length(database + "-wal"));
         _samples.Add(sample);

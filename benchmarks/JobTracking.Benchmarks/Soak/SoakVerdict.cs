@@ -26,7 +26,8 @@ public sealed record SoakVerdict(SoakMetric Metric, double Early, double Late, d
     public string ToRow()
     {
         var change = Early == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({(Late - Early) / Early * 100:+0.0;-0.0;0.0}%)");
-        var slope = (SlopePerMillionJobs >= 0 ? "+" : "-") + Metric.Format(Math.Abs(SlopePerMillionJobs));
+        var magnitude = Metric.Format(Math.Abs(SlopePerMillionJobs));
+        var slope = magnitude == Metric.Format(0) ? magnitude : (SlopePerMillionJobs > 0 ? "+" : "-") + magnitude;
         return $"| {Metric.Name} | {Metric.Format(Early)} | {Metric.Format(Late)}{change} | {slope} | {Metric.Format(Limit)} | {Word} |";
     }
 

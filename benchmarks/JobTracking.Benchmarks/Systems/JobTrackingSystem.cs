@@ -65,6 +65,9 @@ public sealed class JobTrackingSystem : IJobSystem
     /// <summary>Gets the store's queries, to count what is kept.</summary>
     public IJobQueryStore Queries => _services.GetRequiredService<IJobQueryStore>();
 
+    /// <summary>Gets the store's change feed, to see how many changes it holds.</summary>
+    public IJobFeedStore Feed => _services.GetRequiredService<IJobFeedStore>();
+
     /// <summary>Gets the options the system runs with.</summary>
     public JobTrackingOptions Options => _services.GetRequiredService<IOptions<JobTrackingOptions>>().Value;
 
