@@ -7,8 +7,8 @@ Usage (from the repository root, after `--soak`, which writes benchmarks/soak-in
     python3 benchmarks/plot_soak.py -o benchmarks/soak.svg
 
 Standard library only. Writes an SVG with a panel per CSV found: working set, GC heap and (on SQLite) the database
-file with its WAL in MiB on the left axis, open file descriptors (or handles) on the right axis, against jobs
-finished. The warm-up is shaded, and the early and late windows the verdict compares are marked, as --soak splits them.
+file with its WAL in MiB on the left axis, open file descriptors (or handles) and threads on the right axis, against
+jobs finished. The warm-up is shaded, and the early and late windows the verdict compares are marked, as --soak splits them.
 """
 
 import argparse
@@ -27,7 +27,7 @@ STORES = [
 ]
 
 MIB = 1024 * 1024
-COLOURS = {"working set": "#1f77b4", "GC heap": "#2ca02c", "database + WAL": "#9467bd", "file descriptors": "#d62728"}
+COLOURS = {"working set": "#1f77b4", "GC heap": "#2ca02c", "database + WAL": "#9467bd", "file descriptors": "#d62728", "threads": "#ff7f0e"}
 
 
 def read(path):
@@ -41,11 +41,14 @@ def read(path):
 
 
 def windows(rows, minimum_warmup):
-    """The jobs finished where the warm-up ends, the early window ends and the late window starts (SoakVerdict.Split)."""
+    """The jobs finished where the warm-up ends, the early window ends and the late window starts (SoakVerdict.Split);
+    None when either window has fewer than 3 samples, as --soak then gives no verdict."""
     total = rows[-1]["jobs_finished"]
     start = next((r["jobs_finished"] for r in rows if r["jobs_finished"] * 4 >= total and r["elapsed_s"] >= minimum_warmup), total)
     third = (total - start) / 3
-    return start, start + third, total - third
+    early = [r for r in rows if start <= r["jobs_finished"] < start + third]
+    late = [r for r in rows if r["jobs_finished"] >= total - third]
+    return (start, start + third, total - third) if len(early) >= 3 and len(late) >= 3 else None
 
 
 def nice_ceiling(value):
@@ -80,9 +83,10 @@ def panel(out, rows, title, minimum_warmup, top, width):
         series["database + WAL"] = [(r["database_bytes"] + r["wal_bytes"]) / MIB for r in rows]
     counts = [r["fds"] if r.get("fds") is not None else r["handles"] for r in rows]
     count_name = "file descriptors" if rows[-1].get("fds") is not None else "handles"
+    threads = [r["threads"] for r in rows]
 
     y_max = nice_ceiling(max(max(values) for values in series.values()) * 1.1)
-    c_max = nice_ceiling(max(counts) * 1.5)
+    c_max = nice_ceiling(max(max(counts), max(threads)) * 1.5)
 
     def x(jobs):
         return left + jobs / total * plot_w
@@ -98,12 +102,14 @@ def panel(out, rows, title, minimum_warmup, top, width):
                f'{total:,.0f} jobs in {seconds:,.0f} s ({total / seconds:,.0f} jobs/s), a sample every second</text>')
 
     # Warm-up shaded, the two windows the verdict compares tinted.
-    warm, early_end, late_start = windows(rows, minimum_warmup)
-    out.append(f'<rect x="{left}" y="{top}" width="{x(warm) - left:.1f}" height="{height}" fill="#eeeeee"/>')
-    out.append(f'<text x="{(left + x(warm)) / 2:.1f}" y="{top + 14}" text-anchor="middle" fill="#777">warm-up</text>')
-    for start, end, label in ((warm, early_end, "early"), (late_start, total, "late")):
-        out.append(f'<rect x="{x(start):.1f}" y="{top}" width="{x(end) - x(start):.1f}" height="{height}" fill="#fff6df"/>')
-        out.append(f'<text x="{(x(start) + x(end)) / 2:.1f}" y="{top + 14}" text-anchor="middle" fill="#a07a00">{label} window</text>')
+    split = windows(rows, minimum_warmup)
+    if split:
+        warm, early_end, late_start = split
+        out.append(f'<rect x="{left}" y="{top}" width="{x(warm) - left:.1f}" height="{height}" fill="#eeeeee"/>')
+        out.append(f'<text x="{(left + x(warm)) / 2:.1f}" y="{top + 14}" text-anchor="middle" fill="#777">warm-up</text>')
+        for start, end, label in ((warm, early_end, "early"), (late_start, total, "late")):
+            out.append(f'<rect x="{x(start):.1f}" y="{top}" width="{x(end) - x(start):.1f}" height="{height}" fill="#fff6df"/>')
+            out.append(f'<text x="{(x(start) + x(end)) / 2:.1f}" y="{top + 14}" text-anchor="middle" fill="#a07a00">{label} window</text>')
 
     # Grid and axes: MiB on the left, the count on the right.
     for i in range(6):
@@ -121,7 +127,7 @@ def panel(out, rows, title, minimum_warmup, top, width):
     out.append(f'<text x="{left + plot_w / 2}" y="{top + height + 36}" text-anchor="middle">jobs finished</text>')
     out.append(f'<text x="24" y="{top + height / 2}" text-anchor="middle" transform="rotate(-90 24 {top + height / 2})">MiB</text>')
     out.append(f'<text x="{width - 20}" y="{top + height / 2}" text-anchor="middle" fill="{COLOURS["file descriptors"]}" '
-               f'transform="rotate(90 {width - 20} {top + height / 2})">{count_name}</text>')
+               f'transform="rotate(90 {width - 20} {top + height / 2})">{count_name}, threads</text>')
 
     # The lines.
     def path(values, scale):
@@ -130,10 +136,12 @@ def panel(out, rows, title, minimum_warmup, top, width):
     for name, values in series.items():
         out.append(f'<path d="{path(values, y)}" fill="none" stroke="{COLOURS[name]}" stroke-width="1.8"/>')
     out.append(f'<path d="{path(counts, yc)}" fill="none" stroke="{COLOURS["file descriptors"]}" stroke-width="1.8" stroke-dasharray="5 3"/>')
+    out.append(f'<path d="{path(threads, yc)}" fill="none" stroke="{COLOURS["threads"]}" stroke-width="1.8" stroke-dasharray="2 2"/>')
 
     # Legend under the axis title.
     legend = [(name, COLOURS[name], "", f"{values[-1]:,.0f} MiB at the end") for name, values in series.items()]
     legend.append((f"{count_name} (right axis)", COLOURS["file descriptors"], ' stroke-dasharray="5 3"', f"{counts[-1]:,.0f} at the end"))
+    legend.append(("threads (right axis)", COLOURS["threads"], ' stroke-dasharray="2 2"', f"{threads[-1]:,.0f} at the end"))
     lx, ly = left, top + height + 56
     for name, colour, dash, last in legend:
         text = f"{name}: {last}"

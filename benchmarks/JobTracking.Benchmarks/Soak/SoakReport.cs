@@ -57,11 +57,16 @@ public static class SoakReport
     /// </summary>
     public static async Task<int> RunAsync(string stores, int? jobs, string folder)
     {
+        if (jobs is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(jobs), jobs, "--soak needs at least 1 job.");
+        }
+
         (SoakSetup Setup, int Jobs)[] runs = stores switch
         {
             "in-memory" => [(InMemory, jobs ?? InMemoryJobs)],
             "sqlite" => [(Sqlite, jobs ?? SqliteJobs)],
-            "both" => [(InMemory, jobs ?? InMemoryJobs), (Sqlite, jobs / 10 ?? SqliteJobs)],
+            "both" => [(InMemory, jobs ?? InMemoryJobs), (Sqlite, jobs is { } n ? Math.Max(1, n / 10) : SqliteJobs)],
             _ => throw new ArgumentException($"--soak takes in-memory, sqlite or both, not '{stores}'.", nameof(stores)),
         };
 
