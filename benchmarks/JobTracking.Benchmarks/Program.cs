@@ -1,6 +1,7 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using JobTracking.Benchmarks;
+using JobTracking.Benchmarks.Soak;
 using JobTracking.Benchmarks.Systems;
 
 // Our own modes first; anything else goes to BenchmarkDotNet's switcher (e.g. --filter '*EndToEnd*' --job Short).
@@ -70,6 +71,14 @@ switch (args.FirstOrDefault())
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{total:N0} jobs in {clock.Elapsed.TotalSeconds:N2} s: {total / clock.Elapsed.TotalSeconds:N0} jobs/s, start-up and shutdown included"));
         return 0;
+    case "--soak":
+        // --soak [in-memory|sqlite|both] [jobs] [folder for the CSVs]: a long run with retention on, sampled every second;
+        // exit code 1 when memory or handles grew after warm-up. With both, the jobs are the in-memory count and a tenth
+        // of it runs on SQLite. The CSVs go to benchmarks/ when run from the repository root.
+        return await SoakReport.RunAsync(
+            args.Length > 1 ? args[1] : "both",
+            args.Length > 2 ? Count(2, 0) : null,
+            args.Length > 3 ? args[3] : Directory.Exists("benchmarks") ? "benchmarks" : ".");
     case "--smoke":
         // CI: every benchmark once (BenchmarkDotNet's Dry job), small backlogs, no warm-up; then the memory report.
         // In process: the point is that each benchmark still runs, and building a separate benchmark program for the

@@ -1,6 +1,7 @@
 using JobTracking.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace JobTracking.Benchmarks.Systems;
 
@@ -60,6 +61,21 @@ public sealed class JobTrackingSystem : IJobSystem
 
     /// <summary>Gets the store, to read what is kept.</summary>
     public IJobStore Store => _services.GetRequiredService<IJobStore>();
+
+    /// <summary>Gets the store's queries, to count what is kept.</summary>
+    public IJobQueryStore Queries => _services.GetRequiredService<IJobQueryStore>();
+
+    /// <summary>Gets the store's change feed, to see how many changes it holds.</summary>
+    public IJobFeedStore Feed => _services.GetRequiredService<IJobFeedStore>();
+
+    /// <summary>Gets the options the system runs with.</summary>
+    public JobTrackingOptions Options => _services.GetRequiredService<IOptions<JobTrackingOptions>>().Value;
+
+    /// <summary>Gets the events, to subscribe as an application would.</summary>
+    public IJobEvents Events => _services.GetRequiredService<IJobEvents>();
+
+    /// <summary>Gets the SQLite file's path, or <see langword="null"/> on the in-memory store.</summary>
+    public string? DatabasePath => _database?.Path;
 
     /// <summary>
     /// Creates the system. <paramref name="countByEvents"/> counts finished jobs through an <c>OnJobFinished</c>
