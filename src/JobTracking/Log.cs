@@ -85,4 +85,7 @@ internal static partial class Log
 
     [LoggerMessage(27, LogLevel.Warning, "The change feed no longer held {Count} changes this host had not read yet; waiters and running jobs look at the store again.")]
     public static partial void FeedGap(ILogger logger, long count);
+
+    [LoggerMessage(28, LogLevel.Error, "Interrupted jobs could not all be queued again at start-up: a stored row cannot be read; they stay Interrupted until restarted or the row is repaired.")]
+    public static partial void ResumeInterruptedFailed(ILogger logger, Exception exception);
 }
