@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace JobTracking.Dashboard.Tests;
 
 /// <summary>What the dashboard answers to input it cannot use, through its pages and its JSON API: a status and a body that name what was wrong, and no change.</summary>
-public sealed class BadInputTests
+public sealed class DashboardBadInputTests
 {
     /// <summary>Markup, script, an event handler, SQL and format holes in one text (no NUL: HTML has no way to show one).</summary>
     private const string Hostile = "<script>alert('x')</script><img src=x onerror=alert(1)> \" onmouseover=\"alert(2) '; DROP TABLE jobs; -- &amp; {0} é 😀";
