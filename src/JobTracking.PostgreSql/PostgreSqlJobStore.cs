@@ -104,7 +104,10 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
     public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckClaim(request);
-        return await WriteAsync(new PgClaim(request, Now(), _clusterTypes, _clusterLimits), cancellationToken).ConfigureAwait(false);
+        var claim = new PgClaim(request, Now(), _clusterTypes, _clusterLimits);
+        var claimed = await WriteAsync(claim, cancellationToken).ConfigureAwait(false);
+        await FailUnreadableAsync(claim.Unreadable, JobStatus.Running, request.At).ConfigureAwait(false);
+        return claimed;
     }
 
     /// <inheritdoc/>
@@ -118,7 +121,12 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
     public async ValueTask<IReadOnlyList<JobReclaimed>> ReclaimAsync(JobReclaimRequest request, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckReclaim(request);
-        return await WriteAsync(new PgReclaim(request, Now()), cancellationToken).ConfigureAwait(false);
+        var reclaim = new PgReclaim(request, Now());
+        var reclaimed = await WriteAsync(reclaim, cancellationToken).ConfigureAwait(false);
+
+        // A cancelling job reclaimed is Cancelled, which is final; an interrupted one would wait for a resume that cannot read it.
+        await FailUnreadableAsync(reclaim.Unreadable, JobStatus.Interrupted, request.At).ConfigureAwait(false);
+        return reclaimed;
     }
 
     /// <inheritdoc/>
@@ -261,6 +269,39 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
             }
 
             return _opened;
+        }
+    }
+
+    // A row a claim or reclaim cannot read (edited by hand) must not stop the others: it ends Failed, saying why, and is
+    // never run. The move is the store's own, outside the lifecycle's commands (an interrupted job is never failed
+    // otherwise). Should it fail, the row's lease lapses and the next reclaim meets it again.
+    private async Task FailUnreadableAsync(List<UnreadableJob> unreadable, JobStatus from, DateTimeOffset at)
+    {
+        foreach (var job in unreadable)
+        {
+            if (job.Status != (int)from)
+            {
+                continue;
+            }
+
+            var fail = new JobTransition
+            {
+                JobId = job.Id,
+                FromStatus = from,
+                ExpectedVersion = job.Version,
+                ToStatus = JobStatus.Failed,
+                At = at,
+                Error = new JobError { Type = typeof(JobTrackingException).FullName!, Message = job.Error.Message },
+            };
+            try
+            {
+                await WriteAsync(new PgTransition(fail), CancellationToken.None).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The claim or reclaim it follows has committed: its result must reach the engine whatever happens here.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
         }
     }
 

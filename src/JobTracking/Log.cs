@@ -77,7 +77,7 @@ internal static partial class Log
     [LoggerMessage(24, LogLevel.Error, "Saving the progress of job {JobId} failed.")]
     public static partial void ProgressSaveFailed(ILogger logger, Exception exception, Guid jobId);
 
-    [LoggerMessage(28, LogLevel.Warning, "Saving the checkpoint of job {JobId} failed with a transient error after every retry; the job goes on and saves it again at a later safe point.")]
+    [LoggerMessage(29, LogLevel.Warning, "Saving the checkpoint of job {JobId} failed with a transient error after every retry; the job goes on and saves it again at a later safe point.")]
     public static partial void CheckpointSaveFailed(ILogger logger, Exception exception, Guid jobId);
 
     [LoggerMessage(25, LogLevel.Error, "Reading the store's change feed failed with an error that is not transient; reading again shortly.")]
@@ -88,4 +88,7 @@ internal static partial class Log
 
     [LoggerMessage(27, LogLevel.Warning, "The change feed no longer held {Count} changes this host had not read yet; waiters and running jobs look at the store again.")]
     public static partial void FeedGap(ILogger logger, long count);
+
+    [LoggerMessage(28, LogLevel.Error, "Interrupted jobs could not all be queued again at start-up: a stored row cannot be read; they stay Interrupted until restarted or the row is repaired.")]
+    public static partial void ResumeInterruptedFailed(ILogger logger, Exception exception);
 }

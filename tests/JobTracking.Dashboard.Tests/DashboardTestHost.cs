@@ -44,17 +44,22 @@ public sealed class DashboardTestHost : IAsyncDisposable
     public JobGate Gate => Services.GetRequiredService<JobGate>();
 
     /// <summary>Starts a host; <paramref name="withPolicies"/> sets the read and act policies and the test sign-in scheme.</summary>
-    public static async Task<DashboardTestHost> StartAsync(bool withPolicies = false, Action<JobTrackingDashboardOptions>? configure = null)
+    /// <param name="jobs">Changes the JobTracking set-up further, for example to use another store than the in-memory one.</param>
+    public static async Task<DashboardTestHost> StartAsync(bool withPolicies = false, Action<JobTrackingDashboardOptions>? configure = null, Action<JobTrackingBuilder>? jobs = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<JobGate>();
-        builder.Services.AddJobTracking(jobs => jobs
-            .AddJob<GateJob>()
-            .AddJob<JournalJob>()
-            .AddJob<FailJob>()
-            .Configure(o => o.MaxConcurrency = 8));
+        builder.Services.AddJobTracking(b =>
+        {
+            b.AddJob<GateJob>()
+                .AddJob<JournalJob>()
+                .AddJob<FailJob>()
+                .AddJob<EchoJob>()
+                .Configure(o => o.MaxConcurrency = 8);
+            jobs?.Invoke(b);
+        });
         builder.Services.AddJobTrackingDashboard(options =>
         {
             if (withPolicies)

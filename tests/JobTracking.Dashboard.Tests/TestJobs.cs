@@ -67,3 +67,22 @@ public sealed class FailJob : JobDefinition<FailParameters>
 
     public override ValueTask ExecuteAsync(IJobContext<FailParameters> context) => throw new InvalidOperationException(Message);
 }
+
+public sealed record EchoParameters(string Text, bool Fail = false);
+
+/// <summary>Writes its text into every place a job writes text (a step, the log, a reject, the checkpoint) and, when asked, fails with it.</summary>
+public sealed class EchoJob : JobDefinition<EchoParameters>
+{
+    public override async ValueTask ExecuteAsync(IJobContext<EchoParameters> context)
+    {
+        var text = context.Parameters.Text;
+        context.BeginStep(text).Complete();
+        context.Logger.LogInformation("{Text}", text);
+        await context.RejectAsync(1, text, text);
+        context.SetCheckpoint(text);
+        if (context.Parameters.Fail)
+        {
+            throw new InvalidOperationException(text);
+        }
+    }
+}

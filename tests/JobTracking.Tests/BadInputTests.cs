@@ -99,6 +99,194 @@ public sealed class BadInputTests
         (await host.Tracker.ListAsync(new JobQuery { Text = "DROP TABLE" })).Items.Should().ContainSingle();
     }
 
+    [Theory]
+    [InlineData("StartAsync", "jobType")]
+    [InlineData("StartManyAsync", "jobType")]
+    [InlineData("StartManyAsync list", "parameters")]
+    [InlineData("CreateDraftAsync", "jobType")]
+    [InlineData("WaitForStatusAsync", "statuses")]
+    [InlineData("ListAsync", "query")]
+    [InlineData("ExportRejectsCsvAsync", "writer")]
+    [InlineData("Subscribe", "handler")]
+    public async Task NullArgument_IsRefusedNamingIt_AndStoresNothing(string call, string parameter)
+    {
+        await using var host = TestHost.Create();
+        var draft = await host.Runner.CreateDraftAsync(nameof(StepJob), new StepParameters());
+        Func<Task> act = call switch
+        {
+            "StartAsync" => () => host.Runner.StartAsync(null!, new StepParameters()).AsTask(),
+            "StartManyAsync" => () => host.Runner.StartManyAsync(null!, [new StepParameters()]).AsTask(),
+            "StartManyAsync list" => () => host.Runner.StartManyAsync<StepParameters>(nameof(StepJob), null!).AsTask(),
+            "CreateDraftAsync" => () => host.Runner.CreateDraftAsync(null!, new StepParameters()).AsTask(),
+            "WaitForStatusAsync" => () => host.Runner.WaitForStatusAsync(draft, (IReadOnlyCollection<JobStatus>)null!),
+            "ListAsync" => () => host.Tracker.ListAsync(null!).AsTask(),
+            "ExportRejectsCsvAsync" => () => host.Tracker.ExportRejectsCsvAsync(draft, null!),
+            _ => () => Task.FromResult(host.Events.Subscribe((Action<JobEvent>)null!)),
+        };
+
+        (await act.Should().ThrowAsync<ArgumentNullException>()).Which.ParamName.Should().Be(parameter);
+        (await host.Tracker.ListAsync(new JobQuery())).Items.Should().ContainSingle().Which.Id.Should().Be(draft);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task BlankJobType_IsRefusedNamingIt_AndStoresNothing(string jobType)
+    {
+        await using var host = TestHost.Create();
+
+        await host.Invoking(h => h.Runner.StartAsync(jobType, new StepParameters()).AsTask()).Should().ThrowAsync<ArgumentException>().WithParameterName("jobType");
+        await host.Invoking(h => h.Runner.CreateDraftAsync(jobType, new StepParameters()).AsTask()).Should().ThrowAsync<ArgumentException>().WithParameterName("jobType");
+        await host.Invoking(h => h.Runner.StartManyAsync(jobType, [new StepParameters()]).AsTask()).Should().ThrowAsync<ArgumentException>().WithParameterName("jobType");
+        (await host.Tracker.ListAsync(new JobQuery())).Items.Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("DisplayName", "")]
+    [InlineData("DisplayName", " \t\r\n")]
+    [InlineData("DisplayName", "1 MB")]
+    [InlineData("LaunchedBy", "")]
+    [InlineData("LaunchedBy", "   ")]
+    [InlineData("LaunchedBy", "1 MB")]
+    [InlineData("ConcurrencyKey", "")]
+    [InlineData("ConcurrencyKey", "   ")]
+    [InlineData("ConcurrencyKey", "1 MB")]
+    public async Task StartOptions_EmptyBlankOrOneMegabyteText_IsRefusedNamingTheField_AndStoresNothing(string field, string text)
+    {
+        await using var host = TestHost.Create();
+        var value = text == "1 MB" ? Megabyte : text;
+        var draft = await host.Runner.CreateDraftAsync(nameof(StepJob), new StepParameters(), new JobStartOptions { DisplayName = "draft" });
+        var before = await host.Store.GetAsync(draft);
+        var options = field switch
+        {
+            "DisplayName" => new JobStartOptions { DisplayName = value },
+            "LaunchedBy" => new JobStartOptions { LaunchedBy = value },
+            _ => new JobStartOptions { ConcurrencyKey = value },
+        };
+        var calls = new List<Func<Task>>
+        {
+            () => host.Runner.StartAsync(nameof(StepJob), new StepParameters(), options).AsTask(),
+            () => host.Runner.CreateDraftAsync(nameof(StepJob), new StepParameters(), options).AsTask(),
+            () => host.Runner.StartManyAsync(nameof(StepJob), [new StepParameters()], options).AsTask(),
+            () => host.Runner.Job<StepJob>().StartAsync(new StepParameters(), options).AsTask(),
+        };
+        if (field == "DisplayName")
+        {
+            calls.Add(() => host.Runner.UpdateDraftAsync(draft, new StepParameters(), value).AsTask());
+        }
+
+        foreach (var call in calls)
+        {
+            var error = (await call.Should().ThrowAsync<ArgumentException>()).Which;
+            error.ParamName.Should().BeOneOf(field, "displayName");
+            error.Message.Should().Contain("must be 1 to 500 characters and not blank").And.Contain($"it has {value.Length}.");
+            error.Message.Length.Should().BeLessThan(200, "the text itself is not quoted");
+        }
+
+        (await host.Tracker.ListAsync(new JobQuery())).Items.Should().ContainSingle();
+        (await host.Store.GetAsync(draft)).Should().BeEquivalentTo(before, "a refused edit changes nothing");
+    }
+
+    [Fact]
+    public async Task UnknownJobType_OneMegabyteName_IsNamedInPart_AndNothingIsStored()
+    {
+        await using var host = TestHost.Create();
+
+        var error = (await host.Invoking(h => h.Runner.StartAsync(Megabyte, new StepParameters()).AsTask()).Should().ThrowAsync<UnknownJobTypeException>()).Which;
+
+        error.TypeName.Should().Be(Megabyte);
+        error.Message.Should().StartWith($"Job type '{Megabyte[..100]}…' (1048576 characters) is not registered.").And.Contain("'StepJob'");
+        error.Message.Length.Should().BeLessThan(300);
+        await host.Invoking(h => h.Runner.CreateDraftAsync("NoSuchJob", new StepParameters()).AsTask()).Should().ThrowAsync<UnknownJobTypeException>().WithMessage("*'NoSuchJob'*");
+        await host.Invoking(h => h.Runner.StartManyAsync("NoSuchJob", [new StepParameters()]).AsTask()).Should().ThrowAsync<UnknownJobTypeException>().WithMessage("*'NoSuchJob'*");
+        (await host.Tracker.ListAsync(new JobQuery())).Items.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task UpdateDraftAsync_InvalidParameters_NameTheFieldAndChangeNothing()
+    {
+        await using var host = TestHost.Create();
+        var draft = await host.Runner.CreateDraftAsync(nameof(StepJob), new StepParameters { Steps = 2 }, new JobStartOptions { DisplayName = "draft" });
+        var before = await host.Store.GetAsync(draft);
+
+        (await host.Invoking(h => h.Runner.UpdateDraftAsync(draft, new StepParameters { Steps = -1 }, "renamed").AsTask())
+            .Should().ThrowAsync<JobParametersException>()).Which.Errors.Should().ContainSingle().Which.Field.Should().Be(nameof(StepParameters.Steps));
+        await host.Invoking(h => h.Runner.UpdateDraftAsync(draft, new StepParameters { Steps = 1, FailAt = 4 }).AsTask())
+            .Should().ThrowAsync<JobParametersException>().WithMessage("*FailAt: must be below Steps (1).*");
+        await host.Invoking(h => h.Runner.UpdateDraftAsync<StepParameters?>(draft, null).AsTask())
+            .Should().ThrowAsync<JobParametersException>().WithMessage("*StepJob*required*");
+        await host.Invoking(h => h.Runner.UpdateDraftAsync(draft, "not parameters").AsTask())
+            .Should().ThrowAsync<JobParametersException>().WithMessage($"*{typeof(StepParameters).FullName}*System.String*");
+
+        (await host.Store.GetAsync(draft)).Should().BeEquivalentTo(before, "a refused edit changes nothing");
+    }
+
+    [Fact]
+    public async Task UnknownJobId_EveryReadAndCommand_ThrowsNotFoundNamingTheId()
+    {
+        await using var host = TestHost.Create();
+        var id = Guid.NewGuid();
+
+        foreach (var call in new Func<Task>[]
+        {
+            () => host.Tracker.GetAsync(id).AsTask(),
+            () => host.Tracker.GetLogAsync(id).AsTask(),
+            () => host.Tracker.GetRejectsAsync(id).AsTask(),
+            () => host.Tracker.ExportRejectsCsvAsync(id, TextWriter.Null),
+            () => host.Runner.WaitForCompletionAsync(id),
+            () => host.Runner.UpdateDraftAsync(id, new StepParameters()).AsTask(),
+            () => host.Runner.SubmitAsync(id).AsTask(),
+            () => host.Runner.PauseAsync(id).AsTask(),
+            () => host.Runner.ResumeAsync(id).AsTask(),
+            () => host.Runner.CancelAsync(id).AsTask(),
+            () => host.Runner.RestartAsync(id).AsTask(),
+        })
+        {
+            (await call.Should().ThrowAsync<JobNotFoundException>()).Which.Should().Match<JobNotFoundException>(e => e.JobId == id && e.Message.Contains(id.ToString()));
+        }
+
+        (await host.Tracker.ListAsync(new JobQuery())).Items.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task StartAsync_ParametersWithALoneSurrogate_AreWrittenWithTheReplacementCharacter()
+    {
+        await using var host = TestHost.Create(configure: b => b.AddJob<ImportJob>());
+
+        var id = await host.Runner.Job<ImportJob>().StartAsync(new ImportParameters { Rows = ["lone \uD800 high", "pair 😀"] });
+
+        var job = await host.Tracker.GetAsync(id);
+        System.Text.Json.JsonSerializer.Deserialize<ImportParameters>(job.Parameters, System.Text.Json.JsonSerializerOptions.Web)!.Rows
+            .Should().Equal("lone \uFFFD high", "pair 😀");
+    }
+
+    public static TheoryData<string, Type, string> ContextMisuses() => new()
+    {
+        { "LogAsync null", typeof(ArgumentNullException), "message" },
+        { "RejectAsync null record", typeof(ArgumentNullException), "rawRecord" },
+        { "RejectAsync blank reason", typeof(ArgumentException), "reason" },
+        { "RejectAsync negative number", typeof(ArgumentOutOfRangeException), "recordNumber" },
+        { "BeginStep blank", typeof(ArgumentException), "name" },
+        { "BeginStep 201 characters", typeof(ArgumentException), "name" },
+        { "DefineSteps null", typeof(ArgumentNullException), "names" },
+        { "ReportProgress negative", typeof(ArgumentOutOfRangeException), "done" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ContextMisuses))]
+    public async Task Context_BadArgument_FailsTheJobNamingIt_AndOtherJobsRun(string misuse, Type expected, string parameter)
+    {
+        await using var host = await TestHost.Create(configure: b => b.AddJob<MisuseJob>()).StartAsync();
+
+        var id = await host.Runner.Job<MisuseJob>().StartAsync(new MisuseParameters(misuse));
+        var job = await host.WaitAsync(id, JobStatus.Failed);
+
+        job.Error!.Type.Should().Be(expected.FullName);
+        job.Error.Message.Should().Contain($"'{parameter}'");
+        var other = await host.StartStepJobAsync(new StepParameters { Steps = 1 });
+        await host.WaitAsync(other, JobStatus.Completed);
+    }
+
     [Fact]
     public async Task QueueCapacity_Reached_ThrowsQueueFullAndCreatesNothing()
     {
@@ -225,6 +413,8 @@ public sealed class BadInputTests
         provider.Invoking(p => p.Dispose()).Should().NotThrow();
     }
 
+    private static readonly string Megabyte = new('x', 1 << 20);
+
     private sealed class NotAJob : IJobDefinition
     {
         public string TypeName => "x";
@@ -232,5 +422,26 @@ public sealed class BadInputTests
         public string DisplayName => "x";
 
         public Type ParametersType => typeof(object);
+    }
+}
+
+public sealed record MisuseParameters(string Misuse);
+
+/// <summary>Calls its context with the bad argument its parameters name.</summary>
+public sealed class MisuseJob : JobDefinition<MisuseParameters>
+{
+    public override async ValueTask ExecuteAsync(IJobContext<MisuseParameters> context)
+    {
+        switch (context.Parameters.Misuse)
+        {
+            case "LogAsync null": await context.LogAsync(Microsoft.Extensions.Logging.LogLevel.Information, null!); break;
+            case "RejectAsync null record": await context.RejectAsync(1, null!, "reason"); break;
+            case "RejectAsync blank reason": await context.RejectAsync(1, "record", " "); break;
+            case "RejectAsync negative number": await context.RejectAsync(-1, "record", "reason"); break;
+            case "BeginStep blank": context.BeginStep(""); break;
+            case "BeginStep 201 characters": context.BeginStep(new string('s', 201)); break;
+            case "DefineSteps null": context.DefineSteps(null!); break;
+            default: context.ReportProgress(-1); break;
+        }
     }
 }

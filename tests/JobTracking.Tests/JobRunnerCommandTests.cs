@@ -60,6 +60,32 @@ public sealed class JobRunnerCommandTests
         }
     }
 
+    public static TheoryData<JobStatus> AllStatuses() => [.. Enum.GetValues<JobStatus>()];
+
+    [Theory]
+    [MemberData(nameof(AllStatuses))]
+    public async Task UpdateDraftAsync_InEveryStatus_EditsOnlyADraft_ElseRefusesWithNamedError(JobStatus status)
+    {
+        await using var host = TestHost.Create(); // not started: no worker touches the job
+        var job = await StoreHelper.CreateInStatusAsync(host.Store, status);
+
+        var act = () => host.Runner.UpdateDraftAsync(job.Id, new StepParameters { Steps = 7 }, "edited").AsTask();
+
+        if (status == JobStatus.Editing)
+        {
+            await act.Should().NotThrowAsync();
+            var after = await host.Tracker.GetAsync(job.Id);
+            (after.DisplayName, after.Version).Should().Be(("edited", job.Version + 1));
+        }
+        else
+        {
+            var error = (await act.Should().ThrowAsync<InvalidJobTransitionException>()).Which;
+            (error.JobId, error.CurrentStatus, error.Command).Should().Be((job.Id, status, JobCommand.Edit));
+            error.Message.Should().Contain(job.Id.ToString()).And.Contain(status.ToString()).And.Contain("Edit");
+            (await host.Store.GetAsync(job.Id)).Should().BeEquivalentTo(job, "a refused edit changes nothing");
+        }
+    }
+
     [Theory]
     [InlineData(JobCommand.Submit)]
     [InlineData(JobCommand.Pause)]

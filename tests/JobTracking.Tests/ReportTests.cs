@@ -167,6 +167,21 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public async Task OversizedText_CutInsideASurrogatePair_KeepsThePairWhole()
+    {
+        await using var host = await CreateHost(o => o.MaxJournalTextLength = 256).StartAsync();
+        var text = new string('a', 255) + "😀" + new string('b', 100);
+
+        var id = await host.Runner.StartAsync(nameof(JournalJob), new JournalParameters { LongText = text });
+        await host.WaitAsync(id, JobStatus.Completed);
+
+        var line = (await host.Tracker.GetLogAsync(id)).Items.Single().Message;
+        line.Should().Be(new string('a', 255) + "… [truncated: 357 characters in all]", "the cut falls inside the emoji, so the emoji goes with the rest");
+        var reject = (await host.Tracker.GetRejectsAsync(id)).Items.Single().RawRecord;
+        reject.Should().Be(line);
+    }
+
+    [Fact]
     public async Task Logger_ForwardsToHostLoggerWithJobIdInScope()
     {
         var provider = new CapturingLoggerProvider();

@@ -50,5 +50,10 @@ internal static class DashboardEndpoint
         {
             await Responses.ErrorAsync(context, StatusCodes.Status409Conflict, exception.Message).ConfigureAwait(false);
         }
+        catch (JobTrackingException exception) when (!context.Response.HasStarted)
+        {
+            // The store's own words, such as a stored row edited by hand that cannot be read: they name the job to repair.
+            await Responses.ErrorAsync(context, StatusCodes.Status500InternalServerError, exception.Message).ConfigureAwait(false);
+        }
     };
 }

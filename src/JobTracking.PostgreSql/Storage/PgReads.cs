@@ -90,7 +90,12 @@ internal sealed class PgReads(NpgsqlDataSource dataSource, PgStatements sql)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            counts.Add(new JobCount { TypeName = PgRows.ReadText(reader, 0), Status = PgRows.Status(reader.GetInt16(1)), Count = reader.GetInt64(2) });
+            // A status no job can have (a row edited by hand) is counted under none; reading that job says what is wrong with it.
+            var status = (JobStatus)reader.GetInt16(1);
+            if (Enum.IsDefined(status))
+            {
+                counts.Add(new JobCount { TypeName = PgRows.ReadText(reader, 0), Status = status, Count = reader.GetInt64(2) });
+            }
         }
 
         return counts;

@@ -37,6 +37,7 @@ internal static class PgRows
     public static string ReadText(NpgsqlDataReader r, int ordinal) => PgText.Read(r.GetString(ordinal));
 
     /// <summary>Reads a row whose first columns are <see cref="PgSchema.JobColumns"/>, starting at <paramref name="o"/>.</summary>
+    /// <exception cref="JobTrackingException">The row holds what this store never writes (it was edited by hand): the message names the job and the column.</exception>
     public static JobRecord ReadJob(NpgsqlDataReader r, int o = 0)
     {
         var id = r.GetGuid(o);
@@ -49,7 +50,7 @@ internal static class PgRows
                 TypeName = ReadText(r, o + 1),
                 DisplayName = ReadText(r, o + 2),
                 Status = Status(r.GetInt16(o + 3)),
-                Version = r.GetInt64(o + 4),
+                Version = Version(r.GetInt64(o + 4)),
                 Parameters = ReadText(r, o + 5),
                 LaunchedBy = NullableText(r, o + 6),
                 Priority = r.GetInt32(o + 7),
@@ -63,15 +64,30 @@ internal static class PgRows
                 Checkpoint = NullableText(r, o + 16),
                 Error = errorType is null ? null : new JobError { Type = errorType, Message = NullableText(r, o + 18) ?? string.Empty, StackTrace = NullableText(r, o + 19) },
                 WarningCount = r.GetInt32(o + 20),
-                Steps = r.IsDBNull(o + 21) ? [] : JobReportJson.ReadSteps(r.GetString(o + 21)),
+                Steps = r.IsDBNull(o + 21) ? [] : Json(r.GetString(o + 21), "steps", JobReportJson.ReadSteps),
                 Claim = r.IsDBNull(o + 23) ? null : new JobClaim { InstanceId = NullableText(r, o + 22) ?? string.Empty, ClaimId = r.GetGuid(o + 23), LeaseExpiresAt = NullableTime(r, o + 24) ?? DateTimeOffset.MinValue },
-                CheckpointReport = r.IsDBNull(o + 25) ? null : JobReportJson.ReadReport(r.GetString(o + 25)),
-                PreviousAttempts = r.IsDBNull(o + 26) ? [] : ReadAttempts(r.GetString(o + 26)),
+                CheckpointReport = r.IsDBNull(o + 25) ? null : Json(r.GetString(o + 25), "checkpoint_report", JobReportJson.ReadReport),
+                PreviousAttempts = r.IsDBNull(o + 26) ? [] : Json(r.GetString(o + 26), "previous_attempts", ReadAttempts),
             };
         }
         catch (Exception ex) when (ex is FormatException or JsonException or KeyNotFoundException or InvalidOperationException or InvalidCastException)
         {
             throw new JobTrackingException($"The stored row of job '{id}' is malformed and cannot be read: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Reads a job row for a claim or a reclaim, which must go on with the other rows when one cannot be read.</summary>
+    /// <returns>The job, or <see langword="null"/> with the row in <paramref name="unreadable"/> (its id, status and version, and the error naming what is wrong).</returns>
+    public static JobRecord? TryReadJob(NpgsqlDataReader r, List<UnreadableJob> unreadable)
+    {
+        try
+        {
+            return ReadJob(r);
+        }
+        catch (JobTrackingException ex)
+        {
+            unreadable.Add(new UnreadableJob(r.GetGuid(0), r.GetInt16(3), r.GetInt64(4), ex));
+            return null;
         }
     }
 
@@ -129,7 +145,23 @@ internal static class PgRows
 
     /// <summary>A status read from a row, refused with a clear error when no status has that number (a row edited by hand).</summary>
     public static JobStatus Status(int value) =>
-        Enum.IsDefined((JobStatus)value) ? (JobStatus)value : throw new FormatException($"{value} is not a job status.");
+        Enum.IsDefined((JobStatus)value) ? (JobStatus)value : throw new FormatException($"status: {value} is not a job status.");
+
+    private static long Version(long value) =>
+        value >= 1 ? value : throw new FormatException($"version: {value} is not a version; a job's version starts at 1 and only grows.");
+
+    // A JSON column that does not hold what this store writes: the error names the column.
+    private static T Json<T>(string text, string column, Func<string, T> read)
+    {
+        try
+        {
+            return read(text);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new FormatException($"{column}: {ex.Message}", ex);
+        }
+    }
 
     private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUniversalTime();
 }

@@ -327,6 +327,9 @@ internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now, stri
 {
     public override bool RecordsChanges => true;
 
+    /// <summary>Gets the claimed rows that could not be read (edited by hand): Running under this claim, for the store to fail.</summary>
+    public List<UnreadableJob> Unreadable { get; private set; } = [];
+
     public override void AddTo(NpgsqlBatch batch, PgStatements sql)
     {
         var excluded = new List<string?>();
@@ -370,9 +373,13 @@ internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now, stri
     protected override async ValueTask<IReadOnlyList<JobRecord>> ReadResultAsync(NpgsqlDataReader reader)
     {
         var claimed = new List<JobRecord>();
+        Unreadable = [];
         while (await reader.ReadAsync().ConfigureAwait(false))
         {
-            claimed.Add(PgRows.ReadJob(reader));
+            if (PgRows.TryReadJob(reader, Unreadable) is { } job)
+            {
+                claimed.Add(job);
+            }
         }
 
         return claimed;
@@ -418,6 +425,9 @@ internal sealed class PgReclaim(JobReclaimRequest request, DateTimeOffset? now) 
 {
     public override bool RecordsChanges => true;
 
+    /// <summary>Gets the reclaimed rows that could not be read (edited by hand), for the store to fail.</summary>
+    public List<UnreadableJob> Unreadable { get; private set; } = [];
+
     public override void AddTo(NpgsqlBatch batch, PgStatements sql) =>
         batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Reclaim)
         {
@@ -427,15 +437,19 @@ internal sealed class PgReclaim(JobReclaimRequest request, DateTimeOffset? now) 
     protected override async ValueTask<IReadOnlyList<JobReclaimed>> ReadResultAsync(NpgsqlDataReader reader)
     {
         var reclaimed = new List<JobReclaimed>();
+        Unreadable = [];
         var columns = reader.FieldCount;
         while (await reader.ReadAsync().ConfigureAwait(false))
         {
-            reclaimed.Add(new JobReclaimed
+            if (PgRows.TryReadJob(reader, Unreadable) is { } job)
             {
-                Job = PgRows.ReadJob(reader),
-                PreviousStatus = PgRows.Status(reader.GetInt16(columns - 2)),
-                PreviousInstanceId = PgRows.NullableText(reader, columns - 1),
-            });
+                reclaimed.Add(new JobReclaimed
+                {
+                    Job = job,
+                    PreviousStatus = PgRows.Status(reader.GetInt16(columns - 2)),
+                    PreviousInstanceId = PgRows.NullableText(reader, columns - 1),
+                });
+            }
         }
 
         return reclaimed;

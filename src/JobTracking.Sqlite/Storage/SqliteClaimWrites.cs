@@ -16,6 +16,7 @@ internal sealed class SqliteClaimWrites : IDisposable
     private readonly SqliteCommand _claimOne;
     private readonly SqliteCommand _heldKeys;
     private readonly SqliteCommand _orphans;
+    private readonly SqliteCommand _failUnreadable;
 
     public SqliteClaimWrites(SqliteConnection connection, TimeProvider timeProvider)
     {
@@ -34,6 +35,14 @@ internal sealed class SqliteClaimWrites : IDisposable
             $"SELECT id, status, instance_id FROM jobs WHERE status IN {SqliteStatuses.Active} " +
             $"AND (lease_until IS NULL OR lease_until <= @now OR (@includeLive AND (instance_id IS NULL OR instance_id <> {T("@instance")}))) LIMIT @max",
             "@now", "@includeLive", "@instance", "@max");
+
+        // A row a claim or reclaim cannot read (edited by hand) must not stop the others: it ends Failed, saying why, and
+        // is never run. Only this store's writer writes, so nothing changes the row between the read and this update.
+        _failUnreadable = Command(
+            $"UPDATE jobs SET status = {(int)JobStatus.Failed}, version = version + 1, changed_at = @at, ended_at = @at, " +
+            $"error_type = {T("@errorType")}, error_message = {T("@errorMessage")}, error_stack = NULL, instance_id = NULL, claim_id = NULL, lease_until = NULL " +
+            "WHERE id = @id AND status = @status",
+            "@at", "@errorType", "@errorMessage", "@id", "@status");
     }
 
     public SqliteConnection Connection { get; }
@@ -121,17 +130,19 @@ internal sealed class SqliteClaimWrites : IDisposable
         p[1].Value = SqliteRows.Text(request.Node);
         p[2].Value = SqliteRows.Text(request.InstanceId);
         p[3].Value = SqliteRows.Ticks(_time.GetUtcNow() + request.LeaseDuration);
+        var unreadable = new List<UnreadableJob>();
         foreach (var id in picked)
         {
             p[4].Value = SqliteRows.Id(Guid.NewGuid());
             p[5].Value = SqliteRows.Id(id);
             using var reader = _claimOne.ExecuteReader();
-            if (reader.Read())
+            if (reader.Read() && SqliteRows.TryReadJob(reader, unreadable) is { } job)
             {
-                claimed.Add(SqliteRows.ReadJob(reader));
+                claimed.Add(job);
             }
         }
 
+        FailUnreadable(unreadable, request.At);
         return claimed;
     }
 
@@ -183,6 +194,7 @@ internal sealed class SqliteClaimWrites : IDisposable
         }
 
         var reclaimed = new List<JobReclaimed>(before.Count);
+        var unreadable = new List<UnreadableJob>();
         foreach (var chunk in before.Keys.Chunk(SqliteRows.ChunkSize))
         {
             // Nothing else writes between the read above and this update: the writer runs one write at a time.
@@ -198,20 +210,39 @@ internal sealed class SqliteClaimWrites : IDisposable
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                var job = SqliteRows.ReadJob(reader);
-                var (status, instanceId) = before[job.Id];
-                reclaimed.Add(new JobReclaimed { Job = job, PreviousStatus = status, PreviousInstanceId = instanceId });
+                if (SqliteRows.TryReadJob(reader, unreadable) is { } job)
+                {
+                    var (status, instanceId) = before[job.Id];
+                    reclaimed.Add(new JobReclaimed { Job = job, PreviousStatus = status, PreviousInstanceId = instanceId });
+                }
             }
         }
 
+        // A cancelling job reclaimed is Cancelled, which is final; an interrupted one would wait for a resume that cannot read it.
+        unreadable.RemoveAll(u => u.Status != (int)JobStatus.Interrupted);
+        FailUnreadable(unreadable, request.At);
         return reclaimed;
     }
 
     public void Dispose()
     {
-        foreach (var command in new[] { _claimOne, _heldKeys, _orphans })
+        foreach (var command in new[] { _claimOne, _heldKeys, _orphans, _failUnreadable })
         {
             command.Dispose();
+        }
+    }
+
+    private void FailUnreadable(List<UnreadableJob> unreadable, DateTimeOffset at)
+    {
+        var p = _failUnreadable.Parameters;
+        foreach (var job in unreadable)
+        {
+            p[0].Value = SqliteRows.Ticks(at);
+            p[1].Value = SqliteRows.Text(typeof(JobTrackingException).FullName);
+            p[2].Value = SqliteRows.Text(job.Error.Message);
+            p[3].Value = SqliteRows.Id(job.Id);
+            p[4].Value = job.Status;
+            _failUnreadable.ExecuteNonQuery();
         }
     }
 

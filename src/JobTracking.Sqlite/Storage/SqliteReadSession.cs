@@ -124,7 +124,12 @@ internal sealed class SqliteReadSession : IDisposable
         using var reader = _count.ExecuteReader();
         while (reader.Read())
         {
-            counts.Add(new JobCount { TypeName = reader.GetString(0), Status = (JobStatus)reader.GetInt32(1), Count = reader.GetInt64(2) });
+            // A status no job can have (a row edited by hand) is counted under none; reading that job says what is wrong with it.
+            var status = (JobStatus)reader.GetInt32(1);
+            if (Enum.IsDefined(status))
+            {
+                counts.Add(new JobCount { TypeName = reader.GetString(0), Status = status, Count = reader.GetInt64(2) });
+            }
         }
 
         return counts;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace JobTracking.Sqlite.Storage;
@@ -58,9 +59,11 @@ internal sealed class SqliteReaderPool : IDisposable
         {
             connection.Open();
             SqliteFile.Execute(connection, "PRAGMA query_only = ON");
-            connection.CreateFunction<string?, string?, bool>(
+            // The text's UTF-8 bytes, not a string: Microsoft.Data.Sqlite cuts a string argument at its first NUL.
+            connection.CreateFunction<byte[]?, byte[]?, bool>(
                 "jt_contains",
-                static (text, part) => text is not null && part is not null && text.Contains(part, StringComparison.OrdinalIgnoreCase),
+                static (text, part) => text is not null && part is not null
+                    && Encoding.UTF8.GetString(text).Contains(Encoding.UTF8.GetString(part), StringComparison.OrdinalIgnoreCase),
                 isDeterministic: true);
             return new SqliteReadSession(connection);
         }

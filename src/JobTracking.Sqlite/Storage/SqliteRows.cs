@@ -44,16 +44,45 @@ internal static class SqliteRows
     public static object Value(DateTimeOffset? at) => at is { } t ? t.UtcTicks : DBNull.Value;
 
     /// <summary>Reads a row whose first columns are <see cref="SqliteSchema.JobColumns"/>.</summary>
+    /// <exception cref="JobTrackingException">The row holds what this store never writes (it was edited by hand): the message names the job and the column.</exception>
     public static JobRecord ReadJob(SqliteDataReader r)
+    {
+        var id = ReadId(r, 0);
+        try
+        {
+            return ReadRow(r, id);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidCastException or InvalidOperationException or OverflowException or ArgumentException)
+        {
+            throw new JobTrackingException($"The stored row of job '{id}' is malformed and cannot be read: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Reads a job row for a claim or a reclaim, which must go on with the other rows when one cannot be read.</summary>
+    /// <returns>The job, or <see langword="null"/> with the row in <paramref name="unreadable"/> (its id, status and the error naming what is wrong).</returns>
+    public static JobRecord? TryReadJob(SqliteDataReader r, List<UnreadableJob> unreadable)
+    {
+        try
+        {
+            return ReadJob(r);
+        }
+        catch (JobTrackingException ex)
+        {
+            unreadable.Add(new UnreadableJob(ReadId(r, 0), r.GetInt32(3), ex));
+            return null;
+        }
+    }
+
+    private static JobRecord ReadRow(SqliteDataReader r, Guid id)
     {
         var errorType = NullableText(r, 17);
         return new JobRecord
         {
-            Id = ReadId(r, 0),
+            Id = id,
             TypeName = r.GetString(1),
             DisplayName = r.GetString(2),
-            Status = (JobStatus)r.GetInt32(3),
-            Version = r.GetInt64(4),
+            Status = Status(r.GetInt32(3)),
+            Version = Version(r.GetInt64(4)),
             Parameters = r.GetString(5),
             LaunchedBy = NullableText(r, 6),
             Priority = r.GetInt32(7),
@@ -67,10 +96,10 @@ internal static class SqliteRows
             Checkpoint = NullableText(r, 16),
             Error = errorType is null ? null : new JobError { Type = errorType, Message = r.GetString(18), StackTrace = NullableText(r, 19) },
             WarningCount = r.GetInt32(20),
-            Steps = r.IsDBNull(21) ? [] : JobReportJson.ReadSteps(r.GetString(21)),
+            Steps = r.IsDBNull(21) ? [] : Json(r.GetString(21), "steps", JobReportJson.ReadSteps),
             Claim = r.IsDBNull(23) ? null : new JobClaim { InstanceId = NullableText(r, 22) ?? string.Empty, ClaimId = ReadId(r, 23), LeaseExpiresAt = NullableTime(r, 24) ?? DateTimeOffset.MinValue },
-            CheckpointReport = r.IsDBNull(25) ? null : JobReportJson.ReadReport(r.GetString(25)),
-            PreviousAttempts = r.IsDBNull(26) ? [] : ReadAttempts(r.GetString(26)),
+            CheckpointReport = r.IsDBNull(25) ? null : Json(r.GetString(25), "checkpoint_report", JobReportJson.ReadReport),
+            PreviousAttempts = r.IsDBNull(26) ? [] : Json(r.GetString(26), "previous_attempts", ReadAttempts),
         };
     }
 
@@ -119,6 +148,26 @@ internal static class SqliteRows
         }
 
         return attempts;
+    }
+
+    // A status no job can have (a row edited by hand) is refused, not passed on as a number no code expects.
+    private static JobStatus Status(int value) =>
+        Enum.IsDefined((JobStatus)value) ? (JobStatus)value : throw new FormatException($"status: {value} is not a job status.");
+
+    private static long Version(long value) =>
+        value >= 1 ? value : throw new FormatException($"version: {value} is not a version; a job's version starts at 1 and only grows.");
+
+    // A JSON column that does not hold what this store writes: the error names the column.
+    private static T Json<T>(string text, string column, Func<string, T> read)
+    {
+        try
+        {
+            return read(text);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new FormatException($"{column}: {ex.Message}", ex);
+        }
     }
 
     public static string? NullableText(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);

@@ -477,7 +477,14 @@ internal abstract class JobRun : IJobContext, IDisposable
     private string Truncate(string text)
     {
         var max = _engine.Options.MaxJournalTextLength;
-        return text.Length <= max ? text : string.Concat(text.AsSpan(0, max), $"… [truncated: {text.Length} characters in all]");
+        if (text.Length <= max)
+        {
+            return text;
+        }
+
+        // Never half a surrogate pair: the kept part stays valid UTF-16, which every store can hold.
+        var kept = char.IsHighSurrogate(text[max - 1]) && char.IsLowSurrogate(text[max]) ? max - 1 : max;
+        return string.Concat(text.AsSpan(0, kept), $"… [truncated: {text.Length} characters in all]");
     }
 
     private async ValueTask WriteAsync(JobJournalEntry entry)

@@ -66,13 +66,17 @@ public sealed class UnknownJobTypeException : JobTrackingException
     /// <param name="typeName">The name that is not registered.</param>
     /// <param name="knownTypes">The names that are registered, listed in the message.</param>
     public UnknownJobTypeException(string typeName, IEnumerable<string> knownTypes)
-        : base($"Job type '{typeName}' is not registered. Registered types: {Describe(knownTypes)}.")
+        : base($"Job type {Quote(typeName)} is not registered. Registered types: {Describe(knownTypes)}.")
     {
         TypeName = typeName;
     }
 
     /// <summary>Gets the name that is not registered.</summary>
     public string TypeName { get; }
+
+    // A name that long is not a type name but input gone wrong: quoting all of it would bury the message.
+    private static string Quote(string? typeName) =>
+        typeName is { Length: > 100 } ? $"'{typeName.AsSpan(0, 100)}…' ({typeName.Length} characters)" : $"'{typeName}'";
 
     private static string Describe(IEnumerable<string> knownTypes)
     {

@@ -60,10 +60,18 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
 
         if (_engine.Options.ResumeInterruptedJobs)
         {
-            var resumed = await ResumeInterruptedAsync(cancellationToken).ConfigureAwait(false);
-            if (resumed > 0)
+            try
             {
-                Log.ResumedInterruptedJobs(_logger, resumed);
+                var resumed = await ResumeInterruptedAsync(cancellationToken).ConfigureAwait(false);
+                if (resumed > 0)
+                {
+                    Log.ResumedInterruptedJobs(_logger, resumed);
+                }
+            }
+            catch (JobTrackingException ex)
+            {
+                // A row edited by hand into what the store cannot read must not keep the host from starting and running other jobs.
+                Log.ResumeInterruptedFailed(_logger, ex);
             }
         }
 

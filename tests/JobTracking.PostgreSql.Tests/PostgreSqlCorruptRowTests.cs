@@ -1,0 +1,32 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace JobTracking.PostgreSql.Tests;
+
+/// <summary>Rows of a PostgreSQL schema edited by hand with psql: see <see cref="CorruptRowTests"/>.</summary>
+public sealed class PostgreSqlCorruptRowTests : CorruptRowTests
+{
+    private TestSchema? _schema;
+
+    protected override async ValueTask PrepareStoreAsync() => _schema ??= await PostgresServer.NewSchemaAsync();
+
+    protected override void UseStore(JobTrackingBuilder builder) =>
+        builder.UsePostgreSql(_schema!.ConnectionString, o => o.Schema = _schema.Name);
+
+    protected override async Task EditAsync(Guid jobId, string assignments)
+    {
+        await using var connection = new NpgsqlConnection(_schema!.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"UPDATE \"{_schema.Name}\".jobs SET {assignments} WHERE id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = jobId });
+        (await command.ExecuteNonQueryAsync()).Should().Be(1);
+    }
+
+    protected override async ValueTask DisposeStoreAsync()
+    {
+        if (_schema is not null)
+        {
+            await _schema.DisposeAsync();
+        }
+    }
+}
