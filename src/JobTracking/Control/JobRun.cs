@@ -24,8 +24,10 @@ internal abstract class JobRun : IJobContext, IDisposable
     private string? _checkpoint;
     private int _checkpointDirty;
     private long _checkpointVersion;
-    private readonly Lock _signalLock = new();
+    private Lock? _signalLock; // made by the first signal: most runs never get one
     private long _signalVersion; // under _signalLock
+
+    private Lock SignalLock => LazyInitializer.EnsureInitialized(ref _signalLock);
     private TaskCompletionSource? _withdrawn;
     private long _checkpointSavedAt;
     private long _progressDone;
@@ -219,7 +221,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     /// <param name="version">The job's version after that move.</param>
     public void ApplySignal(JobStatus status, long version)
     {
-        lock (_signalLock)
+        lock (SignalLock)
         {
             if (version <= _signalVersion)
             {
@@ -252,7 +254,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     /// <param name="expectedVersion">The version the command expected the job to have.</param>
     public void WithdrawFlag(JobStatus status, long expectedVersion)
     {
-        lock (_signalLock)
+        lock (SignalLock)
         {
             if (_signalVersion > expectedVersion)
             {

@@ -173,8 +173,9 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken)
     {
         var claimed = await Retry.RunAsync((Store, request), static (s, ct) => s.Store.ClaimAsync(s.request, ct), cancellationToken).ConfigureAwait(false);
-        foreach (var job in claimed)
+        for (var i = 0; i < claimed.Count; i++) // by index: a foreach over the interface boxes an enumerator per claim
         {
+            var job = claimed[i];
             _metrics.Started(job.TypeName);
             AfterTransition(job, JobStatus.Running, request.At);
         }

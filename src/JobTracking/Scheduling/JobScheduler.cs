@@ -208,8 +208,9 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
                 {
                     var wanted = Math.Min(free, _engine.Options.ClaimBatchSize);
                     var (claimed, epoch) = await ClaimAsync(wanted, typeLimits, stopping).ConfigureAwait(false);
-                    foreach (var job in claimed)
+                    for (var i = 0; i < claimed.Count; i++) // by index: a foreach over the interface boxes an enumerator per claim
                     {
+                        var job = claimed[i];
                         Interlocked.Decrement(ref _freeSlots);
                         _dispatch.Writer.TryWrite(new Dispatch(job, epoch));
                     }
@@ -321,8 +322,9 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
             Interlocked.Exchange(ref _lastClaimTicks, request.At.UtcTicks);
         }
 
-        foreach (var job in claimed)
+        for (var i = 0; i < claimed.Count; i++) // by index: a foreach over the interface boxes an enumerator per claim
         {
+            var job = claimed[i];
             if (_typeSlots.TryGetValue(job.TypeName, out var slots))
             {
                 Interlocked.Increment(ref slots.Running);

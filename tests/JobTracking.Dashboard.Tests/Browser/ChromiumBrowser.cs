@@ -50,10 +50,11 @@ internal sealed class ChromiumBrowser : IDisposable
         return new ChromiumBrowser(new ChromeDriver(service, options, Timeout), downloads);
     }
 
-    /// <summary>Waits until <paramref name="condition"/> gives a value (elements replaced by a live update are looked up again).</summary>
-    public T Until<T>(Func<IWebDriver, T?> condition, string what)
+    /// <summary>Waits until <paramref name="condition"/> gives a value (elements replaced by a live update are looked up again), for <paramref name="timeout"/> or the browser's default.</summary>
+    public T Until<T>(Func<IWebDriver, T?> condition, string what, TimeSpan? timeout = null)
     {
-        var wait = new WebDriverWait(Driver, Timeout) { Message = $"Waited {Timeout.TotalSeconds:0} s for {what}, in vain.", PollingInterval = TimeSpan.FromMilliseconds(25) };
+        var limit = timeout ?? Timeout;
+        var wait = new WebDriverWait(Driver, limit) { Message = $"Waited {limit.TotalSeconds:0} s for {what}, in vain.", PollingInterval = TimeSpan.FromMilliseconds(25) };
         wait.IgnoreExceptionTypes(typeof(NoSuchElementException), typeof(StaleElementReferenceException));
         try
         {

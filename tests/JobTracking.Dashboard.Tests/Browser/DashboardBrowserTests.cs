@@ -32,7 +32,7 @@ public sealed class DashboardBrowserTests
         driver.Navigate().GoToUrl(server.Address + "/jobs");
         browser.Until(d => d.FindElement(By.CssSelector("body[data-live=on]")), "the live stream to open");
         js.ExecuteScript("window.jtNotReloaded = true;");
-        var id = await runner.Job<ProductImportJob>().StartAsync(new ProductImportParameters { RowDelayMilliseconds = 300 },
+        var id = await runner.Job<ProductImportJob>().StartAsync(new ProductImportParameters { RowDelayMilliseconds = 1000 },
             new JobStartOptions { DisplayName = "Import products.csv", LaunchedBy = "browser test" });
 
         var toast = browser.Until(d => d.FindElement(By.CssSelector($".jt-toast[data-toast=started][data-job-id='{id}']")), "the 'started' toast");
@@ -45,7 +45,8 @@ public sealed class DashboardBrowserTests
         browser.Screenshot(ScreenshotPath("dashboard-tracker.png"));
         Step("screenshot");
 
-        // Pause and resume from the job page.
+        // Pause and resume from the job page. The import takes 24 s (a row a second), so a loaded machine still reaches the
+        // pause button while it runs.
         browser.Until(d =>
         {
             d.FindElement(By.CssSelector($"#jt-rows tr[data-job-id='{id}'] .jt-name a")).Click();
@@ -60,7 +61,7 @@ public sealed class DashboardBrowserTests
         (await server.Services.GetRequiredService<IJobTracker>().GetAsync(id)).Status.Should().Be(JobStatus.Paused);
         Step("paused");
         browser.ClickAndConfirm(".jt-commands .jt-cmd-resume", "Start 'Import products.csv' again?");
-        browser.Until(d => d.FindElement(By.CssSelector("#jt-job-status .jt-badge")).Text == "Finished with warnings" ? true : (bool?)null, "the import to finish");
+        browser.Until(d => d.FindElement(By.CssSelector("#jt-job-status .jt-badge")).Text == "Finished with warnings" ? true : (bool?)null, "the import to finish", TimeSpan.FromSeconds(60));
         browser.Until(d => d.FindElements(By.CssSelector(".jt-commands button")).Count == 0 ? true : (bool?)null, "the buttons of a finished job (none)");
         Step("finished");
         browser.Screenshot(ScreenshotPath("dashboard-job.png"));
