@@ -79,23 +79,29 @@ public sealed class FaultTests
 
         store.IsDown = true;
         host.Probe.For(id).Release();
-        for (var i = 0; i < 400; i++) // 40 s on the fake clock: the final status's retries back off to pauses of 10 s or more
+        var downSince = time.GetUtcNow();
+        using (Pump(time)) // 40 s on the fake clock: the final status's retries back off to pauses of 10 s or more
         {
-            time.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Delay(1);
+            await Wait.UntilAsync(() => time.GetUtcNow() - downSince >= TimeSpan.FromSeconds(40), "40 s of outage on the fake clock");
         }
 
         store.IsDown = false;
         await host.StartStepJobAsync(new StepParameters { Steps = 1 }); // a call that succeeds: the store is back
-        var elapsed = TimeSpan.Zero;
-        while ((await store.GetAsync(id))!.Status != JobStatus.Completed && elapsed < TimeSpan.FromMilliseconds(300))
-        {
-            time.Advance(TimeSpan.FromMilliseconds(10));
-            elapsed += TimeSpan.FromMilliseconds(10);
-            await Task.Delay(5);
-        }
+        var backSince = time.GetUtcNow();
+        await Wait.UntilAsync(
+            async () =>
+            {
+                if ((await store.GetAsync(id))!.Status == JobStatus.Completed || time.GetUtcNow() - backSince >= TimeSpan.FromMilliseconds(300))
+                {
+                    return true;
+                }
 
-        (await store.GetAsync(id))!.Status.Should().Be(JobStatus.Completed, "the retry went within the first retry delay of the store coming back, after {0} on the fake clock", elapsed);
+                time.Advance(TimeSpan.FromMilliseconds(10));
+                return false;
+            },
+            "the job to complete, or 300 ms on the fake clock");
+
+        (await store.GetAsync(id))!.Status.Should().Be(JobStatus.Completed, "the retry went within the first retry delay of the store coming back, after {0} on the fake clock", time.GetUtcNow() - backSince);
     }
 
     [Fact]

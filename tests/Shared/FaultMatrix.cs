@@ -228,8 +228,8 @@ public static class FaultMatrix
                     }
                     catch (InjectedStoreFaultException)
                     {
-                        Interlocked.Increment(ref refused);
-                        await Task.Delay(50, giveUp.Token).ConfigureAwait(false);
+                        Interlocked.Increment(ref refused); // tried again at once: the start spent its own retries, backing off, before it failed
+                        giveUp.Token.ThrowIfCancellationRequested();
                     }
                 }
 

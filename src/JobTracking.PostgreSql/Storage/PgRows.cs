@@ -49,8 +49,8 @@ internal static class PgRows
                 Id = id,
                 TypeName = ReadText(r, o + 1),
                 DisplayName = ReadText(r, o + 2),
-                Status = Status(r.GetInt16(o + 3)),
-                Version = Version(r.GetInt64(o + 4)),
+                Status = StoredRow.Status(r.GetInt16(o + 3)),
+                Version = StoredRow.Version(r.GetInt64(o + 4)),
                 Parameters = ReadText(r, o + 5),
                 LaunchedBy = NullableText(r, o + 6),
                 Priority = r.GetInt32(o + 7),
@@ -64,10 +64,10 @@ internal static class PgRows
                 Checkpoint = NullableText(r, o + 16),
                 Error = errorType is null ? null : new JobError { Type = errorType, Message = NullableText(r, o + 18) ?? string.Empty, StackTrace = NullableText(r, o + 19) },
                 WarningCount = r.GetInt32(o + 20),
-                Steps = r.IsDBNull(o + 21) ? [] : Json(r.GetString(o + 21), "steps", JobReportJson.ReadSteps),
+                Steps = r.IsDBNull(o + 21) ? [] : StoredRow.Json(r.GetString(o + 21), "steps", JobReportJson.ReadSteps),
                 Claim = r.IsDBNull(o + 23) ? null : new JobClaim { InstanceId = NullableText(r, o + 22) ?? string.Empty, ClaimId = r.GetGuid(o + 23), LeaseExpiresAt = NullableTime(r, o + 24) ?? DateTimeOffset.MinValue },
-                CheckpointReport = r.IsDBNull(o + 25) ? null : Json(r.GetString(o + 25), "checkpoint_report", JobReportJson.ReadReport),
-                PreviousAttempts = r.IsDBNull(o + 26) ? [] : Json(r.GetString(o + 26), "previous_attempts", ReadAttempts),
+                CheckpointReport = r.IsDBNull(o + 25) ? null : StoredRow.Json(r.GetString(o + 25), "checkpoint_report", JobReportJson.ReadReport),
+                PreviousAttempts = r.IsDBNull(o + 26) ? [] : StoredRow.Json(r.GetString(o + 26), "previous_attempts", ReadAttempts),
             };
         }
         catch (Exception ex) when (ex is FormatException or JsonException or KeyNotFoundException or InvalidOperationException or InvalidCastException)
@@ -103,8 +103,8 @@ internal static class PgRows
             TypeName = ReadText(r, o + 3),
             DisplayName = ReadText(r, o + 4),
             LaunchedBy = NullableText(r, o + 5),
-            PreviousStatus = Status(r.GetInt16(o + 6)),
-            Status = Status(r.GetInt16(o + 7)),
+            PreviousStatus = StoredRow.Status(r.GetInt16(o + 6)),
+            Status = StoredRow.Status(r.GetInt16(o + 7)),
             Version = r.GetInt64(o + 8),
             Attempt = r.GetInt32(o + 9),
             At = ReadTime(r, o + 10),
@@ -128,7 +128,7 @@ internal static class PgRows
                 Number = attempt.GetProperty("number").GetInt32(),
                 StartedAt = ParseTime(attempt.GetProperty("started").GetString()!),
                 EndedAt = ParseTime(attempt.GetProperty("ended").GetString()!),
-                Status = Status(attempt.GetProperty("status").GetInt32()),
+                Status = StoredRow.Status(attempt.GetProperty("status").GetInt32()),
                 Error = errorType.ValueKind == JsonValueKind.Null
                     ? null
                     : new JobError
@@ -141,26 +141,6 @@ internal static class PgRows
         }
 
         return attempts;
-    }
-
-    /// <summary>A status read from a row, refused with a clear error when no status has that number (a row edited by hand).</summary>
-    public static JobStatus Status(int value) =>
-        Enum.IsDefined((JobStatus)value) ? (JobStatus)value : throw new FormatException($"status: {value} is not a job status.");
-
-    private static long Version(long value) =>
-        value >= 1 ? value : throw new FormatException($"version: {value} is not a version; a job's version starts at 1 and only grows.");
-
-    // A JSON column that does not hold what this store writes: the error names the column.
-    private static T Json<T>(string text, string column, Func<string, T> read)
-    {
-        try
-        {
-            return read(text);
-        }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new FormatException($"{column}: {ex.Message}", ex);
-        }
     }
 
     private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUniversalTime();

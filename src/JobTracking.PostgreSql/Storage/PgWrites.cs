@@ -446,7 +446,7 @@ internal sealed class PgReclaim(JobReclaimRequest request, DateTimeOffset? now) 
                 reclaimed.Add(new JobReclaimed
                 {
                     Job = job,
-                    PreviousStatus = PgRows.Status(reader.GetInt16(columns - 2)),
+                    PreviousStatus = StoredRow.Status(reader.GetInt16(columns - 2)),
                     PreviousInstanceId = PgRows.NullableText(reader, columns - 1),
                 });
             }

@@ -81,8 +81,8 @@ internal static class SqliteRows
             Id = id,
             TypeName = r.GetString(1),
             DisplayName = r.GetString(2),
-            Status = Status(r.GetInt32(3)),
-            Version = Version(r.GetInt64(4)),
+            Status = StoredRow.Status(r.GetInt32(3)),
+            Version = StoredRow.Version(r.GetInt64(4)),
             Parameters = r.GetString(5),
             LaunchedBy = NullableText(r, 6),
             Priority = r.GetInt32(7),
@@ -96,10 +96,10 @@ internal static class SqliteRows
             Checkpoint = NullableText(r, 16),
             Error = errorType is null ? null : new JobError { Type = errorType, Message = r.GetString(18), StackTrace = NullableText(r, 19) },
             WarningCount = r.GetInt32(20),
-            Steps = r.IsDBNull(21) ? [] : Json(r.GetString(21), "steps", JobReportJson.ReadSteps),
+            Steps = r.IsDBNull(21) ? [] : StoredRow.Json(r.GetString(21), "steps", JobReportJson.ReadSteps),
             Claim = r.IsDBNull(23) ? null : new JobClaim { InstanceId = NullableText(r, 22) ?? string.Empty, ClaimId = ReadId(r, 23), LeaseExpiresAt = NullableTime(r, 24) ?? DateTimeOffset.MinValue },
-            CheckpointReport = r.IsDBNull(25) ? null : Json(r.GetString(25), "checkpoint_report", JobReportJson.ReadReport),
-            PreviousAttempts = r.IsDBNull(26) ? [] : Json(r.GetString(26), "previous_attempts", ReadAttempts),
+            CheckpointReport = r.IsDBNull(25) ? null : StoredRow.Json(r.GetString(25), "checkpoint_report", JobReportJson.ReadReport),
+            PreviousAttempts = r.IsDBNull(26) ? [] : StoredRow.Json(r.GetString(26), "previous_attempts", ReadAttempts),
         };
     }
 
@@ -148,26 +148,6 @@ internal static class SqliteRows
         }
 
         return attempts;
-    }
-
-    // A status no job can have (a row edited by hand) is refused, not passed on as a number no code expects.
-    private static JobStatus Status(int value) =>
-        Enum.IsDefined((JobStatus)value) ? (JobStatus)value : throw new FormatException($"status: {value} is not a job status.");
-
-    private static long Version(long value) =>
-        value >= 1 ? value : throw new FormatException($"version: {value} is not a version; a job's version starts at 1 and only grows.");
-
-    // A JSON column that does not hold what this store writes: the error names the column.
-    private static T Json<T>(string text, string column, Func<string, T> read)
-    {
-        try
-        {
-            return read(text);
-        }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new FormatException($"{column}: {ex.Message}", ex);
-        }
     }
 
     public static string? NullableText(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
