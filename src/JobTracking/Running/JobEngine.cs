@@ -268,7 +268,11 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     /// <param name="job">The job as claimed, in status Running.</param>
     /// <param name="epochAtClaim">The command epoch read before the claim.</param>
     /// <param name="stopping">Fires when the host stops; a job not yet started is then interrupted instead.</param>
-    public async Task RunAsync(JobRecord job, long epochAtClaim, CancellationToken stopping)
+    /// <param name="finishing">
+    /// Called at most once, when the job's code has returned and its resting status is about to be written: the worker
+    /// can claim its next job then, so the claim and this write share a commit on a store that commits in groups.
+    /// </param>
+    public async Task RunAsync(JobRecord job, long epochAtClaim, CancellationToken stopping, Action? finishing = null)
     {
         if (stopping.IsCancellationRequested)
         {
@@ -317,7 +321,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
                     }
 
                     using var activity = StartActivity(run);
-                    var resting = await ExecuteUntilRestingAsync(run, activity).ConfigureAwait(false);
+                    var resting = await ExecuteUntilRestingAsync(run, activity, finishing).ConfigureAwait(false);
                     if (activity is not null)
                     {
                         activity.SetTag("job.status", resting?.ToString());
@@ -531,7 +535,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         return activity;
     }
 
-    private async ValueTask<JobStatus?> ExecuteUntilRestingAsync(JobRun run, Activity? activity)
+    private async ValueTask<JobStatus?> ExecuteUntilRestingAsync(JobRun run, Activity? activity, Action? finishing)
     {
         Log.JobStarted(_logger, run.JobId, run.TypeName, run.Attempt);
         var status = run.Job.Status;
@@ -637,6 +641,10 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
                 }
 
                 var job = status == run.Job.Status && version == run.Job.Version ? run.Job : run.Job with { Status = status, Version = version };
+
+                // Once: a refused write below is followed by a read and another try, not by another claim.
+                finishing?.Invoke();
+                finishing = null;
 
                 bool applied;
                 try

@@ -337,27 +337,35 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
     private async Task WorkerLoopAsync()
     {
         var stopping = _stopping.Token;
-        var typeLimits = new Dictionary<string, int>(StringComparer.Ordinal);
+        var worker = new Worker(this, stopping);
         await foreach (var dispatch in _dispatch.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             var next = dispatch;
             while (true)
             {
-                await RunOneAsync(next).ConfigureAwait(false);
-                if (stopping.IsCancellationRequested)
+                await RunOneAsync(next, worker.Finishing).ConfigureAwait(false);
+
+                // Keep the slot and take the next queued job directly: no hand-off through the feeder while there is a
+                // backlog. The claim was usually sent as the job finished, beside its last write (one commit for both).
+                if (!worker.TakeClaim(out var claim))
                 {
-                    break;
+                    if (stopping.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    claim = ClaimAsync(1, worker.TypeLimits, stopping, onlyIfFree: true);
                 }
 
-                // Keep the slot and take the next queued job directly: no hand-off through the feeder while there is a backlog.
                 try
                 {
-                    var (claimed, epoch) = await ClaimAsync(1, typeLimits, stopping, onlyIfFree: true).ConfigureAwait(false);
+                    var (claimed, epoch) = await claim.ConfigureAwait(false);
                     if (claimed.Count == 0)
                     {
                         break;
                     }
 
+                    // Claimed while the host began to stop: the run ends it as Interrupted, as for any job not yet started.
                     next = new Dispatch(claimed[0], epoch);
                 }
                 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -378,11 +386,11 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         }
     }
 
-    private async ValueTask RunOneAsync(Dispatch dispatch)
+    private async ValueTask RunOneAsync(Dispatch dispatch, Action finishing)
     {
         try
         {
-            await _engine.RunAsync(dispatch.Job, dispatch.Epoch, _stopping.Token).ConfigureAwait(false);
+            await _engine.RunAsync(dispatch.Job, dispatch.Epoch, _stopping.Token, finishing).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // One job's store failure must not take a worker slot away for good.
         catch (Exception ex)
@@ -400,6 +408,47 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
     }
 
     private readonly record struct Dispatch(JobRecord Job, long Epoch);
+
+    // One per worker loop, so nothing is allocated per job: the claim of the next job, sent when the current one's code
+    // has returned. The claimed job stays the worker's; it runs as soon as the current job's last write is stored.
+    private sealed class Worker
+    {
+        private readonly JobScheduler _scheduler;
+        private readonly CancellationToken _stopping;
+        private ValueTask<(IReadOnlyList<JobRecord> Claimed, long Epoch)> _claim;
+        private bool _claiming;
+
+        public Worker(JobScheduler scheduler, CancellationToken stopping)
+        {
+            _scheduler = scheduler;
+            _stopping = stopping;
+            Finishing = ClaimNext;
+        }
+
+        public Dictionary<string, int> TypeLimits { get; } = new(StringComparer.Ordinal);
+
+        public Action Finishing { get; }
+
+        public bool TakeClaim(out ValueTask<(IReadOnlyList<JobRecord> Claimed, long Epoch)> claim)
+        {
+            claim = _claim;
+            var taken = _claiming;
+            (_claim, _claiming) = (default, false);
+            return taken;
+        }
+
+        // Per-type limits still count the finishing job as running, so this claim is never more than the limits allow.
+        private void ClaimNext()
+        {
+            if (!_claiming && !_stopping.IsCancellationRequested)
+            {
+#pragma warning disable CA2012 // Awaited exactly once, by the worker loop after TakeClaim.
+                _claim = _scheduler.ClaimAsync(1, TypeLimits, _stopping, onlyIfFree: true);
+#pragma warning restore CA2012
+                _claiming = true;
+            }
+        }
+    }
 
     private sealed class TypeSlots(int limit)
     {
