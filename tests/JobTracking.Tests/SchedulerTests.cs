@@ -24,6 +24,43 @@ public sealed class SchedulerTests
     }
 
     [Fact]
+    public async Task Worker_ClaimsTheNextJob_BeforeTheFinishedJobsLastWrite()
+    {
+        // So that on a store that commits in groups the claim and the Completed share one commit.
+        var store = new CountingJobStore(TestHost.CreateMemoryStore());
+        await using var host = await TestHost.Create(o => o.MaxConcurrency = 1, store: store).StartAsync();
+        var first = await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true });
+        await Wait.UntilAsync(() => host.Probe.For(first).Runs > 0, "the first job to start");
+        var second = await host.StartStepJobAsync(new StepParameters { Steps = 1 });
+
+        host.Probe.For(first).Release();
+        await host.WaitAsync(second, JobStatus.Completed);
+
+        var trail = store.Trail.ToList();
+        trail.IndexOf($"claimed {second}").Should().BeGreaterThan(-1)
+            .And.BeLessThan(trail.IndexOf($"{JobStatus.Completed} {first}"), "the worker claims its next job as the first one's code returns: {0}", string.Join(", ", trail));
+        host.Probe.MaxRunning.Should().Be(1, "the claimed job waits for the finishing one's write");
+    }
+
+    [Fact]
+    public async Task Worker_HostStopsAsAJobFinishes_TheNextJobIsNotLeftRunning()
+    {
+        var store = TestHost.CreateMemoryStore();
+        await using var host = await TestHost.Create(o => o.MaxConcurrency = 1, store: store).StartAsync();
+        var first = await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true });
+        await Wait.UntilAsync(() => host.Probe.For(first).Runs > 0, "the first job to start");
+        var second = await host.StartStepJobAsync(new StepParameters { Steps = 1 });
+
+        var stopping = host.StopAsync();
+        host.Probe.For(first).Release();
+        await stopping;
+
+        (await store.GetAsync(first))!.Status.Should().BeOneOf(JobStatus.Completed, JobStatus.Interrupted);
+        (await store.GetAsync(second))!.Status.Should().BeOneOf([JobStatus.Queued, JobStatus.Interrupted], "a job claimed as the host stops is never left Running");
+        host.Probe.For(second).Runs.Should().Be(0);
+    }
+
+    [Fact]
     public async Task JobTypeLimit_OneTypeCapped_OtherTypesStillRun()
     {
         await using var host = await TestHost.Create(o =>

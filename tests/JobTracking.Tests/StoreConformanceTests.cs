@@ -44,6 +44,9 @@ public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false
 {
     public ConcurrentDictionary<string, int> Calls { get; } = new();
 
+    /// <summary>Gets the claims and transitions in the order the inner store answered them: "claimed {id}", "{status} {id}".</summary>
+    public ConcurrentQueue<string> Trail { get; } = new();
+
     public JobStoreCapabilities Capabilities => shared ? JobStoreCapabilities.SharedAcrossProcesses : inner.Capabilities;
 
     public bool IsTransient(Exception exception) => inner.IsTransient(exception);
@@ -54,9 +57,27 @@ public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false
 
     public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default) => Count(inner.GetAsync(jobId, cancellationToken));
 
-    public ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default) => Count(inner.TryTransitionAsync(transition, cancellationToken));
+    public async ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default)
+    {
+        var applied = await Count(inner.TryTransitionAsync(transition, cancellationToken));
+        if (applied)
+        {
+            Trail.Enqueue($"{transition.ToStatus} {transition.JobId}");
+        }
 
-    public ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default) => Count(inner.ClaimAsync(request, cancellationToken));
+        return applied;
+    }
+
+    public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
+    {
+        var claimed = await Count(inner.ClaimAsync(request, cancellationToken));
+        foreach (var job in claimed)
+        {
+            Trail.Enqueue($"claimed {job.Id}");
+        }
+
+        return claimed;
+    }
 
     public ValueTask<IReadOnlyCollection<Guid>> RenewLeasesAsync(JobLeaseRenewal renewal, CancellationToken cancellationToken = default) => Count(inner.RenewLeasesAsync(renewal, cancellationToken));
 
