@@ -11,12 +11,15 @@ internal sealed class SqliteClaimWrites : IDisposable
 {
     private const int Queued = (int)JobStatus.Queued;
     private const int Running = (int)JobStatus.Running;
+    private const string ScanOrder = " ORDER BY priority DESC, queue_seq";
+    private static readonly string ScanStart = $"SELECT id, type_name, concurrency_key FROM jobs INDEXED BY ix_jobs_queue WHERE status = {Queued}";
 
     private readonly TimeProvider _time;
     private readonly SqliteCommand _claimOne;
     private readonly SqliteCommand _heldKeys;
     private readonly SqliteCommand _orphans;
     private readonly SqliteCommand _failUnreadable;
+    private readonly SqliteCommand _scanAll;
 
     public SqliteClaimWrites(SqliteConnection connection, TimeProvider timeProvider)
     {
@@ -43,6 +46,9 @@ internal sealed class SqliteClaimWrites : IDisposable
             $"error_type = {T("@errorType")}, error_message = {T("@errorMessage")}, error_stack = NULL, instance_id = NULL, claim_id = NULL, lease_until = NULL " +
             "WHERE id = @id AND status = @status",
             "@at", "@errorType", "@errorMessage", "@id", "@status");
+
+        // The scan of a claim that leaves nothing out (no type at its limit, no key held), prepared once: the usual case.
+        _scanAll = Command(ScanStart + ScanOrder);
     }
 
     public SqliteConnection Connection { get; }
@@ -77,8 +83,9 @@ internal sealed class SqliteClaimWrites : IDisposable
         while (scanAgain && picked.Count < request.MaxCount)
         {
             scanAgain = false;
-            using var scan = CandidateScan(excludedTypes, heldKeys);
-            using var reader = scan.ExecuteReader();
+            var excludes = excludedTypes.Count > 0 || heldKeys.Count > 0;
+            using var built = excludes ? CandidateScan(excludedTypes, heldKeys) : null;
+            using var reader = (built ?? _scanAll).ExecuteReader();
             var skipped = 0;
             var newExclusion = false;
             while (reader.Read())
@@ -226,7 +233,7 @@ internal sealed class SqliteClaimWrites : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _claimOne, _heldKeys, _orphans, _failUnreadable })
+        foreach (var command in new[] { _claimOne, _heldKeys, _orphans, _failUnreadable, _scanAll })
         {
             command.Dispose();
         }
@@ -248,7 +255,7 @@ internal sealed class SqliteClaimWrites : IDisposable
 
     private SqliteCommand CandidateScan(HashSet<string> excludedTypes, HashSet<string> excludedKeys)
     {
-        var sql = new StringBuilder($"SELECT id, type_name, concurrency_key FROM jobs INDEXED BY ix_jobs_queue WHERE status = {Queued}");
+        var sql = new StringBuilder(ScanStart);
         var command = Connection.CreateCommand();
         AppendNotIn(sql, command, "type_name", "@t", excludedTypes);
         if (excludedKeys.Count > 0)
@@ -258,7 +265,7 @@ internal sealed class SqliteClaimWrites : IDisposable
             sql.Append(')');
         }
 
-        sql.Append(" ORDER BY priority DESC, queue_seq");
+        sql.Append(ScanOrder);
         command.CommandText = sql.ToString();
         return command;
     }

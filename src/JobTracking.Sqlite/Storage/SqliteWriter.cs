@@ -91,6 +91,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private void RunBatch(List<WriteOperation> batch)
     {
+        // A write alone in its transaction needs no savepoint: if it fails, the whole transaction is rolled back.
+        var alone = batch.Count == 1;
         try
         {
             _begin.ExecuteNonQuery();
@@ -102,7 +104,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     continue;
                 }
 
-                _savepoint.ExecuteNonQuery();
+                if (!alone)
+                {
+                    _savepoint.ExecuteNonQuery();
+                }
+
                 try
                 {
                     operation.Execute(Session);
@@ -112,9 +118,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
 #pragma warning restore CA1031
                 {
                     operation.Fail(ex);
-                    if (!InTransaction())
+                    if (alone || !InTransaction())
                     {
-                        // SQLite rolled the whole transaction back (disk full, I/O error): the writes before this one are lost too.
+                        // Alone, or SQLite rolled the whole transaction back (disk full, I/O error): nothing of it is kept.
+                        TryRollback();
                         Session.FeedTouched = false;
                         FailAll(batch, ex);
                         return;
@@ -123,7 +130,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     _rollbackToSavepoint.ExecuteNonQuery();
                 }
 
-                _release.ExecuteNonQuery();
+                if (!alone)
+                {
+                    _release.ExecuteNonQuery();
+                }
             }
 
             if (Session.IsTrimDue())
