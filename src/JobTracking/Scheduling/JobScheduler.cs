@@ -346,20 +346,22 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
                 await RunOneAsync(next, worker.Finishing).ConfigureAwait(false);
 
                 // Keep the slot and take the next queued job directly: no hand-off through the feeder while there is a
-                // backlog. The claim was usually sent as the job finished, beside its last write (one commit for both).
-                if (!worker.TakeClaim(out var claim))
-                {
-                    if (stopping.IsCancellationRequested)
-                    {
-                        break;
-                    }
-
-                    claim = ClaimAsync(1, worker.TypeLimits, stopping, onlyIfFree: true);
-                }
-
+                // backlog. The claim was usually sent as the job finished, beside its last write (one commit for both);
+                // if it found nothing, a job queued meanwhile (a caller waiting on each start) is looked for once more.
+                var early = worker.TakeClaim(out var claim);
                 try
                 {
-                    var (claimed, epoch) = await claim.ConfigureAwait(false);
+                    var (claimed, epoch) = early ? await claim.ConfigureAwait(false) : ([], 0);
+                    if (claimed.Count == 0)
+                    {
+                        if (stopping.IsCancellationRequested)
+                        {
+                            break;
+                        }
+
+                        (claimed, epoch) = await ClaimAsync(1, worker.TypeLimits, stopping, onlyIfFree: true).ConfigureAwait(false);
+                    }
+
                     if (claimed.Count == 0)
                     {
                         break;
