@@ -11,10 +11,10 @@ namespace JobTracking.Benchmarks;
 /// </summary>
 public static class AllocationReport
 {
-    public static async Task RunAsync(int jobs)
+    public static async Task RunAsync(int jobs, BenchStore store = BenchStore.InMemory, int callers = 1)
     {
-        await JobSystems.WarmUpAsync(() => JobTrackingSystem.Create(), 20_000, TimeSpan.FromSeconds(3));
-        await using var system = JobTrackingSystem.Create();
+        await JobSystems.WarmUpAsync(() => JobTrackingSystem.Create(store: store, callers: callers), store == BenchStore.InMemory ? 20_000 : 1_000, TimeSpan.FromSeconds(3));
+        await using var system = JobTrackingSystem.Create(store: store, callers: callers);
         await system.StartAsync();
         using var sampler = new AllocationSampler();
         var before = GC.GetTotalAllocatedBytes(precise: true);
@@ -24,7 +24,7 @@ public static class AllocationReport
         var perJob = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)jobs;
         var sampled = sampler.BytesByType.Values.Sum();
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"JobTracking end to end: {perJob:N0} B allocated per job over {jobs:N0} jobs (all threads)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"JobTracking end to end, {store}, {callers} caller(s): {perJob:N0} B allocated per job over {jobs:N0} jobs (all threads)"));
         Console.WriteLine();
         Console.WriteLine("| type (sampled) | share | ≈ bytes per job |");
         Console.WriteLine("|---|---:|---:|");

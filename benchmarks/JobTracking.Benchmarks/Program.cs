@@ -47,7 +47,11 @@ switch (args.FirstOrDefault())
         await MemoryReport.RunAsync(Count(1, 100_000));
         return 0;
     case "--allocations":
-        await AllocationReport.RunAsync(Count(1, 200_000));
+        // --allocations [jobs] [in-memory|sqlite-normal|sqlite-full] [callers]
+        await AllocationReport.RunAsync(
+            Count(1, 200_000),
+            args.Length > 2 ? Enum.Parse<BenchStore>(args[2].Replace("-", "", StringComparison.Ordinal), ignoreCase: true) : BenchStore.InMemory,
+            Count(3, 1));
         return 0;
     case "--startup":
         await StartupReport.RunAsync(Count(1, 1_000_000));
