@@ -20,12 +20,19 @@ internal sealed record ItemsParameters
     /// <summary>Gets how many items are processed between two checkpoints.</summary>
     [Range(1, 100_000)]
     public int CheckpointEvery { get; init; } = 5;
+
+    /// <summary>
+    /// Gets the instance on which the job, once it has saved its first checkpoint, waits until it is cancelled or its
+    /// process dies; on any other instance it runs straight through. A test that kills that instance knows it was mid-job.
+    /// </summary>
+    [StringLength(64)]
+    public string? HoldOn { get; init; }
 }
 
 /// <summary>
 /// Processes <see cref="ItemsParameters.Items"/> items. The checkpoint is the index of the next item to process, saved
 /// every <see cref="ItemsParameters.CheckpointEvery"/> items at a safe point. A run that starts from a checkpoint records
-/// it in the resumes table; the last item records the job's completion in the completions table with a plain INSERT in
+/// it in the resumes table; a job told to hold on this instance waits after its first checkpoint; the last item records the job's completion in the completions table with a plain INSERT in
 /// its own short transaction, right before the job returns, so a job whose last item ran twice shows two rows.
 /// </summary>
 internal sealed class ItemsJob(SideTables side, TimeProvider time) : JobDefinition<ItemsParameters>
@@ -51,6 +58,10 @@ internal sealed class ItemsJob(SideTables side, TimeProvider time) : JobDefiniti
             {
                 context.SetCheckpoint(item + 1);
                 await context.SafePointAsync();
+                if (item + 1 == p.CheckpointEvery && p.HoldOn == side.Instance)
+                {
+                    await Task.Delay(Timeout.InfiniteTimeSpan, time, context.CancellationToken);
+                }
             }
         }
     }

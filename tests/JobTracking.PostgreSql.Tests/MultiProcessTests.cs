@@ -26,6 +26,9 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
     private const int CheckpointEvery = 4;
     private const int MaxConcurrency = 16;
 
+    /// <summary>One job in this many holds on the victim after its first checkpoint (about a third of them reach it: it fills part of its slots).</summary>
+    private const int HoldEvery = 50;
+
     /// <summary>The instance hosts' lease and heartbeat (their defaults).</summary>
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
@@ -65,7 +68,12 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
             var runner = launcher.GetRequiredService<IJobRunner>();
             var tracker = launcher.GetRequiredService<IJobTracker>();
 
-            var parameters = Enumerable.Repeat(new ItemsParameters { Items = Items, MillisecondsPerItem = MillisecondsPerItem, CheckpointEvery = CheckpointEvery }, Jobs).ToList();
+            // Every HoldEvery-th job, when the victim runs it, waits there after its first checkpoint: whenever the kill
+            // comes, the victim holds jobs known to be mid-way (its other jobs take a few milliseconds and may finish
+            // between the last look and the kill).
+            var parameters = Enumerable.Range(0, Jobs)
+                .Select(i => new ItemsParameters { Items = Items, MillisecondsPerItem = MillisecondsPerItem, CheckpointEvery = CheckpointEvery, HoldOn = i % HoldEvery == 0 ? Victim : null })
+                .ToList();
             var ids = await runner.Job<ItemsJob>().StartManyAsync(parameters, cancellationToken: Token);
             var queuedAt = total.Elapsed;
             output.WriteLine($"{queuedAt.TotalSeconds:0.0} s: {Jobs} jobs queued");
