@@ -100,9 +100,10 @@ public static class CompareReport
     /// <summary>
     /// <c>--sqlite-compare</c>: JobTracking's SQLite store (Full, the default, and Normal) beside the durable peers,
     /// Hangfire.Storage.SQLite and Quartz.NET's AdoJobStore on SQLite, each on a fresh file per round in the same
-    /// folder, with one caller and with 64 concurrent callers. Per round: <paramref name="jobs"/> on Normal, a fifth of
-    /// it on Full (as <c>--sqlite</c>), <paramref name="peerJobs"/> on each peer. Ratios are per job, against
-    /// JobTracking on Full with the same number of callers.
+    /// folder, with one caller and with 64 concurrent callers. JobTracking runs with its default MaxConcurrency (the
+    /// processor count) and, on Full, also with the peers' 10 workers. Per round: <paramref name="jobs"/> on Normal, a
+    /// fifth of it on Full (as <c>--sqlite</c>), <paramref name="peerJobs"/> on each peer. Ratios are per job, against
+    /// JobTracking on Full (default workers) with the same number of callers.
     /// </summary>
     public static Task RunSqlitePeersAsync(int jobs, int peerJobs, TimeSpan warmup, int rounds)
     {
@@ -113,11 +114,12 @@ public static class CompareReport
             var who = callers == 1 ? "1 caller" : $"{callers} callers";
             systems.Add(($"JobTracking, SQLite Full, {who}", () => JobTrackingSystem.Create(store: BenchStore.SqliteFull, callers: callers), Math.Max(1, jobs / 5)));
             systems.Add(($"JobTracking, SQLite Normal, {who}", () => JobTrackingSystem.Create(store: BenchStore.SqliteNormal, callers: callers), jobs));
+            systems.Add(($"JobTracking, SQLite Full, MaxConcurrency = 10 (the peers' workers), {who}", () => JobTrackingSystem.Create(maxConcurrency: 10, store: BenchStore.SqliteFull, callers: callers), Math.Max(1, jobs / 5)));
             systems.Add(($"Hangfire.Storage.SQLite, 10 workers, {who}", () => new HangfireSqliteSystem(callers), peerJobs));
             systems.Add(($"Quartz.NET AdoJobStore SQLite, 10 threads, {who}", () => new QuartzSqliteSystem(callers), peerJobs));
         }
 
-        return RunAsync(systems, warmup, rounds, groupSize: 4);
+        return RunAsync(systems, warmup, rounds, groupSize: 5);
     }
 
     /// <summary>Prints one row per system; the ratios compare each row with the first row of its group of <paramref name="groupSize"/>.</summary>
