@@ -9,8 +9,8 @@ internal sealed class SqliteJournalWrites : IDisposable
     private readonly SqliteCommand _isClaimed;
     private readonly SqliteCommand _lastLogSequence;
     private readonly SqliteCommand _lastRejectSequence;
-    private readonly SqliteCommand _insertLog;
-    private readonly SqliteCommand _insertReject;
+    private readonly SqliteBatchedInsert _insertLog;
+    private readonly SqliteBatchedInsert _insertReject;
 
     public SqliteJournalWrites(SqliteConnection connection)
     {
@@ -18,12 +18,8 @@ internal sealed class SqliteJournalWrites : IDisposable
         _isClaimed = Command("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = @id AND claim_id = @claim)", "@id", "@claim");
         _lastLogSequence = Command("SELECT COALESCE(MAX(seq), 0) FROM job_log WHERE job_id = @id", "@id");
         _lastRejectSequence = Command("SELECT COALESCE(MAX(seq), 0) FROM job_rejects WHERE job_id = @id", "@id");
-        _insertLog = Command(
-            $"INSERT INTO job_log (job_id, seq, at, level, message) VALUES (@id, @seq, @at, @level, {T("@message")})",
-            "@id", "@seq", "@at", "@level", "@message");
-        _insertReject = Command(
-            $"INSERT INTO job_rejects (job_id, seq, at, record_number, raw_record, reason) VALUES (@id, @seq, @at, @number, {T("@raw")}, {T("@reason")})",
-            "@id", "@seq", "@at", "@number", "@raw", "@reason");
+        _insertLog = new SqliteBatchedInsert(connection, "job_log", ["job_id", "seq", "at", "level", "message"], 4);
+        _insertReject = new SqliteBatchedInsert(connection, "job_rejects", ["job_id", "seq", "at", "record_number", "raw_record", "reason"], 4, 5);
     }
 
     public SqliteConnection Connection { get; }
@@ -35,6 +31,8 @@ internal sealed class SqliteJournalWrites : IDisposable
     /// <returns>How many entries were stored.</returns>
     public int AppendJournal(IReadOnlyList<JobJournalEntry> entries)
     {
+        _insertLog.Reset(); // rows a failed call left behind
+        _insertReject.Reset();
         var next = new Dictionary<(Guid, JobJournalKind), long>();
         Dictionary<(Guid, Guid), bool>? current = null;
         Guid lastJob = default;
@@ -76,41 +74,31 @@ internal sealed class SqliteJournalWrites : IDisposable
             next[(entry.JobId, entry.Kind)] = ++sequence;
             if (isReject)
             {
-                var p = _insertReject.Parameters;
-                p[0].Value = lastId;
-                p[1].Value = sequence;
-                p[2].Value = SqliteRows.Ticks(entry.At);
-                p[3].Value = entry.RecordNumber;
-                p[4].Value = SqliteRows.Text(entry.Text);
-                p[5].Value = SqliteRows.Text(entry.Reason ?? string.Empty);
-                _insertReject.ExecuteNonQuery();
+                _insertReject.Add(lastId, sequence, SqliteRows.Ticks(entry.At), entry.RecordNumber, SqliteRows.Text(entry.Text), SqliteRows.Text(entry.Reason ?? string.Empty));
             }
             else
             {
-                var p = _insertLog.Parameters;
-                p[0].Value = lastId;
-                p[1].Value = sequence;
-                p[2].Value = SqliteRows.Ticks(entry.At);
-                p[3].Value = (int)entry.Level;
-                p[4].Value = SqliteRows.Text(entry.Text);
-                _insertLog.ExecuteNonQuery();
+                _insertLog.Add(lastId, sequence, SqliteRows.Ticks(entry.At), (int)entry.Level, SqliteRows.Text(entry.Text));
             }
 
             stored++;
         }
 
+        _insertLog.Flush();
+        _insertReject.Flush();
         return stored;
     }
 
     public void Dispose()
     {
-        foreach (var command in new[] { _isClaimed, _lastLogSequence, _lastRejectSequence, _insertLog, _insertReject })
+        foreach (var command in new[] { _isClaimed, _lastLogSequence, _lastRejectSequence })
         {
             command.Dispose();
         }
-    }
 
-    private static string T(string parameter) => SqliteRows.AsText(parameter);
+        _insertLog.Dispose();
+        _insertReject.Dispose();
+    }
 
     private SqliteCommand Command(string sql, params string[] parameters) => SqliteRows.Command(Connection, sql, parameters);
 }
