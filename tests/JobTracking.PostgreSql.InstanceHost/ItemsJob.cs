@@ -32,8 +32,9 @@ internal sealed record ItemsParameters
 /// <summary>
 /// Processes <see cref="ItemsParameters.Items"/> items. The checkpoint is the index of the next item to process, saved
 /// every <see cref="ItemsParameters.CheckpointEvery"/> items at a safe point. A run that starts from a checkpoint records
-/// it in the resumes table; a job told to hold on this instance waits after its first checkpoint; the last item records the job's completion in the completions table with a plain INSERT in
-/// its own short transaction, right before the job returns, so a job whose last item ran twice shows two rows.
+/// it in the resumes table; a job told to hold on this instance waits after its first checkpoint until it is cancelled;
+/// the last item records the job's completion in the completions table with a plain INSERT in its own short
+/// transaction, right before the job returns, so a job whose last item ran twice shows two rows.
 /// </summary>
 internal sealed class ItemsJob(SideTables side, TimeProvider time) : JobDefinition<ItemsParameters>
 {
@@ -60,7 +61,11 @@ internal sealed class ItemsJob(SideTables side, TimeProvider time) : JobDefiniti
                 await context.SafePointAsync();
                 if (item + 1 == p.CheckpointEvery && p.HoldOn == side.Instance)
                 {
-                    await Task.Delay(Timeout.InfiniteTimeSpan, time, context.CancellationToken);
+                    var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    await using (context.CancellationToken.Register(() => cancelled.TrySetCanceled(context.CancellationToken)))
+                    {
+                        await cancelled.Task;
+                    }
                 }
             }
         }

@@ -16,10 +16,11 @@ namespace JobTracking.Sqlite.Storage;
 /// </remarks>
 internal sealed class SqliteBatchedInsert : IDisposable
 {
-    /// <summary>The rows per statement, largest first; the last is 1 so any remainder can be sent.</summary>
-    private static readonly int[] Sizes = [8, 1];
+    /// <summary>The rows of a full statement; a batch's rest goes one row per statement.</summary>
+    private const int RowsPerStatement = 8;
 
-    private readonly SqliteCommand[] _commands;
+    private readonly SqliteCommand _full;
+    private readonly SqliteCommand _one;
     private readonly int _columns;
     private readonly object[] _pending;
     private int _rows;
@@ -31,13 +32,15 @@ internal sealed class SqliteBatchedInsert : IDisposable
     public SqliteBatchedInsert(SqliteConnection connection, string table, string[] columns, params int[] textColumns)
     {
         _columns = columns.Length;
-        _pending = new object[Sizes[0] * _columns];
-        _commands = new SqliteCommand[Sizes.Length];
-        for (var s = 0; s < Sizes.Length; s++)
+        _pending = new object[RowsPerStatement * _columns];
+        _full = Command(RowsPerStatement);
+        _one = Command(1);
+
+        SqliteCommand Command(int rows)
         {
             var sql = new StringBuilder().Append("INSERT INTO ").Append(table).Append(" (").AppendJoin(", ", columns).Append(") VALUES ");
-            var names = new string[Sizes[s] * _columns];
-            for (var row = 0; row < Sizes[s]; row++)
+            var names = new string[rows * _columns];
+            for (var row = 0; row < rows; row++)
             {
                 sql.Append(row == 0 ? "(" : ", (");
                 for (var column = 0; column < _columns; column++)
@@ -50,7 +53,7 @@ internal sealed class SqliteBatchedInsert : IDisposable
                 sql.Append(')');
             }
 
-            _commands[s] = SqliteRows.Command(connection, sql.ToString(), names);
+            return SqliteRows.Command(connection, sql.ToString(), names);
         }
     }
 
@@ -58,9 +61,9 @@ internal sealed class SqliteBatchedInsert : IDisposable
     public void Add(params ReadOnlySpan<object> values)
     {
         values.CopyTo(_pending.AsSpan(_rows * _columns, _columns));
-        if (++_rows == Sizes[0])
+        if (++_rows == RowsPerStatement)
         {
-            Insert(0, 0);
+            Insert(_full, 0);
             _rows = 0;
         }
     }
@@ -68,21 +71,15 @@ internal sealed class SqliteBatchedInsert : IDisposable
     /// <summary>Inserts the rows added since the last full statement.</summary>
     public void Flush()
     {
-        var from = 0;
-        for (var s = 1; s < Sizes.Length; s++)
+        for (var row = 0; row < _rows; row++)
         {
-            while (_rows - from >= Sizes[s])
-            {
-                Insert(s, from);
-                from += Sizes[s];
-            }
+            Insert(_one, row);
         }
 
-        Array.Clear(_pending);
-        _rows = 0;
+        Reset();
     }
 
-    /// <summary>Drops the rows not yet inserted (a failed write).</summary>
+    /// <summary>Drops the rows not yet inserted (after a failed write, or before a new one).</summary>
     public void Reset()
     {
         Array.Clear(_pending);
@@ -91,15 +88,12 @@ internal sealed class SqliteBatchedInsert : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in _commands)
-        {
-            command.Dispose();
-        }
+        _full.Dispose();
+        _one.Dispose();
     }
 
-    private void Insert(int size, int fromRow)
+    private void Insert(SqliteCommand command, int fromRow)
     {
-        var command = _commands[size];
         var parameters = command.Parameters;
         var offset = fromRow * _columns;
         for (var i = 0; i < parameters.Count; i++)
