@@ -59,6 +59,9 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
     public int Attempt { get; init; } = 1;
 
     /// <inheritdoc/>
+    public long FencingToken { get; init; } = 1;
+
+    /// <inheritdoc/>
     public CancellationToken CancellationToken => _cancellation.Token;
 
     /// <summary>Gets the checkpoint as it would be stored: the JSON that <see cref="SetCheckpoint{T}"/> last wrote, or <see langword="null"/> when there is none.</summary>

@@ -256,7 +256,7 @@ public sealed class HealthCheckTests
         string? name = null,
         HealthStatus? failureStatus = null,
         IEnumerable<string>? tags = null) =>
-        TestHost.Create(o => o.HeartbeatInterval = Heartbeat, store: store, time: time ?? NewTime(), configure: b =>
+        TestHost.Create(o => { o.HeartbeatInterval = Heartbeat; o.LeaseDuration = 3 * Heartbeat; }, store: store, time: time ?? NewTime(), configure: b =>
         {
             b.Services.AddHealthChecks().AddJobTracking(health, name, failureStatus, tags);
             configure?.Invoke(b);

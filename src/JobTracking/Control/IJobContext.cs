@@ -12,6 +12,14 @@ public interface IJobContext
     /// <summary>Gets the attempt number, starting at 1.</summary>
     int Attempt { get; }
 
+    /// <summary>Gets this run's fencing token: a number that grows with every claim of the job, on any instance, so a later run always has a larger one.</summary>
+    /// <remarks>
+    /// Pass it with every write the job makes to another system, and have that system keep the largest token it has seen per
+    /// job and refuse a write that carries a smaller one: a run that lost its job (its instance cut off past its lease,
+    /// frozen, or stopped while the job ignored its token) can then no longer write over the run that took the job over.
+    /// </remarks>
+    long FencingToken { get; }
+
     /// <summary>Gets a token that fires as soon as the job is cancelled (or the host's grace period for stopping runs out).</summary>
     CancellationToken CancellationToken { get; }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using JobTracking.Journal;
+using JobTracking.Ownership;
 using JobTracking.Running;
 using JobTracking.Storage;
 using Microsoft.Extensions.Logging;
@@ -41,17 +42,18 @@ internal abstract class JobRun : IJobContext, IDisposable
     private int _reportScheduled;
     private ITimer? _reportTimer;
     private volatile bool _ended;
-    private int _storingOutcome;
-    private int _lost;
+    private int _finished;
+    private TaskCompletionSource? _whenFinished;
     private SemaphoreSlim? _saveGate;
     private ILogger? _logger;
 
-    protected JobRun(JobEngine engine, JobRecord job, JsonSerializerOptions serializerOptions)
+    protected JobRun(JobEngine engine, JobRecord job, JobLease lease, JsonSerializerOptions serializerOptions)
     {
         _engine = engine;
         _serializerOptions = serializerOptions;
         Job = job;
-        ClaimId = job.ClaimId;
+        Lease = lease;
+        ClaimId = lease.ClaimId;
         _signalVersion = job.Version;
         _checkpoint = job.Checkpoint;
 
@@ -90,8 +92,13 @@ internal abstract class JobRun : IJobContext, IDisposable
     /// <summary>Gets the claim this run holds; every write it makes carries it.</summary>
     public Guid? ClaimId { get; }
 
-    /// <summary>Gets whether the store said this run no longer owns its job: it writes nothing more.</summary>
-    public bool IsLost => Volatile.Read(ref _lost) != 0;
+    /// <summary>Gets the lease of the run's claim: every write asks it first.</summary>
+    public JobLease Lease { get; }
+
+    public long FencingToken => Lease.FencingToken;
+
+    /// <summary>Gets whether this run may no longer write: its claim was refused, replaced or dropped, its lease ran out on this node, or the run ended.</summary>
+    public bool IsLost => !Lease.IsHeld;
 
     public CancellationToken CancellationToken => Cancellation.Token;
 
@@ -304,13 +311,25 @@ internal abstract class JobRun : IJobContext, IDisposable
     public void UnflagCancel() => Interlocked.And(ref _requests, ~CancelRequested);
 
     /// <summary>Records that the store no longer lets this run write (its claim was taken or its job is gone), fires the token and logs it once.</summary>
-    public void MarkLost(string reason)
+    public void MarkLost(string reason) => Lease.Lose(reason);
+
+    /// <summary>Records that the run's code has returned and its outcome is settled: a newer run of the same job on this instance may start.</summary>
+    public void MarkFinished()
     {
-        if (Interlocked.Exchange(ref _lost, 1) == 0)
+        Interlocked.Exchange(ref _finished, 1);
+        Volatile.Read(ref _whenFinished)?.TrySetResult();
+    }
+
+    /// <summary>Gets a task that completes once <see cref="MarkFinished"/> was called.</summary>
+    public Task WhenFinished()
+    {
+        var finished = LazyInitializer.EnsureInitialized(ref _whenFinished, static () => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (Volatile.Read(ref _finished) != 0)
         {
-            Log.OwnershipLost(_engine.Logger, JobId, TypeName, reason);
-            FireCancellation();
+            finished.TrySetResult();
         }
+
+        return finished.Task;
     }
 
     /// <summary>Fires the token without recording a user's cancel: the host's grace period ran out.</summary>
@@ -321,15 +340,17 @@ internal abstract class JobRun : IJobContext, IDisposable
     }
 
     /// <summary>Builds the report to store: progress, steps (running ones take <paramref name="endedAs"/> if given) and warnings.</summary>
-    public JobReport BuildReport(JobStepStatus? endedAs = null, DateTimeOffset? at = null, bool forCheckpoint = false)
+    /// <param name="endedAs">The status running steps end with, when the run ends.</param>
+    /// <param name="at">When they end.</param>
+    /// <param name="keepDirty">Leaves the report marked as changed: a checkpoint save (the throttled report save stays due), or a final status whose write may lose its compare-and-set and be tried again (cleared by <see cref="MarkStored"/>).</param>
+    public JobReport BuildReport(JobStepStatus? endedAs = null, DateTimeOffset? at = null, bool keepDirty = false)
     {
         if (endedAs is not null)
         {
             _ended = true;
         }
 
-        // A checkpoint save stores the report with it but leaves the throttled report save (and its progress event) due.
-        if (!forCheckpoint)
+        if (!keepDirty)
         {
             Volatile.Write(ref _reportDirty, 0);
             Volatile.Write(ref _reportSavedAt, _engine.TimeProvider.GetTimestamp());
@@ -371,14 +392,15 @@ internal abstract class JobRun : IJobContext, IDisposable
         await _engine.Journal.FlushAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Marks the checkpoint as stored with the transition that ends this run.</summary>
-    public void MarkStored() => Volatile.Write(ref _checkpointDirty, 0);
+    /// <summary>Marks the checkpoint and the report as stored with the transition that ends this run.</summary>
+    public void MarkStored()
+    {
+        Volatile.Write(ref _checkpointDirty, 0);
+        Volatile.Write(ref _reportDirty, 0);
+    }
 
-    /// <summary>Gets whether the run is storing the status that ends it: once that commits the job has no claim, so a lease renewal that misses it says nothing about ownership.</summary>
-    public bool IsStoringOutcome => Volatile.Read(ref _storingOutcome) != 0;
-
-    /// <summary>Records that the run is storing the status that ends it (see <see cref="IsStoringOutcome"/>).</summary>
-    public void BeginStoringOutcome() => Volatile.Write(ref _storingOutcome, 1);
+    /// <summary>Records that the run is storing the status that ends it: once that commits the job has no claim, so a lease renewal that misses it says nothing about ownership.</summary>
+    public void BeginStoringOutcome() => Lease.BeginStoringOutcome();
 
     /// <summary>Lets periodic report saves go on: the run was resumed before the safe point it stopped at.</summary>
     public void ResumeReports() => _ended = false;
@@ -448,7 +470,7 @@ internal abstract class JobRun : IJobContext, IDisposable
         var overflow = Overflow;
         lock (overflow)
         {
-            if (overflow.Count == 0 && _engine.Journal.TryWrite(entry))
+            if (overflow.Count == 0 && _engine.Journal.TryWrite(entry, Lease))
             {
                 return;
             }
@@ -497,7 +519,7 @@ internal abstract class JobRun : IJobContext, IDisposable
             await DrainOverflowAsync().ConfigureAwait(false);
         }
 
-        await _engine.Journal.WriteAsync(entry).ConfigureAwait(false);
+        await _engine.Journal.WriteAsync(entry, Lease).ConfigureAwait(false);
     }
 
     private async ValueTask DrainOverflowAsync()
@@ -519,7 +541,7 @@ internal abstract class JobRun : IJobContext, IDisposable
                 }
             }
 
-            await _engine.Journal.WriteAsync(entry).ConfigureAwait(false);
+            await _engine.Journal.WriteAsync(entry, Lease).ConfigureAwait(false);
             lock (overflow)
             {
                 overflow.Dequeue();
@@ -604,11 +626,11 @@ internal abstract class JobRun : IJobContext, IDisposable
             {
                 JobId = JobId,
                 ClaimId = ClaimId,
-                Report = BuildReport(forCheckpoint: withCheckpoint),
+                Report = BuildReport(keepDirty: withCheckpoint),
                 HasCheckpoint = withCheckpoint,
                 Checkpoint = withCheckpoint ? Checkpoint : null,
             };
-            if (await _engine.SaveProgressAsync(update).ConfigureAwait(false))
+            if (await _engine.SaveProgressAsync(update, Lease).ConfigureAwait(false))
             {
                 return true;
             }
@@ -728,8 +750,8 @@ internal sealed class JobRun<TParameters> : JobRun, IJobContext<TParameters>
 {
     private readonly IJobDefinition<TParameters> _definition;
 
-    public JobRun(JobEngine engine, JobRecord job, TParameters parameters, IJobDefinition<TParameters> definition, JsonSerializerOptions serializerOptions)
-        : base(engine, job, serializerOptions)
+    public JobRun(JobEngine engine, JobRecord job, JobLease lease, TParameters parameters, IJobDefinition<TParameters> definition, JsonSerializerOptions serializerOptions)
+        : base(engine, job, lease, serializerOptions)
     {
         Parameters = parameters;
         _definition = definition;

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using JobTracking.Control;
+using JobTracking.Ownership;
 using JobTracking.Running;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -36,7 +37,7 @@ internal abstract class JobType
     public abstract string? TrySerializeParameters<T>(T parameters, out List<JobParameterError>? errors);
 
     /// <summary>Reads the stored parameters and builds a context for one run.</summary>
-    public abstract JobRun CreateRun(JobEngine engine, JobRecord job, IServiceProvider services);
+    public abstract JobRun CreateRun(JobEngine engine, JobRecord job, JobLease lease, IServiceProvider services);
 }
 
 /// <summary>A registered job type with parameters of type <typeparamref name="TParameters"/>.</summary>
@@ -84,7 +85,7 @@ internal sealed class JobType<TParameters> : JobType
         return errors is null ? JsonSerializer.Serialize(typed, SerializerOptions) : null;
     }
 
-    public override JobRun CreateRun(JobEngine engine, JobRecord job, IServiceProvider services)
+    public override JobRun CreateRun(JobEngine engine, JobRecord job, JobLease lease, IServiceProvider services)
     {
         TParameters parameters;
         try
@@ -97,7 +98,7 @@ internal sealed class JobType<TParameters> : JobType
         }
 
         var definition = (IJobDefinition<TParameters>)services.GetRequiredService(DefinitionType);
-        return new JobRun<TParameters>(engine, job, parameters, definition, SerializerOptions);
+        return new JobRun<TParameters>(engine, job, lease, parameters, definition, SerializerOptions);
     }
 
     // Validation is skipped, not run for nothing, when the parameter type carries no data annotation at all.

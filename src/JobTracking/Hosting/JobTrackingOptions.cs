@@ -27,11 +27,11 @@ public sealed class JobTrackingOptions
     /// <summary>Gets or sets this node's name, shown with the jobs it runs, 1 to 200 characters. Default: the machine name. It is only a label: ownership belongs to each host's unique instance id, so two hosts may share a name.</summary>
     public string NodeName { get; set; } = Environment.MachineName;
 
-    /// <summary>Gets or sets how long this instance owns a job it claimed without renewing the lease, 1 second to 1 hour; a job whose lease runs out is reclaimed (Interrupted, or Cancelled if it was cancelling) by any live instance. Default: 15 seconds.</summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>Gets or sets how long this instance owns a job it claimed without renewing the lease, 1 second to 1 hour; a job whose lease runs out is reclaimed (Interrupted, or Cancelled if it was cancelling) by any live instance. On a store other processes share, a run stops on its own a fifth of the lease before the end of the last lease it was granted, counted from when the claim or renewal was sent, whether or not the store answers. Default: 10 seconds.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Gets or sets how often this instance renews the leases of its running jobs and reclaims expired ones, 100 milliseconds to a third of <see cref="LeaseDuration"/>. Default: 5 seconds.</summary>
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Gets or sets how often this instance renews the leases of the jobs it holds and reclaims expired ones, 100 milliseconds to a third of <see cref="LeaseDuration"/>. Default: 2 seconds.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Gets or sets how many times a store call that failed with a transient error is tried again before the error is reported, 0 to 100. A run's final status is retried until it is stored or the job is lost. Default: 5.</summary>
     public int TransientRetryCount { get; set; } = 5;

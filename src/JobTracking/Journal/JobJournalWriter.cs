@@ -41,10 +41,12 @@ internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
 
     public void Start() => _loop ??= Task.Run(LoopAsync);
 
-    public bool TryWrite(JobJournalEntry entry) => _channel.Writer.TryWrite(new Item(entry, null));
+    /// <summary>Buffers an entry if there is room; it is stored only if <paramref name="lease"/> is still held when its batch is written.</summary>
+    public bool TryWrite(JobJournalEntry entry, JobLease? lease) => _channel.Writer.TryWrite(new Item(entry, null, lease));
 
-    public ValueTask WriteAsync(JobJournalEntry entry, CancellationToken cancellationToken = default) =>
-        _channel.Writer.WriteAsync(new Item(entry, null), cancellationToken);
+    /// <summary>Buffers an entry, waiting for room; it is stored only if <paramref name="lease"/> is still held when its batch is written.</summary>
+    public ValueTask WriteAsync(JobJournalEntry entry, JobLease? lease, CancellationToken cancellationToken = default) =>
+        _channel.Writer.WriteAsync(new Item(entry, null, lease), cancellationToken);
 
     /// <summary>Completes when everything written before the call is stored.</summary>
     public async Task FlushAsync()
@@ -55,7 +57,7 @@ internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
         }
 
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _channel.Writer.WriteAsync(new Item(null, flushed)).ConfigureAwait(false);
+        await _channel.Writer.WriteAsync(new Item(null, flushed, null)).ConfigureAwait(false);
         await flushed.Task.ConfigureAwait(false);
     }
 
@@ -117,7 +119,11 @@ internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
             {
                 if (item.Entry is not null)
                 {
-                    batch.Add(item.Entry);
+                    // A run that lost its claim (or whose host stopped and abandoned it) writes nothing more: its lines stay on the node.
+                    if (item.Lease is null || item.Lease.IsHeld)
+                    {
+                        batch.Add(item.Entry);
+                    }
                 }
                 else
                 {
@@ -214,5 +220,5 @@ internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
         return text.ToString();
     }
 
-    private readonly record struct Item(JobJournalEntry? Entry, TaskCompletionSource? Flushed);
+    private readonly record struct Item(JobJournalEntry? Entry, TaskCompletionSource? Flushed, JobLease? Lease);
 }

@@ -139,30 +139,24 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
         }
     }
 
+    // Renews every claim this instance holds (running, claimed ahead, or waiting for a worker). The moment each attempt
+    // is sent is what a renewed lease counts from on this node: the store dated it at some moment after that.
     private async Task RenewAsync(CancellationToken cancellationToken)
     {
-        var claims = _engine.RunningClaims();
+        var claims = _engine.Claims.Claims();
         if (claims.Count == 0)
         {
             return;
         }
 
         var renewal = new JobLeaseRenewal { InstanceId = _engine.Instance.Id, Claims = claims, LeaseDuration = _engine.Options.LeaseDuration };
-        var renewed = await _engine.Retry.RunAsync(renewal, (r, ct) => _engine.Store.RenewLeasesAsync(r, ct), cancellationToken).ConfigureAwait(false);
-        if (renewed.Count == claims.Count)
+        var sent = 0L;
+        var renewed = await _engine.Retry.RunAsync(renewal, (r, ct) =>
         {
-            return;
-        }
-
-        var kept = renewed as ISet<Guid> ?? new HashSet<Guid>(renewed);
-        foreach (var (jobId, claim) in claims)
-        {
-            // A run storing its outcome may have just cleared its claim; if the claim was taken instead, that write is refused and says so.
-            if (!kept.Contains(jobId) && _engine.TryGetRun(jobId, out var run) && run.ClaimId == claim && !run.IsStoringOutcome)
-            {
-                run.MarkLost("its lease could not be renewed");
-            }
-        }
+            sent = _engine.Claims.Now;
+            return _engine.Store.RenewLeasesAsync(r, ct);
+        }, cancellationToken).ConfigureAwait(false);
+        _engine.Claims.Renewed(claims, renewed, sent);
     }
 
     private async Task<int> ReclaimAsync(bool includeLiveLeases, bool resume, CancellationToken cancellationToken)

@@ -56,6 +56,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         Instance = instance;
         Retry = new StoreRetry(store, timeProvider, Options, _logger);
         Feed = new JobFeed(feedStore, Retry, timeProvider, Options, LoggerFactory.CreateLogger<JobFeed>()) { Observer = this };
+        Claims = new ClaimRegistry(timeProvider, Options.LeaseDuration, enforced: (store.Capabilities & JobStoreCapabilities.SharedAcrossProcesses) != 0, _logger);
         metrics.Observe(() => Volatile.Read(ref _queueDepth), () => _running.Count, () => Feed.DroppedEvents);
     }
 
@@ -63,6 +64,9 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     public JobFeed Feed { get; }
 
     public JobInstance Instance { get; }
+
+    /// <summary>Gets every claim this instance holds, from the moment the store granted it until its run ends.</summary>
+    public ClaimRegistry Claims { get; }
 
     public StoreRetry Retry { get; }
 
@@ -102,17 +106,21 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     /// <param name="transition">The move.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, CancellationToken cancellationToken = default) =>
-        TryTransitionAsync(job, transition, untilStored: false, cancellationToken);
+        TryTransitionAsync(job, transition, lease: null, untilStored: false, cancellationToken);
 
-    /// <summary>Applies a run's last word, retrying transient store errors until it is stored or refused.</summary>
+    /// <summary>Applies a move under a claim, retrying transient store errors while the claim is held.</summary>
     /// <param name="job">The job as last read.</param>
-    /// <param name="transition">The move, under the run's claim.</param>
-    public ValueTask<bool> TryFinalTransitionAsync(JobRecord job, JobTransition transition) =>
-        TryTransitionAsync(job, transition, untilStored: true, CancellationToken.None);
+    /// <param name="transition">The move, under <paramref name="lease"/>'s claim.</param>
+    /// <param name="lease">The claim's lease: nothing is sent once it is not held, and a retry waiting for the store stops when it is lost.</param>
+    /// <param name="untilStored">Retries for as long as the claim is held (a run's last word), not only <see cref="JobTrackingOptions.TransientRetryCount"/> times.</param>
+    /// <returns><see langword="false"/> when the store refused the move or the claim is no longer held.</returns>
+    /// <exception cref="OperationCanceledException">The claim was lost while a retry waited.</exception>
+    public ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, JobLease lease, bool untilStored = true) =>
+        lease.IsHeld ? TryTransitionAsync(job, transition, lease, untilStored, CancellationToken.None) : new(false);
 
-    private ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, bool untilStored, CancellationToken cancellationToken)
+    private ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, JobLease? lease, bool untilStored, CancellationToken cancellationToken)
     {
-        var call = StoreTransitionAsync(transition, untilStored, cancellationToken);
+        var call = StoreTransitionAsync(transition, lease, untilStored, cancellationToken);
         if (call.IsCompletedSuccessfully)
         {
             var applied = call.Result;
@@ -169,13 +177,16 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Claims queued jobs for this instance.</summary>
+    /// <summary>Claims queued jobs for this instance; each claim is registered (and so renewed) the moment the store has granted it.</summary>
     public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken)
     {
+        // Sent now: the store dates the lease at some moment after this, so by its clock the lease ends no earlier than now + LeaseDuration.
+        var sent = Claims.Now;
         var claimed = await Retry.RunAsync((Store, request), static (s, ct) => s.Store.ClaimAsync(s.request, ct), cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < claimed.Count; i++) // by index: a foreach over the interface boxes an enumerator per claim
         {
             var job = claimed[i];
+            Claims.Grant(job, sent);
             _metrics.Started(job.TypeName);
             AfterTransition(job, JobStatus.Running, request.At);
         }
@@ -184,7 +195,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     }
 
     // The hot path: the store's answer as it comes, no retry machinery unless the call fails or has to wait.
-    private ValueTask<bool> StoreTransitionAsync(in JobTransition transition, bool untilStored, CancellationToken cancellationToken)
+    private ValueTask<bool> StoreTransitionAsync(in JobTransition transition, JobLease? lease, bool untilStored, CancellationToken cancellationToken)
     {
         ValueTask<bool> call;
         try
@@ -193,13 +204,13 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         }
         catch (Exception ex) when (Retry.IsTransient(ex))
         {
-            return Retry.RunAsync((Store, transition), static (s, ct) => s.Store.TryTransitionAsync(s.transition, ct), cancellationToken, untilStored);
+            return RetryTransitionAsync(transition, lease, untilStored, cancellationToken);
         }
 
-        return call.IsCompletedSuccessfully ? call : AwaitStoreTransitionAsync(call, transition, untilStored, cancellationToken);
+        return call.IsCompletedSuccessfully ? call : AwaitStoreTransitionAsync(call, transition, lease, untilStored, cancellationToken);
     }
 
-    private async ValueTask<bool> AwaitStoreTransitionAsync(ValueTask<bool> call, JobTransition transition, bool untilStored, CancellationToken cancellationToken)
+    private async ValueTask<bool> AwaitStoreTransitionAsync(ValueTask<bool> call, JobTransition transition, JobLease? lease, bool untilStored, CancellationToken cancellationToken)
     {
         try
         {
@@ -207,9 +218,17 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         }
         catch (Exception ex) when (Retry.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
         {
-            return await Retry.RunAsync((Store, transition), static (s, ct) => s.Store.TryTransitionAsync(s.transition, ct), cancellationToken, untilStored).ConfigureAwait(false);
+            return await RetryTransitionAsync(transition, lease, untilStored, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // A retry under a claim sends nothing once the claim is no longer held, and stops waiting out its backoff when it is lost.
+    private ValueTask<bool> RetryTransitionAsync(JobTransition transition, JobLease? lease, bool untilStored, CancellationToken cancellationToken) =>
+        Retry.RunAsync(
+            (Store, transition, lease),
+            static (s, ct) => s.lease is { IsHeld: false } ? new ValueTask<bool>(false) : s.Store.TryTransitionAsync(s.transition, ct),
+            lease?.LostToken ?? cancellationToken,
+            untilStored);
 
     private async ValueTask StoreCreateAsync(JobRecord job, CancellationToken cancellationToken) =>
         await Retry.RunAsync((Store, job), static async (s, ct) =>
@@ -241,28 +260,16 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Stores a run's progress (and checkpoint) under its claim; <see langword="false"/> when the store refused the claim.</summary>
-    public ValueTask<bool> SaveProgressAsync(JobProgressUpdate update) =>
-        Retry.RunAsync(update, (u, ct) => Store.SaveProgressAsync(u, ct), CancellationToken.None);
+    /// <summary>Stores a run's progress (and checkpoint) under its claim; <see langword="false"/> when the store refused the claim or the claim is no longer held here.</summary>
+    public ValueTask<bool> SaveProgressAsync(JobProgressUpdate update, JobLease lease) =>
+        Retry.RunAsync(
+            (Store, update, lease),
+            static (s, ct) => s.lease.IsHeld ? s.Store.SaveProgressAsync(s.update, ct) : new ValueTask<bool>(false),
+            CancellationToken.None);
 
     /// <summary>Counts a job that a reclaim moved; the store's feed tells subscribers and waiters.</summary>
     public void AnnounceReclaimed(JobReclaimed reclaimed) =>
         AfterTransition(reclaimed.Job, reclaimed.Job.Status, TimeProvider.GetUtcNow());
-
-    /// <summary>Gets the claims of the runs on this instance, for a lease renewal.</summary>
-    public Dictionary<Guid, Guid> RunningClaims()
-    {
-        var claims = new Dictionary<Guid, Guid>();
-        foreach (var run in _running.Values)
-        {
-            if (run.ClaimId is { } claim && !run.IsLost)
-            {
-                claims[run.JobId] = claim;
-            }
-        }
-
-        return claims;
-    }
 
     /// <summary>Runs a job claimed by this node to its next resting status (finished, paused or interrupted).</summary>
     /// <param name="job">The job as claimed, in status Running.</param>
@@ -274,9 +281,29 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     /// </param>
     public async Task RunAsync(JobRecord job, long epochAtClaim, CancellationToken stopping, Action? finishing = null)
     {
+        // A claim that lapsed (or was replaced by a newer one) before its run could start is not this instance's any more:
+        // the store takes it back, and nothing is written here.
+        if (!Claims.TryGet(job.Id, job.ClaimId, out var lease))
+        {
+            DropPendingSignal(job.Id);
+            return;
+        }
+
+        try
+        {
+            await RunClaimedAsync(job, lease, epochAtClaim, finishing, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            lease.End();
+        }
+    }
+
+    private async Task RunClaimedAsync(JobRecord job, JobLease lease, long epochAtClaim, Action? finishing, CancellationToken stopping)
+    {
         if (stopping.IsCancellationRequested)
         {
-            await EndUnstartedAsync(job, JobStatus.Interrupted, error: null).ConfigureAwait(false);
+            await EndUnstartedAsync(job, lease, JobStatus.Interrupted, error: null).ConfigureAwait(false);
             return;
         }
 
@@ -284,7 +311,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         {
             var message = $"Job type '{job.TypeName}' is not registered on node '{Node}'; register it with AddJob or cancel the job.";
             Log.UnknownJobType(_logger, job.Id, job.TypeName);
-            await EndUnstartedAsync(job, JobStatus.Failed, new JobError { Type = typeof(UnknownJobTypeException).FullName!, Message = message, StackTrace = null }).ConfigureAwait(false);
+            await EndUnstartedAsync(job, lease, JobStatus.Failed, new JobError { Type = typeof(UnknownJobTypeException).FullName!, Message = message, StackTrace = null }).ConfigureAwait(false);
             return;
         }
 
@@ -294,23 +321,39 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
             JobRun run;
             try
             {
-                run = jobType.CreateRun(this, job, scope.ServiceProvider);
+                run = jobType.CreateRun(this, job, lease, scope.ServiceProvider);
             }
 #pragma warning disable CA1031 // A job that cannot be built fails; the worker carries on.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
                 Log.JobFailed(_logger, ex, job.Id, job.TypeName);
-                await EndUnstartedAsync(job, JobStatus.Failed, JobError.FromException(ex)).ConfigureAwait(false);
+                await EndUnstartedAsync(job, lease, JobStatus.Failed, JobError.FromException(ex)).ConfigureAwait(false);
                 return;
             }
 
             using (run)
             {
-                _running[job.Id] = run;
+                // One run per job on this instance: an older run of the job (its claim lost, its code still running) is
+                // never replaced; this one waits for it to return, its own claim renewed meanwhile.
+                while (!_running.TryAdd(job.Id, run))
+                {
+                    if (_running.TryGetValue(job.Id, out var older))
+                    {
+                        Debug.Assert(older.IsLost, "The store granted a new claim on a job whose run here still holds its claim.");
+                        await older.WhenFinished().ConfigureAwait(false);
+                    }
+                }
+
+                lease.Attach(run);
                 TakePendingSignal(run);
                 try
                 {
+                    if (!lease.IsHeld)
+                    {
+                        return; // lapsed while an older run finished: the job is taken back, this run writes nothing
+                    }
+
                     if (stopping.IsCancellationRequested)
                     {
                         await ShutDownAsync(run, CancellationToken.None).ConfigureAwait(false);
@@ -334,6 +377,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
                 finally
                 {
                     _running.TryRemove(new KeyValuePair<Guid, JobRun>(job.Id, run));
+                    run.MarkFinished();
                 }
             }
         }
@@ -344,8 +388,13 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     {
         // Asked before the status says so: whoever sees ShuttingDown can count on the next safe point stopping the job.
         run.RequestShutdown();
+        if (run.IsLost)
+        {
+            return;
+        }
+
         var job = await GetAsync(run.JobId, cancellationToken).ConfigureAwait(false);
-        while (job is not null && job.Status is JobStatus.Running or JobStatus.Pausing && job.ClaimId == run.ClaimId)
+        while (job is not null && job.Status is JobStatus.Running or JobStatus.Pausing && job.ClaimId == run.ClaimId && !run.IsLost)
         {
             var transition = Transition(job, JobStatus.ShuttingDown) with { ClaimId = run.ClaimId };
             if (await TryTransitionAsync(job, transition, cancellationToken).ConfigureAwait(false))
@@ -371,9 +420,17 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         Node = Node,
     };
 
-    public ValueTask DisposeAsync() => Feed.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        Claims.Dispose();
+        return Feed.DisposeAsync();
+    }
 
-    public void Dispose() => Feed.Dispose();
+    public void Dispose()
+    {
+        Claims.Dispose();
+        Feed.Dispose();
+    }
 
     /// <summary>Handles what the feed's tail read: wakes the waiters of each changed job, and passes a pause, cancel or resume to the run of this instance it concerns, whoever issued it.</summary>
     public override void OnChanges(ReadOnlySpan<JobChange> changes)
@@ -619,7 +676,9 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
                 var stepOutcome = StepOutcome(to.Value);
 
                 // The report goes with the status only when it changed since it was last stored (or steps must be closed).
-                var report = run.IsReportDirty || (stepOutcome is not null && run.HasRunningSteps) ? run.BuildReport(stepOutcome, at) : null;
+                // It stays marked as changed until the status is stored, so a write that loses its compare-and-set to a
+                // command and is tried again carries it too.
+                var report = run.IsReportDirty || (stepOutcome is not null && run.HasRunningSteps) ? run.BuildReport(stepOutcome, at, keepDirty: true) : null;
                 var transition = new JobTransition
                 {
                     JobId = run.JobId,
@@ -649,8 +708,12 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
                 bool applied;
                 try
                 {
-                    // The run's last word is retried until it is stored or the job is no longer this run's.
-                    applied = await TryFinalTransitionAsync(job, transition).ConfigureAwait(false);
+                    // The run's last word is retried until it is stored or the claim is no longer held (refused, or its lease ran out here).
+                    applied = await TryTransitionAsync(job, transition, run.Lease).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (run.IsLost)
+                {
+                    return null;
                 }
 #pragma warning disable CA1031 // A permanent store error must not take the worker down; the lease lapses and the job is reclaimed.
                 catch (Exception ex)
@@ -668,7 +731,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
                     return to;
                 }
 
-                if (await ReadStatusAsync(run).ConfigureAwait(false) is not { } read)
+                if (run.IsLost || await ReadStatusAsync(run).ConfigureAwait(false) is not { } read)
                 {
                     return null;
                 }
@@ -694,7 +757,11 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         JobRecord? current;
         try
         {
-            current = await Retry.RunAsync((Store, run.JobId), static (s, ct) => s.Store.GetAsync(s.JobId, ct), CancellationToken.None, untilStored: true).ConfigureAwait(false);
+            current = await Retry.RunAsync((Store, run.JobId), static (s, ct) => s.Store.GetAsync(s.JobId, ct), run.Lease.LostToken, untilStored: true).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (run.IsLost)
+        {
+            return null; // the claim was lost while the read waited for the store
         }
 #pragma warning disable CA1031 // As for the final transition: give the job up and let its lease lapse.
         catch (Exception ex)
@@ -768,20 +835,33 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         }
     }
 
-    private async ValueTask EndUnstartedAsync(JobRecord job, JobStatus to, JobError? error)
+    private async ValueTask EndUnstartedAsync(JobRecord job, JobLease lease, JobStatus to, JobError? error)
     {
         DropPendingSignal(job.Id);
+        lease.BeginStoringOutcome();
         var current = job;
-        while (current is not null && JobLifecycle.IsActive(current.Status) && current.ClaimId == job.ClaimId)
+        try
         {
-            var target = current.Status == JobStatus.Cancelling ? JobStatus.Cancelled : to;
-            var transition = Transition(current, target) with { Error = error, ClaimId = job.ClaimId };
-            if (await TryFinalTransitionAsync(current, transition).ConfigureAwait(false))
+            while (current is not null && JobLifecycle.IsActive(current.Status) && current.ClaimId == job.ClaimId && lease.IsHeld)
             {
-                return;
-            }
+                var target = current.Status == JobStatus.Cancelling ? JobStatus.Cancelled : to;
+                var transition = Transition(current, target) with { Error = error, ClaimId = job.ClaimId };
+                if (await TryTransitionAsync(current, transition, lease).ConfigureAwait(false))
+                {
+                    return;
+                }
 
-            current = await GetAsync(job.Id).ConfigureAwait(false);
+                if (!lease.IsHeld)
+                {
+                    return;
+                }
+
+                current = await GetAsync(job.Id, lease.LostToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!lease.IsHeld)
+        {
+            // Lost while a retry waited for the store: the job is taken back, nothing more is written.
         }
     }
 

@@ -103,7 +103,8 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
     /// Stops claiming, asks running jobs to stop at a safe point, and waits up to the grace period; then fires the
     /// tokens of the jobs still running and waits for them to return until <paramref name="cancellationToken"/> (the
     /// host's shutdown time) fires. A job returns its own way (Interrupted, with its checkpoint); one still running
-    /// then is abandoned, never stored as stopped while its code runs: its lease lapses and it is reclaimed later.
+    /// then is abandoned, never stored as stopped while its code runs: its claim is dropped on this node, so nothing it
+    /// writes later leaves the node, and its lease lapses so that it is reclaimed later.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -112,10 +113,25 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
             return;
         }
 
+        try
+        {
+            await StopWorkersAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var lease in _engine.Claims.DropAll())
+            {
+                Log.JobAbandoned(_logger, lease.JobId, lease.TypeName);
+            }
+        }
+    }
+
+    private async Task StopWorkersAsync(CancellationToken cancellationToken)
+    {
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _feeder.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _feeder!.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -155,15 +171,7 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
             run.FireCancellation();
         }
 
-        if (await WaitAsync(workers, cancellationToken).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        foreach (var run in _engine.RunningJobs)
-        {
-            Log.JobAbandoned(_logger, run.JobId, run.TypeName);
-        }
+        await WaitAsync(workers, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<bool> WaitAsync(Task workers, CancellationToken cancellationToken)
