@@ -140,21 +140,24 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
     }
 
     // Renews every claim this instance holds (running, claimed ahead, or waiting for a worker). The moment each attempt
-    // is sent is what a renewed lease counts from on this node: the store dated it at some moment after that.
+    // is sent is what a renewed lease counts from on this node: the store dated it at some moment after that. Each
+    // attempt lists the claims held at that moment, so a retry never sends a claim lost while the store did not answer.
     private async Task RenewAsync(CancellationToken cancellationToken)
     {
-        var claims = _engine.Claims.Claims();
-        if (claims.Count == 0)
+        if (_engine.Claims.Count == 0)
         {
             return;
         }
 
-        var renewal = new JobLeaseRenewal { InstanceId = _engine.Instance.Id, Claims = claims, LeaseDuration = _engine.Options.LeaseDuration };
+        Dictionary<Guid, Guid> claims = [];
         var sent = 0L;
-        var renewed = await _engine.Retry.RunAsync(renewal, (r, ct) =>
+        var renewed = await _engine.Retry.RunAsync(_engine, (engine, ct) =>
         {
-            sent = _engine.Claims.Now;
-            return _engine.Store.RenewLeasesAsync(r, ct);
+            claims = engine.Claims.Claims();
+            sent = engine.Claims.Now;
+            return claims.Count == 0
+                ? new ValueTask<IReadOnlyCollection<Guid>>([])
+                : engine.Store.RenewLeasesAsync(new JobLeaseRenewal { InstanceId = engine.Instance.Id, Claims = claims, LeaseDuration = engine.Options.LeaseDuration }, ct);
         }, cancellationToken).ConfigureAwait(false);
         _engine.Claims.Renewed(claims, renewed, sent);
     }

@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using JobTracking.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace JobTracking.Tests;
+
+/// <summary>Ownership when the store does not answer: leases are deadlines on the node, every claim is renewed, a stopped host writes nothing.</summary>
+public sealed class OwnershipTests
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(500);
+
+    [Fact]
+    public async Task CutOff_StoreDoesNotAnswer_RunStopsAtItsNodeDeadline_BeforeTheStoreLeaseEnds_AndTheNewOwnerNeverOverlapsIt()
+    {
+        var time = NewTime();
+        var memory = TestHost.CreateMemoryStore(time: time);
+        var storeA = new InterceptingStore(memory);
+        var storeB = new InterceptingStore(memory);
+        var probeA = new Probe();
+        var probeB = new Probe();
+        await using var hostA = await TestHost.Create(o => Short(o, "a"), store: storeA, probe: probeA, time: time).StartAsync();
+        var id = await hostA.StartStepJobAsync(new StepParameters { Steps = 5, Blocking = true });
+        await probeA.For(id).WaitForStepAsync(0);
+        probeA.For(id).Release();
+        await probeA.For(id).WaitForStepAsync(1); // step 0 done and its checkpoint stored at the safe point before step 1
+
+        // The network to the store drops: every call of host A fails (not refused: no answer at all).
+        storeA.CutOff = true;
+        await AdvanceAsync(time, Lease - ClaimMargin - TimeSpan.FromMilliseconds(100));
+        probeA.Running.Should().Be(1, "the node deadline (lease less a fifth, from when the claim was sent) has not passed yet");
+
+        await AdvanceAsync(time, TimeSpan.FromMilliseconds(200));
+        await Wait.UntilAsync(() => probeA.Running == 0, "host A's run stopped at its node deadline");
+        (await memory.GetAsync(id))!.Status.Should().Be(JobStatus.Running, "the store's lease has not ended yet: between the two nobody runs the job");
+
+        // Another instance takes the job over once the store's lease has ended, from the stored checkpoint.
+        await using var hostB = await TestHost.Create(o => Short(o, "b"), store: storeB, probe: probeB, time: time).StartAsync();
+        await AdvanceUntilAsync(time, () => probeB.For(id).Runs == 1, "host B runs the job");
+        await probeB.For(id).WaitForStepAsync(1);
+        probeB.For(id).Release(4);
+        await hostB.WaitAsync(id, JobStatus.Completed);
+
+        probeA.For(id).Executed.Should().Equal([0], "host A stopped in step 1, before doing it");
+        probeB.For(id).Executed.Should().Equal([1, 2, 3, 4], "host B resumed from the checkpoint after step 0");
+
+        // The network comes back: host A's run wrote nothing more, and nothing it holds is renewed or written.
+        var before = storeA.Writes.Count;
+        storeA.CutOff = false;
+        await AdvanceAsync(time, Lease);
+        storeA.Writes.Skip(before).Where(w => Concerns(w, id)).Select(w => w.Call).Should().BeEmpty();
+        (await memory.GetAsync(id))!.Status.Should().Be(JobStatus.Completed);
+    }
+
+    [Fact]
+    public async Task EarlyClaim_FinalWriteFailingForThreeLeases_TheJobClaimedAheadIsRenewed_AndRunsOnce()
+    {
+        var time = NewTime();
+        var memory = TestHost.CreateMemoryStore(time: time);
+        var store = new InterceptingStore(memory);
+        await using var host = await TestHost.Create(o => { Short(o, "a"); o.MaxConcurrency = 1; }, store: store, time: time).StartAsync();
+        var first = await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true });
+        await host.Probe.For(first).WaitForStepAsync(0);
+        var next = await host.StartStepJobAsync(new StepParameters { Steps = 1 });
+
+        // The first job's final write fails (no answer) for three leases; the worker claims the next job beside it.
+        var failing = 1;
+        store.Fault = (call, argument) => Volatile.Read(ref failing) == 1 && argument is JobTransition { ToStatus: JobStatus.Completed } t && t.JobId == first
+            ? new StoreUnreachableException(call)
+            : null;
+        host.Probe.For(first).Release();
+        await Wait.UntilAsync(() => store.Writes.Any(w => w.Call == nameof(IJobStore.ClaimAsync) && ClaimedAfter(memory, next)), "the next job claimed ahead");
+        await AdvanceAsync(time, 3 * Lease);
+
+        Volatile.Write(ref failing, 0);
+        await AdvanceUntilAsync(time, () => memory.GetAsync(first).Result!.Status == JobStatus.Completed && memory.GetAsync(next).Result!.Status == JobStatus.Completed, "both jobs completed");
+
+        host.Probe.For(next).Runs.Should().Be(1, "the job claimed ahead was renewed while it waited: never reclaimed, never run twice");
+        host.Probe.MaxRunning.Should().Be(1);
+        var job = await host.Tracker.GetAsync(next);
+        job.Attempts.Should().ContainSingle().Which.Status.Should().Be(JobStatus.Completed);
+        store.Writes.Where(w => w.Call == nameof(IJobStore.ReclaimAsync)).Should().NotBeEmpty("the heartbeats kept looking for expired leases");
+    }
+
+    [Fact]
+    public async Task StopAsync_JobIgnoringItsToken_IsAbandoned_AndNothingOfItReachesTheStoreAfterStopReturns()
+    {
+        var time = NewTime();
+        var store = new InterceptingStore(TestHost.CreateMemoryStore(time: time)) { Shared = false };
+        await using var host = TestHost.Create(
+            o =>
+            {
+                o.ShutdownGracePeriod = TimeSpan.Zero;
+                o.ProgressInterval = TimeSpan.Zero;
+            },
+            store: store,
+            time: time);
+        var factory = host.Services.GetRequiredService<IMeterFactory>();
+        using var running = new MetricCollector<int>(factory, JobTrackingTelemetry.Name, "jobtracking.jobs.running");
+        await host.StartAsync();
+        var id = await host.StartStepJobAsync(new StepParameters { Steps = 3, Blocking = true, HonourToken = false, NoSafePoints = true });
+        await host.Probe.For(id).WaitForStepAsync(0);
+
+        using (var shutdown = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        {
+            await host.Host.StopAsync(shutdown.Token);
+        }
+
+        var before = store.Writes.Count;
+        host.Probe.For(id).Release(3); // the abandoned job goes on: it reports progress and returns as if it completed
+        await Wait.UntilAsync(() =>
+        {
+            running.RecordObservableInstruments();
+            return host.Probe.Running == 0 && running.LastMeasurement?.Value == 0;
+        }, "the abandoned run ended");
+
+        store.Writes.Skip(before).Should().BeEmpty("a stopped host drops the claims of the runs it abandons");
+        (await store.GetAsync(id))!.Status.Should().Be(JobStatus.ShuttingDown, "never stored as finished by a run the host gave up");
+    }
+
+    [Fact]
+    public async Task FinalWrite_LosingItsCompareAndSetToAPauseAndResume_IsRetriedWithTheFinalReport()
+    {
+        var time = NewTime();
+        var memory = TestHost.CreateMemoryStore(time: time);
+        var store = new InterceptingStore(memory) { Shared = false };
+        await using var host = await TestHost.Create(o => o.ProgressInterval = TimeSpan.FromHours(1), store: store, time: time).StartAsync();
+        var raced = 0;
+        store.Fault = (_, argument) =>
+        {
+            if (argument is JobTransition { ToStatus: JobStatus.Completed } t && Interlocked.Exchange(ref raced, 1) == 0)
+            {
+                // A pause and a resume land between the job's return and its final write: the write's version is stale.
+                var job = memory.GetAsync(t.JobId).AsTask().Result!;
+                memory.TryTransitionAsync(new JobTransition { JobId = job.Id, FromStatus = JobStatus.Running, ExpectedVersion = job.Version, ToStatus = JobStatus.Pausing, At = time.GetUtcNow() }).AsTask().Result.Should().BeTrue();
+                memory.TryTransitionAsync(new JobTransition { JobId = job.Id, FromStatus = JobStatus.Pausing, ExpectedVersion = job.Version + 1, ToStatus = JobStatus.Running, At = time.GetUtcNow() }).AsTask().Result.Should().BeTrue();
+            }
+
+            return null;
+        };
+
+        var id = await host.StartStepJobAsync(new StepParameters { Steps = 20, NoSafePoints = true });
+        var done = await host.WaitAsync(id, JobStatus.Completed);
+
+        Volatile.Read(ref raced).Should().Be(1);
+        done.Progress.Should().Be(new JobProgress(20, 20), "the retried final write carries the report the first one built");
+    }
+
+    [Fact]
+    public async Task FencingToken_GrowsWithEveryClaimOfTheJob()
+    {
+        var tokens = new ConcurrentQueue<long>();
+        await using var host = await TestHost.Create(configure: b => b.AddJob<FencedJob>().Services.AddSingleton(tokens)).StartAsync();
+        var id = await host.Runner.StartAsync(nameof(FencedJob), new FencedParameters());
+        await Wait.UntilAsync(() => tokens.Count == 1, "the first run");
+        await host.Runner.PauseAsync(id);
+        await host.WaitAsync(id, JobStatus.Paused);
+        await host.Runner.ResumeAsync(id);
+        await Wait.UntilAsync(() => tokens.Count == 2, "the second run");
+        await host.Runner.PauseAsync(id);
+        await host.WaitAsync(id, JobStatus.Paused);
+        await host.Runner.ResumeAsync(id);
+        await Wait.UntilAsync(() => tokens.Count == 3, "the third run");
+        await host.Runner.CancelAsync(id);
+        await host.WaitAsync(id, JobStatus.Cancelled);
+
+        tokens.Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+        tokens.Should().OnlyContain(t => t > 0);
+    }
+
+    private static readonly TimeSpan ClaimMargin = Lease / 5;
+
+    private static void Short(JobTrackingOptions o, string node)
+    {
+        o.NodeName = node;
+        o.LeaseDuration = Lease;
+        o.HeartbeatInterval = Heartbeat;
+        o.TransientRetryDelay = TimeSpan.FromMilliseconds(50);
+        o.TransientRetryMaxDelay = TimeSpan.FromMilliseconds(400);
+    }
+
+    private static bool ClaimedAfter(InMemoryJobStore memory, Guid next) => memory.GetAsync(next).AsTask().Result!.Status == JobStatus.Running;
+
+    private static bool Concerns((string Call, object Argument) write, Guid id) => write.Argument switch
+    {
+        JobTransition t => t.JobId == id,
+        JobProgressUpdate u => u.JobId == id,
+        IReadOnlyList<JobJournalEntry> entries => entries.Any(e => e.JobId == id),
+        JobLeaseRenewal r => r.Claims.ContainsKey(id),
+        _ => false,
+    };
+
+    private static FakeTimeProvider NewTime() => new(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero));
+
+    // Moves the fake clock on in small steps, letting the heartbeats, retries and runs it wakes take their turn.
+    private static async Task AdvanceAsync(FakeTimeProvider time, TimeSpan span)
+    {
+        for (var moved = TimeSpan.Zero; moved < span; moved += TimeSpan.FromMilliseconds(50))
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(2);
+        }
+    }
+
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition, string what)
+    {
+        await Wait.UntilAsync(() =>
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            return condition();
+        }, what);
+    }
+}
+
+public sealed record FencedParameters;
+
+/// <summary>Records its fencing token, then waits on its cancellation token at safe points until paused or cancelled.</summary>
+public sealed class FencedJob(ConcurrentQueue<long> tokens) : JobDefinition<FencedParameters>
+{
+    public override async ValueTask ExecuteAsync(IJobContext<FencedParameters> context)
+    {
+        tokens.Enqueue(context.FencingToken);
+        while (true)
+        {
+            await context.SafePointAsync();
+            await Task.Delay(1, context.CancellationToken);
+        }
+    }
+}
