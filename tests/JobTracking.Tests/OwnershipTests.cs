@@ -171,6 +171,62 @@ public sealed class OwnershipTests
         tokens.Should().OnlyContain(t => t > 0);
     }
 
+    [Fact]
+    public async Task TwoHosts_RandomFailuresAndCutOffsLongerThanTheLease_EveryJobCompletesOnce_NoJobRunsTwiceAtOnce()
+    {
+        var time = NewTime();
+        var memory = TestHost.CreateMemoryStore(time: time);
+        var random = new Random(2026);
+        Exception? Flaky(string call, object? _)
+        {
+            lock (random)
+            {
+                return random.NextDouble() < 0.05 ? new StoreUnreachableException(call) : null;
+            }
+        }
+
+        var storeA = new InterceptingStore(memory);
+        var storeB = new InterceptingStore(memory);
+        var runs = new GuardedRuns();
+        void Configure(JobTrackingBuilder b) => b.AddJob<GuardedJob>().Services.AddSingleton(runs);
+        await using var hostA = await TestHost.Create(o => Short(o, "a"), store: storeA, time: time, configure: Configure).StartAsync();
+        await using var hostB = await TestHost.Create(o => Short(o, "b"), store: storeB, time: time, configure: Configure).StartAsync();
+        var ids = new List<Guid>();
+        for (var i = 0; i < 200; i++)
+        {
+            ids.Add(await (i % 2 == 0 ? hostA : hostB).Runner.StartAsync(nameof(GuardedJob), new GuardedParameters(5)));
+        }
+
+        // From now on 5 % of every host's store calls fail (their retries wait on the clock the loop below moves).
+        storeA.Fault = Flaky;
+        storeB.Fault = Flaky;
+
+        // The fake clock moves 2 ms at a time; each host is cut off twice, for one and a half leases, at different moments.
+        var start = time.GetUtcNow();
+        var cuts = new (InterceptingStore Store, TimeSpan From)[] { (storeA, TimeSpan.FromSeconds(0.3)), (storeB, TimeSpan.FromSeconds(4)), (storeA, TimeSpan.FromSeconds(8)), (storeB, TimeSpan.FromSeconds(12)) };
+        await Wait.UntilAsync(() =>
+        {
+            time.Advance(TimeSpan.FromMilliseconds(2));
+            var elapsed = time.GetUtcNow() - start;
+            foreach (var (store, from) in cuts)
+            {
+                store.CutOff = store.CutOff ? !(elapsed >= from + Lease * 1.5 && elapsed < from + Lease * 1.5 + TimeSpan.FromMilliseconds(2)) : elapsed >= from && elapsed < from + TimeSpan.FromMilliseconds(2);
+            }
+
+            return elapsed > TimeSpan.FromSeconds(16) && ids.All(id => memory.GetAsync(id).AsTask().Result!.Status == JobStatus.Completed);
+        }, "every job completed", TimeSpan.FromSeconds(40));
+
+        runs.MostAtOnce.Should().Be(1, "no job ever ran on two instances at once");
+        foreach (var id in ids)
+        {
+            var steps = runs.Steps(id);
+            steps.Distinct().Should().BeEquivalentTo([0, 1, 2, 3, 4]);
+            runs.Starts(id).Should().BeInAscendingOrder("each run resumes from the last stored checkpoint, which never goes back: only work after it runs again");
+        }
+
+        runs.Total.Should().BeGreaterThan(200, "some runs lost their jobs to the cut-offs and were taken over");
+    }
+
     private static readonly TimeSpan ClaimMargin = Lease / 5;
 
     private static void Short(JobTrackingOptions o, string node)
@@ -216,6 +272,68 @@ public sealed class OwnershipTests
 }
 
 public sealed record FencedParameters;
+
+public sealed record GuardedParameters(int Steps);
+
+/// <summary>What every run of <see cref="GuardedJob"/> did, across hosts: how many runs of one job were in its code at once, and which steps ran.</summary>
+public sealed class GuardedRuns
+{
+    private readonly ConcurrentDictionary<Guid, int> _inside = new();
+    private readonly ConcurrentDictionary<Guid, ConcurrentQueue<int>> _steps = new();
+    private readonly ConcurrentDictionary<Guid, int> _runs = new();
+    private readonly ConcurrentDictionary<Guid, ConcurrentQueue<int>> _starts = new();
+    private int _mostAtOnce;
+    private int _total;
+
+    public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
+
+    public int Total => Volatile.Read(ref _total);
+
+    public int Runs(Guid id) => _runs.GetValueOrDefault(id);
+
+    public IReadOnlyList<int> Steps(Guid id) => [.. _steps.GetValueOrDefault(id, new())];
+
+    public IReadOnlyList<int> Starts(Guid id) => [.. _starts.GetValueOrDefault(id, new())];
+
+    public void Enter(Guid id, int from)
+    {
+        _starts.GetOrAdd(id, _ => new()).Enqueue(from);
+        Interlocked.Increment(ref _total);
+        _runs.AddOrUpdate(id, 1, (_, n) => n + 1);
+        var now = _inside.AddOrUpdate(id, 1, (_, n) => n + 1);
+        int most;
+        while (now > (most = Volatile.Read(ref _mostAtOnce)) && Interlocked.CompareExchange(ref _mostAtOnce, now, most) != most)
+        {
+        }
+    }
+
+    public void Ran(Guid id, int step) => _steps.GetOrAdd(id, _ => new()).Enqueue(step);
+
+    public void Leave(Guid id) => _inside.AddOrUpdate(id, 0, (_, n) => n - 1);
+}
+
+/// <summary>Steps of 40 ms on the host's clock, a checkpoint after each, honouring its token.</summary>
+public sealed class GuardedJob(GuardedRuns runs, TimeProvider time) : JobDefinition<GuardedParameters>
+{
+    public override async ValueTask ExecuteAsync(IJobContext<GuardedParameters> context)
+    {
+        runs.Enter(context.JobId, context.GetCheckpoint<int>());
+        try
+        {
+            for (var step = context.GetCheckpoint<int>(); step < context.Parameters.Steps; step++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(40), time, context.CancellationToken);
+                runs.Ran(context.JobId, step);
+                context.SetCheckpoint(step + 1);
+                await context.SafePointAsync();
+            }
+        }
+        finally
+        {
+            runs.Leave(context.JobId);
+        }
+    }
+}
 
 /// <summary>Records its fencing token, then waits on its cancellation token at safe points until paused or cancelled.</summary>
 public sealed class FencedJob(ConcurrentQueue<long> tokens) : JobDefinition<FencedParameters>
