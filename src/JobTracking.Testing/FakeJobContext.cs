@@ -8,6 +8,7 @@ namespace JobTracking.Testing;
 /// job reported (checkpoint, progress, steps, log, rejects), or ask for a pause or cancel to see how it stops.
 /// </summary>
 /// <remarks>
+/// Like the engine's context, it may be used from several tasks of the job at once.
 /// To run a job as if resumed, hand it the <see cref="CheckpointJson"/> of an earlier context, or call
 /// <see cref="SetCheckpoint{T}"/> before <c>ExecuteAsync</c>.
 /// </remarks>
@@ -22,7 +23,10 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
     private readonly List<JobReject> _rejects = [];
     private readonly List<FakeStep> _steps = [];
     private int _warnings;
-    private bool _pauseRequested;
+    private int _safePoints;
+    private volatile bool _pauseRequested;
+    private JobProgress _progress; // under _lock: two longs are not written at once
+    private volatile string? _checkpointJson;
 
     /// <summary>Creates a context for one run.</summary>
     /// <param name="parameters">The parameters the job sees.</param>
@@ -40,7 +44,7 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
         }
 
         Parameters = parameters;
-        CheckpointJson = checkpointJson;
+        _checkpointJson = checkpointJson;
         _time = timeProvider ?? TimeProvider.System;
         _serializerOptions = serializerOptions ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
         Logger = new FakeLogger(this);
@@ -65,16 +69,25 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
     public CancellationToken CancellationToken => _cancellation.Token;
 
     /// <summary>Gets the checkpoint as it would be stored: the JSON that <see cref="SetCheckpoint{T}"/> last wrote, or <see langword="null"/> when there is none.</summary>
-    public string? CheckpointJson { get; private set; }
+    public string? CheckpointJson => _checkpointJson;
 
     /// <inheritdoc/>
     public ILogger Logger { get; }
 
     /// <summary>Gets the last progress the job reported.</summary>
-    public JobProgress Progress { get; private set; }
+    public JobProgress Progress
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _progress;
+            }
+        }
+    }
 
     /// <summary>Gets how many times the job reached a safe point.</summary>
-    public int SafePoints { get; private set; }
+    public int SafePoints => Volatile.Read(ref _safePoints);
 
     /// <summary>Gets the log lines the job wrote, in order.</summary>
     public IReadOnlyList<JobLogEntry> LogLines
@@ -143,7 +156,7 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
     }
 
     /// <inheritdoc/>
-    public void SetCheckpoint<T>(T checkpoint) => CheckpointJson = checkpoint is null ? null : JsonSerializer.Serialize(checkpoint, _serializerOptions);
+    public void SetCheckpoint<T>(T checkpoint) => _checkpointJson = checkpoint is null ? null : JsonSerializer.Serialize(checkpoint, _serializerOptions);
 
     /// <inheritdoc/>
     public void ReportProgress(long done, long? total = null)
@@ -154,7 +167,10 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
             ArgumentOutOfRangeException.ThrowIfNegative(t, nameof(total));
         }
 
-        Progress = new JobProgress(done, total);
+        lock (_lock)
+        {
+            _progress = new JobProgress(done, total);
+        }
     }
 
     /// <inheritdoc/>
@@ -201,7 +217,7 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
     /// <inheritdoc/>
     public ValueTask SafePointAsync()
     {
-        SafePoints++;
+        Interlocked.Increment(ref _safePoints);
         _cancellation.Token.ThrowIfCancellationRequested();
         if (_pauseRequested)
         {
@@ -282,18 +298,24 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
 
         public void Complete()
         {
-            if (_status == JobStepStatus.Running)
+            lock (owner._lock)
             {
-                _status = JobStepStatus.Completed;
-                _endedAt = owner._time.GetUtcNow();
+                if (_status == JobStepStatus.Running)
+                {
+                    _status = JobStepStatus.Completed;
+                    _endedAt = owner._time.GetUtcNow();
+                }
             }
         }
 
         public void Begin(DateTimeOffset at)
         {
-            _startedAt ??= at;
-            _endedAt = null;
-            _status = JobStepStatus.Running;
+            lock (owner._lock)
+            {
+                _startedAt ??= at;
+                _endedAt = null;
+                _status = JobStepStatus.Running;
+            }
         }
 
         public JobStep Snapshot() => new()

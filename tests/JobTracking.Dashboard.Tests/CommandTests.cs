@@ -131,6 +131,13 @@ public sealed class CommandTests
 
         var response = await client.PostJsonAsync("/jobs/api/bulk", "{\"command\":\"cancel\",\"filter\":{\"user\":\"alice\"}}", token);
         var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        // A running job passes through Cancelling: the second request must find every match Cancelled, so it waits.
+        foreach (var id in mine)
+        {
+            await host.WaitForAsync(id, JobStatus.Cancelled);
+        }
+
         var again = await client.PostJsonAsync("/jobs/api/bulk", "{\"command\":\"cancel\",\"filter\":{\"user\":\"alice\"}}", token);
         var againResult = JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement;
         var bad = await client.PostJsonAsync("/jobs/api/bulk", "{\"command\":\"cancel\"}", token);
@@ -138,11 +145,6 @@ public sealed class CommandTests
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         result.GetProperty("requested").GetInt32().Should().Be(3);
         result.GetProperty("changed").GetInt32().Should().Be(3);
-        foreach (var id in mine)
-        {
-            await host.WaitForAsync(id, JobStatus.Cancelled);
-        }
-
         (await host.Tracker.GetAsync(other)).Status.Should().NotBe(JobStatus.Cancelled).And.NotBe(JobStatus.Cancelling);
         againResult.GetProperty("changed").GetInt32().Should().Be(0);
         againResult.GetProperty("notChanged").EnumerateArray().Select(r => r.GetProperty("reason").GetString()).Should().AllBe("it is Cancelled");

@@ -22,6 +22,19 @@ public sealed class PostgreSqlCorruptRowTests : CorruptRowTests
         (await command.ExecuteNonQueryAsync()).Should().Be(1);
     }
 
+    protected override async Task EditFeedAsync(Guid jobId, string assignments)
+    {
+        await using var connection = new NpgsqlConnection(_schema!.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"UPDATE \"{_schema.Name}\".job_feed SET {assignments} WHERE job_id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = jobId });
+        (await command.ExecuteNonQueryAsync()).Should().BeGreaterThan(0);
+    }
+
+    protected override string AttemptJson(string status) =>
+        "{\"number\": 1, \"started\": \"2026-11-24T09:00:00+00:00\", \"ended\": \"2026-11-24T09:00:01+00:00\", \"status\": " + status +
+        ", \"errorType\": null, \"errorMessage\": null, \"errorStack\": null}";
+
     protected override async ValueTask DisposeStoreAsync()
     {
         if (_schema is not null)

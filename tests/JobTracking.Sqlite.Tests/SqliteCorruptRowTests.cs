@@ -9,6 +9,22 @@ public sealed class SqliteCorruptRowTests : CorruptRowTests
 {
     private readonly TempDatabase _database = new();
 
+    /// <summary>What SQLite keeps in an INTEGER column when it does not read as an integer, and the words the error must hold.</summary>
+    public static TheoryData<string, string> StatusesThatAreNotIntegers() => new()
+    {
+        { "status = 'Queued'", "status: the text 'Queued' is not a job status" },
+        { "status = 6.5", "status: the real number 6.5 is not a job status" },
+        { "status = x'06'", "status: a blob of length 1 is not a job status" },
+        { $"status = '{new string('Q', 1000)}'", "(1000 characters) is not a job status" },
+        // The version moved too, so the feed's trigger records the text status as well.
+        { "status = 'Queued', version = version + 1", "status: the text 'Queued' is not a job status" },
+    };
+
+    [Theory]
+    [MemberData(nameof(StatusesThatAreNotIntegers))]
+    public Task StatusNotAnInteger_ReadOrCommanded_IsAClearErrorNamingTheJob_AndTheHostRunsOn(string edit, string named) =>
+        CorruptRow_ReadOrCommanded_IsAClearErrorNamingTheJob_AndTheHostRunsOn(edit, named);
+
     protected override ValueTask PrepareStoreAsync() => ValueTask.CompletedTask;
 
     protected override void UseStore(JobTrackingBuilder builder) => builder.UseSqlite(_database.ConnectionString);
@@ -23,6 +39,25 @@ public sealed class SqliteCorruptRowTests : CorruptRowTests
         command.Parameters.AddWithValue("@id", jobId.ToByteArray(bigEndian: true));
         (await command.ExecuteNonQueryAsync()).Should().Be(1);
     }
+
+    [Theory]
+    [InlineData("status = 'Running'")]
+    [InlineData("status = 2.5")]
+    public Task FeedStatusNotAnInteger_ReadFromTheStart_CarriesNoStatus_AndTheChangesAfterItFollow(string edit) =>
+        CorruptFeedRow_ReadFromTheStart_CarriesNoStatus_AndTheChangesAfterItFollow(edit);
+
+    protected override async Task EditFeedAsync(Guid jobId, string assignments)
+    {
+        await using var connection = new SqliteConnection($"{_database.ConnectionString};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"UPDATE job_feed SET {assignments} WHERE job_id = @id";
+        command.Parameters.AddWithValue("@id", jobId.ToByteArray(bigEndian: true));
+        (await command.ExecuteNonQueryAsync()).Should().BeGreaterThan(0);
+    }
+
+    protected override string AttemptJson(string status) =>
+        "{\"number\": 1, \"started\": 0, \"ended\": 0, \"status\": " + status + ", \"errorType\": null, \"errorMessage\": null, \"errorStack\": null}";
 
     protected override ValueTask DisposeStoreAsync()
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -17,6 +18,8 @@ public abstract class CorruptRowTests : IAsyncDisposable
     public static TheoryData<string, string> Corruptions() => new()
     {
         { "status = 42", "42 is not a job status" },
+        { "status = 99", "status: 99 is not a job status" },
+        { "status = -1", "status: -1 is not a job status" },
         { "version = -1", "version" },
         { "steps = 'not json'", "steps" },
         { "checkpoint_report = 'not json'", "checkpoint_report" },
@@ -39,6 +42,8 @@ public abstract class CorruptRowTests : IAsyncDisposable
         var host = await StartHostAsync();
         var runner = host.Services.GetRequiredService<IJobRunner>();
         var tracker = host.Services.GetRequiredService<IJobTracker>();
+        var seen = new ConcurrentQueue<JobEvent>();
+        var subscription = host.Services.GetRequiredService<IJobEvents>().Subscribe(seen.Enqueue);
         var corrupt = await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 1, MillisecondsPerStep = 0 });
         var sound = await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 1, MillisecondsPerStep = 0 });
         await WaitAsync(runner, corrupt, JobStatus.Completed);
@@ -61,6 +66,15 @@ public abstract class CorruptRowTests : IAsyncDisposable
         (await tracker.GetAsync(sound)).Status.Should().Be(JobStatus.Completed);
         var next = await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 2, MillisecondsPerStep = 0 });
         await WaitAsync(runner, next, JobStatus.Completed);
+
+        // Nothing reads the edited row as another status: the counts leave it out, and a change the edit put in the
+        // feed (a store whose feed is kept by triggers, when the edit also moved the version) says no status. Events
+        // come in feed order, so once the next job's completion is seen, so is any change the edit made.
+        (await tracker.CountAsync()).Should().OnlyContain(c => c.Status == JobStatus.Completed, "every readable job is Completed");
+        await Wait.UntilAsync(() => seen.Any(e => e.JobId == next && e.Status == JobStatus.Completed), "the next job's completion to be delivered");
+        seen.Where(e => e.JobId == corrupt).SkipWhile(e => e.Status != JobStatus.Completed).Should()
+            .OnlyContain(e => e.Status == JobStatus.Completed || !Enum.IsDefined(e.Status), "the edit set no status a job can have");
+        subscription.Dispose();
 
         // A host starting on the same store (recovery, counts, interrupted jobs) is not stopped by the row either.
         await StopHostAsync(host);
@@ -113,6 +127,43 @@ public abstract class CorruptRowTests : IAsyncDisposable
         {
             error.Message.Should().Contain($"job '{corrupt}'").And.Contain(named);
         }
+    }
+
+    [Theory]
+    [InlineData("99", "previous_attempts: status: 99 is not a job status")]
+    [InlineData("-1", "previous_attempts: status: -1 is not a job status")]
+    [InlineData("\"Queued\"", "previous_attempts")]
+    [InlineData("2.5", "previous_attempts")]
+    public Task CorruptAttemptStatus_ReadOrCommanded_IsAClearErrorNamingTheJob_AndTheHostRunsOn(string status, string named) =>
+        CorruptRow_ReadOrCommanded_IsAClearErrorNamingTheJob_AndTheHostRunsOn($"previous_attempts = '[{AttemptJson(status)}]'", named);
+
+    /// <summary>A change of the feed edited by hand: a subscriber reading from the start gets it with no status, never another one, and the changes after it.</summary>
+    [Theory]
+    [InlineData("status = 42")]
+    [InlineData("previous_status = -1, status = 99")]
+    public async Task CorruptFeedRow_ReadFromTheStart_CarriesNoStatus_AndTheChangesAfterItFollow(string edit)
+    {
+        var host = await StartHostAsync();
+        var draft = await host.Services.GetRequiredService<IJobRunner>().CreateDraftAsync(nameof(StepJob), new StepParameters { Steps = 1, MillisecondsPerStep = 0 });
+        await StopHostAsync(host); // the next host reads the feed from the store, not from what this one already read
+        await EditFeedAsync(draft, edit);
+
+        var restarted = await StartHostAsync();
+        var seen = new ConcurrentQueue<JobEvent>();
+        using var subscription = restarted.Services.GetRequiredService<IJobEvents>().Subscribe(seen.Enqueue, new JobSubscriptionOptions { AfterSequence = 0, IncludeProgress = false });
+        var runner = restarted.Services.GetRequiredService<IJobRunner>();
+        var after = await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 1, MillisecondsPerStep = 0 });
+        await WaitAsync(runner, after, JobStatus.Completed);
+
+        await Wait.UntilAsync(() => seen.Any(e => e.JobId == after && e.Status == JobStatus.Completed), "the events after the edited change");
+        var change = seen.Single(e => e.JobId == draft);
+        Enum.IsDefined(change.Status).Should().BeFalse($"the edit set no status a job can have, and the change says {change.Status}");
+        if (edit.Contains("previous_status", StringComparison.Ordinal))
+        {
+            Enum.IsDefined(change.PreviousStatus).Should().BeFalse($"the edit set no previous status a job can have, and the change says {change.PreviousStatus}");
+        }
+
+        (await restarted.Services.GetRequiredService<IJobTracker>().GetAsync(draft)).Status.Should().Be(JobStatus.Editing, "only the feed was edited");
     }
 
     [Fact]
@@ -188,6 +239,12 @@ public abstract class CorruptRowTests : IAsyncDisposable
 
     /// <summary>Runs <c>UPDATE jobs SET {assignments} WHERE id = {jobId}</c> on the store's own table, as a person with a SQL shell would.</summary>
     protected abstract Task EditAsync(Guid jobId, string assignments);
+
+    /// <summary>Runs <c>UPDATE</c> on the rows of the store's change feed that belong to <paramref name="jobId"/>.</summary>
+    protected abstract Task EditFeedAsync(Guid jobId, string assignments);
+
+    /// <summary>An attempt as the store writes it into <c>previous_attempts</c>, with <paramref name="status"/> (JSON) as its status.</summary>
+    protected abstract string AttemptJson(string status);
 
     /// <summary>Deletes the test's database.</summary>
     protected abstract ValueTask DisposeStoreAsync();

@@ -91,8 +91,8 @@ internal sealed class PgReads(NpgsqlDataSource dataSource, PgStatements sql)
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             // A status no job can have (a row edited by hand) is counted under none; reading that job says what is wrong with it.
-            var status = (JobStatus)reader.GetInt16(1);
-            if (Enum.IsDefined(status))
+            var status = StoredRow.StatusOrNone(reader.GetInt16(1));
+            if (status != StoredRow.NoStatus)
             {
                 counts.Add(new JobCount { TypeName = PgRows.ReadText(reader, 0), Status = status, Count = reader.GetInt64(2) });
             }

@@ -103,8 +103,10 @@ internal static class PgRows
             TypeName = ReadText(r, o + 3),
             DisplayName = ReadText(r, o + 4),
             LaunchedBy = NullableText(r, o + 5),
-            PreviousStatus = StoredRow.Status(r.GetInt16(o + 6)),
-            Status = StoredRow.Status(r.GetInt16(o + 7)),
+            // A change is never refused, or the feed would stop at it for every job: a status edited by hand into a number
+            // no status has is carried as no status, and reading the job says what is wrong with it.
+            PreviousStatus = StoredRow.StatusOrNone(r.GetInt16(o + 6)),
+            Status = StoredRow.StatusOrNone(r.GetInt16(o + 7)),
             Version = r.GetInt64(o + 8),
             Attempt = r.GetInt32(o + 9),
             At = ReadTime(r, o + 10),
@@ -128,7 +130,7 @@ internal static class PgRows
                 Number = attempt.GetProperty("number").GetInt32(),
                 StartedAt = ParseTime(attempt.GetProperty("started").GetString()!),
                 EndedAt = ParseTime(attempt.GetProperty("ended").GetString()!),
-                Status = StoredRow.Status(attempt.GetProperty("status").GetInt32()),
+                Status = StoredRow.Status(attempt.GetProperty("status").GetInt64()),
                 Error = errorType.ValueKind == JsonValueKind.Null
                     ? null
                     : new JobError

@@ -196,7 +196,7 @@ internal sealed class SqliteClaimWrites : IDisposable
         {
             while (reader.Read())
             {
-                before[SqliteRows.ReadId(reader, 0)] = ((JobStatus)reader.GetInt32(1), SqliteRows.NullableText(reader, 2));
+                before[SqliteRows.ReadId(reader, 0)] = (SqliteRows.ReadStatus(reader, 1), SqliteRows.NullableText(reader, 2));
             }
         }
 
@@ -248,7 +248,7 @@ internal sealed class SqliteClaimWrites : IDisposable
             p[1].Value = SqliteRows.Text(typeof(JobTrackingException).FullName);
             p[2].Value = SqliteRows.Text(job.Error.Message);
             p[3].Value = SqliteRows.Id(job.Id);
-            p[4].Value = job.Status;
+            p[4].Value = (object?)job.Status ?? DBNull.Value; // NULL matches no row; a claim never meets a status that is not a number
             _failUnreadable.ExecuteNonQuery();
         }
     }

@@ -124,9 +124,9 @@ internal sealed class SqliteReadSession : IDisposable
         using var reader = _count.ExecuteReader();
         while (reader.Read())
         {
-            // A status no job can have (a row edited by hand) is counted under none; reading that job says what is wrong with it.
-            var status = (JobStatus)reader.GetInt32(1);
-            if (Enum.IsDefined(status))
+            // A status no job can have (a row edited by hand: a number no status has, text, a real) is counted under none;
+            // reading that job says what is wrong with it.
+            if (SqliteRows.ReadStatusOrNone(reader, 1) is var status && status != StoredRow.NoStatus)
             {
                 counts.Add(new JobCount { TypeName = reader.GetString(0), Status = status, Count = reader.GetInt64(2) });
             }

@@ -68,10 +68,23 @@ internal static class SqliteRows
         }
         catch (JobTrackingException ex)
         {
-            unreadable.Add(new UnreadableJob(ReadId(r, 0), r.GetInt32(3), ex));
+            unreadable.Add(new UnreadableJob(ReadId(r, 0), IsInteger(r, 3) ? r.GetInt64(3) : null, ex));
             return null;
         }
     }
+
+    /// <summary>Reads a status column strictly: an integer that is the number of a status.</summary>
+    /// <exception cref="FormatException">The column holds text, a real number, bytes, or a number no status has (a row edited by hand); the message names the column and the value.</exception>
+    public static JobStatus ReadStatus(SqliteDataReader r, int ordinal) =>
+        IsInteger(r, ordinal) ? StoredRow.Status(r.GetInt64(ordinal)) : throw StoredRow.NotAStatus(r.GetValue(ordinal));
+
+    /// <summary>Reads a status column where a row edited by hand must not stop the read (the change feed, the counts): a value that is not a status is <see cref="StoredRow.NoStatus"/>, never another status.</summary>
+    public static JobStatus ReadStatusOrNone(SqliteDataReader r, int ordinal) =>
+        IsInteger(r, ordinal) ? StoredRow.StatusOrNone(r.GetInt64(ordinal)) : StoredRow.NoStatus;
+
+    // SQLite keeps in an INTEGER column whatever it is given that does not read as an integer (text such as 'Queued',
+    // a real such as 1.5), and GetInt32 would read those as 0 and 1: the value's own type is checked first.
+    private static bool IsInteger(SqliteDataReader r, int ordinal) => r.GetFieldType(ordinal) == typeof(long);
 
     private static JobRecord ReadRow(SqliteDataReader r, Guid id)
     {
@@ -81,7 +94,7 @@ internal static class SqliteRows
             Id = id,
             TypeName = r.GetString(1),
             DisplayName = r.GetString(2),
-            Status = StoredRow.Status(r.GetInt32(3)),
+            Status = ReadStatus(r, 3),
             Version = StoredRow.Version(r.GetInt64(4)),
             Parameters = r.GetString(5),
             LaunchedBy = NullableText(r, 6),
@@ -115,8 +128,8 @@ internal static class SqliteRows
             TypeName = r.GetString(3),
             DisplayName = r.GetString(4),
             LaunchedBy = NullableText(r, 5),
-            PreviousStatus = (JobStatus)r.GetInt32(6),
-            Status = (JobStatus)r.GetInt32(7),
+            PreviousStatus = ReadStatusOrNone(r, 6),
+            Status = ReadStatusOrNone(r, 7),
             Version = r.GetInt64(8),
             Attempt = r.GetInt32(9),
             At = Time(r.GetInt64(10)),
@@ -140,7 +153,7 @@ internal static class SqliteRows
                 Number = attempt.GetProperty("number").GetInt32(),
                 StartedAt = Time(attempt.GetProperty("started").GetInt64()),
                 EndedAt = Time(attempt.GetProperty("ended").GetInt64()),
-                Status = (JobStatus)attempt.GetProperty("status").GetInt32(),
+                Status = StoredRow.Status(attempt.GetProperty("status").GetInt64()),
                 Error = errorType.ValueKind == JsonValueKind.Null
                     ? null
                     : new JobError { Type = errorType.GetString()!, Message = attempt.GetProperty("errorMessage").GetString() ?? string.Empty, StackTrace = attempt.GetProperty("errorStack").GetString() },

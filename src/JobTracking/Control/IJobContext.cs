@@ -1,6 +1,7 @@
 namespace JobTracking;
 
 /// <summary>What a running job sees of itself: its identity, its control and its checkpoint.</summary>
+/// <remarks>Every member may be called from several tasks of the job at once; each task's log lines and rejects are stored in the order it wrote them.</remarks>
 public interface IJobContext
 {
     /// <summary>Gets the job's id.</summary>

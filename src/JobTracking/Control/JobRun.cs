@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace JobTracking.Control;
 
 /// <summary>One execution of a job on this node: its control signals, checkpoint, report and journal, seen by the job as its context.</summary>
+/// <remarks>The job may use its context from several tasks at once: every member is safe to call concurrently.</remarks>
 internal abstract class JobRun : IJobContext, IDisposable
 {
     private const int PauseRequested = 1;
@@ -18,26 +19,25 @@ internal abstract class JobRun : IJobContext, IDisposable
     private readonly JobEngine _engine;
     private CancellationTokenSource? _cancellation;
     private readonly JsonSerializerOptions _serializerOptions;
-    private List<StepState>? _steps;
-    private Lock? _stepsLock;
-    private Queue<JobJournalEntry>? _overflow;
+    private List<StepState>? _steps; // under _reportLock, with the progress
+    private Lock? _reportLock;
+    private JobJournalOverflow? _overflow;
     private int _requests;
     private string? _checkpoint;
-    private int _checkpointDirty;
-    private long _checkpointVersion;
+    private long _checkpointVersion; // raised by every SetCheckpoint
+    private long _checkpointStoredVersion; // the highest version known to be stored
     private Lock? _signalLock; // made by the first signal: most runs never get one
     private long _signalVersion; // under _signalLock
 
     private Lock SignalLock => LazyInitializer.EnsureInitialized(ref _signalLock);
     private TaskCompletionSource? _withdrawn;
     private long _checkpointSavedAt;
-    private long _progressDone;
-    private long _progressTotal = -1;
+    private long _progressDone; // under _reportLock
+    private long _progressTotal = -1; // under _reportLock
     private int _reportDirty;
     private long _reportSavedAt;
     private int _reportSaving;
     private int _warnings;
-    private int _overflowCount;
     private int _journalWritten;
     private int _reportScheduled;
     private ITimer? _reportTimer;
@@ -73,12 +73,12 @@ internal abstract class JobRun : IJobContext, IDisposable
         _checkpointSavedAt = _reportSavedAt = engine.TimeProvider.GetTimestamp();
     }
 
-    // Created on first use: most runs never cancel, journal in overflow, or declare steps.
+    // Created on first use: most runs never cancel, journal in overflow, or report before they end.
     private CancellationTokenSource Cancellation => LazyInitializer.EnsureInitialized(ref _cancellation);
 
-    private Queue<JobJournalEntry> Overflow => LazyInitializer.EnsureInitialized(ref _overflow);
+    private JobJournalOverflow Overflow => Volatile.Read(ref _overflow) ?? CreateOverflow();
 
-    private Lock StepsLock => LazyInitializer.EnsureInitialized(ref _stepsLock);
+    private Lock ReportLock => LazyInitializer.EnsureInitialized(ref _reportLock);
 
     /// <summary>Gets the job as it was claimed.</summary>
     public JobRecord Job { get; }
@@ -104,7 +104,7 @@ internal abstract class JobRun : IJobContext, IDisposable
 
     public string? Checkpoint => Volatile.Read(ref _checkpoint);
 
-    public bool IsCheckpointDirty => Volatile.Read(ref _checkpointDirty) != 0;
+    public bool IsCheckpointDirty => Interlocked.Read(ref _checkpointVersion) != Interlocked.Read(ref _checkpointStoredVersion);
 
     public bool IsCancelRequested => (Volatile.Read(ref _requests) & CancelRequested) != 0;
 
@@ -122,7 +122,7 @@ internal abstract class JobRun : IJobContext, IDisposable
                 return false; // no step was ever declared: no lock to make
             }
 
-            lock (StepsLock)
+            lock (ReportLock)
             {
                 return _steps?.Exists(s => s.IsRunning) == true;
             }
@@ -135,9 +135,9 @@ internal abstract class JobRun : IJobContext, IDisposable
 
     public void SetCheckpoint<T>(T checkpoint)
     {
+        // The value first, then its version: a save that reads the version before the value stores this value or a newer one.
         Volatile.Write(ref _checkpoint, CheckpointJson.Write(checkpoint, _serializerOptions));
         Interlocked.Increment(ref _checkpointVersion);
-        Volatile.Write(ref _checkpointDirty, 1);
     }
 
     public void ReportProgress(long done, long? total = null)
@@ -148,8 +148,13 @@ internal abstract class JobRun : IJobContext, IDisposable
             ArgumentOutOfRangeException.ThrowIfNegative(t, nameof(total));
         }
 
-        Volatile.Write(ref _progressDone, done);
-        Volatile.Write(ref _progressTotal, total ?? -1);
+        // Both under the lock: a report read meanwhile, or a call from another task, never pairs one call's done with another's total.
+        lock (ReportLock)
+        {
+            _progressDone = done;
+            _progressTotal = total ?? -1;
+        }
+
         ReportChanged();
     }
 
@@ -211,14 +216,12 @@ internal abstract class JobRun : IJobContext, IDisposable
         }
 
         Volatile.Read(ref _cancellation)?.Token.ThrowIfCancellationRequested();
-        if (Volatile.Read(ref _overflowCount) != 0)
+        if (Volatile.Read(ref _overflow)?.HasEntries == true)
         {
             return DrainAndCheckpointAsync();
         }
 
-        return IsCheckpointDirty && Elapsed(Volatile.Read(ref _checkpointSavedAt)) >= _engine.Options.CheckpointInterval
-            ? SaveCheckpointAsync()
-            : ValueTask.CompletedTask;
+        return IsCheckpointDirty && TryTakeCheckpointTurn() ? SaveCheckpointAsync() : ValueTask.CompletedTask;
     }
 
     public void RequestPause() => Interlocked.Or(ref _requests, PauseRequested);
@@ -350,17 +353,20 @@ internal abstract class JobRun : IJobContext, IDisposable
             _ended = true;
         }
 
+        // A checkpoint save (or a final status that may be tried again) stores the report but leaves it due. The flag is
+        // cleared with a full fence before the report is read, so a change made meanwhile raises it again after this read
+        // and is saved by the next one.
         if (!keepDirty)
         {
-            Volatile.Write(ref _reportDirty, 0);
+            Interlocked.Exchange(ref _reportDirty, 0);
             Volatile.Write(ref _reportSavedAt, _engine.TimeProvider.GetTimestamp());
         }
 
-        var total = Volatile.Read(ref _progressTotal);
-        var progress = new JobProgress(Volatile.Read(ref _progressDone), total < 0 ? null : total);
+        JobProgress progress;
         List<JobStep> steps;
-        lock (StepsLock)
+        lock (ReportLock)
         {
+            progress = new JobProgress(_progressDone, _progressTotal < 0 ? null : _progressTotal);
             var all = _steps ?? [];
             if (endedAs is { } status)
             {
@@ -388,15 +394,19 @@ internal abstract class JobRun : IJobContext, IDisposable
             return;
         }
 
-        await DrainOverflowAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _overflow) is { } overflow)
+        {
+            await overflow.DrainAsync().ConfigureAwait(false);
+        }
+
         await _engine.Journal.FlushAsync().ConfigureAwait(false);
     }
 
     /// <summary>Marks the checkpoint and the report as stored with the transition that ends this run.</summary>
     public void MarkStored()
     {
-        Volatile.Write(ref _checkpointDirty, 0);
-        Volatile.Write(ref _reportDirty, 0);
+        MarkCheckpointStored(Interlocked.Read(ref _checkpointVersion));
+        Interlocked.Exchange(ref _reportDirty, 0);
     }
 
     /// <summary>Records that the run is storing the status that ends it: once that commits the job has no claim, so a lease renewal that misses it says nothing about ownership.</summary>
@@ -426,6 +436,7 @@ internal abstract class JobRun : IJobContext, IDisposable
         _reportTimer?.Dispose();
         _cancellation?.Dispose();
         _saveGate?.Dispose();
+        _overflow?.Dispose();
     }
 
     internal void AddWarnings(long count)
@@ -455,7 +466,9 @@ internal abstract class JobRun : IJobContext, IDisposable
 
     private void OnReportTimer()
     {
-        Volatile.Write(ref _reportScheduled, 0);
+        // A full fence between clearing the flag and reading the dirty mark: a change whose ReportChanged still saw
+        // the timer scheduled is seen here, so it is never left waiting for another change.
+        Interlocked.Exchange(ref _reportScheduled, 0);
         if (IsReportDirty && !_ended)
         {
             ReportChanged();
@@ -467,17 +480,7 @@ internal abstract class JobRun : IJobContext, IDisposable
     {
         var entry = LogEntry(level, message);
         Volatile.Write(ref _journalWritten, 1);
-        var overflow = Overflow;
-        lock (overflow)
-        {
-            if (overflow.Count == 0 && _engine.Journal.TryWrite(entry, Lease))
-            {
-                return;
-            }
-
-            overflow.Enqueue(entry);
-            Volatile.Write(ref _overflowCount, overflow.Count);
-        }
+        Overflow.Write(entry);
     }
 
     private JobJournalEntry LogEntry(LogLevel level, string message)
@@ -514,48 +517,45 @@ internal abstract class JobRun : IJobContext, IDisposable
     private async ValueTask WriteAsync(JobJournalEntry entry)
     {
         Volatile.Write(ref _journalWritten, 1);
-        if (Volatile.Read(ref _overflowCount) != 0)
+        // Lines this task logged before, still waiting in the job, go first.
+        if (Volatile.Read(ref _overflow) is { HasEntries: true } overflow)
         {
-            await DrainOverflowAsync().ConfigureAwait(false);
+            await overflow.DrainAsync().ConfigureAwait(false);
         }
 
         await _engine.Journal.WriteAsync(entry, Lease).ConfigureAwait(false);
     }
 
-    private async ValueTask DrainOverflowAsync()
+    private async ValueTask DrainAndCheckpointAsync()
     {
-        var overflow = Volatile.Read(ref _overflow);
-        if (overflow is null)
+        await Volatile.Read(ref _overflow)!.DrainAsync().ConfigureAwait(false);
+        if (IsCheckpointDirty && TryTakeCheckpointTurn())
         {
-            return;
-        }
-
-        while (true)
-        {
-            JobJournalEntry entry;
-            lock (overflow)
-            {
-                if (!overflow.TryPeek(out entry!))
-                {
-                    return;
-                }
-            }
-
-            await _engine.Journal.WriteAsync(entry, Lease).ConfigureAwait(false);
-            lock (overflow)
-            {
-                overflow.Dequeue();
-                Volatile.Write(ref _overflowCount, overflow.Count);
-            }
+            await SaveCheckpointAsync().ConfigureAwait(false);
         }
     }
 
-    private async ValueTask DrainAndCheckpointAsync()
+    // One safe point per CheckpointInterval saves the checkpoint, however many tasks reach one at the same moment.
+    private bool TryTakeCheckpointTurn()
     {
-        await DrainOverflowAsync().ConfigureAwait(false);
-        if (IsCheckpointDirty && Elapsed(Volatile.Read(ref _checkpointSavedAt)) >= _engine.Options.CheckpointInterval)
+        var last = Volatile.Read(ref _checkpointSavedAt);
+        return Elapsed(last) >= _engine.Options.CheckpointInterval
+            && Interlocked.CompareExchange(ref _checkpointSavedAt, _engine.TimeProvider.GetTimestamp(), last) == last;
+    }
+
+    // Saves finish in any order; the stored version only goes up.
+    private void MarkCheckpointStored(long version)
+    {
+        var stored = Interlocked.Read(ref _checkpointStoredVersion);
+        while (stored < version)
         {
-            await SaveCheckpointAsync().ConfigureAwait(false);
+            var seen = Interlocked.CompareExchange(ref _checkpointStoredVersion, version, stored);
+            if (seen == stored)
+            {
+                return;
+            }
+
+            stored = seen;
         }
     }
 
@@ -567,7 +567,7 @@ internal abstract class JobRun : IJobContext, IDisposable
             throw new ArgumentException($"A step name must be at most {MaxStepNameLength} characters; it has {name.Length}.", nameof(name));
         }
 
-        lock (StepsLock)
+        lock (ReportLock)
         {
             foreach (var step in _steps ?? [])
             {
@@ -583,12 +583,26 @@ internal abstract class JobRun : IJobContext, IDisposable
         }
     }
 
+    // Made by the first line the buffer has no room for: most runs never need one.
+    private JobJournalOverflow CreateOverflow()
+    {
+        var created = new JobJournalOverflow(_engine.Journal, Lease);
+        var existing = Interlocked.CompareExchange(ref _overflow, created, null);
+        if (existing is null)
+        {
+            return created;
+        }
+
+        created.Dispose();
+        return existing;
+    }
+
     private TimeSpan Elapsed(long since) => _engine.TimeProvider.GetElapsedTime(since);
 
-    // The checkpoint counts as saved only once the store has it, and only if the job set no newer one meanwhile.
+    // The checkpoint counts as saved only once the store has it, and only up to the version read before the save read
+    // the value: a newer one set meanwhile, from this task or another, stays due.
     private async ValueTask SaveCheckpointAsync()
     {
-        Volatile.Write(ref _checkpointSavedAt, _engine.TimeProvider.GetTimestamp());
         var version = Interlocked.Read(ref _checkpointVersion);
         bool saved;
         try
@@ -604,9 +618,9 @@ internal abstract class JobRun : IJobContext, IDisposable
             return;
         }
 
-        if (saved && Interlocked.Read(ref _checkpointVersion) == version)
+        if (saved)
         {
-            Volatile.Write(ref _checkpointDirty, 0);
+            MarkCheckpointStored(version);
         }
     }
 
@@ -658,7 +672,8 @@ internal abstract class JobRun : IJobContext, IDisposable
         }
         finally
         {
-            Volatile.Write(ref _reportSaving, 0);
+            // A full fence before the dirty mark is read below: a change whose ReportChanged found this save under way is seen.
+            Interlocked.Exchange(ref _reportSaving, 0);
         }
 
         // A change made while the save was under way is not lost: it is saved (or scheduled) now.
@@ -695,7 +710,7 @@ internal abstract class JobRun : IJobContext, IDisposable
 
         public void Complete()
         {
-            lock (run.StepsLock)
+            lock (run.ReportLock)
             {
                 EndIfRunning(JobStepStatus.Completed, run._engine.TimeProvider.GetUtcNow());
             }
@@ -705,7 +720,7 @@ internal abstract class JobRun : IJobContext, IDisposable
 
         public void Begin(DateTimeOffset at)
         {
-            lock (run.StepsLock)
+            lock (run.ReportLock)
             {
                 _startedAt ??= at;
                 _endedAt = null;
