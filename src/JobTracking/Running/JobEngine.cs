@@ -245,9 +245,17 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     public ValueTask<bool> SaveProgressAsync(JobProgressUpdate update) =>
         Retry.RunAsync(update, (u, ct) => Store.SaveProgressAsync(u, ct), CancellationToken.None);
 
-    /// <summary>Counts a job that a reclaim moved; the store's feed tells subscribers and waiters.</summary>
-    public void AnnounceReclaimed(JobReclaimed reclaimed) =>
-        AfterTransition(reclaimed.Job, reclaimed.Job.Status, TimeProvider.GetUtcNow());
+    /// <summary>Counts a job that a reclaim moved (both moves of one taken from its owner and queued again); the store's feed tells subscribers and waiters.</summary>
+    public void AnnounceReclaimed(JobReclaimed reclaimed)
+    {
+        var now = TimeProvider.GetUtcNow();
+        if (reclaimed.Job.Status == JobStatus.Queued && reclaimed.PreviousStatus != JobStatus.Interrupted)
+        {
+            AfterTransition(reclaimed.Job, JobStatus.Interrupted, now);
+        }
+
+        AfterTransition(reclaimed.Job, reclaimed.Job.Status, now);
+    }
 
     /// <summary>Gets the claims of the runs on this instance, for a lease renewal.</summary>
     public Dictionary<Guid, Guid> RunningClaims()
