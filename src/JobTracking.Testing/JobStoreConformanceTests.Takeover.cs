@@ -111,8 +111,16 @@ public abstract partial class JobStoreConformanceTests
             {
                 if (i == 0)
                 {
-                    var reclaimed = await store.ReclaimAsync(new JobReclaimRequest { InstanceId = "instance-r", At = at, Resume = true });
-                    Volatile.Write(ref reclaimDone, 1);
+                    IReadOnlyList<JobReclaimed> reclaimed;
+                    try
+                    {
+                        reclaimed = await store.ReclaimAsync(new JobReclaimRequest { InstanceId = "instance-r", At = at, Resume = true });
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref reclaimDone, 1);
+                    }
+
                     Assert.Equal([holder.Id], reclaimed.Select(r => r.Job.Id));
                     return [];
                 }
