@@ -124,8 +124,10 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
         var reclaim = new PgReclaim(request, Now());
         var reclaimed = await WriteAsync(reclaim, cancellationToken).ConfigureAwait(false);
 
-        // A cancelling job reclaimed is Cancelled, which is final; an interrupted one would wait for a resume that cannot read it.
+        // A job reclaimed to Cancelled is final and one Paused waits for a command that names the problem; one left
+        // Interrupted or Queued would wait for a resume or a claim that cannot read it.
         await FailUnreadableAsync(reclaim.Unreadable, JobStatus.Interrupted, request.At).ConfigureAwait(false);
+        await FailUnreadableAsync(reclaim.Unreadable, JobStatus.Queued, request.At).ConfigureAwait(false);
         return reclaimed;
     }
 

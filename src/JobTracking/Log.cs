@@ -89,6 +89,6 @@ internal static partial class Log
     [LoggerMessage(27, LogLevel.Warning, "The change feed no longer held {Count} changes this host had not read yet; waiters and running jobs look at the store again.")]
     public static partial void FeedGap(ILogger logger, long count);
 
-    [LoggerMessage(28, LogLevel.Error, "Interrupted jobs could not all be queued again at start-up: a stored row cannot be read; they stay Interrupted until restarted or the row is repaired.")]
-    public static partial void ResumeInterruptedFailed(ILogger logger, Exception exception);
+    // Event 28 (the start-up resume of interrupted jobs failed on a row it could not read) is retired: the reclaim resumes
+    // them now and fails such a row on its own. Its id is not reused.
 }

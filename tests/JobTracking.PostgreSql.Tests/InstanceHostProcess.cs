@@ -24,10 +24,16 @@ public sealed class InstanceHostProcess : IDisposable
 
     public bool HasExited => _host.HasExited;
 
-    /// <summary>Starts <c>dotnet InstanceHost.dll connection-string schema instance --max-concurrency N</c>; closing its standard input (or the end of this process) stops it.</summary>
-    public static InstanceHostProcess Start(string connectionString, string schema, string instance, int maxConcurrency) =>
+    /// <summary>Starts <c>dotnet InstanceHost.dll connection-string schema instance --max-concurrency N --lease-ms N --heartbeat-ms N</c>; closing its standard input (or the end of this process) stops it.</summary>
+    public static InstanceHostProcess Start(string connectionString, string schema, string instance, int maxConcurrency, TimeSpan lease, TimeSpan heartbeat) =>
         new(instance, ChildHostProcess.Start(
-            HostPath, [connectionString, schema, instance, "--max-concurrency", maxConcurrency.ToString(CultureInfo.InvariantCulture)], stopByClosingInput: true));
+            HostPath,
+            [
+                connectionString, schema, instance, "--max-concurrency", maxConcurrency.ToString(CultureInfo.InvariantCulture),
+                "--lease-ms", ((int)lease.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+                "--heartbeat-ms", ((int)heartbeat.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            ],
+            stopByClosingInput: true));
 
     /// <summary>Waits until the host has started (its store open, its workers running).</summary>
     public Task WaitReadyAsync() => _host.WaitReadyAsync($"instance {Instance} should start");

@@ -19,7 +19,7 @@ public sealed partial class MultiProcessTests
         PostgresServer.Require();
         await using var schema = await PostgresServer.NewSchemaAsync(Token);
         const string Frozen = "frozen";
-        var hosts = new[] { Frozen, "awake" }.Select(n => InstanceHostProcess.Start(schema.ConnectionString, schema.Name, n, maxConcurrency: 4)).ToList();
+        var hosts = new[] { Frozen, "awake" }.Select(n => InstanceHostProcess.Start(schema.ConnectionString, schema.Name, n, maxConcurrency: 4, Lease, Heartbeat)).ToList();
         var frozen = hosts[0];
         var thawed = false;
         try

@@ -29,14 +29,14 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
     /// <summary>One job in this many holds on the victim after its first checkpoint (about a third of them reach it: it fills part of its slots).</summary>
     private const int HoldEvery = 50;
 
-    /// <summary>The instance hosts' lease and heartbeat (their defaults).</summary>
+    /// <summary>The lease and heartbeat every instance host of these tests is started with.</summary>
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
 
     /// <summary>What a takeover may take beyond a lease and a heartbeat: the requeue, a claim, the first item, a loaded machine.</summary>
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(3);
 
-    /// <summary>The kill comes once this few jobs are left queued, so the dead instance's jobs, queued again behind them, are claimed as soon as they are back.</summary>
+    /// <summary>The kill comes once this few jobs are left queued (the dead instance's jobs go back ahead of them once reclaimed).</summary>
     private const int QueuedAtKill = 150;
 
     private static readonly JobStatus[] ActiveStatuses = [JobStatus.Running, JobStatus.Pausing, JobStatus.Cancelling, JobStatus.ShuttingDown];
@@ -51,7 +51,7 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
         var total = Stopwatch.StartNew();
         string[] names = ["i1", "i2", "i3"];
         const string Victim = "i2";
-        var hosts = names.Select(n => InstanceHostProcess.Start(schema.ConnectionString, schema.Name, n, MaxConcurrency)).ToList();
+        var hosts = names.Select(n => InstanceHostProcess.Start(schema.ConnectionString, schema.Name, n, MaxConcurrency, Lease, Heartbeat)).ToList();
         try
         {
             await Task.WhenAll(hosts.Select(h => h.WaitReadyAsync()));

@@ -52,12 +52,24 @@ internal static class BrokenStores
         BrokenStore.Of<RenewingFromTheOldExpiry>("A renewed lease ends LeaseDuration after the store's now, not after the old lease.", nameof(Kit.RenewLeases_ExtendsOnlyCurrentClaims)),
         BrokenStore.Of<ReclaimTakingLiveLeases>("Reclaim takes only expired leases unless IncludeLiveLeases is set.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly)),
         BrokenStore.Of<ReclaimTakingOwnClaims>("Reclaim never takes the calling instance's own live claims.", nameof(Kit.Reclaim_IncludeLiveLeases_TakesOthersButNotMine)),
-        BrokenStore.Of<ReclaimInterruptingCancellingJobs>("Reclaim moves Cancelling to Cancelled, the other active statuses to Interrupted.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly)),
+        BrokenStore.Of<ReclaimInterruptingCancellingJobs>("Reclaim moves Cancelling to Cancelled.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly), nameof(Kit.Reclaim_Cancelling_EndsCancelled)),
         BrokenStore.Of<ReclaimKeepingTheClaim>("Reclaim clears the claim, so the old owner's late writes are refused.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly)),
         BrokenStore.Of<ReclaimNotRaisingVersion>("Reclaim raises each job's version by one.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly)),
         BrokenStore.Of<ReclaimEndingByTheStoreClock>("Reclaim stores the caller's At as the end time of jobs moved to Cancelled.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly)),
         BrokenStore.Of<ReclaimWithoutPreviousOwner>("Reclaim reports the instance whose claim it took.", nameof(Kit.Reclaim_TakesExpiredLeasesOnly)),
         BrokenStore.Of<ReclaimIgnoringMaxCount>("Reclaim takes at most MaxCount jobs in one call.", nameof(Kit.Reclaim_TakesNoMoreThanMaxCount)),
+
+        // Takeover: a reclaim leaves each job where its owner would have, and one that resumes keeps the job's place and key.
+        BrokenStore.Of<ReclaimIgnoringResume>(
+            "With Resume, a job taken from Running or ShuttingDown is queued again in the same step, and jobs found Interrupted are queued again.",
+            nameof(Kit.Reclaim_WithResume_QueuesTheJobAgainInItsPlace_AheadOfJobsQueuedAfterIt),
+            nameof(Kit.Reclaim_WithResume_QueuesInterruptedJobsAgainInTheirPlace)),
+        BrokenStore.Of<ReclaimThenRequeueAtTheBack>(
+            "A job queued again by a reclaim keeps its place in the queue, and its concurrency key passes to it in the same atomic step.",
+            nameof(Kit.Reclaim_WithResume_QueuesTheJobAgainInItsPlace_AheadOfJobsQueuedAfterIt),
+            nameof(Kit.Reclaim_WithResume_TheConcurrencyKeyPassesToTheTakenJob_NotToTheNextOfItsKey),
+            nameof(Kit.Reclaim_WithResume_QueuesInterruptedJobsAgainInTheirPlace)),
+        BrokenStore.Of<ReclaimQueueingPausingJobs>("A job reclaimed while Pausing ends Paused, even with Resume.", nameof(Kit.Reclaim_Pausing_EndsPausedWithItsCheckpoint)),
 
         // IJobJournalStore.
         BrokenStore.Of<JournalNumberingFromZero>("Entries are numbered per job and kind from 1.", nameof(Kit.Journal_AppendedInOrder_ReadBackPagedAndIntact)),

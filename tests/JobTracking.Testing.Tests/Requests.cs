@@ -19,12 +19,13 @@ internal static class Requests
             TypeLimits = typeLimits ?? request.TypeLimits,
         };
 
-    public static JobReclaimRequest With(JobReclaimRequest request, string? instanceId = null, int? maxCount = null, bool? includeLiveLeases = null) => new()
+    public static JobReclaimRequest With(JobReclaimRequest request, string? instanceId = null, int? maxCount = null, bool? includeLiveLeases = null, bool? resume = null) => new()
     {
         InstanceId = instanceId ?? request.InstanceId,
         At = request.At,
         MaxCount = maxCount ?? request.MaxCount,
         IncludeLiveLeases = includeLiveLeases ?? request.IncludeLiveLeases,
+        Resume = resume ?? request.Resume,
     };
 
     public static JobJournalEntry With(JobJournalEntry entry, Func<string, string>? text = null, bool dropClaim = false, bool dropReason = false) => new()

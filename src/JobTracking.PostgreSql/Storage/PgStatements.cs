@@ -234,6 +234,11 @@ internal sealed class PgStatements
             RETURNING j.id
             """;
 
+        // Active jobs whose owner is gone (by the active-lease index) and, when $6 asks to resume, Interrupted ones (by the
+        // status index), moved in one statement: Cancelling to Cancelled, Pausing to Paused, the others to Interrupted, or
+        // on to Queued with their queue_seq kept, so they go back to their place and take their concurrency key with
+        // them (the write lock keeps every claim out until this commits). A job taken from Running or ShuttingDown and
+        // queued again records two changes, Interrupted then Queued, with the version raised by two.
         Reclaim = $"""
             WITH orphans AS (
                 SELECT id, status AS old_status, instance_id AS old_instance FROM {s}.jobs
@@ -241,19 +246,33 @@ internal sealed class PgStatements
                     OR ($2 AND (instance_id IS NULL OR instance_id <> $3)))
                 LIMIT $4
                 FOR UPDATE SKIP LOCKED
+            ), stranded AS (
+                SELECT id, status AS old_status, NULL::text AS old_instance FROM {s}.jobs
+                WHERE $6 AND status = 10
+                LIMIT $4
+                FOR UPDATE SKIP LOCKED
+            ), targets AS (
+                SELECT * FROM (SELECT * FROM orphans UNION ALL SELECT * FROM stranded) t LIMIT $4
             ), moved AS (
                 UPDATE {s}.jobs j SET
-                    status = CASE WHEN j.status = 5 THEN 6 ELSE 10 END,
-                    version = j.version + 1, changed_at = $5,
-                    ended_at = CASE WHEN j.status = 5 THEN $5 ELSE j.ended_at END,
+                    status = CASE j.status WHEN 5 THEN 6 WHEN 3 THEN 4 ELSE CASE WHEN $6 THEN 1 ELSE 10 END END,
+                    version = j.version + CASE WHEN $6 AND j.status IN (2, 9) THEN 2 ELSE 1 END,
+                    changed_at = $5,
+                    ended_at = CASE WHEN j.status = 5 THEN $5 WHEN j.status = 3 OR NOT $6 THEN j.ended_at END,
                     instance_id = NULL, claim_id = NULL, lease_until = NULL
-                FROM orphans o WHERE j.id = o.id
+                FROM targets o WHERE j.id = o.id
                 RETURNING {j}, o.old_status, o.old_instance
             ), feed AS (
                 {feedInsert}
-                SELECT id, 0, type_name, display_name, launched_by, old_status, status, version, attempt, $5, progress_done, progress_total,
-                    warning_count, NULL, NULL, NULL, NULL
-                FROM moved
+                SELECT m.id, 0, m.type_name, m.display_name, m.launched_by, c.previous_status, c.status, c.version, m.attempt, $5, m.progress_done,
+                    m.progress_total, m.warning_count, NULL, NULL, NULL, NULL
+                FROM moved m CROSS JOIN LATERAL (
+                    SELECT m.old_status AS previous_status, 10::smallint AS status, m.version - 1 AS version, 0 AS step
+                    WHERE m.status = 1 AND m.old_status <> 10
+                    UNION ALL
+                    SELECT CASE WHEN m.status = 1 THEN 10::smallint ELSE m.old_status END, m.status, m.version, 1
+                ) c
+                ORDER BY m.id, c.step
             )
             SELECT {PgSchema.JobColumns}, old_status, old_instance FROM moved
             """;

@@ -420,7 +420,7 @@ internal sealed class PgRenewLeases(JobLeaseRenewal renewal, DateTimeOffset? now
     }
 }
 
-/// <summary>Active jobs whose owner is gone, moved to Interrupted (Cancelling ones to Cancelled).</summary>
+/// <summary>Active jobs whose owner is gone, moved to Interrupted (Pausing ones to Paused, Cancelling ones to Cancelled), and, when asked, interrupted jobs queued again in their place.</summary>
 internal sealed class PgReclaim(JobReclaimRequest request, DateTimeOffset? now) : PgWrite<IReadOnlyList<JobReclaimed>>
 {
     public override bool RecordsChanges => true;
@@ -431,7 +431,11 @@ internal sealed class PgReclaim(JobReclaimRequest request, DateTimeOffset? now) 
     public override void AddTo(NpgsqlBatch batch, PgStatements sql) =>
         batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Reclaim)
         {
-            Parameters = { PgRows.Time(now), PgRows.Bool(request.IncludeLiveLeases), PgRows.Text(request.InstanceId), PgRows.Int(request.MaxCount), PgRows.Time(request.At) },
+            Parameters =
+            {
+                PgRows.Time(now), PgRows.Bool(request.IncludeLiveLeases), PgRows.Text(request.InstanceId), PgRows.Int(request.MaxCount), PgRows.Time(request.At),
+                PgRows.Bool(request.Resume),
+            },
         });
 
     protected override async ValueTask<IReadOnlyList<JobReclaimed>> ReadResultAsync(NpgsqlDataReader reader)

@@ -18,6 +18,7 @@ internal sealed class SqliteClaimWrites : IDisposable
     private readonly SqliteCommand _claimOne;
     private readonly SqliteCommand _heldKeys;
     private readonly SqliteCommand _orphans;
+    private readonly SqliteCommand _orphansAndInterrupted;
     private readonly SqliteCommand _failUnreadable;
     private readonly SqliteCommand _scanAll;
 
@@ -34,9 +35,15 @@ internal sealed class SqliteClaimWrites : IDisposable
 
         // An active job whose owner is gone: its lease ended (or it never had one, as jobs from a version 1 file), or,
         // when every other instance is known to be gone, any job that is not the caller's.
+        const string Orphaned = "(lease_until IS NULL OR lease_until <= @now OR (@includeLive AND (instance_id IS NULL OR instance_id <> @instanceText)))";
         _orphans = Command(
-            $"SELECT id, status, instance_id FROM jobs WHERE status IN {SqliteStatuses.Active} " +
-            $"AND (lease_until IS NULL OR lease_until <= @now OR (@includeLive AND (instance_id IS NULL OR instance_id <> {T("@instance")}))) LIMIT @max",
+            $"SELECT id, status, instance_id FROM jobs WHERE status IN {SqliteStatuses.Active} AND {Orphaned.Replace("@instanceText", T("@instance"), StringComparison.Ordinal)} LIMIT @max",
+            "@now", "@includeLive", "@instance", "@max");
+
+        // The same, and every Interrupted job, for a reclaim that queues them again: one scan of the status index.
+        _orphansAndInterrupted = Command(
+            $"SELECT id, status, instance_id FROM jobs WHERE status IN {SqliteStatuses.ActiveOrInterrupted} " +
+            $"AND (status = {(int)JobStatus.Interrupted} OR {Orphaned.Replace("@instanceText", T("@instance"), StringComparison.Ordinal)}) LIMIT @max",
             "@now", "@includeLive", "@instance", "@max");
 
         // A row a claim or reclaim cannot read (edited by hand) must not stop the others: it ends Failed, saying why, and
@@ -183,16 +190,26 @@ internal sealed class SqliteClaimWrites : IDisposable
         return renewed;
     }
 
-    /// <summary>Moves active jobs whose owner is gone to Interrupted (Cancelling ones to Cancelled), clearing their claim: one read to pick them, one update per chunk.</summary>
+    /// <summary>
+    /// Moves active jobs whose owner is gone to where their owner would have left them (Running and ShuttingDown to
+    /// Interrupted, Pausing to Paused, Cancelling to Cancelled), clearing their claim, and, when asked to resume, the
+    /// interrupted ones on to Queued with their queue_seq kept: one read to pick them, then one update per chunk and step.
+    /// </summary>
+    /// <remarks>
+    /// Both steps run in the one write operation, inside its savepoint, and nothing else writes in between (the writer runs
+    /// one write at a time), so no claim sees a reclaimed job's concurrency key free before the job is queued again. Each
+    /// step is its own UPDATE so the feed trigger records each change.
+    /// </remarks>
     public List<JobReclaimed> Reclaim(JobReclaimRequest request)
     {
-        var p = _orphans.Parameters;
+        var pick = request.Resume ? _orphansAndInterrupted : _orphans;
+        var p = pick.Parameters;
         p[0].Value = SqliteRows.Ticks(_time.GetUtcNow());
         p[1].Value = request.IncludeLiveLeases ? 1 : 0;
         p[2].Value = SqliteRows.Text(request.InstanceId);
         p[3].Value = request.MaxCount;
         var before = new Dictionary<Guid, (JobStatus Status, string? InstanceId)>();
-        using (var reader = _orphans.ExecuteReader())
+        using (var reader = pick.ExecuteReader())
         {
             while (reader.Read())
             {
@@ -200,17 +217,65 @@ internal sealed class SqliteClaimWrites : IDisposable
             }
         }
 
-        var reclaimed = new List<JobReclaimed>(before.Count);
+        var moved = new Dictionary<Guid, JobRecord>(before.Count);
         var unreadable = new List<UnreadableJob>();
-        foreach (var chunk in before.Keys.Chunk(SqliteRows.ChunkSize))
+        var at = SqliteRows.Ticks(request.At);
+        var orphans = before.Where(b => b.Value.Status != JobStatus.Interrupted).Select(b => b.Key);
+        Move(
+            orphans,
+            $"UPDATE jobs SET status = CASE status WHEN {(int)JobStatus.Cancelling} THEN {(int)JobStatus.Cancelled} WHEN {(int)JobStatus.Pausing} THEN {(int)JobStatus.Paused} " +
+            $"ELSE {(int)JobStatus.Interrupted} END, version = version + 1, changed_at = @at, " +
+            $"ended_at = CASE WHEN status = {(int)JobStatus.Cancelling} THEN @at ELSE ended_at END, " +
+            $"instance_id = NULL, claim_id = NULL, lease_until = NULL WHERE status IN {SqliteStatuses.Active} AND id IN (",
+            at,
+            moved,
+            unreadable);
+
+        if (request.Resume)
         {
-            // Nothing else writes between the read above and this update: the writer runs one write at a time.
+            // Interrupted now (just taken from Running or ShuttingDown) or before: queued again, at the place queue_seq keeps.
+            var resumable = before.Where(b => b.Value.Status is JobStatus.Interrupted or JobStatus.Running or JobStatus.ShuttingDown).Select(b => b.Key).ToList();
+            unreadable.RemoveAll(u => u.Status == (int)JobStatus.Interrupted); // met again below, Queued
+            Move(
+                resumable,
+                $"UPDATE jobs SET status = {(int)JobStatus.Queued}, version = version + 1, changed_at = @at, ended_at = NULL " +
+                $"WHERE status = {(int)JobStatus.Interrupted} AND id IN (",
+                at,
+                moved,
+                unreadable);
+        }
+
+        // A job reclaimed to Cancelled is final and one Paused waits for a command that names the problem; one left
+        // Interrupted or Queued would wait for a resume or a claim that cannot read it.
+        unreadable.RemoveAll(u => u.Status is not ((int)JobStatus.Interrupted or (int)JobStatus.Queued));
+        FailUnreadable(unreadable, request.At);
+
+        var reclaimed = new List<JobReclaimed>(moved.Count);
+        foreach (var job in moved.Values)
+        {
+            var (status, instanceId) = before[job.Id];
+            reclaimed.Add(new JobReclaimed { Job = job, PreviousStatus = status, PreviousInstanceId = instanceId });
+        }
+
+        return reclaimed;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in new[] { _claimOne, _heldKeys, _orphans, _orphansAndInterrupted, _failUnreadable, _scanAll })
+        {
+            command.Dispose();
+        }
+    }
+
+    // One UPDATE per chunk of ids, each row as it is after the move kept by id (a later step's row replaces an earlier one).
+    private void Move(IEnumerable<Guid> ids, string updateUpToIds, long at, Dictionary<Guid, JobRecord> moved, List<UnreadableJob> unreadable)
+    {
+        foreach (var chunk in ids.Chunk(SqliteRows.ChunkSize))
+        {
             using var command = Connection.CreateCommand();
-            var sql = new StringBuilder(
-                $"UPDATE jobs SET status = CASE WHEN status = {(int)JobStatus.Cancelling} THEN {(int)JobStatus.Cancelled} ELSE {(int)JobStatus.Interrupted} END, " +
-                $"version = version + 1, changed_at = @at, ended_at = CASE WHEN status = {(int)JobStatus.Cancelling} THEN @at ELSE ended_at END, " +
-                $"instance_id = NULL, claim_id = NULL, lease_until = NULL WHERE status IN {SqliteStatuses.Active} AND id IN (");
-            command.Parameters.AddWithValue("@at", SqliteRows.Ticks(request.At));
+            var sql = new StringBuilder(updateUpToIds);
+            command.Parameters.AddWithValue("@at", at);
             SqliteRows.AppendIds(sql, command, chunk);
             sql.Append(") RETURNING ").Append(SqliteSchema.JobColumns);
             command.CommandText = sql.ToString();
@@ -219,23 +284,9 @@ internal sealed class SqliteClaimWrites : IDisposable
             {
                 if (SqliteRows.TryReadJob(reader, unreadable) is { } job)
                 {
-                    var (status, instanceId) = before[job.Id];
-                    reclaimed.Add(new JobReclaimed { Job = job, PreviousStatus = status, PreviousInstanceId = instanceId });
+                    moved[job.Id] = job;
                 }
             }
-        }
-
-        // A cancelling job reclaimed is Cancelled, which is final; an interrupted one would wait for a resume that cannot read it.
-        unreadable.RemoveAll(u => u.Status != (int)JobStatus.Interrupted);
-        FailUnreadable(unreadable, request.At);
-        return reclaimed;
-    }
-
-    public void Dispose()
-    {
-        foreach (var command in new[] { _claimOne, _heldKeys, _orphans, _failUnreadable, _scanAll })
-        {
-            command.Dispose();
         }
     }
 

@@ -11,6 +11,9 @@ internal static class SqliteStatuses
     /// <summary>Gets the statuses in which a worker holds the job, and its concurrency key: <c>(2, 3, 5, 9)</c> today.</summary>
     public static string Active { get; } = InList(JobLifecycle.IsActive);
 
+    /// <summary>Gets the active statuses and Interrupted: the jobs a reclaim that resumes looks at.</summary>
+    public static string ActiveOrInterrupted { get; } = InList(s => JobLifecycle.IsActive(s) || s == JobStatus.Interrupted);
+
     /// <summary>Gets the statuses of a job whose run has ended: Completed, Cancelled and Failed.</summary>
     public static string Finished { get; } = InList(JobLifecycle.IsFinished);
 

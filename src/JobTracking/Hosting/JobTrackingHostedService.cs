@@ -37,6 +37,7 @@ internal sealed class JobTrackingHostedService : IHostedService
     // Bounded by the host's token: with the store down, the host still stops, and the jobs' leases lapse instead.
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _leases.StopTakingOver();
         try
         {
             await _retention.StopAsync().ConfigureAwait(false);

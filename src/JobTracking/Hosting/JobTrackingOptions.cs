@@ -21,7 +21,12 @@ public sealed class JobTrackingOptions
     /// <summary>Gets or sets how long running jobs get to reach a safe point when the host stops, 0 to 1 hour, before they are stored as Interrupted. Default: 10 seconds.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Gets or sets whether the host, when it starts, queues again the jobs that were interrupted (by a shutdown or a crash). Default: <see langword="true"/>.</summary>
+    /// <summary>
+    /// Gets or sets whether jobs interrupted by a shutdown or a crash are queued again, at the place in the queue they had:
+    /// a job reclaimed from an instance that is gone in the same step as the reclaim, and jobs stored Interrupted (by an
+    /// instance that stopped) when a host starts and at every heartbeat of every live instance. When <see langword="false"/>,
+    /// an interrupted job stays Interrupted until it is restarted or cancelled. Default: <see langword="true"/>.
+    /// </summary>
     public bool ResumeInterruptedJobs { get; set; } = true;
 
     /// <summary>Gets or sets this node's name, shown with the jobs it runs, 1 to 200 characters. Default: the machine name. It is only a label: ownership belongs to each host's unique instance id, so two hosts may share a name.</summary>

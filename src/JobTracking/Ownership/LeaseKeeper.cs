@@ -7,12 +7,12 @@ namespace JobTracking.Ownership;
 /// <summary>
 /// Keeps this instance's claims alive and takes back the jobs of instances that are gone: every heartbeat it renews the
 /// leases of its runs in one call (a run whose lease was not renewed has lost its job), then reclaims expired leases,
-/// set-based, and queues the reclaimed jobs again. Start-up recovery is the same reclaim.
+/// set-based, in one store call that also queues interrupted jobs again in their place (unless the options say not to
+/// resume them). Start-up recovery is the same reclaim.
 /// </summary>
 internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
 {
     private const int ReclaimBatchSize = 1000;
-    private static readonly JobStatus[] InterruptedOnly = [JobStatus.Interrupted];
 
     private readonly JobEngine _engine;
     private readonly IJobQueryStore _queries;
@@ -21,6 +21,7 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
     private Task? _loop;
     private HeartbeatState _heartbeat = new(null, null, null);
     private long _queuedSinceTicks = -1;
+    private volatile bool _takingOver = true;
 
     public LeaseKeeper(JobEngine engine, IJobQueryStore queries)
     {
@@ -52,27 +53,15 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
     {
         // A store no other process uses has no live instance besides this one: whatever it holds active was left by
         // one that is gone, whatever its lease says. In a shared store only expired leases are known to be orphans.
-        var recovered = await ReclaimAsync(includeLiveLeases: !Shared, resume: false, cancellationToken).ConfigureAwait(false);
+        var (recovered, resumed) = await ReclaimAsync(includeLiveLeases: !Shared, cancellationToken).ConfigureAwait(false);
         if (recovered > 0)
         {
             Log.RecoveredJobs(_logger, recovered, _engine.Node);
         }
 
-        if (_engine.Options.ResumeInterruptedJobs)
+        if (resumed > 0)
         {
-            try
-            {
-                var resumed = await ResumeInterruptedAsync(cancellationToken).ConfigureAwait(false);
-                if (resumed > 0)
-                {
-                    Log.ResumedInterruptedJobs(_logger, resumed);
-                }
-            }
-            catch (JobTrackingException ex)
-            {
-                // A row edited by hand into what the store cannot read must not keep the host from starting and running other jobs.
-                Log.ResumeInterruptedFailed(_logger, ex);
-            }
+            Log.ResumedInterruptedJobs(_logger, resumed);
         }
 
         await RefreshQueueDepthAsync(cancellationToken).ConfigureAwait(false);
@@ -82,6 +71,13 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
         var timer = new PeriodicTimer(_engine.Options.HeartbeatInterval, _engine.TimeProvider);
         _loop ??= Task.Run(() => LoopAsync(timer), CancellationToken.None);
     }
+
+    /// <summary>
+    /// Stops taking over other instances' jobs while the heartbeat goes on renewing this one's leases: called as the host
+    /// starts to stop. A stopping instance runs nothing new, and its own jobs, stored Interrupted as they reach a safe
+    /// point, are left for the live instances (or the next start) to resume.
+    /// </summary>
+    public void StopTakingOver() => _takingOver = false;
 
     public async Task StopAsync()
     {
@@ -107,14 +103,22 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>One heartbeat: renew, then reclaim (renewing first, so a late heartbeat never reclaims this instance's own live jobs).</summary>
+    /// <summary>One heartbeat: renew, then reclaim and resume (renewing first, so a late heartbeat never reclaims this instance's own live jobs).</summary>
     public async Task BeatAsync(CancellationToken cancellationToken)
     {
         await RenewAsync(cancellationToken).ConfigureAwait(false);
-        var reclaimed = await ReclaimAsync(includeLiveLeases: false, resume: _engine.Options.ResumeInterruptedJobs, cancellationToken).ConfigureAwait(false);
-        if (reclaimed > 0)
+        if (_takingOver)
         {
-            Log.Reclaimed(_logger, reclaimed, _engine.Instance.Id);
+            var (reclaimed, resumed) = await ReclaimAsync(includeLiveLeases: false, cancellationToken).ConfigureAwait(false);
+            if (reclaimed > 0)
+            {
+                Log.Reclaimed(_logger, reclaimed, _engine.Instance.Id);
+            }
+
+            if (resumed > 0)
+            {
+                Log.ResumedInterruptedJobs(_logger, resumed);
+            }
         }
 
         await RefreshQueueDepthAsync(cancellationToken).ConfigureAwait(false);
@@ -162,9 +166,13 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
         _engine.Claims.Renewed(claims, renewed, sent);
     }
 
-    private async Task<int> ReclaimAsync(bool includeLiveLeases, bool resume, CancellationToken cancellationToken)
+    // One store call per batch takes the jobs whose owner is gone and, when interrupted jobs are resumed, queues them
+    // again in the same step, in their place and with their concurrency key: nothing is queued again from here, where
+    // it would go to the back of the queue after the key had been freed for the next job. Interrupted jobs left by an
+    // instance that stopped cleanly come back the same way, so every live instance resumes them, not only a start.
+    private async Task<(int Reclaimed, int Resumed)> ReclaimAsync(bool includeLiveLeases, CancellationToken cancellationToken)
     {
-        var count = 0;
+        var (reclaimed, resumed) = (0, 0);
         IReadOnlyList<JobReclaimed> batch;
         do
         {
@@ -174,44 +182,26 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
                 At = _engine.TimeProvider.GetUtcNow(),
                 IncludeLiveLeases = includeLiveLeases,
                 MaxCount = ReclaimBatchSize,
+                Resume = _engine.Options.ResumeInterruptedJobs,
             };
             batch = await _engine.Retry.RunAsync(request, (r, ct) => _engine.Store.ReclaimAsync(r, ct), cancellationToken).ConfigureAwait(false);
-            foreach (var reclaimed in batch)
+            foreach (var taken in batch)
             {
-                count++;
-                _engine.AnnounceReclaimed(reclaimed);
-                if (resume && reclaimed.Job.Status == JobStatus.Interrupted)
+                if (taken.PreviousStatus == JobStatus.Interrupted)
                 {
-                    await _engine.TryTransitionAsync(reclaimed.Job, _engine.Transition(reclaimed.Job, JobStatus.Queued), cancellationToken).ConfigureAwait(false);
+                    resumed++;
                 }
+                else
+                {
+                    reclaimed++;
+                }
+
+                _engine.AnnounceReclaimed(taken);
             }
         }
         while (batch.Count >= ReclaimBatchSize);
 
-        return count;
-    }
-
-    private async Task<int> ResumeInterruptedAsync(CancellationToken cancellationToken)
-    {
-        var count = 0;
-        string? token = null;
-        do
-        {
-            var query = new JobQuery { Statuses = InterruptedOnly, PageSize = JobQuery.MaxPageSize, PageToken = token };
-            var page = await _engine.Retry.RunAsync(query, (q, ct) => _queries.QueryAsync(q, ct), cancellationToken).ConfigureAwait(false);
-            foreach (var job in page.Items)
-            {
-                if (await _engine.TryTransitionAsync(job, _engine.Transition(job, JobStatus.Queued), cancellationToken).ConfigureAwait(false))
-                {
-                    count++;
-                }
-            }
-
-            token = page.NextPageToken;
-        }
-        while (token is not null);
-
-        return count;
+        return (reclaimed, resumed);
     }
 
     private async Task RefreshQueueDepthAsync(CancellationToken cancellationToken)

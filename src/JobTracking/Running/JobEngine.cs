@@ -267,9 +267,17 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
             static (s, ct) => s.lease.IsHeld ? s.Store.SaveProgressAsync(s.update, ct) : new ValueTask<bool>(false),
             CancellationToken.None);
 
-    /// <summary>Counts a job that a reclaim moved; the store's feed tells subscribers and waiters.</summary>
-    public void AnnounceReclaimed(JobReclaimed reclaimed) =>
-        AfterTransition(reclaimed.Job, reclaimed.Job.Status, TimeProvider.GetUtcNow());
+    /// <summary>Counts a job that a reclaim moved (both moves of one taken from its owner and queued again); the store's feed tells subscribers and waiters.</summary>
+    public void AnnounceReclaimed(JobReclaimed reclaimed)
+    {
+        var now = TimeProvider.GetUtcNow();
+        if (reclaimed.Job.Status == JobStatus.Queued && reclaimed.PreviousStatus != JobStatus.Interrupted)
+        {
+            AfterTransition(reclaimed.Job, JobStatus.Interrupted, now);
+        }
+
+        AfterTransition(reclaimed.Job, reclaimed.Job.Status, now);
+    }
 
     /// <summary>Runs a job claimed by this node to its next resting status (finished, paused or interrupted).</summary>
     /// <param name="job">The job as claimed, in status Running.</param>

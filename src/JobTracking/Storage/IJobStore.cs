@@ -20,7 +20,9 @@ namespace JobTracking.Storage;
 /// carries a claim id (a transition, a progress update, a journal entry) is refused once that claim is not the job's
 /// current one; a job leaving the active statuses (Running, Pausing, Cancelling, ShuttingDown) loses its claim.</item>
 /// <item><b>Queue order.</b> Claims take the highest priority first, then the job queued first ("oldest first" means the
-/// order in which jobs entered Queued, each time they entered it, not their creation time).</item>
+/// order in which jobs entered Queued, each time they entered it, not their creation time). A job that
+/// <see cref="ReclaimAsync"/> queues again (<see cref="JobReclaimRequest.Resume"/>) is the exception: it keeps the place it had
+/// when it last entered Queued, ahead of the jobs queued after it.</item>
 /// <item><b>Drafts.</b> A draft edit raises the version by one, as a transition does.</item>
 /// <item><b>Errors.</b> A store tells the engine which of its errors are worth retrying through <see cref="IsTransient"/>.</item>
 /// </list>
@@ -79,11 +81,20 @@ public interface IJobStore
     /// <returns>The ids of the jobs whose lease was renewed; a listed job missing from it is no longer owned by its run (it was reclaimed, finished or deleted).</returns>
     ValueTask<IReadOnlyCollection<Guid>> RenewLeasesAsync(JobLeaseRenewal renewal, CancellationToken cancellationToken = default);
 
-    /// <summary>Moves active jobs whose owner is gone to a resting status, set-based: Running, Pausing and ShuttingDown to Interrupted, Cancelling to Cancelled, each raising the version by one and clearing the claim.</summary>
-    /// <remarks>A job is taken when its lease has expired by the store's clock (or it has no lease), or, with <see cref="JobReclaimRequest.IncludeLiveLeases"/>, whenever it is not claimed by the calling instance.</remarks>
-    /// <param name="request">Who reclaims, which jobs, and how many at most.</param>
+    /// <summary>Moves active jobs whose owner is gone to the status their owner would have left them in, set-based, clearing the claim: Running and ShuttingDown to Interrupted, Pausing to Paused (its checkpoint kept), Cancelling to Cancelled; with <see cref="JobReclaimRequest.Resume"/>, interrupted jobs are queued again in the same call.</summary>
+    /// <remarks>
+    /// <para>A job is taken when its lease has expired by the store's clock (or it has no lease), or, with <see cref="JobReclaimRequest.IncludeLiveLeases"/>, whenever it is not claimed by the calling instance.</para>
+    /// <para>Each move raises the version by one and records one change in the feed, except a job taken from Running or
+    /// ShuttingDown with <see cref="JobReclaimRequest.Resume"/> set: it moves to Interrupted and on to Queued in the same
+    /// atomic step, two changes in that order and the version raised by two. With <see cref="JobReclaimRequest.Resume"/>
+    /// set, jobs found Interrupted move to Queued too (one change each), whatever their lease. A job queued again keeps the
+    /// place in the queue it had when it last entered Queued, and a concurrency key held by a job taken from an active
+    /// status passes to it: no claim, in this process or another, sees the key free until the job is queued again, so
+    /// the jobs of a key still run in queue order. <see cref="JobReclaimRequest.MaxCount"/> counts every job moved.</para>
+    /// </remarks>
+    /// <param name="request">Who reclaims, which jobs, how many at most, and whether interrupted jobs are queued again.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The reclaimed jobs as they are after the move, each with the status it was taken from in <see cref="JobReclaimed.PreviousStatus"/>.</returns>
+    /// <returns>The reclaimed and resumed jobs as they are after the call, each with the status it was taken from in <see cref="JobReclaimed.PreviousStatus"/>.</returns>
     ValueTask<IReadOnlyList<JobReclaimed>> ReclaimAsync(JobReclaimRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Stores a running job's report (progress, steps, warnings) and, when <see cref="JobProgressUpdate.HasCheckpoint"/> is set, its checkpoint, without changing its status.</summary>

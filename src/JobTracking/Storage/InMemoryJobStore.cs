@@ -218,7 +218,22 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
 
             var state = Volatile.Read(ref entry.State);
             var status = (JobStatus)(state & StatusMask);
-            if ((state & BusyBit) != 0 || !JobLifecycle.IsActive(status))
+            if ((state & BusyBit) != 0)
+            {
+                continue;
+            }
+
+            if (status == JobStatus.Interrupted)
+            {
+                if (request.Resume && TryResumeInPlace(entry, state, owner: null, request.At))
+                {
+                    (reclaimed ??= []).Add(new JobReclaimed { Job = entry.Snapshot()!, PreviousStatus = status });
+                }
+
+                continue;
+            }
+
+            if (!JobLifecycle.IsActive(status))
             {
                 continue;
             }
@@ -231,16 +246,31 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
                 continue;
             }
 
-            var transition = new JobTransition
+            bool taken;
+            if (request.Resume && status is JobStatus.Running or JobStatus.ShuttingDown)
             {
-                JobId = entry.Id,
-                FromStatus = status,
-                ExpectedVersion = state >> VersionShift,
-                ToStatus = status == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Interrupted,
-                At = request.At,
-                ClaimId = owner?.ClaimId,
-            };
-            if (TryApply(entry, in transition))
+                taken = TryResumeInPlace(entry, state, owner, request.At);
+            }
+            else
+            {
+                var transition = new JobTransition
+                {
+                    JobId = entry.Id,
+                    FromStatus = status,
+                    ExpectedVersion = state >> VersionShift,
+                    ToStatus = status switch
+                    {
+                        JobStatus.Cancelling => JobStatus.Cancelled,
+                        JobStatus.Pausing => JobStatus.Paused,
+                        _ => JobStatus.Interrupted,
+                    },
+                    At = request.At,
+                    ClaimId = owner?.ClaimId,
+                };
+                taken = TryApply(entry, in transition);
+            }
+
+            if (taken)
             {
                 (reclaimed ??= []).Add(new JobReclaimed { Job = entry.Snapshot()!, PreviousStatus = status, PreviousInstanceId = owner?.InstanceId });
             }
@@ -586,6 +616,51 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
         return true;
     }
 
+    // A job taken from its owner (or found Interrupted) goes back to Queued at the place it had, as one step: two changes
+    // (to Interrupted, then to Queued) under the busy bit, then its ticket and the release of its concurrency key under
+    // one hold of the queue lock, so no claim sees the key free while the job is not back in the queue. The queue's
+    // capacity does not apply: the job was admitted once and never left the store.
+    private bool TryResumeInPlace(Entry entry, long state, JobClaim? owner, DateTimeOffset at)
+    {
+        var from = (JobStatus)(state & StatusMask);
+        var version = state >> VersionShift;
+        var queuedVersion = version + (from == JobStatus.Interrupted ? 1 : 2);
+        if (Interlocked.CompareExchange(ref entry.State, Pack(JobStatus.Queued, queuedVersion, busy: true), state) != state)
+        {
+            return false;
+        }
+
+        // The owner changes only under the busy bit: one renewed or replaced since it was judged expired is not taken.
+        if (!ReferenceEquals(entry.Owner, owner))
+        {
+            Volatile.Write(ref entry.State, state);
+            return false;
+        }
+
+        Interlocked.Increment(ref _queuedCount);
+        if (from != JobStatus.Interrupted)
+        {
+            entry.Owner = null;
+            Record(entry, JobEventKind.StatusChanged, from, JobStatus.Interrupted, version + 1, at);
+        }
+
+        entry.EndedAt = null;
+        Record(entry, JobEventKind.StatusChanged, JobStatus.Interrupted, JobStatus.Queued, queuedVersion, at);
+        Volatile.Write(ref entry.State, Pack(JobStatus.Queued, queuedVersion, busy: false));
+
+        lock (_queueLock)
+        {
+            if (from != JobStatus.Interrupted && entry.ConcurrencyKey is { } key)
+            {
+                ReleaseKeyLocked(key);
+            }
+
+            EnqueueLocked(entry, queuedVersion, keepPlace: true);
+        }
+
+        return true;
+    }
+
     private void ReserveQueueSlot()
     {
         if (Interlocked.Increment(ref _queuedCount) > _queueCapacity)
@@ -603,14 +678,14 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
         }
     }
 
-    private void EnqueueLocked(Entry entry, long version)
+    private void EnqueueLocked(Entry entry, long version, bool keepPlace = false)
     {
         if (!_readyByType.TryGetValue(entry.TypeName, out var queue))
         {
             _readyByType[entry.TypeName] = queue = new PriorityQueue<Ticket, (int, long)>();
         }
 
-        var sequence = ++_sequence;
+        var sequence = keepPlace && entry.QueueSequence != 0 ? entry.QueueSequence : entry.QueueSequence = ++_sequence;
         queue.Enqueue(new Ticket(entry, version, sequence), (-entry.Priority, sequence));
     }
 
@@ -748,6 +823,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
         public JobReport Report;
         public SavedCheckpoint? Saved;
         public JobError? Error;
+        public long QueueSequence; // its place in the queue when it last entered it; read and written under the queue lock
         public string Parameters;
         public string DisplayName;
 
