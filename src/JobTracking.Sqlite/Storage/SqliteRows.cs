@@ -81,8 +81,8 @@ internal static class SqliteRows
             Id = id,
             TypeName = r.GetString(1),
             DisplayName = r.GetString(2),
-            Status = StoredRow.Status(r.GetInt32(3)),
-            Version = StoredRow.Version(r.GetInt64(4)),
+            Status = Status(r, 3),
+            Version = StoredRow.Version(Integer(r, 4, "version")),
             Parameters = r.GetString(5),
             LaunchedBy = NullableText(r, 6),
             Priority = r.GetInt32(7),
@@ -148,6 +148,25 @@ internal static class SqliteRows
         }
 
         return attempts;
+    }
+
+    // The columns a compare-and-set matches on are read only when they hold an integer: SQLite would read the text
+    // 'Running' as 0 (Editing) and '3abc' as 3, and a compare-and-set on what was read would never match the row.
+    private static long Integer(SqliteDataReader r, int ordinal, string column)
+    {
+        if (r.GetFieldType(ordinal) != typeof(long))
+        {
+            var value = Convert.ToString(r.GetValue(ordinal), CultureInfo.InvariantCulture) ?? "";
+            throw new FormatException($"{column}: '{(value.Length > 64 ? value[..64] + "…" : value)}' is not an integer.");
+        }
+
+        return r.GetInt64(ordinal);
+    }
+
+    private static JobStatus Status(SqliteDataReader r, int ordinal)
+    {
+        var number = Integer(r, ordinal, "status");
+        return number is >= int.MinValue and <= int.MaxValue ? StoredRow.Status((int)number) : throw new FormatException($"status: {number} is not a job status.");
     }
 
     public static string? NullableText(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
