@@ -163,6 +163,34 @@ public sealed class JobRunnerCommandTests
     }
 
     [Fact]
+    public async Task Pause_AnswerLost_AndTheFeedNoLongerShowsTheMove_SaysTheOutcomeIsUnknown_AndMovesNothingAgain()
+    {
+        var memory = new InMemoryJobStore(feedCapacity: 16);
+        var job = await StoreHelper.CreateInStatusAsync(memory, JobStatus.Queued);
+        var store = new LostAcknowledgementStore(memory);
+        await using var host = TestHost.Create(store: store, options: o => o.TransientRetryDelay = TimeSpan.FromMilliseconds(1));
+        using var pump = PumpClock(host);
+
+        // Before the pause's answer is lost, someone resumes the job and 40 other jobs push the pause out of the feed.
+        store.BeforeLosing = async () =>
+        {
+            (await memory.TryTransitionAsync(new JobTransition { JobId = job.Id, FromStatus = JobStatus.Paused, ExpectedVersion = 2, ToStatus = JobStatus.Queued, At = DateTimeOffset.UnixEpoch }))
+                .Should().BeTrue();
+            for (var i = 0; i < 40; i++)
+            {
+                await StoreHelper.CreateInStatusAsync(memory, JobStatus.Editing);
+            }
+        };
+        store.LoseNext(StoreWrites.Command);
+
+        var error = (await host.Invoking(h => h.Runner.PauseAsync(job.Id).AsTask()).Should().ThrowExactlyAsync<JobTrackingException>()).Which;
+
+        error.Message.Should().Contain($"job '{job.Id}'").And.Contain("may or may not have been stored").And.Contain("now Queued, version 3");
+        error.InnerException.Should().BeOfType<AcknowledgementLostException>();
+        (await memory.GetAsync(job.Id))!.Version.Should().Be(3, "the pause is not made a second time");
+    }
+
+    [Fact]
     public async Task UpdateDraftAsync_OnADraftTheStoreReadsButNeverEdits_EndsWithAnErrorNamingTheJob_NotALoop()
     {
         var memory = TestHost.CreateMemoryStore();
@@ -174,6 +202,26 @@ public sealed class JobRunnerCommandTests
 
         error.Message.Should().Contain($"job '{draft.Id}'").And.Contain("edit").And.Contain("refuses every move");
         store.Refused.Should().BeLessThan(1000);
+    }
+
+    // The retry waits on the host's fake clock: move it on while the test waits, until disposed.
+    private static ClockPump PumpClock(TestHost host) => new(host);
+
+    private sealed class ClockPump : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+
+        public ClockPump(TestHost host) =>
+            _ = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    host.Time.Advance(TimeSpan.FromMilliseconds(1));
+                    await Task.Delay(1, CancellationToken.None);
+                }
+            });
+
+        public void Dispose() => _stop.Cancel();
     }
 
     private static Task Run(IJobRunner runner, JobCommand command, Guid id) => command switch

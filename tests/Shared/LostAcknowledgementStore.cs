@@ -39,6 +39,9 @@ public sealed class LostAcknowledgementStore(IJobStore inner, int seed = 1) : De
     private double _rate;
     private int _lost;
 
+    /// <summary>Gets or sets what happens between a write being applied and its answer being lost (the world moves on meanwhile); nothing when <see langword="null"/>.</summary>
+    public Func<Task>? BeforeLosing { get; set; }
+
     /// <summary>Gets how many answers were lost so far.</summary>
     public int Lost => Volatile.Read(ref _lost);
 
@@ -75,13 +78,13 @@ public sealed class LostAcknowledgementStore(IJobStore inner, int seed = 1) : De
     public override async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         await base.CreateAsync(job, cancellationToken);
-        Answer(StoreWrites.Create);
+        await AnswerAsync(StoreWrites.Create);
     }
 
     public override async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
     {
         await base.CreateManyAsync(jobs, cancellationToken);
-        Answer(StoreWrites.CreateMany);
+        await AnswerAsync(StoreWrites.CreateMany);
     }
 
     public override async ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default)
@@ -89,7 +92,7 @@ public sealed class LostAcknowledgementStore(IJobStore inner, int seed = 1) : De
         var applied = await base.TryTransitionAsync(transition, cancellationToken);
         if (transition.ClaimId is null)
         {
-            Answer(StoreWrites.Command, applied);
+            await AnswerAsync(StoreWrites.Command, applied);
         }
 
         return applied;
@@ -98,13 +101,13 @@ public sealed class LostAcknowledgementStore(IJobStore inner, int seed = 1) : De
     public override async ValueTask<bool> TryUpdateDraftAsync(Guid jobId, long expectedVersion, string parameters, string displayName, CancellationToken cancellationToken = default)
     {
         var updated = await base.TryUpdateDraftAsync(jobId, expectedVersion, parameters, displayName, cancellationToken);
-        Answer(StoreWrites.DraftEdit, updated);
+        await AnswerAsync(StoreWrites.DraftEdit, updated);
         return updated;
     }
 
     // The write is applied: its answer reaches the caller, or is lost. Only a write that changed something loses its
     // answer when chosen by count, so "the next cancel" is the cancel that was stored.
-    private void Answer(StoreWrites kind, bool applied = true)
+    private async ValueTask AnswerAsync(StoreWrites kind, bool applied = true)
     {
         bool lose;
         lock (_lock)
@@ -122,6 +125,11 @@ public sealed class LostAcknowledgementStore(IJobStore inner, int seed = 1) : De
 
         if (lose)
         {
+            if (BeforeLosing is { } before)
+            {
+                await before();
+            }
+
             Interlocked.Increment(ref _lost);
             throw new AcknowledgementLostException(kind);
         }

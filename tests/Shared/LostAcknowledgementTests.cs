@@ -87,6 +87,24 @@ public abstract class LostAcknowledgementTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Cancel_AnswerLostUntilTheJobEndedCancelled_IsToldTheMoveWasStored_FromTheChangeFeed()
+    {
+        var store = await StartHostAsync();
+        var id = await Runner.StartAsync(nameof(HeldJob), new HeldParameters { Hold = true });
+        await _held.WaitUntilHeldAsync(id);
+
+        // The answer is lost only once the run has stored Cancelled: the retry finds the job two moves on, and only the
+        // feed says the first of them was the cancel's own.
+        store.BeforeLosing = () => Wait.UntilAsync(async () => (await store.Inner.GetAsync(id))!.Status == JobStatus.Cancelled, "the job to end Cancelled");
+        store.LoseNext(StoreWrites.Command);
+        await Runner.CancelAsync(id);
+
+        var job = await Tracker.GetAsync(id);
+        (job.Status, job.Version).Should().Be((JobStatus.Cancelled, 4L), "claimed, cancelling, cancelled: each move stored once");
+        store.Lost.Should().Be(1);
+    }
+
+    [Fact]
     public async Task Commands_OnQueuedJobsAndDrafts_AnswerLost_AreToldTheMoveWasStored_EachMoveOnce()
     {
         var store = await StartHostAsync();
