@@ -61,7 +61,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
         cancellationToken.ThrowIfCancellationRequested();
         if (!await _writer.WriteAsync(job, static (session, j) => session.Touch(session.Jobs.Create(j)), cancellationToken).ConfigureAwait(false))
         {
-            throw new ArgumentException($"A job with id '{job.Id}' already exists.", nameof(job));
+            throw new ArgumentException($"Another job with id '{job.Id}' already exists (a create sent again finds its own job identical: same type, display name, parameters, launched-by, priority, concurrency key and creation time); nothing was stored.", nameof(job));
         }
     }
 
@@ -76,7 +76,8 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
             return;
         }
 
-        // An id that exists fails the write, and the writer rolls the whole batch back to its savepoint.
+        // An id that exists fails the write, and the writer rolls the whole batch back to its savepoint, unless every id
+        // exists with its job identical: the batch was sent again after its answer was lost, and nothing is written.
         await _writer.WriteAsync(jobs, static (session, all) => session.Touch(session.Jobs.CreateMany(all)), cancellationToken).ConfigureAwait(false);
     }
 

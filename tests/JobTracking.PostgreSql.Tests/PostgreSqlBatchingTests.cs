@@ -10,20 +10,27 @@ public sealed class PostgreSqlBatchingTests : IAsyncDisposable
     private TestSchema? _schema;
 
     [Fact]
-    public async Task ConcurrentCreates_OneDuplicate_FailsAlone()
+    public async Task ConcurrentCreates_AnotherJobWithAnId_FailsAlone_AndAJobSentAgainIsAnsweredAsStored()
     {
         await using var store = await OpenAsync();
         var jobs = Enumerable.Range(0, 200).Select(i => Job(i)).ToList();
-        await store.CreateAsync(jobs[17]);
+        await store.CreateAsync(jobs[17] with { DisplayName = "another job with this id" });
+        await store.CreateAsync(jobs[42]); // its create is sent again below, as after a lost answer
 
         var results = await Release(jobs.Select(job => (Func<Task>)(async () => await store.CreateAsync(job))).ToList());
 
         results.Where(r => r is not null).Should().ContainSingle().Which.Should().BeOfType<ArgumentException>()
             .Which.Message.Should().Contain(jobs[17].Id.ToString());
+        results[42].Should().BeNull();
         foreach (var job in jobs)
         {
             (await store.GetAsync(job.Id)).Should().NotBeNull();
         }
+
+        (await store.GetAsync(jobs[17].Id))!.DisplayName.Should().Be("another job with this id");
+        var buffer = new JobChange[1000];
+        var read = await store.ReadFeedAsync(0, buffer);
+        buffer.Take(read.Count).Where(c => c.Kind == JobEventKind.Created).Select(c => c.JobId).Should().OnlyHaveUniqueItems().And.HaveCount(jobs.Count);
     }
 
     [Fact]

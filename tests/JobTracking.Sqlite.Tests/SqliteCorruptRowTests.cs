@@ -25,6 +25,38 @@ public sealed class SqliteCorruptRowTests : CorruptRowTests
     public Task StatusNotAnInteger_ReadOrCommanded_IsAClearErrorNamingTheJob_AndTheHostRunsOn(string edit, string named) =>
         CorruptRow_ReadOrCommanded_IsAClearErrorNamingTheJob_AndTheHostRunsOn(edit, named);
 
+    /// <summary>
+    /// SQLite keeps text in an INTEGER column that is not a well-formed number, and reads 'Running' as 0 and '3abc' as 3: a
+    /// command read the job one way and compared it another, and refused moves for ever. Now the read is the error.
+    /// </summary>
+    [Theory]
+    [InlineData("status = 'Running'", "status: the text 'Running' is not a job status")]
+    [InlineData("version = '3abc'", "version: '3abc' is not an integer")]
+    public async Task CompareAndSetColumn_EditedToText_ReadOrCommanded_IsAClearErrorNamingTheJob_NeverALoop(string edit, string named)
+    {
+        var host = await StartHostAsync();
+        var runner = host.Services.GetRequiredService<IJobRunner>();
+        var tracker = host.Services.GetRequiredService<IJobTracker>();
+        var corrupt = await runner.CreateDraftAsync(nameof(StepJob), new StepParameters { Steps = 1, MillisecondsPerStep = 0 });
+
+        await EditAsync(corrupt, edit);
+
+        foreach (var call in new Func<Task>[]
+        {
+            () => tracker.GetAsync(corrupt).AsTask(),
+            () => runner.CancelAsync(corrupt).AsTask(),
+            () => runner.SubmitAsync(corrupt).AsTask(),
+            () => runner.UpdateDraftAsync(corrupt, new StepParameters { Steps = 2 }).AsTask(),
+        })
+        {
+            (await call.Should().ThrowExactlyAsync<JobTrackingException>()).Which.Message.Should()
+                .Contain($"job '{corrupt}'").And.Contain("malformed").And.Contain(named);
+        }
+
+        var next = await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 1, MillisecondsPerStep = 0 });
+        await WaitAsync(runner, next, JobStatus.Completed);
+    }
+
     protected override ValueTask PrepareStoreAsync() => ValueTask.CompletedTask;
 
     protected override void UseStore(JobTrackingBuilder builder) => builder.UseSqlite(_database.ConnectionString);

@@ -32,3 +32,40 @@ internal sealed class CreateManyDroppingRepeatedIds(InMemoryJobStore inner, Time
         return Inner.CreateManyAsync([.. jobs.DistinctBy(j => j?.Id)], cancellationToken);
     }
 }
+
+/// <summary>Refuses a batch when one of its ids is stored, even when the whole batch is stored identical (sent again after its answer was lost).</summary>
+internal sealed class CreateManyRefusingItsOwnBatch(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
+{
+    public override async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        foreach (var job in jobs)
+        {
+            if (job is not null && await ReadInnerAsync(job.Id) is not null)
+            {
+                throw new ArgumentException($"A job with id '{job.Id}' already exists.", nameof(jobs));
+            }
+        }
+
+        await base.CreateManyAsync(jobs, cancellationToken);
+    }
+}
+
+/// <summary>Stores the jobs of a batch it does not hold yet when it holds the others identical, instead of refusing the batch.</summary>
+internal sealed class CreateManyStoringTheMissingOnes(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
+{
+    public override async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        var missing = new List<JobRecord>();
+        foreach (var job in jobs)
+        {
+            if (job is null || await ReadInnerAsync(job.Id) is not { } stored || !JobStoreArguments.IsIdenticalNewJob(stored, job))
+            {
+                missing.Add(job!);
+            }
+        }
+
+        await base.CreateManyAsync(missing.Count == jobs.Count ? jobs : missing, cancellationToken);
+    }
+}

@@ -18,6 +18,51 @@ internal sealed class CreateIgnoringDuplicates(InMemoryJobStore inner, TimeProvi
     }
 }
 
+/// <summary>Refuses a create whose id it holds even when the job is the one sent (a create sent again after its answer was lost).</summary>
+internal sealed class CreateRefusingItsOwnJob(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
+{
+    public override async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (await ReadInnerAsync(job.Id) is not null)
+        {
+            throw new ArgumentException($"A job with id '{job.Id}' already exists.", nameof(job));
+        }
+
+        await base.CreateAsync(job, cancellationToken);
+    }
+}
+
+/// <summary>Takes a job that differs from the stored one only in its creation time for the stored one.</summary>
+internal sealed class CreateIgnoringCreationTime(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
+{
+    public override async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (await ReadInnerAsync(job.Id) is { } stored && JobStoreArguments.IsIdenticalNewJob(stored, job with { CreatedAt = stored.CreatedAt }))
+        {
+            return;
+        }
+
+        await base.CreateAsync(job, cancellationToken);
+    }
+}
+
+/// <summary>Compares the status of a job that has moved since it was created, so a create sent again after a claim is refused.</summary>
+internal sealed class CreateComparingStatusAfterAMove(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
+{
+    public override async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (await ReadInnerAsync(job.Id) is { } stored && stored.Status != job.Status)
+        {
+            throw new ArgumentException($"A job with id '{job.Id}' already exists with status {stored.Status}.", nameof(job));
+        }
+
+        await base.CreateAsync(job, cancellationToken);
+    }
+}
+
 /// <summary>Stores a new job whose status is neither Editing nor Queued (as Queued) instead of refusing it.</summary>
 internal sealed class CreateAcceptingAnyStatus(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
 {

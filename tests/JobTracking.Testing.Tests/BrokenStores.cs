@@ -107,6 +107,11 @@ internal static class BrokenStores
 
         // Creating, reading and editing jobs.
         BrokenStore.Of<CreateIgnoringDuplicates>("A job with an id the store holds is refused with ArgumentException.", nameof(Kit.Create_DuplicateIdOrWrongStatus_IsRefused)),
+        BrokenStore.Of<CreateRefusingItsOwnJob>("A create sent again finds the identical job and succeeds.", nameof(Kit.Create_SentAgainAfterItWasStored_SucceedsAndChangesNothing)),
+        BrokenStore.Of<CreateIgnoringCreationTime>("A stored job with another creation time is another job: the create is refused.", nameof(Kit.Create_SameIdButAnotherJob_IsRefusedAndChangesNothing)),
+        BrokenStore.Of<CreateComparingStatusAfterAMove>("The status is compared only while the stored job has version 1.", nameof(Kit.Create_SentAgainAfterItWasStored_SucceedsAndChangesNothing)),
+        BrokenStore.Of<CreateManyRefusingItsOwnBatch>("A batch sent again finds every job identical and succeeds.", nameof(Kit.CreateMany_SentAgainAfterItWasStored_SucceedsAndChangesNothing)),
+        BrokenStore.Of<CreateManyStoringTheMissingOnes>("A batch holding stored ids and new ones is refused whole.", nameof(Kit.CreateMany_PartlyStoredOrWithAnotherJob_IsRefusedWhole)),
         BrokenStore.Of<CreateAcceptingAnyStatus>("A new job neither Editing nor Queued is refused with ArgumentException.", nameof(Kit.Create_DuplicateIdOrWrongStatus_IsRefused)),
         BrokenStore.Of<CreateDroppingSteps>("A new job's steps are kept.", nameof(Kit.Create_WithSteps_KeepsThem)),
         BrokenStore.Of<CreateManyOneByOne>("A batch is stored whole or not at all.", nameof(Kit.CreateMany_DuplicateOrInvalidJob_StoresNone)),

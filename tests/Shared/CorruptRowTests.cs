@@ -249,7 +249,7 @@ public abstract class CorruptRowTests : IAsyncDisposable
     /// <summary>Deletes the test's database.</summary>
     protected abstract ValueTask DisposeStoreAsync();
 
-    private async Task<IHost> StartHostAsync()
+    protected async Task<IHost> StartHostAsync()
     {
         await PrepareStoreAsync();
         _steps.NextHost();
@@ -284,7 +284,7 @@ public abstract class CorruptRowTests : IAsyncDisposable
         host.Dispose();
     }
 
-    private static async Task<JobRecord> WaitAsync(IJobRunner runner, Guid id, JobStatus status)
+    protected static async Task<JobRecord> WaitAsync(IJobRunner runner, Guid id, JobStatus status)
     {
         using var timeout = new CancellationTokenSource(Wait.DefaultTimeout);
         return await runner.WaitForStatusAsync(id, status, timeout.Token);

@@ -71,10 +71,20 @@ internal sealed class PgStatements
                     warning_count, NULL, NULL, NULL, NULL
             """;
 
-        // A bulk start: every job or none (none when one of the ids exists; the statement returns those).
+        // A create sent again after its answer was lost finds its own job: the fields JobStoreArguments.IsIdenticalNewJob
+        // compares, as stored (the input is bound as the insert binds it, so stored text and times compare equal).
+        const string SameJob = """
+            j.type_name = i.type_name AND j.display_name = i.display_name AND j.parameters = i.parameters
+                AND j.launched_by IS NOT DISTINCT FROM i.launched_by AND j.priority = i.priority
+                AND j.concurrency_key IS NOT DISTINCT FROM i.concurrency_key AND j.created_at = i.created_at
+                AND (j.version <> 1 OR j.status = i.status)
+            """;
+
+        // A bulk start: every job or none (none when one of the ids exists; the statement returns those, each with
+        // whether it is the batch's own job, stored by an earlier call whose answer was lost).
         Create = $"""
             {CreateInput}, existing AS (
-                SELECT id FROM {s}.jobs WHERE id = ANY($1)
+                SELECT j.id, ({SameJob}) AS same FROM {s}.jobs j JOIN input i ON i.id = j.id
             ), inserted AS (
                 {insertJobs}
                 FROM input WHERE NOT EXISTS (SELECT 1 FROM existing) ORDER BY ord
@@ -82,10 +92,12 @@ internal sealed class PgStatements
                 {feedOfCreated}
                 FROM input WHERE NOT EXISTS (SELECT 1 FROM existing) ORDER BY ord
             )
-            SELECT id FROM existing
+            SELECT id, same FROM existing
             """;
 
         // Jobs started one by one (each its own call), merged into one statement: each is stored unless its id exists.
+        // The ids returned are those stored, and those found stored identical (the main query sees the table as it was
+        // before the statement, so only jobs stored by earlier calls).
         CreateEach = $"""
             {CreateInput}, inserted AS (
                 {insertJobs}
@@ -97,6 +109,8 @@ internal sealed class PgStatements
                 FROM input WHERE id IN (SELECT id FROM inserted) ORDER BY ord
             )
             SELECT id FROM inserted
+            UNION ALL
+            SELECT i.id FROM input i JOIN {s}.jobs j ON j.id = i.id WHERE {SameJob}
             """;
 
         // The side effects documented on JobTransition, as compare-and-sets on (id, status, version[, claim]) of many jobs

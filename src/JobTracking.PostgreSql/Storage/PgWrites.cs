@@ -4,7 +4,7 @@ using NpgsqlTypes;
 
 namespace JobTracking.PostgreSql.Storage;
 
-/// <summary>Stores new jobs, all or nothing: none is stored when one of the ids exists (a bulk start).</summary>
+/// <summary>Stores new jobs, all or nothing: none is stored when one of the ids exists (a bulk start); a batch whose every job is stored already, identical, succeeds.</summary>
 internal sealed class PgCreate(IReadOnlyList<JobRecord> jobs) : PgWrite<int>
 {
     public override bool RecordsChanges => true;
@@ -85,21 +85,42 @@ internal sealed class PgCreate(IReadOnlyList<JobRecord> jobs) : PgWrite<int>
 #pragma warning disable CA2208 // The error names the parameter of the store's CreateManyAsync, whose jobs these are.
     protected override async ValueTask<int> ReadResultAsync(NpgsqlDataReader reader)
     {
-        if (!await reader.ReadAsync().ConfigureAwait(false))
+        // Nothing was stored when any id exists; all is well only when every id exists with its own job (the batch was
+        // sent again after its answer was lost).
+        Dictionary<Guid, bool>? existing = null;
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            (existing ??= [])[reader.GetGuid(0)] = reader.GetBoolean(1);
+        }
+
+        if (existing is null)
         {
             return jobs.Count;
         }
 
-        var existing = reader.GetGuid(0);
+        var held = -1;
+        var missing = -1;
         for (var i = 0; i < jobs.Count; i++)
         {
-            if (jobs[i].Id == existing)
+            if (!existing.TryGetValue(jobs[i].Id, out var same))
             {
-                throw new ArgumentException($"Job {i} of the batch: a job with id '{existing}' already exists; nothing was stored.", nameof(jobs));
+                missing = missing < 0 ? i : missing;
+            }
+            else if (!same)
+            {
+                throw new ArgumentException($"Job {i} of the batch: another job with id '{jobs[i].Id}' already exists; nothing was stored.", nameof(jobs));
+            }
+            else
+            {
+                held = held < 0 ? i : held;
             }
         }
 
-        throw new ArgumentException($"A job with id '{existing}' already exists; nothing was stored.", nameof(jobs));
+        return missing < 0
+            ? jobs.Count
+            : throw new ArgumentException(
+                $"Job {held} of the batch ('{jobs[held].Id}') is stored already but job {missing} ('{jobs[missing].Id}') is not: a batch is stored whole or not at all, so this is not a stored batch sent again; nothing was stored.",
+                nameof(jobs));
     }
 #pragma warning restore CA2208
 }
@@ -134,7 +155,9 @@ internal sealed class PgCreateOne(JobRecord job) : PgWrite<bool>
                 else
                 {
 #pragma warning disable CA2208 // The error names the parameter of the store's CreateAsync, whose job this is.
-                    write.SetError(new ArgumentException($"A job with id '{write.Job.Id}' already exists.", "job"));
+                    write.SetError(new ArgumentException(
+                        $"Another job with id '{write.Job.Id}' already exists (a create sent again finds its own job identical: same type, display name, parameters, launched-by, priority, concurrency key and creation time); nothing was stored.",
+                        "job"));
 #pragma warning restore CA2208
                 }
             }

@@ -8,6 +8,7 @@ namespace JobTracking.Sqlite.Storage;
 internal sealed class SqliteJobWrites : IDisposable
 {
     private readonly SqliteCommand _insert;
+    private readonly SqliteCommand _sameJob;
     private readonly SqliteCommand _transition;
     private readonly SqliteCommand _storedReport;
     private readonly SqliteCommand _progress;
@@ -34,6 +35,14 @@ internal sealed class SqliteJobWrites : IDisposable
             "ON CONFLICT (id) DO NOTHING",
             "@id", "@type", "@name", "@status", "@version", "@parameters", "@launchedBy", "@priority", "@key", "@created", "@started", "@ended", "@attempt",
             "@node", "@done", "@total", "@checkpoint", "@errorType", "@errorMessage", "@errorStack", "@warnings", "@steps", "@checkpointReport", "@queueSeq");
+
+        // A create sent again after its answer was lost finds its own job: the fields JobStoreArguments.IsIdenticalNewJob
+        // compares, each bound as the insert binds it, so what the store keeps of a text (or a time) compares equal.
+        _sameJob = Command(
+            $"SELECT 1 FROM jobs WHERE id = @id AND type_name = {T("@type")} AND display_name = {T("@name")} AND parameters = {T("@parameters")} " +
+            $"AND launched_by IS {T("@launchedBy")} AND priority = @priority AND concurrency_key IS {T("@key")} AND created_at = @created " +
+            "AND (version <> 1 OR status = @status)",
+            "@id", "@type", "@name", "@parameters", "@launchedBy", "@priority", "@key", "@created", "@status");
 
         // The side effects documented on JobTransition, in one compare-and-set on (id, status, version[, claim]). The
         // attempt a restart ends is built from the row as it was: SQLite reads every column of a SET before the update.
@@ -92,7 +101,11 @@ internal sealed class SqliteJobWrites : IDisposable
 
     public SqliteConnection Connection { get; }
 
-    public bool Create(JobRecord job)
+    /// <summary>Stores a new job; true also when the store holds this very job already (the create was sent again after its answer was lost).</summary>
+    public bool Create(JobRecord job) => Insert(job) || IsStored(job);
+
+    /// <summary>Inserts a new job; false when its id exists.</summary>
+    private bool Insert(JobRecord job)
     {
         var p = _insert.Parameters;
         p[0].Value = SqliteRows.Id(job.Id);
@@ -122,19 +135,54 @@ internal sealed class SqliteJobWrites : IDisposable
         return _insert.ExecuteNonQuery() == 1;
     }
 
-    /// <summary>Inserts every job with the one prepared insert; throws, so the writer rolls the batch back, when an id exists.</summary>
-    /// <returns>The number of jobs stored.</returns>
+    /// <summary>
+    /// Inserts every job with the one prepared insert; throws, so the writer rolls the batch back, when an id exists,
+    /// unless every id exists with its job identical (the batch was sent again after its answer was lost).
+    /// </summary>
+    /// <returns>The number of jobs of the batch.</returns>
     public int CreateMany(IReadOnlyList<JobRecord> jobs)
     {
+        var held = -1;
+        var inserted = -1;
         for (var i = 0; i < jobs.Count; i++)
         {
-            if (!Create(jobs[i]))
+            if (Insert(jobs[i]))
             {
-                throw new ArgumentException($"Job {i} of the batch: a job with id '{jobs[i].Id}' already exists; nothing was stored.", nameof(jobs));
+                inserted = inserted < 0 ? i : inserted;
+            }
+            else if (IsStored(jobs[i]))
+            {
+                held = held < 0 ? i : held;
+            }
+            else
+            {
+                throw new ArgumentException($"Job {i} of the batch: another job with id '{jobs[i].Id}' already exists; nothing was stored.", nameof(jobs));
+            }
+
+            if (held >= 0 && inserted >= 0)
+            {
+                throw new ArgumentException(
+                    $"Job {held} of the batch ('{jobs[held].Id}') is stored already but job {inserted} ('{jobs[inserted].Id}') is not: a batch is stored whole or not at all, so this is not a stored batch sent again; nothing was stored.",
+                    nameof(jobs));
             }
         }
 
         return jobs.Count;
+    }
+
+    private bool IsStored(JobRecord job)
+    {
+        var p = _sameJob.Parameters;
+        p[0].Value = SqliteRows.Id(job.Id);
+        p[1].Value = SqliteRows.Text(job.TypeName);
+        p[2].Value = SqliteRows.Text(job.DisplayName);
+        p[3].Value = SqliteRows.Text(job.Parameters);
+        p[4].Value = SqliteRows.Text(job.LaunchedBy);
+        p[5].Value = job.Priority;
+        p[6].Value = SqliteRows.Text(job.ConcurrencyKey);
+        p[7].Value = SqliteRows.Ticks(job.CreatedAt);
+        p[8].Value = (int)job.Status;
+        return _sameJob.ExecuteScalar() is not null;
     }
 
     public bool Transition(in JobTransition t)
@@ -239,7 +287,7 @@ internal sealed class SqliteJobWrites : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _insert, _transition, _storedReport, _progress, _draft, _purgeJobs })
+        foreach (var command in new[] { _insert, _sameJob, _transition, _storedReport, _progress, _draft, _purgeJobs })
         {
             command.Dispose();
         }

@@ -95,7 +95,7 @@ internal static class SqliteRows
             TypeName = r.GetString(1),
             DisplayName = r.GetString(2),
             Status = ReadStatus(r, 3),
-            Version = StoredRow.Version(r.GetInt64(4)),
+            Version = StoredRow.Version(Integer(r, 4, "version")),
             Parameters = r.GetString(5),
             LaunchedBy = NullableText(r, 6),
             Priority = r.GetInt32(7),
@@ -161,6 +161,19 @@ internal static class SqliteRows
         }
 
         return attempts;
+    }
+
+    // The columns a compare-and-set matches on are read only when they hold an integer: SQLite would read the text
+    // 'Running' as 0 (Editing) and '3abc' as 3, and a compare-and-set on what was read would never match the row.
+    private static long Integer(SqliteDataReader r, int ordinal, string column)
+    {
+        if (r.GetFieldType(ordinal) != typeof(long))
+        {
+            var value = Convert.ToString(r.GetValue(ordinal), CultureInfo.InvariantCulture) ?? "";
+            throw new FormatException($"{column}: '{(value.Length > 64 ? value[..64] + "…" : value)}' is not an integer.");
+        }
+
+        return r.GetInt64(ordinal);
     }
 
     public static string? NullableText(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);

@@ -2,8 +2,15 @@ namespace JobTracking;
 
 /// <summary>Launches and controls jobs: start, draft and submit, pause, resume, cancel, restart, wait.</summary>
 /// <remarks>
-/// A command that the job's current status does not allow throws <see cref="InvalidJobTransitionException"/> and changes
-/// nothing; an unknown id throws <see cref="JobNotFoundException"/>. Of two racing commands that conflict, exactly one wins.
+/// <para>A command that the job's current status does not allow throws <see cref="InvalidJobTransitionException"/> and changes
+/// nothing; an unknown id throws <see cref="JobNotFoundException"/>. Of two racing commands that conflict, exactly one wins.</para>
+/// <para>A store error the store calls transient is retried. When the error came after the store had applied the write
+/// (a connection dropped after the commit: a lost acknowledgement), the caller is still told what was stored: a start,
+/// a bulk start or a draft returns the ids of the jobs stored, once each; a command returns when the job made the move
+/// it asked for from the status it read, even if the retry found it moved on since. A command whose outcome cannot be
+/// told (the job moved on and the store's change feed no longer shows how) throws <see cref="JobTrackingException"/>
+/// saying so, and a command the store refuses 100 times in a row (a row it reads but cannot compare) throws
+/// <see cref="JobTrackingException"/> naming the job; neither is retried for ever.</para>
 /// </remarks>
 public interface IJobRunner
 {
@@ -73,6 +80,7 @@ public interface IJobRunner
     /// <exception cref="JobNotFoundException">No such job.</exception>
     /// <exception cref="InvalidJobTransitionException">The job is no longer a draft.</exception>
     /// <exception cref="JobParametersException">The parameters are missing or invalid.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask UpdateDraftAsync<TParameters>(Guid jobId, TParameters parameters, string? displayName = null, CancellationToken cancellationToken = default);
 
     /// <summary>Queues a draft (Editing to Queued).</summary>
@@ -81,6 +89,7 @@ public interface IJobRunner
     /// <returns>A task that completes when the draft is queued.</returns>
     /// <exception cref="JobNotFoundException">No such job.</exception>
     /// <exception cref="InvalidJobTransitionException">The job is not a draft.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask SubmitAsync(Guid jobId, CancellationToken cancellationToken = default);
 
     /// <summary>Pauses a job: a running one at its next safe point (Running to Pausing, then Paused), a queued one at once (held).</summary>
@@ -89,6 +98,7 @@ public interface IJobRunner
     /// <returns>A task that completes when the pause is recorded (not when the job has reached its safe point).</returns>
     /// <exception cref="JobNotFoundException">No such job.</exception>
     /// <exception cref="InvalidJobTransitionException">The job is neither running nor queued.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask PauseAsync(Guid jobId, CancellationToken cancellationToken = default);
 
     /// <summary>Resumes a job: a paused one is queued again and continues from its checkpoint; a pausing one simply keeps running.</summary>
@@ -97,6 +107,7 @@ public interface IJobRunner
     /// <returns>A task that completes when the resume is recorded.</returns>
     /// <exception cref="JobNotFoundException">No such job.</exception>
     /// <exception cref="InvalidJobTransitionException">The job is neither paused nor pausing.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask ResumeAsync(Guid jobId, CancellationToken cancellationToken = default);
 
     /// <summary>Cancels a job: a running one's token fires at once and it ends Cancelled at its next safe point; any other unfinished one is cancelled at once.</summary>
@@ -105,6 +116,7 @@ public interface IJobRunner
     /// <returns>A task that completes when the cancellation is recorded.</returns>
     /// <exception cref="JobNotFoundException">No such job.</exception>
     /// <exception cref="InvalidJobTransitionException">The job has finished or is shutting down.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask CancelAsync(Guid jobId, CancellationToken cancellationToken = default);
 
     /// <summary>Queues a failed or interrupted job again as a new attempt (attempt + 1); it continues from its last checkpoint.</summary>
@@ -113,6 +125,7 @@ public interface IJobRunner
     /// <returns>A task that completes when the job is queued.</returns>
     /// <exception cref="JobNotFoundException">No such job.</exception>
     /// <exception cref="InvalidJobTransitionException">The job is neither failed nor interrupted.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask RestartAsync(Guid jobId, CancellationToken cancellationToken = default);
 
     /// <summary>Waits until the job reaches one of <paramref name="statuses"/>.</summary>

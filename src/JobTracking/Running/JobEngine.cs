@@ -147,6 +147,11 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     }
 
     /// <summary>Stores a new job; the store records its creation in the feed.</summary>
+    /// <remarks>
+    /// A transient error may come after the store committed the job (its answer was lost); the retry then finds the job
+    /// stored, identical, and the store answers it as stored (the contract of <see cref="IJobStore.CreateAsync"/>), so the
+    /// caller is told the job was started and the scheduler is woken for it. Another job with the id is still refused.
+    /// </remarks>
     public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken)
     {
         await StoreCreateAsync(job, cancellationToken).ConfigureAwait(false);
@@ -157,7 +162,9 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     /// <summary>Stores new jobs in one store call, all or nothing; the store records each creation in the feed, and the scheduler is woken once.</summary>
     public async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken)
     {
-        // A store's transient error means nothing of the batch was stored, so the whole call can be tried again.
+        // After a transient error the batch was stored whole or not at all; if it was (the answer was lost), the retry
+        // finds every job identical and the store answers it as stored (IJobStore.CreateManyAsync), so the whole call can be
+        // tried again, and the scheduler is woken either way.
         await Retry.RunAsync((Store, jobs), static async (s, ct) =>
         {
             await s.Store.CreateManyAsync(s.jobs, ct).ConfigureAwait(false);
@@ -176,6 +183,9 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
             JobQueued?.Invoke();
         }
     }
+
+    /// <summary>Counts a command's stored move (applied, or found stored after its acknowledgement was lost), and wakes the scheduler when it queued the job.</summary>
+    public void AnnounceCommand(JobRecord job, in JobTransition transition) => AfterTransition(job, transition.ToStatus, transition.At);
 
     /// <summary>Claims queued jobs for this instance; each claim is registered (and so renewed) the moment the store has granted it.</summary>
     public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken)

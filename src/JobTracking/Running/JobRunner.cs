@@ -7,6 +7,9 @@ namespace JobTracking.Running;
 /// <summary>The commands of <see cref="IJobRunner"/>: each reads the job, picks the move its status allows, and compares-and-sets it.</summary>
 internal sealed class JobRunner : IJobRunner
 {
+    // How many refused moves in a row a command takes before it gives up with an error naming the job.
+    private const int MaxRefusedMoves = 100;
+
     private readonly JobEngine _engine;
 
     public JobRunner(JobEngine engine)
@@ -59,7 +62,8 @@ internal sealed class JobRunner : IJobRunner
     {
         cancellationToken.ThrowIfCancellationRequested();
         CheckText(displayName, nameof(displayName));
-        while (true)
+        JobRecord? previous = null;
+        for (var refused = 0; ; refused++)
         {
             var job = await GetRequiredAsync(jobId, cancellationToken).ConfigureAwait(false);
             if (job.Status != JobStatus.Editing)
@@ -67,8 +71,28 @@ internal sealed class JobRunner : IJobRunner
                 throw new InvalidJobTransitionException(jobId, job.Status, JobCommand.Edit);
             }
 
+            if (refused == MaxRefusedMoves)
+            {
+                throw LostAcknowledgement.GaveUp(JobCommand.Edit, refused, job, previous!);
+            }
+
+            previous = job;
             var json = _engine.Registry.Get(job.TypeName).SerializeParameters(parameters);
-            if (await _engine.Retry.RunAsync((_engine.Store, jobId, job.Version, json, name: displayName ?? job.DisplayName), static (s, ct) => s.Store.TryUpdateDraftAsync(s.jobId, s.Version, s.json, s.name, ct), cancellationToken).ConfigureAwait(false))
+            var name = displayName ?? job.DisplayName;
+            var attempt = new Attempt(_engine);
+            if (await _engine.Retry.RunAsync((attempt, job.Id, job.Version, json, name), static async (s, ct) =>
+                {
+                    try
+                    {
+                        return await s.attempt.Store.TryUpdateDraftAsync(s.Id, s.Version, s.json, s.name, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        s.attempt.Saw(ex);
+                        throw;
+                    }
+                }, cancellationToken).ConfigureAwait(false)
+                || (attempt.Error is not null && await LostAcknowledgement.WasDraftEditStoredAsync(_engine, job, json, name, cancellationToken).ConfigureAwait(false)))
             {
                 return;
             }
@@ -172,10 +196,21 @@ internal sealed class JobRunner : IJobRunner
     private async ValueTask CommandAsync(Guid jobId, JobCommand command, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        while (true)
+        JobRecord? previous = null;
+        for (var refused = 0; ; refused++)
         {
             var job = await GetRequiredAsync(jobId, cancellationToken).ConfigureAwait(false);
             var to = Target(command, job.Status) ?? throw new InvalidJobTransitionException(jobId, job.Status, command);
+
+            // Each refused move means the job changed since it was read, so a few in a row are a busy job; many are a store
+            // that reads the job one way and compares it another (a row edited by hand), and waiting longer would not help.
+            if (refused == MaxRefusedMoves)
+            {
+                throw LostAcknowledgement.GaveUp(command, refused, job, previous!);
+            }
+
+            previous = job;
+
             // Pause and cancel are flagged before the status says so, so the first safe point after that status is
             // visible honours them. If the move then loses, another command won: the flag is still right, or unused.
             JobRun? local = null;
@@ -192,10 +227,29 @@ internal sealed class JobRunner : IJobRunner
             }
 
             var transition = _engine.Transition(job, to) with { IsNewAttempt = command == JobCommand.Restart };
+            var feedPosition = _engine.Feed.Position; // read before the move: any change the move makes comes after it
+            var attempt = new Attempt(_engine);
             bool applied;
             try
             {
-                applied = await _engine.TryTransitionAsync(job, transition, cancellationToken).ConfigureAwait(false);
+                applied = await _engine.Retry.RunAsync((attempt, transition), static async (s, ct) =>
+                {
+                    try
+                    {
+                        return await s.attempt.Store.TryTransitionAsync(s.transition, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        s.attempt.Saw(ex);
+                        throw;
+                    }
+                }, cancellationToken).ConfigureAwait(false);
+
+                // Refused after a transient error: the error may have come after the store applied the first attempt.
+                if (!applied && attempt.Error is { } error)
+                {
+                    applied = await LostAcknowledgement.WasMoveStoredAsync(_engine, job, transition, feedPosition, error, command, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch when (local is not null)
             {
@@ -212,6 +266,7 @@ internal sealed class JobRunner : IJobRunner
 
             // The run learns it from the change feed wherever it runs; a run here is told at once. Raised after the move and
             // before the lookup, so a worker registering its run meanwhile catches up by itself.
+            _engine.AnnounceCommand(job, transition);
             _engine.RaiseCommandEpoch();
             if (to is JobStatus.Pausing or JobStatus.Cancelling or JobStatus.Running && _engine.TryGetRun(jobId, out var run))
             {
@@ -219,6 +274,24 @@ internal sealed class JobRunner : IJobRunner
             }
 
             return;
+        }
+    }
+
+    /// <summary>One command's store writes: whether any of them failed with a transient error, after which its outcome is unknown until read.</summary>
+    private sealed class Attempt(JobEngine engine)
+    {
+        public IJobStore Store => engine.Store;
+
+        /// <summary>Gets the last transient error of a try, or <see langword="null"/> when every try was answered.</summary>
+        public Exception? Error { get; private set; }
+
+        /// <summary>Records <paramref name="exception"/> when it is transient: the retry will try again, and the try may have been stored.</summary>
+        public void Saw(Exception exception)
+        {
+            if (engine.Retry.IsTransient(exception))
+            {
+                Error = exception;
+            }
         }
     }
 

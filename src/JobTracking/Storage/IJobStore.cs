@@ -25,6 +25,13 @@ namespace JobTracking.Storage;
 /// when it last entered Queued, ahead of the jobs queued after it.</item>
 /// <item><b>Drafts.</b> A draft edit raises the version by one, as a transition does.</item>
 /// <item><b>Errors.</b> A store tells the engine which of its errors are worth retrying through <see cref="IsTransient"/>.</item>
+/// <item><b>Lost acknowledgements.</b> A transient error may reach the engine after the store applied the call (a
+/// connection dropped during or after the commit), and the engine then sends the same call again. So that a retried
+/// write tells the caller what was stored: a create that finds the identical job (<see cref="JobStoreArguments.IsIdenticalNewJob"/>)
+/// returns as if it had stored it, storing and recording nothing (see <see cref="CreateAsync"/> and <see cref="CreateManyAsync"/>);
+/// and a transition, which is a compare-and-set and so cannot apply twice, needs nothing more than the rules above: the
+/// engine reads the job, and when it has moved on, the change feed (<see cref="IJobFeedStore"/>, whose changes carry each
+/// job's version and previous status), to learn whether its own move was stored.</item>
 /// </list>
 /// </remarks>
 public interface IJobStore
@@ -37,22 +44,32 @@ public interface IJobStore
     /// <returns><see langword="true"/> when the engine should retry the call after a pause.</returns>
     bool IsTransient(Exception exception);
 
-    /// <summary>Stores a new job.</summary>
+    /// <summary>Stores a new job, or, when the store already holds this very job, does nothing: a create sent again after its answer was lost succeeds.</summary>
+    /// <remarks>
+    /// When a job with the id exists, the store compares it with <paramref name="job"/> as <see cref="JobStoreArguments.IsIdenticalNewJob"/>
+    /// does (same type name, display name, parameters, launched-by, priority, concurrency key, creation time to the
+    /// microsecond, and, while the stored job has version 1, status). Identical: the call returns without storing, queuing
+    /// or recording a change. Different: it throws <see cref="ArgumentException"/> and changes nothing.
+    /// </remarks>
     /// <param name="job">The job, in status Editing or Queued with version 1 and no previous attempts.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task that completes when the job is stored.</returns>
-    /// <exception cref="ArgumentException">A job with the same id exists, or the status is neither Editing nor Queued (<see cref="JobStoreArguments.CheckNewJob"/>).</exception>
+    /// <returns>A task that completes when the job is stored (or found stored, identical).</returns>
+    /// <exception cref="ArgumentException">Another job with the same id exists, or the status is neither Editing nor Queued (<see cref="JobStoreArguments.CheckNewJob"/>).</exception>
     ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default);
 
     /// <summary>Stores several new jobs as one step, all or nothing: either every job is stored, or none is.</summary>
     /// <remarks>
-    /// Each job is recorded in the change feed as a <see cref="JobEventKind.Created"/> change, in the order of the list,
-    /// and queued jobs of equal priority are claimed in that order. A SQL store writes the batch in one transaction.
+    /// <para>Each job is recorded in the change feed as a <see cref="JobEventKind.Created"/> change, in the order of the list,
+    /// and queued jobs of equal priority are claimed in that order. A SQL store writes the batch in one transaction.</para>
+    /// <para>A batch sent again after its answer was lost finds every one of its jobs stored: when the store holds a job
+    /// with each id of the batch, each identical to its job (<see cref="JobStoreArguments.IsIdenticalNewJob"/>), the call
+    /// returns without storing, queuing or recording anything. When it holds some of the ids and not others, or one of
+    /// the jobs it holds is not identical, the batch is refused whole with <see cref="ArgumentException"/>.</para>
     /// </remarks>
     /// <param name="jobs">The jobs, each as <see cref="CreateAsync"/> takes it, with distinct ids; an empty list stores nothing.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task that completes when every job is stored.</returns>
-    /// <exception cref="ArgumentException">A job is null or invalid, two jobs share an id, or a job with one of the ids exists (<see cref="JobStoreArguments.CheckNewJobs"/>); nothing was stored.</exception>
+    /// <returns>A task that completes when every job is stored (or found stored, identical).</returns>
+    /// <exception cref="ArgumentException">A job is null or invalid, two jobs share an id (<see cref="JobStoreArguments.CheckNewJobs"/>), or the store holds some of the ids but not all, or holds a job that is not identical to the batch's job with its id; nothing was stored.</exception>
     ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default);
 
     /// <summary>Reads one job.</summary>

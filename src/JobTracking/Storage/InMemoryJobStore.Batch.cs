@@ -15,13 +15,29 @@ public sealed partial class InMemoryJobStore
             return ValueTask.CompletedTask;
         }
 
-        // The common clash is caught before anything is visible; the adds below still roll back one that races in.
+        // The common clash is caught before anything is visible; the adds below still roll back one that races in. A batch
+        // sent again after its answer was lost finds every one of its jobs stored and identical: done.
+        var held = -1;
+        var missing = -1;
         for (var i = 0; i < jobs.Count; i++)
         {
-            if (_jobs.ContainsKey(jobs[i].Id))
+            if (!_jobs.TryGetValue(jobs[i].Id, out var entry))
+            {
+                missing = missing < 0 ? i : missing;
+                continue;
+            }
+
+            if (entry.Snapshot() is not { } stored || !JobStoreArguments.IsIdenticalNewJob(stored, jobs[i]))
             {
                 throw Exists(jobs, i);
             }
+
+            held = held < 0 ? i : held;
+        }
+
+        if (held >= 0)
+        {
+            return missing < 0 ? ValueTask.CompletedTask : throw PartlyStored(jobs, held, missing);
         }
 
         var queued = 0;
@@ -89,7 +105,10 @@ public sealed partial class InMemoryJobStore
     }
 
     private static ArgumentException Exists(IReadOnlyList<JobRecord> jobs, int index) =>
-        new($"Job {index} of the batch: a job with id '{jobs[index].Id}' already exists; nothing was stored.", nameof(jobs));
+        new($"Job {index} of the batch: another job with id '{jobs[index].Id}' already exists; nothing was stored.", nameof(jobs));
+
+    private static ArgumentException PartlyStored(IReadOnlyList<JobRecord> jobs, int held, int missing) =>
+        new($"Job {held} of the batch ('{jobs[held].Id}') is stored already but job {missing} ('{jobs[missing].Id}') is not: a batch is stored whole or not at all, so this is not a stored batch sent again; nothing was stored.", nameof(jobs));
 
     // Removes the entries a failed batch added; each was busy throughout, so nobody moved or read it, and it ends purged.
     private void RollBack(ReadOnlySpan<Entry> added, int queued)

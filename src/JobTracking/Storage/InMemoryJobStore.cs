@@ -71,6 +71,10 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
     {
         JobStoreArguments.CheckNewJob(job);
         cancellationToken.ThrowIfCancellationRequested();
+        if (_jobs.TryGetValue(job.Id, out var held))
+        {
+            return FoundStored(held, job);
+        }
 
         var entry = new Entry(job);
         if (job.Status == JobStatus.Queued)
@@ -88,7 +92,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
                 Interlocked.Decrement(ref _queuedCount);
             }
 
-            throw new ArgumentException($"A job with id '{job.Id}' already exists.", nameof(job));
+            return _jobs.TryGetValue(job.Id, out held) ? FoundStored(held, job) : throw Exists(job);
         }
 
         Record(entry, JobEventKind.Created, job.Status, job.Status, job.Version, job.CreatedAt);
@@ -102,6 +106,13 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
 
         return ValueTask.CompletedTask;
     }
+
+    // The create was sent again after its answer was lost, and finds its own job: done. Another job with the id is refused.
+    private static ValueTask FoundStored(Entry held, JobRecord job) =>
+        held.Snapshot() is { } stored && JobStoreArguments.IsIdenticalNewJob(stored, job) ? ValueTask.CompletedTask : throw Exists(job);
+
+    private static ArgumentException Exists(JobRecord job) =>
+        new($"Another job with id '{job.Id}' already exists (a create sent again finds its own job identical: same type, display name, parameters, launched-by, priority, concurrency key and creation time); nothing was stored.", nameof(job));
 
     /// <inheritdoc/>
     public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)

@@ -39,6 +39,36 @@ public static class JobStoreArguments
         }
     }
 
+    /// <summary>
+    /// Tells whether a job the store holds is the new job handed to <see cref="IJobStore.CreateAsync"/> or
+    /// <see cref="IJobStore.CreateManyAsync"/>: the create was sent again after an earlier call stored it and its answer
+    /// was lost, so the call must succeed without storing or recording anything.
+    /// </summary>
+    /// <remarks>
+    /// Identical means the same id, type name, display name, parameters, launched-by, priority and concurrency key (text
+    /// compared ordinally), the same creation time to the microsecond, and, while the stored job still has version 1 (it
+    /// has not moved since it was created), the same status. A job that has moved since keeps no trace of the status it
+    /// was created with, so its status is not compared; a draft edited since differs in its parameters or display name.
+    /// </remarks>
+    /// <param name="stored">The job the store holds under the new job's id.</param>
+    /// <param name="job">The new job.</param>
+    /// <returns><see langword="true"/> when the create is the one that stored <paramref name="stored"/>; <see langword="false"/> when it is another job with the same id, which the store refuses.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="stored"/> or <paramref name="job"/> is <see langword="null"/>.</exception>
+    public static bool IsIdenticalNewJob(JobRecord stored, JobRecord job)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(job);
+        return stored.Id == job.Id
+            && string.Equals(stored.TypeName, job.TypeName, StringComparison.Ordinal)
+            && string.Equals(stored.DisplayName, job.DisplayName, StringComparison.Ordinal)
+            && string.Equals(stored.Parameters, job.Parameters, StringComparison.Ordinal)
+            && string.Equals(stored.LaunchedBy, job.LaunchedBy, StringComparison.Ordinal)
+            && stored.Priority == job.Priority
+            && string.Equals(stored.ConcurrencyKey, job.ConcurrencyKey, StringComparison.Ordinal)
+            && Math.Abs(stored.CreatedAt.UtcTicks - job.CreatedAt.UtcTicks) < TimeSpan.TicksPerMicrosecond
+            && (stored.Version != 1 || stored.Status == job.Status);
+    }
+
     /// <summary>Checks a transition handed to <see cref="IJobStore.TryTransitionAsync"/>.</summary>
     /// <param name="transition">The move.</param>
     /// <exception cref="ArgumentException">The lifecycle does not allow the move.</exception>
