@@ -16,6 +16,9 @@ public sealed class InterceptingStore(InMemoryJobStore inner) : IJobStore, IJobJ
     /// <summary>Gets or sets what fails: called with the member's name and its argument; an exception it returns is thrown instead of calling the store.</summary>
     public Func<string, object?, Exception?>? Fault { get; set; }
 
+    /// <summary>Gets or sets which transitions the store refuses (answers <see langword="false"/>) without looking at the job, as a store that cannot compare a row would.</summary>
+    public Func<JobTransition, bool>? Refuses { get; set; }
+
     /// <summary>Gets or sets whether every call fails as if the store did not answer.</summary>
     public bool CutOff { get; set; }
 
@@ -50,7 +53,7 @@ public sealed class InterceptingStore(InMemoryJobStore inner) : IJobStore, IJobJ
     public ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default)
     {
         Write(nameof(TryTransitionAsync), transition);
-        return inner.TryTransitionAsync(transition, cancellationToken);
+        return Refuses?.Invoke(transition) == true ? new ValueTask<bool>(false) : inner.TryTransitionAsync(transition, cancellationToken);
     }
 
     public ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)

@@ -150,6 +150,25 @@ public sealed class OwnershipTests
     }
 
     [Fact]
+    public async Task FinalWrite_RefusedWhileTheJobReadsUnchanged_IsTriedAHundredTimes_ThenTheRunGivesTheJobUp()
+    {
+        var time = NewTime();
+        var memory = TestHost.CreateMemoryStore(time: time);
+        var store = new InterceptingStore(memory) { Shared = false };
+        await using var host = await TestHost.Create(o => { Short(o, "a"); o.ResumeInterruptedJobs = false; }, store: store, time: time).StartAsync();
+        Guid id = default;
+        store.Refuses = t => t.JobId == id && t.ToStatus == JobStatus.Completed;
+        id = await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true });
+        await host.Probe.For(id).WaitForStepAsync(0);
+        host.Probe.For(id).Release();
+
+        // The run gives up; its lease is no longer renewed, and the heartbeat reclaims the job once it has lapsed.
+        await AdvanceUntilAsync(time, () => memory.GetAsync(id).Result!.Status == JobStatus.Interrupted, "the job reclaimed");
+        store.Writes.Count(w => w.Argument is JobTransition { ToStatus: JobStatus.Completed } t && t.JobId == id).Should().Be(100);
+        host.Probe.For(id).Runs.Should().Be(1);
+    }
+
+    [Fact]
     public async Task FencingToken_GrowsWithEveryClaimOfTheJob()
     {
         var tokens = new ConcurrentQueue<long>();

@@ -19,6 +19,10 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     private const int MaxCommandWaits = 100; // each wait ends with a change of the job, a withdrawn flag or a heartbeat interval
     private const int MaxPendingSignals = 100_000;
 
+    // A compare-and-set a run keeps losing against a job it still reads as its own can only be a row the store reads one
+    // way and compares another (edited by hand, or a broken store): after this many in a row the run gives the job up.
+    private const int MaxRefusedWrites = 100;
+
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Guid, JobRun> _running = new();
@@ -412,8 +416,14 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         }
 
         var job = await GetAsync(run.JobId, cancellationToken).ConfigureAwait(false);
-        while (job is not null && job.Status is JobStatus.Running or JobStatus.Pausing && job.ClaimId == run.ClaimId && !run.IsLost)
+        for (var refused = 0; job is not null && job.Status is JobStatus.Running or JobStatus.Pausing && job.ClaimId == run.ClaimId && !run.IsLost; refused++)
         {
+            if (refused == MaxRefusedWrites)
+            {
+                GiveUp(run, job, JobStatus.ShuttingDown);
+                return;
+            }
+
             var transition = Transition(job, JobStatus.ShuttingDown) with { ClaimId = run.ClaimId };
             if (await TryTransitionAsync(job, transition, cancellationToken).ConfigureAwait(false))
             {
@@ -422,6 +432,18 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
 
             job = await GetAsync(run.JobId, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // The store refused a run's write MaxRefusedWrites times in a row while the job still read as the run's: the run lets
+    // the job go (its token fires, it writes nothing more) and the lease lapses, so a reclaim settles the row.
+    private void GiveUp(JobRun run, JobRecord job, JobStatus to) => GiveUp(run.Lease, job, to);
+
+    private void GiveUp(JobLease lease, JobRecord job, JobStatus to)
+    {
+        var error = new JobTrackingException(
+            $"The store refused to move job '{job.Id}' to {to} {MaxRefusedWrites} times in a row while it reads as {job.Status}, version {job.Version}, under this run's claim; the run gives the job up and its lease lapses.");
+        Log.FinalTransitionFailed(_logger, error, job.Id, job.TypeName);
+        lease.Lose("the store refused its writes " + MaxRefusedWrites.ToString(System.Globalization.CultureInfo.InvariantCulture) + " times in a row", log: false);
     }
 
     /// <summary>Reads a job, retrying transient store errors.</summary>
@@ -651,6 +673,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
             run.BeginStoringOutcome();
             var fresh = false;
             var waits = 0;
+            var refused = 0;
 
             // Store the outcome against the status the job has now; a racing command moves it, so read and retry.
             while (true)
@@ -751,6 +774,14 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
 
                 if (run.IsLost || await ReadStatusAsync(run).ConfigureAwait(false) is not { } read)
                 {
+                    return null;
+                }
+
+                // Refused although the job reads as the write expected it: counted; a job that moved (a command won) resets the count.
+                refused = read.Status == status && read.Version == version ? refused + 1 : 0;
+                if (refused >= MaxRefusedWrites)
+                {
+                    GiveUp(run, run.Job with { Status = status, Version = version }, to.Value);
                     return null;
                 }
 
@@ -860,8 +891,14 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         var current = job;
         try
         {
-            while (current is not null && JobLifecycle.IsActive(current.Status) && current.ClaimId == job.ClaimId && lease.IsHeld)
+            for (var refused = 0; current is not null && JobLifecycle.IsActive(current.Status) && current.ClaimId == job.ClaimId && lease.IsHeld; refused++)
             {
+                if (refused == MaxRefusedWrites)
+                {
+                    GiveUp(lease, current, to);
+                    return;
+                }
+
                 var target = current.Status == JobStatus.Cancelling ? JobStatus.Cancelled : to;
                 var transition = Transition(current, target) with { Error = error, ClaimId = job.ClaimId };
                 if (await TryTransitionAsync(current, transition, lease).ConfigureAwait(false))
