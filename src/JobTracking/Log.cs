@@ -86,6 +86,9 @@ internal static partial class Log
     [LoggerMessage(26, LogLevel.Warning, "An event subscriber fell behind the change feed and lost {Count} events the store no longer held.")]
     public static partial void SubscriberLostEvents(ILogger logger, long count);
 
+    [LoggerMessage(30, LogLevel.Warning, "An event subscriber that must not lose events (JobEventOverflow.Wait) read nothing past change {Position} for {Limit}; new work no longer waits for it, and what the feed overwrites before it reads on is counted as dropped.")]
+    public static partial void SubscriberLetGo(ILogger logger, long position, TimeSpan limit);
+
     [LoggerMessage(27, LogLevel.Warning, "The change feed no longer held {Count} changes this host had not read yet; waiters and running jobs look at the store again.")]
     public static partial void FeedGap(ILogger logger, long count);
 

@@ -133,23 +133,66 @@ public sealed class FeedTests
     }
 
     [Fact]
-    public async Task Subscriber_FallingOutOfTheFeed_CountsWhatItLost()
+    public async Task WaitSubscriber_HeldUpWhileFarMoreThanTheFeedHoldsIsWritten_HoldsNewWorkBack_AndLosesNothing()
     {
-        var store = new InMemoryJobStore(feedCapacity: 16);
+        var store = new InMemoryJobStore(feedCapacity: 1024);
+        await using var host = await TestHost.Create(store: store).StartAsync();
+        using var gate = new SemaphoreSlim(0);
+        var completed = 0;
+        using var slow = host.Events.Subscribe(async e =>
+        {
+            await gate.WaitAsync();
+            if (e.Status == JobStatus.Completed)
+            {
+                Interlocked.Increment(ref completed);
+            }
+        }, new JobSubscriptionOptions { IncludeProgress = false });
+
+        // 4,000 jobs make about 12,000 changes: far more than the store's feed (1,024) and the engine's cache (8,192) hold.
+        var starter = Task.Run(async () =>
+        {
+            for (var i = 0; i < 4_000; i++)
+            {
+                await host.StartStepJobAsync(new StepParameters { Steps = 0 });
+            }
+        });
+        await Wait.UntilAsync(() => Head(store) >= 800, "the first changes written");
+        starter.IsCompleted.Should().BeFalse("new work waits for the subscriber, whose clock never moves here");
+
+        gate.Release(1_000_000);
+        await starter.WaitAsync(Bound);
+        await Wait.UntilAsync(() => Volatile.Read(ref completed) == 4_000, "every job's Completed event at the subscriber");
+        slow.DroppedEvents.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task WaitSubscriber_HeldUpPastTheWaitLimit_IsLetGo_NewWorkGoesOn_AndItsLossIsCounted()
+    {
+        var store = new InMemoryJobStore(feedCapacity: 1024);
         await using var host = await TestHost.Create(store: store).StartAsync();
         using var gate = new SemaphoreSlim(0);
         using var slow = host.Events.Subscribe(async _ => await gate.WaitAsync(), new JobSubscriptionOptions { IncludeProgress = false });
-        var first = await host.StartStepJobAsync(new StepParameters { Steps = 0 });
-        await host.WaitAsync(first, JobStatus.Completed);
-        for (var i = 0; i < 5_000; i++) // 20,000 changes: far more than the store's feed (16) and the engine's cache (8,192) hold
+        var starter = Task.Run(async () =>
         {
-            var id = await host.StartStepJobAsync(new StepParameters { Steps = 0 });
-            await host.WaitAsync(id, JobStatus.Completed);
-        }
+            for (var i = 0; i < 4_000; i++)
+            {
+                await host.StartStepJobAsync(new StepParameters { Steps = 0 });
+            }
+        });
+        await Wait.UntilAsync(() => Head(store) >= 800, "the first changes written");
 
-        gate.Release(100_000);
-        await Wait.UntilAsync(() => slow.DroppedEvents > 0, "the slow subscriber's lost events, counted");
+        // The host's clock moves: after 5 s of it the subscriber is let go, and the starts go on.
+        await Wait.UntilAsync(() =>
+        {
+            host.Time.Advance(TimeSpan.FromMilliseconds(100));
+            return starter.IsCompleted;
+        }, "every start stored once the subscriber was let go");
+
+        gate.Release(1_000_000);
+        await Wait.UntilAsync(() => slow.DroppedEvents > 0, "the let-go subscriber's lost events, counted");
     }
+
+    private static long Head(InMemoryJobStore store) => store.ReadFeedAsync(0, Memory<JobChange>.Empty).AsTask().Result.LatestSequence;
 
     [Fact]
     public async Task ThousandWaiters_CostOneFeedReaderNotAThousandPolls()

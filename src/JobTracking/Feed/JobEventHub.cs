@@ -62,6 +62,8 @@ internal sealed class JobEventHub : IJobEvents
 
     private async Task PumpAsync(Subscription subscription, Func<JobEvent, ValueTask> handler)
     {
+        // What the handler starts or claims never waits for this subscriber (or another) to read on: it would wait for itself.
+        FeedBackpressure.IsHandler = true;
         var token = subscription.Token;
         try
         {
@@ -107,6 +109,7 @@ internal sealed class JobEventHub : IJobEvents
         private readonly long[] _positions; // where each buffered change sits in the feed's cache, or -1 when read from the store
         private readonly CancellationTokenSource _disposed = new();
         private readonly Task _started;
+        private readonly FeedBackpressure.Reader? _hold;
         private long _cursor;
         private long _cacheIndex = -1;
         private long _dropped;
@@ -121,6 +124,10 @@ internal sealed class JobEventHub : IJobEvents
             _positions = new long[_buffer.Length];
             _started = hub._feed.StartAsync();
             _cursor = options.AfterSequence ?? hub._feed.LatestNow();
+            if (options.Overflow == JobEventOverflow.Wait && hub._feed.Backpressure is { } backpressure)
+            {
+                _hold = backpressure.Register(_cursor);
+            }
         }
 
         public Task? Pump { get; set; }
@@ -157,6 +164,7 @@ internal sealed class JobEventHub : IJobEvents
                 if (count > 0)
                 {
                     _cursor = _buffer[count - 1].Sequence;
+                    _hold?.Advance(_cursor);
                     return count;
                 }
 
@@ -186,6 +194,7 @@ internal sealed class JobEventHub : IJobEvents
                     {
                         _positions.AsSpan(0, read.Count).Fill(-1);
                         _cursor = _buffer[read.Count - 1].Sequence;
+                        _hold?.Advance(_cursor);
                         _cacheIndex = -1;
                         return read.Count;
                     }
@@ -218,6 +227,7 @@ internal sealed class JobEventHub : IJobEvents
             if (!_disposed.IsCancellationRequested)
             {
                 _disposed.Cancel();
+                _hold?.Dispose();
             }
         }
 

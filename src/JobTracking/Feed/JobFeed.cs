@@ -50,6 +50,9 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
 
     public IJobFeedStore Store { get; }
 
+    /// <summary>Gets or sets what holds new work back while a subscriber that must not lose events is close to a ring behind; <see langword="null"/> when the store keeps its feed.</summary>
+    public FeedBackpressure? Backpressure { get; set; }
+
     /// <summary>Gets or sets what the engine does with each batch the tail reads, before subscriptions see it.</summary>
     public FeedObserver? Observer { get; set; }
 

@@ -60,6 +60,12 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         Instance = instance;
         Retry = new StoreRetry(store, timeProvider, Options, _logger);
         Feed = new JobFeed(feedStore, Retry, timeProvider, Options, LoggerFactory.CreateLogger<JobFeed>()) { Observer = this };
+        if (feedStore is InMemoryJobStore ring)
+        {
+            // Its feed is only a ring: a Wait subscriber that falls a ring behind would lose events, so new work waits for it instead.
+            Feed.Backpressure = new FeedBackpressure(Feed, ring.FeedCapacity, timeProvider, LoggerFactory.CreateLogger<JobFeed>());
+        }
+
         Claims = new ClaimRegistry(timeProvider, Options.LeaseDuration, enforced: (store.Capabilities & JobStoreCapabilities.SharedAcrossProcesses) != 0, _logger);
         metrics.Observe(() => Volatile.Read(ref _queueDepth), () => _running.Count, () => Feed.DroppedEvents);
     }
@@ -158,6 +164,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     /// </remarks>
     public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken)
     {
+        await WaitForFeedRoomAsync(1, cancellationToken).ConfigureAwait(false);
         await StoreCreateAsync(job, cancellationToken).ConfigureAwait(false);
         _metrics.Created(job.TypeName);
         AfterTransition(job, job.Status, job.CreatedAt);
@@ -169,6 +176,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         // After a transient error the batch was stored whole or not at all; if it was (the answer was lost), the retry
         // finds every job identical and the store answers it as stored (IJobStore.CreateManyAsync), so the whole call can be
         // tried again, and the scheduler is woken either way.
+        await WaitForFeedRoomAsync(jobs.Count, cancellationToken).ConfigureAwait(false);
         await Retry.RunAsync((Store, jobs), static async (s, ct) =>
         {
             await s.Store.CreateManyAsync(s.jobs, ct).ConfigureAwait(false);
@@ -195,6 +203,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken)
     {
         // Sent now: the store dates the lease at some moment after this, so by its clock the lease ends no earlier than now + LeaseDuration.
+        await WaitForFeedRoomAsync(request.MaxCount, cancellationToken).ConfigureAwait(false);
         var sent = Claims.Now;
         var claimed = await Retry.RunAsync((Store, request), static (s, ct) => s.Store.ClaimAsync(s.request, ct), cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < claimed.Count; i++) // by index: a foreach over the interface boxes an enumerator per claim
@@ -250,6 +259,10 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
             await s.Store.CreateAsync(s.job, ct).ConfigureAwait(false);
             return true;
         }, cancellationToken).ConfigureAwait(false);
+
+    // New work waits here while a subscriber that must not lose events is close to a ring behind (in-memory store only).
+    private ValueTask WaitForFeedRoomAsync(int changes, CancellationToken cancellationToken) =>
+        Feed.Backpressure is { } backpressure ? backpressure.WaitForRoomAsync(changes, cancellationToken) : ValueTask.CompletedTask;
 
     public void RaiseCommandEpoch() => Interlocked.Increment(ref _commandEpoch);
 
