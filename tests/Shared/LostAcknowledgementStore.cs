@@ -178,25 +178,25 @@ public abstract class DecoratingStore(IJobStore inner) : IJobStore, IJobJournalS
     public virtual ValueTask<bool> TryUpdateDraftAsync(Guid jobId, long expectedVersion, string parameters, string displayName, CancellationToken cancellationToken = default) =>
         Inner.TryUpdateDraftAsync(jobId, expectedVersion, parameters, displayName, cancellationToken);
 
-    public ValueTask<int> AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default) =>
+    public virtual ValueTask<int> AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default) =>
         _journal.AppendJournalAsync(entries, cancellationToken);
 
-    public ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) =>
+    public virtual ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) =>
         _journal.ReadLogAsync(jobId, query, cancellationToken);
 
-    public ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) =>
+    public virtual ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) =>
         _journal.ReadRejectsAsync(jobId, query, cancellationToken);
 
-    public ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default) => _queries.QueryAsync(query, cancellationToken);
+    public virtual ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default) => _queries.QueryAsync(query, cancellationToken);
 
-    public ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken cancellationToken = default) => _queries.CountAsync(cancellationToken);
+    public virtual ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken cancellationToken = default) => _queries.CountAsync(cancellationToken);
 
-    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default) =>
+    public virtual ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default) =>
         _queries.PurgeAsync(endedBefore, maxCount, cancellationToken);
 
-    public ValueTask<JobFeedRead> ReadFeedAsync(long afterSequence, Memory<JobChange> buffer, CancellationToken cancellationToken = default) =>
+    public virtual ValueTask<JobFeedRead> ReadFeedAsync(long afterSequence, Memory<JobChange> buffer, CancellationToken cancellationToken = default) =>
         _feed.ReadFeedAsync(afterSequence, buffer, cancellationToken);
 
-    public ValueTask WaitForChangesAsync(long afterSequence, CancellationToken cancellationToken = default) =>
+    public virtual ValueTask WaitForChangesAsync(long afterSequence, CancellationToken cancellationToken = default) =>
         _feed.WaitForChangesAsync(afterSequence, cancellationToken);
 }
