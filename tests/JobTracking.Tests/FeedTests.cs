@@ -199,11 +199,25 @@ public sealed class FeedTests
     {
         var store = new CountingJobStore(TestHost.CreateMemoryStore(), shared: true);
         await using var host = await TestHost.Create(o => o.MaxConcurrency = 1, store: store).StartAsync();
+        var created = 0;
+        using var seen = host.Events.Subscribe(e =>
+        {
+            if (e.Kind == JobEventKind.Created)
+            {
+                Interlocked.Increment(ref created);
+            }
+
+            return ValueTask.CompletedTask;
+        });
         var ids = new List<Guid>();
         for (var i = 0; i < 1_000; i++)
         {
             ids.Add(await host.Runner.CreateDraftAsync(nameof(StepJob), new StepParameters { Steps = 0 }));
         }
+
+        // A subscriber reads a change only after the engine's feed reader has handled it: once it has seen every draft's
+        // creation, no creation is left to wake a waiter registered below (which would read its job once more).
+        await Wait.UntilAsync(() => Volatile.Read(ref created) == 1_000, "the engine's feed reader past every draft's creation");
 
         var readsByDrafts = store.Calls.GetValueOrDefault(nameof(IJobStore.GetAsync));
         var waits = ids.Select(id => host.WaitAsync(id, JobStatus.Completed)).ToList();

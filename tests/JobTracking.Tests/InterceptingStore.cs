@@ -11,7 +11,7 @@ public sealed class StoreUnreachableException(string call) : Exception($"The sto
 /// <see cref="Fault"/>, which may make it fail as if the store did not answer; the writes that reach the store are
 /// recorded. Several hosts may each wrap one shared <see cref="InMemoryJobStore"/> in their own.
 /// </summary>
-public sealed class InterceptingStore(InMemoryJobStore inner) : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore
+public sealed class InterceptingStore(InMemoryJobStore inner) : DecoratingStore(inner)
 {
     /// <summary>Gets or sets what fails: called with the member's name and its argument; an exception it returns is thrown instead of calling the store.</summary>
     public Func<string, object?, Exception?>? Fault { get; set; }
@@ -28,108 +28,93 @@ public sealed class InterceptingStore(InMemoryJobStore inner) : IJobStore, IJobJ
     /// <summary>Gets the writes that reached the store, in order: the member's name and its argument.</summary>
     public ConcurrentQueue<(string Call, object Argument)> Writes { get; } = new();
 
-    public JobStoreCapabilities Capabilities => Shared ? inner.Capabilities | JobStoreCapabilities.SharedAcrossProcesses : inner.Capabilities;
+    public override JobStoreCapabilities Capabilities => Shared ? base.Capabilities | JobStoreCapabilities.SharedAcrossProcesses : base.Capabilities;
 
-    public bool IsTransient(Exception exception) => exception is StoreUnreachableException || inner.IsTransient(exception);
+    public override bool IsTransient(Exception exception) => exception is StoreUnreachableException || base.IsTransient(exception);
 
-    public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         Write(nameof(CreateAsync), job);
-        return inner.CreateAsync(job, cancellationToken);
+        return base.CreateAsync(job, cancellationToken);
     }
 
-    public ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    public override ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
     {
         Write(nameof(CreateManyAsync), jobs);
-        return inner.CreateManyAsync(jobs, cancellationToken);
+        return base.CreateManyAsync(jobs, cancellationToken);
     }
 
-    public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)
+    public override ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)
     {
         Before(nameof(GetAsync), jobId);
-        return inner.GetAsync(jobId, cancellationToken);
+        return base.GetAsync(jobId, cancellationToken);
     }
 
-    public ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default)
+    public override ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default)
     {
         Write(nameof(TryTransitionAsync), transition);
-        return Refuses?.Invoke(transition) == true ? new ValueTask<bool>(false) : inner.TryTransitionAsync(transition, cancellationToken);
+        return Refuses?.Invoke(transition) == true ? new ValueTask<bool>(false) : base.TryTransitionAsync(transition, cancellationToken);
     }
 
-    public ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
+    public override ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
     {
         Write(nameof(ClaimAsync), request);
-        return inner.ClaimAsync(request, cancellationToken);
+        return base.ClaimAsync(request, cancellationToken);
     }
 
-    public ValueTask<IReadOnlyCollection<Guid>> RenewLeasesAsync(JobLeaseRenewal renewal, CancellationToken cancellationToken = default)
+    public override ValueTask<IReadOnlyCollection<Guid>> RenewLeasesAsync(JobLeaseRenewal renewal, CancellationToken cancellationToken = default)
     {
         Write(nameof(RenewLeasesAsync), renewal);
-        return inner.RenewLeasesAsync(renewal, cancellationToken);
+        return base.RenewLeasesAsync(renewal, cancellationToken);
     }
 
-    public ValueTask<IReadOnlyList<JobReclaimed>> ReclaimAsync(JobReclaimRequest request, CancellationToken cancellationToken = default)
+    public override ValueTask<IReadOnlyList<JobReclaimed>> ReclaimAsync(JobReclaimRequest request, CancellationToken cancellationToken = default)
     {
         Write(nameof(ReclaimAsync), request);
-        return inner.ReclaimAsync(request, cancellationToken);
+        return base.ReclaimAsync(request, cancellationToken);
     }
 
-    public ValueTask<bool> SaveProgressAsync(JobProgressUpdate update, CancellationToken cancellationToken = default)
+    public override ValueTask<bool> SaveProgressAsync(JobProgressUpdate update, CancellationToken cancellationToken = default)
     {
         Write(nameof(SaveProgressAsync), update);
-        return inner.SaveProgressAsync(update, cancellationToken);
+        return base.SaveProgressAsync(update, cancellationToken);
     }
 
-    public ValueTask<bool> TryUpdateDraftAsync(Guid jobId, long expectedVersion, string parameters, string displayName, CancellationToken cancellationToken = default)
+    public override ValueTask<bool> TryUpdateDraftAsync(Guid jobId, long expectedVersion, string parameters, string displayName, CancellationToken cancellationToken = default)
     {
         Write(nameof(TryUpdateDraftAsync), jobId);
-        return inner.TryUpdateDraftAsync(jobId, expectedVersion, parameters, displayName, cancellationToken);
+        return base.TryUpdateDraftAsync(jobId, expectedVersion, parameters, displayName, cancellationToken);
     }
 
-    public ValueTask<int> AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default)
+    public override ValueTask<int> AppendJournalAsync(IReadOnlyList<JobJournalEntry> entries, CancellationToken cancellationToken = default)
     {
         Write(nameof(AppendJournalAsync), entries);
-        return inner.AppendJournalAsync(entries, cancellationToken);
+        return base.AppendJournalAsync(entries, cancellationToken);
     }
 
-    public ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
-    {
-        Before(nameof(ReadLogAsync), jobId);
-        return inner.ReadLogAsync(jobId, query, cancellationToken);
-    }
-
-    public ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
-    {
-        Before(nameof(ReadRejectsAsync), jobId);
-        return inner.ReadRejectsAsync(jobId, query, cancellationToken);
-    }
-
-    public ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default)
+    public override ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
         Before(nameof(QueryAsync), query);
-        return inner.QueryAsync(query, cancellationToken);
+        return base.QueryAsync(query, cancellationToken);
     }
 
-    public ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken cancellationToken = default)
     {
         Before(nameof(CountAsync), null);
-        return inner.CountAsync(cancellationToken);
+        return base.CountAsync(cancellationToken);
     }
 
-    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default)
+    public override ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default)
     {
         Write(nameof(PurgeAsync), endedBefore);
-        return inner.PurgeAsync(endedBefore, maxCount, cancellationToken);
+        return base.PurgeAsync(endedBefore, maxCount, cancellationToken);
     }
 
-    public ValueTask<JobFeedRead> ReadFeedAsync(long afterSequence, Memory<JobChange> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask<JobFeedRead> ReadFeedAsync(long afterSequence, Memory<JobChange> buffer, CancellationToken cancellationToken = default)
     {
         Before(nameof(ReadFeedAsync), afterSequence);
-        return inner.ReadFeedAsync(afterSequence, buffer, cancellationToken);
+        return base.ReadFeedAsync(afterSequence, buffer, cancellationToken);
     }
-
-    public ValueTask WaitForChangesAsync(long afterSequence, CancellationToken cancellationToken = default) =>
-        inner.WaitForChangesAsync(afterSequence, cancellationToken);
 
     private void Write(string call, object argument)
     {
