@@ -188,6 +188,10 @@ public sealed class FeedTests
             return starter.IsCompleted;
         }, "every start stored once the subscriber was let go");
 
+        // Let go, the subscriber no longer holds anything back: every job runs, and the ring moves far past it.
+        await Wait.UntilAsync(
+            async () => (await store.CountAsync()).Where(c => c.Status == JobStatus.Completed).Sum(c => c.Count) == 4_000,
+            "every job completed while the subscriber was still held up");
         gate.Release(1_000_000);
         await Wait.UntilAsync(() => slow.DroppedEvents > 0, "the let-go subscriber's lost events, counted");
     }

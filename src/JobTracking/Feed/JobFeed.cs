@@ -38,6 +38,7 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
     private long _dropped;
     private int _disposed;
     private TaskCompletionSource? _more;
+    private FeedBackpressure.Reader? _tailHold;
 
     public JobFeed(IJobFeedStore store, StoreRetry retry, TimeProvider time, JobTrackingOptions options, ILogger logger)
     {
@@ -171,6 +172,7 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
+        _tailHold?.Dispose();
         if (_tail is { } tail)
         {
             try
@@ -190,6 +192,7 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _stopping.Cancel();
+            _tailHold?.Dispose();
         }
     }
 
@@ -197,6 +200,9 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
     {
         var start = await _retry.RunAsync(Store, static (s, ct) => s.ReadFeedAsync(0, Memory<JobChange>.Empty, ct), _stopping.Token, untilStored: true).ConfigureAwait(false);
         _startPosition = _position = start.LatestSequence;
+
+        // The tail is every subscriber's and waiter's first reader: were it overtaken, what it missed would reach none of them.
+        _tailHold = Backpressure?.Register(_position);
         _tail = Task.Run(() => FollowAsync(_stopping.Token));
     }
 
@@ -266,6 +272,7 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
                     if (read.LatestSequence > position && read.FirstSequence > read.LatestSequence)
                     {
                         Volatile.Write(ref _position, read.LatestSequence);
+                        _tailHold?.Advance(read.LatestSequence);
                     }
 
                     await Store.WaitForChangesAsync(Volatile.Read(ref _position), stopping).ConfigureAwait(false);
@@ -276,6 +283,7 @@ internal sealed class JobFeed : IAsyncDisposable, IDisposable
                 Debug.Assert(batch[0].Sequence > position, "The store returned a change the tail already had.");
                 Observer?.OnChanges(batch);
                 Volatile.Write(ref _position, batch[^1].Sequence);
+                _tailHold?.Advance(batch[^1].Sequence);
                 Volatile.Write(ref _reserved, written + read.Count);
 
                 // A full fence between publishing and looking for a waiter: a reader registers its waiter and then reads
