@@ -54,6 +54,11 @@ public sealed class MemoryBoundTests(ITestOutputHelper output)
         }
 
         await runner.WaitForCompletionAsync(previousBatchLast, TestContext.Current.CancellationToken);
+
+        // The last job started is not always the last to finish (four workers): wait for every job to be finished.
+        await Wait.UntilAsync(
+            async () => (await host.Tracker.CountAsync()).Where(c => c.Status is not (JobStatus.Completed or JobStatus.Cancelled or JobStatus.Failed)).Sum(c => c.Count) == 0,
+            "every job finished");
         var endHeap = FullCollectHeap();
         output.WriteLine($"{jobs:N0} jobs in {clock.Elapsed.TotalSeconds:0.0} s; heap {warmHeap / 1e6:0.0} MB after {WarmUpJobs:N0} jobs, {endHeap / 1e6:0.0} MB at the end; at most {maxJobs:N0} jobs stored");
 
