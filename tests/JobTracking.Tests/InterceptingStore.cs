@@ -22,6 +22,9 @@ public sealed class InterceptingStore(InMemoryJobStore inner) : DecoratingStore(
     /// <summary>Gets or sets whether every call fails as if the store did not answer.</summary>
     public bool CutOff { get; set; }
 
+    /// <summary>Gets or sets what holds a write back before it reaches the store: a task it waits for, or <see langword="null"/> to go on at once.</summary>
+    public Func<string, object?, Task?>? Delay { get; set; }
+
     /// <summary>Gets or sets whether the store says that other processes share it.</summary>
     public bool Shared { get; set; } = true;
 
@@ -53,7 +56,18 @@ public sealed class InterceptingStore(InMemoryJobStore inner) : DecoratingStore(
     public override ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default)
     {
         Write(nameof(TryTransitionAsync), transition);
+        if (Delay?.Invoke(nameof(TryTransitionAsync), transition) is { } delay)
+        {
+            return DelayedAsync(delay, transition, cancellationToken);
+        }
+
         return Refuses?.Invoke(transition) == true ? new ValueTask<bool>(false) : base.TryTransitionAsync(transition, cancellationToken);
+    }
+
+    private async ValueTask<bool> DelayedAsync(Task delay, JobTransition transition, CancellationToken cancellationToken)
+    {
+        await delay.ConfigureAwait(false);
+        return await base.TryTransitionAsync(transition, cancellationToken).ConfigureAwait(false);
     }
 
     public override ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)

@@ -53,6 +53,16 @@ public sealed class JobTrackingOptions
     /// <summary>Gets or sets the most jobs claimed from the store in one call, 1 to 1000. Default: 100.</summary>
     public int ClaimBatchSize { get; set; } = 100;
 
+    /// <summary>
+    /// Gets or sets the most jobs this node claims ahead of its free workers, 0 (none) to 10,000, so that a worker whose
+    /// job's code returns takes its next job at once instead of waiting for a claim. The node claims ahead only as many
+    /// jobs as its workers finish during one claim's round trip (measured as it runs, twice over), so jobs of seconds or
+    /// more are not claimed ahead and a node does not hold queued jobs away from the other nodes of a shared store. A job
+    /// claimed ahead is owned by this node (its lease renewed) and shows as Running; if the host stops before a worker
+    /// takes it, it is stored Interrupted and queued again at its place. Default: 256.
+    /// </summary>
+    public int ClaimPrefetch { get; set; } = 256;
+
     /// <summary>Gets or sets how often a running job's changed checkpoint is saved at a safe point, 0 (every safe point) to 1 hour. Default: 5 seconds. Pausing, shutdown and failure always save it.</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
 

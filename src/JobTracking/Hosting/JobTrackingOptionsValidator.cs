@@ -11,6 +11,7 @@ internal sealed class JobTrackingOptionsValidator : IValidateOptions<JobTracking
         Range(errors, nameof(options.MaxConcurrency), options.MaxConcurrency, 1, 4096);
         Range(errors, nameof(options.QueueCapacity), options.QueueCapacity, 1, 100_000_000);
         Range(errors, nameof(options.ClaimBatchSize), options.ClaimBatchSize, 1, 1000);
+        Range(errors, nameof(options.ClaimPrefetch), options.ClaimPrefetch, 0, 10_000);
         Range(errors, nameof(options.ShutdownGracePeriod), options.ShutdownGracePeriod, TimeSpan.Zero, TimeSpan.FromHours(1));
         Range(errors, nameof(options.PollInterval), options.PollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
         Range(errors, nameof(options.CheckpointInterval), options.CheckpointInterval, TimeSpan.Zero, TimeSpan.FromHours(1));

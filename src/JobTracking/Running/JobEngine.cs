@@ -311,8 +311,10 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     /// <param name="epochAtClaim">The command epoch read before the claim.</param>
     /// <param name="stopping">Fires when the host stops; a job not yet started is then interrupted instead.</param>
     /// <param name="finishing">
-    /// Called at most once, when the job's code has returned and its resting status is about to be written: the worker
-    /// can claim its next job then, so the claim and this write share a commit on a store that commits in groups.
+    /// Called at most once, when the job's code has returned for good (completed or failed) and its final status is about
+    /// to be written: the worker takes its next job then, while this run stores its final status (its lease held and
+    /// renewed until the write is stored, or the claim lost). A run that ends otherwise (paused, cancelled, interrupted)
+    /// may run its code again after a refused write, so it keeps its worker until it returns.
     /// </param>
     public async Task RunAsync(JobRecord job, long epochAtClaim, CancellationToken stopping, Action? finishing = null)
     {
@@ -755,9 +757,13 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
 
                 var job = status == run.Job.Status && version == run.Job.Version ? run.Job : run.Job with { Status = status, Version = version };
 
-                // Once: a refused write below is followed by a read and another try, not by another claim.
-                finishing?.Invoke();
-                finishing = null;
+                // Once, and only for an outcome that never runs the code again (completed or failed): the worker moves on to
+                // its next job while this write is stored; a refused write below is followed by a read and another try.
+                if (outcome is Outcome.Completed or Outcome.Failed)
+                {
+                    finishing?.Invoke();
+                    finishing = null;
+                }
 
                 bool applied;
                 try

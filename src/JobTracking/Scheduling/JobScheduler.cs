@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 using JobTracking.Running;
 using JobTracking.Storage;
 using Microsoft.Extensions.Logging;
@@ -6,20 +7,27 @@ using Microsoft.Extensions.Logging;
 namespace JobTracking.Scheduling;
 
 /// <summary>
-/// Feeds claimed jobs to a fixed set of worker loops. The feeder claims only as many jobs as there are free slots
-/// (globally and per job type), so a job is never Running without a worker; it sleeps on a signal when idle.
+/// Feeds claimed jobs to a fixed set of worker loops. The feeder claims as many jobs as there are free workers (globally
+/// and per job type) plus a few claimed ahead (<see cref="PrefetchEstimate"/>), so a worker whose job's code returns
+/// takes its next job at once; the finished job's final status is stored meanwhile, its lease held until it is. It
+/// sleeps on a signal when idle.
 /// </summary>
 internal sealed class JobScheduler : IAsyncDisposable, IDisposable
 {
+    // The most runs one worker leaves storing their final status before it waits for the oldest: a bound on what a slow
+    // store holds in memory (each a finished run with its report), far above what a store that answers needs.
+    private const int MaxStoringPerWorker = 64;
+
     private readonly JobEngine _engine;
     private readonly ILogger _logger;
-    private readonly Channel<Dispatch> _dispatch;
+    private readonly Channel<Dispatch> _dispatch = Channel.CreateUnbounded<Dispatch>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly Channel<byte> _wake = Channel.CreateBounded<byte>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, TypeSlots> _typeSlots;
-    private readonly bool _hasTypeLimits;
+    private readonly PrefetchEstimate _prefetch;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly SemaphoreSlim _claimLock = new(1, 1);
-    private int _freeSlots;
+    private int _busy;
+    private int _ahead;
+    private int _waitingForWorkers;
     private Task? _feeder;
     private Task[] _workers = [];
     private long _lastClaimTicks = -1;
@@ -29,20 +37,21 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         _engine = engine;
         _logger = engine.LoggerFactory.CreateLogger<JobScheduler>();
         var workers = engine.Options.MaxConcurrency;
-        _freeSlots = workers;
-        _dispatch = Channel.CreateBounded<Dispatch>(new BoundedChannelOptions(workers) { SingleWriter = true });
         _typeSlots = engine.Registry.Types
             .Where(t => t.ConcurrencyLimit < workers)
             .ToDictionary(t => t.TypeName, t => new TypeSlots(t.ConcurrencyLimit), StringComparer.Ordinal);
-        _hasTypeLimits = _typeSlots.Count > 0;
+        _prefetch = new PrefetchEstimate(engine.TimeProvider, engine.Options.ClaimPrefetch);
         engine.JobQueued = Wake;
     }
 
-    /// <summary>Gets the number of jobs claimed and not yet finished on this node.</summary>
-    public int Busy => _engine.Options.MaxConcurrency - Volatile.Read(ref _freeSlots);
+    /// <summary>Gets the number of workers running a job's code (or about to) on this node.</summary>
+    public int Busy => Volatile.Read(ref _busy);
 
-    /// <summary>Gets the number of worker slots free on this node.</summary>
-    public int FreeSlots => Volatile.Read(ref _freeSlots);
+    /// <summary>Gets the number of workers free on this node.</summary>
+    public int FreeSlots => _engine.Options.MaxConcurrency - Volatile.Read(ref _busy);
+
+    /// <summary>Gets the number of jobs claimed ahead, waiting here for a free worker.</summary>
+    public int ClaimedAhead => Volatile.Read(ref _ahead);
 
     /// <summary>Gets whether the scheduler was started and is not stopping.</summary>
     public bool IsRunning => Volatile.Read(ref _feeder) is not null && !_stopping.IsCancellationRequested;
@@ -191,7 +200,6 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
     {
         _stopping.Cancel();
         _dispatch.Writer.TryComplete();
-        _claimLock.Dispose();
     }
 
     public async ValueTask DisposeAsync()
@@ -199,7 +207,6 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         _dispatch.Writer.TryComplete();
         _stopping.Dispose();
-        _claimLock.Dispose();
     }
 
     private async Task FeederLoopAsync()
@@ -210,29 +217,36 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         {
             try
             {
-                var free = Volatile.Read(ref _freeSlots);
-                var claimedAll = false;
-                if (free > 0)
+                var wanted = Wanted();
+                if (wanted <= 0)
                 {
-                    var wanted = Math.Min(free, _engine.Options.ClaimBatchSize);
-                    var (claimed, epoch) = await ClaimAsync(wanted, typeLimits, stopping).ConfigureAwait(false);
-                    for (var i = 0; i < claimed.Count; i++) // by index: a foreach over the interface boxes an enumerator per claim
+                    // Every worker busy and enough claimed ahead: a worker that frees up wakes the feeder. Said before the
+                    // count is read again, so a worker freed in between is seen either here or by its wake.
+                    Volatile.Write(ref _waitingForWorkers, 1);
+                    if (Wanted() <= 0)
                     {
-                        var job = claimed[i];
-                        Interlocked.Decrement(ref _freeSlots);
-                        _dispatch.Writer.TryWrite(new Dispatch(job, epoch));
+                        await WaitForWorkAsync(stopping).ConfigureAwait(false);
                     }
 
-                    // A full batch: there may be more to claim.
-                    claimedAll = claimed.Count == wanted;
-                }
-
-                if (claimedAll)
-                {
+                    Volatile.Write(ref _waitingForWorkers, 0);
                     continue;
                 }
 
-                await WaitForWorkAsync(stopping).ConfigureAwait(false);
+                var started = _engine.TimeProvider.GetTimestamp();
+                var (claimed, epoch) = await ClaimAsync(wanted, typeLimits, stopping).ConfigureAwait(false);
+                _prefetch.Claimed(started);
+                Interlocked.Add(ref _ahead, claimed.Count);
+                for (var i = 0; i < claimed.Count; i++) // by index: a foreach over the interface boxes an enumerator per claim
+                {
+                    _dispatch.Writer.TryWrite(new Dispatch(claimed[i], epoch));
+                }
+
+                // A full batch: there may be more to claim. Otherwise the store had no more (or the limits allow no more):
+                // a job queued, a key freed or the poll wakes the feeder, not a worker freeing up.
+                if (claimed.Count < wanted)
+                {
+                    await WaitForWorkAsync(stopping).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -247,6 +261,10 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
             }
         }
     }
+
+    // Free workers plus the jobs to claim ahead, less those claimed ahead already; at most one batch.
+    private int Wanted() =>
+        Math.Min(_engine.Options.MaxConcurrency + _prefetch.Target - Volatile.Read(ref _busy) - Volatile.Read(ref _ahead), _engine.Options.ClaimBatchSize);
 
     // After a failed claim the feeder tries again soon, whatever the (long) safety-net poll.
     private TimeSpan FailureDelay => _engine.Options.PollInterval < TimeSpan.FromSeconds(1) ? _engine.Options.PollInterval : TimeSpan.FromSeconds(1);
@@ -274,46 +292,15 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         _wake.Reader.TryRead(out _);
     }
 
-    // With per-type limits, claims go one at a time under a lock, so the per-type counts that limit a claim are the
-    // counts the claim then raises; a worker only tries the lock: if a claim is already under way it hands its slot back
-    // to the feeder rather than queue up. Without them the store's claim is atomic on its own, so the workers and the
-    // feeder claim side by side: no lock per job, and on a store that commits in groups their claims share a commit.
-    private async ValueTask<(IReadOnlyList<JobRecord> Claimed, long Epoch)> ClaimAsync(int wanted, Dictionary<string, int> typeLimits, CancellationToken stopping, bool onlyIfFree = false)
+    // Only the feeder claims, so the per-type counts that limit a claim are the counts the claim then raises. Each claimed
+    // job counts against its type's limit from its claim until its code returns.
+    private async ValueTask<(IReadOnlyList<JobRecord> Claimed, long Epoch)> ClaimAsync(int wanted, Dictionary<string, int> typeLimits, CancellationToken stopping)
     {
-        if (!_hasTypeLimits)
+        foreach (var (type, slots) in _typeSlots)
         {
-            return await ClaimUnlockedAsync(wanted, typeLimits, stopping).ConfigureAwait(false);
+            typeLimits[type] = Math.Max(0, slots.Limit - Volatile.Read(ref slots.Running));
         }
 
-        if (onlyIfFree)
-        {
-            if (!_claimLock.Wait(0, CancellationToken.None))
-            {
-                return ([], 0);
-            }
-        }
-        else
-        {
-            await _claimLock.WaitAsync(stopping).ConfigureAwait(false);
-        }
-
-        try
-        {
-            foreach (var (type, slots) in _typeSlots)
-            {
-                typeLimits[type] = Math.Max(0, slots.Limit - Volatile.Read(ref slots.Running));
-            }
-
-            return await ClaimUnlockedAsync(wanted, typeLimits, stopping).ConfigureAwait(false);
-        }
-        finally
-        {
-            _claimLock.Release();
-        }
-    }
-
-    private async ValueTask<(IReadOnlyList<JobRecord> Claimed, long Epoch)> ClaimUnlockedAsync(int wanted, Dictionary<string, int> typeLimits, CancellationToken stopping)
-    {
         var epoch = _engine.CommandEpoch;
         var request = new JobClaimRequest
         {
@@ -332,8 +319,7 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
 
         for (var i = 0; i < claimed.Count; i++) // by index: a foreach over the interface boxes an enumerator per claim
         {
-            var job = claimed[i];
-            if (_typeSlots.TryGetValue(job.TypeName, out var slots))
+            if (_typeSlots.TryGetValue(claimed[i].TypeName, out var slots))
             {
                 Interlocked.Increment(ref slots.Running);
             }
@@ -344,63 +330,53 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
 
     private async Task WorkerLoopAsync()
     {
-        var stopping = _stopping.Token;
-        var worker = new Worker(this, stopping);
-        await foreach (var dispatch in _dispatch.Reader.ReadAllAsync().ConfigureAwait(false))
+        var worker = new Worker();
+        var reader = _dispatch.Reader;
+        try
         {
-            var next = dispatch;
-            while (true)
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                await RunOneAsync(next, worker.Finishing).ConfigureAwait(false);
-
-                // Keep the slot and take the next queued job directly: no hand-off through the feeder while there is a
-                // backlog. The claim was usually sent as the job finished, beside its last write (one commit for both);
-                // if it found nothing, a job queued meanwhile (a caller waiting on each start) is looked for once more.
-                var early = worker.TakeClaim(out var claim);
-                try
+                while (reader.TryRead(out var dispatch))
                 {
-                    var (claimed, epoch) = early ? await claim.ConfigureAwait(false) : ([], 0);
-                    if (claimed.Count == 0)
-                    {
-                        if (stopping.IsCancellationRequested)
-                        {
-                            break;
-                        }
+                    Interlocked.Decrement(ref _ahead);
+                    Interlocked.Increment(ref _busy);
+                    worker.Reset();
+                    var run = RunOneAsync(dispatch, worker);
 
-                        (claimed, epoch) = await ClaimAsync(1, worker.TypeLimits, stopping, onlyIfFree: true).ConfigureAwait(false);
-                    }
-
-                    if (claimed.Count == 0)
-                    {
-                        break;
-                    }
-
-                    // Claimed while the host began to stop: the run ends it as Interrupted, as for any job not yet started.
-                    next = new Dispatch(claimed[0], epoch);
-                }
-                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-                {
-                    break;
-                }
-#pragma warning disable CA1031 // A store outage here only sends the slot back to the feeder, which retries.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    Log.FeederFailed(_logger, ex);
-                    break;
+                    // The code has returned for good (the run stores its final status meanwhile), or the run is over.
+                    await worker.WhenReleased().ConfigureAwait(false);
+                    Release(dispatch.Job);
+                    await worker.StoringAsync(run).ConfigureAwait(false);
                 }
             }
+        }
+        finally
+        {
+            // Stopping: the host waits for the workers, so for every final status still being stored.
+            await worker.DrainAsync().ConfigureAwait(false);
+        }
+    }
 
-            Interlocked.Increment(ref _freeSlots);
+    private void Release(JobRecord job)
+    {
+        if (_typeSlots.TryGetValue(job.TypeName, out var slots))
+        {
+            Interlocked.Decrement(ref slots.Running);
+        }
+
+        _prefetch.Released();
+        Interlocked.Decrement(ref _busy);
+        if (Volatile.Read(ref _waitingForWorkers) != 0)
+        {
             Wake();
         }
     }
 
-    private async ValueTask RunOneAsync(Dispatch dispatch, Action finishing)
+    private async Task RunOneAsync(Dispatch dispatch, Worker worker)
     {
         try
         {
-            await _engine.RunAsync(dispatch.Job, dispatch.Epoch, _stopping.Token, finishing).ConfigureAwait(false);
+            await _engine.RunAsync(dispatch.Job, dispatch.Epoch, _stopping.Token, worker.Finishing).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // One job's store failure must not take a worker slot away for good.
         catch (Exception ex)
@@ -410,52 +386,71 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         }
         finally
         {
-            if (_typeSlots.TryGetValue(dispatch.Job.TypeName, out var slots))
-            {
-                Interlocked.Decrement(ref slots.Running);
-            }
+            worker.Finishing();
         }
     }
 
     private readonly record struct Dispatch(JobRecord Job, long Epoch);
 
-    // One per worker loop, so nothing is allocated per job: the claim of the next job, sent when the current one's code
-    // has returned. The claimed job stays the worker's; it runs as soon as the current job's last write is stored.
-    private sealed class Worker
+    // One per worker loop, so nothing is allocated per job for it: the signal that the current job's code has returned
+    // for good (or its run is over), and the runs of this worker still storing their final status, oldest first.
+    private sealed class Worker : IValueTaskSource
     {
-        private readonly JobScheduler _scheduler;
-        private readonly CancellationToken _stopping;
-        private ValueTask<(IReadOnlyList<JobRecord> Claimed, long Epoch)> _claim;
-        private bool _claiming;
+        private readonly Queue<Task> _storing = new();
+        private ManualResetValueTaskSourceCore<bool> _released = new() { RunContinuationsAsynchronously = true };
+        private int _signalled;
 
-        public Worker(JobScheduler scheduler, CancellationToken stopping)
-        {
-            _scheduler = scheduler;
-            _stopping = stopping;
-            Finishing = ClaimNext;
-        }
-
-        public Dictionary<string, int> TypeLimits { get; } = new(StringComparer.Ordinal);
+        public Worker() => Finishing = Signal;
 
         public Action Finishing { get; }
 
-        public bool TakeClaim(out ValueTask<(IReadOnlyList<JobRecord> Claimed, long Epoch)> claim)
+        public void Reset()
         {
-            claim = _claim;
-            var taken = _claiming;
-            (_claim, _claiming) = (default, false);
-            return taken;
+            _released.Reset();
+            Volatile.Write(ref _signalled, 0);
         }
 
-        // Per-type limits still count the finishing job as running, so this claim is never more than the limits allow.
-        private void ClaimNext()
+        public ValueTask WhenReleased() => new(this, _released.Version);
+
+        public async ValueTask StoringAsync(Task run)
         {
-            if (!_claiming && !_stopping.IsCancellationRequested)
+            while (_storing.TryPeek(out var oldest) && oldest.IsCompleted)
             {
-#pragma warning disable CA2012 // Awaited exactly once, by the worker loop after TakeClaim.
-                _claim = _scheduler.ClaimAsync(1, TypeLimits, _stopping, onlyIfFree: true);
-#pragma warning restore CA2012
-                _claiming = true;
+                _ = _storing.Dequeue(); // completed: RunOneAsync never faults
+            }
+
+            if (run.IsCompleted)
+            {
+                return;
+            }
+
+            _storing.Enqueue(run);
+            if (_storing.Count > MaxStoringPerWorker)
+            {
+                await _storing.Dequeue().ConfigureAwait(false);
+            }
+        }
+
+        public async ValueTask DrainAsync()
+        {
+            while (_storing.TryDequeue(out var run))
+            {
+                await run.ConfigureAwait(false);
+            }
+        }
+
+        void IValueTaskSource.GetResult(short token) => _released.GetResult(token);
+
+        ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _released.GetStatus(token);
+
+        void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _released.OnCompleted(continuation, state, token, flags);
+
+        private void Signal()
+        {
+            if (Interlocked.Exchange(ref _signalled, 1) == 0)
+            {
+                _released.SetResult(true);
             }
         }
     }
