@@ -154,7 +154,7 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         {
             foreach (var run in _engine.RunningJobs)
             {
-                await _engine.ShutDownAsync(run, cancellationToken).ConfigureAwait(false);
+                await _engine.Executor.ShutDownAsync(run, cancellationToken).ConfigureAwait(false);
             }
         }
 #pragma warning disable CA1031 // A store that fails now must not stop the host from stopping: the jobs' leases lapse instead.
@@ -376,7 +376,7 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
     {
         try
         {
-            await _engine.RunAsync(dispatch.Job, dispatch.Epoch, _stopping.Token, worker.Finishing).ConfigureAwait(false);
+            await _engine.Executor.RunAsync(dispatch.Job, dispatch.Epoch, _stopping.Token, worker.Finishing).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // One job's store failure must not take a worker slot away for good.
         catch (Exception ex)
