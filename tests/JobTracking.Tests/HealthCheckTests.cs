@@ -140,6 +140,7 @@ public sealed class HealthCheckTests
         entry.Status.Should().Be(HealthStatus.Healthy);
         entry.Data["running"].Should().Be(1);
         entry.Data["freeSlots"].Should().Be(3);
+        entry.Data["claimedAhead"].Should().Be(0, "one job, taken by a worker");
         entry.Data["queued"].Should().Be(0L);
         host.Probe.For(id).Release();
         await host.WaitAsync(id, JobStatus.Completed);

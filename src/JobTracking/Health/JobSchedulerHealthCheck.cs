@@ -35,6 +35,7 @@ internal sealed class JobSchedulerHealthCheck : IHealthCheck
         {
             ["running"] = _scheduler.Busy,
             ["freeSlots"] = free,
+            ["claimedAhead"] = _scheduler.ClaimedAhead,
             ["queued"] = queued,
         };
 
