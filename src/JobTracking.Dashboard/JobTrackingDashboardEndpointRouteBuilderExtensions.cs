@@ -6,6 +6,8 @@ using JobTracking.Dashboard.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -40,6 +42,11 @@ public static class JobTrackingDashboardEndpointRouteBuilderExtensions
         if (endpoints.ServiceProvider.GetService<IJobTracker>() is null)
         {
             throw new InvalidOperationException("JobTracking is missing: call builder.Services.AddJobTracking(...) before app.MapJobTrackingDashboard().");
+        }
+
+        if (endpoints.ServiceProvider.GetRequiredService<IOptions<JobTracking.Dashboard.JobTrackingDashboardOptions>>().Value.ReadPolicy is null)
+        {
+            JobTracking.Dashboard.Log.NoReadPolicy(endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("JobTracking.Dashboard"), path);
         }
 
         var prefix = path.TrimEnd('/');

@@ -10,4 +10,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Dashboard: {User} issued {Command} on {Requested} jobs: {Summary}")]
     public static partial void BulkIssued(ILogger logger, string user, string command, int requested, string summary);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "The job dashboard at {Path} has no ReadPolicy: it answers local requests only (from this machine, to localhost, 127.0.0.1 or [::1], not through a proxy). Set JobTrackingDashboardOptions.ReadPolicy to open it to signed-in users.")]
+    public static partial void NoReadPolicy(ILogger logger, string path);
 }

@@ -136,8 +136,23 @@ public sealed class DashboardClient(TestServer server, string? remote, string? u
     private readonly HttpClient _http = server.CreateClient();
     private readonly Dictionary<string, string> _cookies = new(StringComparer.Ordinal);
 
+    /// <summary>Gets headers sent with every request (a <c>Host</c> here replaces the server's name).</summary>
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
+        foreach (var (name, value) in Headers)
+        {
+            if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+            {
+                request.Headers.Host = value;
+            }
+            else
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
         if (remote is not null)
         {
             request.Headers.Add("X-Test-Remote", remote);

@@ -41,6 +41,73 @@ public sealed class SecurityTests
         page.QuerySelectorAll(".jt-commands button").Select(b => b.TextContent).Should().Equal("Pause", "Cancel");
     }
 
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("LOCALHOST:5000")]
+    [InlineData("127.0.0.1:8080")]
+    [InlineData("[::1]:443")]
+    public async Task NoPolicy_LoopbackRequestNamingThisMachine_MayRead(string hostHeader)
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var client = host.Client();
+        client.Headers["Host"] = hostHeader;
+
+        var response = await client.GetAsync("/jobs/api/jobs");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Theory]
+    [InlineData("attacker.example")]
+    [InlineData("attacker.example:80")]
+    [InlineData("127.0.0.1.attacker.example")]
+    [InlineData("localhost.attacker.example")]
+    [InlineData("10.0.0.5")]
+    public async Task NoPolicy_LoopbackRequestNamingAnotherHost_DnsRebinding_CannotReadOrAct(string hostHeader)
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.StartGateJobAsync();
+        await host.WaitForAsync(id, JobStatus.Running);
+        var client = host.Client();
+        var token = await client.TokenAsync(); // a genuine token, taken while the page was served as localhost
+        client.Headers["Host"] = hostHeader;
+
+        var read = await client.GetAsync("/jobs/api/jobs");
+        var page = await client.GetAsync($"/jobs/{id}");
+        var cancel = await client.PostFormAsync($"/jobs/{id}/cancel", [new("confirmed", "yes")], token);
+        var api = await client.PostJsonAsync($"/jobs/api/jobs/{id}/cancel", "{}", token);
+
+        read.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await read.Content.ReadAsStringAsync()).Should().Contain("does not name this machine in its Host header");
+        page.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        cancel.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        api.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await host.Tracker.GetAsync(id)).Status.Should().Be(JobStatus.Running, "nothing changed");
+    }
+
+    [Theory]
+    [InlineData("X-Forwarded-For", "203.0.113.50")]
+    [InlineData("Forwarded", "for=203.0.113.50;proto=https")]
+    [InlineData("X-Real-IP", "203.0.113.50")]
+    [InlineData("X-Forwarded-Host", "jobs.example")]
+    public async Task NoPolicy_LoopbackRequestThroughAProxy_CannotReadOrAct(string header, string value)
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.StartGateJobAsync();
+        await host.WaitForAsync(id, JobStatus.Running);
+        var client = host.Client();
+        var token = await client.TokenAsync();
+        client.Headers[header] = value;
+
+        var read = await client.GetAsync("/jobs/api/jobs");
+        var restart = await client.PostJsonAsync($"/jobs/api/jobs/{id}/cancel", "{}", token);
+
+        read.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await read.Content.ReadAsStringAsync()).Should().Contain("came through a proxy").And.Contain(header);
+        restart.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await host.Tracker.GetAsync(id)).Status.Should().Be(JobStatus.Running, "nothing changed");
+    }
+
     [Fact]
     public async Task NoPolicy_RemoteCommands_AreRefusedAndChangeNothing()
     {

@@ -126,6 +126,27 @@ public sealed class QueryTests
     }
 
     [Fact]
+    public async Task ExportRejectsCsv_FieldsHoldingASemicolonOrTab_AreQuoted_SoNoSeparatorStartsAFormulaCell()
+    {
+        await using var host = await TestHost.Create(configure: b => b.AddJob<RejectListJob>()).StartAsync();
+        RejectRow[] rows =
+        [
+            new("SKU-9;=cmd|' /C calc'!A0", "semicolon"),
+            new("SKU-10\t=1+1", "tab"),
+        ];
+
+        var id = await host.Runner.Job<RejectListJob>().StartAsync(new RejectListParameters { Rows = rows });
+        await host.WaitAsync(id, JobStatus.Completed);
+        var csv = new StringWriter();
+        await host.Tracker.ExportRejectsCsvAsync(id, csv);
+
+        var lines = csv.ToString().Split("\r\n");
+        lines[1].Should().Contain(",\"SKU-9;=cmd|' /C calc'!A0\",");
+        lines[2].Should().Contain(",\"SKU-10\t=1+1\",");
+        ParseCsv(csv.ToString()).Skip(1).Select(r => r[2]).Should().Equal(rows.Select(r => r.Raw), "the records read back as they were received");
+    }
+
+    [Fact]
     public async Task PurgeAsync_RemovesOnlyFinishedJobsOlderThanTheCutoff()
     {
         await using var host = await TestHost.Create(configure: b => b.AddJob<ImportJob>()).StartAsync();

@@ -18,16 +18,24 @@ internal enum DashboardRight
 }
 
 /// <summary>
-/// Decides what a request may do from the configured policies: with no read policy, local (loopback) requests only;
-/// acting needs reading plus the act policy when one is set.
+/// Decides what a request may do from the configured policies: with no read policy, local requests only; acting needs
+/// reading plus the act policy when one is set.
 /// </summary>
+/// <remarks>
+/// A local request comes from a loopback address, names this machine in its <c>Host</c> header (localhost, 127.0.0.1
+/// or [::1], any port) and carries no proxy header. The address alone is not enough: a page of another site whose name
+/// the attacker points at 127.0.0.1 (DNS rebinding) reaches the dashboard from the user's own browser with that site's
+/// name as host, and a reverse proxy on the same machine connects from loopback for every visitor.
+/// </remarks>
 internal static class DashboardAccess
 {
+    private static readonly string[] ProxyHeaders = ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP"];
+
     public static async ValueTask<DashboardRight> GetRightAsync(HttpContext context, JobTrackingDashboardOptions options)
     {
         var canRead = options.ReadPolicy is { } read
             ? await AuthorizeAsync(context, read).ConfigureAwait(false)
-            : IsLocal(context.Connection);
+            : WhyNotLocal(context) is null;
         if (!canRead)
         {
             return DashboardRight.None;
@@ -67,15 +75,36 @@ internal static class DashboardAccess
 
         var message = needed == DashboardRight.Read
             ? options.ReadPolicy is null
-                ? "The job dashboard answers local requests only. Set JobTrackingDashboardOptions.ReadPolicy to open it to other users."
+                ? $"The job dashboard answers local requests only, and this one {WhyNotLocal(context) ?? "is not"}. Set JobTrackingDashboardOptions.ReadPolicy to open it to other users."
                 : $"The job dashboard needs the authorization policy '{options.ReadPolicy}', which this user does not satisfy."
             : $"This user may read the job dashboard but not act on jobs (policy '{options.ActPolicy}').";
         await Responses.ErrorAsync(context, StatusCodes.Status403Forbidden, message).ConfigureAwait(false);
     }
 
-    internal static bool IsLocal(ConnectionInfo connection)
+    /// <summary>Says why a request is not local (read as the end of "this one ..."), or returns <see langword="null"/> when it is.</summary>
+    internal static string? WhyNotLocal(HttpContext context)
     {
-        var remote = connection.RemoteIpAddress;
+        if (!IsLoopback(context.Connection.RemoteIpAddress))
+        {
+            return "comes from another machine";
+        }
+
+        foreach (var header in ProxyHeaders)
+        {
+            if (context.Request.Headers.ContainsKey(header))
+            {
+                return $"came through a proxy (it carries {header})";
+            }
+        }
+
+        var host = context.Request.Host;
+        return host.HasValue && IsLocalHostName(host.Host)
+            ? null
+            : "does not name this machine in its Host header (localhost, 127.0.0.1 or [::1])";
+    }
+
+    private static bool IsLoopback(IPAddress? remote)
+    {
         if (remote is null)
         {
             return false;
@@ -88,6 +117,9 @@ internal static class DashboardAccess
 
         return IPAddress.IsLoopback(remote);
     }
+
+    private static bool IsLocalHostName(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host == "127.0.0.1" || host == "[::1]";
 
     // As the authorization middleware does: sign in with the policy's own schemes (if it names any), then evaluate it.
     private static async ValueTask<bool> AuthorizeAsync(HttpContext context, string policyName)

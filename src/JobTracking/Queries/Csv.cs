@@ -7,12 +7,14 @@ namespace JobTracking.Queries;
 /// <summary>
 /// RFC 4180 records: CRLF line ends, fields quoted when they hold a comma, a quote or a line break, quotes doubled.
 /// A text field that starts with a character a spreadsheet reads as the start of a formula (<c>=</c>, <c>+</c>,
-/// <c>-</c>, <c>@</c>, tab, carriage return) gets a single quote in front, as OWASP advises against CSV injection.
+/// <c>-</c>, <c>@</c>, tab, carriage return) gets a single quote in front, as OWASP advises against CSV injection; a
+/// field holding a semicolon or a tab is quoted too, so a spreadsheet that splits on those (Excel with French or German
+/// settings, a paste split on tabs) keeps it one cell instead of starting a new one, which could be a formula.
 /// </summary>
 internal static class Csv
 {
     private static readonly SearchValues<char> FormulaStarts = SearchValues.Create("=+-@\t\r");
-    private static readonly SearchValues<char> NeedsQuotes = SearchValues.Create(",\"\r\n");
+    private static readonly SearchValues<char> NeedsQuotes = SearchValues.Create(",;\t\"\r\n");
 
     public static string Record(JobReject reject)
     {
