@@ -73,7 +73,13 @@ public sealed class InterceptingStore(InMemoryJobStore inner) : DecoratingStore(
     public override ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
     {
         Write(nameof(ClaimAsync), request);
-        return base.ClaimAsync(request, cancellationToken);
+        return Delay?.Invoke(nameof(ClaimAsync), request) is { } delay ? DelayedClaimAsync(delay, request, cancellationToken) : base.ClaimAsync(request, cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<JobRecord>> DelayedClaimAsync(Task delay, JobClaimRequest request, CancellationToken cancellationToken)
+    {
+        await delay.ConfigureAwait(false);
+        return await base.ClaimAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
     public override ValueTask<IReadOnlyCollection<Guid>> RenewLeasesAsync(JobLeaseRenewal renewal, CancellationToken cancellationToken = default)

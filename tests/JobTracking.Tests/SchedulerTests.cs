@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 
 namespace JobTracking.Tests;
@@ -44,6 +45,74 @@ public sealed class SchedulerTests
         await host.WaitAsync(first, JobStatus.Completed);
         await host.WaitAsync(second, JobStatus.Completed);
         host.Probe.MaxRunning.Should().Be(1, "one worker: the second job's code ran after the first one's had returned");
+    }
+
+    [Fact]
+    public async Task ShortJobs_ClaimsTakingTime_AreClaimedAheadOfTheFreeWorkers_CodeNeverRunsPastMaxConcurrency()
+    {
+        // Each claim takes 10 ms of the host's clock; jobs take none: the workers would wait for every claim.
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var store = new InterceptingStore(TestHost.CreateMemoryStore(time: time)) { Shared = false };
+        store.Delay = (call, _) =>
+        {
+            if (call == nameof(IJobStore.ClaimAsync))
+            {
+                time.Advance(TimeSpan.FromMilliseconds(10));
+            }
+
+            return null;
+        };
+        await using var host = await TestHost.Create(o => o.MaxConcurrency = 1, store: store, time: time).StartAsync();
+
+        var ids = new List<Guid>();
+        for (var i = 0; i < 300; i++)
+        {
+            ids.Add(await host.StartStepJobAsync(new StepParameters { Steps = 1 }));
+        }
+
+        foreach (var id in ids)
+        {
+            await host.WaitAsync(id, JobStatus.Completed);
+        }
+
+        var asked = store.Writes.Where(w => w.Call == nameof(IJobStore.ClaimAsync)).Select(w => ((JobClaimRequest)w.Argument).MaxCount).ToList();
+        asked.Max().Should().BeGreaterThan(4, "as many jobs as the worker finishes during a claim are claimed ahead: {0}", string.Join(", ", asked));
+        asked.Count.Should().BeLessThan(150, "claims ahead take several jobs per claim");
+        host.Probe.MaxRunning.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task LongJobs_AreNotClaimedAhead()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var store = new InterceptingStore(TestHost.CreateMemoryStore(time: time)) { Shared = false };
+        store.Delay = (call, _) =>
+        {
+            if (call == nameof(IJobStore.ClaimAsync))
+            {
+                time.Advance(TimeSpan.FromMilliseconds(10));
+            }
+
+            return null;
+        };
+        await using var host = await TestHost.Create(o => o.MaxConcurrency = 1, store: store, time: time).StartAsync();
+        var ids = new List<Guid>();
+        for (var i = 0; i < 6; i++)
+        {
+            ids.Add(await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true }));
+        }
+
+        // Each job runs a second of the host's clock.
+        foreach (var id in ids)
+        {
+            await host.Probe.For(id).WaitForStepAsync(0);
+            (await host.Tracker.CountAsync()).Single(c => c.Status == JobStatus.Running).Count.Should().Be(1, "nothing is claimed ahead of jobs of a second");
+            time.Advance(TimeSpan.FromSeconds(1));
+            host.Probe.For(id).Release();
+            await host.WaitAsync(id, JobStatus.Completed);
+        }
+
+        store.Writes.Where(w => w.Call == nameof(IJobStore.ClaimAsync)).Select(w => ((JobClaimRequest)w.Argument).MaxCount).Should().OnlyContain(n => n == 1);
     }
 
     [Fact]

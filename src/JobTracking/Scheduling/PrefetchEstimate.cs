@@ -46,6 +46,6 @@ internal sealed class PrefetchEstimate(TimeProvider time, int max)
         // Smoothed over a few claims, so one slow claim or one burst does not swing it.
         _jobsPerSecond = (_jobsPerSecond + rate) / 2;
         _claimSeconds = (_claimSeconds + claim) / 2;
-        Target = (int)Math.Min(max, Math.Ceiling(_jobsPerSecond * _claimSeconds * 2));
+        Target = (int)Math.Min(max, _jobsPerSecond * _claimSeconds * 2); // rounded down: less than a job is none
     }
 }
