@@ -62,7 +62,7 @@ public static class JobRunnerExtensions
     /// <param name="jobId">The job's id.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The finished job.</returns>
-    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="JobNotFoundException">No such job, or it finished and was purged (by <see cref="JobTrackingOptions.MaxFinishedJobsInMemory"/> or <see cref="JobTrackingOptions.RetentionPeriod"/>); the message says both.</exception>
     public static Task<JobRecord> WaitForCompletionAsync(this IJobRunner runner, Guid jobId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runner);
@@ -75,7 +75,7 @@ public static class JobRunnerExtensions
     /// <param name="status">The status to wait for.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The job when it has the status.</returns>
-    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="JobNotFoundException">No such job, or it finished and was purged (by <see cref="JobTrackingOptions.MaxFinishedJobsInMemory"/> or <see cref="JobTrackingOptions.RetentionPeriod"/>); the message says both.</exception>
     public static Task<JobRecord> WaitForStatusAsync(this IJobRunner runner, Guid jobId, JobStatus status, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runner);
