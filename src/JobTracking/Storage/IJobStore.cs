@@ -1,8 +1,8 @@
 namespace JobTracking.Storage;
 
-/// <summary>Where jobs live and wait: their lifecycle, the queue, and who owns a running job. The first of a store's three narrow contracts.</summary>
+/// <summary>Where jobs live and wait: their lifecycle, the queue, and who owns a running job. The first of a store's four narrow contracts.</summary>
 /// <remarks>
-/// <para>A store implements <see cref="IJobStore"/>, <see cref="IJobJournalStore"/> and <see cref="IJobQueryStore"/>, usually on one
+/// <para>A store implements <see cref="IJobStore"/>, <see cref="IJobJournalStore"/>, <see cref="IJobQueryStore"/> and <see cref="IJobFeedStore"/>, usually on one
 /// class, and is registered with <c>UseStore</c>. The engine validates every argument before it calls a store (the shared
 /// checks are in <see cref="JobStoreArguments"/>), so a store need not repeat them.</para>
 /// <para><b>Rules every store keeps</b> (the conformance kit in JobTracking.Testing checks each of them):</para>
