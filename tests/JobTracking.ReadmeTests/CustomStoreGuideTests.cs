@@ -32,6 +32,26 @@ public sealed partial class CustomStoreGuideTests
         Assert.All(rows, row => Assert.Matches(TestName(), row.Split('|')[3]));
     }
 
+    [Fact]
+    public void KitProject_PackageVersions_AreTheRepositorysOwn()
+    {
+        var guide = File.ReadAllText(Path.Combine(ReadmeCodeBlock.RepositoryRoot, "docs", "custom-stores.md"));
+        var central = File.ReadAllText(Path.Combine(ReadmeCodeBlock.RepositoryRoot, "Directory.Packages.props"));
+        var version = VersionProperty().Match(File.ReadAllText(Path.Combine(ReadmeCodeBlock.RepositoryRoot, "Directory.Build.props"))).Groups["version"].Value;
+        var start = guide.IndexOf("<!-- kit-guide:project -->", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/custom-stores.md marks the kit's test project");
+        var project = guide[start..guide.IndexOf("</Project>", start, StringComparison.Ordinal)];
+
+        var references = PackageReference().Matches(project).ToDictionary(m => m.Groups["id"].Value, m => m.Groups["version"].Value);
+
+        Assert.Equal(["JobTracking.Testing", "Microsoft.NET.Test.Sdk", "xunit.runner.visualstudio", "xunit.v3"], references.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(version, references["JobTracking.Testing"]);
+        foreach (var (id, referenced) in references.Where(r => r.Key != "JobTracking.Testing"))
+        {
+            Assert.Contains($"<PackageVersion Include=\"{id}\" Version=\"{referenced}\" />", central, StringComparison.Ordinal);
+        }
+    }
+
     private static List<string> RulesTableRows()
     {
         var text = File.ReadAllText(Path.Combine(ReadmeCodeBlock.RepositoryRoot, "docs", "custom-stores.md"));
@@ -45,6 +65,12 @@ public sealed partial class CustomStoreGuideTests
                 .TakeWhile(line => line.StartsWith('|')),
         ];
     }
+
+    [GeneratedRegex(@"<PackageReference Include=""(?<id>[^""]+)"" Version=""(?<version>[^""]+)"" />")]
+    private static partial Regex PackageReference();
+
+    [GeneratedRegex(@"<Version>(?<version>[^<]+)</Version>")]
+    private static partial Regex VersionProperty();
 
     [GeneratedRegex(@"`(?<name>[A-Z][A-Za-z]+_[A-Za-z_]+)`")]
     private static partial Regex TestName();
