@@ -67,36 +67,71 @@ public abstract partial class JobStoreConformanceTests
     }
 
     /// <summary>A reader racing a batch sees none of its jobs or all of them, never a part (the batch is one step).</summary>
+    /// <remarks>
+    /// The reader reads a batch's first job, then its last: once the first is seen, a batch stored as one step shows the
+    /// last too. Batches are written until the reader has seen a batch's first job while the call writing it had not
+    /// returned yet, often enough to tell (or until a bounded number of rounds or time has passed), so that a loaded
+    /// machine that leaves the reader no time in some rounds does not let a store that shows half a batch through.
+    /// </remarks>
     /// <returns>A task that completes when the test is done.</returns>
     [Fact]
     public async Task CreateMany_AReaderRacingTheBatch_SeesNoneOrAll()
     {
         await using var lease = await LeaseAsync();
         var store = lease.Store;
-        for (var round = 0; round < 10; round++)
+        BatchProbe? current = null;
+        using var done = new CancellationTokenSource();
+        var reader = Task.Run(async () =>
         {
-            var jobs = Enumerable.Range(0, 500).Select(i => NewJob() with { CreatedAt = T0.AddTicks(10 * i) }).ToList();
-            using var done = new CancellationTokenSource();
-            var halfSeen = 0;
-            var reader = Task.Run(async () =>
+            while (!done.IsCancellationRequested)
             {
-                while (!done.IsCancellationRequested)
+                if (Volatile.Read(ref current) is not { } batch)
                 {
-                    // The first job read before the last: a whole batch shows the last once it shows the first.
-                    if (await store.GetAsync(jobs[0].Id) is not null && await store.GetAsync(jobs[^1].Id) is null)
-                    {
-                        Interlocked.Increment(ref halfSeen);
-                    }
+                    await Task.Yield();
+                    continue;
                 }
-            });
 
-            await Task.Yield();
+                var during = batch.Creating;
+                var firstSeen = await store.GetAsync(batch.First) is not null;
+                var lastSeen = await store.GetAsync(batch.Last) is not null;
+                if (during && firstSeen && batch.Creating)
+                {
+                    Interlocked.Increment(ref batch.Owner.Overlapped);
+                }
+
+                if (firstSeen && !lastSeen)
+                {
+                    Interlocked.Increment(ref batch.Owner.HalfSeen);
+                }
+
+                Interlocked.Increment(ref batch.Reads);
+            }
+        });
+
+        var totals = new BatchTotals();
+        var started = TimeProvider.System.GetTimestamp();
+        var rounds = 0;
+        for (; rounds < 100 && Volatile.Read(ref totals.Overlapped) < 20 && Volatile.Read(ref totals.HalfSeen) == 0
+            && TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(10); rounds++)
+        {
+            var jobs = Enumerable.Range(0, 100).Select(i => NewJob() with { CreatedAt = T0.AddTicks(10 * i) }).ToList();
+            var batch = new BatchProbe(jobs[0].Id, jobs[^1].Id, totals);
+            Volatile.Write(ref current, batch);
+            var waitStarted = TimeProvider.System.GetTimestamp();
+            while (Volatile.Read(ref batch.Reads) == 0 && TimeProvider.System.GetElapsedTime(waitStarted) < TimeSpan.FromSeconds(1))
+            {
+                await Task.Yield();
+            }
+
+            batch.Creating = true;
             await store.CreateManyAsync(jobs);
-            await done.CancelAsync();
-            await reader;
-
-            Assert.True(halfSeen == 0, $"a reader saw the first job of a 500-job batch while its last was not stored yet ({halfSeen} times in round {round})");
+            batch.Creating = false;
         }
+
+        await done.CancelAsync();
+        await reader;
+
+        Assert.True(totals.HalfSeen == 0, $"a reader saw the first job of a 100-job batch while its last was not stored yet ({totals.HalfSeen} times in {rounds} rounds)");
     }
 
     /// <summary>Only an active job (Running, Pausing, Cancelling, ShuttingDown) holds its concurrency key: a paused, interrupted or draft job does not.</summary>
@@ -169,5 +204,26 @@ public abstract partial class JobStoreConformanceTests
         Assert.False(store.IsTransient(illegal), $"IsTransient answered true for the store's own {illegal.GetType().Name} on an illegal move");
         Assert.False(store.IsTransient(new ArgumentException("a bad argument")), "IsTransient answered true for an ArgumentException");
         Assert.False(store.IsTransient(new ArgumentNullException("job")), "IsTransient answered true for an ArgumentNullException");
+    }
+
+    /// <summary>What the reader counted over every batch of <see cref="CreateMany_AReaderRacingTheBatch_SeesNoneOrAll"/>: reads that saw a batch's first job while it was being written, and reads that saw its first job without its last.</summary>
+    private sealed class BatchTotals
+    {
+        public int Overlapped;
+        public int HalfSeen;
+    }
+
+    /// <summary>One batch of <see cref="CreateMany_AReaderRacingTheBatch_SeesNoneOrAll"/>: its first and last job, and whether it is being written.</summary>
+    private sealed class BatchProbe(Guid first, Guid last, BatchTotals owner)
+    {
+        public Guid First { get; } = first;
+
+        public Guid Last { get; } = last;
+
+        public BatchTotals Owner { get; } = owner;
+
+        public volatile bool Creating;
+
+        public int Reads;
     }
 }
