@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The packages as an application gets them: packs the Release build (built by .ci/run) into a folder feed, then
 # builds and runs a throwaway console app (Program.cs beside this file) in a temporary folder. The app's own
-# nuget.config takes JobTracking* from that folder and everything else from nuget.org.
+# nuget.config takes JobTracking* from that folder and everything else from nuget.org. Then checks the README's
+# Requirements table against the packed .nuspec files (requirements.sh), and builds and runs the custom-store guide's
+# test project from the same feed with `dotnet test` (kit-guide.sh).
 #
 # The packages get a version of their own for this run, so that no JobTracking package restored earlier (by this
 # script or by hand) can stand in for them. The app restores into a package folder of its own, falling back on the
@@ -15,8 +17,12 @@ trap 'rm -rf "$work"' EXIT
 version="$(dotnet msbuild src/JobTracking/JobTracking.csproj -getProperty:Version)-ci.$(date -u +%Y%m%d%H%M%S)"
 machine_packages=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: *//')
 
-dotnet pack JobTracking.sln -c Release --no-build -p:PackageVersion="$version" -o "$work/feed" > "$work/pack.log" 2>&1 \
+# The .nuspec files pack writes into the packages are kept beside the feed, for the Requirements check below.
+dotnet pack JobTracking.sln -c Release --no-build -p:PackageVersion="$version" -p:NuspecOutputPath="$work/nuspec/" -o "$work/feed" > "$work/pack.log" 2>&1 \
   || { cat "$work/pack.log"; echo "dotnet pack failed"; exit 1; }
+if grep -qiE '(^|: )warning' "$work/pack.log"; then
+  grep -iE '(^|: )warning' "$work/pack.log"; echo "dotnet pack warned"; exit 1
+fi
 
 mkdir "$work/app"
 cp .ci/package-smoke/Program.cs "$work/app/"
@@ -64,3 +70,9 @@ EOF
 dotnet run --project "$work/app" -- "$work/jobs.db" > "$work/run.log" 2>&1 \
   || { cat "$work/run.log"; echo "package smoke run failed"; exit 1; }
 tail -n 1 "$work/run.log"
+
+# The README's Requirements table names exactly what each package depends on.
+bash .ci/package-smoke/requirements.sh "$work/nuspec"
+
+# The custom-store guide's test project, made from the guide and these packages, runs with `dotnet test`.
+bash .ci/package-smoke/kit-guide.sh "$work/feed" "$version" "$machine_packages"

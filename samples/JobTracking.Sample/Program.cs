@@ -33,9 +33,10 @@ var tracker = host.Services.GetRequiredService<IJobTracker>();
 var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 Console.WriteLine(inMemory ? "Store: in memory (nothing is kept)" : $"Store: SQLite file {database} (run again to see these jobs; --in-memory to keep nothing)");
 
-// Every status change as it happens, plus the two notifications users see: the flash and the end-of-job message.
-using var changes = events.Subscribe(e => Console.WriteLine(
-    $"{e.At:HH:mm:ss.fff}  {e.DisplayName,-16} {e.PreviousStatus,-12} -> {e.Status}{(e.Error is null ? "" : $"  ({e.Error.Message})")}"),
+// Every creation and status change as it happens, plus the two notifications users see: the flash and the end-of-job message.
+using var changes = events.Subscribe(e => Console.WriteLine(e.Kind == JobEventKind.Created
+    ? $"{e.At:HH:mm:ss.fff}  {e.DisplayName,-16} created as {e.Status}"
+    : $"{e.At:HH:mm:ss.fff}  {e.DisplayName,-16} {e.PreviousStatus,-12} -> {e.Status}{(e.Error is null ? "" : $"  ({e.Error.Message})")}"),
     new JobSubscriptionOptions { IncludeProgress = false });
 using var flash = events.OnJobStarted(e => Console.WriteLine($"           >> flash: '{e.DisplayName}' started"));
 using var notification = events.OnJobFinished(e => Console.WriteLine($"           >> notification: '{e.DisplayName}' finished as {e.Status}"));

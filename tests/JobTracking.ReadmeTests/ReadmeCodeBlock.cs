@@ -11,16 +11,23 @@ public sealed partial record ReadmeCodeBlock(string File, int Line, string Code)
         .GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "RepositoryRoot").Value!;
 
-    /// <summary>Gets the READMEs whose code blocks are checked: the repository's, then each package's.</summary>
+    /// <summary>Gets the files whose code blocks are checked: the README, the guides in <c>docs/</c>, CONTRIBUTING.md, then each package's README.</summary>
     public static IReadOnlyList<string> ReadmeFiles { get; } =
     [
         "README.md",
+        .. Directory.GetFiles(Path.Combine(RepositoryRoot, "docs"), "*.md")
+            .Select(Relative)
+            .Order(StringComparer.Ordinal),
+        "CONTRIBUTING.md",
         .. Directory.GetDirectories(Path.Combine(RepositoryRoot, "src"))
             .Select(folder => Path.Combine(folder, "README.md"))
             .Where(System.IO.File.Exists)
-            .Select(path => Path.GetRelativePath(RepositoryRoot, path).Replace('\\', '/'))
+            .Select(Relative)
             .Order(StringComparer.Ordinal),
     ];
+
+    /// <summary>Gets the guides in <c>docs/</c>, relative to the repository root.</summary>
+    public static IReadOnlyList<string> Guides { get; } = [.. ReadmeFiles.Where(f => f.StartsWith("docs/", StringComparison.Ordinal))];
 
     /// <summary>Reads the C# blocks of one README, given relative to the repository root.</summary>
     /// <param name="file">The README, for example <c>README.md</c>.</param>
@@ -59,6 +66,8 @@ public sealed partial record ReadmeCodeBlock(string File, int Line, string Code)
     }
 
     public override string ToString() => $"{File}:{Line}";
+
+    private static string Relative(string path) => Path.GetRelativePath(RepositoryRoot, path).Replace('\\', '/');
 
     [GeneratedRegex(@"^(?<indent>\s*)```(csharp|cs|c#)\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex OpeningFence();

@@ -7,15 +7,15 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace JobTracking.ReadmeTests;
 
 /// <summary>
-/// Compiles one README block as a file of a console application (<c>Microsoft.NET.Sdk</c>, nullable on) that references
+/// Compiles one README (or guide) block as a file of a console application (<c>Microsoft.NET.Sdk</c>, nullable on) that references
 /// the JobTracking packages, ASP.NET Core, Microsoft.Extensions.Hosting, OpenTelemetry and xunit v3.
 /// </summary>
 /// <remarks>
 /// <para>A block is compiled as pasted: it must carry its own <c>using</c> lines, beyond the implicit usings of a console
 /// project (System, System.Collections.Generic, System.IO, System.Linq, System.Net.Http, System.Threading,
 /// System.Threading.Tasks). It may use top-level statements.</para>
-/// <para>A block may use the types the other blocks of the same README declare (a README reads as one project), and a
-/// package README also those of the repository's README (its <c>ImportJob</c>, for example).</para>
+/// <para>A block may use the types the other blocks of the same file declare (a file reads as one project), and a
+/// guide in <c>docs/</c> or a package README also those of the repository's README (its <c>ImportJob</c>, for example).</para>
 /// <para>What a reader's own application has around a snippet is given by a harness (<see cref="HarnessSource"/>):
 /// the variables <c>builder</c> (a <c>HostApplicationBuilder</c>), <c>services</c>, <c>runner</c>, <c>events</c>,
 /// <c>tracker</c>, <c>catalog</c>, <c>id</c> and <c>cancellationToken</c>; the reader's product catalog
@@ -46,6 +46,37 @@ public static class ReadmeCompiler
     /// <returns>The errors in the block and the harness, and the warnings in the block.</returns>
     public static IReadOnlyList<string> Compile(ReadmeCodeBlock block)
     {
+        var (compilation, own, ownTrees) = Build(block);
+
+        // Errors in another block's types are that block's own failure.
+        return
+        [
+            .. compilation.GetDiagnostics()
+                .Where(d => d.Location.SourceTree is null || ownTrees.Contains(d.Location.SourceTree))
+                .Where(d => d.Severity == DiagnosticSeverity.Error || (d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree == own))
+                .Select(d => d.ToString()),
+        ];
+    }
+
+    /// <summary>Returns the names a block takes from the harness (a variable such as <c>runner</c>, or a type such as <c>MyStore</c>), each once.</summary>
+    /// <param name="block">The block.</param>
+    /// <returns>The names, in the order they first appear.</returns>
+    public static IReadOnlyList<string> HarnessNamesUsed(ReadmeCodeBlock block)
+    {
+        var (compilation, own, _) = Build(block);
+        var model = compilation.GetSemanticModel(own);
+        return
+        [
+            .. own.GetRoot().DescendantNodes().OfType<IdentifierNameSyntax>()
+                .Select(name => model.GetSymbolInfo(name).Symbol)
+                .Where(symbol => symbol is INamedTypeSymbol { ContainingNamespace.Name: "ReadmeHarness" } || symbol?.ContainingType?.Name == "Given")
+                .Select(symbol => symbol!.Name)
+                .Distinct(StringComparer.Ordinal),
+        ];
+    }
+
+    private static (CSharpCompilation Compilation, SyntaxTree Own, HashSet<SyntaxTree> OwnTrees) Build(ReadmeCodeBlock block)
+    {
         var own = CSharpSyntaxTree.ParseText(block.Code, ParseOptions, path: block.ToString());
         var declared = DeclaredTypeNames((CompilationUnitSyntax)own.GetRoot()).ToHashSet(StringComparer.Ordinal);
 
@@ -56,7 +87,7 @@ public static class ReadmeCompiler
             CSharpSyntaxTree.ParseText(HarnessSource, ParseOptions, path: "Harness.cs"),
         };
 
-        // The other blocks' type declarations, each name once: the same README first, then the repository's README.
+        // The other blocks' type declarations, each name once: the same file first, then the repository's README.
         var sources = ReadmeCodeBlock.Read(block.File).Concat(block.File == "README.md" ? [] : ReadmeCodeBlock.Read("README.md"));
         foreach (var other in sources.Where(b => b != block))
         {
@@ -75,16 +106,7 @@ public static class ReadmeCompiler
             trees,
             References.Value,
             new CSharpCompilationOptions(hasStatements ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-
-        // Errors in another block's types are that block's own failure.
-        var ownTrees = trees.Take(3).ToHashSet();
-        return
-        [
-            .. compilation.GetDiagnostics()
-                .Where(d => d.Location.SourceTree is null || ownTrees.Contains(d.Location.SourceTree))
-                .Where(d => d.Severity == DiagnosticSeverity.Error || (d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree == own))
-                .Select(d => d.ToString()),
-        ];
+        return (compilation, own, trees.Take(3).ToHashSet());
     }
 
     private static IEnumerable<string> DeclaredTypeNames(CompilationUnitSyntax root) =>

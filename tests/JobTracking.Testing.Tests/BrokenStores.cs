@@ -125,6 +125,14 @@ internal static class BrokenStores
         BrokenStore.Of<TextWithDoubledQuotes>("Text round-trips exactly, quotes included.", nameof(Kit.Create_ThenGet_RoundTripsEveryField)),
         BrokenStore.Of<EmptyTextAsNull>("An empty text stays empty; an absent one stays absent.", nameof(Kit.Create_EmptyAndNullValues_RoundTrip)),
         BrokenStore.Of<GetFromAStaleCache>("Read your writes: once a call has returned, GetAsync sees its effect.", nameof(Kit.Transition_AppliesFieldsAndRaisesVersion)),
+
+        // Rules of the contracts a store can miss while every other rule holds.
+        BrokenStore.Of<TransitionToRunningWithoutStartAndNode>("A move from Queued to Running sets StartedAt (if not yet set) and Node.", nameof(Kit.Transition_QueuedToRunning_SetsStartedAtOnceAndTheNode)),
+        BrokenStore.Of<TransitionCheckpointWithoutItsReport>("A transition with HasCheckpoint stores its report as CheckpointReport.", nameof(Kit.Transition_WithACheckpoint_StoresItsReportAsTheCheckpointReport)),
+        BrokenStore.Of<CreateManyVisibleInPart>("A batch is stored as one step: no reader sees part of it.", nameof(Kit.CreateMany_AReaderRacingTheBatch_SeesNoneOrAll)),
+        BrokenStore.Of<ClaimBlockedByRestingKeyHolders>("Only an active job (Running, Pausing, Cancelling, ShuttingDown) holds its concurrency key.", nameof(Kit.Claim_PausedInterruptedOrDraftJob_DoesNotHoldItsConcurrencyKey)),
+        BrokenStore.Of<RejectRawRecordCutAt64K>("Journal text round-trips exactly, however long: a reject's raw record included.", nameof(Kit.Journal_RejectOfAMegabyte_RoundTripsWhole)),
+        BrokenStore.Of<TransientForEveryError>("An ArgumentException is never transient.", nameof(Kit.IsTransient_ArgumentErrors_AreNot)),
     ];
 
     public static BrokenStore Find(string name) => All.Single(s => s.Name == name);

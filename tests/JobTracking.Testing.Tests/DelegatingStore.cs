@@ -1,7 +1,7 @@
 namespace JobTracking.Testing.Tests;
 
 /// <summary>
-/// A store that hands every call of the three contracts to a real <see cref="InMemoryJobStore"/>. Each broken store
+/// A store that hands every call of the four contracts to a real <see cref="InMemoryJobStore"/>. Each broken store
 /// derives from it and overrides the members whose rule it breaks; left as it is, it passes the kit.
 /// </summary>
 internal abstract class DelegatingStore(InMemoryJobStore inner, TimeProvider clock) : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore

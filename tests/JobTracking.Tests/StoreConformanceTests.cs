@@ -19,7 +19,7 @@ public sealed class SharedInMemoryJobStoreConformanceTests : JobStoreConformance
         ValueTask.FromResult<IJobStore?>(new FaultInjectingJobStore((FaultInjectingJobStore)first) { Shared = true });
 }
 
-/// <summary>A custom store (one that wraps another and counts calls, as the README's walkthrough builds) against the store contract.</summary>
+/// <summary>A custom store (one that wraps another and counts calls, as docs/custom-stores.md builds) against the store contract.</summary>
 public sealed class CountingJobStoreConformanceTests : JobStoreConformanceTests
 {
     protected override ValueTask<IJobStore> CreateStoreAsync(TimeProvider clock) => ValueTask.FromResult<IJobStore>(new CountingJobStore(TestHost.CreateMemoryStore(time: clock)));

@@ -30,8 +30,25 @@ public sealed class JobNotFoundException : JobTrackingException
         JobId = jobId;
     }
 
+    /// <summary>Creates the exception for a job id, with a message that says more than that the job was not found.</summary>
+    /// <param name="jobId">The id that was not found.</param>
+    /// <param name="message">What went wrong.</param>
+    public JobNotFoundException(Guid jobId, string message)
+        : base(message)
+    {
+        JobId = jobId;
+    }
+
     /// <summary>Gets the id that was not found.</summary>
     public Guid JobId { get; }
+
+    // A wait is where a purged job is met: the caller held its id, so "never existed" is the less likely reading.
+    internal static JobNotFoundException WhileWaiting(Guid jobId) => new(
+        jobId,
+        $"Job '{jobId}' was not found: no such job was started, or it finished and was purged. The in-memory store keeps the " +
+        "last JobTracking:MaxFinishedJobsInMemory finished jobs (10,000 by default), and JobTracking:RetentionPeriod purges " +
+        "finished jobs in any store. To wait for many jobs, handle their end as it happens (IJobEvents.OnJobFinished, " +
+        "subscribed before they start) rather than waiting for each in turn.");
 }
 
 /// <summary>Thrown when a command is not allowed in the job's current status; nothing was changed.</summary>

@@ -61,7 +61,7 @@ public sealed class JobTrackingBuilder
         return this;
     }
 
-    /// <summary>Keeps jobs in a store of your own instead of the in-memory one: one object that implements the three store contracts.</summary>
+    /// <summary>Keeps jobs in a store of your own instead of the in-memory one: one object that implements the four store contracts.</summary>
     /// <typeparam name="TStore">The store, created once per container.</typeparam>
     /// <returns>This builder.</returns>
     public JobTrackingBuilder UseStore<TStore>()

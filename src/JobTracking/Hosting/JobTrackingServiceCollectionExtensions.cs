@@ -45,7 +45,7 @@ public static class JobTrackingServiceCollectionExtensions
             // The feed must be the store's own: events, waits and signals read the changes the store records.
             var store = sp.GetRequiredService<IJobStore>();
             return store as IJobFeedStore ?? throw new InvalidOperationException(
-                $"The job store {store.GetType().FullName} does not implement IJobFeedStore, the change feed that events, waits and pause or cancel signals read. Implement it on the store (see the store authors' section of the README).");
+                $"The job store {store.GetType().FullName} does not implement IJobFeedStore, the change feed that events, waits and pause or cancel signals read. Implement it on the store (see docs/custom-stores.md in the JobTracking repository).");
         });
         services.TryAddSingleton<JobInstance>();
         services.TryAddSingleton<JobTypeRegistry>();

@@ -133,7 +133,7 @@ public interface IJobRunner
     /// <param name="statuses">The statuses to wait for; at least one.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The job as it is when it has one of the statuses.</returns>
-    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="JobNotFoundException">No such job, or it finished and was purged (by <see cref="JobTrackingOptions.MaxFinishedJobsInMemory"/> or <see cref="JobTrackingOptions.RetentionPeriod"/>); the message says both.</exception>
     Task<JobRecord> WaitForStatusAsync(Guid jobId, IReadOnlyCollection<JobStatus> statuses, CancellationToken cancellationToken = default);
 }
 

@@ -122,7 +122,7 @@ internal sealed class JobRunner : IJobRunner
         while (true)
         {
             var changed = _engine.WaitForChangeAsync(jobId);
-            var job = await GetRequiredAsync(jobId, cancellationToken).ConfigureAwait(false);
+            var job = await _engine.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw JobNotFoundException.WhileWaiting(jobId);
             if (statuses.Contains(job.Status))
             {
                 return job;

@@ -23,7 +23,9 @@ public static class JobRunnerExtensions
     }
 
     /// <summary>Creates many jobs of type <typeparamref name="TJob"/> and queues them at once, all or nothing: <c>runner.Job&lt;ImportJob&gt;().StartManyAsync(parameters)</c>.</summary>
-    /// <remarks>Both type arguments are inferred; parameters of another type than <typeparamref name="TJob"/> takes do not compile. See <see cref="IJobRunner.StartManyAsync{TParameters}"/>.</remarks>
+    /// <remarks>Both type arguments are inferred; parameters of another type than <typeparamref name="TJob"/> takes do not compile. An empty
+    /// collection expression (<c>[]</c>) has no element to infer the parameters' type from: pass a typed empty list
+    /// (<c>Array.Empty&lt;ImportParameters&gt;()</c>). See <see cref="IJobRunner.StartManyAsync{TParameters}"/>.</remarks>
     /// <typeparam name="TJob">The job definition class, from <see cref="IJobRunner.Job{TJob}"/>.</typeparam>
     /// <typeparam name="TParameters">The parameters' type, inferred from <paramref name="parameters"/>.</typeparam>
     /// <param name="launcher">The job type's commands.</param>
@@ -62,7 +64,7 @@ public static class JobRunnerExtensions
     /// <param name="jobId">The job's id.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The finished job.</returns>
-    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="JobNotFoundException">No such job, or it finished and was purged (by <see cref="JobTrackingOptions.MaxFinishedJobsInMemory"/> or <see cref="JobTrackingOptions.RetentionPeriod"/>); the message says both.</exception>
     public static Task<JobRecord> WaitForCompletionAsync(this IJobRunner runner, Guid jobId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runner);
@@ -75,7 +77,7 @@ public static class JobRunnerExtensions
     /// <param name="status">The status to wait for.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The job when it has the status.</returns>
-    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="JobNotFoundException">No such job, or it finished and was purged (by <see cref="JobTrackingOptions.MaxFinishedJobsInMemory"/> or <see cref="JobTrackingOptions.RetentionPeriod"/>); the message says both.</exception>
     public static Task<JobRecord> WaitForStatusAsync(this IJobRunner runner, Guid jobId, JobStatus status, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runner);

@@ -1,6 +1,6 @@
 namespace JobTracking.Storage;
 
-/// <summary>Where jobs' log lines and rejects are kept: the second of a store's three narrow contracts.</summary>
+/// <summary>Where jobs' log lines and rejects are kept: the second of a store's four narrow contracts.</summary>
 /// <remarks>
 /// <para>Entries are numbered per job and kind from 1 in the order appended. Text round-trips exactly, NUL included; the
 /// engine truncates it to <see cref="JobTrackingOptions.MaxJournalTextLength"/> first.</para>

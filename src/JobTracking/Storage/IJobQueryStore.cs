@@ -1,6 +1,6 @@
 namespace JobTracking.Storage;
 
-/// <summary>What the process tracker reads, and retention: the third of a store's three narrow contracts.</summary>
+/// <summary>What the process tracker reads, and retention: the third of a store's four narrow contracts.</summary>
 /// <remarks>
 /// Lists are newest first by (<see cref="JobRecord.CreatedAt"/>, <see cref="JobRecord.Id"/>), paged by keyset with
 /// <see cref="JobPageToken"/>: a next-page token is returned only when another page holds at least one job.

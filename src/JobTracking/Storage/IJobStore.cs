@@ -1,8 +1,8 @@
 namespace JobTracking.Storage;
 
-/// <summary>Where jobs live and wait: their lifecycle, the queue, and who owns a running job. The first of a store's three narrow contracts.</summary>
+/// <summary>Where jobs live and wait: their lifecycle, the queue, and who owns a running job. The first of a store's four narrow contracts.</summary>
 /// <remarks>
-/// <para>A store implements <see cref="IJobStore"/>, <see cref="IJobJournalStore"/> and <see cref="IJobQueryStore"/>, usually on one
+/// <para>A store implements <see cref="IJobStore"/>, <see cref="IJobJournalStore"/>, <see cref="IJobQueryStore"/> and <see cref="IJobFeedStore"/>, usually on one
 /// class, and is registered with <c>UseStore</c>. The engine validates every argument before it calls a store (the shared
 /// checks are in <see cref="JobStoreArguments"/>), so a store need not repeat them.</para>
 /// <para><b>Rules every store keeps</b> (the conformance kit in JobTracking.Testing checks each of them):</para>
@@ -24,7 +24,9 @@ namespace JobTracking.Storage;
 /// <see cref="ReclaimAsync"/> queues again (<see cref="JobReclaimRequest.Resume"/>) is the exception: it keeps the place it had
 /// when it last entered Queued, ahead of the jobs queued after it.</item>
 /// <item><b>Drafts.</b> A draft edit raises the version by one, as a transition does.</item>
-/// <item><b>Errors.</b> A store tells the engine which of its errors are worth retrying through <see cref="IsTransient"/>.</item>
+/// <item><b>Errors.</b> A store tells the engine which of its errors are worth retrying through <see cref="IsTransient"/>. An
+/// <see cref="ArgumentException"/> (a bad argument, an id already held, a move the lifecycle does not allow) is never
+/// transient: the same call cannot succeed when tried again.</item>
 /// <item><b>Lost acknowledgements.</b> A transient error may reach the engine after the store applied the call (a
 /// connection dropped during or after the commit), and the engine then sends the same call again. So that a retried
 /// write tells the caller what was stored: a create that finds the identical job (<see cref="JobStoreArguments.IsIdenticalNewJob"/>)
@@ -39,7 +41,7 @@ public interface IJobStore
     /// <summary>Gets what this store can do beyond the contract, such as being shared by several processes.</summary>
     JobStoreCapabilities Capabilities { get; }
 
-    /// <summary>Tells whether an error this store threw is transient: the same call may succeed if tried again (a busy file, a lost connection, a serialization failure).</summary>
+    /// <summary>Tells whether an error this store threw is transient: the same call may succeed if tried again (a busy file, a lost connection, a serialization failure); never for an <see cref="ArgumentException"/>.</summary>
     /// <param name="exception">An exception thrown by one of this store's members.</param>
     /// <returns><see langword="true"/> when the engine should retry the call after a pause.</returns>
     bool IsTransient(Exception exception);
@@ -57,7 +59,7 @@ public interface IJobStore
     /// <exception cref="ArgumentException">Another job with the same id exists, or the status is neither Editing nor Queued (<see cref="JobStoreArguments.CheckNewJob"/>).</exception>
     ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores several new jobs as one step, all or nothing: either every job is stored, or none is.</summary>
+    /// <summary>Stores several new jobs as one step, all or nothing: either every job is stored, or none is, and no reader ever sees part of the batch.</summary>
     /// <remarks>
     /// <para>Each job is recorded in the change feed as a <see cref="JobEventKind.Created"/> change, in the order of the list,
     /// and queued jobs of equal priority are claimed in that order. A SQL store writes the batch in one transaction.</para>

@@ -1,7 +1,7 @@
 namespace JobTracking;
 
 /// <summary>Who owns an active job: the instance that claimed it, the claim its run writes under, and when the lease ends unless renewed.</summary>
-public sealed class JobClaim
+public sealed record JobClaim
 {
     /// <summary>Gets the unique id of the instance that owns the job.</summary>
     public required string InstanceId { get; init; }
