@@ -33,4 +33,12 @@ public sealed class JobTrackingDashboardOptions
 
     /// <summary>Gets or sets the most jobs one bulk command changes (1 to 100,000); the result says when more matched. Default 10,000.</summary>
     public int MaxBulkJobs { get; set; } = 10_000;
+
+    /// <summary>
+    /// Gets or sets whether users who may read the dashboard but not act on jobs see a failed job's error type and message
+    /// (in the pages, the JSON API and the live stream). Default <see langword="false"/>: error messages often carry what
+    /// a reader should not see (a connection string, a file path, a customer's data), so readers see that a job failed,
+    /// not why; users the act policy allows (and local users without policies) always see them, stack traces included.
+    /// </summary>
+    public bool ShowErrorsToReaders { get; set; }
 }

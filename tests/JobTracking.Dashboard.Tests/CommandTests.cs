@@ -153,6 +153,32 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Bulk_MoreIdsThanMaxBulkJobs_Answers400AndChangesNothing()
+    {
+        await using var host = await DashboardTestHost.StartAsync(configure: o => o.MaxBulkJobs = 3);
+        var ids = new List<Guid>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add(await host.StartGateJobAsync($"job {i}"));
+        }
+
+        var client = host.Client();
+        var token = await client.TokenAsync();
+        var json = await client.PostJsonAsync("/jobs/api/bulk", $"{{\"command\":\"cancel\",\"ids\":[{string.Join(',', ids.Select(id => $"\"{id}\""))}]}}", token);
+        var form = await client.PostFormAsync("/jobs/bulk", [new("command", "cancel-selected"), .. ids.Select(id => new KeyValuePair<string, string>("id", id.ToString())), new("confirmed", "yes")], token);
+        var repeated = await client.PostJsonAsync("/jobs/api/bulk", $"{{\"command\":\"cancel\",\"ids\":[\"{ids[0]}\",\"{ids[0]}\",\"{ids[0]}\",\"{ids[0]}\"]}}", token);
+
+        json.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await json.Content.ReadAsStringAsync()).Should().Contain("4 jobs given").And.Contain("at most 3 (MaxBulkJobs)");
+        form.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        repeated.StatusCode.Should().Be(HttpStatusCode.OK, "the same job named four times is one job");
+        foreach (var id in ids.Skip(1))
+        {
+            (await host.Tracker.GetAsync(id)).Status.Should().BeOneOf(JobStatus.Queued, JobStatus.Running);
+        }
+    }
+
+    [Fact]
     public async Task Bulk_BadInput_Answers400AndChangesNothing()
     {
         await using var host = await DashboardTestHost.StartAsync();

@@ -32,17 +32,39 @@ public sealed class JobPageTests
         asReader.Source.Text.Should().NotContain("s3cret-parameter").And.NotContain("checkpoint-value");
         failedAsOperator.QuerySelector(".jt-error-box")!.TextContent.Should().Contain(FailJob.Message);
         failedAsOperator.QuerySelector(".jt-error-box details pre")!.TextContent.Should().Contain("at JobTracking.Dashboard.Tests.FailJob");
-        failedAsReader.QuerySelector(".jt-error-box")!.TextContent.Should().Contain(FailJob.Message);
+        failedAsReader.QuerySelector(".jt-error-box")!.TextContent.Should().Contain("The job failed");
         failedAsReader.QuerySelector(".jt-error-box details").Should().BeNull("stack traces are for those who may act");
-        failedAsReader.Source.Text.Should().NotContain("at JobTracking.Dashboard.Tests.FailJob");
+        failedAsReader.Source.Text.Should().NotContain("at JobTracking.Dashboard.Tests.FailJob").And.NotContain("boom").And.NotContain(nameof(InvalidOperationException),
+            "error messages are for those who may act unless the host opts in");
 
         var readerJson = JsonDocument.Parse(await readerClient.GetStringAsync($"/jobs/api/jobs/{failed}")).RootElement;
         var operatorJson = JsonDocument.Parse(await operatorClient.GetStringAsync($"/jobs/api/jobs/{failed}")).RootElement;
         readerJson.TryGetProperty("parameters", out _).Should().BeFalse();
         readerJson.GetProperty("error").TryGetProperty("stackTrace", out _).Should().BeFalse();
+        readerJson.GetProperty("error").TryGetProperty("message", out _).Should().BeFalse();
+        readerJson.GetProperty("error").TryGetProperty("type", out _).Should().BeFalse();
+        readerJson.GetProperty("attempts")[0].GetProperty("error").TryGetProperty("message", out _).Should().BeFalse();
+        operatorJson.GetProperty("error").GetProperty("message").GetString().Should().Be(FailJob.Message);
         readerJson.GetProperty("commands").GetArrayLength().Should().Be(0);
         operatorJson.GetProperty("error").GetProperty("stackTrace").GetString().Should().Contain("FailJob");
         operatorJson.GetProperty("commands").EnumerateArray().Select(c => c.GetString()).Should().Equal("restart");
+    }
+
+    [Fact]
+    public async Task ShowErrorsToReaders_ReadersSeeTheErrorsTypeAndMessage_NeverItsStackTrace()
+    {
+        await using var host = await DashboardTestHost.StartAsync(withPolicies: true, configure: o => o.ShowErrorsToReaders = true);
+        var failed = await host.Runner.Job<FailJob>().StartAsync(new FailParameters());
+        await host.WaitForAsync(failed, JobStatus.Failed);
+        var readerClient = host.Client("203.0.113.8", "rita", "reader");
+
+        var page = await readerClient.GetPageAsync($"/jobs/{failed}");
+        var json = JsonDocument.Parse(await readerClient.GetStringAsync($"/jobs/api/jobs/{failed}")).RootElement;
+
+        page.QuerySelector(".jt-error-box")!.TextContent.Should().Contain(FailJob.Message).And.Contain(nameof(InvalidOperationException));
+        page.QuerySelector(".jt-error-box details").Should().BeNull();
+        json.GetProperty("error").GetProperty("message").GetString().Should().Be(FailJob.Message);
+        json.GetProperty("error").TryGetProperty("stackTrace", out _).Should().BeFalse();
     }
 
     [Fact]

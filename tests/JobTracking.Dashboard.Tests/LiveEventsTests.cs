@@ -103,6 +103,34 @@ public sealed class LiveEventsTests
         (await client.SendAsync(bad)).StatusCode.Should().Be(HttpStatusCode.BadRequest);
     }
 
+    [Fact]
+    public async Task Events_AReaderWhoMayNotAct_GetsNoErrorMessage_AnOperatorDoes()
+    {
+        await using var host = await DashboardTestHost.StartAsync(withPolicies: true);
+        var readerErrors = await FailedJobErrorAsync(host, host.Client("203.0.113.8", "rita", "reader"));
+        var operatorErrors = await FailedJobErrorAsync(host, host.Client("203.0.113.7", "olga", "operator"));
+
+        readerErrors.Should().BeNull("error messages are for those who may act unless the host opts in");
+        operatorErrors.Should().Be(FailJob.Message);
+    }
+
+    // Starts a failing job while the client reads the stream, and returns the error the Failed event carried.
+    private static async Task<string?> FailedJobErrorAsync(DashboardTestHost host, DashboardClient client)
+    {
+        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/jobs/events"), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        await ReadFrameAsync(reader);
+        var id = await host.Runner.Job<FailJob>().StartAsync(new FailParameters());
+        while (true)
+        {
+            var data = JsonDocument.Parse((await ReadFrameAsync(reader)).Split('\n').Single(l => l.StartsWith("data: ", StringComparison.Ordinal))[6..]).RootElement;
+            if (data.GetProperty("id").GetGuid() == id && data.GetProperty("status").GetString() == "Failed")
+            {
+                return data.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString() : null;
+            }
+        }
+    }
+
     private static async Task<string> ReadFrameAsync(StreamReader reader)
     {
         using var timeout = new CancellationTokenSource(Wait.DefaultTimeout);

@@ -22,7 +22,7 @@ internal static class ApiHandlers
     public static async Task JobAsync(DashboardRequest request)
     {
         var job = await request.Tracker.GetAsync(PageHandlers.JobId(request), request.Aborted).ConfigureAwait(false);
-        await Responses.JsonAsync(request.Http, JobDetailView.From(job, request.CanAct)).ConfigureAwait(false);
+        await Responses.JsonAsync(request.Http, JobDetailView.From(job, request.CanAct, request.ShowsErrors)).ConfigureAwait(false);
     }
 
     public static async Task LogAsync(DashboardRequest request)

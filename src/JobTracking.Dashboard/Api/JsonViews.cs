@@ -31,21 +31,23 @@ internal sealed record JobDetailView(
     JobSummaryView Job, string? Node, IReadOnlyList<JobStep> Steps, ErrorDetailView? Error, IReadOnlyList<AttemptView> Attempts,
     IReadOnlyList<string> Commands, string? Parameters, string? Checkpoint)
 {
-    public static JobDetailView From(JobRecord job, bool canAct) => new(
+    public static JobDetailView From(JobRecord job, bool canAct, bool showsErrors) => new(
         JobSummaryView.From(job),
         job.Node,
         job.Steps,
-        job.Error is { } e ? ErrorDetailView.From(e, canAct) : null,
-        [.. job.Attempts.Select(a => new AttemptView(a.Number, a.StartedAt, a.EndedAt, a.Status, a.Error is { } ae ? ErrorDetailView.From(ae, canAct) : null))],
+        job.Error is { } e ? ErrorDetailView.From(e, canAct, showsErrors) : null,
+        [.. job.Attempts.Select(a => new AttemptView(a.Number, a.StartedAt, a.EndedAt, a.Status, a.Error is { } ae ? ErrorDetailView.From(ae, canAct, showsErrors) : null))],
         canAct ? [.. JobCommands.All.Where(c => JobCommands.Allows(job.Status, c)).Select(JobCommands.Name)] : [],
         canAct ? job.Parameters : null,
         canAct ? job.Checkpoint : null);
 }
 
 /// <summary>An error; its stack trace only for users who may act.</summary>
-internal sealed record ErrorDetailView(string Type, string Message, string? StackTrace)
+internal sealed record ErrorDetailView(string? Type, string? Message, string? StackTrace)
 {
-    public static ErrorDetailView From(JobError error, bool canAct) => new(error.Type, error.Message, canAct ? error.StackTrace : null);
+    /// <summary>The error as this user may see it: its type and message only when <paramref name="showsErrors"/>, its stack trace only when <paramref name="canAct"/>.</summary>
+    public static ErrorDetailView From(JobError error, bool canAct, bool showsErrors) =>
+        new(showsErrors ? error.Type : null, showsErrors ? error.Message : null, canAct ? error.StackTrace : null);
 }
 
 /// <summary>One attempt and how it ended.</summary>
@@ -97,8 +99,8 @@ internal sealed record LiveEventView(
     string Kind, Guid Id, string TypeName, string DisplayName, string? LaunchedBy, JobStatus Status, JobStatus PreviousStatus, string StatusLabel,
     string StatusClass, ProgressView Progress, int WarningCount, int Attempt, DateTimeOffset At, bool Started, bool Finished, string? Error)
 {
-    public static LiveEventView From(JobEvent e) => new(
+    public static LiveEventView From(JobEvent e, bool showsErrors) => new(
         e.Kind == JobEventKind.Progress ? "progress" : "status", e.JobId, e.TypeName, e.DisplayName, e.LaunchedBy, e.Status, e.PreviousStatus,
         StatusLabels.Label(e.Status, e.WarningCount), StatusLabels.CssClass(e.Status, e.WarningCount), ProgressView.From(e.Progress),
-        e.WarningCount, e.Attempt, e.At, e.IsStarted, e.IsFinished, e.Error?.Message);
+        e.WarningCount, e.Attempt, e.At, e.IsStarted, e.IsFinished, showsErrors ? e.Error?.Message : null);
 }

@@ -68,7 +68,7 @@ internal static class LiveEvents
                     return;
                 }
 
-                await WriteAsync(http, Frame(reader.Current), aborted).ConfigureAwait(false);
+                await WriteAsync(http, Frame(reader.Current, request.ShowsErrors), aborted).ConfigureAwait(false);
                 next = reader.MoveNextAsync().AsTask();
             }
         }
@@ -89,7 +89,7 @@ internal static class LiveEvents
         }
     }
 
-    internal static string Frame(JobEvent jobEvent)
+    internal static string Frame(JobEvent jobEvent, bool showsErrors)
     {
         var frame = new StringBuilder(512);
         if (LiveEventCursor.IdOf(jobEvent) is { } id)
@@ -97,7 +97,7 @@ internal static class LiveEvents
             frame.Append("id: ").Append(id).Append('\n');
         }
 
-        frame.Append("event: job\ndata: ").Append(JsonSerializer.Serialize(LiveEventView.From(jobEvent), DashboardJson.Options)).Append("\n\n");
+        frame.Append("event: job\ndata: ").Append(JsonSerializer.Serialize(LiveEventView.From(jobEvent, showsErrors), DashboardJson.Options)).Append("\n\n");
         return frame.ToString();
     }
 

@@ -36,7 +36,11 @@ internal static class JobDetailPage
         Fact(html, "Id", h => h.Raw("<code>").Text(job.Id.ToString()).Raw("</code>"));
         html.Raw("</dl>");
 
-        if (job.Error is { } error)
+        if (job.Error is not null && !request.ShowsErrors)
+        {
+            html.Raw("<h2>Error</h2><div class=\"jt-error-box\"><p>The job failed; its error is shown to users who may act on jobs.</p></div>");
+        }
+        else if (job.Error is { } error)
         {
             html.Raw("<h2>Error</h2><div class=\"jt-error-box\"><p><b>").Text(error.Type).Raw("</b>: ").Text(error.Message).Raw("</p>");
             if (request.CanAct && error.StackTrace is { } stack)
@@ -81,7 +85,7 @@ internal static class JobDetailPage
                 Format.Time(html, attempt.EndedAt);
                 html.Raw("</td><td>");
                 Format.Status(html, attempt.Status, 0);
-                html.Raw("</td><td>").Text(attempt.Error is { } e ? $"{e.Type}: {e.Message}" : "").Raw("</td></tr>");
+                html.Raw("</td><td>").Text(attempt.Error is { } e ? request.ShowsErrors ? $"{e.Type}: {e.Message}" : "failed" : "").Raw("</td></tr>");
             }
 
             html.Raw("</tbody></table>");

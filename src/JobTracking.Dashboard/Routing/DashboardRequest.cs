@@ -45,6 +45,9 @@ internal sealed class DashboardRequest
     /// <summary>Gets whether the user may act: buttons, parameters, checkpoints and stack traces are for those only.</summary>
     public bool CanAct { get; }
 
+    /// <summary>Gets whether this user sees errors' types and messages: one who may act, or any reader when the host opts in.</summary>
+    public bool ShowsErrors => CanAct || Options.ShowErrorsToReaders;
+
     public IJobTracker Tracker { get; }
 
     public IJobRunner Runner => Http.RequestServices.GetRequiredService<IJobRunner>();
