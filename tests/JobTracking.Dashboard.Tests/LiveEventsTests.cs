@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace JobTracking.Dashboard.Tests;
 
@@ -130,6 +131,37 @@ public sealed class LiveEventsTests
             }
         }
     }
+
+    [Fact]
+    public async Task Events_ReconnectTooFarBehind_GetsReloadInsteadOfAReplay_ANearOneIsReplayed()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var ids = await host.Runner.Job<FailJob>().StartManyAsync(Enumerable.Range(0, 700).Select(_ => new FailParameters()).ToList());
+        foreach (var id in ids)
+        {
+            await host.WaitForAsync(id, JobStatus.Failed);
+        }
+
+        var client = host.Client();
+        var latest = await host.Services.GetRequiredService<JobTracking.Storage.IJobFeedStore>().ReadFeedAsync(0, Memory<JobTracking.Storage.JobChange>.Empty);
+        latest.LatestSequence.Should().BeGreaterThan(LiveEventsMaxReplay + 1, "700 jobs made more changes than one stream replays");
+
+        using (var far = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/jobs/events?lastEventId=1"), HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await far.Content.ReadAsStreamAsync());
+            var frame = await ReadFrameAsync(reader);
+            frame.Should().Contain("event: reload");
+            (await reader.ReadToEndAsync()).Should().BeEmpty("the stream ends after telling the page to reload");
+        }
+
+        var near = latest.LatestSequence - 10;
+        using var resumed = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/jobs/events?lastEventId={near}"), HttpCompletionOption.ResponseHeadersRead);
+        using var resumedReader = new StreamReader(await resumed.Content.ReadAsStreamAsync());
+        (await ReadFrameAsync(resumedReader)).Should().Contain(": open");
+        (await ReadFrameAsync(resumedReader)).Should().StartWith($"id: {near + 1}");
+    }
+
+    private const int LiveEventsMaxReplay = 2_000;
 
     private static async Task<string> ReadFrameAsync(StreamReader reader)
     {

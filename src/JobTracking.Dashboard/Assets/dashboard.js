@@ -171,6 +171,8 @@
     body.removeAttribute('data-feed');
     source = new EventSource(base + '/events' + (after ? '?lastEventId=' + encodeURIComponent(after) : ''));
     source.addEventListener('job', onJob);
+    // Too far behind to replay what was missed: the page itself is the current state.
+    source.addEventListener('reload', function () { close('Reloading…'); window.location.reload(); });
     source.addEventListener('open', function () {
       setState('Live');
       body.setAttribute('data-live', 'on');

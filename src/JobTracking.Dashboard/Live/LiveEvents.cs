@@ -19,6 +19,12 @@ internal static class LiveEvents
 {
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// The most changes one stream replays after a reconnect: a reader further behind gets <c>event: reload</c> and the
+    /// stream ends, and the page reloads itself (one request for the current page instead of every change since).
+    /// </summary>
+    public const int MaxReplay = 2_000;
+
     public static async Task StreamAsync(DashboardRequest request)
     {
         var http = request.Http;
@@ -31,8 +37,10 @@ internal static class LiveEvents
                 : throw new Queries.DashboardInputException($"job: '{Queries.TrackerFilter.Shorten(jobText)}' is not a job id.");
         }
 
-        var options = LiveEventCursor.ResumeAfter(new JobSubscriptionOptions { JobId = jobId }, LiveEventCursor.Read(http.Request));
+        var after = LiveEventCursor.Read(http.Request);
+        var options = LiveEventCursor.ResumeAfter(new JobSubscriptionOptions { JobId = jobId }, after);
         var events = http.RequestServices.GetRequiredService<IJobEvents>();
+        var tooFarBehind = after is { } position && await LatestAsync(http).ConfigureAwait(false) - position > MaxReplay;
 
         SecurityHeaders.Apply(http.Response);
         http.Response.ContentType = "text/event-stream; charset=utf-8";
@@ -49,6 +57,12 @@ internal static class LiveEvents
         {
             // The first read subscribes (it runs up to its first wait), so every change after the first bytes is sent;
             // those bytes tell the browser the stream is open, and how long to wait before reconnecting.
+            if (tooFarBehind)
+            {
+                await WriteAsync(http, "retry: 2000\nevent: reload\ndata: {}\n\n", aborted).ConfigureAwait(false);
+                return;
+            }
+
             next = reader.MoveNextAsync().AsTask();
             await WriteAsync(http, "retry: 2000\n: open\n\n", aborted).ConfigureAwait(false);
             Task? beat = null;
@@ -87,6 +101,13 @@ internal static class LiveEvents
 
             await reader.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private static async ValueTask<long> LatestAsync(HttpContext http)
+    {
+        var feed = http.RequestServices.GetRequiredService<JobTracking.Storage.IJobFeedStore>();
+        var read = await feed.ReadFeedAsync(0, Memory<JobTracking.Storage.JobChange>.Empty, http.RequestAborted).ConfigureAwait(false);
+        return read.LatestSequence;
     }
 
     internal static string Frame(JobEvent jobEvent, bool showsErrors)
