@@ -13,7 +13,7 @@ namespace JobTracking.Benchmarks;
 /// A second connection holds a read snapshot for the whole measured run, so SQLite can neither restart the WAL nor
 /// overwrite its frames: every frame written in the run is still in the file afterwards, after the ones that were there
 /// when the run began. The WAL is truncated first (a checkpoint from that connection), so the file holds no stale frames.
-/// Pages are named from <c>dbstat</c> after the run; a page that moved between b-trees in the run is named as it is then.
+/// Pages are named by walking each b-tree after the run; a page that moved between b-trees in the run is named as it is then.
 /// </remarks>
 public static class SqlitePagesReport
 {
@@ -67,7 +67,7 @@ public static class SqlitePagesReport
         }
 
         Execute(pin, "COMMIT");
-        var names = PageNames(pin);
+        var names = PageNames(pin, path, pageSize);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"JobTracking end to end, {store}, {callers} caller(s), MaxConcurrency {maxConcurrency?.ToString(CultureInfo.InvariantCulture) ?? "default"}: {jobs:N0} jobs"));
         Console.WriteLine();
@@ -86,7 +86,7 @@ public static class SqlitePagesReport
         Console.WriteLine("| b-tree | WAL frames per job | share |");
         Console.WriteLine("|---|---:|---:|");
         foreach (var (name, count) in byPage
-            .GroupBy(p => names.GetValueOrDefault(p.Key, p.Key == 1 ? "sqlite_schema (page 1: header)" : "(freelist or unnamed)"))
+            .GroupBy(p => names.GetValueOrDefault(p.Key, "(overflow, freelist or unnamed)"))
             .Select(g => (g.Key, g.Sum(p => p.Value)))
             .OrderByDescending(g => g.Item2))
         {
@@ -94,22 +94,54 @@ public static class SqlitePagesReport
         }
     }
 
-    private static Dictionary<uint, string> PageNames(SqliteConnection connection)
+    // dbstat is not compiled into this SQLite: after a checkpoint that moves every page into the file, each b-tree of
+    // sqlite_schema is walked from its root page (interior pages name their children); overflow pages stay unnamed.
+    private static Dictionary<uint, string> PageNames(SqliteConnection connection, string path, int pageSize)
     {
-        var names = new Dictionary<uint, string>();
-        try
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
+        var roots = new List<(string Name, uint Root)> { ("sqlite_schema", 1) };
+        using (var command = connection.CreateCommand())
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT pageno, name FROM dbstat";
+            command.CommandText = "SELECT name, rootpage FROM sqlite_schema WHERE rootpage > 0";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                names[(uint)reader.GetInt64(0)] = reader.GetString(1);
+                roots.Add((reader.GetString(0), (uint)reader.GetInt64(1)));
             }
         }
-        catch (SqliteException ex)
+
+        byte[] file;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
         {
-            Console.WriteLine($"(pages not named: {ex.Message})");
+            file = new byte[stream.Length];
+            stream.ReadExactly(file);
+        }
+
+        var names = new Dictionary<uint, string>();
+        foreach (var (name, root) in roots)
+        {
+            var pending = new Stack<uint>();
+            pending.Push(root);
+            while (pending.TryPop(out var page))
+            {
+                if (page == 0 || (long)page * pageSize > file.Length || !names.TryAdd(page, name))
+                {
+                    continue;
+                }
+
+                var data = file.AsSpan((int)((page - 1) * pageSize), pageSize);
+                var header = page == 1 ? data[100..] : data;
+                if (header[0] is 0x02 or 0x05)
+                {
+                    var cells = BinaryPrimitives.ReadUInt16BigEndian(header[3..]);
+                    pending.Push(BinaryPrimitives.ReadUInt32BigEndian(header[8..]));
+                    for (var i = 0; i < cells; i++)
+                    {
+                        var offset = BinaryPrimitives.ReadUInt16BigEndian(header[(12 + (2 * i))..]);
+                        pending.Push(BinaryPrimitives.ReadUInt32BigEndian(data[offset..]));
+                    }
+                }
+            }
         }
 
         return names;
