@@ -33,7 +33,7 @@ internal sealed class SqliteReadSession : IDisposable
         _begin = Command("BEGIN");
         _commit = Command("COMMIT");
         _feed = Command($"SELECT seq, {SqliteSchema.FeedColumns} FROM job_feed WHERE seq > @after ORDER BY seq LIMIT @limit", "@after", "@limit");
-        _feedBounds = Command("SELECT (SELECT MIN(seq) FROM job_feed), (SELECT seq FROM sqlite_sequence WHERE name = 'job_feed')");
+        _feedBounds = Command("SELECT (SELECT MIN(seq) FROM job_feed), (SELECT MAX(seq) FROM job_feed)");
     }
 
     /// <summary>Reads changes after a sequence number and where the feed starts and ends, in one snapshot.</summary>
