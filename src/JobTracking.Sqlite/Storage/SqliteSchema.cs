@@ -11,7 +11,7 @@ namespace JobTracking.Sqlite.Storage;
 /// </remarks>
 internal static class SqliteSchema
 {
-    /// <summary>The columns of a <see cref="JobRecord"/>, in the order <see cref="SqliteRows.ReadJob"/> reads them.</summary>
+    /// <summary>The columns of a <see cref="JobRecord"/>, in the order <see cref="SqliteRows.ReadJob(SqliteDataReader)"/> reads them.</summary>
     public const string JobColumns =
         "id, type_name, display_name, status, version, parameters, launched_by, priority, concurrency_key, created_at, " +
         "started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack, " +

@@ -14,7 +14,7 @@ namespace JobTracking.Sqlite.Storage;
 /// it is kept (the same bytes <see cref="SqliteRows.Text"/> binds for such a text); an error becomes the
 /// <see cref="SqliteException"/> Microsoft.Data.Sqlite would throw, with the same codes.
 /// </remarks>
-internal sealed class SqliteStatement : IDisposable
+internal sealed class SqliteStatement : IStoredRow, IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
@@ -177,6 +177,9 @@ internal sealed class SqliteStatement : IDisposable
 
     public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
 
+    /// <summary>Gets whether a column holds an integer (SQLite keeps whatever it is given, whatever the column's type).</summary>
+    public bool IsInteger(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_INTEGER;
+
     public long GetInt64(int column) => raw.sqlite3_column_int64(_statement, column);
 
     /// <summary>Reads a 16-byte id column.</summary>
@@ -186,7 +189,28 @@ internal sealed class SqliteStatement : IDisposable
     public string? GetText(int column) =>
         IsNull(column) ? null : Encoding.UTF8.GetString(raw.sqlite3_column_blob(_statement, column));
 
+    bool IStoredRow.IsDBNull(int ordinal) => IsNull(ordinal);
+
+    long IStoredRow.GetInt64(int ordinal) => IsNull(ordinal) ? throw OnNull(ordinal) : GetInt64(ordinal);
+
+    int IStoredRow.GetInt32(int ordinal) => IsNull(ordinal) ? throw OnNull(ordinal) : (int)GetInt64(ordinal);
+
+    string IStoredRow.GetString(int ordinal) => GetText(ordinal) ?? throw OnNull(ordinal);
+
+    Guid IStoredRow.GetId(int ordinal) => IsNull(ordinal) ? throw OnNull(ordinal) : GetId(ordinal);
+
+    object IStoredRow.GetValue(int ordinal) => raw.sqlite3_column_type(_statement, ordinal) switch
+    {
+        raw.SQLITE_INTEGER => GetInt64(ordinal),
+        raw.SQLITE_FLOAT => raw.sqlite3_column_double(_statement, ordinal),
+        raw.SQLITE_TEXT => GetText(ordinal)!,
+        raw.SQLITE_BLOB => raw.sqlite3_column_blob(_statement, ordinal).ToArray(),
+        _ => DBNull.Value,
+    };
+
     public void Dispose() => _statement.Dispose();
+
+    private static InvalidOperationException OnNull(int ordinal) => new($"The data is NULL at ordinal {ordinal}. This method can't be called on NULL values.");
 
     private void Check(int rc)
     {
