@@ -55,14 +55,16 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
             || (sqlite.SqliteExtendedErrorCode & 0xFF) is raw.SQLITE_BUSY or raw.SQLITE_LOCKED or raw.SQLITE_FULL);
 
     /// <inheritdoc/>
-    public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJob(job);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!await _writer.WriteOneAsync(job, static (session, j) => session.Touch(session.Jobs.Create(j)), cancellationToken).ConfigureAwait(false))
-        {
-            throw new ArgumentException($"Another job with id '{job.Id}' already exists (a create sent again finds its own job identical: same type, display name, parameters, launched-by, priority, concurrency key and creation time); nothing was stored.", nameof(job));
-        }
+
+        // Refused inside the write: an id that exists wrote nothing, so the write fails alone.
+        return new(_writer.WriteOneAsync(job, static (session, j) => session.Jobs.Create(j)
+            ? session.Touch(true)
+            : throw new ArgumentException($"Another job with id '{j.Id}' already exists (a create sent again finds its own job identical: same type, display name, parameters, launched-by, priority, concurrency key and creation time); nothing was stored.", nameof(job)),
+            cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -97,11 +99,11 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     }
 
     /// <inheritdoc/>
-    public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckClaim(request);
         cancellationToken.ThrowIfCancellationRequested();
-        return await _writer.WriteAsync(request, static (session, r) => session.Touch(session.Claims.Claim(r)), cancellationToken).ConfigureAwait(false);
+        return new(_writer.WriteAsync(request, static (session, r) => session.Touch<IReadOnlyList<JobRecord>>(session.Claims.Claim(r)), cancellationToken));
     }
 
     /// <inheritdoc/>

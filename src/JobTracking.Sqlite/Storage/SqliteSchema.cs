@@ -223,8 +223,13 @@ internal static class SqliteSchema
     /// <param name="path">The file, for messages.</param>
     /// <returns>The version the file had (0 when it was new).</returns>
     /// <exception cref="JobTrackingException">The file was written by a newer schema, or holds tables that are not a job store's.</exception>
-    public static int EnsureCreated(SqliteConnection connection, string path)
+    public static int EnsureCreated(SqliteConnection connection, string path) => EnsureCreated(connection, path, CurrentVersion);
+
+    /// <summary>Creates the schema, or brings an older one up, to <paramref name="version"/> only: a file as an older package left it, for the migration tests.</summary>
+    internal static int EnsureCreated(SqliteConnection connection, string path, int version)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(version, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(version, CurrentVersion);
         using var transaction = connection.BeginTransaction(deferred: false);
         var found = ReadVersion(connection, transaction, path);
         if (found > CurrentVersion)
@@ -240,19 +245,19 @@ internal static class SqliteSchema
                 $"The file '{path}' is a SQLite database with a 'jobs' table that JobTracking did not create (no schema_version table). Point UseSqlite at a file of its own.");
         }
 
-        foreach (var (version, sql) in Migrations)
+        foreach (var (step, sql) in Migrations)
         {
-            if (version > found)
+            if (step > found && step <= version)
             {
                 Execute(connection, transaction, sql);
             }
         }
 
-        if (found < CurrentVersion)
+        if (found < version)
         {
             Execute(connection, transaction, found == 0
-                ? "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (" + CurrentVersion.ToString(CultureInfo.InvariantCulture) + ");"
-                : "UPDATE schema_version SET version = " + CurrentVersion.ToString(CultureInfo.InvariantCulture) + ";");
+                ? "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (" + version.ToString(CultureInfo.InvariantCulture) + ");"
+                : "UPDATE schema_version SET version = " + version.ToString(CultureInfo.InvariantCulture) + ";");
         }
 
         transaction.Commit();
