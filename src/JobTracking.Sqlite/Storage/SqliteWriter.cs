@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -13,18 +13,13 @@ namespace JobTracking.Sqlite.Storage;
 /// Microsoft.Data.Sqlite connections are not thread-safe and SQLite allows one writer at a time anyway, so one
 /// loop owning the connection is both the lock and the batching point: with synchronous FULL, twenty
 /// concurrent transitions cost one disk flush instead of twenty. A caller's task completes only after the
-/// transaction holding its write has committed, so a returned call is a durable write. The loop runs on a thread of
-/// its own: it blocks in SQLite (the disk flush above all) and would hold a pool thread for it, and when the pool is
-/// busy with callers and jobs, a loop that had to be scheduled there would wait behind them with every write queued.
+/// transaction holding its write has committed, so a returned call is a durable write.
 /// </remarks>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
     private const int MaxBatch = 256;
 
-    private readonly object _gate = new();
-    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private List<WriteOperation> _incoming = new(MaxBatch);
-    private bool _closed;
+    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _connection;
     private readonly SqliteStatement _begin;
     private readonly SqliteStatement _commit;
@@ -32,6 +27,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly SqliteStatement _savepoint;
     private readonly SqliteStatement _release;
     private readonly SqliteStatement _rollbackToSavepoint;
+    private readonly Task _loop;
 
     public SqliteWriter(SqliteWriteSession session)
     {
@@ -43,7 +39,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _savepoint = new SqliteStatement(_connection, "SAVEPOINT op");
         _release = new SqliteStatement(_connection, "RELEASE op");
         _rollbackToSavepoint = new SqliteStatement(_connection, "ROLLBACK TO op");
-        new Thread(Loop) { IsBackground = true, Name = "JobTracking SQLite writer" }.Start();
+        _loop = Task.Run(LoopAsync);
     }
 
     /// <summary>Gets the state that write operations use: the connection and its prepared commands.</summary>
@@ -63,76 +59,45 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private Task<TResult> Enqueue<TResult>(WriteOperation<TResult> operation)
     {
-        lock (_gate)
+        if (!_queue.Writer.TryWrite(operation))
         {
-            if (_closed)
-            {
-                throw new ObjectDisposedException(nameof(SqliteJobStore), "The SQLite job store is closed.");
-            }
-
-            _incoming.Add(operation);
-            if (_incoming.Count == 1)
-            {
-                Monitor.Pulse(_gate); // the loop waits only when nothing was queued
-            }
+            throw new ObjectDisposedException(nameof(SqliteJobStore), "The SQLite job store is closed.");
         }
 
         return operation.Task;
     }
 
-    /// <summary>Runs the writes queued before this call, then stops the loop.</summary>
     public async ValueTask DisposeAsync()
     {
-        lock (_gate)
-        {
-            _closed = true;
-            Monitor.Pulse(_gate);
-        }
-
-        await _stopped.Task.ConfigureAwait(false);
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
         foreach (var command in new[] { _begin, _commit, _rollback, _savepoint, _release, _rollbackToSavepoint })
         {
             command.Dispose();
         }
     }
 
-    // Takes everything queued at once (the queue and the batch swap lists), and runs it in transactions of at most MaxBatch writes.
-    private void Loop()
+    private async Task LoopAsync()
     {
+        var reader = _queue.Reader;
         var batch = new List<WriteOperation>(MaxBatch);
-        while (true)
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            lock (_gate)
+            while (batch.Count < MaxBatch && reader.TryRead(out var operation))
             {
-                while (_incoming.Count == 0)
-                {
-                    if (_closed)
-                    {
-                        _stopped.TrySetResult();
-                        return;
-                    }
-
-                    Monitor.Wait(_gate);
-                }
-
-                (batch, _incoming) = (_incoming, batch);
+                batch.Add(operation);
             }
 
-            var all = CollectionsMarshal.AsSpan(batch);
-            for (var start = 0; start < all.Length; start += MaxBatch)
-            {
-                RunBatch(all.Slice(start, Math.Min(MaxBatch, all.Length - start)));
-            }
-
+            RunBatch(batch);
             batch.Clear();
         }
     }
 
-    private void RunBatch(ReadOnlySpan<WriteOperation> batch)
+    private void RunBatch(List<WriteOperation> batch)
     {
         // A write alone in its transaction needs no savepoint: if it fails, the whole transaction is rolled back. Nor
         // does a write of one statement: SQLite makes each statement atomic, so a failed one leaves nothing behind.
-        var alone = batch.Length == 1;
+        var alone = batch.Count == 1;
         try
         {
             _begin.Execute();
@@ -238,7 +203,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     }
 
     // An operation that already failed or was cancelled keeps its own outcome.
-    private static void FailAll(ReadOnlySpan<WriteOperation> batch, Exception ex)
+    private static void FailAll(List<WriteOperation> batch, Exception ex)
     {
         foreach (var operation in batch)
         {
