@@ -53,6 +53,14 @@ switch (args.FirstOrDefault())
             args.Length > 2 ? Enum.Parse<BenchStore>(args[2].Replace("-", "", StringComparison.Ordinal), ignoreCase: true) : BenchStore.InMemory,
             Count(3, 1));
         return 0;
+    case "--sqlite-pages":
+        // --sqlite-pages [jobs] [sqlite-full|sqlite-normal] [callers] [max concurrency]: WAL frames, commits and pages by table per job.
+        await SqlitePagesReport.RunAsync(
+            Count(1, 10_000),
+            args.Length > 2 ? Enum.Parse<BenchStore>(args[2].Replace("-", "", StringComparison.Ordinal), ignoreCase: true) : BenchStore.SqliteFull,
+            Count(3, 1),
+            args.Length > 4 ? Count(4, 0) : null);
+        return 0;
     case "--startup":
         await StartupReport.RunAsync(Count(1, 1_000_000));
         return 0;

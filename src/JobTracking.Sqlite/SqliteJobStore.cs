@@ -55,14 +55,16 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
             || (sqlite.SqliteExtendedErrorCode & 0xFF) is raw.SQLITE_BUSY or raw.SQLITE_LOCKED or raw.SQLITE_FULL);
 
     /// <inheritdoc/>
-    public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJob(job);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!await _writer.WriteAsync(job, static (session, j) => session.Touch(session.Jobs.Create(j)), cancellationToken).ConfigureAwait(false))
-        {
-            throw new ArgumentException($"Another job with id '{job.Id}' already exists (a create sent again finds its own job identical: same type, display name, parameters, launched-by, priority, concurrency key and creation time); nothing was stored.", nameof(job));
-        }
+
+        // Refused inside the write: an id that exists wrote nothing, so the write fails alone.
+        return new(_writer.WriteOneAsync(job, static (session, j) => session.Jobs.Create(j)
+            ? session.Touch(true)
+            : throw new ArgumentException($"Another job with id '{j.Id}' already exists (a create sent again finds its own job identical: same type, display name, parameters, launched-by, priority, concurrency key and creation time); nothing was stored.", nameof(job)),
+            cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -93,15 +95,15 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckTransition(in transition);
         cancellationToken.ThrowIfCancellationRequested();
-        return new(_writer.WriteAsync(transition, static (session, t) => session.Touch(session.Jobs.Transition(in t)), cancellationToken));
+        return new(_writer.WriteOneAsync(transition, static (session, t) => session.Touch(session.Jobs.Transition(in t)), cancellationToken));
     }
 
     /// <inheritdoc/>
-    public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckClaim(request);
         cancellationToken.ThrowIfCancellationRequested();
-        return await _writer.WriteAsync(request, static (session, r) => session.Touch(session.Claims.Claim(r)), cancellationToken).ConfigureAwait(false);
+        return new(_writer.WriteAsync(request, static (session, r) => session.Touch<IReadOnlyList<JobRecord>>(session.Claims.Claim(r)), cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -130,7 +132,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         JobStoreArguments.CheckProgress(update);
         cancellationToken.ThrowIfCancellationRequested();
-        return new(_writer.WriteAsync(update, static (session, u) => session.Touch(session.Jobs.SaveProgress(u)), cancellationToken));
+        return new(_writer.WriteOneAsync(update, static (session, u) => session.Touch(session.Jobs.SaveProgress(u)), cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -139,7 +141,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(displayName);
         cancellationToken.ThrowIfCancellationRequested();
-        return new(_writer.WriteAsync((jobId, expectedVersion, parameters, displayName), static (session, s) =>
+        return new(_writer.WriteOneAsync((jobId, expectedVersion, parameters, displayName), static (session, s) =>
             session.Touch(session.Jobs.UpdateDraft(s.jobId, s.expectedVersion, s.parameters, s.displayName)), cancellationToken));
     }
 
@@ -153,7 +155,10 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>Only this process writes the file, so a commit that added to the feed wakes the waiters at once; nothing polls.</remarks>
+    /// <remarks>
+    /// Only this process writes the file, so a commit that added to the feed wakes the waiters at once, and where the feed
+    /// ends is known without reading the file; nothing polls.
+    /// </remarks>
     public ValueTask WaitForChangesAsync(long afterSequence, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -173,7 +178,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
         return LatestSequence() > afterSequence ? ValueTask.CompletedTask : new ValueTask(waiter.Task.WaitAsync(cancellationToken));
     }
 
-    private long LatestSequence() => _readers.Read(0, static (session, _) => session.ReadFeed(0, []).LatestSequence);
+    private long LatestSequence() => _writer.Session.CommittedFeedEnd;
 
     /// <inheritdoc/>
     /// <remarks>The batch is one write: if it throws, none of its entries is stored, and the other writes committed with it are not affected.</remarks>

@@ -1,10 +1,12 @@
-// The crash tests' child process. Usage: JobTracking.Sqlite.CrashHost <database> <side-folder> <jobs> [--hold]
+// The crash tests' child process. Usage: JobTracking.Sqlite.CrashHost <database> <side-folder> <jobs> [--hold | --flood <callers>]
 //
 // It runs <jobs> jobs of ten steps against the SQLite file. Each step counts one read in the step "work" and appends
 // "<job> <step>" to executed.txt before it sets its checkpoint; each job that reaches Completed is appended to completed.txt (after the store has it), and every
 // status change to events.txt, all flushed line by line so that a SIGKILL loses nothing the test reads. The jobs are
 // created on the first run only (seeded.txt lists them); a run on a file that has them just resumes what is left.
-// With --hold it opens the store, prints "ready" and waits to be killed (the second-process tests).
+// With --hold it opens the store, prints "ready" and waits to be killed (the second-process tests). With --flood it starts
+// <jobs> one-step jobs from <callers> concurrent callers, each id appended to acknowledged.txt once its StartAsync has
+// returned, so the store's commits hold many callers' creates beside the workers' claims and outcomes when it is killed.
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using JobTracking;
@@ -22,6 +24,7 @@ var database = args[0];
 var side = args[1];
 var jobCount = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
 var hold = args.Contains("--hold");
+var floodCallers = Array.IndexOf(args, "--flood") is var f and >= 0 ? int.Parse(args[f + 1], System.Globalization.CultureInfo.InvariantCulture) : 0;
 Directory.CreateDirectory(side);
 
 var builder = Host.CreateApplicationBuilder();
@@ -72,6 +75,23 @@ if (hold)
 
 var runner = host.Services.GetRequiredService<IJobRunner>();
 var tracker = host.Services.GetRequiredService<IJobTracker>();
+if (floodCallers > 0)
+{
+    var left = jobCount;
+    await Task.WhenAll(Enumerable.Range(0, floodCallers).Select(_ => Task.Run(async () =>
+    {
+        while (Interlocked.Decrement(ref left) >= 0)
+        {
+            var id = await runner.StartAsync(nameof(CrashStepJob), new CrashStepParameters { Steps = 1, MillisecondsPerStep = 0 });
+            files.Append("acknowledged.txt", $"{id:N}");
+        }
+    })));
+
+    Console.WriteLine("done");
+    await host.StopAsync();
+    return 0;
+}
+
 var ids = new List<Guid>();
 if ((await tracker.LastOperationsAsync(1)).Count == 0)
 {

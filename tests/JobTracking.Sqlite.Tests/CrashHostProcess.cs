@@ -23,6 +23,10 @@ public sealed class CrashHostProcess : IDisposable
     public static CrashHostProcess Start(string database, string side, int jobs, bool hold = false) =>
         new(ChildHostProcess.Start(HostPath, [database, side, jobs.ToString(CultureInfo.InvariantCulture), .. hold ? ["--hold"] : Array.Empty<string>()]));
 
+    /// <summary>Starts <c>dotnet CrashHost.dll database side jobs --flood callers</c>: one-step jobs started from that many concurrent callers.</summary>
+    public static CrashHostProcess StartFlood(string database, string side, int jobs, int callers) =>
+        new(ChildHostProcess.Start(HostPath, [database, side, jobs.ToString(CultureInfo.InvariantCulture), "--flood", callers.ToString(CultureInfo.InvariantCulture)]));
+
     /// <summary>Waits until a <c>--hold</c> host has opened its store.</summary>
     public Task WaitReadyAsync() => _host.WaitReadyAsync("the host should open its store");
 

@@ -115,6 +115,35 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>
+    /// The writer commits the writes of every caller and worker that are waiting in one transaction: a kill in the middle
+    /// of such a group (creates from 32 callers, claims and outcomes of the workers, all in flight) loses no create a
+    /// caller was told of and no completion an event reported.
+    /// </summary>
+    [Fact]
+    public async Task Kill_MidGroupCommit_LosesNothingAcknowledged()
+    {
+        using (var flood = CrashHostProcess.StartFlood(_database.Path_, Side, 1_000_000, callers: 32))
+        {
+            await WaitWhileRunningAsync(() => Lines("acknowledged.txt").Length >= 3_000 && Lines("completed.txt").Length >= 300, "3,000 creates and 300 completions acknowledged", flood);
+            flood.Kill();
+        }
+
+        var acknowledged = Lines("acknowledged.txt").Select(Guid.Parse).ToList();
+        var completed = Lines("completed.txt").Select(Guid.Parse).ToList();
+        await using var store = SqliteJobStores.Open(_database.ConnectionString);
+        var stored = await AllJobsAsync(store);
+
+        output.WriteLine($"At the kill: {acknowledged.Count} creates and {completed.Count} completions acknowledged, {stored.Count} jobs stored.");
+        stored.Keys.Should().Contain(acknowledged, "every create whose call returned was committed");
+        foreach (var id in completed)
+        {
+            stored[id].Status.Should().Be(JobStatus.Completed, "a completion the feed reported was committed");
+        }
+
+        stored.Count.Should().BeLessThan(1_000_000, "the kill came before the callers were done");
+    }
+
     [Fact]
     public async Task SecondProcess_OnTheSameFile_FailsAtStartWithAClearMessage()
     {

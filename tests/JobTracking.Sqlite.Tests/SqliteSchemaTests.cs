@@ -117,6 +117,56 @@ public sealed class SqliteSchemaTests : IDisposable
         Scalar("SELECT COUNT(*) FROM schema_version").Should().Be(1L);
     }
 
+    [Fact]
+    public async Task Open_Version3File_FeedLeavesAutoincrementWithEveryChangeAndItsNumbers()
+    {
+        // A file as version 3 left it: jobs whose changes the triggers wrote to the feed, the oldest of them trimmed.
+        var ids = new[] { Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7() };
+        using (var connection = new SqliteConnection($"Data Source={_database.Path_};Pooling=False"))
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode = WAL");
+            Storage.SqliteSchema.EnsureCreated(connection, _database.Path_, 3).Should().Be(0);
+            foreach (var id in ids)
+            {
+                Execute(
+                    connection,
+                    "INSERT INTO jobs (id, type_name, display_name, status, version, parameters, priority, created_at, attempt, progress_done, warning_count, queue_seq) " +
+                    $"VALUES (@id, 't', 'job', {(int)JobStatus.Queued}, 1, '{{}}', 0, @t0, 1, 0, 0, 1)",
+                    ("@id", id.ToByteArray(bigEndian: true)),
+                    ("@t0", T0.UtcTicks));
+                Execute(connection, $"UPDATE jobs SET status = {(int)JobStatus.Paused}, version = 2, changed_at = @t1 WHERE id = @id", ("@id", id.ToByteArray(bigEndian: true)), ("@t1", T0.AddMinutes(1).UtcTicks));
+            }
+
+            Execute(connection, "DELETE FROM job_feed WHERE seq <= 2");
+        }
+
+        var before = FeedRows();
+        before.Select(r => r.Seq).Should().Equal(3L, 4L, 5L, 6L);
+        Scalar("SELECT sql FROM sqlite_schema WHERE name = 'job_feed'").Should().BeOfType<string>().Which.Should().Contain("AUTOINCREMENT");
+
+        await using var store = SqliteJobStores.Open(_database.ConnectionString);
+
+        Scalar("SELECT version FROM schema_version").Should().Be(4L);
+        Scalar("SELECT sql FROM sqlite_schema WHERE name = 'job_feed'").Should().BeOfType<string>().Which.Should().NotContain("AUTOINCREMENT");
+        Scalar("SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'job_feed'").Should().Be(0L);
+        FeedRows().Should().Equal(before, "every change is kept with its number");
+        (await store.ReadFeedAsync(0, Memory<JobChange>.Empty)).Should().Match<JobFeedRead>(r => r.FirstSequence == 3 && r.LatestSequence == 6);
+
+        var waiting = store.WaitForChangesAsync(6).AsTask();
+        waiting.IsCompleted.Should().BeFalse("nothing changed after 6 yet");
+        var created = Guid.CreateVersion7();
+        await store.CreateAsync(new JobRecord { Id = created, TypeName = "t", DisplayName = "new", Status = JobStatus.Queued, Version = 1, Parameters = "{}", CreatedAt = T0 });
+        (await store.TryTransitionAsync(new JobTransition { JobId = ids[0], FromStatus = JobStatus.Paused, ExpectedVersion = 2, ToStatus = JobStatus.Queued, At = T0.AddMinutes(2) })).Should().BeTrue();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var changes = new JobChange[10];
+        var read = await store.ReadFeedAsync(6, changes);
+        changes[..read.Count].Select(c => (c.Sequence, c.JobId, c.Status)).Should().Equal(
+            [(7L, created, JobStatus.Queued), (8L, ids[0], JobStatus.Queued)],
+            "the triggers write the feed again, numbered on from the highest number the file had");
+    }
+
     public void Dispose() => _database.Dispose();
 
     private void WriteVersion1File(Guid completed, Guid running, Guid queued)
@@ -152,6 +202,22 @@ public sealed class SqliteSchemaTests : IDisposable
         }
 
         command.ExecuteNonQuery();
+    }
+
+    private List<(long Seq, string Row)> FeedRows()
+    {
+        using var connection = new SqliteConnection($"Data Source={_database.Path_};Pooling=False;Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT seq, {Storage.SqliteSchema.FeedColumns} FROM job_feed ORDER BY seq";
+        using var reader = command.ExecuteReader();
+        var rows = new List<(long, string)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetInt64(0), string.Join('|', Enumerable.Range(1, reader.FieldCount - 1).Select(i => reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i) is byte[] b ? Convert.ToHexString(b) : reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)))));
+        }
+
+        return rows;
     }
 
     private object? Scalar(string sql)

@@ -15,23 +15,32 @@ internal sealed class SqliteClaimWrites : IDisposable
     private static readonly string ScanStart = $"SELECT id, type_name, concurrency_key FROM jobs INDEXED BY ix_jobs_queue WHERE status = {Queued}";
 
     private readonly TimeProvider _time;
-    private readonly SqliteCommand _claimOne;
-    private readonly SqliteCommand _heldKeys;
+    private readonly SqliteStatement _claimOne;
+    private readonly SqliteStatement _heldKeys;
     private readonly SqliteCommand _orphans;
     private readonly SqliteCommand _orphansAndInterrupted;
     private readonly SqliteCommand _failUnreadable;
-    private readonly SqliteCommand _scanAll;
+    private readonly SqliteStatement _scanAll;
+
+    // A claim's working sets, kept from one claim to the next (only the writer's loop claims).
+    private readonly Dictionary<string, int> _claimedByType = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _excludedTypes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _heldKeySet = new(StringComparer.Ordinal);
+    private readonly List<Guid> _picked = [];
+    private readonly HashSet<Guid> _pickedSet = [];
+    private readonly List<UnreadableJob> _unreadable = [];
 
     public SqliteClaimWrites(SqliteConnection connection, TimeProvider timeProvider)
     {
         Connection = connection;
         _time = timeProvider;
-        _claimOne = Command(
+        _claimOne = new SqliteStatement(
+            connection,
             $"UPDATE jobs SET status = {Running}, version = version + 1, changed_at = @at, started_at = COALESCE(started_at, @at), node = {T("@node")}, " +
             $"instance_id = {T("@instance")}, claim_id = @claim, lease_until = @leaseUntil " +
             $"WHERE id = @id AND status = {Queued} RETURNING {SqliteSchema.JobColumns}",
             "@at", "@node", "@instance", "@leaseUntil", "@claim", "@id");
-        _heldKeys = Command($"SELECT DISTINCT concurrency_key FROM jobs WHERE status IN {SqliteStatuses.Active} AND concurrency_key IS NOT NULL");
+        _heldKeys = new SqliteStatement(connection, $"SELECT DISTINCT concurrency_key FROM jobs WHERE status IN {SqliteStatuses.Active} AND concurrency_key IS NOT NULL");
 
         // An active job whose owner is gone: its lease ended (or it never had one, as jobs from a version 1 file), or,
         // when every other instance is known to be gone, any job that is not the caller's.
@@ -55,7 +64,7 @@ internal sealed class SqliteClaimWrites : IDisposable
             "@at", "@errorType", "@errorMessage", "@id", "@status");
 
         // The scan of a claim that leaves nothing out (no type at its limit, no key held), prepared once: the usual case.
-        _scanAll = Command(ScanStart + ScanOrder);
+        _scanAll = new SqliteStatement(connection, ScanStart + ScanOrder);
     }
 
     public SqliteConnection Connection { get; }
@@ -63,8 +72,18 @@ internal sealed class SqliteClaimWrites : IDisposable
     /// <summary>Moves queued jobs to Running: highest priority first, then queue order, skipping types at their limit and jobs whose key is held.</summary>
     public List<JobRecord> Claim(JobClaimRequest request)
     {
-        var claimedByType = new Dictionary<string, int>(StringComparer.Ordinal);
-        var excludedTypes = new HashSet<string>(StringComparer.Ordinal);
+        var claimedByType = _claimedByType;
+        var excludedTypes = _excludedTypes;
+        var heldKeys = _heldKeySet;
+        var picked = _picked;
+        var pickedSet = _pickedSet;
+        var unreadable = _unreadable;
+        claimedByType.Clear();
+        excludedTypes.Clear();
+        heldKeys.Clear();
+        picked.Clear();
+        pickedSet.Clear();
+        unreadable.Clear();
         foreach (var (type, limit) in request.TypeLimits)
         {
             if (limit <= 0)
@@ -73,91 +92,120 @@ internal sealed class SqliteClaimWrites : IDisposable
             }
         }
 
-        var heldKeys = new HashSet<string>(StringComparer.Ordinal);
-        using (var reader = _heldKeys.ExecuteReader())
+        try
         {
-            while (reader.Read())
+            while (_heldKeys.Step())
             {
-                heldKeys.Add(reader.GetString(0));
+                heldKeys.Add(_heldKeys.GetText(0)!);
             }
+        }
+        finally
+        {
+            _heldKeys.Reset();
         }
 
         // Pick first, then move: a scan must not see the rows it changes. When a limit or a key fills up mid-scan
         // and many rows were skipped because of it, the scan starts again with them left out in SQL.
-        var picked = new List<Guid>(Math.Min(request.MaxCount, 1024));
-        var pickedSet = new HashSet<Guid>();
         var scanAgain = true;
         while (scanAgain && picked.Count < request.MaxCount)
         {
             scanAgain = false;
             var excludes = excludedTypes.Count > 0 || heldKeys.Count > 0;
-            using var built = excludes ? CandidateScan(excludedTypes, heldKeys) : null;
-            using var reader = (built ?? _scanAll).ExecuteReader();
-            var skipped = 0;
-            var newExclusion = false;
-            while (reader.Read())
+            if (excludes)
             {
-                var id = SqliteRows.ReadId(reader, 0);
-                var type = reader.GetString(1);
-                var key = SqliteRows.NullableText(reader, 2);
-                if (pickedSet.Contains(id))
+                using var built = CandidateScan(excludedTypes, heldKeys);
+                using var reader = built.ExecuteReader();
+                scanAgain = Pick(new ReaderCandidates(reader), request);
+            }
+            else
+            {
+                try
                 {
-                    continue;
+                    scanAgain = Pick(new StatementCandidates(_scanAll), request);
                 }
-
-                if (excludedTypes.Contains(type) || (key is not null && heldKeys.Contains(key)))
+                finally
                 {
-                    if (++skipped > 64 && newExclusion)
-                    {
-                        scanAgain = true;
-                        break;
-                    }
-
-                    continue;
-                }
-
-                picked.Add(id);
-                pickedSet.Add(id);
-                if (key is not null)
-                {
-                    heldKeys.Add(key);
-                    newExclusion = true;
-                }
-
-                var count = claimedByType[type] = claimedByType.GetValueOrDefault(type) + 1;
-                if (request.TypeLimits.TryGetValue(type, out var limit) && count >= limit)
-                {
-                    excludedTypes.Add(type);
-                    newExclusion = true;
-                }
-
-                if (picked.Count == request.MaxCount)
-                {
-                    break;
+                    _scanAll.Reset();
                 }
             }
         }
 
         var claimed = new List<JobRecord>(picked.Count);
-        var p = _claimOne.Parameters;
-        p[0].Value = SqliteRows.Ticks(request.At);
-        p[1].Value = SqliteRows.Text(request.Node);
-        p[2].Value = SqliteRows.Text(request.InstanceId);
-        p[3].Value = SqliteRows.Ticks(_time.GetUtcNow() + request.LeaseDuration);
-        var unreadable = new List<UnreadableJob>();
+        var p = _claimOne;
+        p.Bind(0, request.At);
+        p.Bind(1, request.Node);
+        p.Bind(2, request.InstanceId);
+        p.Bind(3, _time.GetUtcNow() + request.LeaseDuration);
         foreach (var id in picked)
         {
-            p[4].Value = SqliteRows.Id(Guid.NewGuid());
-            p[5].Value = SqliteRows.Id(id);
-            using var reader = _claimOne.ExecuteReader();
-            if (reader.Read() && SqliteRows.TryReadJob(reader, unreadable) is { } job)
+            p.Bind(4, Guid.NewGuid());
+            p.Bind(5, id);
+            try
             {
-                claimed.Add(job);
+                if (p.Step() && SqliteRows.TryReadJob(p, unreadable) is { } job)
+                {
+                    claimed.Add(job);
+                }
+            }
+            finally
+            {
+                p.Reset();
             }
         }
 
         FailUnreadable(unreadable, request.At);
         return claimed;
+    }
+
+    // One pass over the queue's candidates, picking into the claim's working sets; true when the scan should start again
+    // with the types and keys that filled up left out in SQL.
+    private bool Pick<TCandidates>(TCandidates candidates, JobClaimRequest request)
+        where TCandidates : ICandidates
+    {
+        var skipped = 0;
+        var newExclusion = false;
+        while (candidates.Read())
+        {
+            var id = candidates.Id;
+            var type = candidates.Type;
+            var key = candidates.Key;
+            if (_pickedSet.Contains(id))
+            {
+                continue;
+            }
+
+            if (_excludedTypes.Contains(type) || (key is not null && _heldKeySet.Contains(key)))
+            {
+                if (++skipped > 64 && newExclusion)
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            _picked.Add(id);
+            _pickedSet.Add(id);
+            if (key is not null)
+            {
+                _heldKeySet.Add(key);
+                newExclusion = true;
+            }
+
+            var count = _claimedByType[type] = _claimedByType.GetValueOrDefault(type) + 1;
+            if (request.TypeLimits.TryGetValue(type, out var limit) && count >= limit)
+            {
+                _excludedTypes.Add(type);
+                newExclusion = true;
+            }
+
+            if (_picked.Count == request.MaxCount)
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Sets the lease of every listed claim that is still its job's current one, in one statement per chunk of claims.</summary>
@@ -262,9 +310,14 @@ internal sealed class SqliteClaimWrites : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _claimOne, _heldKeys, _orphans, _orphansAndInterrupted, _failUnreadable, _scanAll })
+        foreach (var command in new[] { _orphans, _orphansAndInterrupted, _failUnreadable })
         {
             command.Dispose();
+        }
+
+        foreach (var statement in new[] { _claimOne, _heldKeys, _scanAll })
+        {
+            statement.Dispose();
         }
     }
 
@@ -345,4 +398,38 @@ internal sealed class SqliteClaimWrites : IDisposable
     private static string T(string parameter) => SqliteRows.AsText(parameter);
 
     private SqliteCommand Command(string sql, params string[] parameters) => SqliteRows.Command(Connection, sql, parameters);
+
+    /// <summary>The queue's candidates of a claim (id, type, concurrency key), however the scan is read.</summary>
+    private interface ICandidates
+    {
+        Guid Id { get; }
+
+        string Type { get; }
+
+        string? Key { get; }
+
+        bool Read();
+    }
+
+    private readonly struct StatementCandidates(SqliteStatement scan) : ICandidates
+    {
+        public Guid Id => scan.GetId(0);
+
+        public string Type => scan.GetText(1)!;
+
+        public string? Key => scan.GetText(2);
+
+        public bool Read() => scan.Step();
+    }
+
+    private readonly struct ReaderCandidates(SqliteDataReader reader) : ICandidates
+    {
+        public Guid Id => SqliteRows.ReadId(reader, 0);
+
+        public string Type => reader.GetString(1);
+
+        public string? Key => SqliteRows.NullableText(reader, 2);
+
+        public bool Read() => reader.Read();
+    }
 }

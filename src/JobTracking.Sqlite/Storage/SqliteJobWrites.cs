@@ -7,11 +7,11 @@ namespace JobTracking.Sqlite.Storage;
 /// <summary>The writes that change one job: create, the status compare-and-set, progress and checkpoint, draft edits, and retention.</summary>
 internal sealed class SqliteJobWrites : IDisposable
 {
-    private readonly SqliteCommand _insert;
-    private readonly SqliteCommand _sameJob;
-    private readonly SqliteCommand _transition;
+    private readonly SqliteStatement _insert;
+    private readonly SqliteStatement _sameJob;
+    private readonly SqliteStatement _transition;
     private readonly SqliteCommand _storedReport;
-    private readonly SqliteCommand _progress;
+    private readonly SqliteStatement _progress;
     private readonly SqliteCommand _draft;
     private readonly SqliteCommand _purgeJobs;
     private readonly TimeProvider _time;
@@ -28,7 +28,7 @@ internal sealed class SqliteJobWrites : IDisposable
             _queueSequence = (long)last.ExecuteScalar()!;
         }
 
-        _insert = Command(
+        _insert = Statement(
             $"INSERT INTO jobs ({SqliteSchema.JobColumns}, queue_seq) VALUES (@id, {T("@type")}, {T("@name")}, @status, @version, {T("@parameters")}, {T("@launchedBy")}, @priority, {T("@key")}, " +
             $"@created, @started, @ended, @attempt, {T("@node")}, @done, @total, {T("@checkpoint")}, {T("@errorType")}, {T("@errorMessage")}, {T("@errorStack")}, " +
             $"@warnings, {T("@steps")}, NULL, NULL, NULL, {T("@checkpointReport")}, NULL, @queueSeq) " +
@@ -38,7 +38,7 @@ internal sealed class SqliteJobWrites : IDisposable
 
         // A create sent again after its answer was lost finds its own job: the fields JobStoreArguments.IsIdenticalNewJob
         // compares, each bound as the insert binds it, so what the store keeps of a text (or a time) compares equal.
-        _sameJob = Command(
+        _sameJob = Statement(
             $"SELECT 1 FROM jobs WHERE id = @id AND type_name = {T("@type")} AND display_name = {T("@name")} AND parameters = {T("@parameters")} " +
             $"AND launched_by IS {T("@launchedBy")} AND priority = @priority AND concurrency_key IS {T("@key")} AND created_at = @created " +
             "AND (version <> 1 OR status = @status)",
@@ -46,7 +46,7 @@ internal sealed class SqliteJobWrites : IDisposable
 
         // The side effects documented on JobTransition, in one compare-and-set on (id, status, version[, claim]). The
         // attempt a restart ends is built from the row as it was: SQLite reads every column of a SET before the update.
-        _transition = Command(
+        _transition = Statement(
             $"""
             UPDATE jobs SET
                 previous_attempts = CASE WHEN @newAttempt THEN json_insert(COALESCE(previous_attempts, '[]'), '$[#]', json_object(
@@ -78,7 +78,7 @@ internal sealed class SqliteJobWrites : IDisposable
             "@hasReport", "@done", "@total", "@warnings", "@steps", "@hasCheckpoint", "@checkpoint", "@checkpointReport", "@queueSeq", "@staysActive",
             "@id", "@from", "@version", "@fence");
         _storedReport = Command("SELECT progress_done, progress_total, warning_count, steps FROM jobs WHERE id = @id", "@id");
-        _progress = Command(
+        _progress = Statement(
             $"""
             UPDATE jobs SET
                 progress_done = @done,
@@ -107,32 +107,32 @@ internal sealed class SqliteJobWrites : IDisposable
     /// <summary>Inserts a new job; false when its id exists.</summary>
     private bool Insert(JobRecord job)
     {
-        var p = _insert.Parameters;
-        p[0].Value = SqliteRows.Id(job.Id);
-        p[1].Value = SqliteRows.Text(job.TypeName);
-        p[2].Value = SqliteRows.Text(job.DisplayName);
-        p[3].Value = (int)job.Status;
-        p[4].Value = job.Version;
-        p[5].Value = SqliteRows.Text(job.Parameters);
-        p[6].Value = SqliteRows.Text(job.LaunchedBy);
-        p[7].Value = job.Priority;
-        p[8].Value = SqliteRows.Text(job.ConcurrencyKey);
-        p[9].Value = SqliteRows.Ticks(job.CreatedAt);
-        p[10].Value = SqliteRows.Value(job.StartedAt);
-        p[11].Value = SqliteRows.Value(job.EndedAt);
-        p[12].Value = job.Attempt;
-        p[13].Value = SqliteRows.Text(job.Node);
-        p[14].Value = job.Progress.Done;
-        p[15].Value = SqliteRows.Value(job.Progress.Total);
-        p[16].Value = SqliteRows.Text(job.Checkpoint);
-        p[17].Value = SqliteRows.Text(job.Error?.Type);
-        p[18].Value = SqliteRows.Text(job.Error?.Message);
-        p[19].Value = SqliteRows.Text(job.Error?.StackTrace);
-        p[20].Value = job.WarningCount;
-        p[21].Value = SqliteRows.Text(JobReportJson.WriteSteps(job.Steps));
-        p[22].Value = SqliteRows.Text(JobReportJson.WriteReport(job.CheckpointReport));
-        p[23].Value = job.Status == JobStatus.Queued ? ++_queueSequence : DBNull.Value;
-        return _insert.ExecuteNonQuery() == 1;
+        var p = _insert;
+        p.Bind(0, job.Id);
+        p.Bind(1, job.TypeName);
+        p.Bind(2, job.DisplayName);
+        p.Bind(3, (long)job.Status);
+        p.Bind(4, job.Version);
+        p.Bind(5, job.Parameters);
+        p.Bind(6, job.LaunchedBy);
+        p.Bind(7, job.Priority);
+        p.Bind(8, job.ConcurrencyKey);
+        p.Bind(9, job.CreatedAt);
+        p.Bind(10, job.StartedAt);
+        p.Bind(11, job.EndedAt);
+        p.Bind(12, job.Attempt);
+        p.Bind(13, job.Node);
+        p.Bind(14, job.Progress.Done);
+        p.Bind(15, job.Progress.Total);
+        p.Bind(16, job.Checkpoint);
+        p.Bind(17, job.Error?.Type);
+        p.Bind(18, job.Error?.Message);
+        p.Bind(19, job.Error?.StackTrace);
+        p.Bind(20, job.WarningCount);
+        p.Bind(21, JobReportJson.WriteSteps(job.Steps));
+        p.Bind(22, JobReportJson.WriteReport(job.CheckpointReport));
+        p.Bind(23, job.Status == JobStatus.Queued ? ++_queueSequence : (long?)null);
+        return p.Execute() == 1;
     }
 
     /// <summary>
@@ -172,49 +172,56 @@ internal sealed class SqliteJobWrites : IDisposable
 
     private bool IsStored(JobRecord job)
     {
-        var p = _sameJob.Parameters;
-        p[0].Value = SqliteRows.Id(job.Id);
-        p[1].Value = SqliteRows.Text(job.TypeName);
-        p[2].Value = SqliteRows.Text(job.DisplayName);
-        p[3].Value = SqliteRows.Text(job.Parameters);
-        p[4].Value = SqliteRows.Text(job.LaunchedBy);
-        p[5].Value = job.Priority;
-        p[6].Value = SqliteRows.Text(job.ConcurrencyKey);
-        p[7].Value = SqliteRows.Ticks(job.CreatedAt);
-        p[8].Value = (int)job.Status;
-        return _sameJob.ExecuteScalar() is not null;
+        var p = _sameJob;
+        p.Bind(0, job.Id);
+        p.Bind(1, job.TypeName);
+        p.Bind(2, job.DisplayName);
+        p.Bind(3, job.Parameters);
+        p.Bind(4, job.LaunchedBy);
+        p.Bind(5, job.Priority);
+        p.Bind(6, job.ConcurrencyKey);
+        p.Bind(7, job.CreatedAt);
+        p.Bind(8, (long)job.Status);
+        try
+        {
+            return p.Step();
+        }
+        finally
+        {
+            p.Reset();
+        }
     }
 
     public bool Transition(in JobTransition t)
     {
-        var p = _transition.Parameters;
+        var p = _transition;
         var report = t.Report;
-        p[0].Value = (int)t.ToStatus;
-        p[1].Value = t.IsNewAttempt ? 1 : 0;
-        p[2].Value = t.FromStatus == JobStatus.Queued && t.ToStatus == JobStatus.Running ? 1 : 0;
-        p[3].Value = SqliteRows.Ticks(t.At);
-        p[4].Value = SqliteRows.Text(t.Node);
-        p[5].Value = JobLifecycle.IsFinished(t.ToStatus) ? 1 : 0;
-        p[6].Value = t.ToStatus == JobStatus.Queued ? 1 : 0;
-        p[7].Value = t.ToStatus == JobStatus.Failed ? 1 : 0;
-        p[8].Value = SqliteRows.Text(t.Error?.Type);
-        p[9].Value = SqliteRows.Text(t.Error?.Message);
-        p[10].Value = SqliteRows.Text(t.Error?.StackTrace);
-        p[11].Value = report is null ? 0 : 1;
-        p[12].Value = report?.Progress.Done ?? 0;
-        p[13].Value = SqliteRows.Value(report?.Progress.Total);
-        p[14].Value = report?.WarningCount ?? 0;
-        p[15].Value = SqliteRows.Text(report is null ? null : JobReportJson.WriteSteps(report.Steps));
-        p[16].Value = t.HasCheckpoint ? 1 : 0;
-        p[17].Value = SqliteRows.Text(t.Checkpoint);
-        p[18].Value = t.HasCheckpoint ? SqliteRows.Text(JobReportJson.WriteReport(report ?? StoredReport(t.JobId))) : DBNull.Value;
-        p[19].Value = t.ToStatus == JobStatus.Queued ? _queueSequence + 1 : DBNull.Value;
-        p[20].Value = JobLifecycle.IsActive(t.ToStatus) ? 1 : 0;
-        p[21].Value = SqliteRows.Id(t.JobId);
-        p[22].Value = (int)t.FromStatus;
-        p[23].Value = t.ExpectedVersion;
-        p[24].Value = SqliteRows.Id(t.ClaimId);
-        if (_transition.ExecuteNonQuery() != 1)
+        p.Bind(0, (long)t.ToStatus);
+        p.Bind(1, t.IsNewAttempt);
+        p.Bind(2, t.FromStatus == JobStatus.Queued && t.ToStatus == JobStatus.Running);
+        p.Bind(3, t.At);
+        p.Bind(4, t.Node);
+        p.Bind(5, JobLifecycle.IsFinished(t.ToStatus));
+        p.Bind(6, t.ToStatus == JobStatus.Queued);
+        p.Bind(7, t.ToStatus == JobStatus.Failed);
+        p.Bind(8, t.Error?.Type);
+        p.Bind(9, t.Error?.Message);
+        p.Bind(10, t.Error?.StackTrace);
+        p.Bind(11, report is not null);
+        p.Bind(12, report?.Progress.Done ?? 0);
+        p.Bind(13, report?.Progress.Total);
+        p.Bind(14, report?.WarningCount ?? 0);
+        p.Bind(15, report is null ? null : JobReportJson.WriteSteps(report.Steps));
+        p.Bind(16, t.HasCheckpoint);
+        p.Bind(17, t.Checkpoint);
+        p.Bind(18, t.HasCheckpoint ? JobReportJson.WriteReport(report ?? StoredReport(t.JobId)) : null);
+        p.Bind(19, t.ToStatus == JobStatus.Queued ? _queueSequence + 1 : (long?)null);
+        p.Bind(20, JobLifecycle.IsActive(t.ToStatus));
+        p.Bind(21, t.JobId);
+        p.Bind(22, (long)t.FromStatus);
+        p.Bind(23, t.ExpectedVersion);
+        p.Bind(24, t.ClaimId);
+        if (p.Execute() != 1)
         {
             return false;
         }
@@ -230,19 +237,19 @@ internal sealed class SqliteJobWrites : IDisposable
     /// <summary>Stores a run's report, and its checkpoint with the report that goes with it, while the job is active and (when given) the claim is current.</summary>
     public bool SaveProgress(JobProgressUpdate update)
     {
-        var p = _progress.Parameters;
+        var p = _progress;
         var report = update.Report;
-        p[0].Value = report.Progress.Done;
-        p[1].Value = SqliteRows.Value(report.Progress.Total);
-        p[2].Value = report.WarningCount;
-        p[3].Value = SqliteRows.Text(JobReportJson.WriteSteps(report.Steps));
-        p[4].Value = update.HasCheckpoint ? 1 : 0;
-        p[5].Value = SqliteRows.Text(update.Checkpoint);
-        p[6].Value = update.HasCheckpoint ? SqliteRows.Text(JobReportJson.WriteReport(report)) : DBNull.Value;
-        p[7].Value = SqliteRows.Id(update.JobId);
-        p[8].Value = SqliteRows.Id(update.ClaimId);
-        p[9].Value = SqliteRows.Ticks(_time.GetUtcNow());
-        return _progress.ExecuteNonQuery() == 1;
+        p.Bind(0, report.Progress.Done);
+        p.Bind(1, report.Progress.Total);
+        p.Bind(2, report.WarningCount);
+        p.Bind(3, JobReportJson.WriteSteps(report.Steps));
+        p.Bind(4, update.HasCheckpoint);
+        p.Bind(5, update.Checkpoint);
+        p.Bind(6, update.HasCheckpoint ? JobReportJson.WriteReport(report) : null);
+        p.Bind(7, update.JobId);
+        p.Bind(8, update.ClaimId);
+        p.Bind(9, _time.GetUtcNow());
+        return p.Execute() == 1;
     }
 
     public bool UpdateDraft(Guid jobId, long expectedVersion, string parameters, string displayName)
@@ -287,7 +294,12 @@ internal sealed class SqliteJobWrites : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _insert, _sameJob, _transition, _storedReport, _progress, _draft, _purgeJobs })
+        foreach (var statement in new[] { _insert, _sameJob, _transition, _progress })
+        {
+            statement.Dispose();
+        }
+
+        foreach (var command in new[] { _storedReport, _draft, _purgeJobs })
         {
             command.Dispose();
         }
@@ -311,4 +323,6 @@ internal sealed class SqliteJobWrites : IDisposable
     private static string T(string parameter) => SqliteRows.AsText(parameter);
 
     private SqliteCommand Command(string sql, params string[] parameters) => SqliteRows.Command(Connection, sql, parameters);
+
+    private SqliteStatement Statement(string sql, params string[] parameters) => new(Connection, sql, parameters);
 }

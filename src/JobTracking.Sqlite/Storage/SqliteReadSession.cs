@@ -10,19 +10,19 @@ namespace JobTracking.Sqlite.Storage;
 /// <remarks>In WAL mode readers never wait for the writer and see only committed transactions.</remarks>
 internal sealed class SqliteReadSession : IDisposable
 {
-    private readonly SqliteCommand _get;
+    private readonly SqliteStatement _get;
     private readonly SqliteCommand _log;
     private readonly SqliteCommand _rejects;
     private readonly SqliteCommand _count;
-    private readonly SqliteCommand _begin;
-    private readonly SqliteCommand _commit;
-    private readonly SqliteCommand _feed;
-    private readonly SqliteCommand _feedBounds;
+    private readonly SqliteStatement _begin;
+    private readonly SqliteStatement _commit;
+    private readonly SqliteStatement _feed;
+    private readonly SqliteStatement _feedBounds;
 
     public SqliteReadSession(SqliteConnection connection)
     {
         Connection = connection;
-        _get = Command($"SELECT {SqliteSchema.JobColumns} FROM jobs WHERE id = @id", "@id");
+        _get = new SqliteStatement(connection, $"SELECT {SqliteSchema.JobColumns} FROM jobs WHERE id = @id", "@id");
         _log = Command(
             "SELECT seq, at, level, message FROM job_log WHERE job_id = @id AND seq > @after AND level >= @level ORDER BY seq LIMIT @limit",
             "@id", "@after", "@level", "@limit");
@@ -30,39 +30,52 @@ internal sealed class SqliteReadSession : IDisposable
             "SELECT seq, at, record_number, raw_record, reason FROM job_rejects WHERE job_id = @id AND seq > @after ORDER BY seq LIMIT @limit",
             "@id", "@after", "@limit");
         _count = Command("SELECT type_name, status, count FROM job_counts WHERE count > 0");
-        _begin = Command("BEGIN");
-        _commit = Command("COMMIT");
-        _feed = Command($"SELECT seq, {SqliteSchema.FeedColumns} FROM job_feed WHERE seq > @after ORDER BY seq LIMIT @limit", "@after", "@limit");
-        _feedBounds = Command("SELECT (SELECT MIN(seq) FROM job_feed), (SELECT seq FROM sqlite_sequence WHERE name = 'job_feed')");
+        _begin = new SqliteStatement(connection, "BEGIN");
+        _commit = new SqliteStatement(connection, "COMMIT");
+        _feed = new SqliteStatement(connection, $"SELECT seq, {SqliteSchema.FeedColumns} FROM job_feed WHERE seq > @after ORDER BY seq LIMIT @limit", "@after", "@limit");
+        _feedBounds = new SqliteStatement(connection, "SELECT (SELECT MIN(seq) FROM job_feed), (SELECT MAX(seq) FROM job_feed)");
     }
 
     /// <summary>Reads changes after a sequence number and where the feed starts and ends, in one snapshot.</summary>
+    /// <remarks>Read through SQLite's API: this runs once per commit that changed a job, for every reader of the feed.</remarks>
     public JobFeedRead ReadFeed(long after, Span<JobChange> buffer)
     {
-        _begin.ExecuteNonQuery();
+        _begin.Execute();
         try
         {
             var count = 0;
             if (!buffer.IsEmpty)
             {
-                _feed.Parameters[0].Value = after;
-                _feed.Parameters[1].Value = buffer.Length;
-                using var reader = _feed.ExecuteReader();
-                while (reader.Read())
+                _feed.Bind(0, after);
+                _feed.Bind(1, buffer.Length);
+                try
                 {
-                    buffer[count++] = SqliteRows.ReadChange(reader);
+                    while (_feed.Step())
+                    {
+                        buffer[count++] = SqliteRows.ReadChange(_feed);
+                    }
+                }
+                finally
+                {
+                    _feed.Reset();
                 }
             }
 
-            using var bounds = _feedBounds.ExecuteReader();
-            bounds.Read();
-            var latest = bounds.IsDBNull(1) ? 0 : bounds.GetInt64(1);
-            var first = bounds.IsDBNull(0) ? latest + 1 : bounds.GetInt64(0);
-            return new JobFeedRead { Count = count, FirstSequence = first, LatestSequence = latest };
+            try
+            {
+                _feedBounds.Step();
+                var latest = _feedBounds.IsNull(1) ? 0 : _feedBounds.GetInt64(1);
+                var first = _feedBounds.IsNull(0) ? latest + 1 : _feedBounds.GetInt64(0);
+                return new JobFeedRead { Count = count, FirstSequence = first, LatestSequence = latest };
+            }
+            finally
+            {
+                _feedBounds.Reset();
+            }
         }
         finally
         {
-            _commit.ExecuteNonQuery();
+            _commit.Execute();
         }
     }
 
@@ -70,9 +83,15 @@ internal sealed class SqliteReadSession : IDisposable
 
     public JobRecord? Get(Guid jobId)
     {
-        _get.Parameters[0].Value = SqliteRows.Id(jobId);
-        using var reader = _get.ExecuteReader();
-        return reader.Read() ? SqliteRows.ReadJob(reader) : null;
+        _get.Bind(0, jobId);
+        try
+        {
+            return _get.Step() ? SqliteRows.ReadJob(_get) : null;
+        }
+        finally
+        {
+            _get.Reset();
+        }
     }
 
     public JobPage Query(JobQuery query)
@@ -89,7 +108,7 @@ internal sealed class SqliteReadSession : IDisposable
         {
             // One index range per status, each already newest first, merged here: an IN list would make SQLite sort every match.
             rows = [];
-            _begin.ExecuteNonQuery();
+            _begin.Execute();
             try
             {
                 foreach (var status in statuses)
@@ -99,7 +118,7 @@ internal sealed class SqliteReadSession : IDisposable
             }
             finally
             {
-                _commit.ExecuteNonQuery();
+                _commit.Execute();
             }
 
             rows.Sort(NewestFirst);
@@ -174,9 +193,14 @@ internal sealed class SqliteReadSession : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _get, _log, _rejects, _count, _begin, _commit, _feed, _feedBounds })
+        foreach (var command in new[] { _log, _rejects, _count })
         {
             command.Dispose();
+        }
+
+        foreach (var statement in new[] { _get, _begin, _commit, _feed, _feedBounds })
+        {
+            statement.Dispose();
         }
 
         Connection.Dispose();

@@ -45,9 +45,23 @@ internal static class SqliteRows
 
     /// <summary>Reads a row whose first columns are <see cref="SqliteSchema.JobColumns"/>.</summary>
     /// <exception cref="JobTrackingException">The row holds what this store never writes (it was edited by hand): the message names the job and the column.</exception>
-    public static JobRecord ReadJob(SqliteDataReader r)
+    public static JobRecord ReadJob(SqliteDataReader r) => ReadJob(new ReaderRow(r));
+
+    /// <summary>Reads a row whose first columns are <see cref="SqliteSchema.JobColumns"/> from a statement stepped through SQLite's API.</summary>
+    /// <exception cref="JobTrackingException">The row holds what this store never writes (it was edited by hand): the message names the job and the column.</exception>
+    public static JobRecord ReadJob(SqliteStatement r) => ReadJob<SqliteStatement>(r);
+
+    /// <summary>Reads a job row for a claim or a reclaim, which must go on with the other rows when one cannot be read.</summary>
+    /// <returns>The job, or <see langword="null"/> with the row in <paramref name="unreadable"/> (its id, status and the error naming what is wrong).</returns>
+    public static JobRecord? TryReadJob(SqliteDataReader r, List<UnreadableJob> unreadable) => TryReadJob(new ReaderRow(r), unreadable);
+
+    /// <inheritdoc cref="TryReadJob(SqliteDataReader, List{UnreadableJob})"/>
+    public static JobRecord? TryReadJob(SqliteStatement r, List<UnreadableJob> unreadable) => TryReadJob<SqliteStatement>(r, unreadable);
+
+    private static JobRecord ReadJob<TRow>(TRow r)
+        where TRow : IStoredRow
     {
-        var id = ReadId(r, 0);
+        var id = r.GetId(0);
         try
         {
             return ReadRow(r, id);
@@ -58,9 +72,8 @@ internal static class SqliteRows
         }
     }
 
-    /// <summary>Reads a job row for a claim or a reclaim, which must go on with the other rows when one cannot be read.</summary>
-    /// <returns>The job, or <see langword="null"/> with the row in <paramref name="unreadable"/> (its id, status and the error naming what is wrong).</returns>
-    public static JobRecord? TryReadJob(SqliteDataReader r, List<UnreadableJob> unreadable)
+    private static JobRecord? TryReadJob<TRow>(TRow r, List<UnreadableJob> unreadable)
+        where TRow : IStoredRow
     {
         try
         {
@@ -68,15 +81,18 @@ internal static class SqliteRows
         }
         catch (JobTrackingException ex)
         {
-            unreadable.Add(new UnreadableJob(ReadId(r, 0), IsInteger(r, 3) ? r.GetInt64(3) : null, ex));
+            unreadable.Add(new UnreadableJob(r.GetId(0), r.IsInteger(3) ? r.GetInt64(3) : null, ex));
             return null;
         }
     }
 
     /// <summary>Reads a status column strictly: an integer that is the number of a status.</summary>
     /// <exception cref="FormatException">The column holds text, a real number, bytes, or a number no status has (a row edited by hand); the message names the column and the value.</exception>
-    public static JobStatus ReadStatus(SqliteDataReader r, int ordinal) =>
-        IsInteger(r, ordinal) ? StoredRow.Status(r.GetInt64(ordinal)) : throw StoredRow.NotAStatus(r.GetValue(ordinal));
+    public static JobStatus ReadStatus(SqliteDataReader r, int ordinal) => ReadStatus(new ReaderRow(r), ordinal);
+
+    private static JobStatus ReadStatus<TRow>(TRow r, int ordinal)
+        where TRow : IStoredRow =>
+        r.IsInteger(ordinal) ? StoredRow.Status(r.GetInt64(ordinal)) : throw StoredRow.NotAStatus(r.GetValue(ordinal));
 
     /// <summary>Reads a status column where a row edited by hand must not stop the read (the change feed, the counts): a value that is not a status is <see cref="StoredRow.NoStatus"/>, never another status.</summary>
     public static JobStatus ReadStatusOrNone(SqliteDataReader r, int ordinal) =>
@@ -86,7 +102,8 @@ internal static class SqliteRows
     // a real such as 1.5), and GetInt32 would read those as 0 and 1: the value's own type is checked first.
     private static bool IsInteger(SqliteDataReader r, int ordinal) => r.GetFieldType(ordinal) == typeof(long);
 
-    private static JobRecord ReadRow(SqliteDataReader r, Guid id)
+    private static JobRecord ReadRow<TRow>(TRow r, Guid id)
+        where TRow : IStoredRow
     {
         var errorType = NullableText(r, 17);
         return new JobRecord
@@ -110,33 +127,33 @@ internal static class SqliteRows
             Error = errorType is null ? null : new JobError { Type = errorType, Message = r.GetString(18), StackTrace = NullableText(r, 19) },
             WarningCount = r.GetInt32(20),
             Steps = r.IsDBNull(21) ? [] : StoredRow.Json(r.GetString(21), "steps", JobReportJson.ReadSteps),
-            Claim = r.IsDBNull(23) ? null : new JobClaim { InstanceId = NullableText(r, 22) ?? string.Empty, ClaimId = ReadId(r, 23), LeaseExpiresAt = NullableTime(r, 24) ?? DateTimeOffset.MinValue },
+            Claim = r.IsDBNull(23) ? null : new JobClaim { InstanceId = NullableText(r, 22) ?? string.Empty, ClaimId = r.GetId(23), LeaseExpiresAt = NullableTime(r, 24) ?? DateTimeOffset.MinValue },
             CheckpointReport = r.IsDBNull(25) ? null : StoredRow.Json(r.GetString(25), "checkpoint_report", JobReportJson.ReadReport),
             PreviousAttempts = r.IsDBNull(26) ? [] : StoredRow.Json(r.GetString(26), "previous_attempts", ReadAttempts),
         };
     }
 
-    /// <summary>Reads a row whose columns are the sequence number, then <see cref="SqliteSchema.FeedColumns"/>.</summary>
-    public static JobChange ReadChange(SqliteDataReader r)
+    /// <summary>Reads a row whose columns are the sequence number, then <see cref="SqliteSchema.FeedColumns"/>; a status column that holds no status reads as <see cref="StoredRow.NoStatus"/>.</summary>
+    public static JobChange ReadChange(SqliteStatement r)
     {
-        var errorType = NullableText(r, 14);
+        var errorType = r.GetText(14);
         return new JobChange
         {
             Sequence = r.GetInt64(0),
-            JobId = ReadId(r, 1),
-            Kind = (JobEventKind)r.GetInt32(2),
-            TypeName = r.GetString(3),
-            DisplayName = r.GetString(4),
-            LaunchedBy = NullableText(r, 5),
-            PreviousStatus = ReadStatusOrNone(r, 6),
-            Status = ReadStatusOrNone(r, 7),
+            JobId = r.GetId(1),
+            Kind = (JobEventKind)(int)r.GetInt64(2),
+            TypeName = r.GetText(3) ?? string.Empty,
+            DisplayName = r.GetText(4) ?? string.Empty,
+            LaunchedBy = r.GetText(5),
+            PreviousStatus = r.IsInteger(6) ? StoredRow.StatusOrNone(r.GetInt64(6)) : StoredRow.NoStatus,
+            Status = r.IsInteger(7) ? StoredRow.StatusOrNone(r.GetInt64(7)) : StoredRow.NoStatus,
             Version = r.GetInt64(8),
-            Attempt = r.GetInt32(9),
+            Attempt = (int)r.GetInt64(9),
             At = Time(r.GetInt64(10)),
-            Progress = new JobProgress(r.GetInt64(11), r.IsDBNull(12) ? null : r.GetInt64(12)),
-            WarningCount = r.GetInt32(13),
-            Error = errorType is null ? null : new JobError { Type = errorType, Message = NullableText(r, 15) ?? string.Empty, StackTrace = NullableText(r, 16) },
-            InstanceId = NullableText(r, 17),
+            Progress = new JobProgress(r.GetInt64(11), r.IsNull(12) ? null : r.GetInt64(12)),
+            WarningCount = (int)r.GetInt64(13),
+            Error = errorType is null ? null : new JobError { Type = errorType, Message = r.GetText(15) ?? string.Empty, StackTrace = r.GetText(16) },
+            InstanceId = r.GetText(17),
         };
     }
 
@@ -165,9 +182,10 @@ internal static class SqliteRows
 
     // The columns a compare-and-set matches on are read only when they hold an integer: SQLite would read the text
     // 'Running' as 0 (Editing) and '3abc' as 3, and a compare-and-set on what was read would never match the row.
-    private static long Integer(SqliteDataReader r, int ordinal, string column)
+    private static long Integer<TRow>(TRow r, int ordinal, string column)
+        where TRow : IStoredRow
     {
-        if (r.GetFieldType(ordinal) != typeof(long))
+        if (!r.IsInteger(ordinal))
         {
             var value = Convert.ToString(r.GetValue(ordinal), CultureInfo.InvariantCulture) ?? "";
             throw new FormatException($"{column}: '{(value.Length > 64 ? value[..64] + "…" : value)}' is not an integer.");
@@ -175,6 +193,12 @@ internal static class SqliteRows
 
         return r.GetInt64(ordinal);
     }
+
+    private static string? NullableText<TRow>(TRow r, int ordinal)
+        where TRow : IStoredRow => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+
+    private static DateTimeOffset? NullableTime<TRow>(TRow r, int ordinal)
+        where TRow : IStoredRow => r.IsDBNull(ordinal) ? null : Time(r.GetInt64(ordinal));
 
     public static string? NullableText(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
@@ -191,5 +215,23 @@ internal static class SqliteRows
         }
 
         return command;
+    }
+
+    /// <summary>A <see cref="SqliteDataReader"/>'s current row, read as <see cref="IStoredRow"/>.</summary>
+    private readonly struct ReaderRow(SqliteDataReader reader) : IStoredRow
+    {
+        public bool IsDBNull(int ordinal) => reader.IsDBNull(ordinal);
+
+        public bool IsInteger(int ordinal) => reader.GetFieldType(ordinal) == typeof(long);
+
+        public long GetInt64(int ordinal) => reader.GetInt64(ordinal);
+
+        public int GetInt32(int ordinal) => reader.GetInt32(ordinal);
+
+        public string GetString(int ordinal) => reader.GetString(ordinal);
+
+        public Guid GetId(int ordinal) => ReadId(reader, ordinal);
+
+        public object GetValue(int ordinal) => reader.GetValue(ordinal);
     }
 }

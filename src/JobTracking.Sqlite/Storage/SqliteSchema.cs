@@ -11,7 +11,7 @@ namespace JobTracking.Sqlite.Storage;
 /// </remarks>
 internal static class SqliteSchema
 {
-    /// <summary>The columns of a <see cref="JobRecord"/>, in the order <see cref="SqliteRows.ReadJob"/> reads them.</summary>
+    /// <summary>The columns of a <see cref="JobRecord"/>, in the order <see cref="SqliteRows.ReadJob(SqliteDataReader)"/> reads them.</summary>
     public const string JobColumns =
         "id, type_name, display_name, status, version, parameters, launched_by, priority, concurrency_key, created_at, " +
         "started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack, " +
@@ -153,8 +153,64 @@ internal static class SqliteSchema
         END;
         """;
 
+    /// <summary>
+    /// Version 4: the change feed's sequence numbers without AUTOINCREMENT, which wrote its counter's page in
+    /// sqlite_sequence on every transaction that changed a job (one page of about eleven per commit). A plain INTEGER
+    /// PRIMARY KEY takes the highest number plus one, so numbers are still never reused: trimming always keeps the newest
+    /// <see cref="SqliteJobStoreOptions.FeedRetention"/> rows (at least 1,000), so the highest number is never deleted, and
+    /// nothing else deletes from the feed. The table is copied as it is (version 3 trimmed the same way, so its highest row
+    /// is its counter); the triggers that write it are dropped first and created again, unchanged, after the copy.
+    /// </summary>
+    private const string Version4 = """
+        DROP TRIGGER tr_jobs_feed_created;
+        DROP TRIGGER tr_jobs_feed_changed;
+        DROP TRIGGER tr_jobs_feed_report;
+        CREATE TABLE job_feed_v4 (
+            seq             INTEGER PRIMARY KEY,
+            job_id          BLOB    NOT NULL,
+            kind            INTEGER NOT NULL,
+            type_name       TEXT    NOT NULL,
+            display_name    TEXT    NOT NULL,
+            launched_by     TEXT,
+            previous_status INTEGER NOT NULL,
+            status          INTEGER NOT NULL,
+            version         INTEGER NOT NULL,
+            attempt         INTEGER NOT NULL,
+            at              INTEGER NOT NULL,
+            progress_done   INTEGER NOT NULL,
+            progress_total  INTEGER,
+            warning_count   INTEGER NOT NULL,
+            error_type      TEXT,
+            error_message   TEXT,
+            error_stack     TEXT,
+            instance_id     TEXT
+        );
+        INSERT INTO job_feed_v4 (seq, COLS) SELECT seq, COLS FROM job_feed ORDER BY seq;
+        DROP TABLE job_feed;
+        ALTER TABLE job_feed_v4 RENAME TO job_feed;
+        CREATE TRIGGER tr_jobs_feed_created AFTER INSERT ON jobs BEGIN
+            INSERT INTO job_feed (COLS)
+            VALUES (new.id, 2, new.type_name, new.display_name, new.launched_by, new.status, new.status, new.version, new.attempt,
+                COALESCE(new.changed_at, new.created_at), new.progress_done, new.progress_total, new.warning_count, NULL, NULL, NULL, new.instance_id);
+        END;
+        CREATE TRIGGER tr_jobs_feed_changed AFTER UPDATE OF version ON jobs WHEN new.version IS NOT old.version BEGIN
+            INSERT INTO job_feed (COLS)
+            VALUES (new.id, CASE WHEN old.status = 0 AND new.status = 0 THEN 3 ELSE 0 END, new.type_name, new.display_name, new.launched_by,
+                old.status, new.status, new.version, new.attempt, COALESCE(new.changed_at, 0), new.progress_done, new.progress_total, new.warning_count,
+                CASE WHEN new.status = 8 THEN new.error_type END, CASE WHEN new.status = 8 THEN new.error_message END,
+                CASE WHEN new.status = 8 THEN new.error_stack END, new.instance_id);
+        END;
+        CREATE TRIGGER tr_jobs_feed_report AFTER UPDATE OF progress_done, progress_total, warning_count, steps ON jobs
+            WHEN new.version IS old.version BEGIN
+            INSERT INTO job_feed (COLS)
+            VALUES (new.id, 1, new.type_name, new.display_name, new.launched_by, new.status, new.status, new.version, new.attempt,
+                COALESCE(new.changed_at, 0), new.progress_done, new.progress_total, new.warning_count, NULL, NULL, NULL, new.instance_id);
+        END;
+        """;
+
     /// <summary>Each entry brings a file from the version before it to its version.</summary>
-    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1), (2, Version2), (3, Version3.Replace("COLS", FeedColumns, StringComparison.Ordinal))];
+    private static readonly (int Version, string Sql)[] Migrations =
+        [(1, Version1), (2, Version2), (3, Version3.Replace("COLS", FeedColumns, StringComparison.Ordinal)), (4, Version4.Replace("COLS", FeedColumns, StringComparison.Ordinal))];
 
     /// <summary>The columns of a change feed row after its sequence number, in the order <see cref="SqliteRows.ReadChange"/> reads them.</summary>
     public const string FeedColumns = "job_id, kind, type_name, display_name, launched_by, previous_status, status, version, attempt, at, progress_done, progress_total, warning_count, error_type, error_message, error_stack, instance_id";
@@ -167,8 +223,13 @@ internal static class SqliteSchema
     /// <param name="path">The file, for messages.</param>
     /// <returns>The version the file had (0 when it was new).</returns>
     /// <exception cref="JobTrackingException">The file was written by a newer schema, or holds tables that are not a job store's.</exception>
-    public static int EnsureCreated(SqliteConnection connection, string path)
+    public static int EnsureCreated(SqliteConnection connection, string path) => EnsureCreated(connection, path, CurrentVersion);
+
+    /// <summary>Creates the schema, or brings an older one up, to <paramref name="version"/> only: a file as an older package left it, for the migration tests.</summary>
+    internal static int EnsureCreated(SqliteConnection connection, string path, int version)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(version, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(version, CurrentVersion);
         using var transaction = connection.BeginTransaction(deferred: false);
         var found = ReadVersion(connection, transaction, path);
         if (found > CurrentVersion)
@@ -184,19 +245,19 @@ internal static class SqliteSchema
                 $"The file '{path}' is a SQLite database with a 'jobs' table that JobTracking did not create (no schema_version table). Point UseSqlite at a file of its own.");
         }
 
-        foreach (var (version, sql) in Migrations)
+        foreach (var (step, sql) in Migrations)
         {
-            if (version > found)
+            if (step > found && step <= version)
             {
                 Execute(connection, transaction, sql);
             }
         }
 
-        if (found < CurrentVersion)
+        if (found < version)
         {
             Execute(connection, transaction, found == 0
-                ? "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (" + CurrentVersion.ToString(CultureInfo.InvariantCulture) + ");"
-                : "UPDATE schema_version SET version = " + CurrentVersion.ToString(CultureInfo.InvariantCulture) + ";");
+                ? "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (" + version.ToString(CultureInfo.InvariantCulture) + ");"
+                : "UPDATE schema_version SET version = " + version.ToString(CultureInfo.InvariantCulture) + ";");
         }
 
         transaction.Commit();

@@ -10,8 +10,11 @@ namespace JobTracking.Sqlite.Storage;
 internal sealed class SqliteWriteSession : IDisposable
 {
     private readonly SqliteCommand _trimFeed;
+    private readonly SqliteStatement _feedEnd;
     private readonly long _feedRetention;
     private int _batches;
+    private long _pendingFeedEnd;
+    private long _committedFeedEnd;
 
     public SqliteWriteSession(SqliteConnection connection, TimeProvider timeProvider, long feedRetention)
     {
@@ -20,8 +23,10 @@ internal sealed class SqliteWriteSession : IDisposable
         // A bounded range of the oldest rows past the retention: a few thousand rows per run, never one long delete.
         _trimFeed = SqliteRows.Command(
             connection,
-            "DELETE FROM job_feed WHERE seq < (SELECT MIN(seq) FROM job_feed) + 4096 AND seq <= (SELECT seq FROM sqlite_sequence WHERE name = 'job_feed') - @keep",
+            "DELETE FROM job_feed WHERE seq < (SELECT MIN(seq) FROM job_feed) + 4096 AND seq <= (SELECT MAX(seq) FROM job_feed) - @keep",
             "@keep");
+        _feedEnd = new SqliteStatement(connection, "SELECT MAX(seq) FROM job_feed");
+        _committedFeedEnd = _pendingFeedEnd = ReadFeedEnd();
         Jobs = new SqliteJobWrites(connection, timeProvider);
         Claims = new SqliteClaimWrites(connection, timeProvider);
         Journal = new SqliteJournalWrites(connection);
@@ -34,6 +39,39 @@ internal sealed class SqliteWriteSession : IDisposable
 
     /// <summary>Gets or sets what to do after a transaction that added to the change feed has committed.</summary>
     public Action? FeedCommitted { get; set; }
+
+    /// <summary>
+    /// Gets the sequence number of the newest committed change (0 when none): only this connection writes the file, so
+    /// it is known here without a read, and it is set before <see cref="FeedCommitted"/> runs.
+    /// </summary>
+    public long CommittedFeedEnd => Volatile.Read(ref _committedFeedEnd);
+
+    /// <summary>Called in the open transaction, before it commits, when it may have added to the feed: notes where the feed ends.</summary>
+    public void NoteFeedEnd() => _pendingFeedEnd = ReadFeedEnd();
+
+    /// <summary>Called once the transaction has committed: what <see cref="NoteFeedEnd"/> noted is now committed, and the waiters are woken.</summary>
+    public void PublishFeedEnd()
+    {
+        FeedTouched = false;
+        if (_pendingFeedEnd > _committedFeedEnd)
+        {
+            Volatile.Write(ref _committedFeedEnd, _pendingFeedEnd);
+        }
+
+        FeedCommitted?.Invoke();
+    }
+
+    private long ReadFeedEnd()
+    {
+        try
+        {
+            return _feedEnd.Step() && !_feedEnd.IsNull(0) ? _feedEnd.GetInt64(0) : 0;
+        }
+        finally
+        {
+            _feedEnd.Reset();
+        }
+    }
 
     /// <summary>Marks the open transaction as one that may have added to the change feed, and passes <paramref name="result"/> on.</summary>
     public T Touch<T>(T result)
@@ -67,5 +105,6 @@ internal sealed class SqliteWriteSession : IDisposable
         Claims.Dispose();
         Journal.Dispose();
         _trimFeed.Dispose();
+        _feedEnd.Dispose();
     }
 }

@@ -6,7 +6,8 @@ namespace JobTracking.Sqlite.Storage;
 
 /// <summary>
 /// The one connection that writes. Writes queue up here and a single loop runs whatever has queued in one
-/// transaction (group commit), each write in a savepoint of its own so one failing write leaves the others.
+/// transaction (group commit); a write of several statements runs in a savepoint of its own so one failing write leaves
+/// the others, a write of one statement needs none (SQLite undoes a failed statement by itself).
 /// </summary>
 /// <remarks>
 /// Microsoft.Data.Sqlite connections are not thread-safe and SQLite allows one writer at a time anyway, so one
@@ -20,34 +21,44 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _begin;
-    private readonly SqliteCommand _commit;
-    private readonly SqliteCommand _rollback;
-    private readonly SqliteCommand _savepoint;
-    private readonly SqliteCommand _release;
-    private readonly SqliteCommand _rollbackToSavepoint;
+    private readonly SqliteStatement _begin;
+    private readonly SqliteStatement _commit;
+    private readonly SqliteStatement _rollback;
+    private readonly SqliteStatement _savepoint;
+    private readonly SqliteStatement _release;
+    private readonly SqliteStatement _rollbackToSavepoint;
     private readonly Task _loop;
 
     public SqliteWriter(SqliteWriteSession session)
     {
         _connection = session.Connection;
         Session = session;
-        _begin = Command("BEGIN IMMEDIATE");
-        _commit = Command("COMMIT");
-        _rollback = Command("ROLLBACK");
-        _savepoint = Command("SAVEPOINT op");
-        _release = Command("RELEASE op");
-        _rollbackToSavepoint = Command("ROLLBACK TO op");
+        _begin = new SqliteStatement(_connection, "BEGIN IMMEDIATE");
+        _commit = new SqliteStatement(_connection, "COMMIT");
+        _rollback = new SqliteStatement(_connection, "ROLLBACK");
+        _savepoint = new SqliteStatement(_connection, "SAVEPOINT op");
+        _release = new SqliteStatement(_connection, "RELEASE op");
+        _rollbackToSavepoint = new SqliteStatement(_connection, "ROLLBACK TO op");
         _loop = Task.Run(LoopAsync);
     }
 
     /// <summary>Gets the state that write operations use: the connection and its prepared commands.</summary>
     public SqliteWriteSession Session { get; }
 
-    /// <summary>Queues a write and completes when the transaction holding it has committed.</summary>
-    public Task<TResult> WriteAsync<TState, TResult>(TState state, Func<SqliteWriteSession, TState, TResult> write, CancellationToken cancellationToken)
+    /// <summary>Queues a write and completes when the transaction holding it has committed; the write runs in a savepoint of its own when it shares its transaction.</summary>
+    public Task<TResult> WriteAsync<TState, TResult>(TState state, Func<SqliteWriteSession, TState, TResult> write, CancellationToken cancellationToken) =>
+        Enqueue(new WriteOperation<TState, TResult>(state, write, oneStatement: false, cancellationToken));
+
+    /// <summary>
+    /// Queues a write that changes the file with at most one statement (reads before it are fine), and completes when the
+    /// transaction holding it has committed. SQLite undoes a failed statement by itself, so such a write needs no savepoint
+    /// to leave the other writes of its transaction as they are.
+    /// </summary>
+    public Task<TResult> WriteOneAsync<TState, TResult>(TState state, Func<SqliteWriteSession, TState, TResult> write, CancellationToken cancellationToken) =>
+        Enqueue(new WriteOperation<TState, TResult>(state, write, oneStatement: true, cancellationToken));
+
+    private Task<TResult> Enqueue<TResult>(WriteOperation<TResult> operation)
     {
-        var operation = new WriteOperation<TState, TResult>(state, write, cancellationToken);
         if (!_queue.Writer.TryWrite(operation))
         {
             throw new ObjectDisposedException(nameof(SqliteJobStore), "The SQLite job store is closed.");
@@ -64,13 +75,6 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             command.Dispose();
         }
-    }
-
-    private SqliteCommand Command(string sql)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        return command;
     }
 
     private async Task LoopAsync()
@@ -91,11 +95,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private void RunBatch(List<WriteOperation> batch)
     {
-        // A write alone in its transaction needs no savepoint: if it fails, the whole transaction is rolled back.
+        // A write alone in its transaction needs no savepoint: if it fails, the whole transaction is rolled back. Nor
+        // does a write of one statement: SQLite makes each statement atomic, so a failed one leaves nothing behind.
         var alone = batch.Count == 1;
         try
         {
-            _begin.ExecuteNonQuery();
+            _begin.Execute();
             foreach (var operation in batch)
             {
                 if (operation.CancellationToken.IsCancellationRequested)
@@ -104,9 +109,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     continue;
                 }
 
-                if (!alone)
+                var guarded = !alone && !operation.OneStatement;
+                if (guarded)
                 {
-                    _savepoint.ExecuteNonQuery();
+                    _savepoint.Execute();
                 }
 
                 try
@@ -127,12 +133,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
                         return;
                     }
 
-                    _rollbackToSavepoint.ExecuteNonQuery();
+                    if (guarded)
+                    {
+                        _rollbackToSavepoint.Execute();
+                    }
                 }
 
-                if (!alone)
+                if (guarded)
                 {
-                    _release.ExecuteNonQuery();
+                    _release.Execute();
                 }
             }
 
@@ -141,7 +150,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 TrimFeed();
             }
 
-            _commit.ExecuteNonQuery();
+            if (Session.FeedTouched)
+            {
+                Session.NoteFeedEnd();
+            }
+
+            _commit.Execute();
         }
 #pragma warning disable CA1031 // Nothing of the batch was stored: every caller hears of it, and the loop goes on.
         catch (Exception ex)
@@ -155,8 +169,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
         if (Session.FeedTouched)
         {
-            Session.FeedTouched = false;
-            Session.FeedCommitted?.Invoke();
+            Session.PublishFeedEnd();
         }
 
         foreach (var operation in batch)
@@ -168,7 +181,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     // Trimming is housekeeping: if it fails, the batch's writes still commit, and the next trim tries again.
     private void TrimFeed()
     {
-        _savepoint.ExecuteNonQuery();
+        _savepoint.Execute();
         try
         {
             Session.TrimFeed();
@@ -179,13 +192,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             if (InTransaction())
             {
-                _rollbackToSavepoint.ExecuteNonQuery();
+                _rollbackToSavepoint.Execute();
             }
         }
 
         if (InTransaction())
         {
-            _release.ExecuteNonQuery();
+            _release.Execute();
         }
     }
 
@@ -204,7 +217,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             if (InTransaction())
             {
-                _rollback.ExecuteNonQuery();
+                _rollback.Execute();
             }
         }
 #pragma warning disable CA1031 // The connection is closed or broken; the next BEGIN reports it.
@@ -216,9 +229,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private bool InTransaction() => raw.sqlite3_get_autocommit(_connection.Handle) == 0;
 
-    private abstract class WriteOperation(CancellationToken cancellationToken)
+    private abstract class WriteOperation(bool oneStatement, CancellationToken cancellationToken)
     {
         public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public bool OneStatement { get; } = oneStatement;
 
         public abstract void Execute(SqliteWriteSession session);
 
@@ -229,20 +244,24 @@ internal sealed class SqliteWriter : IAsyncDisposable
         public abstract void Cancel();
     }
 
-    private sealed class WriteOperation<TState, TResult>(TState state, Func<SqliteWriteSession, TState, TResult> write, CancellationToken cancellationToken)
-        : WriteOperation(cancellationToken)
+    private abstract class WriteOperation<TResult>(bool oneStatement, CancellationToken cancellationToken) : WriteOperation(oneStatement, cancellationToken)
     {
         private readonly TaskCompletionSource<TResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private TResult? _result;
 
         public Task<TResult> Task => _completion.Task;
 
-        public override void Execute(SqliteWriteSession session) => _result = write(session, state);
+        protected TResult? Result { get; set; }
 
-        public override void Complete() => _completion.TrySetResult(_result!);
+        public override void Complete() => _completion.TrySetResult(Result!);
 
         public override void Fail(Exception exception) => _completion.TrySetException(exception);
 
         public override void Cancel() => _completion.TrySetCanceled(CancellationToken);
+    }
+
+    private sealed class WriteOperation<TState, TResult>(TState state, Func<SqliteWriteSession, TState, TResult> write, bool oneStatement, CancellationToken cancellationToken)
+        : WriteOperation<TResult>(oneStatement, cancellationToken)
+    {
+        public override void Execute(SqliteWriteSession session) => Result = write(session, state);
     }
 }
