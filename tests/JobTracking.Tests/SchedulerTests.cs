@@ -48,6 +48,34 @@ public sealed class SchedulerTests
     }
 
     [Fact]
+    public async Task Worker_APreviousJobsFinalWriteLandingLate_NeverReleasesTheWorkersCurrentJob()
+    {
+        // One worker: job 1's final write is held while job 2 runs; it lands while job 2's code still runs. The worker
+        // must not take job 3 before job 2's code returns.
+        var memory = TestHost.CreateMemoryStore();
+        var store = new InterceptingStore(memory) { Shared = false };
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await TestHost.Create(o => o.MaxConcurrency = 1, store: store).StartAsync();
+        var first = await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true });
+        await Wait.UntilAsync(() => host.Probe.For(first).Runs > 0, "the first job to start");
+        var second = await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true });
+        var third = await host.StartStepJobAsync(new StepParameters { Steps = 1 });
+        store.Delay = (call, argument) => argument is JobTransition { ToStatus: JobStatus.Completed } t && t.JobId == first ? held.Task : null;
+
+        host.Probe.For(first).Release();
+        await host.Probe.For(second).WaitForStepAsync(0);
+        held.SetResult();
+        await host.WaitAsync(first, JobStatus.Completed);
+        await Task.Delay(200); // room for a wrongly released worker to take the third job
+        host.Probe.For(third).Runs.Should().Be(0, "the worker is still running the second job's code");
+
+        host.Probe.For(second).Release();
+        await host.WaitAsync(second, JobStatus.Completed);
+        await host.WaitAsync(third, JobStatus.Completed);
+        host.Probe.MaxRunning.Should().Be(1);
+    }
+
+    [Fact]
     public async Task ShortJobs_ClaimsTakingTime_AreClaimedAheadOfTheFreeWorkers_CodeNeverRunsPastMaxConcurrency()
     {
         // Each claim takes 10 ms of the host's clock; jobs take none: the workers would wait for every claim.

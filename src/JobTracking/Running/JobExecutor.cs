@@ -71,13 +71,13 @@ internal sealed class JobExecutor(JobEngine engine)
             return;
         }
 
-        var scope = engine.Scopes.CreateAsyncScope();
+        var scope = new RunScope(engine.Scopes.CreateAsyncScope());
         await using (scope.ConfigureAwait(false))
         {
             JobRun run;
             try
             {
-                run = jobType.CreateRun(engine, job, lease, scope.ServiceProvider);
+                run = jobType.CreateRun(engine, job, lease, scope.Services);
             }
 #pragma warning disable CA1031 // A job that cannot be built fails; the worker carries on.
             catch (Exception ex)
@@ -120,7 +120,7 @@ internal sealed class JobExecutor(JobEngine engine)
                     }
 
                     using var activity = StartActivity(run);
-                    var resting = await ExecuteUntilRestingAsync(run, activity, finishing).ConfigureAwait(false);
+                    var resting = await ExecuteUntilRestingAsync(run, activity, finishing, scope).ConfigureAwait(false);
                     if (activity is not null)
                     {
                         activity.SetTag("job.status", resting?.ToString());
@@ -220,7 +220,7 @@ internal sealed class JobExecutor(JobEngine engine)
         return activity;
     }
 
-    private async ValueTask<JobStatus?> ExecuteUntilRestingAsync(JobRun run, Activity? activity, Action? finishing)
+    private async ValueTask<JobStatus?> ExecuteUntilRestingAsync(JobRun run, Activity? activity, Action? finishing, RunScope scope)
     {
         Log.JobStarted(_logger, run.JobId, run.TypeName, run.Attempt);
         var status = run.Job.Status;
@@ -332,9 +332,11 @@ internal sealed class JobExecutor(JobEngine engine)
 
                 // Once, and only for an outcome that never runs the code again (completed or failed): the worker moves on to
                 // its next job while this write is stored; a refused write below is followed by a read and another try.
-                if (outcome is Outcome.Completed or Outcome.Failed)
+                if (outcome is Outcome.Completed or Outcome.Failed && finishing is not null)
                 {
-                    finishing?.Invoke();
+                    // The job's services (a DbContext, a connection) go first, so no more of them are held than workers run.
+                    await scope.DisposeAsync().ConfigureAwait(false);
+                    finishing();
                     finishing = null;
                 }
 
@@ -518,5 +520,15 @@ internal sealed class JobExecutor(JobEngine engine)
         Failed,
         Cancelled,
         Suspended,
+    }
+
+    /// <summary>The scope a run builds its job in, disposed once: when the job's code is done for good, or when the run ends.</summary>
+    private sealed class RunScope(AsyncServiceScope scope) : IAsyncDisposable
+    {
+        private int _disposed;
+
+        public IServiceProvider Services => scope.ServiceProvider;
+
+        public ValueTask DisposeAsync() => Interlocked.Exchange(ref _disposed, 1) == 0 ? scope.DisposeAsync() : ValueTask.CompletedTask;
     }
 }

@@ -374,6 +374,7 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
 
     private async Task RunOneAsync(Dispatch dispatch, Worker worker)
     {
+        var job = worker.Job; // read before the first await: the worker moves on to its next job once this one's code returns
         try
         {
             await _engine.Executor.RunAsync(dispatch.Job, dispatch.Epoch, _stopping.Token, worker.Finishing).ConfigureAwait(false);
@@ -386,31 +387,58 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
         }
         finally
         {
-            worker.Finishing();
+            worker.Release(job);
         }
     }
 
     private readonly record struct Dispatch(JobRecord Job, long Epoch);
 
     // One per worker loop, so nothing is allocated per job for it: the signal that the current job's code has returned
-    // for good (or its run is over), and the runs of this worker still storing their final status, oldest first.
+    // for good (or its run is over), and the runs of this worker still storing their final status, oldest first. A run
+    // that ends after its worker moved on must not release the worker's next job: each release names the job it is for.
     private sealed class Worker : IValueTaskSource
     {
         private readonly Queue<Task> _storing = new();
+        private readonly Lock _lock = new();
         private ManualResetValueTaskSourceCore<bool> _released = new() { RunContinuationsAsynchronously = true };
-        private int _signalled;
+        private long _job;
+        private bool _signalled;
 
-        public Worker() => Finishing = Signal;
+        public Worker() => Finishing = () => Release(Volatile.Read(ref _job));
 
+        /// <summary>Gets the release the engine calls when the current job's code has returned for good.</summary>
         public Action Finishing { get; }
+
+        /// <summary>Gets the number of the job the worker runs now.</summary>
+        public long Job => Volatile.Read(ref _job);
 
         public void Reset()
         {
-            _released.Reset();
-            Volatile.Write(ref _signalled, 0);
+            lock (_lock)
+            {
+                _released.Reset();
+                _signalled = false;
+                _job++;
+            }
         }
 
         public ValueTask WhenReleased() => new(this, _released.Version);
+
+        /// <summary>Releases the worker from <paramref name="job"/>; nothing when the worker is past it already.</summary>
+        public void Release(long job)
+        {
+            lock (_lock)
+            {
+                if (job != _job || _signalled)
+                {
+                    return;
+                }
+
+                _signalled = true;
+            }
+
+            _released.SetResult(true);
+        }
 
         public async ValueTask StoringAsync(Task run)
         {
@@ -445,14 +473,6 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
 
         void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
             _released.OnCompleted(continuation, state, token, flags);
-
-        private void Signal()
-        {
-            if (Interlocked.Exchange(ref _signalled, 1) == 0)
-            {
-                _released.SetResult(true);
-            }
-        }
     }
 
     private sealed class TypeSlots(int limit)
