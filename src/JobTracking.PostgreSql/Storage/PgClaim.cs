@@ -9,6 +9,10 @@ internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now, stri
 {
     public override bool RecordsChanges => true;
 
+    public override int MaxChanges => request.MaxCount;
+
+    public override bool TakesClaimLock => clusterTypes.Length > 0;
+
     /// <summary>Gets the claimed rows that could not be read (edited by hand): Running under this claim, for the store to fail.</summary>
     public List<UnreadableJob> Unreadable { get; private set; } = [];
 
@@ -30,9 +34,10 @@ internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now, stri
             }
         }
 
-        // Read past enough ready jobs that type limits and held keys seldom leave the claim short.
-        var scan = (int)Math.Min(int.MaxValue, (request.MaxCount * 4L) + 16);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Claim)
+        // With type limits, read past enough ready jobs that they seldom leave the claim short; without, read what is taken.
+        var thinned = limitedTypes.Count > 0 || clusterTypes.Length > 0;
+        var scan = thinned ? (int)Math.Min(int.MaxValue, (request.MaxCount * 4L) + 16) : request.MaxCount;
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(thinned ? sql.ClaimThinned : sql.Claim)
         {
             Parameters =
             {

@@ -13,10 +13,12 @@ internal sealed class PgStatements
     public const string Active = "(2, 3, 5, 9)";
     public const string Finished = "(6, 7, 8)";
 
-    private readonly string _lock;
+    private readonly string _begin;
+    private readonly string _beginClaims;
     private readonly string _latest;
     private readonly string _latestAndNotify;
     private readonly string _trimFeed;
+    private readonly string _foldCounts;
 
     public PgStatements(string schema)
     {
@@ -24,22 +26,49 @@ internal sealed class PgStatements
         Schema = schema;
         Channel = "jobtracking_" + schema;
         var key = PgSchema.LockKey(schema).ToString(CultureInfo.InvariantCulture);
-        // The lock, then the feed's last number as the batch begins, kept for the batch's last statement in a setting that
-        // lasts as long as the transaction (so it works through PgBouncer's transaction pooling too).
-        var latest = $"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {s}.feed_seq)";
+
         // Bitmap scans are off for the write transaction: before the table's first ANALYZE the planner takes the queue's
         // partial index for a few rows and would read and sort every ready job for each claim, where an index scan in
-        // queue order reads only the few it takes; no write of the store gains from a bitmap scan.
-        _lock = $"SELECT pg_advisory_xact_lock({PgSchema.LockClass}, {key}), set_config('jobtracking.feed_before', {latest}::text, true), " +
-            "set_config('enable_bitmapscan', 'off', true)";
-        _latest = $"SELECT {latest}";
+        // queue order reads only the few it takes; no write of the store gains from a bitmap scan. A setting that lasts as
+        // long as the transaction, so it works through PgBouncer's transaction pooling too.
+        _begin = "SELECT set_config('enable_bitmapscan', 'off', true)";
 
-        // The doorbell rings only when the batch recorded a change: a claim or a reclaim that found nothing wakes nobody.
-        _latestAndNotify = $"""
-            SELECT l.latest, CASE WHEN l.latest > current_setting('jobtracking.feed_before')::bigint THEN pg_notify($1, $2) END
-            FROM (SELECT {latest} AS latest) l
+        // A batch with a claim limited by ClusterJobTypeConcurrency first takes the claim lock, held to its commit: such
+        // claims count a type's active jobs one at a time, each seeing the jobs the one before it took. No other write
+        // takes it (concurrency keys are kept by job_key_holds), so the lock never holds up other instances' commits.
+        _beginClaims = $"SELECT set_config('enable_bitmapscan', 'off', true), pg_advisory_xact_lock({PgSchema.LockClass}, {key})";
+
+        // The number of the transaction's last change (0 when it recorded none, or has no transaction id: a claim that
+        // found nothing never gets one, so it writes no commit record and flushes nothing). The doorbell rings only when
+        // the batch recorded a change: a claim or a reclaim that found nothing wakes nobody.
+        var mine = $"""
+            SELECT COALESCE((m.x << {PgFeed.PositionBits}) + (SELECT count(*) FROM {s}.job_feed f WHERE f.xid = m.x), 0) AS latest,
+                COALESCE((SELECT count(*) FROM {s}.job_feed f WHERE f.xid = m.x), 0) AS n
+            FROM (SELECT pg_current_xact_id_if_assigned()::text::bigint AS x) m
             """;
-        _trimFeed = $"WITH trimmed AS (DELETE FROM {s}.job_feed WHERE seq IN (SELECT seq FROM {s}.job_feed WHERE seq <= (SELECT max(seq) FROM {s}.job_feed) - $1 ORDER BY seq LIMIT 4096) RETURNING 1) SELECT count(*) FROM trimmed";
+        _latest = $"SELECT l.latest FROM ({mine}) l";
+        _latestAndNotify = $"SELECT l.latest, CASE WHEN l.n > 0 THEN pg_notify($1, $2) END FROM ({mine}) l";
+
+        // Whole transactions, oldest first, once more than the retention were recorded after them (the sequence counts
+        // rows), and only transactions every reader can read (older than every transaction still running).
+        _trimFeed = $"""
+            WITH trimmed AS (
+                DELETE FROM {s}.job_feed WHERE xid IN (
+                    SELECT DISTINCT o.xid FROM (SELECT xid, seq FROM {s}.job_feed ORDER BY xid, seq LIMIT 4096) o
+                    WHERE o.seq <= (SELECT last_value FROM {s}.feed_seq) - $1 AND o.xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
+                RETURNING 1)
+            SELECT count(*) FROM trimmed
+            """;
+
+        // The counts' deltas folded into one row per type and status, in one statement (a reader sees the rows before or
+        // after). Two folds at once each delete the rows the other has not (a row deleted meanwhile is passed over).
+        _foldCounts = $"""
+            WITH folded AS (DELETE FROM {s}.job_counts RETURNING type_name, status, count), summed AS (
+                INSERT INTO {s}.job_counts (type_name, status, count)
+                SELECT type_name, status, sum(count) FROM folded GROUP BY type_name, status HAVING sum(count) <> 0
+                RETURNING 1)
+            SELECT count(*) FROM summed
+            """;
         var feedInsert = $"INSERT INTO {s}.job_feed ({PgSchema.FeedColumns})";
         var j = "j." + PgSchema.JobColumns.Replace(", ", ", j.", StringComparison.Ordinal);
         var movedFeed = "id, type_name, display_name, launched_by, status, version, attempt, progress_done, progress_total, warning_count, error_type, error_message, error_stack, instance_id";
@@ -152,7 +181,10 @@ internal sealed class PgStatements
                 FROM t
                 WHERE j.id = t.id AND j.status = t.from_status AND j.version = t.version AND (t.fence IS NULL OR j.claim_id = t.fence)
                 RETURNING j.id, j.type_name, j.display_name, j.launched_by, j.status, j.version, j.attempt, j.progress_done, j.progress_total,
-                    j.warning_count, j.error_type, j.error_message, j.error_stack, j.instance_id, t.from_status, t.at
+                    j.warning_count, j.error_type, j.error_message, j.error_stack, j.instance_id, t.from_status, t.at, j.concurrency_key, t.stays_active
+            ), released AS (
+                DELETE FROM {s}.job_key_holds h USING moved m
+                WHERE m.concurrency_key IS NOT NULL AND NOT m.stays_active AND h.concurrency_key = m.concurrency_key AND h.job_id = m.id
             ), feed AS (
                 {feedInsert}
                 SELECT id, 0, type_name, display_name, launched_by, from_status, status, version, attempt, at, progress_done, progress_total, warning_count,
@@ -199,10 +231,10 @@ internal sealed class PgStatements
             SELECT count(*) FROM moved
             """;
 
-        // Ready jobs, highest priority then queue order, locked as they are read (SKIP LOCKED passes over rows another
-        // transaction holds), then thinned to the instance's type limits, the cluster's type limits (what is left of each
+        // Ready jobs, highest priority then queue order, locked (SKIP LOCKED passes over rows another transaction
+        // holds), thinned to the instance's type limits, the cluster's type limits (what is left of each
         // once the active jobs of the type are counted) and one job per concurrency key, then moved to Running.
-        Claim = $"""
+        string ClaimText(bool lockInScan) => $"""
             WITH held AS (
                 SELECT DISTINCT concurrency_key FROM {s}.jobs WHERE status IN {Active} AND concurrency_key IS NOT NULL
             ), candidates AS (
@@ -211,7 +243,7 @@ internal sealed class PgStatements
                     AND (concurrency_key IS NULL OR concurrency_key NOT IN (SELECT concurrency_key FROM held))
                 ORDER BY priority DESC, queue_seq
                 LIMIT $2
-                FOR UPDATE SKIP LOCKED
+                {(lockInScan ? "FOR UPDATE SKIP LOCKED" : "")}
             ), ranked AS (
                 SELECT c.*, row_number() OVER (PARTITION BY c.type_name ORDER BY c.priority DESC, c.queue_seq) AS type_rank,
                     row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.queue_seq) AS key_rank
@@ -220,17 +252,24 @@ internal sealed class PgStatements
                 SELECT c.type_name, c.max_count - (SELECT count(*) FROM {s}.jobs a WHERE a.status IN {Active} AND a.type_name = c.type_name) AS free
                 FROM unnest($11::text[], $12::integer[]) AS c(type_name, max_count)
             ), picked AS (
-                SELECT r.id, r.priority, r.queue_seq FROM ranked r
+                SELECT r.id, r.priority, r.queue_seq, r.concurrency_key FROM ranked r
                     LEFT JOIN unnest($3::text[], $4::integer[]) AS l(type_name, max_count) ON l.type_name = r.type_name
                     LEFT JOIN cluster_limits c ON c.type_name = r.type_name
                 WHERE (r.concurrency_key IS NULL OR r.key_rank = 1) AND (l.max_count IS NULL OR r.type_rank <= l.max_count)
                     AND (c.free IS NULL OR r.type_rank <= c.free)
                 ORDER BY r.priority DESC, r.queue_seq
                 LIMIT $5
+            ), locked AS (
+                {(lockInScan ? "SELECT * FROM picked" : $"SELECT p.* FROM picked p JOIN {s}.jobs j ON j.id = p.id WHERE j.status = 1 FOR UPDATE OF j SKIP LOCKED")}
+            ), keyed AS (
+                INSERT INTO {s}.job_key_holds (concurrency_key, job_id)
+                SELECT concurrency_key, id FROM locked WHERE concurrency_key IS NOT NULL ORDER BY concurrency_key
+                ON CONFLICT (concurrency_key) DO NOTHING
+                RETURNING job_id
             ), moved AS (
                 UPDATE {s}.jobs j SET status = 2, version = j.version + 1, changed_at = $6, started_at = COALESCE(j.started_at, $6), node = $7,
                     instance_id = $8, claim_id = gen_random_uuid(), lease_until = {Now.Replace("$NOW", "$9", StringComparison.Ordinal)} + $10
-                FROM picked p WHERE j.id = p.id AND j.status = 1
+                FROM locked p WHERE j.id = p.id AND j.status = 1 AND (p.concurrency_key IS NULL OR p.id IN (SELECT job_id FROM keyed))
                 RETURNING {j}, p.priority AS pick_priority, p.queue_seq AS pick_seq
             ), feed AS (
                 {feedInsert}
@@ -240,6 +279,12 @@ internal sealed class PgStatements
             )
             SELECT {PgSchema.JobColumns} FROM moved ORDER BY pick_priority DESC, pick_seq
             """;
+
+        // Without type limits a claim locks exactly the ready jobs it reads (as many as it asks for), so claims racing
+        // each other take the next ones rather than finding them all locked by the first. With type limits it reads
+        // further than it takes, so it locks only what it picked (a racing claim that picked the same job takes fewer).
+        Claim = ClaimText(lockInScan: true);
+        ClaimThinned = ClaimText(lockInScan: false);
 
         RenewLeases = $"""
             UPDATE {s}.jobs j SET lease_until = {Now.Replace("$NOW", "$1", StringComparison.Ordinal)} + $2
@@ -251,7 +296,7 @@ internal sealed class PgStatements
         // Active jobs whose owner is gone (by the active-lease index) and, when $6 asks to resume, Interrupted ones (by the
         // status index), moved in one statement: Cancelling to Cancelled, Pausing to Paused, the others to Interrupted, or
         // on to Queued with their queue_seq kept, so they go back to their place and take their concurrency key with
-        // them (the write lock keeps every claim out until this commits). A job taken from Running or ShuttingDown and
+        // them (a claim that reads the jobs before this commits sees them active and leaves their keys alone). A job taken from Running or ShuttingDown and
         // queued again records two changes, Interrupted then Queued, with the version raised by two.
         Reclaim = $"""
             WITH orphans AS (
@@ -276,6 +321,8 @@ internal sealed class PgStatements
                     instance_id = NULL, claim_id = NULL, lease_until = NULL
                 FROM targets o WHERE j.id = o.id
                 RETURNING {j}, o.old_status, o.old_instance
+            ), released AS (
+                DELETE FROM {s}.job_key_holds h USING moved m WHERE h.concurrency_key = m.concurrency_key AND h.job_id = m.id
             ), feed AS (
                 {feedInsert}
                 SELECT m.id, 0, m.type_name, m.display_name, m.launched_by, c.previous_status, c.status, c.version, m.attempt, $5, m.progress_done,
@@ -327,15 +374,32 @@ internal sealed class PgStatements
 
         Get = $"SELECT {PgSchema.JobColumns} FROM {s}.jobs WHERE id = $1";
         Exists = $"SELECT count(*) FROM {s}.jobs WHERE id = $1";
+        // Only transactions older than every one still running ($3, read in the same snapshot), so a row committed late
+        // is never passed over; numbered xid * 2^20 + position (PgFeed). pending: the newest transaction whose rows are
+        // stored but not yet readable (the doorbell polls sooner while it is above what was read).
+        var feedColumns = PgSchema.FeedColumns.Replace("job_id", "r.job_id", StringComparison.Ordinal);
         ReadFeed = $"""
-            SELECT b.first_seq, b.latest_seq, f.seq, {PgSchema.FeedColumns.Replace("job_id", "f.job_id", StringComparison.Ordinal)}
-            FROM (SELECT (SELECT min(seq) FROM {s}.job_feed) AS first_seq, (SELECT max(seq) FROM {s}.job_feed) AS latest_seq) b
-            LEFT JOIN LATERAL (SELECT * FROM {s}.job_feed WHERE seq > $1 ORDER BY seq LIMIT $2) f ON true
-            ORDER BY f.seq
+            WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon), b AS (
+                SELECT (SELECT min(xid) FROM {s}.job_feed WHERE xid < h.horizon) AS first_xid,
+                    (SELECT max(xid) FROM {s}.job_feed WHERE xid < h.horizon) AS latest_xid,
+                    (SELECT max(xid) FROM {s}.job_feed) AS pending_xid, h.horizon
+                FROM h
+            )
+            SELECT (b.first_xid << {PgFeed.PositionBits}) + 1,
+                (b.latest_xid << {PgFeed.PositionBits}) + (SELECT count(*) FROM {s}.job_feed l WHERE l.xid = b.latest_xid),
+                b.pending_xid, r.number, {feedColumns}
+            FROM b LEFT JOIN LATERAL (
+                SELECT * FROM (
+                    SELECT (f.xid << {PgFeed.PositionBits}) + row_number() OVER (PARTITION BY f.xid ORDER BY f.seq) AS number, f.*
+                    FROM {s}.job_feed f WHERE f.xid >= $3 AND f.xid < b.horizon
+                    ORDER BY f.xid, f.seq
+                ) n WHERE n.number > $1 ORDER BY n.xid, n.seq LIMIT $2
+            ) r ON true
+            ORDER BY r.xid, r.seq
             """;
         ReadLog = $"SELECT seq, at, level, message FROM {s}.job_log WHERE job_id = $1 AND seq > $2 AND level >= $3 ORDER BY seq LIMIT $4";
         ReadRejects = $"SELECT seq, at, record_number, raw_record, reason FROM {s}.job_rejects WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-        Count = $"SELECT type_name, status, count FROM {s}.job_counts WHERE count > 0";
+        Count = $"SELECT type_name, status, sum(count)::bigint FROM {s}.job_counts GROUP BY type_name, status HAVING sum(count) > 0";
         Jobs = $"{s}.jobs";
     }
 
@@ -355,6 +419,8 @@ internal sealed class PgStatements
     public string UpdateDraft { get; }
 
     public string Claim { get; }
+
+    public string ClaimThinned { get; }
 
     public string RenewLeases { get; }
 
@@ -379,11 +445,14 @@ internal sealed class PgStatements
     /// <summary>Gets the qualified name of the jobs table, for the listing's SQL.</summary>
     public string Jobs { get; }
 
-    public NpgsqlBatchCommand Lock() => new(_lock);
+    /// <summary>The batch's first statement: the transaction's settings and, for a batch with a claim limited across the cluster, the claim lock.</summary>
+    public NpgsqlBatchCommand Begin(bool claimLock) => new(claimLock ? _beginClaims : _begin);
 
     public NpgsqlBatchCommand TrimFeed(long retention) => new(_trimFeed) { Parameters = { PgRows.Long(retention) } };
 
-    /// <summary>The batch's last statement: the newest feed number, and, when a write of the batch may record changes and one did, the doorbell (delivered at commit).</summary>
+    public NpgsqlBatchCommand FoldCounts() => new(_foldCounts);
+
+    /// <summary>The batch's last statement: the number of the batch's last change (0 when none), and, when a write of the batch may record changes and one did, the doorbell (delivered at commit).</summary>
     public NpgsqlBatchCommand Latest(bool notify, string token) =>
         notify ? new(_latestAndNotify) { Parameters = { PgRows.Param(Channel, NpgsqlTypes.NpgsqlDbType.Text), PgRows.Param(token, NpgsqlTypes.NpgsqlDbType.Text) } } : new(_latest);
 }

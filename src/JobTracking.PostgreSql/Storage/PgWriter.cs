@@ -6,13 +6,14 @@ namespace JobTracking.PostgreSql.Storage;
 
 /// <summary>
 /// The store's writes, batched: whatever writes are waiting go to the server together, as one batch of statements in one
-/// round trip and one transaction (one commit), which holds the schema's write lock from its first statement.
+/// round trip and one transaction (one commit), on one of <see cref="PostgreSqlJobStoreOptions.WriteConnections"/>
+/// connections, each with its own loop.
 /// </summary>
 /// <remarks>
-/// <para>The lock (a transaction-level advisory lock) makes every instance's write transactions on one schema commit one at
-/// a time. That is what numbers the change feed in commit order (a reader that has read up to a number never later finds a
-/// smaller one) and what lets a claim check concurrency keys across the cluster. Batching keeps it cheap: one lock, one
-/// commit and one notification for many writes.</para>
+/// <para>No lock is held through a commit: while one batch waits for its commit to be flushed, the next batch is sent on
+/// another connection, and the batches of every instance commit at the same time and share the server's flushes (group
+/// commit). The change feed does not need commit order (<see cref="PgFeed"/>); concurrency keys are kept by a unique index
+/// (job_key_holds) and cluster-wide type limits by a lock only the claims that need it take.</para>
 /// <para>A call completes only once its batch has committed. When a batch fails for a reason other than a lost
 /// connection, its writes are tried again one by one, so one bad write fails alone.</para>
 /// </remarks>
@@ -20,14 +21,13 @@ internal sealed class PgWriter : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PgStatements _sql;
-    private readonly Channel<PgWrite> _queue = Channel.CreateUnbounded<PgWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PgWrite> _queue = Channel.CreateUnbounded<PgWrite>();
     private readonly int _maxBatch;
     private readonly string _channel;
     private readonly string _token;
     private readonly long _feedRetention;
     private readonly ILogger _logger;
-    private readonly Task _loop;
-    private NpgsqlConnection? _connection;
+    private readonly Task[] _loops;
     private int _feedBatches;
 
     public PgWriter(NpgsqlDataSource dataSource, PgStatements sql, PostgreSqlJobStoreOptions options, string token, ILogger logger)
@@ -39,10 +39,14 @@ internal sealed class PgWriter : IAsyncDisposable
         _token = token;
         _feedRetention = options.FeedRetention;
         _logger = logger;
-        _loop = Task.Run(LoopAsync);
+        _loops = new Task[options.WriteConnections];
+        for (var i = 0; i < _loops.Length; i++)
+        {
+            _loops[i] = Task.Run(() => new Loop(this).RunAsync());
+        }
     }
 
-    /// <summary>Called after a commit that recorded changes, with the newest feed sequence number.</summary>
+    /// <summary>Called after a commit that recorded changes, with the sequence number its last change will be read with.</summary>
     public Action<long>? FeedCommitted { get; init; }
 
     /// <summary>Queues a write and waits for its batch to commit.</summary>
@@ -60,158 +64,197 @@ internal sealed class PgWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
-        if (_connection is not null)
-        {
-            await _connection.DisposeAsync().ConfigureAwait(false);
-        }
+        await Task.WhenAll(_loops).ConfigureAwait(false);
     }
 
-    private async Task LoopAsync()
+    /// <summary>One connection and the batches sent on it, one at a time.</summary>
+    private sealed class Loop(PgWriter writer)
     {
-        var batch = new List<PgWrite>(64);
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        private NpgsqlConnection? _connection;
+        private PgWrite? _held;
+
+        public async Task RunAsync()
         {
-            while (batch.Count < _maxBatch && reader.TryRead(out var write))
+            try
             {
-                if (write.Token.IsCancellationRequested)
+                var batch = new List<PgWrite>(64);
+                var reader = writer._queue.Reader;
+                while (_held is not null || await reader.WaitToReadAsync().ConfigureAwait(false))
                 {
-                    write.Cancel();
+                    var changes = 0;
+                    while (batch.Count < writer._maxBatch && (_held is { } write || reader.TryRead(out write)))
+                    {
+                        _held = null;
+                        if (write.Token.IsCancellationRequested)
+                        {
+                            write.Cancel();
+                            continue;
+                        }
+
+                        // A transaction records at most so many changes (the feed numbers them within it): a write that
+                        // would pass that waits for the next batch.
+                        if (batch.Count > 0 && changes + (long)write.MaxChanges > PgFeed.MaxChangesPerTransaction)
+                        {
+                            _held = write;
+                            break;
+                        }
+
+                        changes += write.MaxChanges;
+                        batch.Add(write);
+                    }
+
+                    if (batch.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    await RunAsync(batch).ConfigureAwait(false);
+                    batch.Clear();
                 }
-                else
+            }
+            finally
+            {
+                if (_connection is not null)
                 {
-                    batch.Add(write);
+                    await _connection.DisposeAsync().ConfigureAwait(false);
                 }
             }
-
-            if (batch.Count == 0)
-            {
-                continue;
-            }
-
-            await RunAsync(batch).ConfigureAwait(false);
-            batch.Clear();
         }
-    }
 
-    private async Task RunAsync(List<PgWrite> batch)
-    {
-        try
+        private async Task RunAsync(List<PgWrite> batch)
         {
-            await ExecuteAsync(batch).ConfigureAwait(false);
-            foreach (var write in batch)
+            try
             {
-                write.Complete();
-            }
-
-            return;
-        }
-#pragma warning disable CA1031 // Every failure goes to the callers whose writes were in the batch.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            await DropConnectionIfBrokenAsync().ConfigureAwait(false);
-            if (batch.Count == 1 || IsConnectionLoss(ex))
-            {
-                // A lost connection may or may not have committed; every caller hears of it and may try again.
+                await ExecuteAsync(batch).ConfigureAwait(false);
                 foreach (var write in batch)
                 {
-                    write.Fail(ex);
+                    write.Complete();
                 }
 
                 return;
             }
-
-            Log.BatchSplit(_logger, batch.Count, ex);
-        }
-
-        // One write of the batch is bad (say, text the server refuses): each write alone, so it fails alone.
-        var single = new List<PgWrite>(1) { null! };
-        foreach (var write in batch)
-        {
-            write.Reset();
-            single[0] = write;
-            try
-            {
-                await ExecuteAsync(single).ConfigureAwait(false);
-                write.Complete();
-            }
-#pragma warning disable CA1031 // The failure goes to the caller.
+#pragma warning disable CA1031 // Every failure goes to the callers whose writes were in the batch.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
                 await DropConnectionIfBrokenAsync().ConfigureAwait(false);
-                write.Fail(ex);
-            }
-        }
-    }
+                if (batch.Count == 1 || IsConnectionLoss(ex))
+                {
+                    // A lost connection may or may not have committed; every caller hears of it and may try again.
+                    foreach (var write in batch)
+                    {
+                        write.Fail(ex);
+                    }
 
-    private async Task ExecuteAsync(List<PgWrite> batch)
-    {
-        var connection = _connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
-        var statements = Statements(batch);
-        await using var commands = connection.CreateBatch();
-        commands.BatchCommands.Add(_sql.Lock());
-        var recordsChanges = false;
-        foreach (var (group, writes) in statements)
-        {
-            if (group is null)
+                    return;
+                }
+
+                Log.BatchSplit(writer._logger, batch.Count, ex);
+            }
+
+            // One write of the batch is bad (say, text the server refuses): each write alone, so it fails alone.
+            var single = new List<PgWrite>(1) { null! };
+            foreach (var write in batch)
             {
-                writes[0].AddTo(commands, _sql);
+                write.Reset();
+                single[0] = write;
+                try
+                {
+                    await ExecuteAsync(single).ConfigureAwait(false);
+                    write.Complete();
+                }
+#pragma warning disable CA1031 // The failure goes to the caller.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    await DropConnectionIfBrokenAsync().ConfigureAwait(false);
+                    write.Fail(ex);
+                }
             }
-            else
+        }
+
+        private async Task ExecuteAsync(List<PgWrite> batch)
+        {
+            var sql = writer._sql;
+            var connection = _connection ??= await writer._dataSource.OpenConnectionAsync().ConfigureAwait(false);
+            var statements = Statements(batch);
+            await using var commands = connection.CreateBatch();
+            var recordsChanges = false;
+            var claimLock = false;
+            foreach (var write in batch)
             {
-                group.AddTo(commands, _sql, writes);
+                recordsChanges |= write.RecordsChanges;
+                claimLock |= write.TakesClaimLock;
             }
-        }
 
-        foreach (var write in batch)
-        {
-            recordsChanges |= write.RecordsChanges;
-        }
-
-        var trim = recordsChanges && ++_feedBatches % 64 == 0;
-        if (trim)
-        {
-            commands.BatchCommands.Add(_sql.TrimFeed(_feedRetention));
-        }
-
-        commands.BatchCommands.Add(_sql.Latest(recordsChanges, _token));
-        long latest;
-        await using (var reader = await commands.ExecuteReaderAsync().ConfigureAwait(false))
-        {
+            commands.BatchCommands.Add(sql.Begin(claimLock));
             foreach (var (group, writes) in statements)
             {
-                await reader.NextResultAsync().ConfigureAwait(false);
                 if (group is null)
                 {
-                    await writes[0].ReadAsync(reader).ConfigureAwait(false);
+                    writes[0].AddTo(commands, sql);
                 }
                 else
                 {
-                    await group.ReadAsync(reader, writes).ConfigureAwait(false);
+                    group.AddTo(commands, sql, writes);
                 }
             }
 
+            // Now and then, the feed trimmed to its retention and the counts' deltas folded together.
+            var trim = recordsChanges && Interlocked.Increment(ref writer._feedBatches) % 64 == 0;
             if (trim)
             {
-                await reader.NextResultAsync().ConfigureAwait(false);
+                commands.BatchCommands.Add(sql.TrimFeed(writer._feedRetention));
+                commands.BatchCommands.Add(sql.FoldCounts());
             }
 
-            await reader.NextResultAsync().ConfigureAwait(false);
-            await reader.ReadAsync().ConfigureAwait(false);
-            latest = reader.GetInt64(0);
-
-            // Reading to the end waits for the commit: nobody hears of a write before it is durable.
-            while (await reader.NextResultAsync().ConfigureAwait(false))
+            commands.BatchCommands.Add(sql.Latest(recordsChanges, writer._token));
+            long latest;
+            await using (var reader = await commands.ExecuteReaderAsync().ConfigureAwait(false))
             {
+                // The reader stands on the first statement's result (the settings); each NextResultAsync moves on one.
+                foreach (var (group, writes) in statements)
+                {
+                    await reader.NextResultAsync().ConfigureAwait(false);
+                    if (group is null)
+                    {
+                        await writes[0].ReadAsync(reader).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await group.ReadAsync(reader, writes).ConfigureAwait(false);
+                    }
+                }
+
+                if (trim)
+                {
+                    await reader.NextResultAsync().ConfigureAwait(false);
+                    await reader.NextResultAsync().ConfigureAwait(false);
+                }
+
+                await reader.NextResultAsync().ConfigureAwait(false);
+                await reader.ReadAsync().ConfigureAwait(false);
+                latest = reader.GetInt64(0);
+
+                // Reading to the end waits for the commit: nobody hears of a write before it is durable.
+                while (await reader.NextResultAsync().ConfigureAwait(false))
+                {
+                }
+            }
+
+            if (latest > 0)
+            {
+                writer.FeedCommitted?.Invoke(latest);
             }
         }
 
-        if (recordsChanges)
+        private async Task DropConnectionIfBrokenAsync()
         {
-            FeedCommitted?.Invoke(latest);
+            if (_connection is { } connection && connection.FullState != System.Data.ConnectionState.Open)
+            {
+                _connection = null;
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -258,15 +301,6 @@ internal sealed class PgWriter : IAsyncDisposable
         }
 
         return statements;
-    }
-
-    private async Task DropConnectionIfBrokenAsync()
-    {
-        if (_connection is { } connection && connection.FullState != System.Data.ConnectionState.Open)
-        {
-            _connection = null;
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
     }
 
     private static bool IsConnectionLoss(Exception ex) => ex is NpgsqlException { IsTransient: true } or TimeoutException or IOException;
