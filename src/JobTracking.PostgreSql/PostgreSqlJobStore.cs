@@ -47,7 +47,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
         _reads = new PgReads(dataSource, _sql);
         var token = Guid.NewGuid().ToString("N");
         _doorbell = new PgDoorbell(dataSource, _sql.Channel, token, options, time ?? TimeProvider.System, _logger);
-        _writer = new PgWriter(dataSource, _sql, options, token, _logger) { FeedCommitted = _doorbell.Committed };
+        _writer = new PgWriter(dataSource, _sql, options, token, time ?? TimeProvider.System, _logger) { FeedCommitted = _doorbell.Saw };
     }
 
     /// <summary>Gets the schema that holds the store's tables.</summary>
@@ -147,13 +147,18 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
     }
 
     /// <inheritdoc/>
-    /// <remarks>The feed is a table written in the same statement as each change, and trimmed to <see cref="PostgreSqlJobStoreOptions.FeedRetention"/> changes. A read returns only the changes of transactions older than every transaction still running on the server, numbered by transaction, so a change committed late is never passed over; a long writing transaction on the server delays the feed until it ends.</remarks>
+    /// <remarks>The feed is a table written in the same statement as each change, numbered after the change's commit by a short numbering step (so numbers appear in increasing order however commits overlap), and trimmed to <see cref="PostgreSqlJobStoreOptions.FeedRetention"/> changes.</remarks>
     public async ValueTask<JobFeedRead> ReadFeedAsync(long afterSequence, Memory<JobChange> buffer, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
         await Opened(cancellationToken).ConfigureAwait(false);
         var (read, pending) = await _reads.ReadFeedAsync(afterSequence, buffer, cancellationToken).ConfigureAwait(false);
-        _doorbell.Saw(read.LatestSequence, pending);
+        _doorbell.Saw(read.LatestSequence);
+        if (pending)
+        {
+            await _writer.NumberIfIdleAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         return read;
     }
 

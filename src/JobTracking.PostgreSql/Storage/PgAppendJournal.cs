@@ -51,6 +51,10 @@ internal sealed class PgAppendJournal(IReadOnlyList<JobJournalEntry> entries) : 
                 }
             }
 
+            // Each job's entries are numbered on from its last stored number: appends to one job by transactions that commit
+            // at the same time take their turns under a lock per job, taken in a statement of its own so the append's
+            // snapshot sees the entries of the one before it.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.LockJournals) { Parameters = { PgRows.Array(jobs, NpgsqlDbType.Uuid) } });
             batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.AppendJournal)
             {
                 Parameters =
@@ -64,6 +68,8 @@ internal sealed class PgAppendJournal(IReadOnlyList<JobJournalEntry> entries) : 
 
         public override async ValueTask ReadAsync(NpgsqlDataReader reader, List<PgWrite> writes)
         {
+            // The reader stands on the locks' result; the append's is next.
+            await reader.NextResultAsync().ConfigureAwait(false);
             var stored = new int[writes.Count];
             while (await reader.ReadAsync().ConfigureAwait(false))
             {

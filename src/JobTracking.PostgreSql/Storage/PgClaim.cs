@@ -9,8 +9,6 @@ internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now, stri
 {
     public override bool RecordsChanges => true;
 
-    public override int MaxChanges => request.MaxCount;
-
     public override bool TakesClaimLock => clusterTypes.Length > 0;
 
     /// <summary>Gets the claimed rows that could not be read (edited by hand): Running under this claim, for the store to fail.</summary>

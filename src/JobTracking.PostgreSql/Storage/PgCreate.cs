@@ -9,8 +9,6 @@ internal sealed class PgCreate(IReadOnlyList<JobRecord> jobs) : PgWrite<int>
 {
     public override bool RecordsChanges => true;
 
-    public override int MaxChanges => jobs.Count;
-
     public override void AddTo(NpgsqlBatch batch, PgStatements sql) => batch.BatchCommands.Add(Command(sql.Create, jobs));
 
     /// <summary>The statement that stores <paramref name="jobs"/>, their fields bound as one array per column.</summary>

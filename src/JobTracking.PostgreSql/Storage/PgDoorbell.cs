@@ -9,11 +9,6 @@ namespace JobTracking.PostgreSql.Storage;
 /// otherwise after a while: the poll interval when not listening (LISTEN off, or its connection lost), and a slow
 /// safety-net interval while listening, since PostgreSQL delivers every notification to a live listener.
 /// </summary>
-/// <remarks>
-/// A change is readable once every transaction older than its own has ended (<see cref="PgFeed"/>). When changes are known to
-/// be stored but not yet readable (held back by an older transaction, maybe not the store's, which sends no
-/// notification when it ends), readers look again soon: after 5 ms, then twice as long each time, up to the poll interval.
-/// </remarks>
 internal sealed class PgDoorbell : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
@@ -26,13 +21,9 @@ internal sealed class PgDoorbell : IAsyncDisposable
     private static readonly TimeSpan ListeningPoll = TimeSpan.FromSeconds(30);
 
     private readonly CancellationTokenSource _stop = new();
-    private static readonly TimeSpan FirstHeldPoll = TimeSpan.FromMilliseconds(5);
-
     private readonly Task? _listener;
     private TaskCompletionSource _ring = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _latest;
-    private long _pending;
-    private long _heldPollTicks = FirstHeldPoll.Ticks;
     private int _listening;
 
     public PgDoorbell(NpgsqlDataSource dataSource, string channel, string token, PostgreSqlJobStoreOptions options, TimeProvider time, ILogger logger)
@@ -49,28 +40,10 @@ internal sealed class PgDoorbell : IAsyncDisposable
         }
     }
 
-    /// <summary>Gets the newest readable feed number this process has read.</summary>
+    /// <summary>Gets the newest feed number this process knows of (from its own commits and its reads).</summary>
     public long Latest => Volatile.Read(ref _latest);
 
-    /// <summary>Notes a commit of this process that recorded changes, up to <paramref name="sequence"/>, and wakes the readers.</summary>
-    public void Committed(long sequence)
-    {
-        Raise(ref _pending, sequence);
-        Ring();
-    }
-
-    /// <summary>Notes what a read found: the newest readable number, and the newest transaction with changes not yet readable.</summary>
-    public void Saw(long sequence, long pendingTransaction)
-    {
-        if (pendingTransaction > PgFeed.Transaction(sequence))
-        {
-            Raise(ref _pending, (pendingTransaction << PgFeed.PositionBits) + PgFeed.MaxChangesPerTransaction);
-        }
-
-        Saw(sequence);
-    }
-
-    /// <summary>Notes a readable feed number seen, and wakes the readers when it is new.</summary>
+    /// <summary>Notes a feed number seen, and wakes the readers when it is new.</summary>
     public void Saw(long sequence)
     {
         var known = Volatile.Read(ref _latest);
@@ -79,7 +52,6 @@ internal sealed class PgDoorbell : IAsyncDisposable
             var seen = Interlocked.CompareExchange(ref _latest, sequence, known);
             if (seen == known)
             {
-                Volatile.Write(ref _heldPollTicks, FirstHeldPoll.Ticks);
                 Ring();
                 return;
             }
@@ -99,36 +71,7 @@ internal sealed class PgDoorbell : IAsyncDisposable
         var ring = Volatile.Read(ref _ring);
 
         // Taken first, then checked again: a commit in between either is seen here or rings the bell taken.
-        return Latest > after ? ValueTask.CompletedTask : new ValueTask(WaitAsync(ring.Task, HeldPoll(after), cancellationToken));
-    }
-
-    private static void Raise(ref long location, long value)
-    {
-        var known = Volatile.Read(ref location);
-        while (value > known)
-        {
-            var seen = Interlocked.CompareExchange(ref location, value, known);
-            if (seen == known)
-            {
-                return;
-            }
-
-            known = seen;
-        }
-    }
-
-    // Changes above the reader's number are stored but held back: look again soon, backing off, since the transaction
-    // holding them back may be one that notifies nobody when it ends.
-    private TimeSpan? HeldPoll(long after)
-    {
-        if (Volatile.Read(ref _pending) <= after)
-        {
-            return null;
-        }
-
-        var ticks = Volatile.Read(ref _heldPollTicks);
-        Volatile.Write(ref _heldPollTicks, Math.Min(ticks * 2, _pollInterval.Ticks));
-        return TimeSpan.FromTicks(Math.Min(ticks, _pollInterval.Ticks));
+        return Latest > after ? ValueTask.CompletedTask : new ValueTask(WaitAsync(ring.Task, cancellationToken));
     }
 
     public async ValueTask DisposeAsync()
@@ -143,11 +86,11 @@ internal sealed class PgDoorbell : IAsyncDisposable
         Ring();
     }
 
-    private async Task WaitAsync(Task ring, TimeSpan? heldPoll, CancellationToken cancellationToken)
+    private async Task WaitAsync(Task ring, CancellationToken cancellationToken)
     {
         try
         {
-            var poll = heldPoll ?? (Volatile.Read(ref _listening) != 0 && ListeningPoll > _pollInterval ? ListeningPoll : _pollInterval);
+            var poll = Volatile.Read(ref _listening) != 0 && ListeningPoll > _pollInterval ? ListeningPoll : _pollInterval;
             await ring.WaitAsync(poll, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)

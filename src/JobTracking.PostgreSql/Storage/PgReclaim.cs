@@ -8,8 +8,6 @@ internal sealed class PgReclaim(JobReclaimRequest request, DateTimeOffset? now) 
 {
     public override bool RecordsChanges => true;
 
-    public override int MaxChanges => (int)Math.Min(int.MaxValue, request.MaxCount * 2L);
-
     /// <summary>Gets the reclaimed rows that could not be read (edited by hand), for the store to fail.</summary>
     public List<UnreadableJob> Unreadable { get; private set; } = [];
 

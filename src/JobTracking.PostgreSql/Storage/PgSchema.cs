@@ -11,11 +11,14 @@ namespace JobTracking.PostgreSql.Storage;
 /// </remarks>
 internal static class PgSchema
 {
-    /// <summary>The first key of every advisory lock the store takes ("JobT"); the second is the schema's hash.</summary>
+    /// <summary>The first key of the feed's numbering lock ("JobT"); the second is the schema's hash.</summary>
     public const int LockClass = 0x4A6F6254;
 
     /// <summary>The first key of the migration lock ("JobM").</summary>
     public const int MigrationLockClass = 0x4A6F624D;
+
+    /// <summary>The first key of the claim lock ("JobC"), taken by claims limited by the cluster's type limits; the second is the schema's hash.</summary>
+    public const int ClaimLockClass = 0x4A6F6243;
 
     /// <summary>The columns of a <see cref="JobRecord"/>, in the order <see cref="PgRows.ReadJob"/> reads them.</summary>
     public const string JobColumns =
@@ -149,12 +152,12 @@ internal static class PgSchema
         """;
 
     /// <summary>
-    /// Version 2: commits that overlap. Writers no longer take a lock held through their commit, so the feed cannot be
-    /// numbered in commit order by a sequence. Each feed row records its writing transaction (<c>xid</c>, the 64-bit
-    /// <c>pg_current_xact_id()</c>) beside its number from the sequence (<c>seq</c>, the order within the transaction); readers
-    /// read only the rows of transactions older than every transaction still running, in (xid, seq) order, and number them
-    /// <c>xid * 2^20 + position in the transaction</c> (<see cref="PgFeed"/>). The rows the version 1 feed holds are dropped:
-    /// their numbers cannot be mapped into the new order (a reader resuming from one reads the new feed from its start).
+    /// Version 2: commits that overlap. Writers no longer hold a lock through their commits, so a number taken while a
+    /// transaction runs would not be in commit order. A feed row is stored unnumbered (<c>seq</c> NULL, <c>rid</c> from a
+    /// sequence: the order of its insert); once its transaction has committed, a numbering step (<see cref="PgStatements.AddNumbering"/>)
+    /// gives every committed unnumbered row the next numbers, in <c>rid</c> order, in a short transaction of its own under
+    /// the numbering lock, which no other write takes. Numbers therefore appear in increasing order, without gaps, and a
+    /// change made after another was seen gets a larger number. The rows the version 1 feed holds keep their numbers.
     /// job_counts holds deltas appended by the triggers, summed by readers and folded together now and then by the writers,
     /// so no two write transactions wait on the same counts row through their commits. job_key_holds: one row per
     /// concurrency key an active job holds, inserted by the claim that takes the key (ON CONFLICT DO NOTHING: a second claim
@@ -162,10 +165,14 @@ internal static class PgSchema
     /// statuses; it keeps concurrency keys across the cluster without a lock.
     /// </summary>
     private const string Version2 = """
-        TRUNCATE {s}.job_feed;
+        CREATE SEQUENCE {s}.feed_rid;
         ALTER TABLE {s}.job_feed DROP CONSTRAINT job_feed_pkey;
-        ALTER TABLE {s}.job_feed ADD COLUMN xid bigint NOT NULL DEFAULT pg_current_xact_id()::text::bigint;
-        ALTER TABLE {s}.job_feed ADD PRIMARY KEY (xid, seq);
+        ALTER TABLE {s}.job_feed ALTER COLUMN seq DROP DEFAULT, ALTER COLUMN seq DROP NOT NULL;
+        DROP SEQUENCE {s}.feed_seq;
+        ALTER TABLE {s}.job_feed ADD COLUMN rid bigint;
+        ALTER TABLE {s}.job_feed ALTER COLUMN rid SET DEFAULT nextval('{s}.feed_rid');
+        CREATE UNIQUE INDEX ix_job_feed_seq ON {s}.job_feed (seq);
+        CREATE INDEX ix_job_feed_unnumbered ON {s}.job_feed (rid) WHERE seq IS NULL;
         ALTER TABLE {s}.job_counts DROP CONSTRAINT job_counts_pkey;
         CREATE OR REPLACE FUNCTION {s}.count_jobs() RETURNS trigger LANGUAGE plpgsql AS $f$
         BEGIN

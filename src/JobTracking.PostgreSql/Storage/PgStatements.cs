@@ -15,8 +15,9 @@ internal sealed class PgStatements
 
     private readonly string _begin;
     private readonly string _beginClaims;
-    private readonly string _latest;
-    private readonly string _latestAndNotify;
+    private readonly string _pending;
+    private readonly string _lockNumbering;
+    private readonly string _number;
     private readonly string _trimFeed;
     private readonly string _foldCounts;
 
@@ -36,29 +37,32 @@ internal sealed class PgStatements
         // A batch with a claim limited by ClusterJobTypeConcurrency first takes the claim lock, held to its commit: such
         // claims count a type's active jobs one at a time, each seeing the jobs the one before it took. No other write
         // takes it (concurrency keys are kept by job_key_holds), so the lock never holds up other instances' commits.
-        _beginClaims = $"SELECT set_config('enable_bitmapscan', 'off', true), pg_advisory_xact_lock({PgSchema.LockClass}, {key})";
+        _beginClaims = $"SELECT set_config('enable_bitmapscan', 'off', true), pg_advisory_xact_lock({PgSchema.ClaimLockClass}, {key})";
 
-        // The number of the transaction's last change (0 when it recorded none, or has no transaction id: a claim that
-        // found nothing never gets one, so it writes no commit record and flushes nothing). The doorbell rings only when
-        // the batch recorded a change: a claim or a reclaim that found nothing wakes nobody.
-        var mine = $"""
-            SELECT COALESCE((m.x << {PgFeed.PositionBits}) + (SELECT count(*) FROM {s}.job_feed f WHERE f.xid = m.x), 0) AS latest,
-                COALESCE((SELECT count(*) FROM {s}.job_feed f WHERE f.xid = m.x), 0) AS n
-            FROM (SELECT pg_current_xact_id_if_assigned()::text::bigint AS x) m
-            """;
-        _latest = $"SELECT l.latest FROM ({mine}) l";
-        _latestAndNotify = $"SELECT l.latest, CASE WHEN l.n > 0 THEN pg_notify($1, $2) END FROM ({mine}) l";
+        // The batch's last statement: whether it stored changes (unnumbered feed rows of its own transaction; a claim that
+        // found nothing has no transaction id, writes no commit record and flushes nothing).
+        _pending = $"SELECT EXISTS (SELECT 1 FROM {s}.job_feed f WHERE f.seq IS NULL AND f.xmin = pg_current_xact_id_if_assigned()::xid)";
 
-        // Whole transactions, oldest first, once more than the retention were recorded after them (the sequence counts
-        // rows), and only transactions every reader can read (older than every transaction still running).
-        _trimFeed = $"""
-            WITH trimmed AS (
-                DELETE FROM {s}.job_feed WHERE xid IN (
-                    SELECT DISTINCT o.xid FROM (SELECT xid, seq FROM {s}.job_feed ORDER BY xid, seq LIMIT 4096) o
-                    WHERE o.seq <= (SELECT last_value FROM {s}.feed_seq) - $1 AND o.xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
-                RETURNING 1)
-            SELECT count(*) FROM trimmed
+        // Numbering, a transaction of its own after the changes' commits: under the numbering lock (no other write takes
+        // it, and it is held only through this short transaction), every committed unnumbered change gets the next
+        // number, in the order the changes were inserted (a change made after another was seen was inserted after it).
+        // Numbers therefore become visible in increasing order: a reader that has read up to a number never later finds
+        // a smaller one, however the changes' own commits overlapped. The doorbell rings when this numbered anything.
+        _lockNumbering = $"SELECT pg_advisory_xact_lock({PgSchema.LockClass}, {key})";
+        _number = $"""
+            WITH base AS (
+                SELECT COALESCE(max(seq), 0) AS latest FROM {s}.job_feed
+            ), pending AS (
+                SELECT rid, row_number() OVER (ORDER BY rid) AS n FROM {s}.job_feed WHERE seq IS NULL
+            ), numbered AS (
+                UPDATE {s}.job_feed f SET seq = b.latest + p.n FROM pending p, base b WHERE f.rid = p.rid AND f.seq IS NULL
+                RETURNING f.seq
+            )
+            SELECT COALESCE(m.latest, b.latest), CASE WHEN m.latest IS NOT NULL THEN pg_notify($1, $2) END
+            FROM base b, (SELECT max(seq) AS latest FROM numbered) m
             """;
+
+        _trimFeed = $"WITH trimmed AS (DELETE FROM {s}.job_feed WHERE seq IN (SELECT seq FROM {s}.job_feed WHERE seq <= (SELECT max(seq) FROM {s}.job_feed) - $1 ORDER BY seq LIMIT 4096) RETURNING 1) SELECT count(*) FROM trimmed";
 
         // The counts' deltas folded into one row per type and status, in one statement (a reader sees the rows before or
         // after). Two folds at once each delete the rows the other has not (a row deleted meanwhile is passed over).
@@ -372,30 +376,19 @@ internal sealed class PgStatements
             SELECT op, count(*) FROM kept GROUP BY op
             """;
 
+        // Transaction-level locks, one per job (its id hashed, under the schema's own class), in one order for everyone.
+        LockJournals = $"SELECT count(pg_advisory_xact_lock({key}, hashtext(j::text))) FROM (SELECT DISTINCT j FROM unnest($1::uuid[]) AS u(j) ORDER BY j) d";
+
         Get = $"SELECT {PgSchema.JobColumns} FROM {s}.jobs WHERE id = $1";
         Exists = $"SELECT count(*) FROM {s}.jobs WHERE id = $1";
-        // Only transactions older than every one still running ($3, read in the same snapshot), so a row committed late
-        // is never passed over; numbered xid * 2^20 + position (PgFeed). pending: the newest transaction whose rows are
-        // stored but not yet readable (the doorbell polls sooner while it is above what was read).
-        var feedColumns = PgSchema.FeedColumns.Replace("job_id", "r.job_id", StringComparison.Ordinal);
+        // Numbered changes only; pending: whether committed changes wait for their numbers (their writer may have died
+        // between its commit and the numbering), so a reader can number them.
         ReadFeed = $"""
-            WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon), b AS (
-                SELECT (SELECT min(xid) FROM {s}.job_feed WHERE xid < h.horizon) AS first_xid,
-                    (SELECT max(xid) FROM {s}.job_feed WHERE xid < h.horizon) AS latest_xid,
-                    (SELECT max(xid) FROM {s}.job_feed) AS pending_xid, h.horizon
-                FROM h
-            )
-            SELECT (b.first_xid << {PgFeed.PositionBits}) + 1,
-                (b.latest_xid << {PgFeed.PositionBits}) + (SELECT count(*) FROM {s}.job_feed l WHERE l.xid = b.latest_xid),
-                b.pending_xid, r.number, {feedColumns}
-            FROM b LEFT JOIN LATERAL (
-                SELECT * FROM (
-                    SELECT (f.xid << {PgFeed.PositionBits}) + row_number() OVER (PARTITION BY f.xid ORDER BY f.seq) AS number, f.*
-                    FROM {s}.job_feed f WHERE f.xid >= $3 AND f.xid < b.horizon
-                    ORDER BY f.xid, f.seq
-                ) n WHERE n.number > $1 ORDER BY n.xid, n.seq LIMIT $2
-            ) r ON true
-            ORDER BY r.xid, r.seq
+            SELECT b.first_seq, b.latest_seq, b.pending, f.seq, {PgSchema.FeedColumns.Replace("job_id", "f.job_id", StringComparison.Ordinal)}
+            FROM (SELECT (SELECT min(seq) FROM {s}.job_feed) AS first_seq, (SELECT max(seq) FROM {s}.job_feed) AS latest_seq,
+                EXISTS (SELECT 1 FROM {s}.job_feed WHERE seq IS NULL) AS pending) b
+            LEFT JOIN LATERAL (SELECT * FROM {s}.job_feed WHERE seq > $1 ORDER BY seq LIMIT $2) f ON true
+            ORDER BY f.seq
             """;
         ReadLog = $"SELECT seq, at, level, message FROM {s}.job_log WHERE job_id = $1 AND seq > $2 AND level >= $3 ORDER BY seq LIMIT $4";
         ReadRejects = $"SELECT seq, at, record_number, raw_record, reason FROM {s}.job_rejects WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
@@ -430,6 +423,8 @@ internal sealed class PgStatements
 
     public string AppendJournal { get; }
 
+    public string LockJournals { get; }
+
     public string Get { get; }
 
     public string Exists { get; }
@@ -452,7 +447,13 @@ internal sealed class PgStatements
 
     public NpgsqlBatchCommand FoldCounts() => new(_foldCounts);
 
-    /// <summary>The batch's last statement: the number of the batch's last change (0 when none), and, when a write of the batch may record changes and one did, the doorbell (delivered at commit).</summary>
-    public NpgsqlBatchCommand Latest(bool notify, string token) =>
-        notify ? new(_latestAndNotify) { Parameters = { PgRows.Param(Channel, NpgsqlTypes.NpgsqlDbType.Text), PgRows.Param(token, NpgsqlTypes.NpgsqlDbType.Text) } } : new(_latest);
+    /// <summary>The batch's last statement: whether the batch stored changes, which then wait for their numbers.</summary>
+    public NpgsqlBatchCommand Pending() => new(_pending);
+
+    /// <summary>The numbering step's two statements (its lock, then the numbering): the newest number, and the doorbell (delivered at commit) when it numbered anything.</summary>
+    public void AddNumbering(NpgsqlBatch batch, string token)
+    {
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_lockNumbering));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_number) { Parameters = { PgRows.Param(Channel, NpgsqlTypes.NpgsqlDbType.Text), PgRows.Param(token, NpgsqlTypes.NpgsqlDbType.Text) } });
+    }
 }

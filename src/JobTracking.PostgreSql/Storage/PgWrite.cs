@@ -8,9 +8,6 @@ internal abstract class PgWrite
     /// <summary>Gets whether the write may record changes in the feed (so the batch notifies the other instances).</summary>
     public abstract bool RecordsChanges { get; }
 
-    /// <summary>Gets the most changes the write may record in the feed (a transaction records at most <see cref="PgFeed.MaxChangesPerTransaction"/>).</summary>
-    public virtual int MaxChanges => RecordsChanges ? 1 : 0;
-
     /// <summary>Gets whether the write's transaction must hold the claim lock (a claim limited by the cluster's type limits).</summary>
     public virtual bool TakesClaimLock => false;
 

@@ -12,7 +12,9 @@ namespace JobTracking.PostgreSql.Storage;
 /// <remarks>
 /// <para>No lock is held through a commit: while one batch waits for its commit to be flushed, the next batch is sent on
 /// another connection, and the batches of every instance commit at the same time and share the server's flushes (group
-/// commit). The change feed does not need commit order (<see cref="PgFeed"/>); concurrency keys are kept by a unique index
+/// commit). The changes a batch records are stored unnumbered; after its commit, a short numbering step of its own numbers
+/// every committed change waiting (<see cref="PgStatements.AddNumbering"/>), and only then do the batch's callers hear of
+/// their writes, so a caller that reads the feed next finds its changes. Concurrency keys are kept by a unique index
 /// (job_key_holds) and cluster-wide type limits by a lock only the claims that need it take.</para>
 /// <para>A call completes only once its batch has committed. When a batch fails for a reason other than a lost
 /// connection, its writes are tried again one by one, so one bad write fails alone.</para>
@@ -29,9 +31,12 @@ internal sealed class PgWriter : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Task[] _loops;
     private int _feedBatches;
+    private readonly TimeProvider _time;
+    private long _lastNumbered;
 
-    public PgWriter(NpgsqlDataSource dataSource, PgStatements sql, PostgreSqlJobStoreOptions options, string token, ILogger logger)
+    public PgWriter(NpgsqlDataSource dataSource, PgStatements sql, PostgreSqlJobStoreOptions options, string token, TimeProvider time, ILogger logger)
     {
+        _time = time;
         _dataSource = dataSource;
         _sql = sql;
         _maxBatch = options.MaxWriteBatch;
@@ -46,7 +51,7 @@ internal sealed class PgWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Called after a commit that recorded changes, with the sequence number its last change will be read with.</summary>
+    /// <summary>Called after a numbering step, with the newest feed sequence number.</summary>
     public Action<long>? FeedCommitted { get; init; }
 
     /// <summary>Queues a write and waits for its batch to commit.</summary>
@@ -67,11 +72,45 @@ internal sealed class PgWriter : IAsyncDisposable
         await Task.WhenAll(_loops).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Numbers the committed changes that wait for their numbers, for a reader that found some while this process had not
+    /// numbered any for a while (their writer may have died between its commit and its numbering step).
+    /// </summary>
+    public async Task NumberIfIdleAsync(CancellationToken cancellationToken)
+    {
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastNumbered)) < TimeSpan.FromMilliseconds(250))
+        {
+            return;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await NumberAsync(connection).ConfigureAwait(false);
+    }
+
+    /// <summary>The numbering step on <paramref name="connection"/>, a transaction of its own; tells the doorbell the newest number.</summary>
+    private async Task NumberAsync(NpgsqlConnection connection)
+    {
+        await using var commands = connection.CreateBatch();
+        _sql.AddNumbering(commands, _token);
+        long latest;
+        await using (var reader = await commands.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            await reader.NextResultAsync().ConfigureAwait(false);
+            await reader.ReadAsync().ConfigureAwait(false);
+            latest = reader.GetInt64(0);
+            while (await reader.NextResultAsync().ConfigureAwait(false))
+            {
+            }
+        }
+
+        Volatile.Write(ref _lastNumbered, _time.GetTimestamp());
+        FeedCommitted?.Invoke(latest);
+    }
+
     /// <summary>One connection and the batches sent on it, one at a time.</summary>
     private sealed class Loop(PgWriter writer)
     {
         private NpgsqlConnection? _connection;
-        private PgWrite? _held;
 
         public async Task RunAsync()
         {
@@ -79,28 +118,18 @@ internal sealed class PgWriter : IAsyncDisposable
             {
                 var batch = new List<PgWrite>(64);
                 var reader = writer._queue.Reader;
-                while (_held is not null || await reader.WaitToReadAsync().ConfigureAwait(false))
+                while (await reader.WaitToReadAsync().ConfigureAwait(false))
                 {
-                    var changes = 0;
-                    while (batch.Count < writer._maxBatch && (_held is { } write || reader.TryRead(out write)))
+                    while (batch.Count < writer._maxBatch && reader.TryRead(out var write))
                     {
-                        _held = null;
                         if (write.Token.IsCancellationRequested)
                         {
                             write.Cancel();
-                            continue;
                         }
-
-                        // A transaction records at most so many changes (the feed numbers them within it): a write that
-                        // would pass that waits for the next batch.
-                        if (batch.Count > 0 && changes + (long)write.MaxChanges > PgFeed.MaxChangesPerTransaction)
+                        else
                         {
-                            _held = write;
-                            break;
+                            batch.Add(write);
                         }
-
-                        changes += write.MaxChanges;
-                        batch.Add(write);
                     }
 
                     if (batch.Count == 0)
@@ -208,8 +237,12 @@ internal sealed class PgWriter : IAsyncDisposable
                 commands.BatchCommands.Add(sql.FoldCounts());
             }
 
-            commands.BatchCommands.Add(sql.Latest(recordsChanges, writer._token));
-            long latest;
+            if (recordsChanges)
+            {
+                commands.BatchCommands.Add(sql.Pending());
+            }
+
+            var pending = false;
             await using (var reader = await commands.ExecuteReaderAsync().ConfigureAwait(false))
             {
                 // The reader stands on the first statement's result (the settings); each NextResultAsync moves on one.
@@ -232,9 +265,12 @@ internal sealed class PgWriter : IAsyncDisposable
                     await reader.NextResultAsync().ConfigureAwait(false);
                 }
 
-                await reader.NextResultAsync().ConfigureAwait(false);
-                await reader.ReadAsync().ConfigureAwait(false);
-                latest = reader.GetInt64(0);
+                if (recordsChanges)
+                {
+                    await reader.NextResultAsync().ConfigureAwait(false);
+                    await reader.ReadAsync().ConfigureAwait(false);
+                    pending = reader.GetBoolean(0);
+                }
 
                 // Reading to the end waits for the commit: nobody hears of a write before it is durable.
                 while (await reader.NextResultAsync().ConfigureAwait(false))
@@ -242,9 +278,10 @@ internal sealed class PgWriter : IAsyncDisposable
                 }
             }
 
-            if (latest > 0)
+            if (pending)
             {
-                writer.FeedCommitted?.Invoke(latest);
+                // The callers hear of their writes once the changes have their numbers.
+                await writer.NumberAsync(connection).ConfigureAwait(false);
             }
         }
 
