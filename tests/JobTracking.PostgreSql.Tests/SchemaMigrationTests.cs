@@ -58,15 +58,33 @@ public sealed class SchemaMigrationTests
         var news = await OverlappingCommitsTests.ReadAllAsync(store, 4);
         news.Should().ContainSingle(c => c.JobId == queued && c.Status == JobStatus.Running).Which.Sequence.Should().Be(5, "new changes are numbered on from the old ones");
 
+        (await HoldersAsync(schema)).Should().Equal([running], "the migration recorded the key the running job holds, for claims racing each other");
+
         // The running job ends: its key is free, and the waiting job is claimed.
         var stored = (await store.GetAsync(running, Token))!;
         (await store.TryTransitionAsync(new JobTransition { JobId = running, FromStatus = JobStatus.Running, ExpectedVersion = stored.Version, ToStatus = JobStatus.Completed, At = DateTimeOffset.UtcNow, ClaimId = stored.ClaimId }, Token)).Should().BeTrue();
         (await store.ClaimAsync(new() { InstanceId = "instance-b", Node = "b", MaxCount = 10, At = DateTimeOffset.UtcNow, LeaseDuration = TimeSpan.FromMinutes(1) }, Token))
             .Select(j => j.Id).Should().Equal([waiting]);
+        (await HoldersAsync(schema)).Should().Equal([waiting], "the key went from the job that ended to the one claimed");
 
         await using var check = new NpgsqlConnection(schema.ConnectionString);
         await check.OpenAsync(Token);
         await using var version = new NpgsqlCommand("SELECT version FROM schema_version", check);
         (await version.ExecuteScalarAsync(Token)).Should().Be(PgSchema.CurrentVersion);
+    }
+
+    private static async Task<List<Guid>> HoldersAsync(TestSchema schema)
+    {
+        await using var connection = new NpgsqlConnection(schema.ConnectionString);
+        await connection.OpenAsync(Token);
+        await using var command = new NpgsqlCommand("SELECT job_id FROM job_key_holds WHERE concurrency_key = 'profile-7'", connection);
+        var holders = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(Token);
+        while (await reader.ReadAsync(Token))
+        {
+            holders.Add(reader.GetGuid(0));
+        }
+
+        return holders;
     }
 }
