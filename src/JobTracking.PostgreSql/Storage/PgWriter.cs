@@ -34,6 +34,14 @@ internal sealed class PgWriter : IAsyncDisposable
     private readonly TimeProvider _time;
     private long _lastNumbered;
 
+    // Numbering steps of this process, one at a time: a batch that committed takes a ticket, and waits for a step that
+    // began after it took it; a step serves every ticket taken before it began. So the loops' steps collapse into one
+    // while one runs, instead of each waiting for the numbering lock and flushing a commit of its own.
+    private readonly Lock _numberingGate = new();
+    private long _ticketsTaken;
+    private long _ticketsServed;
+    private Task? _numbering;
+
     public PgWriter(NpgsqlDataSource dataSource, PgStatements sql, PostgreSqlJobStoreOptions options, string token, TimeProvider time, ILogger logger)
     {
         _time = time;
@@ -85,6 +93,47 @@ internal sealed class PgWriter : IAsyncDisposable
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await NumberAsync(connection).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns once a numbering step that began after this call has ended (the caller's changes, committed before it, have their numbers).</summary>
+    private async Task NumberCommittedAsync(NpgsqlConnection connection)
+    {
+        var ticket = Interlocked.Increment(ref _ticketsTaken);
+        while (Volatile.Read(ref _ticketsServed) < ticket)
+        {
+            Task step;
+            lock (_numberingGate)
+            {
+                if (_numbering is null or { IsCompleted: true })
+                {
+                    _numbering = StepAsync(connection, Volatile.Read(ref _ticketsTaken));
+                }
+
+                step = _numbering;
+            }
+
+            try
+            {
+                await step.ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The writes committed: their callers hear so; a later step (or a reader) numbers their changes.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.NumberingFailed(_logger, ex);
+                return;
+            }
+        }
+    }
+
+    private async Task StepAsync(NpgsqlConnection connection, long serves)
+    {
+        await Task.Yield();
+        await NumberAsync(connection).ConfigureAwait(false);
+        long served;
+        while ((served = Volatile.Read(ref _ticketsServed)) < serves && Interlocked.CompareExchange(ref _ticketsServed, serves, served) != served)
+        {
+        }
     }
 
     /// <summary>The numbering step on <paramref name="connection"/>, a transaction of its own; tells the doorbell the newest number.</summary>
@@ -281,7 +330,7 @@ internal sealed class PgWriter : IAsyncDisposable
             if (pending)
             {
                 // The callers hear of their writes once the changes have their numbers.
-                await writer.NumberAsync(connection).ConfigureAwait(false);
+                await writer.NumberCommittedAsync(connection).ConfigureAwait(false);
             }
         }
 
