@@ -297,7 +297,7 @@ internal sealed class PgStatements
             RETURNING j.id
             """;
 
-        // Active jobs whose owner is gone (by the active-lease index) and, when $6 asks to resume, Interrupted ones (by the
+        // Active jobs whose owner is gone (by the active jobs' index) and, when $6 asks to resume, Interrupted ones (by the
         // status index), moved in one statement: Cancelling to Cancelled, Pausing to Paused, the others to Interrupted, or
         // on to Queued with their queue_seq kept, so they go back to their place and take their concurrency key with
         // them (a claim that reads the jobs before this commits sees them active and leaves their keys alone). A job taken from Running or ShuttingDown and
@@ -342,10 +342,12 @@ internal sealed class PgStatements
             SELECT {PgSchema.JobColumns}, old_status, old_instance FROM moved
             """;
 
+        // Jobs that ended before the bound were created before it: the creation index, oldest first, finds them without an
+        // index on ended_at (which every job's final move would have to write).
         Purge = $"""
             WITH gone AS (
                 DELETE FROM {s}.jobs WHERE id IN (
-                    SELECT id FROM {s}.jobs WHERE status IN {Finished} AND ended_at < $1 ORDER BY ended_at LIMIT $2)
+                    SELECT id FROM {s}.jobs WHERE created_at < $3 AND status IN {Finished} AND ended_at < $1 ORDER BY created_at, id LIMIT $2)
                 RETURNING id
             ), log AS (
                 DELETE FROM {s}.job_log WHERE job_id IN (SELECT id FROM gone)
