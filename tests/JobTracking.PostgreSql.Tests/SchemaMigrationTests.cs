@@ -56,7 +56,7 @@ public sealed class SchemaMigrationTests
         claimed.Select(j => j.Id).Should().Equal([queued], "the job waiting for profile-7 stays queued while the migrated running job holds the key");
 
         var news = await OverlappingCommitsTests.ReadAllAsync(store, 4);
-        news.Should().ContainSingle(c => c.JobId == queued && c.Status == JobStatus.Running).Which.Sequence.Should().Be(5, "new changes are numbered on from the old ones");
+        news.Should().ContainSingle(c => c.JobId == queued && c.Status == JobStatus.Running).Which.Sequence.Should().BeGreaterThan(4, "new changes are numbered after the old ones");
 
         (await HoldersAsync(schema)).Should().Equal([running], "the migration recorded the key the running job holds, for claims racing each other");
 

@@ -156,8 +156,9 @@ internal static class PgSchema
     /// transaction runs would not be in commit order. A feed row is stored unnumbered (<c>seq</c> NULL, <c>rid</c> from a
     /// sequence: the order of its insert); once its transaction has committed, a numbering step (<see cref="PgStatements.AddNumbering"/>)
     /// gives every committed unnumbered row the next numbers, in <c>rid</c> order, in a short transaction of its own under
-    /// the numbering lock, which no other write takes. Numbers therefore appear in increasing order, without gaps, and a
-    /// change made after another was seen gets a larger number. The rows the version 1 feed holds keep their numbers.
+    /// the numbering lock, which no other write takes. Numbers therefore appear in increasing order, and a change made
+    /// after another was seen gets a larger number. The rows the version 1 feed holds keep their numbers. job_feed_state:
+    /// the server start the numbering last saw (numbers jump after a restart, see <see cref="PgStatements"/>).
     /// job_counts holds deltas appended by the triggers, summed by readers and folded together now and then by the writers,
     /// so no two write transactions wait on the same counts row through their commits. job_key_holds: one row per
     /// concurrency key an active job holds, inserted by the claim that takes the key (ON CONFLICT DO NOTHING: a second claim
@@ -175,6 +176,8 @@ internal static class PgSchema
         ALTER TABLE {s}.job_feed ADD COLUMN rid bigint;
         ALTER TABLE {s}.job_feed ALTER COLUMN rid SET DEFAULT nextval('{s}.feed_rid');
         CREATE UNIQUE INDEX ix_job_feed_seq ON {s}.job_feed (seq);
+        CREATE TABLE {s}.job_feed_state (started timestamptz);
+        INSERT INTO {s}.job_feed_state (started) VALUES (NULL);
         CREATE INDEX ix_job_feed_unnumbered ON {s}.job_feed (rid) WHERE seq IS NULL;
         ALTER TABLE {s}.job_counts DROP CONSTRAINT job_counts_pkey;
         DROP INDEX {s}.ix_jobs_ended;

@@ -48,18 +48,31 @@ internal sealed class PgStatements
         // number, in the order the changes were inserted (a change made after another was seen was inserted after it).
         // Numbers therefore become visible in increasing order: a reader that has read up to a number never later finds
         // a smaller one, however the changes' own commits overlapped. The doorbell rings when this numbered anything.
+        //
+        // Its commit is not waited for (synchronous_commit off): the changes are durable already, and only their numbers
+        // could be lost in a server crash, after readers saw them. So the first numbering after each server start is
+        // waited for and jumps 2^32 past the numbers kept: whatever a lost numbering handed out is below the new numbers,
+        // and the changes it numbered are numbered again above them (a reader may see such a change twice, never a
+        // smaller number after a larger one).
         _lockNumbering = $"SELECT pg_advisory_xact_lock({PgSchema.LockClass}, {key})";
         _number = $"""
-            WITH base AS (
-                SELECT COALESCE(max(seq), 0) AS latest FROM {s}.job_feed
+            WITH state AS (
+                SELECT s.started IS NOT DISTINCT FROM pg_postmaster_start_time() AS same FROM {s}.job_feed_state s
+            ), current AS (
+                SELECT max(seq) AS latest FROM {s}.job_feed
+            ), base AS (
+                SELECT COALESCE(c.latest, 0) + CASE WHEN (SELECT same FROM state) OR c.latest IS NULL THEN 0 ELSE 4294967296 END AS latest FROM current c
             ), pending AS (
                 SELECT rid, row_number() OVER (ORDER BY rid) AS n FROM {s}.job_feed WHERE seq IS NULL
             ), numbered AS (
                 UPDATE {s}.job_feed f SET seq = b.latest + p.n FROM pending p, base b WHERE f.rid = p.rid AND f.seq IS NULL
                 RETURNING f.seq
+            ), started AS (
+                UPDATE {s}.job_feed_state SET started = pg_postmaster_start_time() WHERE NOT (SELECT same FROM state)
             )
-            SELECT COALESCE(m.latest, b.latest), CASE WHEN m.latest IS NOT NULL THEN pg_notify($1, $2) END
-            FROM base b, (SELECT max(seq) AS latest FROM numbered) m
+            SELECT COALESCE(m.latest, c.latest, 0), CASE WHEN m.latest IS NOT NULL THEN pg_notify($1, $2) END,
+                set_config('synchronous_commit', CASE WHEN (SELECT same FROM state) THEN 'off' ELSE 'on' END, true)
+            FROM current c, (SELECT max(seq) AS latest FROM numbered) m
             """;
 
         _trimFeed = $"WITH trimmed AS (DELETE FROM {s}.job_feed WHERE seq IN (SELECT seq FROM {s}.job_feed WHERE seq <= (SELECT max(seq) FROM {s}.job_feed) - $1 ORDER BY seq LIMIT 4096) RETURNING 1) SELECT count(*) FROM trimmed";
