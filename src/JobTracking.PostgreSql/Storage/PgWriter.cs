@@ -254,6 +254,9 @@ internal sealed class PgWriter : IAsyncDisposable
         private async Task ExecuteAsync(List<PgWrite> batch)
         {
             var sql = writer._sql;
+
+            // A connection broken since its last batch (its numbering step failed, say) is replaced before it is used.
+            await DropConnectionIfBrokenAsync().ConfigureAwait(false);
             var connection = _connection ??= await writer._dataSource.OpenConnectionAsync().ConfigureAwait(false);
             var statements = Statements(batch);
             await using var commands = connection.CreateBatch();
