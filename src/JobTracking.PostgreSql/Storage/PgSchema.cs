@@ -173,6 +173,7 @@ internal static class PgSchema
         ALTER TABLE {s}.job_feed DROP CONSTRAINT job_feed_pkey;
         ALTER TABLE {s}.job_feed ALTER COLUMN seq DROP DEFAULT, ALTER COLUMN seq DROP NOT NULL;
         DROP SEQUENCE {s}.feed_seq;
+        SELECT setval('{s}.feed_rid', COALESCE((SELECT max(seq) FROM {s}.job_feed), 0) + 1, false);
         ALTER TABLE {s}.job_feed ADD COLUMN rid bigint;
         ALTER TABLE {s}.job_feed ALTER COLUMN rid SET DEFAULT nextval('{s}.feed_rid');
         CREATE UNIQUE INDEX ix_job_feed_seq ON {s}.job_feed (seq);

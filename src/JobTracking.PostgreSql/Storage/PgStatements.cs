@@ -75,7 +75,16 @@ internal sealed class PgStatements
             FROM current c, (SELECT max(seq) AS latest FROM numbered) m
             """;
 
-        _trimFeed = $"WITH trimmed AS (DELETE FROM {s}.job_feed WHERE seq IN (SELECT seq FROM {s}.job_feed WHERE seq <= (SELECT max(seq) FROM {s}.job_feed) - $1 ORDER BY seq LIMIT 4096) RETURNING 1) SELECT count(*) FROM trimmed";
+        // The oldest changes, once more than the retention were stored after them: counted by their insert order (rid;
+        // a change of version 1 counts by its number, below every rid), not by their numbers, which jump at a restart.
+        _trimFeed = $"""
+            WITH trimmed AS (
+                DELETE FROM {s}.job_feed WHERE seq IN (
+                    SELECT seq FROM (SELECT seq, rid FROM {s}.job_feed WHERE seq IS NOT NULL ORDER BY seq LIMIT 4096) o
+                    WHERE COALESCE(o.rid, o.seq) <= (SELECT last_value FROM {s}.feed_rid) - $1)
+                RETURNING 1)
+            SELECT count(*) FROM trimmed
+            """;
 
         // The counts' deltas folded into one row per type and status, in one statement (a reader sees the rows before or
         // after). Two folds at once each delete the rows the other has not (a row deleted meanwhile is passed over).
