@@ -11,6 +11,8 @@ internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now, stri
 
     public override bool TakesClaimLock => clusterTypes.Length > 0;
 
+    public override PgQueueLock QueueLock => PgQueueLock.Shared;
+
     /// <summary>Gets the claimed rows that could not be read (edited by hand): Running under this claim, for the store to fail.</summary>
     public List<UnreadableJob> Unreadable { get; private set; } = [];
 

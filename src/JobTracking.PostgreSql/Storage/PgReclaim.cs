@@ -8,6 +8,8 @@ internal sealed class PgReclaim(JobReclaimRequest request, DateTimeOffset? now) 
 {
     public override bool RecordsChanges => true;
 
+    public override PgQueueLock QueueLock => request.Resume ? PgQueueLock.Exclusive : PgQueueLock.None;
+
     /// <summary>Gets the reclaimed rows that could not be read (edited by hand), for the store to fail.</summary>
     public List<UnreadableJob> Unreadable { get; private set; } = [];
 

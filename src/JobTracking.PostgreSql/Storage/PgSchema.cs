@@ -17,6 +17,9 @@ internal static class PgSchema
     /// <summary>The first key of the migration lock ("JobM").</summary>
     public const int MigrationLockClass = 0x4A6F624D;
 
+    /// <summary>The first key of the queue lock ("JobQ"), shared by claims and exclusive for a reclaim that queues jobs again; the second is the schema's hash.</summary>
+    public const int QueueLockClass = 0x4A6F6251;
+
     /// <summary>The first key of the claim lock ("JobC"), taken by claims limited by the cluster's type limits; the second is the schema's hash.</summary>
     public const int ClaimLockClass = 0x4A6F6243;
 

@@ -13,8 +13,7 @@ internal sealed class PgStatements
     public const string Active = "(2, 3, 5, 9)";
     public const string Finished = "(6, 7, 8)";
 
-    private readonly string _begin;
-    private readonly string _beginClaims;
+    private readonly string[] _begin = new string[6];
     private readonly string _pending;
     private readonly string _lockNumbering;
     private readonly string _number;
@@ -32,12 +31,30 @@ internal sealed class PgStatements
         // partial index for a few rows and would read and sort every ready job for each claim, where an index scan in
         // queue order reads only the few it takes; no write of the store gains from a bitmap scan. A setting that lasts as
         // long as the transaction, so it works through PgBouncer's transaction pooling too.
-        _begin = "SELECT set_config('enable_bitmapscan', 'off', true)";
-
-        // A batch with a claim limited by ClusterJobTypeConcurrency first takes the claim lock, held to its commit: such
+        //
+        // A batch with a claim limited by ClusterJobTypeConcurrency also takes the claim lock, held to its commit: such
         // claims count a type's active jobs one at a time, each seeing the jobs the one before it took. No other write
         // takes it (concurrency keys are kept by job_key_holds), so the lock never holds up other instances' commits.
-        _beginClaims = $"SELECT set_config('enable_bitmapscan', 'off', true), pg_advisory_xact_lock({PgSchema.ClaimLockClass}, {key})";
+        //
+        // The queue lock: every claim takes it shared (claims never wait for each other), a reclaim that queues jobs
+        // again takes it exclusive. So a claim that read the queue before a reclaim put a dead instance's job back in
+        // its place commits before the reclaim does, and a claim after it sees the job there: no claim takes a job
+        // queued after it once it is back, and its claim comes after its return in the feed.
+        for (var queueLock = 0; queueLock < 3; queueLock++)
+        {
+            for (var claimLock = 0; claimLock < 2; claimLock++)
+            {
+                var text = "SELECT set_config('enable_bitmapscan', 'off', true)";
+                text += queueLock switch
+                {
+                    1 => $", pg_advisory_xact_lock_shared({PgSchema.QueueLockClass}, {key})",
+                    2 => $", pg_advisory_xact_lock({PgSchema.QueueLockClass}, {key})",
+                    _ => string.Empty,
+                };
+                text += claimLock == 1 ? $", pg_advisory_xact_lock({PgSchema.ClaimLockClass}, {key})" : string.Empty;
+                _begin[(queueLock * 2) + claimLock] = text;
+            }
+        }
 
         // The batch's last statement: whether it stored changes (unnumbered feed rows of its own transaction; a claim that
         // found nothing has no transaction id, writes no commit record and flushes nothing).
@@ -464,8 +481,8 @@ internal sealed class PgStatements
     /// <summary>Gets the qualified name of the jobs table, for the listing's SQL.</summary>
     public string Jobs { get; }
 
-    /// <summary>The batch's first statement: the transaction's settings and, for a batch with a claim limited across the cluster, the claim lock.</summary>
-    public NpgsqlBatchCommand Begin(bool claimLock) => new(claimLock ? _beginClaims : _begin);
+    /// <summary>The batch's first statement: the transaction's settings, the queue lock as the batch's writes need it, and, for a batch with a claim limited across the cluster, the claim lock.</summary>
+    public NpgsqlBatchCommand Begin(PgQueueLock queueLock, bool claimLock) => new(_begin[((int)queueLock * 2) + (claimLock ? 1 : 0)]);
 
     public NpgsqlBatchCommand TrimFeed(long retention) => new(_trimFeed) { Parameters = { PgRows.Long(retention) } };
 

@@ -262,13 +262,15 @@ internal sealed class PgWriter : IAsyncDisposable
             await using var commands = connection.CreateBatch();
             var recordsChanges = false;
             var claimLock = false;
+            var queueLock = PgQueueLock.None;
             foreach (var write in batch)
             {
                 recordsChanges |= write.RecordsChanges;
                 claimLock |= write.TakesClaimLock;
+                queueLock = write.QueueLock > queueLock ? write.QueueLock : queueLock;
             }
 
-            commands.BatchCommands.Add(sql.Begin(claimLock));
+            commands.BatchCommands.Add(sql.Begin(queueLock, claimLock));
             foreach (var (group, writes) in statements)
             {
                 if (group is null)
