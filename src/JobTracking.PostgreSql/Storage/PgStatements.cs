@@ -281,7 +281,7 @@ internal sealed class PgStatements
             WITH held AS (
                 SELECT DISTINCT concurrency_key FROM {s}.jobs WHERE status IN {Active} AND concurrency_key IS NOT NULL
             ), candidates AS (
-                SELECT id, type_name, concurrency_key, priority, queue_seq FROM {s}.jobs
+                SELECT id, type_name, concurrency_key, priority, queue_seq, {(lockInScan ? $"nextval('{s}.feed_rid')" : "NULL::bigint")} AS rid FROM {s}.jobs
                 WHERE status = 1 AND type_name <> ALL($1::text[])
                     AND (concurrency_key IS NULL OR concurrency_key NOT IN (SELECT concurrency_key FROM held))
                 ORDER BY priority DESC, queue_seq
@@ -295,7 +295,7 @@ internal sealed class PgStatements
                 SELECT c.type_name, c.max_count - (SELECT count(*) FROM {s}.jobs a WHERE a.status IN {Active} AND a.type_name = c.type_name) AS free
                 FROM unnest($11::text[], $12::integer[]) AS c(type_name, max_count)
             ), picked AS (
-                SELECT r.id, r.priority, r.queue_seq, r.concurrency_key FROM ranked r
+                SELECT r.id, r.priority, r.queue_seq, r.concurrency_key, r.rid FROM ranked r
                     LEFT JOIN unnest($3::text[], $4::integer[]) AS l(type_name, max_count) ON l.type_name = r.type_name
                     LEFT JOIN cluster_limits c ON c.type_name = r.type_name
                 WHERE (r.concurrency_key IS NULL OR r.key_rank = 1) AND (l.max_count IS NULL OR r.type_rank <= l.max_count)
@@ -303,7 +303,7 @@ internal sealed class PgStatements
                 ORDER BY r.priority DESC, r.queue_seq
                 LIMIT $5
             ), locked AS (
-                {(lockInScan ? "SELECT * FROM picked" : $"SELECT p.* FROM picked p JOIN {s}.jobs j ON j.id = p.id WHERE j.status = 1 FOR UPDATE OF j SKIP LOCKED")}
+                {(lockInScan ? "SELECT * FROM picked" : $"SELECT p.id, p.priority, p.queue_seq, p.concurrency_key, nextval('{s}.feed_rid') AS rid FROM picked p JOIN {s}.jobs j ON j.id = p.id WHERE j.status = 1 FOR UPDATE OF j SKIP LOCKED")}
             ), keyed AS (
                 INSERT INTO {s}.job_key_holds (concurrency_key, job_id)
                 SELECT concurrency_key, id FROM locked WHERE concurrency_key IS NOT NULL ORDER BY concurrency_key
@@ -313,16 +313,20 @@ internal sealed class PgStatements
                 UPDATE {s}.jobs j SET status = 2, version = j.version + 1, changed_at = $6, started_at = COALESCE(j.started_at, $6), node = $7,
                     instance_id = $8, claim_id = gen_random_uuid(), lease_until = {Now.Replace("$NOW", "$9", StringComparison.Ordinal)} + $10
                 FROM locked p WHERE j.id = p.id AND j.status = 1 AND (p.concurrency_key IS NULL OR p.id IN (SELECT job_id FROM keyed))
-                RETURNING {j}, p.priority AS pick_priority, p.queue_seq AS pick_seq
+                RETURNING {j}, p.priority AS pick_priority, p.queue_seq AS pick_seq, p.rid AS pick_rid
             ), feed AS (
-                {feedInsert}
+                INSERT INTO {s}.job_feed ({PgSchema.FeedColumns}, rid)
                 SELECT id, 0, type_name, display_name, launched_by, 1, status, version, attempt, $6, progress_done, progress_total, warning_count,
-                    NULL, NULL, NULL, instance_id
+                    NULL, NULL, NULL, instance_id, pick_rid
                 FROM moved ORDER BY pick_priority DESC, pick_seq
             )
             SELECT {PgSchema.JobColumns} FROM moved ORDER BY pick_priority DESC, pick_seq
             """;
 
+        // A claim's changes take their insert order (rid, which orders the feed) from the moment each job is reached,
+        // just before the attempt to lock it (the value is computed below the locking step): a claim that passes over a
+        // job another claim has locked reaches it later, so claims racing down the queue are numbered in queue order.
+        //
         // Without type limits a claim locks exactly the ready jobs it reads (as many as it asks for), so claims racing
         // each other take the next ones rather than finding them all locked by the first. With type limits it reads
         // further than it takes, so it locks only what it picked (a racing claim that picked the same job takes fewer).
