@@ -22,9 +22,9 @@ public static class PostgresCompareReport
 
     private sealed record Row(string Name, Func<IPostgresSystem> Create, int Jobs, bool Ours);
 
-    private sealed record Sample(double Seconds, double Cpu, long Bytes, PgCounters Counters, PgStatementWindow Statements);
+    private sealed record Sample(double Seconds, double Cpu, long Bytes, PgCounters Counters, PgStatementWindow Statements, (long Updates, long HotUpdates)? JobsUpdates);
 
-    private sealed record Result(Row Row, Sample Median, double CommitsPerJob, double WalSyncsPerJob, double XidsPerJob, double StatementsPerJob);
+    private sealed record Result(Row Row, Sample Median, double CommitsPerJob, double WalSyncsPerJob, double XidsPerJob, double StatementsPerJob, double WalBytesPerJob, double? JobsUpdatesPerJob, double? HotShare);
 
     /// <summary>
     /// Runs the comparison; <paramref name="peerJobs"/> = 0 leaves the peers out; <paramref name="diagnosticConcurrency"/>,
@@ -126,7 +126,7 @@ public static class PostgresCompareReport
             }
 
             var counts = await window.EndAsync(system.ApplicationName);
-            samples.Add(new Sample(seconds, cpu, bytes, counts - emptyCounts, statements));
+            samples.Add(new Sample(seconds, cpu, bytes, counts - emptyCounts, statements, (system as JobTrackingPostgreSqlSystem)?.JobsTableUpdates));
         }
 
         var median = samples.OrderBy(s => s.Seconds).ElementAt(samples.Count / 2);
@@ -136,7 +136,10 @@ public static class PostgresCompareReport
             Median(samples.Select(s => s.Counters.Commits / (double)row.Jobs)),
             Median(samples.Select(s => s.Counters.WalSyncs / (double)row.Jobs)),
             Median(samples.Select(s => s.Counters.Xids / (double)row.Jobs)),
-            Median(samples.Select(s => s.Statements.Calls / (double)row.Jobs)));
+            Median(samples.Select(s => s.Statements.Calls / (double)row.Jobs)),
+            Median(samples.Select(s => s.Counters.WalBytes / (double)row.Jobs)),
+            samples.All(s => s.JobsUpdates is not null) ? Median(samples.Select(s => s.JobsUpdates!.Value.Updates / (double)row.Jobs)) : null,
+            samples.All(s => s.JobsUpdates is { Updates: > 0 }) ? Median(samples.Select(s => s.JobsUpdates!.Value.HotUpdates / (double)s.JobsUpdates.Value.Updates)) : null);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"measured: {row.Name}: {row.Jobs / median.Seconds:N0} jobs/s (rounds: {string.Join(", ", samples.Select(s => (row.Jobs / s.Seconds).ToString("N0", CultureInfo.InvariantCulture)))}); per round, start-up and shutdown ({emptyCounts.Commits} commits, {emptyCounts.WalSyncs} WAL flushes, {emptyCounts.Xids} write transactions) subtracted: commits {string.Join(", ", samples.Select(s => s.Counters.Commits))}, WAL flushes {string.Join(", ", samples.Select(s => s.Counters.WalSyncs))}, write transactions {string.Join(", ", samples.Select(s => s.Counters.Xids))}, statements {string.Join(", ", samples.Select(s => s.Statements.Calls))}"));
         return result;
@@ -147,13 +150,13 @@ public static class PostgresCompareReport
         var baseline = results[0];
         var basePerJob = baseline.Median.Seconds / baseline.Row.Jobs;
         Console.WriteLine();
-        Console.WriteLine("| system | jobs per round | jobs/s | time per job | CPU per job | allocated per job | time per job vs the first row | commits per job | write transactions per job | WAL flushes per job | statements per job |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| system | jobs per round | jobs/s | time per job | CPU per job | allocated per job | time per job vs the first row | commits per job | write transactions per job | WAL flushes per job | statements per job | WAL bytes per job | jobs-table row updates per job | HOT share of them |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             var perJob = r.Median.Seconds / r.Row.Jobs;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Row.Name} | {r.Row.Jobs:N0} | {r.Row.Jobs / r.Median.Seconds:N0} | {Time(perJob)} | {Time(r.Median.Cpu / r.Row.Jobs)} | {r.Median.Bytes / (double)r.Row.Jobs / 1024:N1} KB | {perJob / basePerJob:N1}x | {r.CommitsPerJob:N3} | {r.XidsPerJob:N3} | {r.WalSyncsPerJob:N3} | {r.StatementsPerJob:N2} |"));
+                $"| {r.Row.Name} | {r.Row.Jobs:N0} | {r.Row.Jobs / r.Median.Seconds:N0} | {Time(perJob)} | {Time(r.Median.Cpu / r.Row.Jobs)} | {r.Median.Bytes / (double)r.Row.Jobs / 1024:N1} KB | {perJob / basePerJob:N1}x | {r.CommitsPerJob:N3} | {r.XidsPerJob:N3} | {r.WalSyncsPerJob:N3} | {r.StatementsPerJob:N2} | {r.WalBytesPerJob:N0} | {(r.JobsUpdatesPerJob is { } u ? u.ToString("N2", CultureInfo.InvariantCulture) : "–")} | {(r.HotShare is { } h ? h.ToString("P0", CultureInfo.InvariantCulture) : "–")} |"));
         }
     }
 

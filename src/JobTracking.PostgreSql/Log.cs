@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(204, LogLevel.Warning, "The change feed's LISTEN connection (channel {Channel}) was lost; reconnecting in {Delay}, polling meanwhile.")]
     public static partial void ListenerLost(ILogger logger, string channel, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(205, LogLevel.Warning, "Numbering the change feed after a commit failed; the writes are stored, and their changes are numbered by the next numbering step.")]
+    public static partial void NumberingFailed(ILogger logger, Exception exception);
 }

@@ -9,8 +9,8 @@ namespace JobTracking.PostgreSql;
 /// <summary>A durable job store in a PostgreSQL schema, shared by every instance that points at it. Open one with <see cref="PostgreSqlJobStores.OpenAsync(string)"/>, or let <c>UsePostgreSql</c> do it.</summary>
 /// <remarks>
 /// <para>Writes are batched: the writes waiting in this process go to the server as one batch of statements, in one round
-/// trip and one transaction, which takes the schema's write lock first, so write transactions of all instances commit one
-/// at a time and the change feed is numbered in commit order. A call returns once its write has committed.</para>
+/// trip and one transaction, on one of several connections, so batches of this instance and of the others commit at the
+/// same time and share the server's flushes. A call returns once its write has committed.</para>
 /// <para>Reads use pooled connections and never wait for writes. Leases, reclaims and every "now" that decides who owns a job
 /// use the database's clock. Instances wake each other with LISTEN/NOTIFY and poll as a fallback.</para>
 /// </remarks>
@@ -47,7 +47,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
         _reads = new PgReads(dataSource, _sql);
         var token = Guid.NewGuid().ToString("N");
         _doorbell = new PgDoorbell(dataSource, _sql.Channel, token, options, time ?? TimeProvider.System, _logger);
-        _writer = new PgWriter(dataSource, _sql, options, token, _logger) { FeedCommitted = _doorbell.Saw };
+        _writer = new PgWriter(dataSource, _sql, options, token, time ?? TimeProvider.System, _logger) { FeedCommitted = _doorbell.Saw };
     }
 
     /// <summary>Gets the schema that holds the store's tables.</summary>
@@ -147,13 +147,18 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
     }
 
     /// <inheritdoc/>
-    /// <remarks>The feed is a table written in the same statement as each change, numbered in commit order, and trimmed to <see cref="PostgreSqlJobStoreOptions.FeedRetention"/> changes.</remarks>
+    /// <remarks>The feed is a table written in the same statement as each change, numbered after the change's commit by a short numbering step (so numbers appear in increasing order however commits overlap), and trimmed to <see cref="PostgreSqlJobStoreOptions.FeedRetention"/> changes.</remarks>
     public async ValueTask<JobFeedRead> ReadFeedAsync(long afterSequence, Memory<JobChange> buffer, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
         await Opened(cancellationToken).ConfigureAwait(false);
-        var read = await _reads.ReadFeedAsync(afterSequence, buffer, cancellationToken).ConfigureAwait(false);
+        var (read, pending) = await _reads.ReadFeedAsync(afterSequence, buffer, cancellationToken).ConfigureAwait(false);
         _doorbell.Saw(read.LatestSequence);
+        if (pending)
+        {
+            await _writer.NumberIfIdleAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         return read;
     }
 

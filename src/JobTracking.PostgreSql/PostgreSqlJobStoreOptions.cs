@@ -17,6 +17,9 @@ public sealed partial class PostgreSqlJobStoreOptions
     /// <summary>Gets or sets the most writes sent to the server as one batch (one round trip, one transaction). Default 1,000; 1 to 100,000.</summary>
     public int MaxWriteBatch { get; set; } = 1_000;
 
+    /// <summary>Gets or sets how many connections this instance writes on at once, each sending one batch at a time: while one batch's commit is flushed, the next is sent on another. Default 4; 1 to 64.</summary>
+    public int WriteConnections { get; set; } = 4;
+
     /// <summary>Gets or sets how many of the latest changes the change feed keeps; older ones are deleted in small batches as new ones arrive. A subscriber that falls further behind loses the oldest. Default 1,000,000; 1,000 to 1,000,000,000.</summary>
     public int FeedRetention { get; set; } = 1_000_000;
 
@@ -41,6 +44,11 @@ public sealed partial class PostgreSqlJobStoreOptions
         if (MaxWriteBatch is < 1 or > 100_000)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxWriteBatch), MaxWriteBatch, $"PostgreSqlJobStoreOptions.MaxWriteBatch is {MaxWriteBatch}; it must be between 1 and 100,000.");
+        }
+
+        if (WriteConnections is < 1 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WriteConnections), WriteConnections, $"PostgreSqlJobStoreOptions.WriteConnections is {WriteConnections}; it must be between 1 and 64.");
         }
 
         foreach (var (type, limit) in ClusterJobTypeConcurrency)

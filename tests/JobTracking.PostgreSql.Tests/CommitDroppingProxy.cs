@@ -14,7 +14,7 @@ namespace JobTracking.PostgreSql.Tests;
 /// sees its connection drop after the server committed, as when a network fails at the worst moment.
 /// </summary>
 /// <remarks>
-/// Which batches: every <see cref="DropEvery"/>th of the store's writer's batches (they begin with its transaction lock)
+/// Which batches: every <see cref="DropEvery"/>th of the store's writer's batches (they begin with the statement that sets the transaction's settings)
 /// that <see cref="Drops"/> chooses; counted, not drawn at random, so a run loses as many as the batches allow. The connection string it hands out disables TLS (the proxy must read
 /// the messages) and automatic preparation (so every batch carries its SQL text).
 /// </remarks>
@@ -248,7 +248,7 @@ public sealed class CommitDroppingProxy : IAsyncDisposable
         }
 
         private static bool IsWriteBatch(List<string> statements) =>
-            statements.Exists(s => s.Contains("jobtracking.feed_before", StringComparison.Ordinal));
+            statements.Exists(s => s.Contains("set_config('enable_bitmapscan'", StringComparison.Ordinal));
     }
 
     /// <summary>Reads whole protocol messages from a stream, through a buffer.</summary>

@@ -223,7 +223,7 @@ public sealed class PostgreSqlHostTests(ITestOutputHelper output) : IAsyncDispos
 
         using var host = BuildHost(schema);
         var start = () => host.StartAsync();
-        (await start.Should().ThrowAsync<JobTrackingException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 1").And.Contain(schema.Name);
+        (await start.Should().ThrowAsync<JobTrackingException>()).Which.Message.Should().Contain("schema version 99").And.Contain($"up to {PostgreSql.Storage.PgSchema.CurrentVersion}").And.Contain(schema.Name);
     }
 
     [Fact]

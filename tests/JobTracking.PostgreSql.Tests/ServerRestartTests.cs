@@ -62,6 +62,96 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncDisposa
         await host.StopAsync();
     }
 
+    /// <summary>
+    /// The change numbered last before a restart loses its number (as a crash loses a numbering step whose commit was not
+    /// flushed yet): after the restart it is numbered again above every number handed out before, so a reader that had
+    /// read to the end finds it, and new changes after it.
+    /// </summary>
+    [Fact]
+    public async Task ServerRestarted_ChangeWhoseNumberWasLost_IsNumberedAboveEveryNumberReadBefore()
+    {
+        PostgresServer.Require();
+        var restart = Environment.GetEnvironmentVariable("JOBTRACKING_POSTGRES_RESTART");
+        Requires.That(!string.IsNullOrWhiteSpace(restart), "JOBTRACKING_POSTGRES_RESTART is not set: this test restarts the server with it; `eval \"$(bash .ci/postgres.sh start)\"` sets it.");
+        _schema = await PostgresServer.NewSchemaAsync();
+        await using var store = await PostgreSqlJobStoreConformanceTests.OpenAsync(_schema, null);
+        var first = OverlappingCommitsTests.NewJob("first");
+        var lost = OverlappingCommitsTests.NewJob("numbered, then its number lost");
+        await store.CreateAsync(first);
+        await store.CreateAsync(lost);
+        var readTo = (await OverlappingCommitsTests.ReadAllAsync(store, 0))[^1].Sequence;
+        await using (var connection = new Npgsql.NpgsqlConnection(_schema.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await OverlappingCommitsTests.ExecuteAsync(connection, null, $"UPDATE job_feed SET seq = NULL WHERE job_id = '{lost.Id}'");
+        }
+
+        using (var process = Process.Start(new ProcessStartInfo("bash", ["-c", restart!]) { RedirectStandardError = true }))
+        {
+            await process!.WaitForExitAsync();
+            process.ExitCode.Should().Be(0, await process.StandardError.ReadToEndAsync());
+        }
+
+        var after = OverlappingCommitsTests.NewJob("after the restart");
+        await Wait.UntilAsync(async () =>
+        {
+            try
+            {
+                await store.CreateAsync(after);
+                return true;
+            }
+            catch (Exception ex) when (store.IsTransient(ex))
+            {
+                return false;
+            }
+        }, "the store to write again after the restart");
+
+        var changes = await OverlappingCommitsTests.ReadAllAsync(store, readTo);
+        changes.Select(c => c.JobId).Should().Equal([lost.Id, after.Id], "the change whose number was lost is numbered again, before the new one, above what was read");
+        changes.Should().OnlyContain(c => c.Sequence > readTo + uint.MaxValue, "numbers jump past every number handed out before the restart");
+    }
+
+    /// <summary>The feed keeps its retention across a restart: the numbers' jump does not make the changes before it look old enough to trim.</summary>
+    [Fact]
+    public async Task ServerRestarted_FeedTrimmedAfterIt_KeepsTheChangesWithinItsRetention()
+    {
+        PostgresServer.Require();
+        var restart = Environment.GetEnvironmentVariable("JOBTRACKING_POSTGRES_RESTART");
+        Requires.That(!string.IsNullOrWhiteSpace(restart), "JOBTRACKING_POSTGRES_RESTART is not set: this test restarts the server with it; `eval \"$(bash .ci/postgres.sh start)\"` sets it.");
+        _schema = await PostgresServer.NewSchemaAsync();
+        await using var store = await PostgreSqlJobStoreConformanceTests.OpenAsync(_schema, null, new PostgreSqlJobStoreOptions { Schema = _schema.Name, FeedRetention = 1_000, WriteConnections = 1 });
+        for (var i = 0; i < 40; i++)
+        {
+            await store.CreateAsync(OverlappingCommitsTests.NewJob($"before {i}"));
+        }
+
+        using (var process = Process.Start(new ProcessStartInfo("bash", ["-c", restart!]) { RedirectStandardError = true }))
+        {
+            await process!.WaitForExitAsync();
+            process.ExitCode.Should().Be(0, await process.StandardError.ReadToEndAsync());
+        }
+
+        // 64 batches that record changes make a trim; each create here is a batch of its own.
+        for (var i = 0; i < 80; i++)
+        {
+            var job = OverlappingCommitsTests.NewJob($"after {i}");
+            await Wait.UntilAsync(async () =>
+            {
+                try
+                {
+                    await store.CreateAsync(job);
+                    return true;
+                }
+                catch (Exception ex) when (store.IsTransient(ex))
+                {
+                    return false;
+                }
+            }, "the store to write again after the restart");
+        }
+
+        (await OverlappingCommitsTests.ReadAllAsync(store, 0)).Should().HaveCount(120, "120 changes are within a retention of 1,000");
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_schema is not null)

@@ -55,6 +55,9 @@ public sealed class JobTrackingPostgreSqlSystem : IPostgresSystem
 
     public string ApplicationName { get; }
 
+    /// <summary>Gets the rows updated in the jobs table and the HOT ones among them, read when the system is disposed (null before, or when the server did not say).</summary>
+    public (long Updates, long HotUpdates)? JobsTableUpdates { get; private set; }
+
     public int Instances => _hosts.Length;
 
     public async Task StartAsync()
@@ -99,7 +102,9 @@ public sealed class JobTrackingPostgreSqlSystem : IPostgresSystem
             await _hosts[i].DisposeAsync();
         }
 
-        // The hosts' stores owned their data sources, so their connections are closed by now.
+        // The hosts' stores owned their data sources, so their connections are closed by now; once their backends have
+        // exited, the jobs table's update counts are complete.
+        JobsTableUpdates = await PgServerStats.ReadTableUpdatesAsync(_adminConnectionString, ApplicationName, Schema, "jobs");
         await PostgresBench.DropSchemaAsync(_adminConnectionString, Schema);
     }
 

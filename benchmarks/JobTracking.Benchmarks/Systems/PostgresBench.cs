@@ -79,11 +79,12 @@ public static class PostgresBench
 /// Counts of the server over a window: <see cref="Commits"/>, transactions committed in the database
 /// (<c>pg_stat_database.xact_commit</c>, read-only ones included); <see cref="WalSyncs"/>, flushes of the write-ahead log
 /// to disk in the whole cluster (<c>pg_stat_wal.wal_sync</c>, by backends and the WAL writer); <see cref="Xids"/>,
-/// transaction ids assigned in the cluster, that is transactions that wrote something.
+/// transaction ids assigned in the cluster, that is transactions that wrote something; <see cref="WalBytes"/>, bytes of
+/// write-ahead log written in the cluster (<c>pg_current_wal_lsn()</c>).
 /// </summary>
-public readonly record struct PgCounters(long Commits, long WalSyncs, long Xids)
+public readonly record struct PgCounters(long Commits, long WalSyncs, long Xids, long WalBytes)
 {
-    public static PgCounters operator -(PgCounters a, PgCounters b) => new(a.Commits - b.Commits, a.WalSyncs - b.WalSyncs, a.Xids - b.Xids);
+    public static PgCounters operator -(PgCounters a, PgCounters b) => new(a.Commits - b.Commits, a.WalSyncs - b.WalSyncs, a.Xids - b.Xids, a.WalBytes - b.WalBytes);
 }
 
 /// <summary>One statement's share of a measured window, from <c>pg_stat_statements</c>.</summary>
@@ -204,13 +205,47 @@ public static class PgServerStats
         await using var command = new NpgsqlCommand(
             $"SELECT {Marker} (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()), " +
             "(SELECT wal_sync FROM pg_stat_wal), pg_snapshot_xmax(pg_current_snapshot())::text::bigint, " +
-            "(SELECT count(*) FROM pg_stat_activity WHERE (application_name = $1 AND pid <> pg_backend_pid()) OR application_name = $2)",
+            "(SELECT count(*) FROM pg_stat_activity WHERE (application_name = $1 AND pid <> pg_backend_pid()) OR application_name = $2), " +
+            "(pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint",
             connection);
         command.Parameters.Add(new NpgsqlParameter { Value = ApplicationName });
         command.Parameters.Add(new NpgsqlParameter { Value = applicationName ?? "jobtracking-bench-none" });
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
-        return (new PgCounters(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), reader.GetInt64(3), own);
+        return (new PgCounters(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(4)), reader.GetInt64(3), own);
+    }
+
+    /// <summary>
+    /// Rows updated in a table and how many of those were HOT updates (<c>pg_stat_user_tables</c>), once every backend of
+    /// <paramref name="applicationName"/> has exited (a backend adds its counts when it exits), or null when they did not
+    /// exit within 30 s.
+    /// </summary>
+    public static async Task<(long Updates, long HotUpdates)?> ReadTableUpdatesAsync(string connectionString, string applicationName, string schema, string table)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await using var connection = await OpenAsync(connectionString);
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await using var command = new NpgsqlCommand(
+                $"SELECT {Marker} (SELECT count(*) FROM pg_stat_activity WHERE application_name = $1), " +
+                "(SELECT n_tup_upd FROM pg_stat_user_tables WHERE schemaname = $2 AND relname = $3), " +
+                "(SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE schemaname = $2 AND relname = $3)", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = applicationName });
+            command.Parameters.Add(new NpgsqlParameter { Value = schema });
+            command.Parameters.Add(new NpgsqlParameter { Value = table });
+            Interlocked.Increment(ref s_ownCommits);
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            if (reader.GetInt64(0) == 0)
+            {
+                return reader.IsDBNull(1) ? null : (reader.GetInt64(1), reader.GetInt64(2));
+            }
+
+            await reader.DisposeAsync();
+            await Task.Delay(20);
+        }
+
+        return null;
     }
 
     /// <summary>A commit window begun by <see cref="BeginCommitsAsync"/>.</summary>
@@ -241,7 +276,7 @@ public static class PgServerStats
                 {
                     // Every reading since the window began (the first included, this one not) has exited and added
                     // its commits: one per statement.
-                    return new PgCounters(commits.Commits - _start.Commits - (own - _own), commits.WalSyncs - _start.WalSyncs, commits.Xids - _start.Xids);
+                    return new PgCounters(commits.Commits - _start.Commits - (own - _own), commits.WalSyncs - _start.WalSyncs, commits.Xids - _start.Xids, commits.WalBytes - _start.WalBytes);
                 }
                 if (clock.Elapsed > (timeout ?? TimeSpan.FromSeconds(30)))
                 {

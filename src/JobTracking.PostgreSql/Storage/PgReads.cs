@@ -18,25 +18,28 @@ internal sealed class PgReads(NpgsqlDataSource dataSource, PgStatements sql)
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PgRows.ReadJob(reader) : null;
     }
 
-    public async Task<JobFeedRead> ReadFeedAsync(long after, Memory<JobChange> buffer, CancellationToken cancellationToken)
+    /// <summary>Reads the numbered changes after <paramref name="after"/>, and whether committed changes wait for their numbers.</summary>
+    public async Task<(JobFeedRead Read, bool Pending)> ReadFeedAsync(long after, Memory<JobChange> buffer, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(sql.ReadFeed);
         command.Parameters.Add(PgRows.Long(after));
         command.Parameters.Add(PgRows.Int(buffer.Length));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         long first = 0, latest = 0;
+        var pending = false;
         var count = 0;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             latest = reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
             first = reader.IsDBNull(0) ? latest + 1 : reader.GetInt64(0);
-            if (!reader.IsDBNull(2) && count < buffer.Length)
+            pending = reader.GetBoolean(2);
+            if (!reader.IsDBNull(3) && count < buffer.Length)
             {
-                buffer.Span[count++] = PgRows.ReadChange(reader, 2);
+                buffer.Span[count++] = PgRows.ReadChange(reader, 3);
             }
         }
 
-        return new JobFeedRead { Count = count, FirstSequence = first, LatestSequence = latest };
+        return (new JobFeedRead { Count = count, FirstSequence = first, LatestSequence = latest }, pending);
     }
 
     public async Task<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, long after, int pageSize, LogLevel minimumLevel, CancellationToken cancellationToken)

@@ -11,11 +11,17 @@ namespace JobTracking.PostgreSql.Storage;
 /// </remarks>
 internal static class PgSchema
 {
-    /// <summary>The first key of every advisory lock the store takes ("JobT"); the second is the schema's hash.</summary>
+    /// <summary>The first key of the feed's numbering lock ("JobT"); the second is the schema's hash.</summary>
     public const int LockClass = 0x4A6F6254;
 
     /// <summary>The first key of the migration lock ("JobM").</summary>
     public const int MigrationLockClass = 0x4A6F624D;
+
+    /// <summary>The first key of the queue lock ("JobQ"), shared by claims and exclusive for a reclaim that queues jobs again; the second is the schema's hash.</summary>
+    public const int QueueLockClass = 0x4A6F6251;
+
+    /// <summary>The first key of the claim lock ("JobC"), taken by claims limited by the cluster's type limits; the second is the schema's hash.</summary>
+    public const int ClaimLockClass = 0x4A6F6243;
 
     /// <summary>The columns of a <see cref="JobRecord"/>, in the order <see cref="PgRows.ReadJob"/> reads them.</summary>
     public const string JobColumns =
@@ -31,8 +37,8 @@ internal static class PgSchema
     /// <summary>
     /// Version 1. jobs: one row per job; the queue is the partial index on queued rows (priority, then queue_seq from a
     /// sequence, so the order holds across instances), and finished rows never enter it, so claims stay fast however many
-    /// pile up. job_feed: every change, numbered from a sequence by writers that hold the store's write lock, so numbers
-    /// are in commit order. Times are timestamptz (microseconds), except created_at: UTC ticks (100 ns), because it is the
+    /// pile up. job_feed: every change, numbered from a sequence by writers that held the store's write lock, so numbers
+    /// were in commit order (version 2 orders it by transaction instead). Times are timestamptz (microseconds), except created_at: UTC ticks (100 ns), because it is the
     /// listing's sort key and page tokens carry it exactly. job_counts: jobs per type and status, kept by statement triggers. job_log and job_rejects: the
     /// journals, numbered per job.
     /// </summary>
@@ -148,8 +154,67 @@ internal static class PgSchema
             FOR EACH STATEMENT EXECUTE FUNCTION {s}.count_jobs();
         """;
 
+    /// <summary>
+    /// Version 2: commits that overlap. Writers no longer hold a lock through their commits, so a number taken while a
+    /// transaction runs would not be in commit order. A feed row is stored unnumbered (<c>seq</c> NULL, <c>rid</c> from a
+    /// sequence: the order of its insert); once its transaction has committed, a numbering step (<see cref="PgStatements.AddNumbering"/>)
+    /// gives every committed unnumbered row the next numbers, in <c>rid</c> order, in a short transaction of its own under
+    /// the numbering lock, which no other write takes. Numbers therefore appear in increasing order, and a change made
+    /// after another was seen gets a larger number. The rows the version 1 feed holds keep their numbers. job_feed_state:
+    /// the server start the numbering last saw (numbers jump after a restart, see <see cref="PgStatements"/>).
+    /// job_counts holds deltas appended by the triggers, summed by readers and folded together now and then by the writers,
+    /// so no two write transactions wait on the same counts row through their commits. job_key_holds: one row per
+    /// concurrency key an active job holds, inserted by the claim that takes the key (ON CONFLICT DO NOTHING: a second claim
+    /// of the key waits for the first to commit and then takes nothing) and deleted by the move that leaves the active
+    /// statuses; it keeps concurrency keys across the cluster without a lock. Fewer indexes a status change rewrites: the
+    /// active jobs' index is keyed on the id, not the lease, so a lease renewal is a HOT update (no index touched), and
+    /// ix_jobs_ended is gone (a purge walks the creation index from the oldest), so a job's final move writes one index
+    /// entry less.
+    /// </summary>
+    private const string Version2 = """
+        CREATE SEQUENCE {s}.feed_rid;
+        ALTER TABLE {s}.job_feed DROP CONSTRAINT job_feed_pkey;
+        ALTER TABLE {s}.job_feed ALTER COLUMN seq DROP DEFAULT, ALTER COLUMN seq DROP NOT NULL;
+        DROP SEQUENCE {s}.feed_seq;
+        SELECT setval('{s}.feed_rid', COALESCE((SELECT max(seq) FROM {s}.job_feed), 0) + 1, false);
+        ALTER TABLE {s}.job_feed ADD COLUMN rid bigint;
+        ALTER TABLE {s}.job_feed ALTER COLUMN rid SET DEFAULT nextval('{s}.feed_rid');
+        CREATE UNIQUE INDEX ix_job_feed_seq ON {s}.job_feed (seq);
+        CREATE TABLE {s}.job_feed_state (started timestamptz);
+        INSERT INTO {s}.job_feed_state (started) VALUES (NULL);
+        CREATE INDEX ix_job_feed_unnumbered ON {s}.job_feed (rid) WHERE seq IS NULL;
+        ALTER TABLE {s}.job_counts DROP CONSTRAINT job_counts_pkey;
+        DROP INDEX {s}.ix_jobs_ended;
+        DROP INDEX {s}.ix_jobs_active;
+        CREATE INDEX ix_jobs_active ON {s}.jobs (id) WHERE status IN (2, 3, 5, 9);
+        CREATE OR REPLACE FUNCTION {s}.count_jobs() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO {s}.job_counts (type_name, status, count)
+                    SELECT type_name, status, count(*) FROM new_rows GROUP BY type_name, status;
+            ELSIF TG_OP = 'DELETE' THEN
+                INSERT INTO {s}.job_counts (type_name, status, count)
+                    SELECT type_name, status, -count(*) FROM old_rows GROUP BY type_name, status;
+            ELSE
+                INSERT INTO {s}.job_counts (type_name, status, count)
+                    SELECT type_name, status, sum(d) FROM (
+                        SELECT type_name, status, -1 AS d FROM old_rows UNION ALL SELECT type_name, status, 1 FROM new_rows) AS moves
+                    GROUP BY type_name, status HAVING sum(d) <> 0;
+            END IF;
+            RETURN NULL;
+        END
+        $f$;
+        CREATE TABLE {s}.job_key_holds (
+            concurrency_key text NOT NULL PRIMARY KEY,
+            job_id          uuid NOT NULL
+        );
+        INSERT INTO {s}.job_key_holds (concurrency_key, job_id)
+            SELECT DISTINCT ON (concurrency_key) concurrency_key, id FROM {s}.jobs
+            WHERE status IN (2, 3, 5, 9) AND concurrency_key IS NOT NULL ORDER BY concurrency_key, changed_at;
+        """;
+
     /// <summary>Each entry brings a schema from the version before it to its version.</summary>
-    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1)];
+    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1), (2, Version2)];
 
     /// <summary>Gets the schema version this package writes.</summary>
     public static int CurrentVersion => Migrations[^1].Version;
@@ -169,7 +234,12 @@ internal static class PgSchema
     /// <summary>Creates the schema and its tables, or brings an older version up to date, once, whoever else starts at the same time.</summary>
     /// <returns>The version the schema had (0 when it was new).</returns>
     /// <exception cref="JobTrackingException">The schema was written by a newer version, or holds a jobs table JobTracking did not create.</exception>
-    public static async Task<int> EnsureCreatedAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)
+    public static Task<int> EnsureCreatedAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken) =>
+        EnsureCreatedAsync(dataSource, schema, CurrentVersion, cancellationToken);
+
+    /// <summary>Creates the schema, or brings it up to date, as far as <paramref name="targetVersion"/> (an older one for the migration tests).</summary>
+    /// <returns>The version the schema had (0 when it was new).</returns>
+    public static async Task<int> EnsureCreatedAsync(NpgsqlDataSource dataSource, string schema, int targetVersion, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -185,7 +255,7 @@ internal static class PgSchema
                 "Upgrade the JobTracking.PostgreSql package on every instance, or point this one at another schema.");
         }
 
-        if (found == CurrentVersion)
+        if (found >= targetVersion)
         {
             return found;
         }
@@ -193,13 +263,13 @@ internal static class PgSchema
         await ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {Quote(schema)}", cancellationToken).ConfigureAwait(false);
         foreach (var (version, sql) in Migrations)
         {
-            if (version > found)
+            if (version > found && version <= targetVersion)
             {
                 await ExecuteAsync(connection, transaction, sql.Replace("{s}", Quote(schema), StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
             }
         }
 
-        var current = CurrentVersion.ToString(CultureInfo.InvariantCulture);
+        var current = targetVersion.ToString(CultureInfo.InvariantCulture);
         await ExecuteAsync(connection, transaction, found == 0
             ? $"CREATE TABLE {Quote(schema)}.schema_version (version integer NOT NULL); INSERT INTO {Quote(schema)}.schema_version (version) VALUES ({current})"
             : $"UPDATE {Quote(schema)}.schema_version SET version = {current}", cancellationToken).ConfigureAwait(false);

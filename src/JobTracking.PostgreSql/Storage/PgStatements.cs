@@ -13,10 +13,12 @@ internal sealed class PgStatements
     public const string Active = "(2, 3, 5, 9)";
     public const string Finished = "(6, 7, 8)";
 
-    private readonly string _lock;
-    private readonly string _latest;
-    private readonly string _latestAndNotify;
+    private readonly string[] _begin = new string[6];
+    private readonly string _pending;
+    private readonly string _lockNumbering;
+    private readonly string _number;
     private readonly string _trimFeed;
+    private readonly string _foldCounts;
 
     public PgStatements(string schema)
     {
@@ -24,22 +26,92 @@ internal sealed class PgStatements
         Schema = schema;
         Channel = "jobtracking_" + schema;
         var key = PgSchema.LockKey(schema).ToString(CultureInfo.InvariantCulture);
-        // The lock, then the feed's last number as the batch begins, kept for the batch's last statement in a setting that
-        // lasts as long as the transaction (so it works through PgBouncer's transaction pooling too).
-        var latest = $"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {s}.feed_seq)";
+
         // Bitmap scans are off for the write transaction: before the table's first ANALYZE the planner takes the queue's
         // partial index for a few rows and would read and sort every ready job for each claim, where an index scan in
-        // queue order reads only the few it takes; no write of the store gains from a bitmap scan.
-        _lock = $"SELECT pg_advisory_xact_lock({PgSchema.LockClass}, {key}), set_config('jobtracking.feed_before', {latest}::text, true), " +
-            "set_config('enable_bitmapscan', 'off', true)";
-        _latest = $"SELECT {latest}";
+        // queue order reads only the few it takes; no write of the store gains from a bitmap scan. A setting that lasts as
+        // long as the transaction, so it works through PgBouncer's transaction pooling too.
+        //
+        // A batch with a claim limited by ClusterJobTypeConcurrency also takes the claim lock, held to its commit: such
+        // claims count a type's active jobs one at a time, each seeing the jobs the one before it took. No other write
+        // takes it (concurrency keys are kept by job_key_holds), so the lock never holds up other instances' commits.
+        //
+        // The queue lock: every claim takes it shared (claims never wait for each other), a reclaim that queues jobs
+        // again takes it exclusive. So a claim that read the queue before a reclaim put a dead instance's job back in
+        // its place commits before the reclaim does, and a claim after it sees the job there: no claim takes a job
+        // queued after it once it is back, and its claim comes after its return in the feed.
+        for (var queueLock = 0; queueLock < 3; queueLock++)
+        {
+            for (var claimLock = 0; claimLock < 2; claimLock++)
+            {
+                var text = "SELECT set_config('enable_bitmapscan', 'off', true)";
+                text += queueLock switch
+                {
+                    1 => $", pg_advisory_xact_lock_shared({PgSchema.QueueLockClass}, {key})",
+                    2 => $", pg_advisory_xact_lock({PgSchema.QueueLockClass}, {key})",
+                    _ => string.Empty,
+                };
+                text += claimLock == 1 ? $", pg_advisory_xact_lock({PgSchema.ClaimLockClass}, {key})" : string.Empty;
+                _begin[(queueLock * 2) + claimLock] = text;
+            }
+        }
 
-        // The doorbell rings only when the batch recorded a change: a claim or a reclaim that found nothing wakes nobody.
-        _latestAndNotify = $"""
-            SELECT l.latest, CASE WHEN l.latest > current_setting('jobtracking.feed_before')::bigint THEN pg_notify($1, $2) END
-            FROM (SELECT {latest} AS latest) l
+        // The batch's last statement: whether it stored changes (unnumbered feed rows of its own transaction; a claim that
+        // found nothing has no transaction id, writes no commit record and flushes nothing).
+        _pending = $"SELECT EXISTS (SELECT 1 FROM {s}.job_feed f WHERE f.seq IS NULL AND f.xmin = pg_current_xact_id_if_assigned()::xid)";
+
+        // Numbering, a transaction of its own after the changes' commits: under the numbering lock (no other write takes
+        // it, and it is held only through this short transaction), every committed unnumbered change gets the next
+        // number, in the order the changes were inserted (a change made after another was seen was inserted after it).
+        // Numbers therefore become visible in increasing order: a reader that has read up to a number never later finds
+        // a smaller one, however the changes' own commits overlapped. The doorbell rings when this numbered anything.
+        //
+        // Its commit is not waited for (synchronous_commit off): the changes are durable already, and only their numbers
+        // could be lost in a server crash, after readers saw them. So the first numbering after each server start is
+        // waited for and jumps 2^32 past the numbers kept: whatever a lost numbering handed out is below the new numbers,
+        // and the changes it numbered are numbered again above them (a reader may see such a change twice, never a
+        // smaller number after a larger one).
+        _lockNumbering = $"SELECT pg_advisory_xact_lock({PgSchema.LockClass}, {key})";
+        _number = $"""
+            WITH state AS (
+                SELECT s.started IS NOT DISTINCT FROM pg_postmaster_start_time() AS same FROM {s}.job_feed_state s
+            ), current AS (
+                SELECT max(seq) AS latest FROM {s}.job_feed
+            ), base AS (
+                SELECT COALESCE(c.latest, 0) + CASE WHEN (SELECT same FROM state) OR c.latest IS NULL THEN 0 ELSE 4294967296 END AS latest FROM current c
+            ), pending AS (
+                SELECT rid, row_number() OVER (ORDER BY rid) AS n FROM {s}.job_feed WHERE seq IS NULL
+            ), numbered AS (
+                UPDATE {s}.job_feed f SET seq = b.latest + p.n FROM pending p, base b WHERE f.rid = p.rid AND f.seq IS NULL
+                RETURNING f.seq
+            ), started AS (
+                UPDATE {s}.job_feed_state SET started = pg_postmaster_start_time() WHERE NOT (SELECT same FROM state)
+            )
+            SELECT COALESCE(m.latest, c.latest, 0), CASE WHEN m.latest IS NOT NULL THEN pg_notify($1, $2) END,
+                set_config('synchronous_commit', CASE WHEN (SELECT same FROM state) THEN 'off' ELSE 'on' END, true)
+            FROM current c, (SELECT max(seq) AS latest FROM numbered) m
             """;
-        _trimFeed = $"WITH trimmed AS (DELETE FROM {s}.job_feed WHERE seq IN (SELECT seq FROM {s}.job_feed WHERE seq <= (SELECT max(seq) FROM {s}.job_feed) - $1 ORDER BY seq LIMIT 4096) RETURNING 1) SELECT count(*) FROM trimmed";
+
+        // The oldest changes, once more than the retention were stored after them: counted by their insert order (rid;
+        // a change of version 1 counts by its number, below every rid), not by their numbers, which jump at a restart.
+        _trimFeed = $"""
+            WITH trimmed AS (
+                DELETE FROM {s}.job_feed WHERE seq IN (
+                    SELECT seq FROM (SELECT seq, rid FROM {s}.job_feed WHERE seq IS NOT NULL ORDER BY seq LIMIT 4096) o
+                    WHERE COALESCE(o.rid, o.seq) <= (SELECT last_value FROM {s}.feed_rid) - $1)
+                RETURNING 1)
+            SELECT count(*) FROM trimmed
+            """;
+
+        // The counts' deltas folded into one row per type and status, in one statement (a reader sees the rows before or
+        // after). Two folds at once each delete the rows the other has not (a row deleted meanwhile is passed over).
+        _foldCounts = $"""
+            WITH folded AS (DELETE FROM {s}.job_counts RETURNING type_name, status, count), summed AS (
+                INSERT INTO {s}.job_counts (type_name, status, count)
+                SELECT type_name, status, sum(count) FROM folded GROUP BY type_name, status HAVING sum(count) <> 0
+                RETURNING 1)
+            SELECT count(*) FROM summed
+            """;
         var feedInsert = $"INSERT INTO {s}.job_feed ({PgSchema.FeedColumns})";
         var j = "j." + PgSchema.JobColumns.Replace(", ", ", j.", StringComparison.Ordinal);
         var movedFeed = "id, type_name, display_name, launched_by, status, version, attempt, progress_done, progress_total, warning_count, error_type, error_message, error_stack, instance_id";
@@ -152,7 +224,10 @@ internal sealed class PgStatements
                 FROM t
                 WHERE j.id = t.id AND j.status = t.from_status AND j.version = t.version AND (t.fence IS NULL OR j.claim_id = t.fence)
                 RETURNING j.id, j.type_name, j.display_name, j.launched_by, j.status, j.version, j.attempt, j.progress_done, j.progress_total,
-                    j.warning_count, j.error_type, j.error_message, j.error_stack, j.instance_id, t.from_status, t.at
+                    j.warning_count, j.error_type, j.error_message, j.error_stack, j.instance_id, t.from_status, t.at, j.concurrency_key, t.stays_active
+            ), released AS (
+                DELETE FROM {s}.job_key_holds h USING moved m
+                WHERE m.concurrency_key IS NOT NULL AND NOT m.stays_active AND h.concurrency_key = m.concurrency_key AND h.job_id = m.id
             ), feed AS (
                 {feedInsert}
                 SELECT id, 0, type_name, display_name, launched_by, from_status, status, version, attempt, at, progress_done, progress_total, warning_count,
@@ -199,19 +274,19 @@ internal sealed class PgStatements
             SELECT count(*) FROM moved
             """;
 
-        // Ready jobs, highest priority then queue order, locked as they are read (SKIP LOCKED passes over rows another
-        // transaction holds), then thinned to the instance's type limits, the cluster's type limits (what is left of each
+        // Ready jobs, highest priority then queue order, locked (SKIP LOCKED passes over rows another transaction
+        // holds), thinned to the instance's type limits, the cluster's type limits (what is left of each
         // once the active jobs of the type are counted) and one job per concurrency key, then moved to Running.
-        Claim = $"""
+        string ClaimText(bool lockInScan) => $"""
             WITH held AS (
                 SELECT DISTINCT concurrency_key FROM {s}.jobs WHERE status IN {Active} AND concurrency_key IS NOT NULL
             ), candidates AS (
-                SELECT id, type_name, concurrency_key, priority, queue_seq FROM {s}.jobs
+                SELECT id, type_name, concurrency_key, priority, queue_seq, {(lockInScan ? $"nextval('{s}.feed_rid')" : "NULL::bigint")} AS rid FROM {s}.jobs
                 WHERE status = 1 AND type_name <> ALL($1::text[])
                     AND (concurrency_key IS NULL OR concurrency_key NOT IN (SELECT concurrency_key FROM held))
                 ORDER BY priority DESC, queue_seq
                 LIMIT $2
-                FOR UPDATE SKIP LOCKED
+                {(lockInScan ? "FOR UPDATE SKIP LOCKED" : "")}
             ), ranked AS (
                 SELECT c.*, row_number() OVER (PARTITION BY c.type_name ORDER BY c.priority DESC, c.queue_seq) AS type_rank,
                     row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.queue_seq) AS key_rank
@@ -220,26 +295,43 @@ internal sealed class PgStatements
                 SELECT c.type_name, c.max_count - (SELECT count(*) FROM {s}.jobs a WHERE a.status IN {Active} AND a.type_name = c.type_name) AS free
                 FROM unnest($11::text[], $12::integer[]) AS c(type_name, max_count)
             ), picked AS (
-                SELECT r.id, r.priority, r.queue_seq FROM ranked r
+                SELECT r.id, r.priority, r.queue_seq, r.concurrency_key, r.rid FROM ranked r
                     LEFT JOIN unnest($3::text[], $4::integer[]) AS l(type_name, max_count) ON l.type_name = r.type_name
                     LEFT JOIN cluster_limits c ON c.type_name = r.type_name
                 WHERE (r.concurrency_key IS NULL OR r.key_rank = 1) AND (l.max_count IS NULL OR r.type_rank <= l.max_count)
                     AND (c.free IS NULL OR r.type_rank <= c.free)
                 ORDER BY r.priority DESC, r.queue_seq
                 LIMIT $5
+            ), locked AS (
+                {(lockInScan ? "SELECT * FROM picked" : $"SELECT p.id, p.priority, p.queue_seq, p.concurrency_key, nextval('{s}.feed_rid') AS rid FROM picked p JOIN {s}.jobs j ON j.id = p.id WHERE j.status = 1 FOR UPDATE OF j SKIP LOCKED")}
+            ), keyed AS (
+                INSERT INTO {s}.job_key_holds (concurrency_key, job_id)
+                SELECT concurrency_key, id FROM locked WHERE concurrency_key IS NOT NULL ORDER BY concurrency_key
+                ON CONFLICT (concurrency_key) DO NOTHING
+                RETURNING job_id
             ), moved AS (
                 UPDATE {s}.jobs j SET status = 2, version = j.version + 1, changed_at = $6, started_at = COALESCE(j.started_at, $6), node = $7,
                     instance_id = $8, claim_id = gen_random_uuid(), lease_until = {Now.Replace("$NOW", "$9", StringComparison.Ordinal)} + $10
-                FROM picked p WHERE j.id = p.id AND j.status = 1
-                RETURNING {j}, p.priority AS pick_priority, p.queue_seq AS pick_seq
+                FROM locked p WHERE j.id = p.id AND j.status = 1 AND (p.concurrency_key IS NULL OR p.id IN (SELECT job_id FROM keyed))
+                RETURNING {j}, p.priority AS pick_priority, p.queue_seq AS pick_seq, p.rid AS pick_rid
             ), feed AS (
-                {feedInsert}
+                INSERT INTO {s}.job_feed ({PgSchema.FeedColumns}, rid)
                 SELECT id, 0, type_name, display_name, launched_by, 1, status, version, attempt, $6, progress_done, progress_total, warning_count,
-                    NULL, NULL, NULL, instance_id
+                    NULL, NULL, NULL, instance_id, pick_rid
                 FROM moved ORDER BY pick_priority DESC, pick_seq
             )
             SELECT {PgSchema.JobColumns} FROM moved ORDER BY pick_priority DESC, pick_seq
             """;
+
+        // A claim's changes take their insert order (rid, which orders the feed) from the moment each job is reached,
+        // just before the attempt to lock it (the value is computed below the locking step): a claim that passes over a
+        // job another claim has locked reaches it later, so claims racing down the queue are numbered in queue order.
+        //
+        // Without type limits a claim locks exactly the ready jobs it reads (as many as it asks for), so claims racing
+        // each other take the next ones rather than finding them all locked by the first. With type limits it reads
+        // further than it takes, so it locks only what it picked (a racing claim that picked the same job takes fewer).
+        Claim = ClaimText(lockInScan: true);
+        ClaimThinned = ClaimText(lockInScan: false);
 
         RenewLeases = $"""
             UPDATE {s}.jobs j SET lease_until = {Now.Replace("$NOW", "$1", StringComparison.Ordinal)} + $2
@@ -248,10 +340,10 @@ internal sealed class PgStatements
             RETURNING j.id
             """;
 
-        // Active jobs whose owner is gone (by the active-lease index) and, when $6 asks to resume, Interrupted ones (by the
+        // Active jobs whose owner is gone (by the active jobs' index) and, when $6 asks to resume, Interrupted ones (by the
         // status index), moved in one statement: Cancelling to Cancelled, Pausing to Paused, the others to Interrupted, or
         // on to Queued with their queue_seq kept, so they go back to their place and take their concurrency key with
-        // them (the write lock keeps every claim out until this commits). A job taken from Running or ShuttingDown and
+        // them (a claim that reads the jobs before this commits sees them active and leaves their keys alone). A job taken from Running or ShuttingDown and
         // queued again records two changes, Interrupted then Queued, with the version raised by two.
         Reclaim = $"""
             WITH orphans AS (
@@ -276,6 +368,8 @@ internal sealed class PgStatements
                     instance_id = NULL, claim_id = NULL, lease_until = NULL
                 FROM targets o WHERE j.id = o.id
                 RETURNING {j}, o.old_status, o.old_instance
+            ), released AS (
+                DELETE FROM {s}.job_key_holds h USING moved m WHERE h.concurrency_key = m.concurrency_key AND h.job_id = m.id
             ), feed AS (
                 {feedInsert}
                 SELECT m.id, 0, m.type_name, m.display_name, m.launched_by, c.previous_status, c.status, c.version, m.attempt, $5, m.progress_done,
@@ -291,10 +385,12 @@ internal sealed class PgStatements
             SELECT {PgSchema.JobColumns}, old_status, old_instance FROM moved
             """;
 
+        // Jobs that ended before the bound were created before it: the creation index, oldest first, finds them without an
+        // index on ended_at (which every job's final move would have to write).
         Purge = $"""
             WITH gone AS (
                 DELETE FROM {s}.jobs WHERE id IN (
-                    SELECT id FROM {s}.jobs WHERE status IN {Finished} AND ended_at < $1 ORDER BY ended_at LIMIT $2)
+                    SELECT id FROM {s}.jobs WHERE created_at < $3 AND status IN {Finished} AND ended_at < $1 ORDER BY created_at, id LIMIT $2)
                 RETURNING id
             ), log AS (
                 DELETE FROM {s}.job_log WHERE job_id IN (SELECT id FROM gone)
@@ -325,17 +421,23 @@ internal sealed class PgStatements
             SELECT op, count(*) FROM kept GROUP BY op
             """;
 
+        // Transaction-level locks, one per job (its id hashed, under the schema's own class), in one order for everyone.
+        LockJournals = $"SELECT count(pg_advisory_xact_lock({key}, hashtext(j::text))) FROM (SELECT DISTINCT j FROM unnest($1::uuid[]) AS u(j) ORDER BY j) d";
+
         Get = $"SELECT {PgSchema.JobColumns} FROM {s}.jobs WHERE id = $1";
         Exists = $"SELECT count(*) FROM {s}.jobs WHERE id = $1";
+        // Numbered changes only; pending: whether committed changes wait for their numbers (their writer may have died
+        // between its commit and the numbering), so a reader can number them.
         ReadFeed = $"""
-            SELECT b.first_seq, b.latest_seq, f.seq, {PgSchema.FeedColumns.Replace("job_id", "f.job_id", StringComparison.Ordinal)}
-            FROM (SELECT (SELECT min(seq) FROM {s}.job_feed) AS first_seq, (SELECT max(seq) FROM {s}.job_feed) AS latest_seq) b
+            SELECT b.first_seq, b.latest_seq, b.pending, f.seq, {PgSchema.FeedColumns.Replace("job_id", "f.job_id", StringComparison.Ordinal)}
+            FROM (SELECT (SELECT min(seq) FROM {s}.job_feed) AS first_seq, (SELECT max(seq) FROM {s}.job_feed) AS latest_seq,
+                EXISTS (SELECT 1 FROM {s}.job_feed WHERE seq IS NULL) AS pending) b
             LEFT JOIN LATERAL (SELECT * FROM {s}.job_feed WHERE seq > $1 ORDER BY seq LIMIT $2) f ON true
             ORDER BY f.seq
             """;
         ReadLog = $"SELECT seq, at, level, message FROM {s}.job_log WHERE job_id = $1 AND seq > $2 AND level >= $3 ORDER BY seq LIMIT $4";
         ReadRejects = $"SELECT seq, at, record_number, raw_record, reason FROM {s}.job_rejects WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-        Count = $"SELECT type_name, status, count FROM {s}.job_counts WHERE count > 0";
+        Count = $"SELECT type_name, status, sum(count)::bigint FROM {s}.job_counts GROUP BY type_name, status HAVING sum(count) > 0";
         Jobs = $"{s}.jobs";
     }
 
@@ -356,6 +458,8 @@ internal sealed class PgStatements
 
     public string Claim { get; }
 
+    public string ClaimThinned { get; }
+
     public string RenewLeases { get; }
 
     public string Reclaim { get; }
@@ -363,6 +467,8 @@ internal sealed class PgStatements
     public string Purge { get; }
 
     public string AppendJournal { get; }
+
+    public string LockJournals { get; }
 
     public string Get { get; }
 
@@ -379,11 +485,20 @@ internal sealed class PgStatements
     /// <summary>Gets the qualified name of the jobs table, for the listing's SQL.</summary>
     public string Jobs { get; }
 
-    public NpgsqlBatchCommand Lock() => new(_lock);
+    /// <summary>The batch's first statement: the transaction's settings, the queue lock as the batch's writes need it, and, for a batch with a claim limited across the cluster, the claim lock.</summary>
+    public NpgsqlBatchCommand Begin(PgQueueLock queueLock, bool claimLock) => new(_begin[((int)queueLock * 2) + (claimLock ? 1 : 0)]);
 
     public NpgsqlBatchCommand TrimFeed(long retention) => new(_trimFeed) { Parameters = { PgRows.Long(retention) } };
 
-    /// <summary>The batch's last statement: the newest feed number, and, when a write of the batch may record changes and one did, the doorbell (delivered at commit).</summary>
-    public NpgsqlBatchCommand Latest(bool notify, string token) =>
-        notify ? new(_latestAndNotify) { Parameters = { PgRows.Param(Channel, NpgsqlTypes.NpgsqlDbType.Text), PgRows.Param(token, NpgsqlTypes.NpgsqlDbType.Text) } } : new(_latest);
+    public NpgsqlBatchCommand FoldCounts() => new(_foldCounts);
+
+    /// <summary>The batch's last statement: whether the batch stored changes, which then wait for their numbers.</summary>
+    public NpgsqlBatchCommand Pending() => new(_pending);
+
+    /// <summary>The numbering step's two statements (its lock, then the numbering): the newest number, and the doorbell (delivered at commit) when it numbered anything.</summary>
+    public void AddNumbering(NpgsqlBatch batch, string token)
+    {
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_lockNumbering));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_number) { Parameters = { PgRows.Param(Channel, NpgsqlTypes.NpgsqlDbType.Text), PgRows.Param(token, NpgsqlTypes.NpgsqlDbType.Text) } });
+    }
 }

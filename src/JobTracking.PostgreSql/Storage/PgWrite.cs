@@ -8,6 +8,12 @@ internal abstract class PgWrite
     /// <summary>Gets whether the write may record changes in the feed (so the batch notifies the other instances).</summary>
     public abstract bool RecordsChanges { get; }
 
+    /// <summary>Gets whether the write's transaction must hold the claim lock (a claim limited by the cluster's type limits).</summary>
+    public virtual bool TakesClaimLock => false;
+
+    /// <summary>Gets how the write's transaction takes the queue lock.</summary>
+    public virtual PgQueueLock QueueLock => PgQueueLock.None;
+
     /// <summary>Gets or sets the caller's token: a write cancelled before it is sent is dropped.</summary>
     public CancellationToken Token { get; set; }
 

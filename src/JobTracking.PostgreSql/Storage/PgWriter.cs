@@ -6,13 +6,16 @@ namespace JobTracking.PostgreSql.Storage;
 
 /// <summary>
 /// The store's writes, batched: whatever writes are waiting go to the server together, as one batch of statements in one
-/// round trip and one transaction (one commit), which holds the schema's write lock from its first statement.
+/// round trip and one transaction (one commit), on one of <see cref="PostgreSqlJobStoreOptions.WriteConnections"/>
+/// connections, each with its own loop.
 /// </summary>
 /// <remarks>
-/// <para>The lock (a transaction-level advisory lock) makes every instance's write transactions on one schema commit one at
-/// a time. That is what numbers the change feed in commit order (a reader that has read up to a number never later finds a
-/// smaller one) and what lets a claim check concurrency keys across the cluster. Batching keeps it cheap: one lock, one
-/// commit and one notification for many writes.</para>
+/// <para>No lock is held through a commit: while one batch waits for its commit to be flushed, the next batch is sent on
+/// another connection, and the batches of every instance commit at the same time and share the server's flushes (group
+/// commit). The changes a batch records are stored unnumbered; after its commit, a short numbering step of its own numbers
+/// every committed change waiting (<see cref="PgStatements.AddNumbering"/>), and only then do the batch's callers hear of
+/// their writes, so a caller that reads the feed next finds its changes. Concurrency keys are kept by a unique index
+/// (job_key_holds) and cluster-wide type limits by a lock only the claims that need it take.</para>
 /// <para>A call completes only once its batch has committed. When a batch fails for a reason other than a lost
 /// connection, its writes are tried again one by one, so one bad write fails alone.</para>
 /// </remarks>
@@ -20,18 +23,28 @@ internal sealed class PgWriter : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PgStatements _sql;
-    private readonly Channel<PgWrite> _queue = Channel.CreateUnbounded<PgWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PgWrite> _queue = Channel.CreateUnbounded<PgWrite>();
     private readonly int _maxBatch;
     private readonly string _channel;
     private readonly string _token;
     private readonly long _feedRetention;
     private readonly ILogger _logger;
-    private readonly Task _loop;
-    private NpgsqlConnection? _connection;
+    private readonly Task[] _loops;
     private int _feedBatches;
+    private readonly TimeProvider _time;
+    private long _lastNumbered;
 
-    public PgWriter(NpgsqlDataSource dataSource, PgStatements sql, PostgreSqlJobStoreOptions options, string token, ILogger logger)
+    // Numbering steps of this process, one at a time: a batch that committed takes a ticket, and waits for a step that
+    // began after it took it; a step serves every ticket taken before it began. So the loops' steps collapse into one
+    // while one runs, instead of each waiting for the numbering lock and flushing a commit of its own.
+    private readonly Lock _numberingGate = new();
+    private long _ticketsTaken;
+    private long _ticketsServed;
+    private Task? _numbering;
+
+    public PgWriter(NpgsqlDataSource dataSource, PgStatements sql, PostgreSqlJobStoreOptions options, string token, TimeProvider time, ILogger logger)
     {
+        _time = time;
         _dataSource = dataSource;
         _sql = sql;
         _maxBatch = options.MaxWriteBatch;
@@ -39,10 +52,14 @@ internal sealed class PgWriter : IAsyncDisposable
         _token = token;
         _feedRetention = options.FeedRetention;
         _logger = logger;
-        _loop = Task.Run(LoopAsync);
+        _loops = new Task[options.WriteConnections];
+        for (var i = 0; i < _loops.Length; i++)
+        {
+            _loops[i] = Task.Run(() => new Loop(this).RunAsync());
+        }
     }
 
-    /// <summary>Called after a commit that recorded changes, with the newest feed sequence number.</summary>
+    /// <summary>Called after a numbering step, with the newest feed sequence number.</summary>
     public Action<long>? FeedCommitted { get; init; }
 
     /// <summary>Queues a write and waits for its batch to commit.</summary>
@@ -60,158 +77,275 @@ internal sealed class PgWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
-        if (_connection is not null)
-        {
-            await _connection.DisposeAsync().ConfigureAwait(false);
-        }
+        await Task.WhenAll(_loops).ConfigureAwait(false);
     }
 
-    private async Task LoopAsync()
+    /// <summary>
+    /// Numbers the committed changes that wait for their numbers, for a reader that found some while this process had not
+    /// numbered any for a while (their writer may have died between its commit and its numbering step).
+    /// </summary>
+    public async Task NumberIfIdleAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<PgWrite>(64);
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastNumbered)) < TimeSpan.FromMilliseconds(250))
         {
-            while (batch.Count < _maxBatch && reader.TryRead(out var write))
-            {
-                if (write.Token.IsCancellationRequested)
-                {
-                    write.Cancel();
-                }
-                else
-                {
-                    batch.Add(write);
-                }
-            }
-
-            if (batch.Count == 0)
-            {
-                continue;
-            }
-
-            await RunAsync(batch).ConfigureAwait(false);
-            batch.Clear();
-        }
-    }
-
-    private async Task RunAsync(List<PgWrite> batch)
-    {
-        try
-        {
-            await ExecuteAsync(batch).ConfigureAwait(false);
-            foreach (var write in batch)
-            {
-                write.Complete();
-            }
-
             return;
         }
-#pragma warning disable CA1031 // Every failure goes to the callers whose writes were in the batch.
-        catch (Exception ex)
-#pragma warning restore CA1031
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await NumberAsync(connection).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns once a numbering step that began after this call has ended (the caller's changes, committed before it, have their numbers).</summary>
+    private async Task NumberCommittedAsync(NpgsqlConnection connection)
+    {
+        var ticket = Interlocked.Increment(ref _ticketsTaken);
+        while (Volatile.Read(ref _ticketsServed) < ticket)
         {
-            await DropConnectionIfBrokenAsync().ConfigureAwait(false);
-            if (batch.Count == 1 || IsConnectionLoss(ex))
+            Task step;
+            lock (_numberingGate)
             {
-                // A lost connection may or may not have committed; every caller hears of it and may try again.
-                foreach (var write in batch)
+                if (_numbering is null or { IsCompleted: true })
                 {
-                    write.Fail(ex);
+                    _numbering = StepAsync(connection, Volatile.Read(ref _ticketsTaken));
                 }
 
-                return;
+                step = _numbering;
             }
 
-            Log.BatchSplit(_logger, batch.Count, ex);
-        }
-
-        // One write of the batch is bad (say, text the server refuses): each write alone, so it fails alone.
-        var single = new List<PgWrite>(1) { null! };
-        foreach (var write in batch)
-        {
-            write.Reset();
-            single[0] = write;
             try
             {
-                await ExecuteAsync(single).ConfigureAwait(false);
-                write.Complete();
+                await step.ConfigureAwait(false);
             }
-#pragma warning disable CA1031 // The failure goes to the caller.
+#pragma warning disable CA1031 // The writes committed: their callers hear so; a later step (or a reader) numbers their changes.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                await DropConnectionIfBrokenAsync().ConfigureAwait(false);
-                write.Fail(ex);
+                Log.NumberingFailed(_logger, ex);
+                return;
             }
         }
     }
 
-    private async Task ExecuteAsync(List<PgWrite> batch)
+    private async Task StepAsync(NpgsqlConnection connection, long serves)
     {
-        var connection = _connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
-        var statements = Statements(batch);
+        await Task.Yield();
+        await NumberAsync(connection).ConfigureAwait(false);
+        long served;
+        while ((served = Volatile.Read(ref _ticketsServed)) < serves && Interlocked.CompareExchange(ref _ticketsServed, serves, served) != served)
+        {
+        }
+    }
+
+    /// <summary>The numbering step on <paramref name="connection"/>, a transaction of its own; tells the doorbell the newest number.</summary>
+    private async Task NumberAsync(NpgsqlConnection connection)
+    {
         await using var commands = connection.CreateBatch();
-        commands.BatchCommands.Add(_sql.Lock());
-        var recordsChanges = false;
-        foreach (var (group, writes) in statements)
-        {
-            if (group is null)
-            {
-                writes[0].AddTo(commands, _sql);
-            }
-            else
-            {
-                group.AddTo(commands, _sql, writes);
-            }
-        }
-
-        foreach (var write in batch)
-        {
-            recordsChanges |= write.RecordsChanges;
-        }
-
-        var trim = recordsChanges && ++_feedBatches % 64 == 0;
-        if (trim)
-        {
-            commands.BatchCommands.Add(_sql.TrimFeed(_feedRetention));
-        }
-
-        commands.BatchCommands.Add(_sql.Latest(recordsChanges, _token));
+        _sql.AddNumbering(commands, _token);
         long latest;
         await using (var reader = await commands.ExecuteReaderAsync().ConfigureAwait(false))
         {
-            foreach (var (group, writes) in statements)
-            {
-                await reader.NextResultAsync().ConfigureAwait(false);
-                if (group is null)
-                {
-                    await writes[0].ReadAsync(reader).ConfigureAwait(false);
-                }
-                else
-                {
-                    await group.ReadAsync(reader, writes).ConfigureAwait(false);
-                }
-            }
-
-            if (trim)
-            {
-                await reader.NextResultAsync().ConfigureAwait(false);
-            }
-
             await reader.NextResultAsync().ConfigureAwait(false);
             await reader.ReadAsync().ConfigureAwait(false);
             latest = reader.GetInt64(0);
-
-            // Reading to the end waits for the commit: nobody hears of a write before it is durable.
             while (await reader.NextResultAsync().ConfigureAwait(false))
             {
             }
         }
 
-        if (recordsChanges)
+        Volatile.Write(ref _lastNumbered, _time.GetTimestamp());
+        FeedCommitted?.Invoke(latest);
+    }
+
+    /// <summary>One connection and the batches sent on it, one at a time.</summary>
+    private sealed class Loop(PgWriter writer)
+    {
+        private NpgsqlConnection? _connection;
+
+        public async Task RunAsync()
         {
-            FeedCommitted?.Invoke(latest);
+            try
+            {
+                var batch = new List<PgWrite>(64);
+                var reader = writer._queue.Reader;
+                while (await reader.WaitToReadAsync().ConfigureAwait(false))
+                {
+                    while (batch.Count < writer._maxBatch && reader.TryRead(out var write))
+                    {
+                        if (write.Token.IsCancellationRequested)
+                        {
+                            write.Cancel();
+                        }
+                        else
+                        {
+                            batch.Add(write);
+                        }
+                    }
+
+                    if (batch.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    await RunAsync(batch).ConfigureAwait(false);
+                    batch.Clear();
+                }
+            }
+            finally
+            {
+                if (_connection is not null)
+                {
+                    await _connection.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+
+        private async Task RunAsync(List<PgWrite> batch)
+        {
+            try
+            {
+                await ExecuteAsync(batch).ConfigureAwait(false);
+                foreach (var write in batch)
+                {
+                    write.Complete();
+                }
+
+                return;
+            }
+#pragma warning disable CA1031 // Every failure goes to the callers whose writes were in the batch.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                await DropConnectionIfBrokenAsync().ConfigureAwait(false);
+                if (batch.Count == 1 || IsConnectionLoss(ex))
+                {
+                    // A lost connection may or may not have committed; every caller hears of it and may try again.
+                    foreach (var write in batch)
+                    {
+                        write.Fail(ex);
+                    }
+
+                    return;
+                }
+
+                Log.BatchSplit(writer._logger, batch.Count, ex);
+            }
+
+            // One write of the batch is bad (say, text the server refuses): each write alone, so it fails alone.
+            var single = new List<PgWrite>(1) { null! };
+            foreach (var write in batch)
+            {
+                write.Reset();
+                single[0] = write;
+                try
+                {
+                    await ExecuteAsync(single).ConfigureAwait(false);
+                    write.Complete();
+                }
+#pragma warning disable CA1031 // The failure goes to the caller.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    await DropConnectionIfBrokenAsync().ConfigureAwait(false);
+                    write.Fail(ex);
+                }
+            }
+        }
+
+        private async Task ExecuteAsync(List<PgWrite> batch)
+        {
+            var sql = writer._sql;
+
+            // A connection broken since its last batch (its numbering step failed, say) is replaced before it is used.
+            await DropConnectionIfBrokenAsync().ConfigureAwait(false);
+            var connection = _connection ??= await writer._dataSource.OpenConnectionAsync().ConfigureAwait(false);
+            var statements = Statements(batch);
+            await using var commands = connection.CreateBatch();
+            var recordsChanges = false;
+            var claimLock = false;
+            var queueLock = PgQueueLock.None;
+            foreach (var write in batch)
+            {
+                recordsChanges |= write.RecordsChanges;
+                claimLock |= write.TakesClaimLock;
+                queueLock = write.QueueLock > queueLock ? write.QueueLock : queueLock;
+            }
+
+            commands.BatchCommands.Add(sql.Begin(queueLock, claimLock));
+            foreach (var (group, writes) in statements)
+            {
+                if (group is null)
+                {
+                    writes[0].AddTo(commands, sql);
+                }
+                else
+                {
+                    group.AddTo(commands, sql, writes);
+                }
+            }
+
+            // Now and then, the feed trimmed to its retention and the counts' deltas folded together.
+            var trim = recordsChanges && Interlocked.Increment(ref writer._feedBatches) % 64 == 0;
+            if (trim)
+            {
+                commands.BatchCommands.Add(sql.TrimFeed(writer._feedRetention));
+                commands.BatchCommands.Add(sql.FoldCounts());
+            }
+
+            if (recordsChanges)
+            {
+                commands.BatchCommands.Add(sql.Pending());
+            }
+
+            var pending = false;
+            await using (var reader = await commands.ExecuteReaderAsync().ConfigureAwait(false))
+            {
+                // The reader stands on the first statement's result (the settings); each NextResultAsync moves on one.
+                foreach (var (group, writes) in statements)
+                {
+                    await reader.NextResultAsync().ConfigureAwait(false);
+                    if (group is null)
+                    {
+                        await writes[0].ReadAsync(reader).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await group.ReadAsync(reader, writes).ConfigureAwait(false);
+                    }
+                }
+
+                if (trim)
+                {
+                    await reader.NextResultAsync().ConfigureAwait(false);
+                    await reader.NextResultAsync().ConfigureAwait(false);
+                }
+
+                if (recordsChanges)
+                {
+                    await reader.NextResultAsync().ConfigureAwait(false);
+                    await reader.ReadAsync().ConfigureAwait(false);
+                    pending = reader.GetBoolean(0);
+                }
+
+                // Reading to the end waits for the commit: nobody hears of a write before it is durable.
+                while (await reader.NextResultAsync().ConfigureAwait(false))
+                {
+                }
+            }
+
+            if (pending)
+            {
+                // The callers hear of their writes once the changes have their numbers.
+                await writer.NumberCommittedAsync(connection).ConfigureAwait(false);
+            }
+        }
+
+        private async Task DropConnectionIfBrokenAsync()
+        {
+            if (_connection is { } connection && connection.FullState != System.Data.ConnectionState.Open)
+            {
+                _connection = null;
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -258,15 +392,6 @@ internal sealed class PgWriter : IAsyncDisposable
         }
 
         return statements;
-    }
-
-    private async Task DropConnectionIfBrokenAsync()
-    {
-        if (_connection is { } connection && connection.FullState != System.Data.ConnectionState.Open)
-        {
-            _connection = null;
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
     }
 
     private static bool IsConnectionLoss(Exception ex) => ex is NpgsqlException { IsTransient: true } or TimeoutException or IOException;
