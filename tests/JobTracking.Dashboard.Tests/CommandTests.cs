@@ -153,6 +153,27 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Bulk_AllMatching_ConfirmPageSaysHowManyJobsWouldChange_BeforeAnythingChanges()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var running = new[] { await host.StartGateJobAsync("Mine 1", "alice"), await host.StartGateJobAsync("Mine 2", "alice") };
+        var failed = await host.Runner.Job<FailJob>().StartAsync(new FailParameters(), new JobStartOptions { LaunchedBy = "alice" });
+        await host.WaitForAsync(failed, JobStatus.Failed);
+        var client = host.Client();
+        var token = await client.TokenAsync();
+
+        var cancelAll = await client.PostFormAsync("/jobs/bulk", [new("command", "cancel-all"), new("user", "alice")], token);
+        var cancelFailed = await client.PostFormAsync("/jobs/bulk", [new("command", "cancel-all"), new("user", "alice"), new("status", "Failed")], token);
+
+        (await cancelAll.Content.ReadAsStringAsync()).Should().Contain("Cancel 2 of the 3 jobs that match the filters? The other one cannot be cancelled and stays as it is.");
+        (await cancelFailed.Content.ReadAsStringAsync()).Should().Contain("None of the 1 job that matches the filters can be cancelled; nothing would change.");
+        foreach (var id in running)
+        {
+            (await host.Tracker.GetAsync(id)).Status.Should().BeOneOf(JobStatus.Queued, JobStatus.Running);
+        }
+    }
+
+    [Fact]
     public async Task Bulk_MoreIdsThanMaxBulkJobs_Answers400AndChangesNothing()
     {
         await using var host = await DashboardTestHost.StartAsync(configure: o => o.MaxBulkJobs = 3);

@@ -92,11 +92,8 @@ public sealed class SchedulerTests
         };
         await using var host = await TestHost.Create(o => o.MaxConcurrency = 1, store: store, time: time).StartAsync();
 
-        var ids = new List<Guid>();
-        for (var i = 0; i < 300; i++)
-        {
-            ids.Add(await host.StartStepJobAsync(new StepParameters { Steps = 1 }));
-        }
+        // A backlog, queued at once: one caller starting jobs one by one is slower than the worker, and leaves nothing to claim ahead.
+        var ids = await host.Runner.Job<StepJob>().StartManyAsync(Enumerable.Range(0, 300).Select(_ => new StepParameters { Steps = 1 }).ToList());
 
         foreach (var id in ids)
         {

@@ -119,7 +119,7 @@ internal static class PageHandlers
         if (!string.Equals(form["confirmed"].ToString(), "yes", StringComparison.Ordinal))
         {
             var question = all
-                ? $"{JobCommands.Button(command)} every job that matches the filters (at most {request.Options.MaxBulkJobs:N0})?"
+                ? await AllMatchingQuestionAsync(request, command, filter).ConfigureAwait(false)
                 : $"{JobCommands.Button(command)} the {ids!.Count} selected jobs?";
             var page = ConfirmPage.Render(request, await CountsAsync(request).ConfigureAwait(false), JobCommands.Button(command) + " jobs", question, form, back);
             await Responses.HtmlAsync(request.Http, page).ConfigureAwait(false);
@@ -128,6 +128,46 @@ internal static class PageHandlers
 
         var result = await RunBulkAsync(request, command, ids, filter).ConfigureAwait(false);
         await Responses.HtmlAsync(request.Http, BulkResultPage.Render(request, await CountsAsync(request).ConfigureAwait(false), result, back)).ConfigureAwait(false);
+    }
+
+    // Says how many of the jobs matching the filters the command would change (counted over at most MaxBulkJobs of them),
+    // so nobody cancels ten thousand jobs by surprise.
+    private static async Task<string> AllMatchingQuestionAsync(DashboardRequest request, DashboardCommand command, TrackerFilter filter)
+    {
+        var max = request.Options.MaxBulkJobs;
+        var matching = 0;
+        var applicable = 0;
+        var query = filter.ToQuery(pageToken: null, pageSize: JobQuery.MaxPageSize) with { PageToken = null };
+        while (matching < max)
+        {
+            var page = await request.Tracker.ListAsync(query, request.Aborted).ConfigureAwait(false);
+            foreach (var job in page.Items)
+            {
+                if (matching == max)
+                {
+                    break;
+                }
+
+                matching++;
+                applicable += JobCommands.Allows(job.Status, command) ? 1 : 0;
+            }
+
+            if (page.NextPageToken is null)
+            {
+                break;
+            }
+
+            query = query with { PageToken = page.NextPageToken };
+        }
+
+        var done = command == DashboardCommand.Cancel ? "cancelled" : "restarted";
+        var scope = matching == max ? $"the first {max:N0} jobs that match the filters (MaxBulkJobs)"
+            : matching == 1 ? "the 1 job that matches the filters" : $"the {matching:N0} jobs that match the filters";
+        var others = matching - applicable;
+        var rest = others == 0 ? "" : others == 1 ? $" The other one cannot be {done} and stays as it is." : $" The {others:N0} others cannot be {done} and stay as they are.";
+        return applicable == 0
+            ? $"None of {scope} can be {done}; nothing would change."
+            : $"{JobCommands.Button(command)} {applicable:N0} of {scope}?{rest}";
     }
 
     public static async Task LastOperationsAsync(DashboardRequest request)
