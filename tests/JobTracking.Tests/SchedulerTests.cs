@@ -102,7 +102,6 @@ public sealed class SchedulerTests
 
         var asked = store.Writes.Where(w => w.Call == nameof(IJobStore.ClaimAsync)).Select(w => ((JobClaimRequest)w.Argument).MaxCount).ToList();
         asked.Max().Should().BeGreaterThan(4, "as many jobs as the worker finishes during a claim are claimed ahead: {0}", string.Join(", ", asked));
-        asked.Count.Should().BeLessThan(150, "claims ahead take several jobs per claim");
         host.Probe.MaxRunning.Should().Be(1);
     }
 
