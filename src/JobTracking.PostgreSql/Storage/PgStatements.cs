@@ -307,7 +307,7 @@ internal sealed class PgStatements
             ), keyed AS (
                 INSERT INTO {s}.job_key_holds (concurrency_key, job_id)
                 SELECT concurrency_key, id FROM locked WHERE concurrency_key IS NOT NULL ORDER BY concurrency_key
-                ON CONFLICT (concurrency_key) DO NOTHING
+                ON CONFLICT (concurrency_key) DO UPDATE SET job_id = EXCLUDED.job_id WHERE {s}.job_key_holds.job_id = EXCLUDED.job_id
                 RETURNING job_id
             ), moved AS (
                 UPDATE {s}.jobs j SET status = 2, version = j.version + 1, changed_at = $6, started_at = COALESCE(j.started_at, $6), node = $7,
@@ -343,7 +343,9 @@ internal sealed class PgStatements
         // Active jobs whose owner is gone (by the active jobs' index) and, when $6 asks to resume, Interrupted ones (by the
         // status index), moved in one statement: Cancelling to Cancelled, Pausing to Paused, the others to Interrupted, or
         // on to Queued with their queue_seq kept, so they go back to their place and take their concurrency key with
-        // them (a claim that reads the jobs before this commits sees them active and leaves their keys alone). A job taken from Running or ShuttingDown and
+        // them: a job queued again keeps its row in job_key_holds, so a claim that skips it (locked by another claim)
+        // and reaches the next job of its key cannot take the key; the claim that reaches the job itself takes the
+        // hold back (ON CONFLICT ... WHERE the hold is the job's own). A job taken from Running or ShuttingDown and
         // queued again records two changes, Interrupted then Queued, with the version raised by two.
         Reclaim = $"""
             WITH orphans AS (
@@ -369,7 +371,7 @@ internal sealed class PgStatements
                 FROM targets o WHERE j.id = o.id
                 RETURNING {j}, o.old_status, o.old_instance
             ), released AS (
-                DELETE FROM {s}.job_key_holds h USING moved m WHERE h.concurrency_key = m.concurrency_key AND h.job_id = m.id
+                DELETE FROM {s}.job_key_holds h USING moved m WHERE h.concurrency_key = m.concurrency_key AND h.job_id = m.id AND m.status <> 1
             ), feed AS (
                 {feedInsert}
                 SELECT m.id, 0, m.type_name, m.display_name, m.launched_by, c.previous_status, c.status, c.version, m.attempt, $5, m.progress_done,
