@@ -97,7 +97,13 @@ public sealed class OverlappingCommitsTests(ITestOutputHelper output)
                             return;
                         }
 
-                        await Task.Delay(1, Token);
+                        try
+                        {
+                            await stores[0].WaitForChangesAsync(position, stop.Token);
+                        }
+                        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                        {
+                        }
                     }
                 }
             }, Token);

@@ -79,17 +79,7 @@ public sealed class SchedulerTests
     public async Task ShortJobs_ClaimsTakingTime_AreClaimedAheadOfTheFreeWorkers_CodeNeverRunsPastMaxConcurrency()
     {
         // Each claim takes 10 ms of the host's clock; jobs take none: the workers would wait for every claim.
-        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
-        var store = new InterceptingStore(TestHost.CreateMemoryStore(time: time)) { Shared = false };
-        store.Delay = (call, _) =>
-        {
-            if (call == nameof(IJobStore.ClaimAsync))
-            {
-                time.Advance(TimeSpan.FromMilliseconds(10));
-            }
-
-            return null;
-        };
+        var (time, store) = ClaimsTakingTenMilliseconds();
         await using var host = await TestHost.Create(o => o.MaxConcurrency = 1, store: store, time: time).StartAsync();
 
         // A backlog, queued at once: one caller starting jobs one by one is slower than the worker, and leaves nothing to claim ahead.
@@ -108,17 +98,7 @@ public sealed class SchedulerTests
     [Fact]
     public async Task LongJobs_AreNotClaimedAhead()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
-        var store = new InterceptingStore(TestHost.CreateMemoryStore(time: time)) { Shared = false };
-        store.Delay = (call, _) =>
-        {
-            if (call == nameof(IJobStore.ClaimAsync))
-            {
-                time.Advance(TimeSpan.FromMilliseconds(10));
-            }
-
-            return null;
-        };
+        var (time, store) = ClaimsTakingTenMilliseconds();
         await using var host = await TestHost.Create(o => o.MaxConcurrency = 1, store: store, time: time).StartAsync();
         var ids = new List<Guid>();
         for (var i = 0; i < 6; i++)
@@ -252,5 +232,22 @@ public sealed class SchedulerTests
 
         await Wait.UntilAsync(() => order.Count == 4, "the start events of the four queued jobs"); // events reach subscribers asynchronously
         order.Should().Equal(high, normal, normal2, low);
+    }
+
+    // A store whose every claim takes 10 ms of the host's (fake) clock.
+    private static (FakeTimeProvider Time, InterceptingStore Store) ClaimsTakingTenMilliseconds()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var store = new InterceptingStore(TestHost.CreateMemoryStore(time: time)) { Shared = false };
+        store.Delay = (call, _) =>
+        {
+            if (call == nameof(IJobStore.ClaimAsync))
+            {
+                time.Advance(TimeSpan.FromMilliseconds(10));
+            }
+
+            return null;
+        };
+        return (time, store);
     }
 }

@@ -227,26 +227,26 @@ internal sealed class JobExecutor(JobEngine engine)
         var version = run.Job.Version;
         while (true)
         {
-            Outcome outcome;
+            RunOutcome outcome;
             Exception? error = null;
             try
             {
                 await run.ExecuteAsync().ConfigureAwait(false);
-                outcome = Outcome.Completed;
+                outcome = RunOutcome.Completed;
             }
             catch (JobSuspendedException)
             {
-                outcome = Outcome.Suspended;
+                outcome = RunOutcome.Suspended;
             }
             catch (OperationCanceledException) when (run.IsCancelRequested)
             {
-                outcome = Outcome.Cancelled;
+                outcome = RunOutcome.Cancelled;
             }
 #pragma warning disable CA1031 // Whatever the job throws fails the job, never the worker.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                outcome = Outcome.Failed;
+                outcome = RunOutcome.Failed;
                 error = ex;
             }
 
@@ -266,7 +266,7 @@ internal sealed class JobExecutor(JobEngine engine)
             // Store the outcome against the status the job has now; a racing command moves it, so read and retry.
             while (true)
             {
-                var to = Resolve(outcome, status, error);
+                var to = RunOutcomes.Resolve(outcome, status, error);
                 if (to is null)
                 {
                     return null;
@@ -302,7 +302,7 @@ internal sealed class JobExecutor(JobEngine engine)
                 }
 
                 var at = engine.TimeProvider.GetUtcNow();
-                var stepOutcome = StepOutcome(to.Value);
+                var stepOutcome = RunOutcomes.StepOutcome(to.Value);
 
                 // The report goes with the status only when it changed since it was last stored (or steps must be closed).
                 // It stays marked as changed until the status is stored, so a write that loses its compare-and-set to a
@@ -332,7 +332,7 @@ internal sealed class JobExecutor(JobEngine engine)
 
                 // Once, and only for an outcome that never runs the code again (completed or failed): the worker moves on to
                 // its next job while this write is stored; a refused write below is followed by a read and another try.
-                if (outcome is Outcome.Completed or Outcome.Failed && finishing is not null)
+                if (outcome is RunOutcome.Completed or RunOutcome.Failed && finishing is not null)
                 {
                     // The job's services (a DbContext, a connection) go first, so no more of them are held than workers run.
                     await scope.DisposeAsync().ConfigureAwait(false);
@@ -430,42 +430,6 @@ internal sealed class JobExecutor(JobEngine engine)
         return (current.Status, current.Version);
     }
 
-    private static JobStepStatus? StepOutcome(JobStatus status) => status switch
-    {
-        JobStatus.Completed => JobStepStatus.Completed,
-        JobStatus.Failed => JobStepStatus.Failed,
-        JobStatus.Cancelled => JobStepStatus.Cancelled,
-        _ => null,
-    };
-
-    private static JobStatus? Resolve(Outcome outcome, JobStatus status, Exception? error)
-    {
-        if (!JobLifecycle.IsActive(status))
-        {
-            return null;
-        }
-
-        return outcome switch
-        {
-            Outcome.Completed => JobStatus.Completed,
-            Outcome.Failed when status == JobStatus.ShuttingDown && error is OperationCanceledException => JobStatus.Interrupted,
-            Outcome.Failed => JobStatus.Failed,
-            Outcome.Cancelled => status switch
-            {
-                JobStatus.Cancelling => JobStatus.Cancelled,
-                JobStatus.Running => JobStatus.Running, // the cancel is flagged but not stored yet
-                _ => JobStatus.Interrupted,
-            },
-            _ => status switch
-            {
-                JobStatus.Pausing => JobStatus.Paused,
-                JobStatus.ShuttingDown => JobStatus.Interrupted,
-                JobStatus.Cancelling => JobStatus.Cancelled,
-                _ => JobStatus.Running,
-            },
-        };
-    }
-
     private void LogOutcome(JobRun run, JobStatus status, Exception? error)
     {
         if (status == JobStatus.Failed)
@@ -512,14 +476,6 @@ internal sealed class JobExecutor(JobEngine engine)
         {
             // Lost while a retry waited for the store: the job is taken back, nothing more is written.
         }
-    }
-
-    private enum Outcome
-    {
-        Completed,
-        Failed,
-        Cancelled,
-        Suspended,
     }
 
     /// <summary>The scope a run builds its job in, disposed once: when the job's code is done for good, or when the run ends.</summary>
