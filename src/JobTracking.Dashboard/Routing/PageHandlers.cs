@@ -214,9 +214,9 @@ internal static class PageHandlers
     internal static async Task<BulkResult> RunBulkAsync(DashboardRequest request, DashboardCommand command, IReadOnlyList<Guid>? ids, TrackerFilter filter)
     {
         var max = request.Options.MaxBulkJobs;
-        if (ids is not null && ids.Count > max && ids.Distinct().Count() > max)
+        if (ids is not null && ids.Count > max && ids.Distinct().Count() is var distinct && distinct > max)
         {
-            throw new DashboardInputException($"id: {ids.Distinct().Count():N0} jobs given; one bulk command changes at most {max:N0} (MaxBulkJobs). Nothing was changed.");
+            throw new DashboardInputException($"id: {distinct:N0} jobs given; one bulk command changes at most {max:N0} (MaxBulkJobs). Nothing was changed.");
         }
 
         var result = await BulkCommand.RunAsync(request.Tracker, request.Runner, command, ids, filter, request.Options.MaxBulkJobs, request.Aborted).ConfigureAwait(false);
