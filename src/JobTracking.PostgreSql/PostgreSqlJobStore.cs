@@ -68,22 +68,28 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
     internal Task EnsureOpenAsync(CancellationToken cancellationToken = default) => OpenOnce().WaitAsync(cancellationToken);
 
     /// <inheritdoc/>
-    public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public async ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJob(job);
         await WriteAsync(new PgCreateOne(job), cancellationToken).ConfigureAwait(false);
+        return job.Id;
     }
 
     /// <inheritdoc/>
     /// <remarks>One statement in one transaction, however many jobs.</remarks>
-    public async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJobs(jobs);
         if (jobs.Count > 0)
         {
             await WriteAsync(new PgCreate(jobs), cancellationToken).ConfigureAwait(false);
         }
+
+        return [.. jobs.Select(j => j.Id)];
     }
+
+    /// <inheritdoc/>
+    public ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default) => new((DateTimeOffset?)null);
 
     /// <inheritdoc/>
     public async ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)

@@ -55,33 +55,38 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
             || (sqlite.SqliteExtendedErrorCode & 0xFF) is raw.SQLITE_BUSY or raw.SQLITE_LOCKED or raw.SQLITE_FULL);
 
     /// <inheritdoc/>
-    public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public async ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJob(job);
         cancellationToken.ThrowIfCancellationRequested();
 
         // Refused inside the write: an id that exists wrote nothing, so the write fails alone.
-        return new(_writer.WriteOneAsync(job, static (session, j) => session.Jobs.Create(j)
+        await _writer.WriteOneAsync(job, static (session, j) => session.Jobs.Create(j)
             ? session.Touch(true)
             : throw new ArgumentException($"Another job with id '{j.Id}' already exists (a create sent again finds its own job identical: same type, display name, parameters, launched-by, priority, concurrency key and creation time); nothing was stored.", nameof(job)),
-            cancellationToken));
+            cancellationToken).ConfigureAwait(false);
+        return job.Id;
     }
 
     /// <inheritdoc/>
     /// <remarks>The batch is one write of the store's writer: one transaction and, with <see cref="SqliteSynchronousMode.Full"/>, one disk flush.</remarks>
-    public async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJobs(jobs);
         cancellationToken.ThrowIfCancellationRequested();
         if (jobs.Count == 0)
         {
-            return;
+            return [];
         }
 
         // An id that exists fails the write, and the writer rolls the whole batch back to its savepoint, unless every id
         // exists with its job identical: the batch was sent again after its answer was lost, and nothing is written.
         await _writer.WriteAsync(jobs, static (session, all) => session.Touch(session.Jobs.CreateMany(all)), cancellationToken).ConfigureAwait(false);
+        return [.. jobs.Select(j => j.Id)];
     }
+
+    /// <inheritdoc/>
+    public ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default) => new((DateTimeOffset?)null);
 
     /// <inheritdoc/>
     public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)

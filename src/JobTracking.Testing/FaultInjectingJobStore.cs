@@ -71,17 +71,24 @@ public sealed class FaultInjectingJobStore : IJobStore, IJobJournalStore, IJobQu
         exception is InjectedStoreFaultException injected ? injected.IsTransient : _inner.IsTransient(exception);
 
     /// <inheritdoc/>
-    public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public async ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         await BeforeAsync(nameof(CreateAsync), cancellationToken).ConfigureAwait(false);
-        await _inner.CreateAsync(job, cancellationToken).ConfigureAwait(false);
+        return await _inner.CreateAsync(job, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
-    public async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
     {
         await BeforeAsync(nameof(CreateManyAsync), cancellationToken).ConfigureAwait(false);
-        await _inner.CreateManyAsync(jobs, cancellationToken).ConfigureAwait(false);
+        return await _inner.CreateManyAsync(jobs, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default)
+    {
+        await BeforeAsync(nameof(GetNextRunAfterAsync), cancellationToken).ConfigureAwait(false);
+        return await _inner.GetNextRunAfterAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -72,7 +72,7 @@ public sealed class CutOffTests
 
         public override bool IsTransient(Exception exception) => exception is TimeoutException || base.IsTransient(exception);
 
-        public override ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Check() ?? base.CreateAsync(job, cancellationToken);
+        public override ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Check<Guid>() ?? base.CreateAsync(job, cancellationToken);
 
         public override ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default) => Check<JobRecord?>() ?? base.GetAsync(jobId, cancellationToken);
 

@@ -37,7 +37,7 @@ internal abstract class PriorityRewritingStore(InMemoryJobStore inner, TimeProvi
 {
     private readonly ConcurrentDictionary<Guid, int> _priorities = new();
 
-    public override ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         _priorities.TryAdd(job.Id, job.Priority);
@@ -93,7 +93,7 @@ internal sealed class ClaimIgnoringConcurrencyKeys(InMemoryJobStore inner, TimeP
 {
     private readonly ConcurrentDictionary<Guid, string> _keys = new();
 
-    public override ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (job.ConcurrencyKey is { } key)

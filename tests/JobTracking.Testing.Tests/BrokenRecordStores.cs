@@ -8,20 +8,22 @@ namespace JobTracking.Testing.Tests;
 /// <summary>Ignores a second job with an id it already holds instead of refusing it.</summary>
 internal sealed class CreateIgnoringDuplicates(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
 {
-    public override async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override async ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (await ReadInnerAsync(job.Id) is null)
         {
             await base.CreateAsync(job, cancellationToken);
         }
+
+        return job.Id;
     }
 }
 
 /// <summary>Refuses a create whose id it holds even when the job is the one sent (a create sent again after its answer was lost).</summary>
 internal sealed class CreateRefusingItsOwnJob(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
 {
-    public override async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override async ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (await ReadInnerAsync(job.Id) is not null)
@@ -29,29 +31,29 @@ internal sealed class CreateRefusingItsOwnJob(InMemoryJobStore inner, TimeProvid
             throw new ArgumentException($"A job with id '{job.Id}' already exists.", nameof(job));
         }
 
-        await base.CreateAsync(job, cancellationToken);
+        return await base.CreateAsync(job, cancellationToken);
     }
 }
 
 /// <summary>Takes a job that differs from the stored one only in its creation time for the stored one.</summary>
 internal sealed class CreateIgnoringCreationTime(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
 {
-    public override async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override async ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (await ReadInnerAsync(job.Id) is { } stored && JobStoreArguments.IsIdenticalNewJob(stored, job with { CreatedAt = stored.CreatedAt }))
         {
-            return;
+            return job.Id;
         }
 
-        await base.CreateAsync(job, cancellationToken);
+        return await base.CreateAsync(job, cancellationToken);
     }
 }
 
 /// <summary>Compares the status of a job that has moved since it was created, so a create sent again after a claim is refused.</summary>
 internal sealed class CreateComparingStatusAfterAMove(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
 {
-    public override async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override async ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (await ReadInnerAsync(job.Id) is { } stored && stored.Status != job.Status)
@@ -59,14 +61,14 @@ internal sealed class CreateComparingStatusAfterAMove(InMemoryJobStore inner, Ti
             throw new ArgumentException($"A job with id '{job.Id}' already exists with status {stored.Status}.", nameof(job));
         }
 
-        await base.CreateAsync(job, cancellationToken);
+        return await base.CreateAsync(job, cancellationToken);
     }
 }
 
 /// <summary>Stores a new job whose status is neither Editing nor Queued (as Queued) instead of refusing it.</summary>
 internal sealed class CreateAcceptingAnyStatus(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
 {
-    public override ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         return base.CreateAsync(job.Status is JobStatus.Editing or JobStatus.Queued ? job : job with { Status = JobStatus.Queued }, cancellationToken);
@@ -76,7 +78,7 @@ internal sealed class CreateAcceptingAnyStatus(InMemoryJobStore inner, TimeProvi
 /// <summary>Drops the steps a job is created with.</summary>
 internal sealed class CreateDroppingSteps(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
 {
-    public override ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         return base.CreateAsync(job with { Steps = [] }, cancellationToken);
@@ -148,7 +150,7 @@ internal sealed class TimesInMilliseconds(InMemoryJobStore inner, TimeProvider c
 /// <summary>Stores text in a single-byte encoding: what Latin-1 cannot hold comes back as '?'.</summary>
 internal sealed class TextInLatin1(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
 {
-    public override ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         return base.CreateAsync(
@@ -162,7 +164,7 @@ internal sealed class TextInLatin1(InMemoryJobStore inner, TimeProvider clock) :
 /// <summary>Escapes single quotes the way SQL text is escaped, and stores the escaped text.</summary>
 internal sealed class TextWithDoubledQuotes(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
 {
-    public override ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         return base.CreateAsync(

@@ -50,7 +50,7 @@ internal sealed class TransitionCheckpointWithoutItsReport(InMemoryJobStore inne
 /// <summary>Checks a batch up front, then stores its jobs one at a time (a commit per row): all or nothing, but a reader sees it in part.</summary>
 internal sealed class CreateManyVisibleInPart(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
 {
-    public override async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    public override async ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJobs(jobs);
         foreach (var job in jobs)
@@ -58,8 +58,7 @@ internal sealed class CreateManyVisibleInPart(InMemoryJobStore inner, TimeProvid
             if (await ReadInnerAsync(job.Id) is not null)
             {
                 // Sent again, or a clash: the real store answers as the contract says.
-                await Inner.CreateManyAsync(jobs, cancellationToken);
-                return;
+                return await Inner.CreateManyAsync(jobs, cancellationToken);
             }
         }
 
@@ -68,6 +67,8 @@ internal sealed class CreateManyVisibleInPart(InMemoryJobStore inner, TimeProvid
             await Inner.CreateAsync(job, cancellationToken);
             await Task.Yield();
         }
+
+        return [.. jobs.Select(j => j.Id)];
     }
 }
 

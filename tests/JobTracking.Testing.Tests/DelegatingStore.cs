@@ -16,9 +16,11 @@ internal abstract class DelegatingStore(InMemoryJobStore inner, TimeProvider clo
 
     public virtual bool IsTransient(Exception exception) => Inner.IsTransient(exception);
 
-    public virtual ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Inner.CreateAsync(job, cancellationToken);
+    public virtual ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Inner.CreateAsync(job, cancellationToken);
 
-    public virtual ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default) => Inner.CreateManyAsync(jobs, cancellationToken);
+    public virtual ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default) => Inner.CreateManyAsync(jobs, cancellationToken);
+
+    public virtual ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default) => Inner.GetNextRunAfterAsync(cancellationToken);
 
     public virtual async ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default) =>
         await Inner.GetAsync(jobId, cancellationToken) is { } job ? Present(job) : null;

@@ -35,13 +35,13 @@ public sealed class InterceptingStore(InMemoryJobStore inner) : DecoratingStore(
 
     public override bool IsTransient(Exception exception) => exception is StoreUnreachableException || base.IsTransient(exception);
 
-    public override ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         Write(nameof(CreateAsync), job);
         return base.CreateAsync(job, cancellationToken);
     }
 
-    public override ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    public override ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
     {
         Write(nameof(CreateManyAsync), jobs);
         return base.CreateManyAsync(jobs, cancellationToken);

@@ -51,9 +51,11 @@ public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false
 
     public bool IsTransient(Exception exception) => inner.IsTransient(exception);
 
-    public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Count(inner.CreateAsync(job, cancellationToken));
+    public ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Count(inner.CreateAsync(job, cancellationToken));
 
-    public ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default) => Count(inner.CreateManyAsync(jobs, cancellationToken));
+    public ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default) => Count(inner.CreateManyAsync(jobs, cancellationToken));
+
+    public ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default) => Count(inner.GetNextRunAfterAsync(cancellationToken));
 
     public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default) => Count(inner.GetAsync(jobId, cancellationToken));
 

@@ -75,16 +75,18 @@ public sealed class LostAcknowledgementStore(IJobStore inner, int seed = 1) : De
 
     public override bool IsTransient(Exception exception) => exception is AcknowledgementLostException || base.IsTransient(exception);
 
-    public override async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public override async ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
-        await base.CreateAsync(job, cancellationToken);
+        var id = await base.CreateAsync(job, cancellationToken);
         await AnswerAsync(StoreWrites.Create);
+        return id;
     }
 
-    public override async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    public override async ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
     {
-        await base.CreateManyAsync(jobs, cancellationToken);
+        var ids = await base.CreateManyAsync(jobs, cancellationToken);
         await AnswerAsync(StoreWrites.CreateMany);
+        return ids;
     }
 
     public override async ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default)
@@ -154,9 +156,11 @@ public abstract class DecoratingStore(IJobStore inner) : IJobStore, IJobJournalS
 
     public virtual bool IsTransient(Exception exception) => Inner.IsTransient(exception);
 
-    public virtual ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Inner.CreateAsync(job, cancellationToken);
+    public virtual ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default) => Inner.CreateAsync(job, cancellationToken);
 
-    public virtual ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default) => Inner.CreateManyAsync(jobs, cancellationToken);
+    public virtual ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default) => Inner.CreateManyAsync(jobs, cancellationToken);
+
+    public virtual ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default) => Inner.GetNextRunAfterAsync(cancellationToken);
 
     public virtual ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default) => Inner.GetAsync(jobId, cancellationToken);
 

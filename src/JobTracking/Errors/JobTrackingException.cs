@@ -116,3 +116,18 @@ public sealed class JobQueueFullException : JobTrackingException
     /// <summary>Gets the capacity that was reached.</summary>
     public int Capacity { get; }
 }
+
+/// <summary>The error a job fails with when one of its runs took longer than its timeout (<see cref="JobStartOptions.Timeout"/>, <see cref="JobTypeOptions.Timeout"/>); its retry policy may retry it.</summary>
+public sealed class JobTimeoutException : JobTrackingException
+{
+    /// <summary>Creates the exception for a timeout.</summary>
+    /// <param name="timeout">The timeout that was reached.</param>
+    public JobTimeoutException(TimeSpan timeout)
+        : base($"The job timed out after {timeout:c}: its run took longer than its timeout, so its token fired.")
+    {
+        Timeout = timeout;
+    }
+
+    /// <summary>Gets the timeout that was reached.</summary>
+    public TimeSpan Timeout { get; }
+}

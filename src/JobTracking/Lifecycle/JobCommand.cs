@@ -20,4 +20,7 @@ public enum JobCommand
 
     /// <summary>Change a draft's parameters.</summary>
     Edit = 5,
+
+    /// <summary>Make a queued job that waits for its time ready at once.</summary>
+    RunNow = 6,
 }

@@ -56,8 +56,8 @@ public static class JobLifecycle
     {
         var table = new ushort[StatusCount];
         Allow(table, JobStatus.Editing, JobStatus.Queued, JobStatus.Cancelled);
-        Allow(table, JobStatus.Queued, JobStatus.Running, JobStatus.Paused, JobStatus.Cancelled);
-        Allow(table, JobStatus.Running, JobStatus.Pausing, JobStatus.Cancelling, JobStatus.ShuttingDown, JobStatus.Completed, JobStatus.Failed, JobStatus.Interrupted);
+        Allow(table, JobStatus.Queued, JobStatus.Queued, JobStatus.Running, JobStatus.Paused, JobStatus.Cancelled);
+        Allow(table, JobStatus.Running, JobStatus.Queued, JobStatus.Pausing, JobStatus.Cancelling, JobStatus.ShuttingDown, JobStatus.Completed, JobStatus.Failed, JobStatus.Interrupted);
         Allow(table, JobStatus.Pausing, JobStatus.Paused, JobStatus.Running, JobStatus.Cancelling, JobStatus.ShuttingDown, JobStatus.Completed, JobStatus.Failed, JobStatus.Interrupted);
         Allow(table, JobStatus.Paused, JobStatus.Queued, JobStatus.Cancelled);
         Allow(table, JobStatus.Cancelling, JobStatus.Cancelled, JobStatus.Completed, JobStatus.Failed);

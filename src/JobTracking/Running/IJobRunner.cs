@@ -128,6 +128,15 @@ public interface IJobRunner
     /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask RestartAsync(Guid jobId, CancellationToken cancellationToken = default);
 
+    /// <summary>Makes a queued job that waits for its time (a delayed start or a retry's backoff) ready at once; it goes to the back of the queue of its priority.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the job is ready.</returns>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job is not queued.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
+    ValueTask RunNowAsync(Guid jobId, CancellationToken cancellationToken = default);
+
     /// <summary>Waits until the job reaches one of <paramref name="statuses"/>.</summary>
     /// <param name="jobId">The job's id.</param>
     /// <param name="statuses">The statuses to wait for; at least one.</param>
@@ -137,7 +146,7 @@ public interface IJobRunner
     Task<JobRecord> WaitForStatusAsync(Guid jobId, IReadOnlyCollection<JobStatus> statuses, CancellationToken cancellationToken = default);
 }
 
-/// <summary>How a job is shown and scheduled: display name, who launched it, priority and concurrency key.</summary>
+/// <summary>How a job is shown and scheduled: display name, who launched it, priority, concurrency key, when it may run, its idempotency key and timeout.</summary>
 public sealed record JobStartOptions
 {
     /// <summary>The longest display name, launched-by or concurrency key accepted.</summary>
@@ -157,4 +166,23 @@ public sealed record JobStartOptions
 
     /// <summary>Gets the concurrency key: jobs with the same key run one at a time (e.g. one import per profile). <see langword="null"/> for none.</summary>
     public string? ConcurrencyKey { get; init; }
+
+    /// <summary>The longest idempotency key accepted.</summary>
+    public const int MaxIdempotencyKeyLength = 500;
+
+    /// <summary>Gets the time before which the job does not run (judged by the store's clock); <see langword="null"/> for as soon as a worker is free. A time in the past runs it at once. Not with <see cref="Delay"/>.</summary>
+    public DateTimeOffset? RunAt { get; init; }
+
+    /// <summary>Gets how long after the start the job waits before it may run, counted on this node's clock; <see langword="null"/> for none. Not with <see cref="RunAt"/>; at most 3,650 days.</summary>
+    public TimeSpan? Delay { get; init; }
+
+    /// <summary>Gets the idempotency key: a start with a key that an earlier job holds returns that job's id and starts nothing (e.g. the id of the form or message that asked for the job). <see langword="null"/> for none.</summary>
+    /// <remarks>An unfinished job always holds its key; a finished one holds it for <see cref="IdempotencyWindow"/> after it was created, or for as long as it is kept when the window is <see langword="null"/>. Atomic across every instance sharing the store.</remarks>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>Gets how long after its creation a finished job keeps holding <see cref="IdempotencyKey"/>; <see langword="null"/> (the default) for as long as the job is kept. Needs <see cref="IdempotencyKey"/>.</summary>
+    public TimeSpan? IdempotencyWindow { get; init; }
+
+    /// <summary>Gets the longest one run of the job may take: when it is up, the job's token fires and the job fails with <see cref="JobTimeoutException"/> (which its retry policy may retry). <see langword="null"/> for the job type's <see cref="JobTypeOptions.Timeout"/>.</summary>
+    public TimeSpan? Timeout { get; init; }
 }

@@ -109,6 +109,8 @@ internal sealed class JobRunner : IJobRunner
 
     public ValueTask RestartAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Restart, cancellationToken);
 
+    public ValueTask RunNowAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.RunNow, cancellationToken);
+
     public async Task<JobRecord> WaitForStatusAsync(Guid jobId, IReadOnlyCollection<JobStatus> statuses, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statuses);
@@ -142,6 +144,7 @@ internal sealed class JobRunner : IJobRunner
         (JobCommand.Cancel, JobStatus.Running or JobStatus.Pausing) => JobStatus.Cancelling,
         (JobCommand.Cancel, JobStatus.Editing or JobStatus.Queued or JobStatus.Paused or JobStatus.Interrupted) => JobStatus.Cancelled,
         (JobCommand.Restart, JobStatus.Failed or JobStatus.Interrupted) => JobStatus.Queued,
+        (JobCommand.RunNow, JobStatus.Queued) => JobStatus.Queued,
         _ => null,
     };
 

@@ -23,6 +23,15 @@ namespace JobTracking.Storage;
 /// order in which jobs entered Queued, each time they entered it, not their creation time). A job that
 /// <see cref="ReclaimAsync"/> queues again (<see cref="JobReclaimRequest.Resume"/>) is the exception: it keeps the place it had
 /// when it last entered Queued, ahead of the jobs queued after it.</item>
+/// <item><b>Time.</b> A queued job whose <see cref="JobRecord.RunAfter"/> is later than the store's now is not claimed. It enters the
+/// queue when its time comes: among jobs of equal priority it is claimed after the jobs that were ready before its time, and jobs
+/// that come due together are claimed in the order of their times. A store may let a due job enter the queue at its next claim
+/// rather than at its exact time. Claims stay as fast with many jobs waiting for later as with none (do not scan them).</item>
+/// <item><b>Idempotency keys.</b> A job with an <see cref="JobRecord.IdempotencyKey"/> holds it while it is unfinished, and once
+/// finished while its <see cref="JobRecord.IdempotentUntil"/> is <see langword="null"/> or later than the store's now. A create whose
+/// key is held returns the holder's id and stores nothing; a create whose key is no longer held takes it (the former holder's
+/// <see cref="JobRecord.IdempotencyKey"/> reads <see langword="null"/> afterwards, its version unchanged). Atomic across
+/// processes: of many racing creates with one key, exactly one job is stored.</item>
 /// <item><b>Drafts.</b> A draft edit raises the version by one, as a transition does.</item>
 /// <item><b>Errors.</b> A store tells the engine which of its errors are worth retrying through <see cref="IsTransient"/>. An
 /// <see cref="ArgumentException"/> (a bad argument, an id already held, a move the lifecycle does not allow) is never
@@ -46,18 +55,20 @@ public interface IJobStore
     /// <returns><see langword="true"/> when the engine should retry the call after a pause.</returns>
     bool IsTransient(Exception exception);
 
-    /// <summary>Stores a new job, or, when the store already holds this very job, does nothing: a create sent again after its answer was lost succeeds.</summary>
+    /// <summary>Stores a new job, or, when the store already holds this very job or a job holding its idempotency key, does nothing: a create sent again after its answer was lost succeeds, and a start that is repeated returns the first job.</summary>
     /// <remarks>
     /// When a job with the id exists, the store compares it with <paramref name="job"/> as <see cref="JobStoreArguments.IsIdenticalNewJob"/>
     /// does (same type name, display name, parameters, launched-by, priority, concurrency key, creation time to the
     /// microsecond, and, while the stored job has version 1, status). Identical: the call returns without storing, queuing
-    /// or recording a change. Different: it throws <see cref="ArgumentException"/> and changes nothing.
+    /// or recording a change. Different: it throws <see cref="ArgumentException"/> and changes nothing. When the job has an
+    /// <see cref="JobRecord.IdempotencyKey"/> that another job holds (see the rules above), the call returns that job's id
+    /// and stores nothing.
     /// </remarks>
     /// <param name="job">The job, in status Editing or Queued with version 1 and no previous attempts.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task that completes when the job is stored (or found stored, identical).</returns>
+    /// <returns>The id of the job stored (or found stored, identical): <paramref name="job"/>'s id, or the id of the job that holds its idempotency key.</returns>
     /// <exception cref="ArgumentException">Another job with the same id exists, or the status is neither Editing nor Queued (<see cref="JobStoreArguments.CheckNewJob"/>).</exception>
-    ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default);
+    ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default);
 
     /// <summary>Stores several new jobs as one step, all or nothing: either every job is stored, or none is, and no reader ever sees part of the batch.</summary>
     /// <remarks>
@@ -67,12 +78,15 @@ public interface IJobStore
     /// with each id of the batch, each identical to its job (<see cref="JobStoreArguments.IsIdenticalNewJob"/>), the call
     /// returns without storing, queuing or recording anything. When it holds some of the ids and not others, or one of
     /// the jobs it holds is not identical, the batch is refused whole with <see cref="ArgumentException"/>.</para>
+    /// <para>Idempotency keys are honoured per job, as <see cref="CreateAsync"/> does: a job whose key is held (by a stored job, or by
+    /// an earlier job of the same batch) is not stored, and its place in the returned list holds the holder's id. The
+    /// identity check above counts only the jobs the batch itself stored.</para>
     /// </remarks>
     /// <param name="jobs">The jobs, each as <see cref="CreateAsync"/> takes it, with distinct ids; an empty list stores nothing.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task that completes when every job is stored (or found stored, identical).</returns>
+    /// <returns>For each job of the list, in order, the id of the job stored for it: its own id, or that of the job holding its idempotency key.</returns>
     /// <exception cref="ArgumentException">A job is null or invalid, two jobs share an id (<see cref="JobStoreArguments.CheckNewJobs"/>), or the store holds some of the ids but not all, or holds a job that is not identical to the batch's job with its id; nothing was stored.</exception>
-    ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default);
+    ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default);
 
     /// <summary>Reads one job.</summary>
     /// <param name="jobId">The job's id.</param>
@@ -88,11 +102,17 @@ public interface IJobStore
     ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default);
 
     /// <summary>Moves up to <see cref="JobClaimRequest.MaxCount"/> queued jobs to Running for an instance, highest priority first, then oldest first, each with a new claim and a lease.</summary>
-    /// <remarks>A job whose concurrency key is held by an active job (Running, Pausing, Cancelling, ShuttingDown) is not claimed. Concurrent claimers, in this process or another, never get the same job.</remarks>
+    /// <remarks>A job whose concurrency key is held by an active job (Running, Pausing, Cancelling, ShuttingDown), or whose <see cref="JobRecord.RunAfter"/> is later than the store's now, is not claimed. Concurrent claimers, in this process or another, never get the same job.</remarks>
     /// <param name="request">Who claims, how many, for how long, and which types to leave.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The claimed jobs, as they are after the move (with <see cref="JobRecord.ClaimId"/> and <see cref="JobRecord.LeaseExpiresAt"/> set); empty when none is ready.</returns>
     ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Finds when the next queued job that waits for its time comes due: the earliest <see cref="JobRecord.RunAfter"/> among queued jobs whose time is later than the store's now.</summary>
+    /// <remarks>The engine asks when it starts and after each wake-up it set for a due job, so a job created before the instance started, or by another one, still runs on time. Answer from an index: do not scan the queue.</remarks>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The earliest such time, or <see langword="null"/> when no queued job waits for a later time.</returns>
+    ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Extends the leases of an instance's running jobs, in one call: each listed claim that is still its job's current claim gets a lease that ends <see cref="JobLeaseRenewal.LeaseDuration"/> from the store's now.</summary>
     /// <param name="renewal">The instance, its claims and the lease duration.</param>

@@ -6,13 +6,13 @@ public sealed partial class InMemoryJobStore
 {
     /// <inheritdoc/>
     /// <exception cref="JobQueueFullException">The queue cannot hold every queued job of the batch; nothing was stored.</exception>
-    public ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJobs(jobs);
         cancellationToken.ThrowIfCancellationRequested();
         if (jobs.Count == 0)
         {
-            return ValueTask.CompletedTask;
+            return new([]);
         }
 
         // The common clash is caught before anything is visible; the adds below still roll back one that races in. A batch
@@ -37,7 +37,7 @@ public sealed partial class InMemoryJobStore
 
         if (held >= 0)
         {
-            return missing < 0 ? ValueTask.CompletedTask : throw PartlyStored(jobs, held, missing);
+            return missing < 0 ? new(Ids(jobs)) : throw PartlyStored(jobs, held, missing);
         }
 
         var queued = 0;
@@ -101,7 +101,18 @@ public sealed partial class InMemoryJobStore
             }
         }
 
-        return ValueTask.CompletedTask;
+        return new(Ids(jobs));
+    }
+
+    private static Guid[] Ids(IReadOnlyList<JobRecord> jobs)
+    {
+        var ids = new Guid[jobs.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = jobs[i].Id;
+        }
+
+        return ids;
     }
 
     private static ArgumentException Exists(IReadOnlyList<JobRecord> jobs, int index) =>

@@ -64,6 +64,13 @@ public sealed partial class InMemoryJobStore
     }
 
     /// <inheritdoc/>
+    public ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new((DateTimeOffset?)null);
+    }
+
+    /// <inheritdoc/>
     public ValueTask<IReadOnlyCollection<Guid>> RenewLeasesAsync(JobLeaseRenewal renewal, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckRenewal(renewal);

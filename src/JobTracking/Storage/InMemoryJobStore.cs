@@ -67,7 +67,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
     public bool IsTransient(Exception exception) => false;
 
     /// <inheritdoc/>
-    public ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    public ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJob(job);
         cancellationToken.ThrowIfCancellationRequested();
@@ -104,12 +104,12 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
             Enqueue(entry, job.Version);
         }
 
-        return ValueTask.CompletedTask;
+        return new(job.Id);
     }
 
     // The create was sent again after its answer was lost, and finds its own job: done. Another job with the id is refused.
-    private static ValueTask FoundStored(Entry held, JobRecord job) =>
-        held.Snapshot() is { } stored && JobStoreArguments.IsIdenticalNewJob(stored, job) ? ValueTask.CompletedTask : throw Exists(job);
+    private static ValueTask<Guid> FoundStored(Entry held, JobRecord job) =>
+        held.Snapshot() is { } stored && JobStoreArguments.IsIdenticalNewJob(stored, job) ? new(job.Id) : throw Exists(job);
 
     private static ArgumentException Exists(JobRecord job) =>
         new($"Another job with id '{job.Id}' already exists (a create sent again finds its own job identical: same type, display name, parameters, launched-by, priority, concurrency key and creation time); nothing was stored.", nameof(job));

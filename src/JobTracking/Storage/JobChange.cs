@@ -47,4 +47,7 @@ public readonly record struct JobChange
 
     /// <summary>Gets the instance that holds the job's claim after the change, if any.</summary>
     public string? InstanceId { get; init; }
+
+    /// <summary>Gets the job's <see cref="JobRecord.RunAfter"/> after a creation or a move to Queued (so every instance can wake when the job comes due); <see langword="null"/> otherwise, or when it may run at once.</summary>
+    public DateTimeOffset? RunAfter { get; init; }
 }

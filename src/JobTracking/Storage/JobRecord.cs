@@ -34,16 +34,29 @@ public sealed record JobRecord
     /// <summary>Gets when the job was created.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>Gets the time before which the job is not claimed, judged by the store's clock: a delayed start (<see cref="JobStartOptions.RunAt"/>, <see cref="JobStartOptions.Delay"/>) or a retry's backoff. <see langword="null"/> when it may run as soon as it is queued.</summary>
+    /// <remarks>A queued job whose time has not come is shown as scheduled for that time; <see cref="IJobRunner.RunNowAsync"/> makes it ready at once.</remarks>
+    public DateTimeOffset? RunAfter { get; init; }
+
+    /// <summary>Gets the idempotency key the job was started with (<see cref="JobStartOptions.IdempotencyKey"/>): while the job holds it, a start with the same key returns this job instead of a new one. <see langword="null"/> for none, or once the key has been released.</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>Gets until when a finished job keeps holding its <see cref="IdempotencyKey"/>, by the store's clock; <see langword="null"/> for as long as the job is kept. An unfinished job always holds its key.</summary>
+    public DateTimeOffset? IdempotentUntil { get; init; }
+
+    /// <summary>Gets the longest a run of the job may take before its token fires and it fails as timed out (<see cref="JobStartOptions.Timeout"/>); <see langword="null"/> for the job type's timeout, if any.</summary>
+    public TimeSpan? Timeout { get; init; }
+
     /// <summary>Gets when the current attempt first started running, if it has.</summary>
     public DateTimeOffset? StartedAt { get; init; }
 
     /// <summary>Gets when the job reached Completed, Cancelled or Failed, if it has.</summary>
     public DateTimeOffset? EndedAt { get; init; }
 
-    /// <summary>Gets the attempt number, starting at 1 and raised by each restart.</summary>
+    /// <summary>Gets the attempt number, starting at 1 and raised by each restart and each automatic retry.</summary>
     public int Attempt { get; init; } = 1;
 
-    /// <summary>Gets the attempts before the current one, oldest first, each with its outcome and error, as the store keeps them; empty until the job is restarted.</summary>
+    /// <summary>Gets the attempts before the current one, oldest first, each with its outcome and error, as the store keeps them; empty until the job is restarted or retried.</summary>
     /// <remarks>A store appends one when a transition starts a new attempt; see <see cref="Storage.JobTransition"/>.</remarks>
     public IReadOnlyList<JobAttempt> PreviousAttempts { get; init; } = [];
 

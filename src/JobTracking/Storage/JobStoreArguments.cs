@@ -45,8 +45,9 @@ public static class JobStoreArguments
     /// was lost, so the call must succeed without storing or recording anything.
     /// </summary>
     /// <remarks>
-    /// Identical means the same id, type name, display name, parameters, launched-by, priority and concurrency key (text
-    /// compared ordinally), the same creation time to the microsecond, and, while the stored job still has version 1 (it
+    /// Identical means the same id, type name, display name, parameters, launched-by, priority, concurrency key and
+    /// idempotency key (text compared ordinally), the same timeout, the same creation, run-after and idempotent-until times to
+    /// the microsecond (run-after only while the stored job has version 1), and, while the stored job still has version 1 (it
     /// has not moved since it was created), the same status. A job that has moved since keeps no trace of the status it
     /// was created with, so its status is not compared; a draft edited since differs in its parameters or display name.
     /// </remarks>
@@ -66,8 +67,14 @@ public static class JobStoreArguments
             && stored.Priority == job.Priority
             && string.Equals(stored.ConcurrencyKey, job.ConcurrencyKey, StringComparison.Ordinal)
             && Math.Abs(stored.CreatedAt.UtcTicks - job.CreatedAt.UtcTicks) < TimeSpan.TicksPerMicrosecond
-            && (stored.Version != 1 || stored.Status == job.Status);
+            && SameTime(stored.IdempotentUntil, job.IdempotentUntil)
+            && stored.Timeout == job.Timeout
+            && (stored.Version != 1 || (stored.Status == job.Status && SameTime(stored.RunAfter, job.RunAfter)
+                && string.Equals(stored.IdempotencyKey, job.IdempotencyKey, StringComparison.Ordinal)));
     }
+
+    private static bool SameTime(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is { } x ? b is { } y && Math.Abs(x.UtcTicks - y.UtcTicks) < TimeSpan.TicksPerMicrosecond : b is null;
 
     /// <summary>Checks a transition handed to <see cref="IJobStore.TryTransitionAsync"/>.</summary>
     /// <param name="transition">The move.</param>
@@ -143,6 +150,30 @@ public static class JobStoreArguments
         ArgumentNullException.ThrowIfNull(update.Report, nameof(update));
     }
 
+    /// <summary>Checks a schedule handed to <see cref="IJobScheduleStore.TrySaveScheduleAsync"/>: an id of 1 to <see cref="JobScheduleRecord.MaxIdLength"/> characters, a version of at least 1, and a type name, parameters, cron expression and time zone present.</summary>
+    /// <param name="schedule">The schedule.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A value is missing or out of range; the message names it.</exception>
+    public static void CheckSchedule(JobScheduleRecord schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        var error = schedule switch
+        {
+            { Id: null or { Length: 0 } } => "A schedule needs an id.",
+            { Id.Length: > JobScheduleRecord.MaxIdLength } => $"A schedule id must be at most {JobScheduleRecord.MaxIdLength} characters; it has {schedule.Id.Length}.",
+            { Version: < 1 } => $"A schedule's version must be at least 1, not {schedule.Version}.",
+            { TypeName: null or { Length: 0 } } => $"Schedule '{schedule.Id}' needs a job type name.",
+            { Parameters: null } => $"Schedule '{schedule.Id}' needs parameters.",
+            { Cron: null or { Length: 0 } } => $"Schedule '{schedule.Id}' needs a cron expression.",
+            { TimeZone: null or { Length: 0 } } => $"Schedule '{schedule.Id}' needs a time zone.",
+            _ => null,
+        };
+        if (error is not null)
+        {
+            throw new ArgumentException(error, nameof(schedule));
+        }
+    }
+
     /// <summary>Checks the limit of <see cref="IJobQueryStore.PurgeAsync"/>.</summary>
     /// <param name="maxCount">The most jobs to delete.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCount"/> is below 1.</exception>
@@ -158,6 +189,21 @@ public static class JobStoreArguments
         if (job.Version != 1)
         {
             return $"A new job must have version 1, not {job.Version}.";
+        }
+
+        if (job.IdempotentUntil is not null && job.IdempotencyKey is null)
+        {
+            return "A new job's idempotent-until time needs an idempotency key.";
+        }
+
+        if (job.IdempotencyKey is { Length: 0 or > JobStartOptions.MaxIdempotencyKeyLength })
+        {
+            return $"A new job's idempotency key must be 1 to {JobStartOptions.MaxIdempotencyKeyLength} characters; it has {job.IdempotencyKey.Length}.";
+        }
+
+        if (job.Timeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            return $"A new job's timeout must be positive, not {timeout}.";
         }
 
         return job.PreviousAttempts switch

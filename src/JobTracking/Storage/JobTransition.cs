@@ -17,7 +17,12 @@ namespace JobTracking.Storage;
 /// <see cref="JobAttempt.StartedAt"/> is <see cref="JobRecord.StartedAt"/> (or <see cref="At"/> if the job has none), <see cref="JobAttempt.EndedAt"/> is
 /// <see cref="JobRecord.EndedAt"/> (or <see cref="At"/> if the job has none, as for an interrupted attempt), <see cref="JobAttempt.Status"/> is
 /// <see cref="FromStatus"/> and <see cref="JobAttempt.Error"/> is <see cref="JobRecord.Error"/>. No other move, claim or reclaim changes them, and
-/// they round-trip like every other field (times to the microsecond, error text exactly).</para>
+/// they round-trip like every other field (times to the microsecond, error text exactly). One exception: a move with <see cref="IsNewAttempt"/>
+/// set that carries an <see cref="Error"/> (an automatic retry after a failure, Running to Queued) records the attempt that ends as
+/// <see cref="JobStatus.Failed"/> with that error and <see cref="JobAttempt.EndedAt"/> = <see cref="At"/>.</para>
+/// <para><b>Queue.</b> A move to Queued stores <see cref="RunAfter"/> as the job's <see cref="JobRecord.RunAfter"/> (replacing the one it had;
+/// <see langword="null"/> makes it ready at once) and gives the job a new place at the back of the queue, as of when it becomes ready
+/// (Queued to Queued is allowed: it reschedules a waiting job). No other move changes <see cref="JobRecord.RunAfter"/>.</para>
 /// </remarks>
 public readonly record struct JobTransition
 {
@@ -42,7 +47,7 @@ public readonly record struct JobTransition
     /// <summary>Gets the claim a run makes the move under: the move is refused unless it is the job's current claim. <see langword="null"/> for commands, which anyone may issue.</summary>
     public Guid? ClaimId { get; init; }
 
-    /// <summary>Gets the error to store when moving to Failed.</summary>
+    /// <summary>Gets the error to store when moving to Failed, or, on a retry (a move to Queued with <see cref="IsNewAttempt"/>), the error that ended the attempt.</summary>
     public JobError? Error { get; init; }
 
     /// <summary>Gets whether <see cref="Checkpoint"/> is stored with the move.</summary>
@@ -54,6 +59,9 @@ public readonly record struct JobTransition
     /// <summary>Gets the report to store with the move (a run's final report), or <see langword="null"/> to keep the stored one.</summary>
     public JobReport? Report { get; init; }
 
-    /// <summary>Gets whether the move starts a new attempt (a restart): the store records the attempt that ends in <see cref="JobRecord.PreviousAttempts"/>.</summary>
+    /// <summary>Gets whether the move starts a new attempt (a restart or an automatic retry): the store records the attempt that ends in <see cref="JobRecord.PreviousAttempts"/>.</summary>
     public bool IsNewAttempt { get; init; }
+
+    /// <summary>Gets, on a move to Queued, the time before which the job is not claimed (by the store's clock); <see langword="null"/> for at once. Ignored on other moves.</summary>
+    public DateTimeOffset? RunAfter { get; init; }
 }
