@@ -15,9 +15,10 @@ namespace JobTracking.Sqlite;
 /// store's <see cref="TimeProvider"/>. An exclusive lock on <c>&lt;file&gt;.lock</c> keeps every other process off the file
 /// while the store is open.
 /// </remarks>
-public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore, IAsyncDisposable, IDisposable
+public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore, IJobScheduleStore, IAsyncDisposable, IDisposable
 {
     private readonly SqliteFileLock _fileLock;
+    private readonly TimeProvider _time;
     private readonly SqliteWriter _writer;
     private readonly SqliteReaderPool _readers;
     private TaskCompletionSource? _feedWaiter;
@@ -27,6 +28,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     {
         Path = file.Path;
         _fileLock = file.FileLock;
+        _time = timeProvider;
         var session = new SqliteWriteSession(file.Writer, timeProvider, feedRetention)
         {
             FeedCommitted = () => Interlocked.Exchange(ref _feedWaiter, null)?.TrySetResult(),
@@ -55,18 +57,23 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
             || (sqlite.SqliteExtendedErrorCode & 0xFF) is raw.SQLITE_BUSY or raw.SQLITE_LOCKED or raw.SQLITE_FULL);
 
     /// <inheritdoc/>
-    public async ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
+    /// <remarks>The key's holder is looked up and the job stored in one write of the store's single writer, so of many racing creates with one key exactly one stores a job.</remarks>
+    public ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJob(job);
         cancellationToken.ThrowIfCancellationRequested();
 
-        // Refused inside the write: an id that exists wrote nothing, so the write fails alone.
-        await _writer.WriteOneAsync(job, static (session, j) => session.Jobs.Create(j)
-            ? session.Touch(true)
-            : throw new ArgumentException($"Another job with id '{j.Id}' already exists (a create sent again finds its own job identical: same type, display name, parameters, launched-by, priority, concurrency key and creation time); nothing was stored.", nameof(job)),
-            cancellationToken).ConfigureAwait(false);
-        return job.Id;
+        // Refused inside the write: an id that exists wrote nothing, so the write fails alone. A job with a key may take
+        // the key from a job that no longer holds it before it is inserted: two statements, so in a savepoint of its own.
+        return new(job.IdempotencyKey is null
+            ? _writer.WriteOneAsync(job, CreateOne, cancellationToken)
+            : _writer.WriteAsync(job, CreateOne, cancellationToken));
     }
+
+    private static Guid CreateOne(SqliteWriteSession session, JobRecord job) =>
+        session.Jobs.Create(job) is { } id
+            ? session.Touch(id)
+            : throw new ArgumentException($"Another job with id '{job.Id}' already exists (a create sent again finds its own job identical: same type, display name, parameters, launched-by, priority, concurrency key, keys, times and timeout); nothing was stored.", nameof(job));
 
     /// <inheritdoc/>
     /// <remarks>The batch is one write of the store's writer: one transaction and, with <see cref="SqliteSynchronousMode.Full"/>, one disk flush.</remarks>
@@ -81,12 +88,16 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
 
         // An id that exists fails the write, and the writer rolls the whole batch back to its savepoint, unless every id
         // exists with its job identical: the batch was sent again after its answer was lost, and nothing is written.
-        await _writer.WriteAsync(jobs, static (session, all) => session.Touch(session.Jobs.CreateMany(all)), cancellationToken).ConfigureAwait(false);
-        return [.. jobs.Select(j => j.Id)];
+        return await _writer.WriteAsync(jobs, static (session, all) => session.Touch(session.Jobs.CreateMany(all)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
-    public ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default) => new((DateTimeOffset?)null);
+    /// <remarks>Read from the index of the waiting jobs (those have no place in the queue yet), by the store's <see cref="TimeProvider"/>.</remarks>
+    public ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_readers.Read(_time.GetUtcNow(), static (session, now) => session.NextRunAfter(now)));
+    }
 
     /// <inheritdoc/>
     public ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)
@@ -244,6 +255,38 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
         JobStoreArguments.CheckPurge(maxCount);
         cancellationToken.ThrowIfCancellationRequested();
         return new(_writer.WriteAsync((endedBefore, maxCount), static (session, s) => session.Jobs.Purge(s.endedBefore, s.maxCount), cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<JobScheduleRecord>> GetSchedulesAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_readers.Read(0, static (session, _) => (IReadOnlyList<JobScheduleRecord>)session.Schedules()));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<JobScheduleRecord?> GetScheduleAsync(string scheduleId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scheduleId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_readers.Read(scheduleId, static (session, id) => session.Schedule(id)));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One statement of the store's writer: an insert that does nothing when the id is taken, or an update on the id and the version before.</remarks>
+    public ValueTask<bool> TrySaveScheduleAsync(JobScheduleRecord schedule, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckSchedule(schedule);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_writer.WriteOneAsync(schedule, static (session, s) => session.Schedules.TrySave(s), cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> TryDeleteScheduleAsync(string scheduleId, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scheduleId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_writer.WriteOneAsync((scheduleId, expectedVersion), static (session, s) => session.Schedules.TryDelete(s.scheduleId, s.expectedVersion), cancellationToken));
     }
 
     /// <summary>Finishes the queued writes, closes the file and releases it for the next process.</summary>

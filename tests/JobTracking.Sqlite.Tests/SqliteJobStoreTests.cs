@@ -416,7 +416,9 @@ public sealed class SqliteJobStoreTests(ITestOutputHelper output) : IDisposable
         connection.Open();
         Scalar(connection, "PRAGMA journal_mode").Should().Be("wal");
         Scalar(connection, "SELECT version FROM schema_version").Should().Be((long)Storage.SqliteSchema.CurrentVersion);
-        Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_jobs_%'").Should().Be(6L);
+        Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_jobs_%'").Should().Be(7L);
+        Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'ux_jobs_idempotency_key'").Should().Be(1L);
+        Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'job_schedules'").Should().Be(1L);
         Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tr_jobs_counted_%'").Should().Be(3L);
     }
 

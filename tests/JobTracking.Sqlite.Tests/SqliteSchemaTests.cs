@@ -147,7 +147,7 @@ public sealed class SqliteSchemaTests : IDisposable
 
         await using var store = SqliteJobStores.Open(_database.ConnectionString);
 
-        Scalar("SELECT version FROM schema_version").Should().Be(4L);
+        Scalar("SELECT version FROM schema_version").Should().Be((long)Storage.SqliteSchema.CurrentVersion);
         Scalar("SELECT sql FROM sqlite_schema WHERE name = 'job_feed'").Should().BeOfType<string>().Which.Should().NotContain("AUTOINCREMENT");
         Scalar("SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'job_feed'").Should().Be(0L);
         FeedRows().Should().Equal(before, "every change is kept with its number");
@@ -209,7 +209,7 @@ public sealed class SqliteSchemaTests : IDisposable
         using var connection = new SqliteConnection($"Data Source={_database.Path_};Pooling=False;Mode=ReadOnly");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT seq, {Storage.SqliteSchema.FeedColumns} FROM job_feed ORDER BY seq";
+        command.CommandText = $"SELECT seq, {Storage.SqliteSchema.FeedColumnsVersion3} FROM job_feed ORDER BY seq";
         using var reader = command.ExecuteReader();
         var rows = new List<(long, string)>();
         while (reader.Read())

@@ -5,16 +5,22 @@ using Microsoft.Data.Sqlite;
 
 namespace JobTracking.Sqlite.Storage;
 
-/// <summary>The writes that decide who runs a job: claims from the queue, lease renewal, and reclaiming the jobs of owners that are gone.</summary>
-/// <remarks>Leases are set from the store's clock, never from a time the caller sends.</remarks>
+/// <summary>The writes that decide who runs a job: claims from the queue (after giving the jobs that came due their place), lease renewal, and reclaiming the jobs of owners that are gone.</summary>
+/// <remarks>Leases and run-after times are judged by the store's clock, never by a time the caller sends.</remarks>
 internal sealed class SqliteClaimWrites : IDisposable
 {
     private const int Queued = (int)JobStatus.Queued;
     private const int Running = (int)JobStatus.Running;
     private const string ScanOrder = " ORDER BY priority DESC, queue_seq";
-    private static readonly string ScanStart = $"SELECT id, type_name, concurrency_key FROM jobs INDEXED BY ix_jobs_queue WHERE status = {Queued}";
+    private static readonly string ScanStart = $"SELECT id, type_name, concurrency_key FROM jobs INDEXED BY ix_jobs_queue WHERE status = {Queued} AND (queue_seq IS NOT NULL OR run_after IS NULL)";
+
+    // The most waiting jobs one claim gives a place; the rest follow at the next claims, in the order of their times.
+    private const int PromotionBatch = 1024;
 
     private readonly TimeProvider _time;
+    private readonly SqliteQueue _queue;
+    private readonly SqliteStatement _promote;
+    private readonly SqliteStatement _earliestWaiting;
     private readonly SqliteStatement _claimOne;
     private readonly SqliteStatement _heldKeys;
     private readonly SqliteCommand _orphans;
@@ -30,10 +36,22 @@ internal sealed class SqliteClaimWrites : IDisposable
     private readonly HashSet<Guid> _pickedSet = [];
     private readonly List<UnreadableJob> _unreadable = [];
 
-    public SqliteClaimWrites(SqliteConnection connection, TimeProvider timeProvider)
+    public SqliteClaimWrites(SqliteConnection connection, TimeProvider timeProvider, SqliteQueue queue)
     {
         Connection = connection;
         _time = timeProvider;
+        _queue = queue;
+
+        // The waiting jobs that came due enter the queue in the order of their times (then of their creation), each at the
+        // next place: from the waiting jobs' own index, so the jobs still waiting are never read.
+        _promote = new SqliteStatement(
+            connection,
+            $"WITH due AS (SELECT id, run_after, rowid AS r FROM jobs INDEXED BY ix_jobs_waiting " +
+            $"WHERE status = {Queued} AND queue_seq IS NULL AND run_after IS NOT NULL AND run_after <= @now ORDER BY run_after, rowid LIMIT @max), " +
+            "numbered AS (SELECT id, row_number() OVER (ORDER BY run_after, r) AS n FROM due) " +
+            $"UPDATE jobs SET queue_seq = @last + numbered.n FROM numbered WHERE jobs.id = numbered.id",
+            "@now", "@max", "@last");
+        _earliestWaiting = new SqliteStatement(connection, SqliteQueue.EarliestWaiting);
         _claimOne = new SqliteStatement(
             connection,
             $"UPDATE jobs SET status = {Running}, version = version + 1, changed_at = @at, started_at = COALESCE(started_at, @at), node = {T("@node")}, " +
@@ -70,8 +88,15 @@ internal sealed class SqliteClaimWrites : IDisposable
     public SqliteConnection Connection { get; }
 
     /// <summary>Moves queued jobs to Running: highest priority first, then queue order, skipping types at their limit and jobs whose key is held.</summary>
+    /// <remarks>Waiting jobs whose time has come by the store's clock first enter the queue.</remarks>
     public List<JobRecord> Claim(JobClaimRequest request)
     {
+        var now = _time.GetUtcNow();
+        if (_queue.MayHaveDue(now.UtcTicks))
+        {
+            Promote(now.UtcTicks);
+        }
+
         var claimedByType = _claimedByType;
         var excludedTypes = _excludedTypes;
         var heldKeys = _heldKeySet;
@@ -135,7 +160,7 @@ internal sealed class SqliteClaimWrites : IDisposable
         p.Bind(0, request.At);
         p.Bind(1, request.Node);
         p.Bind(2, request.InstanceId);
-        p.Bind(3, _time.GetUtcNow() + request.LeaseDuration);
+        p.Bind(3, now + request.LeaseDuration);
         foreach (var id in picked)
         {
             p.Bind(4, Guid.NewGuid());
@@ -155,6 +180,30 @@ internal sealed class SqliteClaimWrites : IDisposable
 
         FailUnreadable(unreadable, request.At);
         return claimed;
+    }
+
+    /// <summary>Gives the waiting jobs that came due by <paramref name="now"/> their place in the queue, then notes when the next one comes due.</summary>
+    private void Promote(long now)
+    {
+        var p = _promote;
+        p.Bind(0, now);
+        p.Bind(1, PromotionBatch);
+        p.Bind(2, _queue.NextPlace - 1);
+        var promoted = p.Execute();
+        _queue.TookPlaces(promoted);
+        if (promoted == PromotionBatch)
+        {
+            return; // more may be due: the next claim looks again
+        }
+
+        try
+        {
+            _queue.DueFrom(_earliestWaiting.Step() && _earliestWaiting.IsInteger(0) ? _earliestWaiting.GetInt64(0) : null);
+        }
+        finally
+        {
+            _earliestWaiting.Reset();
+        }
     }
 
     // One pass over the queue's candidates, picking into the claim's working sets; true when the scan should start again
@@ -286,7 +335,9 @@ internal sealed class SqliteClaimWrites : IDisposable
             unreadable.RemoveAll(u => u.Status == (int)JobStatus.Interrupted); // met again below, Queued
             Move(
                 resumable,
-                $"UPDATE jobs SET status = {(int)JobStatus.Queued}, version = version + 1, changed_at = @at, ended_at = NULL " +
+                $"UPDATE jobs SET status = {(int)JobStatus.Queued}, version = version + 1, changed_at = @at, ended_at = NULL, " +
+                // Every job that ran had a place; one without (a row edited by hand) still enters the queue instead of waiting for ever.
+                $"queue_seq = COALESCE(queue_seq, {_queue.TakePlace().ToString(CultureInfo.InvariantCulture)}) " +
                 $"WHERE status = {(int)JobStatus.Interrupted} AND id IN (",
                 at,
                 moved,
@@ -315,7 +366,7 @@ internal sealed class SqliteClaimWrites : IDisposable
             command.Dispose();
         }
 
-        foreach (var statement in new[] { _claimOne, _heldKeys, _scanAll })
+        foreach (var statement in new[] { _claimOne, _heldKeys, _scanAll, _promote, _earliestWaiting })
         {
             statement.Dispose();
         }

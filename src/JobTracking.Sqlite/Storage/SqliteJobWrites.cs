@@ -4,45 +4,52 @@ using Microsoft.Data.Sqlite;
 
 namespace JobTracking.Sqlite.Storage;
 
-/// <summary>The writes that change one job: create, the status compare-and-set, progress and checkpoint, draft edits, and retention.</summary>
+/// <summary>The writes that change one job: create (with its idempotency key), the status compare-and-set, progress and checkpoint, draft edits, and retention.</summary>
 internal sealed class SqliteJobWrites : IDisposable
 {
     private readonly SqliteStatement _insert;
     private readonly SqliteStatement _sameJob;
+    private readonly SqliteStatement _keyHolder;
+    private readonly SqliteStatement _releaseKey;
     private readonly SqliteStatement _transition;
     private readonly SqliteCommand _storedReport;
     private readonly SqliteStatement _progress;
     private readonly SqliteCommand _draft;
     private readonly SqliteCommand _purgeJobs;
     private readonly TimeProvider _time;
+    private readonly SqliteQueue _queue;
 
-    // The queue order: each entry into Queued takes the next number.
-    private long _queueSequence;
-
-    public SqliteJobWrites(SqliteConnection connection, TimeProvider timeProvider)
+    public SqliteJobWrites(SqliteConnection connection, TimeProvider timeProvider, SqliteQueue queue)
     {
         Connection = connection;
         _time = timeProvider;
-        using (var last = Command("SELECT COALESCE(MAX(queue_seq), 0) FROM jobs"))
-        {
-            _queueSequence = (long)last.ExecuteScalar()!;
-        }
+        _queue = queue;
 
         _insert = Statement(
             $"INSERT INTO jobs ({SqliteSchema.JobColumns}, queue_seq) VALUES (@id, {T("@type")}, {T("@name")}, @status, @version, {T("@parameters")}, {T("@launchedBy")}, @priority, {T("@key")}, " +
             $"@created, @started, @ended, @attempt, {T("@node")}, @done, @total, {T("@checkpoint")}, {T("@errorType")}, {T("@errorMessage")}, {T("@errorStack")}, " +
-            $"@warnings, {T("@steps")}, NULL, NULL, NULL, {T("@checkpointReport")}, NULL, @queueSeq) " +
+            $"@warnings, {T("@steps")}, NULL, NULL, NULL, {T("@checkpointReport")}, NULL, @runAfter, {T("@idempotencyKey")}, @idempotentUntil, @timeout, @queueSeq) " +
             "ON CONFLICT (id) DO NOTHING",
             "@id", "@type", "@name", "@status", "@version", "@parameters", "@launchedBy", "@priority", "@key", "@created", "@started", "@ended", "@attempt",
-            "@node", "@done", "@total", "@checkpoint", "@errorType", "@errorMessage", "@errorStack", "@warnings", "@steps", "@checkpointReport", "@queueSeq");
+            "@node", "@done", "@total", "@checkpoint", "@errorType", "@errorMessage", "@errorStack", "@warnings", "@steps", "@checkpointReport",
+            "@runAfter", "@idempotencyKey", "@idempotentUntil", "@timeout", "@queueSeq");
 
         // A create sent again after its answer was lost finds its own job: the fields JobStoreArguments.IsIdenticalNewJob
         // compares, each bound as the insert binds it, so what the store keeps of a text (or a time) compares equal.
         _sameJob = Statement(
             $"SELECT 1 FROM jobs WHERE id = @id AND type_name = {T("@type")} AND display_name = {T("@name")} AND parameters = {T("@parameters")} " +
             $"AND launched_by IS {T("@launchedBy")} AND priority = @priority AND concurrency_key IS {T("@key")} AND created_at = @created " +
-            "AND (version <> 1 OR status = @status)",
-            "@id", "@type", "@name", "@parameters", "@launchedBy", "@priority", "@key", "@created", "@status");
+            "AND idempotent_until IS @idempotentUntil AND timeout IS @timeout " +
+            $"AND (version <> 1 OR (status = @status AND run_after IS @runAfter AND idempotency_key IS {T("@idempotencyKey")}))",
+            "@id", "@type", "@name", "@parameters", "@launchedBy", "@priority", "@key", "@created", "@status",
+            "@idempotentUntil", "@timeout", "@runAfter", "@idempotencyKey");
+
+        // The job that has an idempotency key, from the key's unique index; whether it still holds it is decided here, by
+        // the store's clock, and only the writer writes, so nothing changes between this read and the write it decides.
+        _keyHolder = Statement(
+            $"SELECT id, status, idempotent_until FROM jobs WHERE idempotency_key = {T("@idempotencyKey")}",
+            "@idempotencyKey");
+        _releaseKey = Statement("UPDATE jobs SET idempotency_key = NULL WHERE id = @id", "@id");
 
         // The side effects documented on JobTransition, in one compare-and-set on (id, status, version[, claim]). The
         // attempt a restart ends is built from the row as it was: SQLite reads every column of a SET before the update.
@@ -50,8 +57,12 @@ internal sealed class SqliteJobWrites : IDisposable
             $"""
             UPDATE jobs SET
                 previous_attempts = CASE WHEN @newAttempt THEN json_insert(COALESCE(previous_attempts, '[]'), '$[#]', json_object(
-                    'number', attempt, 'started', COALESCE(started_at, @at), 'ended', COALESCE(ended_at, @at), 'status', status,
-                    'errorType', error_type, 'errorMessage', error_message, 'errorStack', error_stack)) ELSE previous_attempts END,
+                    'number', attempt, 'started', COALESCE(started_at, @at),
+                    'ended', CASE WHEN @retryError THEN @at ELSE COALESCE(ended_at, @at) END,
+                    'status', CASE WHEN @retryError THEN {(int)JobStatus.Failed} ELSE status END,
+                    'errorType', CASE WHEN @retryError THEN {T("@errorType")} ELSE error_type END,
+                    'errorMessage', CASE WHEN @retryError THEN {T("@errorMessage")} ELSE error_message END,
+                    'errorStack', CASE WHEN @retryError THEN {T("@errorStack")} ELSE error_stack END)) ELSE previous_attempts END,
                 status = @to,
                 version = version + 1,
                 changed_at = @at,
@@ -68,7 +79,8 @@ internal sealed class SqliteJobWrites : IDisposable
                 checkpoint = CASE WHEN @hasCheckpoint THEN {T("@checkpoint")} ELSE checkpoint END,
                 checkpoint_report = CASE WHEN @hasCheckpoint THEN {T("@checkpointReport")} ELSE checkpoint_report END,
                 attempt = attempt + @newAttempt,
-                queue_seq = CASE WHEN @requeue THEN @queueSeq ELSE queue_seq END,
+                queue_seq = CASE WHEN @requeue THEN @queueSeq WHEN @start THEN COALESCE(queue_seq, @queueSeq) ELSE queue_seq END,
+                run_after = CASE WHEN @requeue THEN @runAfter ELSE run_after END,
                 instance_id = CASE WHEN @staysActive THEN instance_id END,
                 claim_id = CASE WHEN @staysActive THEN claim_id END,
                 lease_until = CASE WHEN @staysActive THEN lease_until END
@@ -76,7 +88,7 @@ internal sealed class SqliteJobWrites : IDisposable
             """,
             "@to", "@newAttempt", "@start", "@at", "@node", "@ends", "@requeue", "@fails", "@errorType", "@errorMessage", "@errorStack",
             "@hasReport", "@done", "@total", "@warnings", "@steps", "@hasCheckpoint", "@checkpoint", "@checkpointReport", "@queueSeq", "@staysActive",
-            "@id", "@from", "@version", "@fence");
+            "@id", "@from", "@version", "@fence", "@retryError", "@runAfter");
         _storedReport = Command("SELECT progress_done, progress_total, warning_count, steps FROM jobs WHERE id = @id", "@id");
         _progress = Statement(
             $"""
@@ -101,10 +113,67 @@ internal sealed class SqliteJobWrites : IDisposable
 
     public SqliteConnection Connection { get; }
 
-    /// <summary>Stores a new job; true also when the store holds this very job already (the create was sent again after its answer was lost).</summary>
-    public bool Create(JobRecord job) => Insert(job) || IsStored(job);
+    /// <summary>
+    /// Stores a new job, unless another job holds its idempotency key (that job's id is returned) or the store holds this
+    /// very job already (the create was sent again after its answer was lost).
+    /// </summary>
+    /// <returns>The id of the job stored for <paramref name="job"/>, or <see langword="null"/> when another job has its id.</returns>
+    /// <remarks>A job with a key may write twice (the key taken from a job that no longer holds it, then the insert): run it in a savepoint.</remarks>
+    public Guid? Create(JobRecord job)
+    {
+        if (job.IdempotencyKey is { } key && HolderOf(key, job.Id) is { } holder)
+        {
+            return holder;
+        }
 
-    /// <summary>Inserts a new job; false when its id exists.</summary>
+        return Insert(job) || IsStored(job) ? job.Id : null;
+    }
+
+    /// <summary>
+    /// Finds the job that holds an idempotency key: a job holds its key while unfinished, and once finished while its
+    /// idempotent-until time is unset or later than the store's now. A job found that no longer holds it loses the key
+    /// (its version and the feed unchanged), so the new job can take it.
+    /// </summary>
+    /// <returns>The holder's id; <see langword="null"/> when no other job holds the key (the job with <paramref name="jobId"/> itself is left to the identity check).</returns>
+    private Guid? HolderOf(string key, Guid jobId)
+    {
+        var p = _keyHolder;
+        Guid found;
+        bool holds;
+        p.Bind(0, key);
+        try
+        {
+            if (!p.Step())
+            {
+                return null;
+            }
+
+            found = p.GetId(0);
+            if (found == jobId)
+            {
+                return null;
+            }
+
+            // A status or time that is not an integer (edited by hand) is taken as holding: the key is never taken from a job that may still hold it.
+            holds = !p.IsInteger(1) || !JobLifecycle.IsFinished((JobStatus)p.GetInt64(1))
+                || p.IsNull(2) || !p.IsInteger(2) || p.GetInt64(2) > _time.GetUtcNow().UtcTicks;
+        }
+        finally
+        {
+            p.Reset();
+        }
+
+        if (holds)
+        {
+            return found;
+        }
+
+        _releaseKey.Bind(0, found);
+        _releaseKey.Execute();
+        return null;
+    }
+
+    /// <summary>Inserts a new job; false when its id exists. A queued job whose run-after time is later than the store's now waits, without a place in the queue.</summary>
     private bool Insert(JobRecord job)
     {
         var p = _insert;
@@ -131,21 +200,55 @@ internal sealed class SqliteJobWrites : IDisposable
         p.Bind(20, job.WarningCount);
         p.Bind(21, JobReportJson.WriteSteps(job.Steps));
         p.Bind(22, JobReportJson.WriteReport(job.CheckpointReport));
-        p.Bind(23, job.Status == JobStatus.Queued ? ++_queueSequence : (long?)null);
-        return p.Execute() == 1;
+        p.Bind(23, job.RunAfter);
+        p.Bind(24, job.IdempotencyKey);
+        p.Bind(25, job.IdempotentUntil);
+        p.Bind(26, job.Timeout?.Ticks);
+        var waits = job.Status == JobStatus.Queued && Waits(job.RunAfter);
+        p.Bind(27, job.Status == JobStatus.Queued && !waits ? _queue.NextPlace : null);
+        if (p.Execute() != 1)
+        {
+            return false;
+        }
+
+        if (waits)
+        {
+            _queue.Waits(job.RunAfter!.Value.UtcTicks);
+        }
+        else if (job.Status == JobStatus.Queued)
+        {
+            _queue.TakePlace();
+        }
+
+        return true;
     }
+
+    // A job queued for a time later than the store's now waits for it; the clock is read only for a job with a time.
+    private bool Waits(DateTimeOffset? runAfter) => runAfter is { } at && at > _time.GetUtcNow();
 
     /// <summary>
     /// Inserts every job with the one prepared insert; throws, so the writer rolls the batch back, when an id exists,
     /// unless every id exists with its job identical (the batch was sent again after its answer was lost).
     /// </summary>
-    /// <returns>The number of jobs of the batch.</returns>
-    public int CreateMany(IReadOnlyList<JobRecord> jobs)
+    /// <remarks>
+    /// A job whose idempotency key another job holds (stored before, or an earlier job of this batch) is not stored, and
+    /// takes the holder's id; it counts neither as stored nor as found, so a batch sent again is still recognised.
+    /// </remarks>
+    /// <returns>For each job of the batch, the id of the job stored for it.</returns>
+    public Guid[] CreateMany(IReadOnlyList<JobRecord> jobs)
     {
+        var ids = new Guid[jobs.Count];
         var held = -1;
         var inserted = -1;
         for (var i = 0; i < jobs.Count; i++)
         {
+            ids[i] = jobs[i].Id;
+            if (jobs[i].IdempotencyKey is { } key && HolderOf(key, jobs[i].Id) is { } holder)
+            {
+                ids[i] = holder;
+                continue;
+            }
+
             if (Insert(jobs[i]))
             {
                 inserted = inserted < 0 ? i : inserted;
@@ -167,7 +270,7 @@ internal sealed class SqliteJobWrites : IDisposable
             }
         }
 
-        return jobs.Count;
+        return ids;
     }
 
     private bool IsStored(JobRecord job)
@@ -182,6 +285,10 @@ internal sealed class SqliteJobWrites : IDisposable
         p.Bind(6, job.ConcurrencyKey);
         p.Bind(7, job.CreatedAt);
         p.Bind(8, (long)job.Status);
+        p.Bind(9, job.IdempotentUntil);
+        p.Bind(10, job.Timeout?.Ticks);
+        p.Bind(11, job.RunAfter);
+        p.Bind(12, job.IdempotencyKey);
         try
         {
             return p.Step();
@@ -215,20 +322,31 @@ internal sealed class SqliteJobWrites : IDisposable
         p.Bind(16, t.HasCheckpoint);
         p.Bind(17, t.Checkpoint);
         p.Bind(18, t.HasCheckpoint ? JobReportJson.WriteReport(report ?? StoredReport(t.JobId)) : null);
-        p.Bind(19, t.ToStatus == JobStatus.Queued ? _queueSequence + 1 : (long?)null);
+        // A move to Queued takes a new place, unless the job waits for a later time; a move to Running takes one only when
+        // the job had none (it was waiting), so a job that runs always has a place to keep if it is queued again by a reclaim.
+        var requeue = t.ToStatus == JobStatus.Queued;
+        var waits = requeue && Waits(t.RunAfter);
+        var takesPlace = (requeue && !waits) || (t.FromStatus == JobStatus.Queued && t.ToStatus == JobStatus.Running);
+        p.Bind(19, takesPlace ? _queue.NextPlace : null);
         p.Bind(20, JobLifecycle.IsActive(t.ToStatus));
         p.Bind(21, t.JobId);
         p.Bind(22, (long)t.FromStatus);
         p.Bind(23, t.ExpectedVersion);
         p.Bind(24, t.ClaimId);
+        p.Bind(25, t.IsNewAttempt && t.Error is not null);
+        p.Bind(26, t.RunAfter);
         if (p.Execute() != 1)
         {
             return false;
         }
 
-        if (t.ToStatus == JobStatus.Queued)
+        if (waits)
         {
-            _queueSequence++;
+            _queue.Waits(t.RunAfter!.Value.UtcTicks);
+        }
+        else if (takesPlace)
+        {
+            _queue.TakePlace();
         }
 
         return true;
@@ -294,7 +412,7 @@ internal sealed class SqliteJobWrites : IDisposable
 
     public void Dispose()
     {
-        foreach (var statement in new[] { _insert, _sameJob, _transition, _progress })
+        foreach (var statement in new[] { _insert, _sameJob, _keyHolder, _releaseKey, _transition, _progress })
         {
             statement.Dispose();
         }

@@ -18,6 +18,9 @@ internal sealed class SqliteReadSession : IDisposable
     private readonly SqliteStatement _commit;
     private readonly SqliteStatement _feed;
     private readonly SqliteStatement _feedBounds;
+    private readonly SqliteStatement _nextRunAfter;
+    private readonly SqliteStatement _schedules;
+    private readonly SqliteStatement _schedule;
 
     public SqliteReadSession(SqliteConnection connection)
     {
@@ -34,6 +37,58 @@ internal sealed class SqliteReadSession : IDisposable
         _commit = new SqliteStatement(connection, "COMMIT");
         _feed = new SqliteStatement(connection, $"SELECT seq, {SqliteSchema.FeedColumns} FROM job_feed WHERE seq > @after ORDER BY seq LIMIT @limit", "@after", "@limit");
         _feedBounds = new SqliteStatement(connection, "SELECT (SELECT MIN(seq) FROM job_feed), (SELECT MAX(seq) FROM job_feed)");
+        _nextRunAfter = new SqliteStatement(
+            connection,
+            $"SELECT run_after FROM jobs INDEXED BY ix_jobs_waiting WHERE status = {(int)JobStatus.Queued} AND queue_seq IS NULL AND run_after IS NOT NULL AND run_after > @now ORDER BY run_after LIMIT 1",
+            "@now");
+        _schedules = new SqliteStatement(connection, $"SELECT {SqliteSchema.ScheduleColumns} FROM job_schedules ORDER BY id");
+        _schedule = new SqliteStatement(connection, $"SELECT {SqliteSchema.ScheduleColumns} FROM job_schedules WHERE id = @id", "@id");
+    }
+
+    /// <summary>Reads the earliest run-after time later than <paramref name="now"/> among the jobs waiting for theirs, from their index.</summary>
+    public DateTimeOffset? NextRunAfter(DateTimeOffset now)
+    {
+        _nextRunAfter.Bind(0, now);
+        try
+        {
+            return _nextRunAfter.Step() && _nextRunAfter.IsInteger(0) ? SqliteRows.Time(_nextRunAfter.GetInt64(0), "run_after") : null;
+        }
+        finally
+        {
+            _nextRunAfter.Reset();
+        }
+    }
+
+    /// <summary>Reads every schedule, ordered by id (SQLite's binary collation: the order of the ids' UTF-8 bytes).</summary>
+    public List<JobScheduleRecord> Schedules()
+    {
+        var schedules = new List<JobScheduleRecord>();
+        try
+        {
+            while (_schedules.Step())
+            {
+                schedules.Add(SqliteScheduleRows.Read(_schedules));
+            }
+        }
+        finally
+        {
+            _schedules.Reset();
+        }
+
+        return schedules;
+    }
+
+    public JobScheduleRecord? Schedule(string scheduleId)
+    {
+        _schedule.Bind(0, scheduleId);
+        try
+        {
+            return _schedule.Step() ? SqliteScheduleRows.Read(_schedule) : null;
+        }
+        finally
+        {
+            _schedule.Reset();
+        }
     }
 
     /// <summary>Reads changes after a sequence number and where the feed starts and ends, in one snapshot.</summary>
@@ -198,7 +253,7 @@ internal sealed class SqliteReadSession : IDisposable
             command.Dispose();
         }
 
-        foreach (var statement in new[] { _get, _begin, _commit, _feed, _feedBounds })
+        foreach (var statement in new[] { _get, _begin, _commit, _feed, _feedBounds, _nextRunAfter, _schedules, _schedule })
         {
             statement.Dispose();
         }

@@ -130,6 +130,10 @@ internal static class SqliteRows
             Claim = r.IsDBNull(23) ? null : new JobClaim { InstanceId = NullableText(r, 22) ?? string.Empty, ClaimId = r.GetId(23), LeaseExpiresAt = NullableTime(r, 24) ?? DateTimeOffset.MinValue },
             CheckpointReport = r.IsDBNull(25) ? null : StoredRow.Json(r.GetString(25), "checkpoint_report", JobReportJson.ReadReport),
             PreviousAttempts = r.IsDBNull(26) ? [] : StoredRow.Json(r.GetString(26), "previous_attempts", ReadAttempts),
+            RunAfter = NullableTime(r, 27, "run_after"),
+            IdempotencyKey = NullableText(r, 28),
+            IdempotentUntil = NullableTime(r, 29, "idempotent_until"),
+            Timeout = NullableDuration(r, 30, "timeout"),
         };
     }
 
@@ -154,6 +158,7 @@ internal static class SqliteRows
             WarningCount = (int)r.GetInt64(13),
             Error = errorType is null ? null : new JobError { Type = errorType, Message = r.GetText(15) ?? string.Empty, StackTrace = r.GetText(16) },
             InstanceId = r.GetText(17),
+            RunAfter = r.IsInteger(18) && r.GetInt64(18) is >= 0 and <= MaxTicks ? Time(r.GetInt64(18)) : null,
         };
     }
 
@@ -180,9 +185,43 @@ internal static class SqliteRows
         return attempts;
     }
 
-    // The columns a compare-and-set matches on are read only when they hold an integer: SQLite would read the text
-    // 'Running' as 0 (Editing) and '3abc' as 3, and a compare-and-set on what was read would never match the row.
-    private static long Integer<TRow>(TRow r, int ordinal, string column)
+    /// <summary>Reads a time column that may be NULL strictly: UTC ticks of a time <see cref="DateTimeOffset"/> can hold.</summary>
+    /// <exception cref="FormatException">The column holds something else; the message names the column and the value.</exception>
+    public static DateTimeOffset? NullableTime<TRow>(TRow r, int ordinal, string column)
+        where TRow : IStoredRow => r.IsDBNull(ordinal) ? null : Time(Integer(r, ordinal, column), column);
+
+    /// <summary>A time from UTC ticks read from <paramref name="column"/>.</summary>
+    /// <exception cref="FormatException">The ticks are out of <see cref="DateTimeOffset"/>'s range; the message names the column.</exception>
+    public static DateTimeOffset Time(long ticks, string column) =>
+        ticks is >= 0 and <= MaxTicks
+            ? Time(ticks)
+            : throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{column}: {ticks} is not a time; times are stored as UTC ticks from 0 to {MaxTicks}."));
+
+    /// <summary>Reads a duration column that may be NULL strictly: a positive number of ticks.</summary>
+    /// <exception cref="FormatException">The column holds something else; the message names the column and the value.</exception>
+    public static TimeSpan? NullableDuration<TRow>(TRow r, int ordinal, string column)
+        where TRow : IStoredRow
+    {
+        if (r.IsDBNull(ordinal))
+        {
+            return null;
+        }
+
+        var ticks = Integer(r, ordinal, column);
+        return ticks > 0
+            ? TimeSpan.FromTicks(ticks)
+            : throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{column}: {ticks} is not a duration; it is stored as a positive number of ticks."));
+    }
+
+    private const long MaxTicks = 3155378975999999999; // DateTimeOffset.MaxValue.UtcTicks
+
+    /// <summary>Reads an integer column strictly, naming the column when it holds anything else.</summary>
+    /// <remarks>
+    /// The columns a compare-and-set matches on are read only when they hold an integer: SQLite would read the text
+    /// 'Running' as 0 (Editing) and '3abc' as 3, and a compare-and-set on what was read would never match the row.
+    /// </remarks>
+    /// <exception cref="FormatException">The column holds text, a real number, bytes or NULL.</exception>
+    public static long Integer<TRow>(TRow r, int ordinal, string column)
         where TRow : IStoredRow
     {
         if (!r.IsInteger(ordinal))
@@ -194,7 +233,7 @@ internal static class SqliteRows
         return r.GetInt64(ordinal);
     }
 
-    private static string? NullableText<TRow>(TRow r, int ordinal)
+    public static string? NullableText<TRow>(TRow r, int ordinal)
         where TRow : IStoredRow => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
     private static DateTimeOffset? NullableTime<TRow>(TRow r, int ordinal)

@@ -15,7 +15,8 @@ internal static class SqliteSchema
     public const string JobColumns =
         "id, type_name, display_name, status, version, parameters, launched_by, priority, concurrency_key, created_at, " +
         "started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack, " +
-        "warning_count, steps, instance_id, claim_id, lease_until, checkpoint_report, previous_attempts";
+        "warning_count, steps, instance_id, claim_id, lease_until, checkpoint_report, previous_attempts, " +
+        "run_after, idempotency_key, idempotent_until, timeout";
 
     /// <summary>Version 1: jobs (with the queue order and the indexes of the process tracker's list), log lines and rejects.</summary>
     private const string Version1 = """
@@ -208,12 +209,87 @@ internal static class SqliteSchema
         END;
         """;
 
+    /// <summary>
+    /// Version 5: time and repetition. A job's run-after time, idempotency key, idempotent-until time (UTC ticks) and
+    /// timeout (ticks), and the run-after time on the change feed. A queued job waiting for its time has no place in the
+    /// queue (queue_seq NULL): the queue's index leaves it out, so claims never scan it, and a partial index on run_after
+    /// holds the waiting jobs alone, for the claim that gives the due ones their place and for the next wake-up time. A
+    /// unique partial index on the idempotency key makes a key name one job at most. Recurring schedules get a table of
+    /// their own. Rows of version 4 get NULLs (no time to wait for, no key, no timeout), and every queued one has a place.
+    /// </summary>
+    private const string Version5 = """
+        ALTER TABLE jobs ADD COLUMN run_after INTEGER;
+        ALTER TABLE jobs ADD COLUMN idempotency_key TEXT;
+        ALTER TABLE jobs ADD COLUMN idempotent_until INTEGER;
+        ALTER TABLE jobs ADD COLUMN timeout INTEGER;
+        DROP INDEX ix_jobs_queue;
+        CREATE INDEX ix_jobs_queue ON jobs (priority DESC, queue_seq) WHERE status = 1 AND (queue_seq IS NOT NULL OR run_after IS NULL);
+        CREATE INDEX ix_jobs_waiting ON jobs (run_after) WHERE status = 1 AND queue_seq IS NULL AND run_after IS NOT NULL;
+        CREATE UNIQUE INDEX ux_jobs_idempotency_key ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+        ALTER TABLE job_feed ADD COLUMN run_after INTEGER;
+        DROP TRIGGER tr_jobs_feed_created;
+        DROP TRIGGER tr_jobs_feed_changed;
+        DROP TRIGGER tr_jobs_feed_report;
+        CREATE TRIGGER tr_jobs_feed_created AFTER INSERT ON jobs BEGIN
+            INSERT INTO job_feed (COLS)
+            VALUES (new.id, 2, new.type_name, new.display_name, new.launched_by, new.status, new.status, new.version, new.attempt,
+                COALESCE(new.changed_at, new.created_at), new.progress_done, new.progress_total, new.warning_count, NULL, NULL, NULL, new.instance_id,
+                new.run_after);
+        END;
+        CREATE TRIGGER tr_jobs_feed_changed AFTER UPDATE OF version ON jobs WHEN new.version IS NOT old.version BEGIN
+            INSERT INTO job_feed (COLS)
+            VALUES (new.id, CASE WHEN old.status = 0 AND new.status = 0 THEN 3 ELSE 0 END, new.type_name, new.display_name, new.launched_by,
+                old.status, new.status, new.version, new.attempt, COALESCE(new.changed_at, 0), new.progress_done, new.progress_total, new.warning_count,
+                CASE WHEN new.status = 8 THEN new.error_type END, CASE WHEN new.status = 8 THEN new.error_message END,
+                CASE WHEN new.status = 8 THEN new.error_stack END, new.instance_id, CASE WHEN new.status = 1 THEN new.run_after END);
+        END;
+        CREATE TRIGGER tr_jobs_feed_report AFTER UPDATE OF progress_done, progress_total, warning_count, steps ON jobs
+            WHEN new.version IS old.version BEGIN
+            INSERT INTO job_feed (COLS)
+            VALUES (new.id, 1, new.type_name, new.display_name, new.launched_by, new.status, new.status, new.version, new.attempt,
+                COALESCE(new.changed_at, 0), new.progress_done, new.progress_total, new.warning_count, NULL, NULL, NULL, new.instance_id, NULL);
+        END;
+        CREATE TABLE job_schedules (
+            id               TEXT    NOT NULL PRIMARY KEY,
+            version          INTEGER NOT NULL,
+            type_name        TEXT    NOT NULL,
+            parameters       TEXT    NOT NULL,
+            cron             TEXT    NOT NULL,
+            time_zone        TEXT    NOT NULL,
+            display_name     TEXT,
+            priority         INTEGER NOT NULL,
+            concurrency_key  TEXT,
+            misfire          INTEGER NOT NULL,
+            overlap          INTEGER NOT NULL,
+            is_paused        INTEGER NOT NULL,
+            created_at       INTEGER NOT NULL,
+            updated_at       INTEGER NOT NULL,
+            last_occurrence  INTEGER,
+            last_job_id      BLOB,
+            next_occurrence  INTEGER
+        ) WITHOUT ROWID;
+        """;
+
     /// <summary>Each entry brings a file from the version before it to its version.</summary>
     private static readonly (int Version, string Sql)[] Migrations =
-        [(1, Version1), (2, Version2), (3, Version3.Replace("COLS", FeedColumns, StringComparison.Ordinal)), (4, Version4.Replace("COLS", FeedColumns, StringComparison.Ordinal))];
+    [
+        (1, Version1),
+        (2, Version2),
+        (3, Version3.Replace("COLS", FeedColumnsVersion3, StringComparison.Ordinal)),
+        (4, Version4.Replace("COLS", FeedColumnsVersion3, StringComparison.Ordinal)),
+        (5, Version5.Replace("COLS", FeedColumns, StringComparison.Ordinal)),
+    ];
+
+    /// <summary>The columns of a change feed row after its sequence number as versions 3 and 4 wrote them (the shipped migrations name these).</summary>
+    public const string FeedColumnsVersion3 = "job_id, kind, type_name, display_name, launched_by, previous_status, status, version, attempt, at, progress_done, progress_total, warning_count, error_type, error_message, error_stack, instance_id";
 
     /// <summary>The columns of a change feed row after its sequence number, in the order <see cref="SqliteRows.ReadChange"/> reads them.</summary>
-    public const string FeedColumns = "job_id, kind, type_name, display_name, launched_by, previous_status, status, version, attempt, at, progress_done, progress_total, warning_count, error_type, error_message, error_stack, instance_id";
+    public const string FeedColumns = FeedColumnsVersion3 + ", run_after";
+
+    /// <summary>The columns of a <see cref="JobScheduleRecord"/>, in the order <see cref="SqliteScheduleRows.Read"/> reads them.</summary>
+    public const string ScheduleColumns =
+        "id, version, type_name, parameters, cron, time_zone, display_name, priority, concurrency_key, misfire, overlap, is_paused, " +
+        "created_at, updated_at, last_occurrence, last_job_id, next_occurrence";
 
     /// <summary>Gets the schema version this package writes.</summary>
     public static int CurrentVersion => Migrations[^1].Version;

@@ -12,6 +12,7 @@ internal sealed class SqliteWriteSession : IDisposable
     private readonly SqliteCommand _trimFeed;
     private readonly SqliteStatement _feedEnd;
     private readonly long _feedRetention;
+    private readonly SqliteQueue _queue;
     private int _batches;
     private long _pendingFeedEnd;
     private long _committedFeedEnd;
@@ -27,9 +28,11 @@ internal sealed class SqliteWriteSession : IDisposable
             "@keep");
         _feedEnd = new SqliteStatement(connection, "SELECT MAX(seq) FROM job_feed");
         _committedFeedEnd = _pendingFeedEnd = ReadFeedEnd();
-        Jobs = new SqliteJobWrites(connection, timeProvider);
-        Claims = new SqliteClaimWrites(connection, timeProvider);
+        _queue = new SqliteQueue(connection);
+        Jobs = new SqliteJobWrites(connection, timeProvider, _queue);
+        Claims = new SqliteClaimWrites(connection, timeProvider, _queue);
         Journal = new SqliteJournalWrites(connection);
+        Schedules = new SqliteScheduleWrites(connection);
     }
 
     public SqliteConnection Connection { get; }
@@ -99,11 +102,18 @@ internal sealed class SqliteWriteSession : IDisposable
     /// <summary>Gets the journal writes.</summary>
     public SqliteJournalWrites Journal { get; }
 
+    /// <summary>Gets the recurring schedules' writes.</summary>
+    public SqliteScheduleWrites Schedules { get; }
+
+    /// <summary>Called after a write was rolled back (to its savepoint, or with its whole transaction): what the writer knows of the queue without reading may no longer be so.</summary>
+    public void RolledBack() => _queue.Forget();
+
     public void Dispose()
     {
         Jobs.Dispose();
         Claims.Dispose();
         Journal.Dispose();
+        Schedules.Dispose();
         _trimFeed.Dispose();
         _feedEnd.Dispose();
     }

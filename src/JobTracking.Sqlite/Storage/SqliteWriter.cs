@@ -124,6 +124,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
 #pragma warning restore CA1031
                 {
                     operation.Fail(ex);
+                    Session.RolledBack();
                     if (alone || !InTransaction())
                     {
                         // Alone, or SQLite rolled the whole transaction back (disk full, I/O error): nothing of it is kept.
@@ -163,6 +164,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             TryRollback();
             Session.FeedTouched = false;
+            Session.RolledBack();
             FailAll(batch, ex);
             return;
         }
