@@ -57,6 +57,28 @@ public sealed class SqliteCorruptRowTests : CorruptRowTests
         await WaitAsync(runner, next, JobStatus.Completed);
     }
 
+    /// <summary>The columns of schema version 5 edited by hand into what the store never writes, and the words the error must hold.</summary>
+    public static TheoryData<string, string> TimeAndKeyColumns() => new()
+    {
+        { "run_after = 'soon'", "run_after: 'soon' is not an integer" },
+        { "run_after = -5", "run_after: -5 is not a time" },
+        { "idempotent_until = 1.5", "idempotent_until: '1.5' is not an integer" },
+        { "timeout = 0", "timeout: 0 is not a duration" },
+        { "timeout = x'00'", "timeout: " },
+    };
+
+    [Theory]
+    [MemberData(nameof(TimeAndKeyColumns))]
+    public Task TimeOrKeyColumnMalformed_ReadOrCommanded_IsAClearErrorNamingTheJobAndTheColumn(string edit, string named) =>
+        CorruptRow_ReadOrCommanded_IsAClearErrorNamingTheJob_AndTheHostRunsOn(edit, named);
+
+    /// <summary>A queued job with no run-after time is in the queue (a draft made Queued by hand included); one whose other new columns are malformed fails when a claim meets it.</summary>
+    [Theory]
+    [InlineData("idempotent_until = 'later'", "idempotent_until: 'later' is not an integer")]
+    [InlineData("timeout = -1", "timeout: -1 is not a duration")]
+    public Task QueuedWithMalformedTimeColumn_MetByAClaim_FailsNamingTheColumn(string edit, string named) =>
+        CorruptQueuedRow_MetByAClaim_FailsNamingTheProblem_AndTheOtherJobsRun(edit, named);
+
     protected override ValueTask PrepareStoreAsync() => ValueTask.CompletedTask;
 
     protected override void UseStore(JobTrackingBuilder builder) => builder.UseSqlite(_database.ConnectionString);

@@ -14,13 +14,8 @@ internal sealed class SqliteClaimWrites : IDisposable
     private const string ScanOrder = " ORDER BY priority DESC, queue_seq";
     private static readonly string ScanStart = $"SELECT id, type_name, concurrency_key FROM jobs INDEXED BY ix_jobs_queue WHERE status = {Queued} AND (queue_seq IS NOT NULL OR run_after IS NULL)";
 
-    // The most waiting jobs one claim gives a place; the rest follow at the next claims, in the order of their times.
-    private const int PromotionBatch = 1024;
-
     private readonly TimeProvider _time;
     private readonly SqliteQueue _queue;
-    private readonly SqliteStatement _promote;
-    private readonly SqliteStatement _earliestWaiting;
     private readonly SqliteStatement _claimOne;
     private readonly SqliteStatement _heldKeys;
     private readonly SqliteCommand _orphans;
@@ -41,17 +36,6 @@ internal sealed class SqliteClaimWrites : IDisposable
         Connection = connection;
         _time = timeProvider;
         _queue = queue;
-
-        // The waiting jobs that came due enter the queue in the order of their times (then of their creation), each at the
-        // next place: from the waiting jobs' own index, so the jobs still waiting are never read.
-        _promote = new SqliteStatement(
-            connection,
-            $"WITH due AS (SELECT id, run_after, rowid AS r FROM jobs INDEXED BY ix_jobs_waiting " +
-            $"WHERE status = {Queued} AND queue_seq IS NULL AND run_after IS NOT NULL AND run_after <= @now ORDER BY run_after, rowid LIMIT @max), " +
-            "numbered AS (SELECT id, row_number() OVER (ORDER BY run_after, r) AS n FROM due) " +
-            $"UPDATE jobs SET queue_seq = @last + numbered.n FROM numbered WHERE jobs.id = numbered.id",
-            "@now", "@max", "@last");
-        _earliestWaiting = new SqliteStatement(connection, SqliteQueue.EarliestWaiting);
         _claimOne = new SqliteStatement(
             connection,
             $"UPDATE jobs SET status = {Running}, version = version + 1, changed_at = @at, started_at = COALESCE(started_at, @at), node = {T("@node")}, " +
@@ -92,10 +76,7 @@ internal sealed class SqliteClaimWrites : IDisposable
     public List<JobRecord> Claim(JobClaimRequest request)
     {
         var now = _time.GetUtcNow();
-        if (_queue.MayHaveDue(now.UtcTicks))
-        {
-            Promote(now.UtcTicks);
-        }
+        _queue.PromoteDue(now);
 
         var claimedByType = _claimedByType;
         var excludedTypes = _excludedTypes;
@@ -180,30 +161,6 @@ internal sealed class SqliteClaimWrites : IDisposable
 
         FailUnreadable(unreadable, request.At);
         return claimed;
-    }
-
-    /// <summary>Gives the waiting jobs that came due by <paramref name="now"/> their place in the queue, then notes when the next one comes due.</summary>
-    private void Promote(long now)
-    {
-        var p = _promote;
-        p.Bind(0, now);
-        p.Bind(1, PromotionBatch);
-        p.Bind(2, _queue.NextPlace - 1);
-        var promoted = p.Execute();
-        _queue.TookPlaces(promoted);
-        if (promoted == PromotionBatch)
-        {
-            return; // more may be due: the next claim looks again
-        }
-
-        try
-        {
-            _queue.DueFrom(_earliestWaiting.Step() && _earliestWaiting.IsInteger(0) ? _earliestWaiting.GetInt64(0) : null);
-        }
-        finally
-        {
-            _earliestWaiting.Reset();
-        }
     }
 
     // One pass over the queue's candidates, picking into the claim's working sets; true when the scan should start again
@@ -366,7 +323,7 @@ internal sealed class SqliteClaimWrites : IDisposable
             command.Dispose();
         }
 
-        foreach (var statement in new[] { _claimOne, _heldKeys, _scanAll, _promote, _earliestWaiting })
+        foreach (var statement in new[] { _claimOne, _heldKeys, _scanAll })
         {
             statement.Dispose();
         }

@@ -205,6 +205,11 @@ internal sealed class SqliteJobWrites : IDisposable
         p.Bind(25, job.IdempotentUntil);
         p.Bind(26, job.Timeout?.Ticks);
         var waits = job.Status == JobStatus.Queued && Waits(job.RunAfter);
+        if (job.Status == JobStatus.Queued && !waits)
+        {
+            _queue.PromoteDue(); // the jobs that came due before this one enter the queue first
+        }
+
         p.Bind(27, job.Status == JobStatus.Queued && !waits ? _queue.NextPlace : null);
         if (p.Execute() != 1)
         {
@@ -327,6 +332,11 @@ internal sealed class SqliteJobWrites : IDisposable
         var requeue = t.ToStatus == JobStatus.Queued;
         var waits = requeue && Waits(t.RunAfter);
         var takesPlace = (requeue && !waits) || (t.FromStatus == JobStatus.Queued && t.ToStatus == JobStatus.Running);
+        if (requeue && !waits)
+        {
+            _queue.PromoteDue();
+        }
+
         p.Bind(19, takesPlace ? _queue.NextPlace : null);
         p.Bind(20, JobLifecycle.IsActive(t.ToStatus));
         p.Bind(21, t.JobId);

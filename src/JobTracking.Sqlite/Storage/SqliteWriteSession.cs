@@ -28,7 +28,7 @@ internal sealed class SqliteWriteSession : IDisposable
             "@keep");
         _feedEnd = new SqliteStatement(connection, "SELECT MAX(seq) FROM job_feed");
         _committedFeedEnd = _pendingFeedEnd = ReadFeedEnd();
-        _queue = new SqliteQueue(connection);
+        _queue = new SqliteQueue(connection, timeProvider);
         Jobs = new SqliteJobWrites(connection, timeProvider, _queue);
         Claims = new SqliteClaimWrites(connection, timeProvider, _queue);
         Journal = new SqliteJournalWrites(connection);
@@ -114,6 +114,7 @@ internal sealed class SqliteWriteSession : IDisposable
         Claims.Dispose();
         Journal.Dispose();
         Schedules.Dispose();
+        _queue.Dispose();
         _trimFeed.Dispose();
         _feedEnd.Dispose();
     }
