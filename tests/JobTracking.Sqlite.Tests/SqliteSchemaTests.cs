@@ -167,6 +167,66 @@ public sealed class SqliteSchemaTests : IDisposable
             "the triggers write the feed again, numbered on from the highest number the file had");
     }
 
+    [Fact]
+    public async Task Open_Version4File_MigratesToVersion5_KeepsItsJobsAndFeed_AndWaitingJobsKeysAndSchedulesWork()
+    {
+        // A file as version 4 left it: a queued job with its place, a finished one, and the changes its triggers recorded.
+        var queued = Guid.CreateVersion7();
+        var completed = Guid.CreateVersion7();
+        using (var connection = new SqliteConnection($"Data Source={_database.Path_};Pooling=False"))
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode = WAL");
+            Storage.SqliteSchema.EnsureCreated(connection, _database.Path_, 4).Should().Be(0);
+            Execute(
+                connection,
+                "INSERT INTO jobs (id, type_name, display_name, status, version, parameters, priority, created_at, attempt, progress_done, warning_count, queue_seq) VALUES " +
+                $"(@queued, 't', 'queued', {(int)JobStatus.Queued}, 1, '{{}}', 0, @t0, 1, 0, 0, 7), " +
+                $"(@completed, 't', 'done', {(int)JobStatus.Queued}, 1, '{{}}', 0, @t0, 1, 0, 0, 3)",
+                ("@queued", queued.ToByteArray(bigEndian: true)),
+                ("@completed", completed.ToByteArray(bigEndian: true)),
+                ("@t0", T0.UtcTicks));
+            Execute(
+                connection,
+                $"UPDATE jobs SET status = {(int)JobStatus.Completed}, version = 2, changed_at = @t1, ended_at = @t1 WHERE id = @id",
+                ("@id", completed.ToByteArray(bigEndian: true)),
+                ("@t1", T0.AddMinutes(1).UtcTicks));
+        }
+
+        var before = FeedRows();
+        before.Should().HaveCount(3);
+        var clock = new FakeTimeProvider(T0.AddHours(1));
+
+        await using var store = SqliteJobStores.Open(_database.ConnectionString, timeProvider: clock);
+
+        Scalar("SELECT version FROM schema_version").Should().Be(5L);
+        FeedRows().Should().Equal(before, "the feed keeps every change and its number");
+        Scalar("SELECT sql FROM sqlite_schema WHERE name = 'ix_jobs_queue'").Should().BeOfType<string>().Which.Should().Contain("run_after IS NULL");
+        var done = (await store.GetAsync(completed))!;
+        (done.Status, done.Version, done.EndedAt, done.RunAfter, done.IdempotencyKey, done.IdempotentUntil, done.Timeout)
+            .Should().Be((JobStatus.Completed, 2L, T0.AddMinutes(1), null, null, null, null));
+        var changes = new JobChange[10];
+        var read = await store.ReadFeedAsync(0, changes);
+        changes[..read.Count].Select(c => (c.JobId, c.Status, c.RunAfter)).Should().Equal(
+            (queued, JobStatus.Queued, (DateTimeOffset?)null), (completed, JobStatus.Queued, null), (completed, JobStatus.Completed, null));
+
+        var waiting = new JobRecord { Id = Guid.CreateVersion7(), TypeName = "t", DisplayName = "waits", Status = JobStatus.Queued, Version = 1, Parameters = "{}", CreatedAt = T0, RunAfter = T0.AddHours(2), IdempotencyKey = "k" };
+        (await store.CreateAsync(waiting)).Should().Be(waiting.Id);
+        (await store.CreateAsync(waiting with { Id = Guid.CreateVersion7() })).Should().Be(waiting.Id, "the key's unique index and the holder's lookup work on a migrated file");
+        (await store.GetNextRunAfterAsync()).Should().Be(T0.AddHours(2));
+        var claim = new JobClaimRequest { InstanceId = "new", Node = "n", MaxCount = 5, At = T0.AddHours(1), LeaseDuration = TimeSpan.FromSeconds(30) };
+        (await store.ClaimAsync(claim)).Select(j => j.Id).Should().Equal([queued], "the queued job of version 4 kept its place; the waiting job waits");
+        clock.Advance(TimeSpan.FromHours(1));
+        (await store.ClaimAsync(claim)).Select(j => j.Id).Should().Equal(waiting.Id);
+        read = await store.ReadFeedAsync(before[^1].Seq, changes);
+        changes[..read.Count].Select(c => (c.JobId, c.Status, c.RunAfter)).Should().Equal(
+            (waiting.Id, JobStatus.Queued, (DateTimeOffset?)T0.AddHours(2)), (queued, JobStatus.Running, null), (waiting.Id, JobStatus.Running, null));
+
+        var schedule = new JobScheduleRecord { Id = "nightly", Version = 1, TypeName = "t", Parameters = "{}", Cron = "0 2 * * *", TimeZone = "UTC", CreatedAt = T0, UpdatedAt = T0 };
+        (await store.TrySaveScheduleAsync(schedule)).Should().BeTrue();
+        (await store.GetSchedulesAsync()).Should().Equal(schedule);
+    }
+
     public void Dispose() => _database.Dispose();
 
     private void WriteVersion1File(Guid completed, Guid running, Guid queued)
