@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using JobTracking.Benchmarks.Systems;
+using JobTracking.Sqlite;
+
+namespace JobTracking.Benchmarks;
+
+/// <summary>
+/// Claims on the SQLite store with <see cref="WaitingJobs"/> queued jobs waiting for a later time (<c>RunAfter</c> a year
+/// ahead) and with none: a claim must not scan the waiting jobs, so each figure should be the same for 0 and 1,000,000.
+/// The baseline is a claim that finds nothing ready; the other method is one job's cycle at the store (create it, claim
+/// it, store Completed). Synchronous = Normal, so the figures are the store's work rather than the disk's flushes.
+/// </summary>
+/// <remarks>The waiting jobs are created in batches of 10,000 through <c>CreateManyAsync</c> into a fresh file in the temp folder, once per process.</remarks>
+[MemoryDiagnoser]
+public class SqliteWaitingClaimBenchmarks
+{
+    private static readonly DateTimeOffset Start = new(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
+
+    private TempDatabase _database = null!;
+    private SqliteJobStore _store = null!;
+    private int _created;
+
+    /// <summary>0 and 1,000,000 waiting jobs; 0 and 10,000 in smoke mode.</summary>
+    public static IEnumerable<int> Sizes => BenchmarkSettings.Smoke ? [0, 10_000] : [0, 1_000_000];
+
+    [ParamsSource(nameof(Sizes))]
+    public int WaitingJobs { get; set; }
+
+    [GlobalSetup]
+    public void Open()
+    {
+        _database = new TempDatabase("waiting-" + Guid.NewGuid().ToString("N"));
+        _store = SqliteJobStores.Open(_database.ConnectionString, TempDatabase.Options(BenchStore.SqliteNormal));
+        var clock = Stopwatch.StartNew();
+        const int Batch = 10_000;
+        for (var from = 0; from < WaitingJobs; from += Batch)
+        {
+            var jobs = new JobRecord[Math.Min(Batch, WaitingJobs - from)];
+            for (var i = 0; i < jobs.Length; i++)
+            {
+                jobs[i] = Job(from + i) with { RunAfter = DateTimeOffset.UtcNow.AddDays(365) };
+            }
+
+            _store.CreateManyAsync(jobs).AsTask().GetAwaiter().GetResult();
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// {WaitingJobs:N0} waiting jobs created in {clock.Elapsed.TotalSeconds:N1} s"));
+        _created = WaitingJobs;
+    }
+
+    [GlobalCleanup]
+    public void Close()
+    {
+        _store.Dispose();
+        _database.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "SQLite claim, nothing ready")]
+    public IReadOnlyList<JobRecord> ClaimNothingReady() => _store.ClaimAsync(Claim()).AsTask().GetAwaiter().GetResult();
+
+    [Benchmark(Description = "SQLite create, claim and complete one job")]
+    public bool CreateClaimComplete()
+    {
+        var job = Job(_created++);
+        _store.CreateAsync(job).AsTask().GetAwaiter().GetResult();
+        var claimed = _store.ClaimAsync(Claim()).AsTask().GetAwaiter().GetResult();
+        var running = claimed.Count == 1 ? claimed[0] : throw new InvalidOperationException($"The claim took {claimed.Count} jobs, not the one ready.");
+        return _store.TryTransitionAsync(new JobTransition
+        {
+            JobId = running.Id,
+            FromStatus = JobStatus.Running,
+            ExpectedVersion = running.Version,
+            ToStatus = JobStatus.Completed,
+            At = Start,
+            ClaimId = running.ClaimId,
+        }).AsTask().GetAwaiter().GetResult();
+    }
+
+    private static JobClaimRequest Claim() => new() { InstanceId = "bench", Node = "bench", MaxCount = 10, At = Start, LeaseDuration = TimeSpan.FromMinutes(5) };
+
+    private static JobRecord Job(int i) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        TypeName = nameof(NoOpJob),
+        DisplayName = "Job " + i.ToString(CultureInfo.InvariantCulture),
+        Status = JobStatus.Queued,
+        Version = 1,
+        Parameters = "{}",
+        CreatedAt = Start,
+    };
+}
