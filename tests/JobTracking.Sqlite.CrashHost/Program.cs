@@ -7,6 +7,8 @@
 // With --hold it opens the store, prints "ready" and waits to be killed (the second-process tests). With --flood it starts
 // <jobs> one-step jobs from <callers> concurrent callers, each id appended to acknowledged.txt once its StartAsync has
 // returned, so the store's commits hold many callers' creates beside the workers' claims and outcomes when it is killed.
+// With --keys <keys> as well, each flood start carries one of that many idempotency keys, in turn, and acknowledged.txt
+// gets "<id> <key>": the id the start returned, its own or the key holder's.
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using JobTracking;
@@ -25,6 +27,7 @@ var side = args[1];
 var jobCount = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
 var hold = args.Contains("--hold");
 var floodCallers = Array.IndexOf(args, "--flood") is var f and >= 0 ? int.Parse(args[f + 1], System.Globalization.CultureInfo.InvariantCulture) : 0;
+var floodKeys = Array.IndexOf(args, "--keys") is var k and >= 0 ? int.Parse(args[k + 1], System.Globalization.CultureInfo.InvariantCulture) : 0;
 Directory.CreateDirectory(side);
 
 var builder = Host.CreateApplicationBuilder();
@@ -80,10 +83,12 @@ if (floodCallers > 0)
     var left = jobCount;
     await Task.WhenAll(Enumerable.Range(0, floodCallers).Select(_ => Task.Run(async () =>
     {
-        while (Interlocked.Decrement(ref left) >= 0)
+        int n;
+        while ((n = Interlocked.Decrement(ref left)) >= 0)
         {
-            var id = await runner.StartAsync(nameof(CrashStepJob), new CrashStepParameters { Steps = 1, MillisecondsPerStep = 0 });
-            files.Append("acknowledged.txt", $"{id:N}");
+            var key = floodKeys > 0 ? $"key-{n % floodKeys}" : null;
+            var id = await runner.StartAsync(nameof(CrashStepJob), new CrashStepParameters { Steps = 1, MillisecondsPerStep = 0 }, new JobStartOptions { IdempotencyKey = key });
+            files.Append("acknowledged.txt", key is null ? $"{id:N}" : $"{id:N} {key}");
         }
     })));
 

@@ -24,8 +24,11 @@ public sealed class CrashHostProcess : IDisposable
         new(ChildHostProcess.Start(HostPath, [database, side, jobs.ToString(CultureInfo.InvariantCulture), .. hold ? ["--hold"] : Array.Empty<string>()]));
 
     /// <summary>Starts <c>dotnet CrashHost.dll database side jobs --flood callers</c>: one-step jobs started from that many concurrent callers.</summary>
-    public static CrashHostProcess StartFlood(string database, string side, int jobs, int callers) =>
-        new(ChildHostProcess.Start(HostPath, [database, side, jobs.ToString(CultureInfo.InvariantCulture), "--flood", callers.ToString(CultureInfo.InvariantCulture)]));
+    /// <param name="keys">When above 0, each start carries one of that many idempotency keys, in turn.</param>
+    public static CrashHostProcess StartFlood(string database, string side, int jobs, int callers, int keys = 0) =>
+        new(ChildHostProcess.Start(
+            HostPath,
+            [database, side, jobs.ToString(CultureInfo.InvariantCulture), "--flood", callers.ToString(CultureInfo.InvariantCulture), .. keys > 0 ? ["--keys", keys.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>()]));
 
     /// <summary>Waits until a <c>--hold</c> host has opened its store.</summary>
     public Task WaitReadyAsync() => _host.WaitReadyAsync("the host should open its store");

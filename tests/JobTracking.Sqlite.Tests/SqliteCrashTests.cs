@@ -144,6 +144,35 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         stored.Count.Should().BeLessThan(1_000_000, "the kill came before the callers were done");
     }
 
+    /// <summary>
+    /// Keyed starts from 32 callers, many of them repeating a key, killed mid-commit: every start that returned is stored
+    /// under the id it returned, that job still holds the key, and no key names two jobs.
+    /// </summary>
+    [Fact]
+    public async Task Kill_MidKeyedFlood_EveryAcknowledgedStartFindsItsKeyHolder()
+    {
+        using (var flood = CrashHostProcess.StartFlood(_database.Path_, Side, 1_000_000, callers: 32, keys: 2_000))
+        {
+            await WaitWhileRunningAsync(() => Lines("acknowledged.txt").Length >= 4_000, "4,000 keyed starts acknowledged, most of them repeats", flood);
+            flood.Kill();
+        }
+
+        var acknowledged = Lines("acknowledged.txt").Select(l => l.Split(' ')).Select(p => (Id: Guid.Parse(p[0]), Key: p[1])).ToList();
+        await using var store = SqliteJobStores.Open(_database.ConnectionString);
+        var stored = await AllJobsAsync(store);
+
+        output.WriteLine($"At the kill: {acknowledged.Count} starts acknowledged, {stored.Count} jobs stored.");
+        acknowledged.Select(a => a.Key).Distinct().Count().Should().BeLessThan(acknowledged.Count, "keys were repeated before the kill");
+        foreach (var (id, key) in acknowledged)
+        {
+            stored.Should().ContainKey(id, "a start that returned was committed");
+            stored[id].IdempotencyKey.Should().Be(key, "the job a start returned holds its key (no window: held as long as it is kept)");
+        }
+
+        stored.Values.Where(j => j.IdempotencyKey is not null).GroupBy(j => j.IdempotencyKey).Should().OnlyContain(g => g.Count() == 1, "a key names one job");
+        stored.Count.Should().BeLessThanOrEqualTo(2_000);
+    }
+
     [Fact]
     public async Task SecondProcess_OnTheSameFile_FailsAtStartWithAClearMessage()
     {
