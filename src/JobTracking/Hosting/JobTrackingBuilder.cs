@@ -22,6 +22,22 @@ public sealed class JobTrackingBuilder
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentException"><typeparamref name="TDefinition"/> implements no <see cref="IJobDefinition{TParameters}"/>, or more than one.</exception>
     public JobTrackingBuilder AddJob<TDefinition>()
+        where TDefinition : class, IJobDefinition => AddJobCore<TDefinition>(null);
+
+    /// <summary>Registers a job type with its retry policy and timeout: <c>AddJob&lt;ImportJob&gt;(o =&gt; { o.MaxAttempts = 3; o.Timeout = TimeSpan.FromHours(2); })</c>.</summary>
+    /// <remarks><paramref name="configure"/> runs on the type's <see cref="JobTrackingOptions.JobTypes"/> entry after configuration is bound, so code has the last word; the values are checked when the host starts.</remarks>
+    /// <typeparam name="TDefinition">A class implementing <see cref="IJobDefinition{TParameters}"/> exactly once.</typeparam>
+    /// <param name="configure">Sets the type's <see cref="JobTypeOptions"/>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><typeparamref name="TDefinition"/> implements no <see cref="IJobDefinition{TParameters}"/>, or more than one.</exception>
+    public JobTrackingBuilder AddJob<TDefinition>(Action<JobTypeOptions> configure)
+        where TDefinition : class, IJobDefinition
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddJobCore<TDefinition>(configure);
+    }
+
+    private JobTrackingBuilder AddJobCore<TDefinition>(Action<JobTypeOptions>? configure)
         where TDefinition : class, IJobDefinition
     {
         var definitions = typeof(TDefinition).GetInterfaces()
@@ -35,7 +51,7 @@ public sealed class JobTrackingBuilder
         }
 
         Services.TryAddTransient<TDefinition>();
-        Services.AddSingleton(new JobTypeRegistration(typeof(TDefinition), definitions[0].GetGenericArguments()[0]));
+        Services.AddSingleton(new JobTypeRegistration(typeof(TDefinition), definitions[0].GetGenericArguments()[0], configure));
         return this;
     }
 
