@@ -133,6 +133,16 @@ internal static class BrokenStores
         BrokenStore.Of<ClaimBlockedByRestingKeyHolders>("Only an active job (Running, Pausing, Cancelling, ShuttingDown) holds its concurrency key.", nameof(Kit.Claim_PausedInterruptedOrDraftJob_DoesNotHoldItsConcurrencyKey)),
         BrokenStore.Of<RejectRawRecordCutAt64K>("Journal text round-trips exactly, however long: a reject's raw record included.", nameof(Kit.Journal_RejectOfAMegabyte_RoundTripsWhole)),
         BrokenStore.Of<TransientForEveryError>("An ArgumentException is never transient.", nameof(Kit.IsTransient_ArgumentErrors_AreNot)),
+
+        // Time and repetition.
+        BrokenStore.Of<CreateIgnoringRunAfter>("A job whose RunAfter is later than the store's now is not claimed.", nameof(Kit.Time_WaitingJob_IsClaimedOnlyOnceItsTimeHasCome)),
+        BrokenStore.Of<NextRunAfterNeverKnown>("GetNextRunAfterAsync tells when the next waiting job comes due.", nameof(Kit.Time_WaitingJob_IsClaimedOnlyOnceItsTimeHasCome)),
+        BrokenStore.Of<RequeueKeepingTheOldTime>("A move to Queued stores the move's RunAfter: null makes the job ready at once.", nameof(Kit.Time_Retry_RecordsTheFailedAttemptWaitsAndRunNowMakesItReady)),
+        BrokenStore.Of<RetryRecordedAsRunning>("A retry records the ending attempt as Failed with the move's error.", nameof(Kit.Time_Retry_RecordsTheFailedAttemptWaitsAndRunNowMakesItReady)),
+        BrokenStore.Of<FeedWithoutRunAfter>("The feed carries RunAfter on a creation and a move to Queued.", nameof(Kit.Time_Feed_CarriesTheTimeOnCreationAndRequeue)),
+        BrokenStore.Of<CreateIgnoringIdempotencyKeys>("A create whose idempotency key is held returns the holder's id and stores nothing.", nameof(Kit.Keys_RepeatedStart_ReturnsTheHolderAndStoresNothing)),
+        BrokenStore.Of<KeyHeldForEver>("A finished job gives its key up once its window has passed.", nameof(Kit.Keys_FinishedHolder_ReleasesTheKeyAfterItsWindow)),
+        BrokenStore.Of<KeyCheckedThenStored>("Racing creates with one key store exactly one job.", nameof(Kit.Keys_RacingStarts_StoreOneJob)),
     ];
 
     public static BrokenStore Find(string name) => All.Single(s => s.Name == name);
