@@ -105,7 +105,9 @@ public sealed class ScheduleTests
         {
             jobs.Should().HaveCount(2);
             schedule.LastJobId.Should().NotBe(firstJob);
-            schedule.LastJobStatus.Should().Be(JobStatus.Queued, "the host's workers run the first job, and this one waits for its own worker or for the first");
+            schedule.LastJobStatus.Should().BeOneOf(JobStatus.Queued, JobStatus.Running);
+            host.Probe.For(schedule.LastJobId!.Value).Release();
+            await host.WaitAsync(schedule.LastJobId.Value, JobStatus.Completed);
         }
 
         host.Probe.For(firstJob).Release();
@@ -217,7 +219,7 @@ public sealed class ScheduleTests
 
     public static TheoryData<string, string> BadInputs => new()
     {
-        { "cron", "Unexpected character*" },
+        { "cron", "The cron expression '0 2 * * * * x' is invalid*Unexpected character*" },
         { "zone", "The time zone 'Mars/Olympus' is unknown*" },
         { "type", "Job type 'NoSuchJob' is not registered*" },
         { "parameters", "*Steps*" },
