@@ -21,6 +21,18 @@ internal static class BrokenStores
         BrokenStore.Of<TransitionKeepingTheClaim>("A job leaving the active statuses loses its claim, owner and lease.", nameof(Kit.Writes_WithAStaleClaim_AreRefused)),
         BrokenStore.Of<TransitionCheckThenWrite>("A transition is one atomic compare-and-set: of racing writers exactly one wins.", nameof(Kit.Transition_RacingWriters_ExactlyOneWins), nameof(Kit.Transition_RacingWritersReleasedTogether_ExactlyOneWins)),
 
+        // IJobScheduleStore.
+        BrokenStore.Of<ScheduleSaveIgnoringVersion>("A schedule update applies only when the stored schedule has the version before.", nameof(Kit.Schedules_Update_NeedsThePreviousVersion), nameof(Kit.Schedules_RacingSavesReleasedTogether_ExactlyOneWins)),
+        BrokenStore.Of<ScheduleCreateOverwriting>("A schedule create applies only when no schedule has its id.", nameof(Kit.Schedules_CreateWhenTheIdIsHeld_IsRefused), nameof(Kit.Schedules_RacingSavesReleasedTogether_ExactlyOneWins)),
+        BrokenStore.Of<ScheduleSaveCheckThenWrite>("A schedule save is one atomic compare-and-set: of racing savers exactly one wins.", nameof(Kit.Schedules_RacingSavesReleasedTogether_ExactlyOneWins)),
+        BrokenStore.Of<ScheduleListInInsertionOrder>("Schedules are listed by id, ordinally.", nameof(Kit.Schedules_List_IsOrderedByIdOrdinal)),
+        BrokenStore.Of<ScheduleListInCultureOrder>("Schedules are listed by id, ordinally, not by a culture's rules.", nameof(Kit.Schedules_List_IsOrderedByIdOrdinal)),
+        BrokenStore.Of<ScheduleTextTrimmed>("A schedule's text round-trips exactly, spaces included.", nameof(Kit.Schedules_SaveThenGet_RoundTripsEveryField)),
+        BrokenStore.Of<ScheduleTextCutAtNul>("A schedule's text round-trips exactly, NUL included.", nameof(Kit.Schedules_SaveThenGet_RoundTripsEveryField)),
+        BrokenStore.Of<ScheduleTimesToTheSecond>("A schedule's times round-trip to the microsecond.", nameof(Kit.Schedules_SaveThenGet_RoundTripsEveryField)),
+        BrokenStore.Of<ScheduleDroppingFlags>("A schedule's paused flag, misfire and overlap rules round-trip.", nameof(Kit.Schedules_SaveThenGet_RoundTripsEveryField)),
+        BrokenStore.Of<ScheduleDeleteIgnoringVersion>("A schedule delete applies only with the stored version.", nameof(Kit.Schedules_Delete_NeedsTheVersion)),
+
         // IJobStore.ClaimAsync.
         BrokenStore.Of<ClaimCheckThenWrite>("Concurrent claimers never get the same job.", nameof(Kit.Claim_ConcurrentClaimers_NeverShareAJob), nameof(Kit.Claim_RacingClaimersReleasedTogether_EachJobOnce)),
         BrokenStore.Of<ClaimIgnoringPriority>("Claims take the highest priority first.", nameof(Kit.Claim_HighestPriorityThenOldest_UpToMaxCount)),

@@ -87,6 +87,9 @@ public sealed class JobTrackingOptions
     /// <summary>Gets or sets how often the retention task runs, 1 second to 1 day. Default: 1 hour.</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>Gets or sets how often this instance reads the schedules to see what other instances changed, 100 milliseconds to 1 hour. Default: 15 seconds. It wakes at each next occurrence on its own, and at once for a change made on it; an occurrence dealt with more than this long after its time counts as missed (see <see cref="JobScheduleMisfire"/>).</summary>
+    public TimeSpan SchedulePollInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Gets or sets the JSON options for parameters and checkpoints. Default: <see cref="JsonSerializerDefaults.Web"/>.</summary>
     public JsonSerializerOptions SerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);
 }
