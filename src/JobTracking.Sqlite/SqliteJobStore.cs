@@ -65,6 +65,8 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
 
         // Refused inside the write: an id that exists wrote nothing, so the write fails alone. A job with a key may take
         // the key from a job that no longer holds it before it is inserted: two statements, so in a savepoint of its own.
+        // A plain create stays a one-statement write: the waiting jobs that came due may take their places in the queue
+        // first (see SqliteQueue), but that is right whether or not the insert then stands.
         return new(job.IdempotencyKey is null
             ? _writer.WriteOneAsync(job, CreateOne, cancellationToken)
             : _writer.WriteAsync(job, CreateOne, cancellationToken));

@@ -211,11 +211,13 @@ internal static class SqliteSchema
 
     /// <summary>
     /// Version 5: time and repetition. A job's run-after time, idempotency key, idempotent-until time (UTC ticks) and
-    /// timeout (ticks), and the run-after time on the change feed. A queued job waiting for its time has no place in the
-    /// queue (queue_seq NULL): the queue's index leaves it out, so claims never scan it, and a partial index on run_after
-    /// holds the waiting jobs alone, for the claim that gives the due ones their place and for the next wake-up time. A
-    /// unique partial index on the idempotency key makes a key name one job at most. Recurring schedules get a table of
-    /// their own. Rows of version 4 get NULLs (no time to wait for, no key, no timeout), and every queued one has a place.
+    /// timeout (ticks), and the run-after time on the change feed. A queued job waiting for its time has a run_after and no
+    /// place in the queue (queue_seq NULL): the queue's index leaves it out, so claims never scan it, and a partial index on
+    /// run_after holds the waiting jobs alone, for the promotion that gives the due ones their place and for the next
+    /// wake-up time. A queued row with neither a place nor a time (a draft made Queued by hand) is in the queue, first, as
+    /// it was before. A unique partial index on the idempotency key makes a key name one job at most. Recurring schedules
+    /// get a table of their own. Rows of version 4 get NULLs (no time to wait for, no key, no timeout), and every queued
+    /// one keeps its place.
     /// </summary>
     private const string Version5 = """
         ALTER TABLE jobs ADD COLUMN run_after INTEGER;
