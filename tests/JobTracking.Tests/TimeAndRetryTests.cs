@@ -198,7 +198,7 @@ public sealed class TimeAndRetryTests
         await using var host = await TestHost.Create().StartAsync();
         var options = new JobStartOptions { IdempotencyKey = "order/42" };
         using var go = new ManualResetEventSlim();
-        var starts = Enumerable.Range(0, 200).Select(_ => Task.Run(async () =>
+        var starts = Enumerable.Range(0, 1000).Select(_ => Task.Run(async () =>
         {
             go.Wait();
             return await host.StartStepJobAsync(new StepParameters { Steps = 1 }, options);
