@@ -221,8 +221,9 @@ internal static class PgSchema
     /// idempotent_until (a start with a held key returns the holder), and timeout (TimeSpan ticks, exact); job_feed gains
     /// run_after (set on a creation and a move to Queued). A queued job waiting for its time has no queue_seq: it is in
     /// ix_jobs_waiting (run_after, id), not in the queue's index, so claims never read the jobs that wait, however many.
-    /// promote_due gives the due ones (oldest time first, a bounded number) their queue_seq, so they enter the queue
-    /// behind the jobs ready before them; every claim calls it first, and it reads one index entry when nothing is due.
+    /// promote_due gives the due ones (oldest time first, a bounded number; first any queued row with neither a place nor
+    /// a time, which only an edit by hand makes) their queue_seq, so they enter the queue behind the jobs ready before
+    /// them; every claim calls it first, and it reads two index entries when nothing is due.
     /// ix_jobs_idempotency_key is unique, so of racing creates with one key exactly one is stored, in any process.
     /// job_schedules: the recurring schedules, each changed by compare-and-set on its version.
     /// </summary>
@@ -230,26 +231,37 @@ internal static class PgSchema
         ALTER TABLE {s}.jobs ADD COLUMN run_after timestamptz, ADD COLUMN idempotency_key text, ADD COLUMN idempotent_until timestamptz,
             ADD COLUMN timeout bigint;
         ALTER TABLE {s}.job_feed ADD COLUMN run_after timestamptz;
-        UPDATE {s}.jobs SET queue_seq = nextval('{s}.queue_order') WHERE status = 1 AND queue_seq IS NULL;
         DROP INDEX {s}.ix_jobs_queue;
         CREATE INDEX ix_jobs_queue ON {s}.jobs (priority DESC, queue_seq) WHERE status = 1 AND queue_seq IS NOT NULL;
         CREATE INDEX ix_jobs_waiting ON {s}.jobs (run_after, id) WHERE status = 1 AND queue_seq IS NULL;
         CREATE UNIQUE INDEX ix_jobs_idempotency_key ON {s}.jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
         CREATE FUNCTION {s}.promote_due(at timestamptz, max_count integer) RETURNS integer LANGUAGE plpgsql AS $f$
         DECLARE
-            promoted integer;
+            promoted integer := 0;
+            more integer;
         BEGIN
-            IF NOT EXISTS (SELECT 1 FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after <= at) THEN
-                RETURN 0;
+            -- Queued without a place or a time: a row queued by hand (a status edit), ready at once.
+            IF EXISTS (SELECT 1 FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after IS NULL) THEN
+                WITH due AS (
+                    SELECT id FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after IS NULL
+                    ORDER BY id LIMIT max_count FOR UPDATE SKIP LOCKED
+                ), numbered AS (
+                    SELECT id, nextval('{s}.queue_order') AS seq FROM due
+                )
+                UPDATE {s}.jobs j SET queue_seq = n.seq FROM numbered n WHERE j.id = n.id;
+                GET DIAGNOSTICS promoted = ROW_COUNT;
             END IF;
-            WITH due AS (
-                SELECT id FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after <= at
-                ORDER BY run_after, id LIMIT max_count FOR UPDATE SKIP LOCKED
-            ), numbered AS (
-                SELECT id, nextval('{s}.queue_order') AS seq FROM due
-            )
-            UPDATE {s}.jobs j SET queue_seq = n.seq FROM numbered n WHERE j.id = n.id;
-            GET DIAGNOSTICS promoted = ROW_COUNT;
+            IF EXISTS (SELECT 1 FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after <= at) THEN
+                WITH due AS (
+                    SELECT id FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after <= at
+                    ORDER BY run_after, id LIMIT max_count FOR UPDATE SKIP LOCKED
+                ), numbered AS (
+                    SELECT id, nextval('{s}.queue_order') AS seq FROM due
+                )
+                UPDATE {s}.jobs j SET queue_seq = n.seq FROM numbered n WHERE j.id = n.id;
+                GET DIAGNOSTICS more = ROW_COUNT;
+                promoted := promoted + more;
+            END IF;
             RETURN promoted;
         END
         $f$;
