@@ -116,7 +116,7 @@ public sealed class BadInputTests
         {
             "StartAsync" => () => host.Runner.StartAsync(null!, new StepParameters()).AsTask(),
             "StartManyAsync" => () => host.Runner.StartManyAsync(null!, [new StepParameters()]).AsTask(),
-            "StartManyAsync list" => () => host.Runner.StartManyAsync<StepParameters>(nameof(StepJob), null!).AsTask(),
+            "StartManyAsync list" => () => host.Runner.StartManyAsync(nameof(StepJob), (IReadOnlyList<StepParameters>)null!).AsTask(),
             "CreateDraftAsync" => () => host.Runner.CreateDraftAsync(null!, new StepParameters()).AsTask(),
             "WaitForStatusAsync" => () => host.Runner.WaitForStatusAsync(draft, (IReadOnlyCollection<JobStatus>)null!),
             "ListAsync" => () => host.Tracker.ListAsync(null!).AsTask(),

@@ -65,7 +65,7 @@ public sealed class StartManyTests
     {
         await using var host = TestHost.Create();
 
-        (await host.Runner.Invoking(r => r.StartManyAsync<StepParameters>(nameof(StepJob), null!).AsTask())
+        (await host.Runner.Invoking(r => r.StartManyAsync(nameof(StepJob), (IReadOnlyList<StepParameters>)null!).AsTask())
             .Should().ThrowAsync<ArgumentNullException>()).Which.ParamName.Should().Be("parameters");
         (await host.Runner.Invoking(r => r.StartManyAsync<StepParameters?>(nameof(StepJob), [new StepParameters(), null, new StepParameters()]).AsTask())
             .Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("Item 1 of the parameters is null");

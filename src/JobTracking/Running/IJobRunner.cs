@@ -36,7 +36,7 @@ public interface IJobRunner
     /// <param name="parameters">The parameters, validated before anything is stored.</param>
     /// <param name="options">Display name, launched by, priority, concurrency key; <see langword="null"/> for defaults.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The new job's id.</returns>
+    /// <returns>The new job's id; with an <see cref="JobStartOptions.IdempotencyKey"/> that an earlier job holds, that job's id (nothing is started).</returns>
     /// <exception cref="UnknownJobTypeException">The type name is not registered.</exception>
     /// <exception cref="JobParametersException">The parameters are missing or invalid.</exception>
     ValueTask<Guid> StartAsync<TParameters>(string jobType, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default);
@@ -56,7 +56,21 @@ public interface IJobRunner
     /// <exception cref="ArgumentException"><paramref name="parameters"/> or one of its items is <see langword="null"/>, or it holds more than <see cref="JobStartOptions.MaxBatchCount"/> items; nothing was stored.</exception>
     /// <exception cref="JobParametersException">Items are invalid: the message names each by its index (from 0) and field, and nothing was stored.</exception>
     /// <exception cref="JobQueueFullException">The in-memory store's queue cannot hold the whole batch; nothing was stored.</exception>
+#pragma warning disable RS0026 // The two bulk starts differ by the list's element type (parameters, or parameters with options), never by optional parameters alone.
     ValueTask<IReadOnlyList<Guid>> StartManyAsync<TParameters>(string jobType, IReadOnlyList<TParameters> parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates many jobs of one type, each with options of its own (an idempotency key per item, a time, a priority), all or nothing: every item is validated before anything is stored, and the jobs are stored in one store call.</summary>
+    /// <remarks>An item whose idempotency key an earlier job holds (or an earlier item of the list) starts nothing: its place in the result holds that job's id.</remarks>
+    /// <typeparam name="TParameters">The job type's parameter type.</typeparam>
+    /// <param name="jobType">The registered type name.</param>
+    /// <param name="requests">One item per job, at most <see cref="JobStartOptions.MaxBatchCount"/>; an empty list starts nothing.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>For each item, in order, the id of its job: new, or the one holding its idempotency key.</returns>
+    /// <exception cref="UnknownJobTypeException">The type name is not registered.</exception>
+    /// <exception cref="ArgumentException">The list or an item is <see langword="null"/>, an item's options are invalid (the message names the item by its index), or the list holds more than <see cref="JobStartOptions.MaxBatchCount"/> items; nothing was stored.</exception>
+    /// <exception cref="JobParametersException">Items are invalid: the message names each by its index (from 0) and field, and nothing was stored.</exception>
+    ValueTask<IReadOnlyList<Guid>> StartManyAsync<TParameters>(string jobType, IReadOnlyList<JobStartRequest<TParameters>> requests, CancellationToken cancellationToken = default);
+#pragma warning restore RS0026
 
     /// <summary>Creates a draft (status Editing) that runs only once submitted.</summary>
     /// <remarks>To have the compiler check the parameters' type, use <c>Job&lt;TJob&gt;().CreateDraftAsync(parameters)</c> instead.</remarks>
@@ -152,7 +166,7 @@ public sealed record JobStartOptions
     /// <summary>The longest display name, launched-by or concurrency key accepted.</summary>
     public const int MaxTextLength = 500;
 
-    /// <summary>The most jobs one <see cref="IJobRunner.StartManyAsync{TParameters}"/> call starts.</summary>
+    /// <summary>The most jobs one <see cref="IJobRunner.StartManyAsync{TParameters}(string, IReadOnlyList{TParameters}, JobStartOptions?, CancellationToken)"/> call starts.</summary>
     public const int MaxBatchCount = 100_000;
 
     /// <summary>Gets the name shown to people; <see langword="null"/> for the job type's display name.</summary>
@@ -186,3 +200,9 @@ public sealed record JobStartOptions
     /// <summary>Gets the longest one run of the job may take: when it is up, the job's token fires and the job fails with <see cref="JobTimeoutException"/> (which its retry policy may retry). <see langword="null"/> for the job type's <see cref="JobTypeOptions.Timeout"/>.</summary>
     public TimeSpan? Timeout { get; init; }
 }
+
+/// <summary>One item of <see cref="IJobRunner.StartManyAsync{TParameters}(string, IReadOnlyList{JobStartRequest{TParameters}}, CancellationToken)"/>: a job's parameters and its own options.</summary>
+/// <typeparam name="TParameters">The job type's parameter type.</typeparam>
+/// <param name="Parameters">The parameters, validated before anything is stored.</param>
+/// <param name="Options">The job's options (an idempotency key, a time, a priority...); <see langword="null"/> for defaults.</param>
+public sealed record JobStartRequest<TParameters>(TParameters Parameters, JobStartOptions? Options = null);

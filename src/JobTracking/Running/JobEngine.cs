@@ -165,29 +165,38 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     /// stored, identical, and the store answers it as stored (the contract of <see cref="IJobStore.CreateAsync"/>), so the
     /// caller is told the job was started and the scheduler is woken for it. Another job with the id is still refused.
     /// </remarks>
-    public async ValueTask CreateAsync(JobRecord job, CancellationToken cancellationToken)
+    /// <returns>The id of the job stored: <paramref name="job"/>'s, or that of the job holding its idempotency key (then nothing was created).</returns>
+    public async ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken)
     {
         await WaitForFeedRoomAsync(1, cancellationToken).ConfigureAwait(false);
-        await StoreCreateAsync(job, cancellationToken).ConfigureAwait(false);
-        _metrics.Created(job.TypeName);
-        AfterTransition(job, job.Status, job.CreatedAt);
+        var id = await StoreCreateAsync(job, cancellationToken).ConfigureAwait(false);
+        if (id == job.Id)
+        {
+            _metrics.Created(job.TypeName);
+            AfterTransition(job, job.Status, job.CreatedAt);
+        }
+
+        return id;
     }
 
     /// <summary>Stores new jobs in one store call, all or nothing; the store records each creation in the feed, and the scheduler is woken once.</summary>
-    public async ValueTask CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken)
+    /// <returns>For each job, in order, the id stored for it: its own, or that of the job holding its idempotency key.</returns>
+    public async ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken)
     {
         // After a transient error the batch was stored whole or not at all; if it was (the answer was lost), the retry
         // finds every job identical and the store answers it as stored (IJobStore.CreateManyAsync), so the whole call can be
         // tried again, and the scheduler is woken either way.
         await WaitForFeedRoomAsync(jobs.Count, cancellationToken).ConfigureAwait(false);
-        await Retry.RunAsync((Store, jobs), static async (s, ct) =>
-        {
-            await s.Store.CreateManyAsync(s.jobs, ct).ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
+        var ids = await Retry.RunAsync((Store, jobs), static (s, ct) => s.Store.CreateManyAsync(s.jobs, ct), cancellationToken).ConfigureAwait(false);
         var queued = false;
-        foreach (var job in jobs)
+        for (var i = 0; i < jobs.Count; i++)
         {
+            var job = jobs[i];
+            if (ids[i] != job.Id)
+            {
+                continue;
+            }
+
             _metrics.Created(job.TypeName);
             _metrics.Transition(job, job.Status, job.CreatedAt);
             queued |= job.Status == JobStatus.Queued;
@@ -197,6 +206,8 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         {
             JobQueued?.Invoke();
         }
+
+        return ids;
     }
 
     /// <summary>Counts a command's stored move (applied, or found stored after its acknowledgement was lost), and wakes the scheduler when it queued the job.</summary>
@@ -256,12 +267,8 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
             lease?.LostToken ?? cancellationToken,
             untilStored);
 
-    private async ValueTask StoreCreateAsync(JobRecord job, CancellationToken cancellationToken) =>
-        await Retry.RunAsync((Store, job), static async (s, ct) =>
-        {
-            await s.Store.CreateAsync(s.job, ct).ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
+    private ValueTask<Guid> StoreCreateAsync(JobRecord job, CancellationToken cancellationToken) =>
+        Retry.RunAsync((Store, job), static (s, ct) => s.Store.CreateAsync(s.job, ct), cancellationToken);
 
     // New work waits here while a subscriber that must not lose events is close to a ring behind (in-memory store only).
     private ValueTask WaitForFeedRoomAsync(int changes, CancellationToken cancellationToken) =>

@@ -41,18 +41,65 @@ internal sealed class JobRunner : IJobRunner
             return [];
         }
 
+        if (options?.IdempotencyKey is not null && parameters.Count > 1)
+        {
+            throw new ArgumentException(
+                "An idempotency key names one job, and these options are shared by every item of the batch: give each item its own key with StartManyAsync(jobType, requests) (a list of JobStartRequest).", nameof(options));
+        }
+
         var json = JobBatch.Serialize(type, parameters);
         var now = _engine.TimeProvider.GetUtcNow();
         var jobs = new JobRecord[json.Length];
-        var ids = new Guid[json.Length];
         for (var i = 0; i < jobs.Length; i++)
         {
             jobs[i] = NewJob(type, json[i], options, JobStatus.Queued, now);
-            ids[i] = jobs[i].Id;
         }
 
-        await _engine.CreateManyAsync(jobs, cancellationToken).ConfigureAwait(false);
-        return ids;
+        return await _engine.CreateManyAsync(jobs, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<Guid>> StartManyAsync<TParameters>(string jobType, IReadOnlyList<JobStartRequest<TParameters>> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(jobType);
+        ArgumentNullException.ThrowIfNull(requests);
+        cancellationToken.ThrowIfCancellationRequested();
+        var type = _engine.Registry.Get(jobType);
+        if (requests.Count > JobStartOptions.MaxBatchCount)
+        {
+            throw new ArgumentException(
+                $"One call starts at most {JobStartOptions.MaxBatchCount:N0} jobs; this one has {requests.Count:N0}. Split the list into several calls.", nameof(requests));
+        }
+
+        if (requests.Count == 0)
+        {
+            return [];
+        }
+
+        var parameters = new TParameters[requests.Count];
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            var request = requests[i] ?? throw new ArgumentException($"Request {i} of the batch is null.", nameof(requests));
+            try
+            {
+                CheckOptions(request.Options);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException($"Request {i} of the batch: {ex.Message}", nameof(requests), ex);
+            }
+
+            parameters[i] = request.Parameters;
+        }
+
+        var json = JobBatch.Serialize(type, parameters);
+        var now = _engine.TimeProvider.GetUtcNow();
+        var jobs = new JobRecord[json.Length];
+        for (var i = 0; i < jobs.Length; i++)
+        {
+            jobs[i] = NewJob(type, json[i], requests[i].Options, JobStatus.Queued, now);
+        }
+
+        return await _engine.CreateManyAsync(jobs, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask<Guid> CreateDraftAsync<TParameters>(string jobType, TParameters parameters, JobStartOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -164,8 +211,7 @@ internal sealed class JobRunner : IJobRunner
         CheckOptions(options);
         var json = type.SerializeParameters(parameters);
         var job = NewJob(type, json, options, status, _engine.TimeProvider.GetUtcNow());
-        await _engine.CreateAsync(job, cancellationToken).ConfigureAwait(false);
-        return job.Id;
+        return await _engine.CreateAsync(job, cancellationToken).ConfigureAwait(false);
     }
 
     private static void CheckOptions(JobStartOptions? options)
@@ -179,8 +225,44 @@ internal sealed class JobRunner : IJobRunner
             {
                 throw new ArgumentOutOfRangeException(nameof(options), options.Priority, "Priority must be between -1000 and 1000.");
             }
+
+            if (options.RunAt is not null && options.Delay is not null)
+            {
+                throw new ArgumentException("Give RunAt or Delay, not both: each says when the job may run.", nameof(options));
+            }
+
+            if (options.Delay is { } delay && (delay < TimeSpan.Zero || delay > MaxDelay))
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), delay, $"Delay must be between 0 and {MaxDelay.TotalDays:N0} days; it is {delay}.");
+            }
+
+            if (options.IdempotencyKey is { } key && (key.Length > JobStartOptions.MaxIdempotencyKeyLength || string.IsNullOrWhiteSpace(key)))
+            {
+                throw new ArgumentException($"IdempotencyKey must be 1 to {JobStartOptions.MaxIdempotencyKeyLength} characters and not blank; it has {key.Length}.", nameof(options));
+            }
+
+            if (options.IdempotencyWindow is { } window)
+            {
+                if (options.IdempotencyKey is null)
+                {
+                    throw new ArgumentException("IdempotencyWindow needs an IdempotencyKey: it says how long a finished job keeps its key.", nameof(options));
+                }
+
+                if (window <= TimeSpan.Zero || window > MaxDelay)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(options), window, $"IdempotencyWindow must be more than 0 and at most {MaxDelay.TotalDays:N0} days; it is {window}.");
+                }
+            }
+
+            if (options.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > MaxDelay))
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), timeout, $"Timeout must be more than 0 and at most {MaxDelay.TotalDays:N0} days; it is {timeout}.");
+            }
         }
     }
+
+    // The longest delay, idempotency window or timeout a start takes: ten years.
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(3650);
 
     private static JobRecord NewJob(JobType type, string json, JobStartOptions? options, JobStatus status, DateTimeOffset now) => new()
     {
@@ -194,6 +276,10 @@ internal sealed class JobRunner : IJobRunner
         Priority = options?.Priority ?? 0,
         ConcurrencyKey = options?.ConcurrencyKey,
         CreatedAt = now,
+        RunAfter = options?.RunAt ?? (options?.Delay is { } delay ? now + delay : null),
+        IdempotencyKey = options?.IdempotencyKey,
+        IdempotentUntil = options?.IdempotencyWindow is { } window ? now + window : null,
+        Timeout = options?.Timeout,
     };
 
     private async ValueTask CommandAsync(Guid jobId, JobCommand command, CancellationToken cancellationToken)

@@ -15,6 +15,20 @@ public sealed partial class InMemoryJobStore
             return new([]);
         }
 
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (jobs[i].IdempotencyKey is not null)
+            {
+                return CreateManyKeyed(jobs);
+            }
+        }
+
+        return new(CreateManyUnkeyed(jobs));
+    }
+
+    private Guid[] CreateManyUnkeyed(IReadOnlyList<JobRecord> jobs)
+    {
+
         // The common clash is caught before anything is visible; the adds below still roll back one that races in. A batch
         // sent again after its answer was lost finds every one of its jobs stored and identical: done.
         var held = -1;
@@ -37,7 +51,7 @@ public sealed partial class InMemoryJobStore
 
         if (held >= 0)
         {
-            return missing < 0 ? new(Ids(jobs)) : throw PartlyStored(jobs, held, missing);
+            return missing < 0 ? Ids(jobs) : throw PartlyStored(jobs, held, missing);
         }
 
         var queued = 0;
@@ -101,7 +115,7 @@ public sealed partial class InMemoryJobStore
             }
         }
 
-        return new(Ids(jobs));
+        return Ids(jobs);
     }
 
     private static Guid[] Ids(IReadOnlyList<JobRecord> jobs)

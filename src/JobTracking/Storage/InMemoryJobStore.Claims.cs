@@ -17,6 +17,7 @@ public sealed partial class InMemoryJobStore
         Dictionary<string, int>? claimedByType = request.TypeLimits.Count == 0 ? null : new(StringComparer.Ordinal);
         lock (_queueLock)
         {
+            PromoteDueLocked(_time.GetUtcNow());
             while ((claimed?.Count ?? 0) < request.MaxCount && TryDequeueBest(request.TypeLimits, claimedByType, out var ticket))
             {
                 var entry = ticket.Entry;
@@ -67,7 +68,10 @@ public sealed partial class InMemoryJobStore
     public ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return new((DateTimeOffset?)null);
+        lock (_queueLock)
+        {
+            return new(NextDueLocked(_time.GetUtcNow()));
+        }
     }
 
     /// <inheritdoc/>

@@ -21,6 +21,8 @@ public sealed partial class InMemoryJobStore
         public long QueueSequence; // its place in the queue when it last entered it; read and written under the queue lock
         public string Parameters;
         public string DisplayName;
+        public DateTimeOffset? RunAfter; // changed by a move to Queued only, under the busy bit
+        public string? IdempotencyKey; // cleared under the busy bit when another job takes the key
 
         private Entry(DateTimeOffset createdAt, Guid id)
         {
@@ -40,6 +42,10 @@ public sealed partial class InMemoryJobStore
             Priority = job.Priority;
             ConcurrencyKey = job.ConcurrencyKey;
             CreatedAt = job.CreatedAt;
+            RunAfter = job.RunAfter;
+            IdempotencyKey = job.IdempotencyKey;
+            IdempotentUntil = job.IdempotentUntil;
+            Timeout = job.Timeout;
             State = Pack(job.Status, job.Version, busy: false);
             StartedAt = job.StartedAt;
             EndedAt = job.EndedAt;
@@ -66,6 +72,10 @@ public sealed partial class InMemoryJobStore
         public string? ConcurrencyKey { get; }
 
         public DateTimeOffset CreatedAt { get; }
+
+        public DateTimeOffset? IdempotentUntil { get; }
+
+        public TimeSpan? Timeout { get; }
 
         // A seqlock read: retry until the state word is idle and unchanged around the field reads.
         // Null for a job being purged, whose state word stays busy for good.
@@ -101,6 +111,10 @@ public sealed partial class InMemoryJobStore
                     Priority = Priority,
                     ConcurrencyKey = ConcurrencyKey,
                     CreatedAt = CreatedAt,
+                    RunAfter = RunAfter,
+                    IdempotencyKey = IdempotencyKey,
+                    IdempotentUntil = IdempotentUntil,
+                    Timeout = Timeout,
                     StartedAt = StartedAt,
                     EndedAt = EndedAt,
                     Attempt = Attempt,

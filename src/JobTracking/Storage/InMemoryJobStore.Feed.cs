@@ -54,6 +54,7 @@ public sealed partial class InMemoryJobStore
             slot.Attempt = entry.Attempt;
             slot.Report = entry.Report;
             slot.InstanceId = entry.Owner?.InstanceId;
+            slot.RunAfter = status == JobStatus.Queued && kind is JobEventKind.Created or JobEventKind.StatusChanged ? entry.RunAfter : null;
 
             // Written only by the changes they belong to (each reference written into the ring costs a GC write
             // barrier); a reader takes them from the slot only for those kinds of change.
@@ -121,6 +122,7 @@ public sealed partial class InMemoryJobStore
                         WarningCount = report.WarningCount,
                         Error = slot.Status == JobStatus.Failed ? slot.Error : null,
                         InstanceId = slot.InstanceId,
+                        RunAfter = slot.RunAfter,
                     };
 
                     // A full fence, then: has a writer taken a number that lands on this slot since we checked it?
@@ -191,6 +193,7 @@ public sealed partial class InMemoryJobStore
             public JobReport Report;
             public JobError? Error; // set for a move to Failed only
             public string? InstanceId;
+            public DateTimeOffset? RunAfter; // set for a creation or a move to Queued only
             public string DisplayName; // set for a creation or a draft edit only: a draft's name changes only then
         }
     }

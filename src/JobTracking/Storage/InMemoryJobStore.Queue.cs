@@ -25,6 +25,13 @@ public sealed partial class InMemoryJobStore
 
     private void EnqueueLocked(Entry entry, long version, bool keepPlace = false)
     {
+        // A job whose time has not come waits outside the ready queues, and takes its place when it comes due.
+        if (!keepPlace && entry.RunAfter is { } runAfter && runAfter > _time.GetUtcNow())
+        {
+            _waitingForTime.Enqueue(new Ticket(entry, version, 0), (runAfter.UtcTicks, ++_sequence));
+            return;
+        }
+
         if (!_readyByType.TryGetValue(entry.TypeName, out var queue))
         {
             _readyByType[entry.TypeName] = queue = new PriorityQueue<Ticket, (int, long)>();
@@ -46,6 +53,37 @@ public sealed partial class InMemoryJobStore
                 _readyByType[entry.TypeName].Enqueue(ticket, (-entry.Priority, ticket.Sequence));
             }
         }
+    }
+
+    // Moves the waiting jobs whose time has come into the ready queues, in the order of their times, each taking the
+    // next place; a ticket of a job that has moved on since (held, cancelled, queued again) is dropped.
+    private void PromoteDueLocked(DateTimeOffset now)
+    {
+        while (_waitingForTime.TryPeek(out var ticket, out var due) && due.Ticks <= now.UtcTicks)
+        {
+            _waitingForTime.Dequeue();
+            if (Volatile.Read(ref ticket.Entry.State) == Pack(JobStatus.Queued, ticket.Version, busy: false))
+            {
+                EnqueueLocked(ticket.Entry, ticket.Version, keepPlace: false);
+            }
+        }
+    }
+
+    // The earliest time a waiting job comes due after now; stale tickets on top are dropped on the way.
+    private DateTimeOffset? NextDueLocked(DateTimeOffset now)
+    {
+        PromoteDueLocked(now);
+        while (_waitingForTime.TryPeek(out var ticket, out var due))
+        {
+            if (Volatile.Read(ref ticket.Entry.State) == Pack(JobStatus.Queued, ticket.Version, busy: false))
+            {
+                return new DateTimeOffset(due.Ticks, TimeSpan.Zero);
+            }
+
+            _waitingForTime.Dequeue();
+        }
+
+        return null;
     }
 
     private bool TryDequeueBest(IReadOnlyDictionary<string, int> typeLimits, Dictionary<string, int>? claimedByType, out Ticket ticket)

@@ -91,6 +91,7 @@ public sealed partial class InMemoryJobStore
 
         _jobs.TryRemove(entry.Id, out _);
         _journals.TryRemove(entry.Id, out _);
+        ForgetKey(entry);
         var purged = Interlocked.Increment(ref _purgedInIndex);
         if (purged >= MinIndexCompaction && purged > Volatile.Read(ref _indexCount) / 2)
         {

@@ -32,6 +32,9 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
     private readonly Dictionary<string, PriorityQueue<Ticket, (int Priority, long Sequence)>> _readyByType = new(StringComparer.Ordinal);
     private readonly HashSet<string> _activeKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<Ticket>> _waitingForKey = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<Ticket, (long Ticks, long Order)> _waitingForTime = new();
+    private readonly Lock _idempotencyLock = new();
+    private readonly Dictionary<string, Entry> _keyHolders = new(StringComparer.Ordinal);
     private readonly int _queueCapacity;
     private readonly TimeProvider _time;
     private readonly Feed _feed;
@@ -71,6 +74,11 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
     {
         JobStoreArguments.CheckNewJob(job);
         cancellationToken.ThrowIfCancellationRequested();
+        return job.IdempotencyKey is null ? CreateOne(job) : CreateKeyed(job);
+    }
+
+    private ValueTask<Guid> CreateOne(JobRecord job)
+    {
         if (_jobs.TryGetValue(job.Id, out var held))
         {
             return FoundStored(held, job);
@@ -247,13 +255,14 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
         if (t.IsNewAttempt)
         {
             // The attempt history changes only here (a restart), so no other move allocates for it.
+            // A retry carries the error that ended the attempt: the attempt is recorded Failed with it.
             entry.PreviousAttempts = [.. entry.PreviousAttempts, new JobAttempt
             {
                 Number = entry.Attempt,
                 StartedAt = entry.StartedAt ?? t.At,
-                EndedAt = entry.EndedAt ?? t.At,
-                Status = t.FromStatus,
-                Error = entry.Error,
+                EndedAt = t.Error is null ? entry.EndedAt ?? t.At : t.At,
+                Status = t.Error is null ? t.FromStatus : JobStatus.Failed,
+                Error = t.Error ?? entry.Error,
             }];
             entry.Attempt++;
             entry.StartedAt = null;
@@ -275,6 +284,7 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
                 break;
             case JobStatus.Queued:
                 entry.EndedAt = null;
+                entry.RunAfter = t.RunAfter;
                 break;
         }
 
@@ -310,15 +320,20 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
             Interlocked.Decrement(ref _queuedCount);
         }
 
-        if (enteringQueue)
-        {
-            Enqueue(entry, version);
-        }
-        else if (entry.ConcurrencyKey is { } key && JobLifecycle.IsActive(t.FromStatus) && !JobLifecycle.IsActive(t.ToStatus) && !keyHeld)
+        var releasesKey = entry.ConcurrencyKey is not null && JobLifecycle.IsActive(t.FromStatus) && !JobLifecycle.IsActive(t.ToStatus) && !keyHeld;
+        if (enteringQueue || releasesKey)
         {
             lock (_queueLock)
             {
-                ReleaseKeyLocked(key);
+                if (releasesKey)
+                {
+                    ReleaseKeyLocked(entry.ConcurrencyKey!);
+                }
+
+                if (enteringQueue)
+                {
+                    EnqueueLocked(entry, version);
+                }
             }
         }
 
