@@ -20,10 +20,11 @@ public sealed class PostgreSqlRunAfterTests
         var clock = new FakeTimeProvider(T0);
         await using var store = await PostgreSqlJobStoreConformanceTests.OpenAsync(schema, clock);
 
-        // Created in an order unlike their times, with a ready job created after them all.
-        var third = Job("third") with { RunAfter = T0.AddMinutes(3) };
-        var first = Job("first") with { RunAfter = T0.AddMinutes(1) };
-        var second = Job("second") with { RunAfter = T0.AddMinutes(2).AddTicks(10) };
+        // Created in an order unlike their times, ids too, with a ready job created after them all.
+        var ids = Enumerable.Range(0, 3).Select(_ => Guid.CreateVersion7()).Order().ToArray();
+        var third = Job("third") with { Id = ids[0], RunAfter = T0.AddMinutes(3) };
+        var first = Job("first") with { Id = ids[2], RunAfter = T0.AddMinutes(1) };
+        var second = Job("second") with { Id = ids[1], RunAfter = T0.AddMinutes(2).AddTicks(10) };
         var ready = Job("ready");
         foreach (var job in new[] { third, first, second, ready })
         {
