@@ -181,7 +181,7 @@ public sealed class PostgreSqlRunAfterTests
         await using var schema = await PostgresServer.NewSchemaAsync(Token);
         var clock = new FakeTimeProvider(T0);
         await using var store = await PostgreSqlJobStoreConformanceTests.OpenAsync(schema, clock);
-        await store.CreateManyAsync([.. Enumerable.Range(0, 2000).Select(i => Job($"later #{i}") with { RunAfter = T0.AddDays(365).AddSeconds(i), Priority = 10 })], Token);
+        await store.CreateManyAsync([.. Enumerable.Range(0, 20_000).Select(i => Job($"later #{i}") with { RunAfter = T0.AddDays(365).AddSeconds(i), Priority = 10 })], Token);
         var ready = Job("ready");
         await store.CreateAsync(ready, Token);
 
@@ -192,12 +192,14 @@ public sealed class PostgreSqlRunAfterTests
         await using (var reader = await entries.ExecuteReaderAsync(Token))
         {
             await reader.ReadAsync(Token);
-            (reader.GetInt64(0), reader.GetInt64(1)).Should().Be((1L, 2000L), "the waiting jobs, of a higher priority, are not in the queue");
+            (reader.GetInt64(0), reader.GetInt64(1)).Should().Be((1L, 20_000L), "the waiting jobs, of a higher priority, are not in the queue");
         }
 
-        // The claim's scan of the queue, as the claim statement writes it, reads one row: the waiting jobs are not in its index.
+        // The claim's scan of the queue, as the claim statement writes it, reads a page or two of its index: the waiting jobs,
+        // of a higher priority and so ahead of the ready job in the index's order, are not in it (20,000 entries would fill
+        // dozens of pages).
         await using var explain = new NpgsqlCommand(
-            "EXPLAIN (ANALYZE) SELECT id FROM jobs WHERE status = 1 AND queue_seq IS NOT NULL AND type_name <> ALL('{}'::text[]) ORDER BY priority DESC, queue_seq LIMIT 10",
+            "EXPLAIN (ANALYZE, BUFFERS) SELECT id FROM jobs WHERE status = 1 AND queue_seq IS NOT NULL AND type_name <> ALL('{}'::text[]) ORDER BY priority DESC, queue_seq LIMIT 10",
             connection);
         var plan = new System.Text.StringBuilder();
         await using (var lines = await explain.ExecuteReaderAsync(Token))
@@ -209,6 +211,11 @@ public sealed class PostgreSqlRunAfterTests
         }
 
         plan.ToString().Should().Contain("ix_jobs_queue").And.NotContain("Rows Removed by Filter");
+        var buffers = System.Text.RegularExpressions.Regex.Match(plan.ToString(), @"Buffers: shared hit=(\d+)(?: read=(\d+))?");
+        buffers.Success.Should().BeTrue(plan.ToString());
+        (int.Parse(buffers.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            + (buffers.Groups[2].Success ? int.Parse(buffers.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) : 0))
+            .Should().BeLessThan(10, plan.ToString());
         (await store.ClaimAsync(Claim(10), Token)).Select(j => j.Id).Should().Equal([ready.Id]);
     }
 
