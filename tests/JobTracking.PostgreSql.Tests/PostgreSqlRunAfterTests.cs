@@ -217,6 +217,26 @@ public sealed class PostgreSqlRunAfterTests
             + (buffers.Groups[2].Success ? int.Parse(buffers.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) : 0))
             .Should().BeLessThan(10, plan.ToString());
         (await store.ClaimAsync(Claim(10), Token)).Select(j => j.Id).Should().Equal([ready.Id]);
+
+        // The promotion every claim runs first reads the waiting jobs' index, never the table, even with the plan PL/pgSQL
+        // caches after a few calls (a generic plan, forced here): with nothing due, and with one job due.
+        foreach (var due in new[] { false, true })
+        {
+            if (due)
+            {
+                await store.CreateAsync(Job("due") with { RunAfter = T0.AddSeconds(-1) }, Token);
+                await OverlappingCommitsTests.ExecuteAsync(connection, null, $"UPDATE jobs SET queue_seq = NULL WHERE display_name = 'due'");
+            }
+
+            await using var transaction = await connection.BeginTransactionAsync(Token);
+            await OverlappingCommitsTests.ExecuteAsync(connection, transaction, "SET LOCAL plan_cache_mode = force_generic_plan");
+            await using var scans = new NpgsqlCommand("SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'jobs'", connection, transaction);
+            var before = (long)(await scans.ExecuteScalarAsync(Token))!;
+            await using var promote = new NpgsqlCommand($"SELECT promote_due('{T0:O}'::timestamptz, 100)", connection, transaction);
+            (await promote.ExecuteScalarAsync(Token)).Should().Be(due ? 1 : 0);
+            ((long)(await scans.ExecuteScalarAsync(Token))! - before).Should().Be(0L, $"the promotion ({(due ? "one job due" : "none due")}) reads no table");
+            await transaction.RollbackAsync(Token);
+        }
     }
 
     [Theory]

@@ -240,25 +240,32 @@ internal static class PgSchema
             promoted integer := 0;
             more integer;
         BEGIN
-            -- Queued without a place or a time: a row queued by hand (a status edit), ready at once.
+            -- The checks take no parameter, so the plans PL/pgSQL caches read the first entries of the waiting index whatever
+            -- the time (a generic plan of "run_after <= at" guesses a third of the rows match, and scans the table when none
+            -- does); the promotions, run only when something is due, are planned for their values each time (EXECUTE).
+            -- First, queued rows without a place or a time: queued by hand (a status edit), ready at once.
             IF EXISTS (SELECT 1 FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after IS NULL) THEN
-                WITH due AS (
-                    SELECT id FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after IS NULL
-                    ORDER BY id LIMIT max_count FOR UPDATE SKIP LOCKED
-                ), numbered AS (
-                    SELECT id, nextval('{s}.queue_order') AS seq FROM due
-                )
-                UPDATE {s}.jobs j SET queue_seq = n.seq FROM numbered n WHERE j.id = n.id;
+                EXECUTE $q$
+                    WITH due AS (
+                        SELECT id FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after IS NULL
+                        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+                    ), numbered AS (
+                        SELECT id, nextval('{s}.queue_order') AS seq FROM due
+                    )
+                    UPDATE {s}.jobs j SET queue_seq = n.seq FROM numbered n WHERE j.id = n.id
+                    $q$ USING max_count;
                 GET DIAGNOSTICS promoted = ROW_COUNT;
             END IF;
-            IF EXISTS (SELECT 1 FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after <= at) THEN
-                WITH due AS (
-                    SELECT id FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after <= at
-                    ORDER BY run_after, id LIMIT max_count FOR UPDATE SKIP LOCKED
-                ), numbered AS (
-                    SELECT id, nextval('{s}.queue_order') AS seq FROM due
-                )
-                UPDATE {s}.jobs j SET queue_seq = n.seq FROM numbered n WHERE j.id = n.id;
+            IF (SELECT min(run_after) FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL) <= at THEN
+                EXECUTE $q$
+                    WITH due AS (
+                        SELECT id FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after <= $1
+                        ORDER BY run_after, id LIMIT $2 FOR UPDATE SKIP LOCKED
+                    ), numbered AS (
+                        SELECT id, nextval('{s}.queue_order') AS seq FROM due
+                    )
+                    UPDATE {s}.jobs j SET queue_seq = n.seq FROM numbered n WHERE j.id = n.id
+                    $q$ USING at, max_count;
                 GET DIAGNOSTICS more = ROW_COUNT;
                 promoted := promoted + more;
             END IF;
