@@ -60,6 +60,8 @@ public static class JobTrackingDashboardEndpointRouteBuilderExtensions
         group.MapGet("/{id:guid}/rejects.csv", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.RejectsCsvAsync));
         group.MapPost("/{id:guid}/{command}", DashboardEndpoint.Handle(prefix, act, api: false, PageHandlers.CommandAsync));
         group.MapPost("/bulk", DashboardEndpoint.Handle(prefix, act, api: false, PageHandlers.BulkAsync));
+        group.MapGet("/schedules", DashboardEndpoint.Handle(prefix, read, api: false, ScheduleHandlers.PageAsync));
+        group.MapPost("/schedules/{command}", DashboardEndpoint.Handle(prefix, act, api: false, ScheduleHandlers.CommandAsync));
         group.MapGet("/last-operations", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.LastOperationsAsync));
         group.MapGet("/events", DashboardEndpoint.Handle(prefix, read, api: false, LiveEvents.StreamAsync));
         group.MapGet("/assets/{name}", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.AssetAsync));

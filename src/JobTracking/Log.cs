@@ -14,6 +14,9 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Warning, "Job {JobId} ({TypeName}) failed.")]
     public static partial void JobFailed(ILogger logger, Exception? exception, Guid jobId, string typeName);
 
+    [LoggerMessage(31, LogLevel.Warning, "Job {JobId} ({TypeName}) failed in attempt {Attempt} of {MaxAttempts}; it is queued again for {RetryAt:O}.")]
+    public static partial void JobRetrying(ILogger logger, Exception? exception, Guid jobId, string typeName, int attempt, int maxAttempts, DateTimeOffset retryAt);
+
     [LoggerMessage(4, LogLevel.Error, "Job {JobId} has type {TypeName}, which is not registered; it is stored as failed.")]
     public static partial void UnknownJobType(ILogger logger, Guid jobId, string typeName);
 

@@ -21,6 +21,18 @@ internal static class BrokenStores
         BrokenStore.Of<TransitionKeepingTheClaim>("A job leaving the active statuses loses its claim, owner and lease.", nameof(Kit.Writes_WithAStaleClaim_AreRefused)),
         BrokenStore.Of<TransitionCheckThenWrite>("A transition is one atomic compare-and-set: of racing writers exactly one wins.", nameof(Kit.Transition_RacingWriters_ExactlyOneWins), nameof(Kit.Transition_RacingWritersReleasedTogether_ExactlyOneWins)),
 
+        // IJobScheduleStore.
+        BrokenStore.Of<ScheduleSaveIgnoringVersion>("A schedule update applies only when the stored schedule has the version before.", nameof(Kit.Schedules_Update_NeedsThePreviousVersion), nameof(Kit.Schedules_RacingSavesReleasedTogether_ExactlyOneWins)),
+        BrokenStore.Of<ScheduleCreateOverwriting>("A schedule create applies only when no schedule has its id.", nameof(Kit.Schedules_CreateWhenTheIdIsHeld_IsRefused), nameof(Kit.Schedules_RacingSavesReleasedTogether_ExactlyOneWins)),
+        BrokenStore.Of<ScheduleSaveCheckThenWrite>("A schedule save is one atomic compare-and-set: of racing savers exactly one wins.", nameof(Kit.Schedules_RacingSavesReleasedTogether_ExactlyOneWins)),
+        BrokenStore.Of<ScheduleListInInsertionOrder>("Schedules are listed by id, ordinally.", nameof(Kit.Schedules_List_IsOrderedByIdOrdinal)),
+        BrokenStore.Of<ScheduleListInCultureOrder>("Schedules are listed by id, ordinally, not by a culture's rules.", nameof(Kit.Schedules_List_IsOrderedByIdOrdinal)),
+        BrokenStore.Of<ScheduleTextTrimmed>("A schedule's text round-trips exactly, spaces included.", nameof(Kit.Schedules_SaveThenGet_RoundTripsEveryField)),
+        BrokenStore.Of<ScheduleTextCutAtNul>("A schedule's text round-trips exactly, NUL included.", nameof(Kit.Schedules_SaveThenGet_RoundTripsEveryField)),
+        BrokenStore.Of<ScheduleTimesToTheSecond>("A schedule's times round-trip to the microsecond.", nameof(Kit.Schedules_SaveThenGet_RoundTripsEveryField)),
+        BrokenStore.Of<ScheduleDroppingFlags>("A schedule's paused flag, misfire and overlap rules round-trip.", nameof(Kit.Schedules_SaveThenGet_RoundTripsEveryField)),
+        BrokenStore.Of<ScheduleDeleteIgnoringVersion>("A schedule delete applies only with the stored version.", nameof(Kit.Schedules_Delete_NeedsTheVersion)),
+
         // IJobStore.ClaimAsync.
         BrokenStore.Of<ClaimCheckThenWrite>("Concurrent claimers never get the same job.", nameof(Kit.Claim_ConcurrentClaimers_NeverShareAJob), nameof(Kit.Claim_RacingClaimersReleasedTogether_EachJobOnce)),
         BrokenStore.Of<ClaimIgnoringPriority>("Claims take the highest priority first.", nameof(Kit.Claim_HighestPriorityThenOldest_UpToMaxCount)),
@@ -133,6 +145,16 @@ internal static class BrokenStores
         BrokenStore.Of<ClaimBlockedByRestingKeyHolders>("Only an active job (Running, Pausing, Cancelling, ShuttingDown) holds its concurrency key.", nameof(Kit.Claim_PausedInterruptedOrDraftJob_DoesNotHoldItsConcurrencyKey)),
         BrokenStore.Of<RejectRawRecordCutAt64K>("Journal text round-trips exactly, however long: a reject's raw record included.", nameof(Kit.Journal_RejectOfAMegabyte_RoundTripsWhole)),
         BrokenStore.Of<TransientForEveryError>("An ArgumentException is never transient.", nameof(Kit.IsTransient_ArgumentErrors_AreNot)),
+
+        // Time and repetition.
+        BrokenStore.Of<CreateIgnoringRunAfter>("A job whose RunAfter is later than the store's now is not claimed.", nameof(Kit.Time_WaitingJob_IsClaimedOnlyOnceItsTimeHasCome)),
+        BrokenStore.Of<NextRunAfterNeverKnown>("GetNextRunAfterAsync tells when the next waiting job comes due.", nameof(Kit.Time_WaitingJob_IsClaimedOnlyOnceItsTimeHasCome)),
+        BrokenStore.Of<RequeueKeepingTheOldTime>("A move to Queued stores the move's RunAfter: null makes the job ready at once.", nameof(Kit.Time_Retry_RecordsTheFailedAttemptWaitsAndRunNowMakesItReady)),
+        BrokenStore.Of<RetryRecordedAsRunning>("A retry records the ending attempt as Failed with the move's error.", nameof(Kit.Time_Retry_RecordsTheFailedAttemptWaitsAndRunNowMakesItReady)),
+        BrokenStore.Of<FeedWithoutRunAfter>("The feed carries RunAfter on a creation and a move to Queued.", nameof(Kit.Time_Feed_CarriesTheTimeOnCreationAndRequeue)),
+        BrokenStore.Of<CreateIgnoringIdempotencyKeys>("A create whose idempotency key is held returns the holder's id and stores nothing.", nameof(Kit.Keys_RepeatedStart_ReturnsTheHolderAndStoresNothing)),
+        BrokenStore.Of<KeyHeldForEver>("A finished job gives its key up once its window has passed.", nameof(Kit.Keys_FinishedHolder_ReleasesTheKeyAfterItsWindow)),
+        BrokenStore.Of<KeyCheckedThenStored>("Racing creates with one key store exactly one job.", nameof(Kit.Keys_RacingStarts_StoreOneJob)),
     ];
 
     public static BrokenStore Find(string name) => All.Single(s => s.Name == name);

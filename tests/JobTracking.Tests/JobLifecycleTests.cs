@@ -2,12 +2,13 @@ namespace JobTracking.Tests;
 
 public sealed class JobLifecycleTests
 {
-    // The table of DESIGN.md, written out independently of the implementation.
+    // The table of DESIGN.md, written out independently of the implementation, with the two moves of time and repetition:
+    // Queued -> Queued (run now, or a new time) and Running -> Queued (an automatic retry).
     private static readonly Dictionary<JobStatus, JobStatus[]> Expected = new()
     {
         [JobStatus.Editing] = [JobStatus.Queued, JobStatus.Cancelled],
-        [JobStatus.Queued] = [JobStatus.Running, JobStatus.Paused, JobStatus.Cancelled],
-        [JobStatus.Running] = [JobStatus.Pausing, JobStatus.Cancelling, JobStatus.ShuttingDown, JobStatus.Completed, JobStatus.Failed, JobStatus.Interrupted],
+        [JobStatus.Queued] = [JobStatus.Queued, JobStatus.Running, JobStatus.Paused, JobStatus.Cancelled],
+        [JobStatus.Running] = [JobStatus.Queued, JobStatus.Pausing, JobStatus.Cancelling, JobStatus.ShuttingDown, JobStatus.Completed, JobStatus.Failed, JobStatus.Interrupted],
         [JobStatus.Pausing] = [JobStatus.Paused, JobStatus.Running, JobStatus.Cancelling, JobStatus.ShuttingDown, JobStatus.Completed, JobStatus.Failed, JobStatus.Interrupted],
         [JobStatus.Paused] = [JobStatus.Queued, JobStatus.Cancelled],
         [JobStatus.Cancelling] = [JobStatus.Cancelled, JobStatus.Completed, JobStatus.Failed],

@@ -20,6 +20,9 @@ public sealed record StepParameters
     /// <summary>When set, the job throws at <see cref="FailAt"/> on its first attempt only, so a restart completes.</summary>
     public bool FailFirstAttemptOnly { get; init; }
 
+    /// <summary>When set, the job throws at <see cref="FailAt"/> on every attempt up to this number, so a later retry completes.</summary>
+    public int? FailUntilAttempt { get; init; }
+
     /// <summary>Yields between steps, so that commands can interleave with real work.</summary>
     public bool YieldEachStep { get; init; }
 
@@ -107,7 +110,7 @@ public sealed class StepJob(Probe probe) : JobDefinition<StepParameters>
             var p = context.Parameters;
             for (var step = context.GetCheckpoint<int>(); step < p.Steps; step++)
             {
-                if (p.FailAt == step && (!p.FailFirstAttemptOnly || context.Attempt == 1))
+                if (p.FailAt == step && (!p.FailFirstAttemptOnly || context.Attempt == 1) && (p.FailUntilAttempt is not { } until || context.Attempt <= until))
                 {
                     throw new InvalidOperationException($"Step {step} failed on purpose.");
                 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using JobTracking.Dashboard.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace JobTracking.Dashboard.Pages;
 
@@ -51,6 +53,38 @@ internal static class Format
 
         html.Raw("></progress> <span class=\"jt-percent\">").Text(Percent(progress)).Raw("</span>");
     }
+
+    /// <summary>For a queued job that waits for its time: "scheduled for 18:00", or, after a failed attempt, "retry: attempt 2 of 4 at 18:00".</summary>
+    public static void Waiting(Html html, DashboardRequest request, JobRecord job, DateTimeOffset now)
+    {
+        if (job.Status != JobStatus.Queued || job.RunAfter is not { } at || at <= now)
+        {
+            return;
+        }
+
+        html.Raw(" <span class=\"jt-when\">");
+        if (job.PreviousAttempts is [.., { Status: JobStatus.Failed }])
+        {
+            html.Text("retry: attempt ").Text(job.Attempt);
+            if (MaxAttempts(request, job.TypeName) is { } max)
+            {
+                html.Text(" of ").Text(max);
+            }
+
+            html.Text(" at ");
+        }
+        else
+        {
+            html.Text("scheduled for ");
+        }
+
+        Time(html, at);
+        html.Raw("</span>");
+    }
+
+    /// <summary>The most attempts the job's type allows, when this host registers the type.</summary>
+    public static int? MaxAttempts(DashboardRequest request, string typeName) =>
+        request.Http.RequestServices.GetService<IJobTracker>()?.JobTypes.FirstOrDefault(t => string.Equals(t.TypeName, typeName, StringComparison.Ordinal))?.MaxAttempts;
 
     public static void Status(Html html, JobStatus status, int warnings)
     {

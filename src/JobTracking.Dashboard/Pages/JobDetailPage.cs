@@ -31,7 +31,18 @@ internal static class JobDetailPage
             h.Raw("</span>");
         });
         Fact(html, "Warnings", h => h.Raw("<span class=\"jt-warnings\">").Text(job.WarningCount).Raw("</span>"));
-        Fact(html, "Attempt", h => h.Text(job.Attempt));
+        Fact(html, "Attempt", h =>
+        {
+            h.Text(job.Attempt);
+            if (Format.MaxAttempts(request, job.TypeName) is > 1 and var max)
+            {
+                h.Text(" of ").Text(max);
+            }
+        });
+        if (job.Status == JobStatus.Queued && job.RunAfter is { } runAfter && runAfter > now)
+        {
+            Fact(html, job.PreviousAttempts is [.., { Status: JobStatus.Failed }] ? "Next attempt at" : "Scheduled for", h => Format.Time(h, runAfter));
+        }
         Fact(html, "Node", h => h.Text(job.Node ?? "—"));
         Fact(html, "Id", h => h.Raw("<code>").Text(job.Id.ToString()).Raw("</code>"));
         html.Raw("</dl>");

@@ -80,6 +80,7 @@ internal static class TrackerPage
 
         html.Raw("<td class=\"jt-status\">");
         Format.Status(html, job.Status, job.WarningCount);
+        Format.Waiting(html, request, job, now);
         html.Raw("</td><td class=\"jt-name\"><a").Attr("href", link).Raw(">").Text(job.DisplayName).Raw("</a></td>")
             .Raw("<td>").Text(job.TypeName).Raw("</td><td>").Text(job.LaunchedBy).Raw("</td><td>");
         Format.Time(html, job.StartedAt ?? job.CreatedAt);

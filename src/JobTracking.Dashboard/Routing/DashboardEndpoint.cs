@@ -46,6 +46,10 @@ internal static class DashboardEndpoint
         {
             await Responses.ErrorAsync(context, StatusCodes.Status404NotFound, exception.Message).ConfigureAwait(false);
         }
+        catch (JobScheduleNotFoundException exception) when (!context.Response.HasStarted)
+        {
+            await Responses.ErrorAsync(context, StatusCodes.Status404NotFound, exception.Message).ConfigureAwait(false);
+        }
         catch (InvalidJobTransitionException exception) when (!context.Response.HasStarted)
         {
             await Responses.ErrorAsync(context, StatusCodes.Status409Conflict, exception.Message).ConfigureAwait(false);

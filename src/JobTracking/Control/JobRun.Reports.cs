@@ -86,7 +86,7 @@ internal abstract partial class JobRun
         {
             // Throttled, but never stale: the change is stored when the interval is up even if nothing else changes.
             _reportTimer?.Dispose();
-            _reportTimer = _engine.TimeProvider.CreateTimer(static state => ((JobRun)state!).OnReportTimer(), this, wait, Timeout.InfiniteTimeSpan);
+            _reportTimer = _engine.TimeProvider.CreateTimer(static state => ((JobRun)state!).OnReportTimer(), this, wait, System.Threading.Timeout.InfiniteTimeSpan);
         }
     }
 

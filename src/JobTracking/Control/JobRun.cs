@@ -368,6 +368,7 @@ internal abstract partial class JobRun : IJobContext, IDisposable
     {
         _ended = true;
         _reportTimer?.Dispose();
+        _timeoutTimer?.Dispose();
         _cancellation?.Dispose();
         _saveGate?.Dispose();
         _overflow?.Dispose();

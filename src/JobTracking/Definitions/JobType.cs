@@ -10,8 +10,9 @@ namespace JobTracking.Definitions;
 /// <summary>What the engine knows of a registered job type, without generics at the call site.</summary>
 internal abstract class JobType
 {
-    protected JobType(IJobDefinition descriptor, Type definitionType, JobTrackingOptions options)
+    protected JobType(IJobDefinition descriptor, Type definitionType, JobTrackingOptions options, JobTypeOptions typeOptions)
     {
+        Options = typeOptions;
         TypeName = descriptor.TypeName;
         DisplayName = string.IsNullOrWhiteSpace(descriptor.DisplayName) ? descriptor.TypeName : descriptor.DisplayName;
         DefinitionType = definitionType;
@@ -26,6 +27,9 @@ internal abstract class JobType
     public Type DefinitionType { get; }
 
     public int ConcurrencyLimit { get; }
+
+    /// <summary>Gets the type's retry policy and timeout, configuration and code applied.</summary>
+    public JobTypeOptions Options { get; }
 
     protected JsonSerializerOptions SerializerOptions { get; }
 
@@ -45,8 +49,8 @@ internal sealed class JobType<TParameters> : JobType
 {
     private readonly IJobDefinition<TParameters> _descriptor;
 
-    public JobType(IJobDefinition descriptor, Type definitionType, JobTrackingOptions options)
-        : base(descriptor, definitionType, options)
+    public JobType(IJobDefinition descriptor, Type definitionType, JobTrackingOptions options, JobTypeOptions typeOptions)
+        : base(descriptor, definitionType, options, typeOptions)
     {
         _descriptor = (IJobDefinition<TParameters>)descriptor;
     }

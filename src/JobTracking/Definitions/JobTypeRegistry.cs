@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 
 namespace JobTracking.Definitions;
 
-/// <summary>A job type registered with <see cref="JobTrackingBuilder.AddJob{TDefinition}"/>.</summary>
-internal sealed record JobTypeRegistration(Type DefinitionType, Type ParametersType);
+/// <summary>A job type registered with <see cref="JobTrackingBuilder.AddJob{TDefinition}()"/>.</summary>
+internal sealed record JobTypeRegistration(Type DefinitionType, Type ParametersType, Action<JobTypeOptions>? Configure = null);
 
 /// <summary>The registered job types by stable name, built once when the container first needs it.</summary>
 internal sealed class JobTypeRegistry : IDisposable
@@ -19,7 +19,8 @@ internal sealed class JobTypeRegistry : IDisposable
         // Definitions are resolved once here to read their names and run their validation; each execution gets its own from a fresh scope.
         _descriptorScope = scopes.CreateScope();
         var byName = new Dictionary<string, JobType>(StringComparer.Ordinal);
-        foreach (var registration in registrations.DistinctBy(r => r.DefinitionType))
+        var all = registrations.ToList();
+        foreach (var registration in all.DistinctBy(r => r.DefinitionType))
         {
             var descriptor = (IJobDefinition)_descriptorScope.ServiceProvider.GetRequiredService(registration.DefinitionType);
             if (string.IsNullOrWhiteSpace(descriptor.TypeName))
@@ -33,22 +34,30 @@ internal sealed class JobTypeRegistry : IDisposable
                     $"Job type name '{descriptor.TypeName}' is used by both {existing.DefinitionType.FullName} and {registration.DefinitionType.FullName}; type names must be unique.");
             }
 
+            var typeOptions = options.Value.JobTypes.TryGetValue(descriptor.TypeName, out var configured) ? configured : new JobTypeOptions();
+            foreach (var configure in all.Where(r => r.DefinitionType == registration.DefinitionType && r.Configure is not null))
+            {
+                configure.Configure!(typeOptions);
+            }
+
+            JobTypeOptionsValidator.Check(descriptor.TypeName, typeOptions);
             var jobType = (JobType)Activator.CreateInstance(
                 typeof(JobType<>).MakeGenericType(registration.ParametersType),
                 descriptor,
                 registration.DefinitionType,
-                options.Value)!;
+                options.Value,
+                typeOptions)!;
             byName.Add(descriptor.TypeName, jobType);
         }
 
-        foreach (var typeName in options.Value.JobTypeConcurrency.Keys)
+        foreach (var typeName in options.Value.JobTypeConcurrency.Keys.Concat(options.Value.JobTypes.Keys))
         {
             if (!byName.ContainsKey(typeName))
             {
                 throw new OptionsValidationException(
                     nameof(JobTrackingOptions),
                     typeof(JobTrackingOptions),
-                    [$"JobTracking:JobTypeConcurrency names '{typeName}', which is not a registered job type."]);
+                    [$"JobTracking:{(options.Value.JobTypeConcurrency.ContainsKey(typeName) ? nameof(JobTrackingOptions.JobTypeConcurrency) : nameof(JobTrackingOptions.JobTypes))} names '{typeName}', which is not a registered job type."]);
             }
         }
 

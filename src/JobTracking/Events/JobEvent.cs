@@ -64,6 +64,12 @@ public sealed record JobEvent
     /// <summary>Gets the instance that holds the job's claim after the change, if any.</summary>
     public string? InstanceId { get; init; }
 
+    /// <summary>Gets, for a creation or a move to Queued, the time before which the job does not run (a delayed start, or a retry's backoff); <see langword="null"/> otherwise or when it may run at once.</summary>
+    public DateTimeOffset? RunAfter { get; init; }
+
+    /// <summary>Gets whether this is an automatic retry: the job's run failed and it went from Running back to Queued as attempt <see cref="Attempt"/>, to run not before <see cref="RunAfter"/>.</summary>
+    public bool IsRetry => Kind == JobEventKind.StatusChanged && Status == JobStatus.Queued && PreviousStatus == JobStatus.Running;
+
     /// <summary>Gets whether this is the "job started" flash: the job went from Queued to Running.</summary>
     public bool IsStarted => Kind == JobEventKind.StatusChanged && Status == JobStatus.Running && PreviousStatus == JobStatus.Queued;
 

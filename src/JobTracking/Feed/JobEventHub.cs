@@ -58,6 +58,7 @@ internal sealed class JobEventHub : IJobEvents
         Progress = change.Progress,
         WarningCount = change.WarningCount,
         InstanceId = change.InstanceId,
+        RunAfter = change.RunAfter,
     };
 
     private async Task PumpAsync(Subscription subscription, Func<JobEvent, ValueTask> handler)

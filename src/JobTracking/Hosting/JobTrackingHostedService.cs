@@ -2,6 +2,7 @@ using JobTracking.Events;
 using JobTracking.Ownership;
 using JobTracking.Running;
 using JobTracking.Scheduling;
+using JobTracking.Schedules;
 using Microsoft.Extensions.Hosting;
 
 namespace JobTracking.Hosting;
@@ -14,9 +15,11 @@ internal sealed class JobTrackingHostedService : IHostedService
     private readonly LeaseKeeper _leases;
     private readonly JobEventHandlerSubscriptions _handlers;
     private readonly JobRetention _retention;
+    private readonly ScheduleLoop _schedules;
 
-    public JobTrackingHostedService(JobEngine engine, JobScheduler scheduler, LeaseKeeper leases, JobEventHandlerSubscriptions handlers, JobRetention retention)
+    public JobTrackingHostedService(JobEngine engine, JobScheduler scheduler, LeaseKeeper leases, JobEventHandlerSubscriptions handlers, JobRetention retention, ScheduleLoop schedules)
     {
+        _schedules = schedules;
         _retention = retention;
         _engine = engine;
         _scheduler = scheduler;
@@ -32,6 +35,7 @@ internal sealed class JobTrackingHostedService : IHostedService
         await _leases.StartAsync(cancellationToken).ConfigureAwait(false);
         _scheduler.Start();
         _retention.Start();
+        await _schedules.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     // Bounded by the host's token: with the store down, the host still stops, and the jobs' leases lapse instead.
@@ -40,6 +44,7 @@ internal sealed class JobTrackingHostedService : IHostedService
         _leases.StopTakingOver();
         try
         {
+            await _schedules.StopAsync().ConfigureAwait(false);
             await _retention.StopAsync().ConfigureAwait(false);
             await _scheduler.StopAsync(cancellationToken).ConfigureAwait(false);
         }

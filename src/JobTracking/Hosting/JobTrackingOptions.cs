@@ -15,6 +15,9 @@ public sealed class JobTrackingOptions
     /// <summary>Gets or sets the most jobs of one type this node runs at once, by type name, each 1 to <see cref="MaxConcurrency"/>. Default: none.</summary>
     public IDictionary<string, int> JobTypeConcurrency { get; } = new Dictionary<string, int>(StringComparer.Ordinal);
 
+    /// <summary>Gets the retry policy and timeout of each job type, by type name (configuration: <c>JobTracking:JobTypes:{type}:MaxAttempts</c>); a type not listed retries nothing and has no timeout. <c>AddJob&lt;T&gt;(o =&gt; ...)</c> changes them in code, after configuration.</summary>
+    public IDictionary<string, JobTypeOptions> JobTypes { get; } = new Dictionary<string, JobTypeOptions>(StringComparer.Ordinal);
+
     /// <summary>Gets or sets the most jobs the in-memory store holds queued at once, 1 to 100,000,000; starting one more throws <see cref="JobQueueFullException"/>. Default: 1,000,000.</summary>
     public int QueueCapacity { get; set; } = 1_000_000;
 
@@ -83,6 +86,9 @@ public sealed class JobTrackingOptions
 
     /// <summary>Gets or sets how often the retention task runs, 1 second to 1 day. Default: 1 hour.</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Gets or sets how often this instance reads the schedules to see what other instances changed, 100 milliseconds to 1 hour. Default: 15 seconds. It wakes at each next occurrence on its own, and at once for a change made on it; an occurrence dealt with more than this long after its time counts as missed (see <see cref="JobScheduleMisfire"/>).</summary>
+    public TimeSpan SchedulePollInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Gets or sets the JSON options for parameters and checkpoints. Default: <see cref="JsonSerializerDefaults.Web"/>.</summary>
     public JsonSerializerOptions SerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);

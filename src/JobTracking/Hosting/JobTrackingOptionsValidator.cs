@@ -19,6 +19,7 @@ internal sealed class JobTrackingOptionsValidator : IValidateOptions<JobTracking
         Range(errors, nameof(options.JournalBufferCapacity), options.JournalBufferCapacity, 16, 1_000_000);
         Range(errors, nameof(options.MaxJournalTextLength), options.MaxJournalTextLength, 256, 1_048_576);
         Range(errors, nameof(options.RetentionInterval), options.RetentionInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        Range(errors, nameof(options.SchedulePollInterval), options.SchedulePollInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
         Range(errors, nameof(options.LeaseDuration), options.LeaseDuration, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         Range(errors, nameof(options.HeartbeatInterval), options.HeartbeatInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, options.LeaseDuration.Ticks / 3)));
         Range(errors, nameof(options.TransientRetryCount), options.TransientRetryCount, 0, 100);

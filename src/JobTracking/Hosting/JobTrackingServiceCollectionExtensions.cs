@@ -8,6 +8,7 @@ using JobTracking.Ownership;
 using JobTracking.Queries;
 using JobTracking.Running;
 using JobTracking.Scheduling;
+using JobTracking.Schedules;
 using JobTracking.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -20,7 +21,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Adds JobTracking to a service collection.</summary>
 public static class JobTrackingServiceCollectionExtensions
 {
-    /// <summary>Adds the job engine, its scheduler (a hosted service), <see cref="IJobRunner"/>, <see cref="IJobEvents"/>, <see cref="IJobTracker"/> and, unless another is chosen, the in-memory store. Calling it again only adds to the configuration.</summary>
+    /// <summary>Adds the job engine, its scheduler (a hosted service), <see cref="IJobRunner"/>, <see cref="IJobEvents"/>, <see cref="IJobTracker"/>, <see cref="IJobSchedules"/> and, unless another is chosen, the in-memory store. Calling it again only adds to the configuration.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Registers job types, sets options, chooses the store.</param>
     /// <returns>The service collection.</returns>
@@ -69,6 +70,10 @@ public static class JobTrackingServiceCollectionExtensions
         services.TryAddSingleton<LeaseKeeper>();
         services.TryAddSingleton<IJobRunner, JobRunner>();
         services.TryAddSingleton<IJobTracker, JobTracker>();
+        services.TryAddSingleton<ScheduleStore>();
+        services.TryAddSingleton<JobSchedules>();
+        services.TryAddSingleton<IJobSchedules>(sp => sp.GetRequiredService<JobSchedules>());
+        services.TryAddSingleton<ScheduleLoop>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JobTrackingHostedService>());
         return services;
     }

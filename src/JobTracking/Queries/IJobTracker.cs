@@ -56,6 +56,9 @@ public interface IJobTracker
     /// <exception cref="JobNotFoundException">No such job.</exception>
     Task<long> ExportRejectsCsvAsync(Guid jobId, TextWriter writer, CancellationToken cancellationToken = default);
 
+    /// <summary>Gets the job types registered with this host, ordered by type name, each with its retry policy and timeout (to show "attempt 2 of 4").</summary>
+    IReadOnlyList<JobTypeInfo> JobTypes { get; }
+
     /// <summary>Counts the jobs by type and status, for a header with counts per status.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>One row per (type, status) pair that has at least one job.</returns>

@@ -10,12 +10,17 @@ internal sealed class JobTracker : IJobTracker
     private readonly IJobQueryStore _store;
     private readonly IJobJournalStore _journal;
 
-    public JobTracker(IJobStore jobs, IJobQueryStore store, IJobJournalStore journal)
+    public JobTracker(IJobStore jobs, IJobQueryStore store, IJobJournalStore journal, Definitions.JobTypeRegistry registry)
     {
         _jobs = jobs;
         _store = store;
         _journal = journal;
+        JobTypes = [.. registry.Types
+            .OrderBy(t => t.TypeName, StringComparer.Ordinal)
+            .Select(t => new JobTypeInfo(t.TypeName, t.DisplayName, t.Options.MaxAttempts, t.Options.Timeout))];
     }
+
+    public IReadOnlyList<JobTypeInfo> JobTypes { get; }
 
     public async ValueTask<JobRecord> GetAsync(Guid jobId, CancellationToken cancellationToken = default) =>
         await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);

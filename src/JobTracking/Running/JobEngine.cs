@@ -100,6 +100,9 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     /// <summary>Gets or sets the scheduler's wake-up call, made when a job is queued.</summary>
     public Action? JobQueued { get; set; }
 
+    /// <summary>Gets or sets what is told when a job comes to wait for a time (created or queued again with one, on any instance): the scheduler wakes then.</summary>
+    public Action<DateTimeOffset>? JobDueAt { get; set; }
+
     /// <summary>Gets a counter raised by every control command; a worker that sees it move knows a signal may have missed it.</summary>
     public long CommandEpoch => Interlocked.Read(ref _commandEpoch);
 
@@ -359,6 +362,11 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
                 && string.Equals(change.InstanceId, instanceId, StringComparison.Ordinal))
             {
                 Signal(change.JobId, change.Status, change.Version);
+            }
+
+            if (change.RunAfter is { } due)
+            {
+                JobDueAt?.Invoke(due);
             }
 
             // Work to claim: a job queued, or an active job stopped (which frees its concurrency key), on any host.

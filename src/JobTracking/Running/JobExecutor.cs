@@ -225,6 +225,12 @@ internal sealed class JobExecutor(JobEngine engine)
         Log.JobStarted(_logger, run.JobId, run.TypeName, run.Attempt);
         var status = run.Job.Status;
         var version = run.Job.Version;
+        var typeOptions = engine.Registry.Get(run.TypeName).Options;
+        if ((run.Job.Timeout ?? typeOptions.Timeout) is { } timeout)
+        {
+            run.StartTimeout(timeout);
+        }
+
         while (true)
         {
             RunOutcome outcome;
@@ -247,7 +253,7 @@ internal sealed class JobExecutor(JobEngine engine)
 #pragma warning restore CA1031
             {
                 outcome = RunOutcome.Failed;
-                error = ex;
+                error = run.TimedOut && ex is OperationCanceledException ? new JobTimeoutException(run.Timeout!.Value) : ex;
             }
 
             if (run.IsLost)
@@ -302,7 +308,16 @@ internal sealed class JobExecutor(JobEngine engine)
                 }
 
                 var at = engine.TimeProvider.GetUtcNow();
+
+                // A failure its type's policy retries goes back to the queue as a new attempt, not before its backoff.
+                var retryAt = to == JobStatus.Failed && status == JobStatus.Running && error is not null
+                    ? RetryPolicy.NextAttemptAt(typeOptions, run.Attempt, error, at)
+                    : null;
                 var stepOutcome = RunOutcomes.StepOutcome(to.Value);
+                if (retryAt is not null)
+                {
+                    to = JobStatus.Queued;
+                }
 
                 // The report goes with the status only when it changed since it was last stored (or steps must be closed).
                 // It stays marked as changed until the status is stored, so a write that loses its compare-and-set to a
@@ -317,10 +332,12 @@ internal sealed class JobExecutor(JobEngine engine)
                     At = at,
                     Node = engine.Node,
                     ClaimId = run.ClaimId,
-                    Error = to == JobStatus.Failed ? JobError.FromException(error ?? new OperationCanceledException()) : null,
+                    Error = to == JobStatus.Failed || retryAt is not null ? JobError.FromException(error ?? new OperationCanceledException()) : null,
                     HasCheckpoint = run.IsCheckpointDirty || to is JobStatus.Paused or JobStatus.Interrupted,
                     Checkpoint = run.Checkpoint,
                     Report = report,
+                    IsNewAttempt = retryAt is not null,
+                    RunAfter = retryAt,
                 };
 
                 if (activity is not null && to is JobStatus.Paused or JobStatus.Interrupted && _previousActivities.TryAdd(run.JobId, activity.Context))
@@ -362,7 +379,15 @@ internal sealed class JobExecutor(JobEngine engine)
                 if (applied)
                 {
                     run.MarkStored();
-                    LogOutcome(run, to.Value, error);
+                    if (retryAt is { } next)
+                    {
+                        Log.JobRetrying(_logger, error, run.JobId, run.TypeName, run.Attempt, typeOptions.MaxAttempts, next);
+                    }
+                    else
+                    {
+                        LogOutcome(run, to.Value, error);
+                    }
+
                     return to;
                 }
 

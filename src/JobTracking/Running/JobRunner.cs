@@ -315,7 +315,13 @@ internal sealed class JobRunner : IJobRunner
                 }
             }
 
-            var transition = _engine.Transition(job, to) with { IsNewAttempt = command == JobCommand.Restart };
+            var transition = _engine.Transition(job, to) with
+            {
+                IsNewAttempt = command == JobCommand.Restart,
+
+                // A submitted draft and a resumed job keep the time they wait for; a restart and "run now" run at once.
+                RunAfter = command is JobCommand.Submit or JobCommand.Resume ? job.RunAfter : null,
+            };
             var feedPosition = _engine.Feed.Position; // read before the move: any change the move makes comes after it
             var attempt = new Attempt(_engine);
             bool applied;

@@ -31,6 +31,8 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
     private Task? _feeder;
     private Task[] _workers = [];
     private long _lastClaimTicks = -1;
+    private readonly DueTimer _due;
+    private bool _askForNextDue = true; // feeder only: at start, and after each wake-up for a due job
 
     public JobScheduler(JobEngine engine)
     {
@@ -41,7 +43,9 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
             .Where(t => t.ConcurrencyLimit < workers)
             .ToDictionary(t => t.TypeName, t => new TypeSlots(t.ConcurrencyLimit), StringComparer.Ordinal);
         _prefetch = new PrefetchEstimate(engine.TimeProvider, engine.Options.ClaimPrefetch);
+        _due = new DueTimer(engine.TimeProvider, Wake);
         engine.JobQueued = Wake;
+        engine.JobDueAt = _due.Note;
     }
 
     /// <summary>Gets the number of workers running a job's code (or about to) on this node.</summary>
@@ -198,12 +202,14 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
 
     public void Dispose()
     {
+        _due.Dispose();
         _stopping.Cancel();
         _dispatch.Writer.TryComplete();
     }
 
     public async ValueTask DisposeAsync()
     {
+        _due.Dispose();
         await _stopping.CancelAsync().ConfigureAwait(false);
         _dispatch.Writer.TryComplete();
         _stopping.Dispose();
@@ -232,8 +238,20 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
                     continue;
                 }
 
+                if (_due.TakeFired())
+                {
+                    _askForNextDue = true;
+                }
+
+                // Asked before the claim: a job that comes due after the answer is either claimed now or wakes the timer.
+                if (_askForNextDue)
+                {
+                    await NoteNextDueAsync(stopping).ConfigureAwait(false);
+                }
+
                 var started = _engine.TimeProvider.GetTimestamp();
                 var (claimed, epoch) = await ClaimAsync(wanted, typeLimits, stopping).ConfigureAwait(false);
+
                 _prefetch.Claimed(started);
                 Interlocked.Add(ref _ahead, claimed.Count);
                 for (var i = 0; i < claimed.Count; i++) // by index: a foreach over the interface boxes an enumerator per claim
@@ -259,6 +277,19 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
                 Log.FeederFailed(_logger, ex);
                 await Task.Delay(FailureDelay, _engine.TimeProvider, stopping).ConfigureAwait(false);
             }
+        }
+    }
+
+    // Jobs that wait for their time and that no feed change told of (queued before this instance started, or found still
+    // waiting when the timer fired because the store's clock is behind this node's): the store says when the next comes due.
+    private async ValueTask NoteNextDueAsync(CancellationToken stopping)
+    {
+        var next = await _engine.Retry.RunAsync(_engine.Store, static (store, ct) => store.GetNextRunAfterAsync(ct), stopping).ConfigureAwait(false);
+        _askForNextDue = false;
+        if (next is { } at)
+        {
+            var now = _engine.TimeProvider.GetUtcNow();
+            _due.Note(at > now ? at : now + FailureDelay);
         }
     }
 
