@@ -14,6 +14,9 @@ internal static partial class Log
     [LoggerMessage(203, LogLevel.Warning, "A batch of {Count} writes failed; each is tried again alone so the bad one fails by itself.")]
     public static partial void BatchSplit(ILogger logger, int count, Exception exception);
 
+    [LoggerMessage(206, LogLevel.Information, "A batch of {Count} writes was rolled back by the server as a deadlock's or a serialization race's victim (attempt {Attempt}); it is run again.")]
+    public static partial void BatchRetried(ILogger logger, int count, int attempt, Exception exception);
+
     [LoggerMessage(204, LogLevel.Warning, "The change feed's LISTEN connection (channel {Channel}) was lost; reconnecting in {Delay}, polling meanwhile.")]
     public static partial void ListenerLost(ILogger logger, string channel, TimeSpan delay, Exception exception);
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace JobTracking.Tests;
@@ -198,7 +200,7 @@ public sealed class TimeAndRetryTests
         await using var host = await TestHost.Create().StartAsync();
         var options = new JobStartOptions { IdempotencyKey = "order/42" };
         using var go = new ManualResetEventSlim();
-        var starts = Enumerable.Range(0, 200).Select(_ => Task.Run(async () =>
+        var starts = Enumerable.Range(0, 1000).Select(_ => Task.Run(async () =>
         {
             go.Wait();
             return await host.StartStepJobAsync(new StepParameters { Steps = 1 }, options);
@@ -273,6 +275,23 @@ public sealed class TimeAndRetryTests
         var thrown = await host.Invoking(h => h.StartStepJobAsync(new StepParameters(), options).AsTask()).Should().ThrowAsync<ArgumentException>();
         thrown.Which.Message.Should().ContainAny("Delay", "RunAt", "IdempotencyKey", "IdempotencyWindow", "Timeout");
         (await host.Tracker.ListAsync(new JobQuery())).Items.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task RetryPolicyAndTimeout_BindFromConfiguration_AndCodeHasTheLastWord()
+    {
+        const string json = """{"JobTracking":{"JobTypes":{"StepJob":{"MaxAttempts":5,"RetryDelay":"00:00:30","Timeout":"02:00:00"},"OtherJob":{"MaxAttempts":2}}}}""";
+        var configuration = new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build();
+        await using var host = await TestHost.Create(configure: b =>
+        {
+            b.Services.Configure<JobTrackingOptions>(configuration.GetSection(JobTrackingOptions.SectionName));
+            b.AddJob<OtherJob>(o => o.MaxAttempts = 4);
+        }).StartAsync();
+
+        host.Tracker.JobTypes.Should().Equal(
+            new JobTypeInfo(nameof(OtherJob), nameof(OtherJob), 4, null),
+            new JobTypeInfo(nameof(StepJob), "Step job", 5, TimeSpan.FromHours(2)));
     }
 
     [Fact]

@@ -201,36 +201,66 @@ internal sealed class PgWriter : IAsyncDisposable
 
         private async Task RunAsync(List<PgWrite> batch)
         {
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                await ExecuteAsync(batch).ConfigureAwait(false);
-                foreach (var write in batch)
+                try
                 {
-                    write.Complete();
-                }
-
-                return;
-            }
-#pragma warning disable CA1031 // Every failure goes to the callers whose writes were in the batch.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                await DropConnectionIfBrokenAsync().ConfigureAwait(false);
-                if (batch.Count == 1 || IsConnectionLoss(ex))
-                {
-                    // A lost connection may or may not have committed; every caller hears of it and may try again.
+                    await ExecuteAsync(batch).ConfigureAwait(false);
                     foreach (var write in batch)
                     {
-                        write.Fail(ex);
+                        write.Complete();
                     }
 
                     return;
                 }
+                catch (PostgresException ex) when (IsRolledBackRace(ex) && attempt < MaxRaceRetries)
+                {
+                    // The server chose this transaction as a deadlock's (or a serialization race's) victim and rolled it
+                    // back whole: nothing of the batch is stored, so the same batch is run again.
+                    Log.BatchRetried(writer._logger, batch.Count, attempt, ex);
+                    foreach (var write in batch)
+                    {
+                        write.Reset();
+                    }
+                }
+#pragma warning disable CA1031 // Every failure goes to the callers whose writes were in the batch.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    if (await FailOrSplitAsync(batch, ex).ConfigureAwait(false))
+                    {
+                        return;
+                    }
 
-                Log.BatchSplit(writer._logger, batch.Count, ex);
+                    break;
+                }
             }
 
-            // One write of the batch is bad (say, text the server refuses): each write alone, so it fails alone.
+            await RunEachAloneAsync(batch).ConfigureAwait(false);
+        }
+
+        // Fails every write of the batch (true), or says the batch is to be split into single writes (false).
+        private async Task<bool> FailOrSplitAsync(List<PgWrite> batch, Exception ex)
+        {
+            await DropConnectionIfBrokenAsync().ConfigureAwait(false);
+            if (batch.Count == 1 || IsConnectionLoss(ex))
+            {
+                // A lost connection may or may not have committed; every caller hears of it and may try again.
+                foreach (var write in batch)
+                {
+                    write.Fail(ex);
+                }
+
+                return true;
+            }
+
+            Log.BatchSplit(writer._logger, batch.Count, ex);
+            return false;
+        }
+
+        // One write of the batch is bad (say, text the server refuses): each write alone, so it fails alone.
+        private async Task RunEachAloneAsync(List<PgWrite> batch)
+        {
             var single = new List<PgWrite>(1) { null! };
             foreach (var write in batch)
             {
@@ -393,6 +423,11 @@ internal sealed class PgWriter : IAsyncDisposable
 
         return statements;
     }
+
+    // How many times a batch the server rolled back as a deadlock's or a serialization race's victim is run again.
+    private const int MaxRaceRetries = 5;
+
+    private static bool IsRolledBackRace(PostgresException ex) => ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
 
     private static bool IsConnectionLoss(Exception ex) => ex is NpgsqlException { IsTransient: true } or TimeoutException or IOException;
 }
