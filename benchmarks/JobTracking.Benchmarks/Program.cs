@@ -39,6 +39,16 @@ switch (args.FirstOrDefault())
             idleWindow: TimeSpan.FromSeconds(10),
             diagnosticConcurrency: args.Length > 5 ? Count(5, 0) : null);
         return 0;
+    case "--postgres-claims":
+        // --postgres-claims [ready jobs per round] [waiting jobs] [rounds]: claims with many jobs waiting for later vs none.
+        if (!PostgresBench.Available)
+        {
+            Console.Error.WriteLine(PostgresBench.MissingMessage);
+            return 2;
+        }
+
+        await PostgresClaimReport.RunAsync(Count(1, 5_000), Count(2, 1_000_000), Count(3, 3));
+        return 0;
     case "--fault-matrix":
         // --fault-matrix [base jobs per row in memory; a fifth on SQLite and PostgreSQL]
         await FaultMatrixReport.RunAsync(Count(1, 4_000));

@@ -11,10 +11,11 @@ namespace JobTracking.PostgreSql;
 /// <para>Writes are batched: the writes waiting in this process go to the server as one batch of statements, in one round
 /// trip and one transaction, on one of several connections, so batches of this instance and of the others commit at the
 /// same time and share the server's flushes. A call returns once its write has committed.</para>
-/// <para>Reads use pooled connections and never wait for writes. Leases, reclaims and every "now" that decides who owns a job
-/// use the database's clock. Instances wake each other with LISTEN/NOTIFY and poll as a fallback.</para>
+/// <para>Reads use pooled connections and never wait for writes. Leases, reclaims, run-after and idempotent-until times and every
+/// "now" that decides who owns a job use the database's clock. Instances wake each other with LISTEN/NOTIFY and poll as a fallback.</para>
+/// <para>Recurring schedules (<see cref="IJobScheduleStore"/>) are kept in the same schema.</para>
 /// </remarks>
-public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore, IAsyncDisposable
+public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore, IJobScheduleStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -23,6 +24,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
     private readonly ILogger _logger;
     private readonly PgStatements _sql;
     private readonly PgReads _reads;
+    private readonly PgSchedules _schedules;
     private readonly PgWriter _writer;
     private readonly PgDoorbell _doorbell;
     private readonly string?[] _clusterTypes;
@@ -45,6 +47,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
         _clusterTypes = [.. options.ClusterJobTypeConcurrency.Keys.Select(PgText.Store)];
         _clusterLimits = [.. options.ClusterJobTypeConcurrency.Values];
         _reads = new PgReads(dataSource, _sql);
+        _schedules = new PgSchedules(dataSource, options.Schema);
         var token = Guid.NewGuid().ToString("N");
         _doorbell = new PgDoorbell(dataSource, _sql.Channel, token, options, time ?? TimeProvider.System, _logger);
         _writer = new PgWriter(dataSource, _sql, options, token, time ?? TimeProvider.System, _logger) { FeedCommitted = _doorbell.Saw };
@@ -68,28 +71,28 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
     internal Task EnsureOpenAsync(CancellationToken cancellationToken = default) => OpenOnce().WaitAsync(cancellationToken);
 
     /// <inheritdoc/>
+    /// <remarks>Idempotency keys are kept by a unique index, so of racing creates with one key, in any process, exactly one stores its job; a create with a key sends two more statements in the same round trip and transaction, one without sends none.</remarks>
     public async ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJob(job);
-        await WriteAsync(new PgCreateOne(job), cancellationToken).ConfigureAwait(false);
-        return job.Id;
+        return await WriteAsync(new PgCreateOne(job, Now()), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
-    /// <remarks>One statement in one transaction, however many jobs.</remarks>
+    /// <remarks>One statement in one transaction, however many jobs (three when a job has an idempotency key).</remarks>
     public async ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJobs(jobs);
-        if (jobs.Count > 0)
-        {
-            await WriteAsync(new PgCreate(jobs), cancellationToken).ConfigureAwait(false);
-        }
-
-        return [.. jobs.Select(j => j.Id)];
+        return jobs.Count == 0 ? [] : await WriteAsync(new PgCreate(jobs, Now()), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
-    public ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default) => new((DateTimeOffset?)null);
+    /// <remarks>Reads the first entry of the waiting jobs' index.</remarks>
+    public async ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default)
+    {
+        await Opened(cancellationToken).ConfigureAwait(false);
+        return await _reads.GetNextRunAfterAsync(Now(), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc/>
     public async ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)
@@ -102,7 +105,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
     public async ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckTransition(in transition);
-        return await WriteAsync(new PgTransition(transition), cancellationToken).ConfigureAwait(false);
+        return await WriteAsync(new PgTransition(transition, Now()), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -308,7 +311,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryS
             };
             try
             {
-                await WriteAsync(new PgTransition(fail), CancellationToken.None).ConfigureAwait(false);
+                await WriteAsync(new PgTransition(fail, Now()), CancellationToken.None).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // The claim or reclaim it follows has committed: its result must reach the engine whatever happens here.
             catch (Exception)

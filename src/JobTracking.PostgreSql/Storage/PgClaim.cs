@@ -4,7 +4,7 @@ using NpgsqlTypes;
 
 namespace JobTracking.PostgreSql.Storage;
 
-/// <summary>Queued jobs moved to Running for an instance, in one statement.</summary>
+/// <summary>Queued jobs moved to Running for an instance, in one statement, after the waiting jobs that came due entered the queue.</summary>
 internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now, string?[] clusterTypes, int[] clusterLimits) : PgWrite<IReadOnlyList<JobRecord>>
 {
     public override bool RecordsChanges => true;
@@ -37,6 +37,13 @@ internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now, stri
         // With type limits, read past enough ready jobs that they seldom leave the claim short; without, read what is taken.
         var thinned = limitedTypes.Count > 0 || clusterTypes.Length > 0;
         var scan = thinned ? (int)Math.Min(int.MaxValue, (request.MaxCount * 4L) + 16) : request.MaxCount;
+
+        // First the waiting jobs that came due enter the queue, oldest time first: at least as many as the claim reads,
+        // so a claim never passes over a due job for lack of promotion while fewer than that are due at once.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Promote)
+        {
+            Parameters = { PgRows.Time(now), PgRows.Int((int)Math.Min(int.MaxValue, scan + 100L)) },
+        });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(thinned ? sql.ClaimThinned : sql.Claim)
         {
             Parameters =
@@ -59,6 +66,8 @@ internal sealed class PgClaim(JobClaimRequest request, DateTimeOffset? now, stri
 
     protected override async ValueTask<IReadOnlyList<JobRecord>> ReadResultAsync(NpgsqlDataReader reader)
     {
+        // The reader stands on the promotion's count; the claimed jobs follow.
+        await reader.NextResultAsync().ConfigureAwait(false);
         var claimed = new List<JobRecord>();
         Unreadable = [];
         while (await reader.ReadAsync().ConfigureAwait(false))

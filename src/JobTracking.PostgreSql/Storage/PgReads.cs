@@ -18,6 +18,15 @@ internal sealed class PgReads(NpgsqlDataSource dataSource, PgStatements sql)
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PgRows.ReadJob(reader) : null;
     }
 
+    /// <summary>Reads the earliest run-after time among the queued jobs waiting for a time later than <paramref name="now"/> (the database's when <see langword="null"/>).</summary>
+    public async Task<DateTimeOffset?> GetNextRunAfterAsync(DateTimeOffset? now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(sql.NextRunAfter);
+        command.Parameters.Add(PgRows.Time(now));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PgRows.NullableTime(reader, 0) : null;
+    }
+
     /// <summary>Reads the numbered changes after <paramref name="after"/>, and whether committed changes wait for their numbers.</summary>
     public async Task<(JobFeedRead Read, bool Pending)> ReadFeedAsync(long after, Memory<JobChange> buffer, CancellationToken cancellationToken)
     {

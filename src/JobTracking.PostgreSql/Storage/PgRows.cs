@@ -68,6 +68,10 @@ internal static class PgRows
                 Claim = r.IsDBNull(o + 23) ? null : new JobClaim { InstanceId = NullableText(r, o + 22) ?? string.Empty, ClaimId = r.GetGuid(o + 23), LeaseExpiresAt = NullableTime(r, o + 24) ?? DateTimeOffset.MinValue },
                 CheckpointReport = r.IsDBNull(o + 25) ? null : StoredRow.Json(r.GetString(o + 25), "checkpoint_report", JobReportJson.ReadReport),
                 PreviousAttempts = r.IsDBNull(o + 26) ? [] : StoredRow.Json(r.GetString(o + 26), "previous_attempts", ReadAttempts),
+                RunAfter = NullableTime(r, o + 27, "run_after"),
+                IdempotencyKey = IdempotencyKey(r, o + 28),
+                IdempotentUntil = NullableTime(r, o + 29, "idempotent_until"),
+                Timeout = r.IsDBNull(o + 30) ? null : Timeout(r.GetInt64(o + 30)),
             };
         }
         catch (Exception ex) when (ex is FormatException or JsonException or KeyNotFoundException or InvalidOperationException or InvalidCastException)
@@ -114,6 +118,7 @@ internal static class PgRows
             WarningCount = r.GetInt32(o + 13),
             Error = errorType is null ? null : new JobError { Type = errorType, Message = NullableText(r, o + 15) ?? string.Empty, StackTrace = NullableText(r, o + 16) },
             InstanceId = NullableText(r, o + 17),
+            RunAfter = r.IsDBNull(o + 18) ? null : ReadTime(r, o + 18),
         };
     }
 
@@ -144,6 +149,49 @@ internal static class PgRows
 
         return attempts;
     }
+
+    /// <summary>A time column of a job row; when it holds no time a job can have, the error names the column.</summary>
+    private static DateTimeOffset? NullableTime(NpgsqlDataReader r, int ordinal, string column)
+    {
+        try
+        {
+            return NullableTime(r, ordinal);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or ArgumentOutOfRangeException or OverflowException)
+        {
+            throw new FormatException($"{column}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The idempotency key column: text as <see cref="PgText"/> stores it, never empty.</summary>
+    private static string? IdempotencyKey(NpgsqlDataReader r, int ordinal)
+    {
+        if (r.IsDBNull(ordinal))
+        {
+            return null;
+        }
+
+        string key;
+        try
+        {
+            key = ReadText(r, ordinal);
+        }
+        catch (FormatException ex)
+        {
+            throw new FormatException($"idempotency_key: {ex.Message}", ex);
+        }
+
+        return key.Length is > 0 and <= JobStartOptions.MaxIdempotencyKeyLength
+            ? key
+            : throw new FormatException(string.Create(CultureInfo.InvariantCulture,
+                $"idempotency_key: a key of {key.Length} characters is not an idempotency key; a key has 1 to {JobStartOptions.MaxIdempotencyKeyLength} characters."));
+    }
+
+    /// <summary>The timeout column: TimeSpan ticks, positive.</summary>
+    private static TimeSpan Timeout(long ticks) =>
+        ticks > 0
+            ? TimeSpan.FromTicks(ticks)
+            : throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"timeout: {ticks} is not a timeout; a timeout is stored as a positive number of 100 ns ticks."));
 
     private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUniversalTime();
 }

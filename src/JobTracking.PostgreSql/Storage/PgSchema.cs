@@ -27,12 +27,15 @@ internal static class PgSchema
     public const string JobColumns =
         "id, type_name, display_name, status, version, parameters, launched_by, priority, concurrency_key, created_at, " +
         "started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack, " +
-        "warning_count, steps, instance_id, claim_id, lease_until, checkpoint_report, previous_attempts";
+        "warning_count, steps, instance_id, claim_id, lease_until, checkpoint_report, previous_attempts, run_after, idempotency_key, idempotent_until, timeout";
 
     /// <summary>The columns of a change feed row after its sequence number, in the order <see cref="PgRows.ReadChange"/> reads them.</summary>
     public const string FeedColumns =
         "job_id, kind, type_name, display_name, launched_by, previous_status, status, version, attempt, at, progress_done, progress_total, " +
         "warning_count, error_type, error_message, error_stack, instance_id";
+
+    /// <summary>The columns of a change feed row as <see cref="PgRows.ReadChange"/> reads them after its sequence number: <see cref="FeedColumns"/>, then the job's run-after time.</summary>
+    public const string FeedReadColumns = FeedColumns + ", run_after";
 
     /// <summary>
     /// Version 1. jobs: one row per job; the queue is the partial index on queued rows (priority, then queue_seq from a
@@ -213,8 +216,85 @@ internal static class PgSchema
             WHERE status IN (2, 3, 5, 9) AND concurrency_key IS NOT NULL ORDER BY concurrency_key, changed_at;
         """;
 
+    /// <summary>
+    /// Version 3: time and repetition. jobs gains run_after (a queued job is not claimed before it), idempotency_key and
+    /// idempotent_until (a start with a held key returns the holder), and timeout (TimeSpan ticks, exact); job_feed gains
+    /// run_after (set on a creation and a move to Queued). A queued job waiting for its time has no queue_seq: it is in
+    /// ix_jobs_waiting (run_after, id), not in the queue's index, so claims never read the jobs that wait, however many.
+    /// promote_due gives the due ones (oldest time first, a bounded number; first any queued row with neither a place nor
+    /// a time, which only an edit by hand makes) their queue_seq, so they enter the queue behind the jobs ready before
+    /// them; every claim calls it first, and it reads two index entries when nothing is due.
+    /// ix_jobs_idempotency_key is unique, so of racing creates with one key exactly one is stored, in any process.
+    /// job_schedules: the recurring schedules, each changed by compare-and-set on its version.
+    /// </summary>
+    private const string Version3 = """
+        ALTER TABLE {s}.jobs ADD COLUMN run_after timestamptz, ADD COLUMN idempotency_key text, ADD COLUMN idempotent_until timestamptz,
+            ADD COLUMN timeout bigint;
+        ALTER TABLE {s}.job_feed ADD COLUMN run_after timestamptz;
+        DROP INDEX {s}.ix_jobs_queue;
+        CREATE INDEX ix_jobs_queue ON {s}.jobs (priority DESC, queue_seq) WHERE status = 1 AND queue_seq IS NOT NULL;
+        CREATE INDEX ix_jobs_waiting ON {s}.jobs (run_after, id) WHERE status = 1 AND queue_seq IS NULL;
+        CREATE UNIQUE INDEX ix_jobs_idempotency_key ON {s}.jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+        CREATE FUNCTION {s}.promote_due(at timestamptz, max_count integer) RETURNS integer LANGUAGE plpgsql AS $f$
+        DECLARE
+            promoted integer := 0;
+            more integer;
+        BEGIN
+            -- The checks take no parameter, so the plans PL/pgSQL caches read the first entries of the waiting index whatever
+            -- the time (a generic plan of "run_after <= at" guesses a third of the rows match, and scans the table when none
+            -- does); the promotions, run only when something is due, are planned for their values each time (EXECUTE).
+            -- First, queued rows without a place or a time: queued by hand (a status edit), ready at once.
+            IF EXISTS (SELECT 1 FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after IS NULL) THEN
+                EXECUTE $q$
+                    WITH due AS (
+                        SELECT id FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after IS NULL
+                        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+                    ), numbered AS (
+                        SELECT id, nextval('{s}.queue_order') AS seq FROM due
+                    )
+                    UPDATE {s}.jobs j SET queue_seq = n.seq FROM numbered n WHERE j.id = n.id
+                    $q$ USING max_count;
+                GET DIAGNOSTICS promoted = ROW_COUNT;
+            END IF;
+            IF (SELECT min(run_after) FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL) <= at THEN
+                EXECUTE $q$
+                    WITH due AS (
+                        SELECT id FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after <= $1
+                        ORDER BY run_after, id LIMIT $2 FOR UPDATE SKIP LOCKED
+                    ), numbered AS (
+                        SELECT id, nextval('{s}.queue_order') AS seq FROM due
+                    )
+                    UPDATE {s}.jobs j SET queue_seq = n.seq FROM numbered n WHERE j.id = n.id
+                    $q$ USING at, max_count;
+                GET DIAGNOSTICS more = ROW_COUNT;
+                promoted := promoted + more;
+            END IF;
+            RETURN promoted;
+        END
+        $f$;
+        CREATE TABLE {s}.job_schedules (
+            id              text        COLLATE "C" NOT NULL PRIMARY KEY,
+            version         bigint      NOT NULL,
+            type_name       text        NOT NULL,
+            parameters      text        NOT NULL,
+            cron            text        NOT NULL,
+            time_zone       text        NOT NULL,
+            display_name    text,
+            priority        integer     NOT NULL,
+            concurrency_key text,
+            misfire         smallint    NOT NULL,
+            overlap         smallint    NOT NULL,
+            is_paused       boolean     NOT NULL,
+            created_at      timestamptz NOT NULL,
+            updated_at      timestamptz NOT NULL,
+            last_occurrence timestamptz,
+            last_job_id     uuid,
+            next_occurrence timestamptz
+        );
+        """;
+
     /// <summary>Each entry brings a schema from the version before it to its version.</summary>
-    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1), (2, Version2)];
+    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1), (2, Version2), (3, Version3)];
 
     /// <summary>Gets the schema version this package writes.</summary>
     public static int CurrentVersion => Migrations[^1].Version;

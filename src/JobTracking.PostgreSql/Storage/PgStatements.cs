@@ -123,24 +123,29 @@ internal sealed class PgStatements
             WITH input AS (
                 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[], $7::integer[], $8::text[],
                     $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::integer[], $13::text[], $14::bigint[], $15::bigint[], $16::text[],
-                    $17::text[], $18::text[], $19::text[], $20::integer[], $21::text[], $22::text[], $23::timestamptz[])
+                    $17::text[], $18::text[], $19::text[], $20::integer[], $21::text[], $22::text[], $23::timestamptz[], $24::timestamptz[],
+                    $25::text[], $26::timestamptz[], $27::bigint[])
                     WITH ORDINALITY AS i(id, type_name, display_name, status, parameters, launched_by, priority, concurrency_key, created_at,
                         started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack,
-                        warning_count, steps, checkpoint_report, created_time, ord)
+                        warning_count, steps, checkpoint_report, created_time, run_after, idempotency_key, idempotent_until, timeout, ord)
             )
             """;
+
+        // A queued job whose time has not come waits outside the queue (no queue_seq) until a claim promotes it.
         var insertJobs = $"""
                 INSERT INTO {s}.jobs (id, type_name, display_name, status, version, parameters, launched_by, priority, concurrency_key, created_at,
                     started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack,
-                    warning_count, steps, checkpoint_report, queue_seq, changed_at)
+                    warning_count, steps, checkpoint_report, queue_seq, changed_at, run_after, idempotency_key, idempotent_until, timeout)
                 SELECT id, type_name, display_name, status, 1, parameters, launched_by, priority, concurrency_key, created_at,
                     started_at, ended_at, attempt, node, progress_done, progress_total, checkpoint, error_type, error_message, error_stack,
-                    warning_count, steps, checkpoint_report, CASE WHEN status = 1 THEN nextval('{s}.queue_order') END, created_time
+                    warning_count, steps, checkpoint_report,
+                    CASE WHEN status = 1 AND (run_after IS NULL OR run_after <= {Now.Replace("$NOW", "$28", StringComparison.Ordinal)}) THEN nextval('{s}.queue_order') END,
+                    created_time, run_after, idempotency_key, idempotent_until, timeout
             """;
         var feedOfCreated = $"""
-                {feedInsert}
+                INSERT INTO {s}.job_feed ({PgSchema.FeedColumns}, run_after)
                 SELECT id, 2, type_name, display_name, launched_by, status, status, 1, attempt, created_time, progress_done, progress_total,
-                    warning_count, NULL, NULL, NULL, NULL
+                    warning_count, NULL, NULL, NULL, NULL, run_after
             """;
 
         // A create sent again after its answer was lost finds its own job: the fields JobStoreArguments.IsIdenticalNewJob
@@ -149,40 +154,79 @@ internal sealed class PgStatements
             j.type_name = i.type_name AND j.display_name = i.display_name AND j.parameters = i.parameters
                 AND j.launched_by IS NOT DISTINCT FROM i.launched_by AND j.priority = i.priority
                 AND j.concurrency_key IS NOT DISTINCT FROM i.concurrency_key AND j.created_at = i.created_at
-                AND (j.version <> 1 OR j.status = i.status)
+                AND j.idempotent_until IS NOT DISTINCT FROM i.idempotent_until AND j.timeout IS NOT DISTINCT FROM i.timeout
+                AND (j.version <> 1 OR (j.status = i.status AND j.run_after IS NOT DISTINCT FROM i.run_after
+                    AND j.idempotency_key IS NOT DISTINCT FROM i.idempotency_key))
             """;
 
         // A bulk start: every job or none (none when one of the ids exists; the statement returns those, each with
-        // whether it is the batch's own job, stored by an earlier call whose answer was lost).
+        // whether it is the batch's own job, stored by an earlier call whose answer was lost). A job whose idempotency key
+        // is held, by a stored job or by an earlier job of the batch, is passed over (ON CONFLICT on the key's unique
+        // index; a conflict on an id still fails the whole statement). Rows: id, identical, stored by this statement.
         Create = $"""
             {CreateInput}, existing AS (
                 SELECT j.id, ({SameJob}) AS same FROM {s}.jobs j JOIN input i ON i.id = j.id
             ), inserted AS (
                 {insertJobs}
                 FROM input WHERE NOT EXISTS (SELECT 1 FROM existing) ORDER BY ord
-            ), feed AS (
-                {feedOfCreated}
-                FROM input WHERE NOT EXISTS (SELECT 1 FROM existing) ORDER BY ord
-            )
-            SELECT id, same FROM existing
-            """;
-
-        // Jobs started one by one (each its own call), merged into one statement: each is stored unless its id exists.
-        // The ids returned are those stored, and those found stored identical (the main query sees the table as it was
-        // before the statement, so only jobs stored by earlier calls).
-        CreateEach = $"""
-            {CreateInput}, inserted AS (
-                {insertJobs}
-                FROM input ORDER BY ord
-                ON CONFLICT (id) DO NOTHING
+                ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                 RETURNING id
             ), feed AS (
                 {feedOfCreated}
                 FROM input WHERE id IN (SELECT id FROM inserted) ORDER BY ord
             )
-            SELECT id FROM inserted
+            SELECT id, same, false FROM existing
             UNION ALL
-            SELECT i.id FROM input i JOIN {s}.jobs j ON j.id = i.id WHERE {SameJob}
+            SELECT id, true, true FROM inserted
+            """;
+
+        // Jobs started one by one (each its own call), merged into one statement: each is stored unless its id exists or
+        // its idempotency key is held (ON CONFLICT without a target covers both unique indexes; of two jobs of the
+        // statement with one key, the first is stored). Rows: the jobs stored, and the jobs found under their ids with
+        // whether each is identical (the main query sees the table as it was before the statement, so only jobs stored
+        // by earlier calls).
+        CreateEach = $"""
+            {CreateInput}, inserted AS (
+                {insertJobs}
+                FROM input ORDER BY ord
+                ON CONFLICT DO NOTHING
+                RETURNING id
+            ), feed AS (
+                {feedOfCreated}
+                FROM input WHERE id IN (SELECT id FROM inserted) ORDER BY ord
+            )
+            SELECT id, true, true FROM inserted
+            UNION ALL
+            SELECT i.id, ({SameJob}), false FROM input i JOIN {s}.jobs j ON j.id = i.id
+            """;
+
+        // Before keyed creates, in the same transaction: the keys they bring that no job holds any more (the holder
+        // finished and its idempotent-until time passed) are taken from their former holders, version unchanged and no
+        // change recorded, so the insert that follows can take them. Racing takers wait on the holder's row; the second
+        // finds the key gone, and its insert then meets the first's job on the key's unique index. Nothing is taken for
+        // a job whose id is stored (a create sent again), nor, for a bulk start, when any id of the batch is stored.
+        var release = $"""
+            WITH input AS (
+                SELECT * FROM unnest($1::uuid[], $2::text[]) AS i(id, idempotency_key) WHERE idempotency_key IS NOT NULL
+            ), released AS (
+                UPDATE {s}.jobs j SET idempotency_key = NULL
+                FROM input i
+                WHERE j.idempotency_key = i.idempotency_key AND j.status IN {Finished}
+                    AND j.idempotent_until <= {Now.Replace("$NOW", "$3", StringComparison.Ordinal)}
+                    AND NOT EXISTS (SELECT 1 FROM {s}.jobs x WHERE x.id = $IDS)
+                RETURNING 1
+            )
+            SELECT count(*) FROM released
+            """;
+        ReleaseKeysEach = release.Replace("$IDS", "i.id", StringComparison.Ordinal);
+        ReleaseKeysAll = release.Replace("$IDS", "ANY($1)", StringComparison.Ordinal);
+
+        // After keyed creates, in the same transaction (a statement of its own, so it sees what the insert stored and
+        // what racing creates committed while the insert waited for them): who holds each key. Rows: ordinal, holder.
+        KeyHolders = $"""
+            SELECT i.ord, j.id FROM unnest($1::text[]) WITH ORDINALITY AS i(idempotency_key, ord)
+            JOIN {s}.jobs j ON j.idempotency_key = i.idempotency_key
+            WHERE i.idempotency_key IS NOT NULL
             """;
 
         // The side effects documented on JobTransition, as compare-and-sets on (id, status, version[, claim]) of many jobs
@@ -192,12 +236,17 @@ internal sealed class PgStatements
             WITH t AS (
                 SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::bigint[], $4::smallint[], $5::uuid[], $6::timestamptz[], $7::text[],
                     $8::boolean[], $9::boolean[], $10::boolean[], $11::boolean[], $12::boolean[], $13::text[], $14::text[], $15::text[],
-                    $16::boolean[], $17::bigint[], $18::bigint[], $19::integer[], $20::text[], $21::boolean[], $22::text[], $23::text[], $24::boolean[])
+                    $16::boolean[], $17::bigint[], $18::bigint[], $19::integer[], $20::text[], $21::boolean[], $22::text[], $23::text[], $24::boolean[],
+                    $25::timestamptz[], $26::boolean[])
                     AS t(id, from_status, version, to_status, fence, at, node, new_attempt, start, ends, requeue, fails, error_type, error_message,
-                        error_stack, has_report, done, total, warnings, steps, has_checkpoint, checkpoint, checkpoint_report, stays_active)
+                        error_stack, has_report, done, total, warnings, steps, has_checkpoint, checkpoint, checkpoint_report, stays_active,
+                        run_after, attempt_fails)
             ), moved AS (
                 UPDATE {s}.jobs j SET
-                    previous_attempts = CASE WHEN t.new_attempt THEN COALESCE(j.previous_attempts, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
+                    previous_attempts = CASE WHEN t.new_attempt AND t.attempt_fails THEN COALESCE(j.previous_attempts, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
+                        'number', j.attempt, 'started', COALESCE(j.started_at, t.at), 'ended', t.at, 'status', 8,
+                        'errorType', t.error_type, 'errorMessage', t.error_message, 'errorStack', t.error_stack))
+                        WHEN t.new_attempt THEN COALESCE(j.previous_attempts, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
                         'number', j.attempt, 'started', COALESCE(j.started_at, t.at), 'ended', COALESCE(j.ended_at, t.at), 'status', j.status,
                         'errorType', j.error_type, 'errorMessage', j.error_message, 'errorStack', j.error_stack)) ELSE j.previous_attempts END,
                     status = t.to_status,
@@ -217,21 +266,25 @@ internal sealed class PgStatements
                     checkpoint_report = CASE WHEN t.has_checkpoint THEN COALESCE(t.checkpoint_report, json_build_object('done', j.progress_done,
                         'total', j.progress_total, 'warnings', j.warning_count, 'steps', j.steps::json)::text) ELSE j.checkpoint_report END,
                     attempt = j.attempt + CASE WHEN t.new_attempt THEN 1 ELSE 0 END,
-                    queue_seq = CASE WHEN t.requeue THEN nextval('{s}.queue_order') ELSE j.queue_seq END,
+                    queue_seq = CASE WHEN NOT t.requeue THEN j.queue_seq
+                        WHEN t.run_after > {Now.Replace("$NOW", "$27", StringComparison.Ordinal)} THEN NULL ELSE nextval('{s}.queue_order') END,
+                    run_after = CASE WHEN t.requeue THEN t.run_after ELSE j.run_after END,
                     instance_id = CASE WHEN t.stays_active THEN j.instance_id END,
                     claim_id = CASE WHEN t.stays_active THEN j.claim_id END,
                     lease_until = CASE WHEN t.stays_active THEN j.lease_until END
                 FROM t
                 WHERE j.id = t.id AND j.status = t.from_status AND j.version = t.version AND (t.fence IS NULL OR j.claim_id = t.fence)
                 RETURNING j.id, j.type_name, j.display_name, j.launched_by, j.status, j.version, j.attempt, j.progress_done, j.progress_total,
-                    j.warning_count, j.error_type, j.error_message, j.error_stack, j.instance_id, t.from_status, t.at, j.concurrency_key, t.stays_active
+                    j.warning_count, j.error_type, j.error_message, j.error_stack, j.instance_id, t.from_status, t.at, j.concurrency_key, t.stays_active,
+                    j.run_after
             ), released AS (
                 DELETE FROM {s}.job_key_holds h USING moved m
                 WHERE m.concurrency_key IS NOT NULL AND NOT m.stays_active AND h.concurrency_key = m.concurrency_key AND h.job_id = m.id
             ), feed AS (
-                {feedInsert}
+                INSERT INTO {s}.job_feed ({PgSchema.FeedColumns}, run_after)
                 SELECT id, 0, type_name, display_name, launched_by, from_status, status, version, attempt, at, progress_done, progress_total, warning_count,
-                    CASE WHEN status = 8 THEN error_type END, CASE WHEN status = 8 THEN error_message END, CASE WHEN status = 8 THEN error_stack END, instance_id
+                    CASE WHEN status = 8 THEN error_type END, CASE WHEN status = 8 THEN error_message END, CASE WHEN status = 8 THEN error_stack END, instance_id,
+                    CASE WHEN status = 1 THEN run_after END
                 FROM moved
             )
             SELECT id FROM moved
@@ -282,7 +335,7 @@ internal sealed class PgStatements
                 SELECT DISTINCT concurrency_key FROM {s}.jobs WHERE status IN {Active} AND concurrency_key IS NOT NULL
             ), candidates AS (
                 SELECT id, type_name, concurrency_key, priority, queue_seq, {(lockInScan ? $"nextval('{s}.feed_rid')" : "NULL::bigint")} AS rid FROM {s}.jobs
-                WHERE status = 1 AND type_name <> ALL($1::text[])
+                WHERE status = 1 AND queue_seq IS NOT NULL AND type_name <> ALL($1::text[])
                     AND (concurrency_key IS NULL OR concurrency_key NOT IN (SELECT concurrency_key FROM held))
                 ORDER BY priority DESC, queue_seq
                 LIMIT $2
@@ -333,6 +386,12 @@ internal sealed class PgStatements
         Claim = ClaimText(lockInScan: true);
         ClaimThinned = ClaimText(lockInScan: false);
 
+        // Before a claim, in the same transaction: the waiting jobs whose time has come enter the queue (see PgSchema's version 3).
+        Promote = $"SELECT {s}.promote_due({Now.Replace("$NOW", "$1", StringComparison.Ordinal)}, $2)";
+
+        // The next waiting job's time, from the waiting jobs' index (the due ones not yet promoted are not waiting for later).
+        NextRunAfter = $"SELECT min(run_after) FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after > {Now.Replace("$NOW", "$1", StringComparison.Ordinal)}";
+
         RenewLeases = $"""
             UPDATE {s}.jobs j SET lease_until = {Now.Replace("$NOW", "$1", StringComparison.Ordinal)} + $2
             FROM unnest($3::uuid[], $4::uuid[]) AS c(id, claim_id)
@@ -367,15 +426,16 @@ internal sealed class PgStatements
                     version = j.version + CASE WHEN $6 AND j.status IN (2, 9) THEN 2 ELSE 1 END,
                     changed_at = $5,
                     ended_at = CASE WHEN j.status = 5 THEN $5 WHEN j.status = 3 OR NOT $6 THEN j.ended_at END,
+                    queue_seq = CASE WHEN $6 AND j.status NOT IN (3, 5) THEN COALESCE(j.queue_seq, nextval('{s}.queue_order')) ELSE j.queue_seq END,
                     instance_id = NULL, claim_id = NULL, lease_until = NULL
                 FROM targets o WHERE j.id = o.id
                 RETURNING {j}, o.old_status, o.old_instance
             ), released AS (
                 DELETE FROM {s}.job_key_holds h USING moved m WHERE h.concurrency_key = m.concurrency_key AND h.job_id = m.id AND m.status <> 1
             ), feed AS (
-                {feedInsert}
+                INSERT INTO {s}.job_feed ({PgSchema.FeedColumns}, run_after)
                 SELECT m.id, 0, m.type_name, m.display_name, m.launched_by, c.previous_status, c.status, c.version, m.attempt, $5, m.progress_done,
-                    m.progress_total, m.warning_count, NULL, NULL, NULL, NULL
+                    m.progress_total, m.warning_count, NULL, NULL, NULL, NULL, CASE WHEN c.status = 1 THEN m.run_after END
                 FROM moved m CROSS JOIN LATERAL (
                     SELECT m.old_status AS previous_status, 10::smallint AS status, m.version - 1 AS version, 0 AS step
                     WHERE m.status = 1 AND m.old_status <> 10
@@ -431,7 +491,7 @@ internal sealed class PgStatements
         // Numbered changes only; pending: whether committed changes wait for their numbers (their writer may have died
         // between its commit and the numbering), so a reader can number them.
         ReadFeed = $"""
-            SELECT b.first_seq, b.latest_seq, b.pending, f.seq, {PgSchema.FeedColumns.Replace("job_id", "f.job_id", StringComparison.Ordinal)}
+            SELECT b.first_seq, b.latest_seq, b.pending, f.seq, {PgSchema.FeedReadColumns.Replace("job_id", "f.job_id", StringComparison.Ordinal)}
             FROM (SELECT (SELECT min(seq) FROM {s}.job_feed) AS first_seq, (SELECT max(seq) FROM {s}.job_feed) AS latest_seq,
                 EXISTS (SELECT 1 FROM {s}.job_feed WHERE seq IS NULL) AS pending) b
             LEFT JOIN LATERAL (SELECT * FROM {s}.job_feed WHERE seq > $1 ORDER BY seq LIMIT $2) f ON true
@@ -452,6 +512,12 @@ internal sealed class PgStatements
 
     public string CreateEach { get; }
 
+    public string ReleaseKeysEach { get; }
+
+    public string ReleaseKeysAll { get; }
+
+    public string KeyHolders { get; }
+
     public string Transition { get; }
 
     public string SaveProgress { get; }
@@ -461,6 +527,10 @@ internal sealed class PgStatements
     public string Claim { get; }
 
     public string ClaimThinned { get; }
+
+    public string Promote { get; }
+
+    public string NextRunAfter { get; }
 
     public string RenewLeases { get; }
 

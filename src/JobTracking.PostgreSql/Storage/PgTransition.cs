@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace JobTracking.PostgreSql.Storage;
 
 /// <summary>One status compare-and-set; the transitions of a batch share one statement, one row per job.</summary>
-internal sealed class PgTransition(JobTransition t) : PgWrite<bool>
+internal sealed class PgTransition(JobTransition t, DateTimeOffset? now) : PgWrite<bool>
 {
     public override bool RecordsChanges => true;
 
@@ -14,6 +14,8 @@ internal sealed class PgTransition(JobTransition t) : PgWrite<bool>
     public override Guid? GroupJobId => t.JobId;
 
     private JobTransition Move => t;
+
+    private DateTimeOffset? Now => now;
 
     private sealed class Kind : PgGroupKind
     {
@@ -46,6 +48,8 @@ internal sealed class PgTransition(JobTransition t) : PgWrite<bool>
             var checkpoints = new string?[n];
             var checkpointReports = new string?[n];
             var staysActive = new bool[n];
+            var runAfter = new DateTime?[n];
+            var attemptFails = new bool[n];
             for (var i = 0; i < n; i++)
             {
                 var t = ((PgTransition)writes[i]).Move;
@@ -74,6 +78,8 @@ internal sealed class PgTransition(JobTransition t) : PgWrite<bool>
                 checkpoints[i] = PgText.Store(t.Checkpoint);
                 checkpointReports[i] = t.HasCheckpoint ? JobReportJson.WriteReport(report) : null;
                 staysActive[i] = JobLifecycle.IsActive(t.ToStatus);
+                runAfter[i] = requeue[i] ? t.RunAfter?.UtcDateTime : null;
+                attemptFails[i] = t.IsNewAttempt && t.Error is not null;
             }
 
             batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Transition)
@@ -88,6 +94,7 @@ internal sealed class PgTransition(JobTransition t) : PgWrite<bool>
                     PgRows.Array(hasReport, NpgsqlDbType.Boolean), PgRows.Array(done, NpgsqlDbType.Bigint), PgRows.Array(totals, NpgsqlDbType.Bigint),
                     PgRows.Array(warnings, NpgsqlDbType.Integer), PgRows.Array(steps, NpgsqlDbType.Text), PgRows.Array(hasCheckpoint, NpgsqlDbType.Boolean),
                     PgRows.Array(checkpoints, NpgsqlDbType.Text), PgRows.Array(checkpointReports, NpgsqlDbType.Text), PgRows.Array(staysActive, NpgsqlDbType.Boolean),
+                    PgRows.Array(runAfter, NpgsqlDbType.TimestampTz), PgRows.Array(attemptFails, NpgsqlDbType.Boolean), PgRows.Time(((PgTransition)writes[0]).Now),
                 },
             });
         }
