@@ -11,7 +11,8 @@
 // and errors are logged to standard error. By default it launches nothing itself: the test queues the jobs.
 //
 // --schedule ID declares, with AddSchedule, the schedule ID: an ItemsJob of one item every second ("* * * * * *", UTC),
-// Overlap = Queue so that every occurrence starts its job; --schedule-poll-ms sets SchedulePollInterval (15 s).
+// Overlap = Queue so that every occurrence starts its job, and logs the occurrences this instance records (standard
+// error, Information); --schedule-poll-ms sets SchedulePollInterval (15 s).
 //
 // --keyed-starts N --key KEY: when a line "go <unix-ms>" arrives on standard input, it waits until that time, starts N
 // ItemsJob jobs at once through IJobRunner, all with the idempotency key KEY, and prints, once all have returned, a line
@@ -54,6 +55,10 @@ var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
 builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+if (scheduleId is not null)
+{
+    builder.Logging.AddFilter("JobTracking.Schedules.ScheduleLoop", LogLevel.Information); // which instance recorded each occurrence
+}
 builder.Services.AddSingleton(new SideTables(sideSource, schema, instance));
 builder.Services.AddJobTracking(jobs =>
 {
