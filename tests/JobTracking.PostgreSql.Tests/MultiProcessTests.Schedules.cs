@@ -59,9 +59,11 @@ public sealed partial class MultiProcessTests
             var jobs = await ReadAsync(dataSource, "SELECT id, idempotency_key, created_at FROM jobs",
                 r => (Id: r.GetGuid(0), Key: r.IsDBNull(1) ? null : r.GetString(1), CreatedAt: new DateTimeOffset(r.GetInt64(2), TimeSpan.Zero)));
             var occurrenceOf = jobs.ToDictionary(j => j.Id, j => OccurrenceOf(j.Key));
-            jobs.Where(j => occurrenceOf[j.Id] is null).Select(j => j.Key).Should().BeEmpty($"every job carries the key schedule:{EverySecond}@<occurrence in UTC>");
+            var unkeyed = jobs.Count(j => occurrenceOf[j.Id] is null);
+            unkeyed.Should().Be(0, $"every job carries the key schedule:{EverySecond}@<occurrence in UTC>; {unkeyed} of {jobs.Count} jobs, for {(last - first).TotalSeconds + 1} occurrences, do not");
             var byOccurrence = jobs.GroupBy(j => occurrenceOf[j.Id]!.Value).ToDictionary(g => g.Key, g => g.ToList());
-            byOccurrence.Where(o => o.Value.Count > 1).Select(o => $"{o.Key:HH:mm:ss.fff}: {o.Value.Count} jobs").Should().BeEmpty("no occurrence starts two jobs");
+            var repeated = byOccurrence.Where(o => o.Value.Count > 1).OrderBy(o => o.Key).Select(o => $"{o.Key:HH:mm:ss} {o.Value.Count} jobs").ToList();
+            repeated.Should().BeEmpty($"no occurrence starts two jobs; {repeated.Count} of {byOccurrence.Count} did: {string.Join(", ", repeated)}");
 
             // Every second of the window has its job, but for occurrences the misfire rule collapses: a run of missed ones
             // (its first older than a poll interval when the loop dealt with it) ends with one job for its latest
