@@ -3,7 +3,7 @@
 // Usage: JobTracking.PostgreSql.InstanceHost <connection-string> <schema> <instance>
 //            [--max-concurrency N] [--lease-ms N] [--heartbeat-ms N]
 //            [--schedule ID [--schedule-poll-ms N]]
-//            [--keyed-starts N --key KEY]
+//            [--keyed-starts N]
 //
 // It creates the side tables (ItemsJob.cs), starts a host that runs ItemsJob jobs from the store in <schema> with the
 // node name <instance>, a short lease (3 s, renewed every second, unless told otherwise) and a checkpoint saved at every
@@ -14,9 +14,10 @@
 // Overlap = Queue so that every occurrence starts its job, and logs the occurrences this instance records (standard
 // error, Information); --schedule-poll-ms sets SchedulePollInterval (15 s).
 //
-// --keyed-starts N --key KEY: when a line "go <unix-ms>" arrives on standard input, it waits until that time, starts N
-// ItemsJob jobs at once through IJobRunner, all with the idempotency key KEY, and prints, once all have returned, a line
-// "started <id> <count>" for each id they returned, "burst <first-start-unix-ms> <last-return-unix-ms>", then "done".
+// --keyed-starts N: for each line "go <unix-ms> <key>" that arrives on standard input, it waits until that time, starts N
+// ItemsJob jobs at once through IJobRunner, all with the idempotency key <key>, and prints, once all have returned, a line
+// "started <key> <id> <count>" for each id they returned, "burst <key> <first-start-unix-ms> <last-return-unix-ms>",
+// then "done <key>". The keys are the test's: no spaces.
 using System.Globalization;
 using JobTracking;
 using JobTracking.PostgreSql.InstanceHost;
@@ -28,7 +29,7 @@ using Npgsql;
 if (args.Length < 3)
 {
     Console.Error.WriteLine("usage: JobTracking.PostgreSql.InstanceHost <connection-string> <schema> <instance> [--max-concurrency N] [--lease-ms N] [--heartbeat-ms N] " +
-        "[--schedule ID [--schedule-poll-ms N]] [--keyed-starts N --key KEY]");
+        "[--schedule ID [--schedule-poll-ms N]] [--keyed-starts N]");
     return 2;
 }
 
@@ -41,12 +42,6 @@ var heartbeat = TimeSpan.FromMilliseconds(Option("--heartbeat-ms", 1000));
 var scheduleId = TextOption("--schedule");
 var schedulePoll = TimeSpan.FromMilliseconds(Option("--schedule-poll-ms", 15_000));
 var keyedStarts = Option("--keyed-starts", 0);
-var key = TextOption("--key");
-if (keyedStarts > 0 && key is null)
-{
-    Console.Error.WriteLine("--keyed-starts needs --key");
-    return 2;
-}
 
 await using var sideSource = NpgsqlDataSource.Create(connectionString);
 await SideTables.EnsureCreatedAsync(sideSource, schema, CancellationToken.None);
@@ -87,15 +82,18 @@ Console.WriteLine("ready");
 // The test stops an instance by closing its standard input; an instance whose test process died stops the same way.
 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
 var runner = host.Services.GetRequiredService<IJobRunner>();
-var burst = Task.CompletedTask;
+var bursts = new List<Task>();
 var stdin = new Thread(() =>
 {
     while (Console.In.ReadLine() is { } line)
     {
-        if (keyedStarts > 0 && line.StartsWith("go ", StringComparison.Ordinal))
+        if (keyedStarts > 0 && line.Split(' ') is ["go", var time, var key])
         {
-            var at = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(line.AsSpan(3), CultureInfo.InvariantCulture));
-            burst = Task.Run(() => StartKeyedAsync(at));
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(time, CultureInfo.InvariantCulture));
+            lock (bursts)
+            {
+                bursts.Add(Task.Run(() => StartKeyedAsync(at, key)));
+            }
         }
     }
 
@@ -105,10 +103,16 @@ var stdin = new Thread(() =>
 stdin.Start();
 
 await host.WaitForShutdownAsync();
-await burst;
+Task[] started;
+lock (bursts)
+{
+    started = [.. bursts];
+}
+
+await Task.WhenAll(started);
 return 0;
 
-async Task StartKeyedAsync(DateTimeOffset at)
+async Task StartKeyedAsync(DateTimeOffset at, string key)
 {
     try
     {
@@ -130,17 +134,17 @@ async Task StartKeyedAsync(DateTimeOffset at)
         var last = DateTimeOffset.UtcNow;
         foreach (var group in ids.GroupBy(id => id))
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"started {group.Key} {group.Count()}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"started {key} {group.Key} {group.Count()}"));
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"burst {first.ToUnixTimeMilliseconds()} {last.ToUnixTimeMilliseconds()}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"burst {key} {first.ToUnixTimeMilliseconds()} {last.ToUnixTimeMilliseconds()}"));
     }
     catch (Exception ex)
     {
-        Console.Error.WriteLine($"The keyed starts failed: {ex}");
+        Console.Error.WriteLine($"The keyed starts with {key} failed: {ex}");
     }
 
-    Console.WriteLine("done");
+    Console.WriteLine($"done {key}");
 }
 
 int Option(string name, int fallback) => TextOption(name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
