@@ -24,16 +24,20 @@ public sealed class InstanceHostProcess : IDisposable
 
     public bool HasExited => _host.HasExited;
 
-    /// <summary>Starts <c>dotnet InstanceHost.dll connection-string schema instance --max-concurrency N --lease-ms N --heartbeat-ms N</c>; closing its standard input (or the end of this process) stops it.</summary>
-    public static InstanceHostProcess Start(string connectionString, string schema, string instance, int maxConcurrency, TimeSpan lease, TimeSpan heartbeat) =>
+    /// <summary>Starts <c>dotnet InstanceHost.dll connection-string schema instance --max-concurrency N --lease-ms N --heartbeat-ms N</c>, then <paramref name="more"/> (the modes of tests/JobTracking.PostgreSql.InstanceHost/Program.cs); closing its standard input (or the end of this process) stops it.</summary>
+    public static InstanceHostProcess Start(string connectionString, string schema, string instance, int maxConcurrency, TimeSpan lease, TimeSpan heartbeat, params string[] more) =>
         new(instance, ChildHostProcess.Start(
             HostPath,
             [
                 connectionString, schema, instance, "--max-concurrency", maxConcurrency.ToString(CultureInfo.InvariantCulture),
                 "--lease-ms", ((int)lease.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
                 "--heartbeat-ms", ((int)heartbeat.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+                .. more,
             ],
             stopByClosingInput: true));
+
+    /// <summary>Writes a command line to the host's standard input (<c>go &lt;unix-ms&gt;</c> in the keyed-starts mode).</summary>
+    public Task WriteLineAsync(string line) => _host.WriteLineAsync(line);
 
     /// <summary>Waits until the host has started (its store open, its workers running).</summary>
     public Task WaitReadyAsync() => _host.WaitReadyAsync($"instance {Instance} should start");

@@ -48,6 +48,13 @@ public sealed class ChildHostProcess : IDisposable
         kill.ExitCode.Should().Be(0, $"kill -{signal} {_process.Id} should succeed");
     }
 
+    /// <summary>Writes a line to the standard input of a host started with <c>stopByClosingInput</c> (a command it reads there).</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
+
     /// <summary>The path of a host program built next to the tests, from the test assembly's <c>AssemblyMetadata</c> named <paramref name="key"/>.</summary>
     public static string PathOf(Assembly tests, string key) => tests.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
