@@ -38,51 +38,37 @@ internal sealed class JobSchedules : IJobSchedules
         {
             var now = _engine.TimeProvider.GetUtcNow();
             var stored = await _store.GetAsync(scheduleId, cancellationToken).ConfigureAwait(false);
-            JobScheduleRecord wanted;
-            if (stored is null)
+            // A new schedule, or a new expression, starts from now: occurrences of the old one that passed are not missed ones of the new.
+            var basis = stored ?? new JobScheduleRecord
             {
-                wanted = new JobScheduleRecord
-                {
-                    Id = scheduleId,
-                    Version = 1,
-                    TypeName = type.TypeName,
-                    Parameters = json,
-                    Cron = cron,
-                    TimeZone = options.TimeZone,
-                    DisplayName = options.DisplayName,
-                    Priority = options.Priority,
-                    ConcurrencyKey = options.ConcurrencyKey,
-                    Misfire = options.Misfire,
-                    Overlap = options.Overlap,
-                    CreatedAt = now,
-                    UpdatedAt = now,
-                    NextOccurrence = schedule.Next(now),
-                };
-            }
-            else
+                Id = scheduleId,
+                Version = 0,
+                TypeName = type.TypeName,
+                Parameters = json,
+                Cron = cron,
+                TimeZone = options.TimeZone,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            var timingChanged = stored is null || !string.Equals(stored.Cron, cron, StringComparison.Ordinal) || !string.Equals(stored.TimeZone, options.TimeZone, StringComparison.Ordinal);
+            var wanted = basis with
             {
-                var timingChanged = !string.Equals(stored.Cron, cron, StringComparison.Ordinal) || !string.Equals(stored.TimeZone, options.TimeZone, StringComparison.Ordinal);
-                wanted = stored with
-                {
-                    Version = stored.Version + 1,
-                    TypeName = type.TypeName,
-                    Parameters = json,
-                    Cron = cron,
-                    TimeZone = options.TimeZone,
-                    DisplayName = options.DisplayName,
-                    Priority = options.Priority,
-                    ConcurrencyKey = options.ConcurrencyKey,
-                    Misfire = options.Misfire,
-                    Overlap = options.Overlap,
-                    UpdatedAt = now,
-
-                    // A new expression starts from now: occurrences of the old one that passed are not missed ones of the new.
-                    NextOccurrence = timingChanged ? schedule.Next(now) : stored.NextOccurrence,
-                };
-                if (SameDefinition(stored, wanted))
-                {
-                    return await InfoAsync(stored, cancellationToken).ConfigureAwait(false);
-                }
+                Version = basis.Version + 1,
+                TypeName = type.TypeName,
+                Parameters = json,
+                Cron = cron,
+                TimeZone = options.TimeZone,
+                DisplayName = options.DisplayName,
+                Priority = options.Priority,
+                ConcurrencyKey = options.ConcurrencyKey,
+                Misfire = options.Misfire,
+                Overlap = options.Overlap,
+                UpdatedAt = now,
+                NextOccurrence = timingChanged ? schedule.Next(now) : basis.NextOccurrence,
+            };
+            if (stored is not null && SameDefinition(stored, wanted))
+            {
+                return await InfoAsync(stored, cancellationToken).ConfigureAwait(false);
             }
 
             if (await _store.TrySaveAsync(wanted, cancellationToken).ConfigureAwait(false))
