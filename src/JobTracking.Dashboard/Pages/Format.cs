@@ -43,9 +43,10 @@ internal static class Format
     public static string Percent(JobProgress progress) =>
         progress.Percent is { } percent ? percent.ToString("0", CultureInfo.InvariantCulture) + " %" : progress.Done.ToString("N0", CultureInfo.InvariantCulture);
 
-    public static void Progress(Html html, JobProgress progress)
+    /// <summary>A progress bar named for a screen reader ("Progress of Nightly import"), then the percentage or count as text.</summary>
+    public static void Progress(Html html, JobProgress progress, string jobName)
     {
-        html.Raw("<progress max=\"100\"");
+        html.Raw("<progress max=\"100\"").Attr("aria-label", "Progress of " + jobName);
         if (progress.Percent is { } percent)
         {
             html.Attr("value", percent.ToString("0.#", CultureInfo.InvariantCulture));

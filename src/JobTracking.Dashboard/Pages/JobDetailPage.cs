@@ -21,7 +21,7 @@ internal static class JobDetailPage
         Fact(html, "Duration", h => h.Text(Format.Duration(job, now) ?? "—"));
         Fact(html, "Progress", h =>
         {
-            Format.Progress(h, job.Progress);
+            Format.Progress(h, job.Progress, job.DisplayName);
             h.Raw(" <span class=\"jt-done\">").Text(job.Progress.Done);
             if (job.Progress.Total is { } total)
             {

@@ -85,7 +85,7 @@ internal static class TrackerPage
             .Raw("<td>").Text(job.TypeName).Raw("</td><td>").Text(job.LaunchedBy).Raw("</td><td>");
         Format.Time(html, job.StartedAt ?? job.CreatedAt);
         html.Raw("</td><td class=\"jt-duration\">").Text(Format.Duration(job, now)).Raw("</td><td class=\"jt-progress\">");
-        Format.Progress(html, job.Progress);
+        Format.Progress(html, job.Progress, job.DisplayName);
         html.Raw("</td><td class=\"jt-warnings\">").Text(job.WarningCount).Raw("</td></tr>");
     }
 

@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 
 namespace JobTracking.Dashboard.Tests;
 
-/// <summary>Status text is readable: each status's text colour has at least the 4.5:1 contrast WCAG AA asks for, on the white card the tables and facts sit on.</summary>
-public sealed class ContrastTests
+/// <summary>Accessibility: status text readable (each status's text colour has at least the 4.5:1 contrast WCAG AA asks for, on the white card), a skip link, named progress bars.</summary>
+public sealed class AccessibilityTests
 {
     [Fact]
     public async Task EveryStatusText_HasAtLeastAaContrastOnTheCard()
@@ -24,6 +24,26 @@ public sealed class ContrastTests
         }
 
         css.Should().Contain(".jt-badge { color: var(--jt-t, inherit); }");
+    }
+
+    [Fact]
+    public async Task Pages_StartWithASkipLinkToTheContent_AndNameEveryProgressBar()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters(), new JobStartOptions { DisplayName = "Nightly <import>" });
+        await host.WaitForAsync(id, JobStatus.Completed);
+
+        foreach (var url in new[] { "/jobs", $"/jobs/{id}", "/jobs/schedules" })
+        {
+            var page = await host.Client().GetPageAsync(url);
+            var first = page.Body!.QuerySelector("a, button, input, select")!;
+            first.ClassName.Should().Be("jt-skip", $"the first thing to tab to on {url} skips the header");
+            first.GetAttribute("href").Should().Be("#jt-main");
+            page.GetElementById("jt-main").Should().NotBeNull();
+            var bars = page.QuerySelectorAll("progress").Select(p => p.GetAttribute("aria-label")).ToList();
+            bars.Should().AllBe("Progress of Nightly <import>", $"every progress bar on {url} is named for its job");
+            (bars.Count > 0 || url.EndsWith("schedules", StringComparison.Ordinal)).Should().BeTrue($"{url} shows the job's progress");
+        }
     }
 
     private static string Variable(string css, string name)
