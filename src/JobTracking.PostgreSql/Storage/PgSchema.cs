@@ -225,7 +225,8 @@ internal static class PgSchema
     /// a time, which only an edit by hand makes) their queue_seq, so they enter the queue behind the jobs ready before
     /// them; every claim calls it first, and it reads two index entries when nothing is due.
     /// ix_jobs_idempotency_key is unique, so of racing creates with one key exactly one is stored, in any process.
-    /// job_schedules: the recurring schedules, each changed by compare-and-set on its version.
+    /// job_schedules: the recurring schedules, each changed by compare-and-set on its version. ix_jobs_queued_key: the
+    /// queued jobs of each concurrency key in queue order, so a claim takes a key only for the first queued job of it.
     /// </summary>
     private const string Version3 = """
         ALTER TABLE {s}.jobs ADD COLUMN run_after timestamptz, ADD COLUMN idempotency_key text, ADD COLUMN idempotent_until timestamptz,
@@ -235,6 +236,7 @@ internal static class PgSchema
         CREATE INDEX ix_jobs_queue ON {s}.jobs (priority DESC, queue_seq) WHERE status = 1 AND queue_seq IS NOT NULL;
         CREATE INDEX ix_jobs_waiting ON {s}.jobs (run_after, id) WHERE status = 1 AND queue_seq IS NULL;
         CREATE UNIQUE INDEX ix_jobs_idempotency_key ON {s}.jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX ix_jobs_queued_key ON {s}.jobs (concurrency_key, priority DESC, queue_seq) WHERE status = 1 AND queue_seq IS NOT NULL AND concurrency_key IS NOT NULL;
         CREATE FUNCTION {s}.promote_due(at timestamptz, max_count integer) RETURNS integer LANGUAGE plpgsql AS $f$
         DECLARE
             promoted integer := 0;

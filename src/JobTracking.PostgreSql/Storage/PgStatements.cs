@@ -358,8 +358,15 @@ internal sealed class PgStatements
             ), locked AS (
                 {(lockInScan ? "SELECT * FROM picked" : $"SELECT p.id, p.priority, p.queue_seq, p.concurrency_key, nextval('{s}.feed_rid') AS rid FROM picked p JOIN {s}.jobs j ON j.id = p.id WHERE j.status = 1 FOR UPDATE OF j SKIP LOCKED")}
             ), keyed AS (
+                -- A key goes only to the first queued job of it: a claim whose scan passed over an earlier job of the key
+                -- (locked by another claim, which may yet fail) must not take the key for a later one.
                 INSERT INTO {s}.job_key_holds (concurrency_key, job_id)
-                SELECT concurrency_key, id FROM locked WHERE concurrency_key IS NOT NULL ORDER BY concurrency_key
+                SELECT l.concurrency_key, l.id FROM locked l
+                WHERE l.concurrency_key IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM {s}.jobs q
+                    WHERE q.status = 1 AND q.queue_seq IS NOT NULL AND q.concurrency_key = l.concurrency_key
+                        AND (q.priority > l.priority OR (q.priority = l.priority AND q.queue_seq < l.queue_seq)))
+                ORDER BY l.concurrency_key
                 ON CONFLICT (concurrency_key) DO UPDATE SET job_id = EXCLUDED.job_id WHERE {s}.job_key_holds.job_id = EXCLUDED.job_id
                 RETURNING job_id
             ), moved AS (
