@@ -31,11 +31,15 @@ public sealed class WaitingJobsPageTests
         }));
         var id = await host.Runner.Job<FailJob>().StartAsync(new FailParameters());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        JobRecord job;
-        while ((job = await host.Services.GetRequiredService<IJobTracker>().GetAsync(id)).Attempt < 2)
+        await foreach (var e in host.Services.GetRequiredService<IJobEvents>().ReadAllAsync(new JobSubscriptionOptions { JobId = id, AfterSequence = 0 }, timeout.Token))
         {
-            await Task.Delay(10, timeout.Token);
+            if (e.IsRetry)
+            {
+                break;
+            }
         }
+
+        var job = await host.Services.GetRequiredService<IJobTracker>().GetAsync(id);
 
         var tracker = await host.Client().GetPageAsync("/jobs");
         tracker.QuerySelector($"tr[data-job-id='{id}'] .jt-when")!.TextContent.Should().StartWith("retry: attempt 2 of 3 at");

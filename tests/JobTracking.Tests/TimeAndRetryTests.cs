@@ -57,7 +57,7 @@ public sealed class TimeAndRetryTests
         await using var host = TestHost.Create(store: store);
         var id = await host.StartStepJobAsync(new StepParameters { Steps = 1 }, new JobStartOptions { Delay = TimeSpan.FromMinutes(30) });
         await host.StartAsync();
-        await WaitUntilAsync(() => store.NextRunAfterAsked > 0);
+        await store.Asked.WaitAsync(Patience);
 
         host.Time.Advance(TimeSpan.FromMinutes(30));
         await host.WaitAsync(id, JobStatus.Completed);
@@ -188,7 +188,7 @@ public sealed class TimeAndRetryTests
         await host.Probe.For(id).WaitForStepAsync(0);
 
         host.Time.Advance(TimeSpan.FromSeconds(30));
-        await WaitUntilAsync(() => host.Probe.For(id).Runs == 2);
+        await WaitForEventAsync(host, id, e => e.IsStarted && e.Attempt == 2);
         host.Probe.For(id).Release();
         var done = await host.WaitAsync(id, JobStatus.Completed);
         done.PreviousAttempts.Should().ContainSingle().Which.Error!.Type.Should().Be(typeof(JobTimeoutException).FullName);
@@ -303,33 +303,35 @@ public sealed class TimeAndRetryTests
             .Which.Message.Should().Contain($"JobTracking:JobTypes:{nameof(StepJob)}:MaxAttempts is 0");
     }
 
+    // The job's retry to the attempt, read from the change feed from its start, so an event before the call is seen too.
     private static async Task<JobRecord> WaitForAttemptAsync(TestHost host, Guid id, int attempt)
     {
-        JobRecord? job = null;
-        await WaitUntilAsync(async () => (job = await host.Store.GetAsync(id)) is { Status: JobStatus.Queued } j && j.Attempt == attempt);
-        return job!;
+        await WaitForEventAsync(host, id, e => e.IsRetry && e.Attempt == attempt);
+        return (await host.Store.GetAsync(id))!;
     }
 
-    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    private static async Task WaitForEventAsync(TestHost host, Guid id, Func<JobEvent, bool> wanted)
     {
         using var timeout = new CancellationTokenSource(Patience);
-        while (!await condition())
+        var events = host.Services.GetRequiredService<IJobEvents>();
+        await foreach (var e in events.ReadAllAsync(new JobSubscriptionOptions { JobId = id, AfterSequence = 0 }, timeout.Token))
         {
-            await Task.Delay(5, timeout.Token);
+            if (wanted(e))
+            {
+                return;
+            }
         }
     }
 
     private sealed class FeedWithoutTimes(IJobStore inner) : DecoratingStore(inner)
     {
-        private int _asked;
+        private readonly TaskCompletionSource _asked = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public int NextRunAfterAsked => Volatile.Read(ref _asked);
+        public Task Asked => _asked.Task;
 
         public override ValueTask<DateTimeOffset?> GetNextRunAfterAsync(CancellationToken cancellationToken = default)
         {
-            Interlocked.Increment(ref _asked);
+            _asked.TrySetResult();
             return base.GetNextRunAfterAsync(cancellationToken);
         }
 
