@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using JobTracking.Control;
 using JobTracking.Ownership;
@@ -22,8 +21,7 @@ internal sealed class JobExecutor(JobEngine engine)
     private const int MaxRefusedWrites = 100;
 
     private readonly ILogger _logger = engine.Logger;
-    private readonly ConcurrentDictionary<Guid, ActivityContext> _previousActivities = new();
-    private int _previousActivityCount;
+    private readonly RunActivities _activities = new();
 
     /// <summary>Runs a job claimed by this node to its next resting status (finished, paused or interrupted).</summary>
     /// <param name="job">The job as claimed, in status Running.</param>
@@ -119,7 +117,7 @@ internal sealed class JobExecutor(JobEngine engine)
                         await CatchUpAsync(run).ConfigureAwait(false);
                     }
 
-                    using var activity = StartActivity(run);
+                    using var activity = _activities.Start(run);
                     var resting = await ExecuteUntilRestingAsync(run, activity, finishing, scope).ConfigureAwait(false);
                     if (activity is not null)
                     {
@@ -196,28 +194,6 @@ internal sealed class JobExecutor(JobEngine engine)
                 run.RequestShutdown();
                 break;
         }
-    }
-
-    private Activity? StartActivity(JobRun run)
-    {
-        ActivityContext previous = default;
-        var linked = Volatile.Read(ref _previousActivityCount) != 0 && _previousActivities.TryRemove(run.JobId, out previous);
-        if (linked)
-        {
-            Interlocked.Decrement(ref _previousActivityCount);
-        }
-
-        if (!JobTrackingMetrics.ActivitySource.HasListeners())
-        {
-            return null;
-        }
-
-        ActivityLink[]? links = linked ? [new ActivityLink(previous)] : null;
-        var activity = JobTrackingMetrics.ActivitySource.StartActivity($"{run.TypeName} execute", ActivityKind.Internal, parentContext: default, links: links);
-        activity?.SetTag("job.id", run.JobId.ToString());
-        activity?.SetTag("job.type", run.TypeName);
-        activity?.SetTag("job.attempt", run.Attempt);
-        return activity;
     }
 
     private async ValueTask<JobStatus?> ExecuteUntilRestingAsync(JobRun run, Activity? activity, Action? finishing, RunScope scope)
@@ -340,9 +316,9 @@ internal sealed class JobExecutor(JobEngine engine)
                     RunAfter = retryAt,
                 };
 
-                if (activity is not null && to is JobStatus.Paused or JobStatus.Interrupted && _previousActivities.TryAdd(run.JobId, activity.Context))
+                if (activity is not null && to is JobStatus.Paused or JobStatus.Interrupted)
                 {
-                    Interlocked.Increment(ref _previousActivityCount); // recorded before the status, so the next run links back to this one
+                    _activities.Remember(run.JobId, activity); // recorded before the status, so the next run links back to this one
                 }
 
                 var job = status == run.Job.Status && version == run.Job.Version ? run.Job : run.Job with { Status = status, Version = version };
@@ -501,15 +477,5 @@ internal sealed class JobExecutor(JobEngine engine)
         {
             // Lost while a retry waited for the store: the job is taken back, nothing more is written.
         }
-    }
-
-    /// <summary>The scope a run builds its job in, disposed once: when the job's code is done for good, or when the run ends.</summary>
-    private sealed class RunScope(AsyncServiceScope scope) : IAsyncDisposable
-    {
-        private int _disposed;
-
-        public IServiceProvider Services => scope.ServiceProvider;
-
-        public ValueTask DisposeAsync() => Interlocked.Exchange(ref _disposed, 1) == 0 ? scope.DisposeAsync() : ValueTask.CompletedTask;
     }
 }
