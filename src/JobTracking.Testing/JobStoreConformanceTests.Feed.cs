@@ -207,6 +207,78 @@ public abstract partial class JobStoreConformanceTests
         Assert.Null(change.InstanceId);
     }
 
+    /// <summary>
+    /// A reader that sees a change in the feed and then claims finds what the change did: the key of a job that
+    /// finished is free, a job queued again is in the queue. A scheduler woken by the feed claims at once; were the change
+    /// visible before its effect, it would find nothing and miss the job until its next poll (on a store that one process
+    /// uses, for ever).
+    /// </summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task Feed_AChangeReadFromTheFeed_IsSeenByAClaimMadeAfter()
+    {
+        await using var lease = await LeaseAsync();
+        var store = lease.Store;
+        using var growth = new PoolGrowth(2);
+        for (var round = 0; round < 40; round++)
+        {
+            // Even rounds: a job ends and frees its key for the next job of the key. Odd rounds: a paused job is resumed.
+            var freesKey = round % 2 == 0;
+            var key = $"feed-then-claim-{round}";
+            var first = NewJob() with { ConcurrencyKey = key };
+            var next = NewJob() with { ConcurrencyKey = key };
+            await store.CreateAsync(first);
+            await store.CreateAsync(next);
+            var running = await ClaimOneAsync(store, first.Id, "n", T0);
+            var move = freesKey
+                ? Move(first.Id, JobStatus.Running, running.Version, JobStatus.Completed) with { ClaimId = running.ClaimId }
+                : Move(next.Id, JobStatus.Paused, 2, JobStatus.Queued);
+            if (!freesKey)
+            {
+                Assert.True(await store.TryTransitionAsync(Move(next.Id, JobStatus.Queued, 1, JobStatus.Paused)));
+                Assert.True(await store.TryTransitionAsync(Move(first.Id, JobStatus.Running, running.Version, JobStatus.Completed) with { ClaimId = running.ClaimId }));
+            }
+
+            var after = await LatestAsync(store);
+            var results = await RaceAsync(2, async worker =>
+            {
+                if (worker == 0)
+                {
+                    Assert.True(await store.TryTransitionAsync(move));
+                    return (IReadOnlyList<JobRecord>)[];
+                }
+
+                await WaitInFeedAsync(store, after, move.JobId, move.ToStatus);
+                return await store.ClaimAsync(Claim("reader", 1, T0));
+            });
+
+            Assert.True(results[1].Count == 1 && results[1][0].Id == next.Id, $"Round {round}: a claim made after the feed showed {move.JobId:N} {move.ToStatus} should take job {next.Id:N}; it took {results[1].Count} job(s).");
+            Assert.True(await store.TryTransitionAsync(Move(next.Id, JobStatus.Running, results[1][0].Version, JobStatus.Completed) with { ClaimId = results[1][0].ClaimId }));
+        }
+    }
+
+    // Reads the feed, as fast as it answers, until it shows the job moved to the status.
+    private static async Task WaitInFeedAsync(IJobStore store, long after, Guid jobId, JobStatus status)
+    {
+        var buffer = new JobChange[16];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!timeout.IsCancellationRequested)
+        {
+            var read = await F(store).ReadFeedAsync(after, buffer, CancellationToken.None);
+            for (var i = 0; i < read.Count; i++)
+            {
+                if (buffer[i].JobId == jobId && buffer[i].Status == status)
+                {
+                    return;
+                }
+            }
+
+            after = read.Count > 0 ? buffer[read.Count - 1].Sequence : after;
+        }
+
+        Assert.Fail($"The feed did not show job {jobId:N} moved to {status} within 30 s.");
+    }
+
     private static IJobFeedStore F(IJobStore store) =>
         store as IJobFeedStore ?? throw new InvalidOperationException($"{store.GetType().Name} does not implement IJobFeedStore; a store implements all four contracts.");
 

@@ -51,7 +51,7 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
         var total = Stopwatch.StartNew();
         string[] names = ["i1", "i2", "i3"];
         const string Victim = "i2";
-        var hosts = names.Select(n => InstanceHostProcess.Start(schema.ConnectionString, schema.Name, n, MaxConcurrency, Lease, Heartbeat)).ToList();
+        var hosts = names.Select(n => InstanceHostProcess.Start(schema.ConnectionStringFor(n), schema.Name, n, MaxConcurrency, Lease, Heartbeat)).ToList();
         try
         {
             await Task.WhenAll(hosts.Select(h => h.WaitReadyAsync()));
@@ -102,8 +102,10 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
             output.WriteLine($"{total.Elapsed.TotalSeconds:0.0} s: killed {Victim} ({victimInstanceId}) with {queued} jobs queued and {running.Count} running: " +
                 string.Join(", ", names.Select(n => $"{n} {running.Count(j => j.Node == n)}")));
 
-            // The dead instance's jobs, once whatever it had in flight has reached the server: still its own, well within the lease.
-            await Task.Delay(TimeSpan.FromMilliseconds(500), Token);
+            // The dead instance's jobs, once whatever it had in flight has reached the server (a batch it sent before it died is
+            // run and committed by its server process, which ends only then): still its own, well within the lease.
+            await WaitUntilDisconnectedAsync(sideSource, schema.ApplicationNameOf(Victim));
+            output.WriteLine($"{total.Elapsed.TotalSeconds:0.0} s: the dead instance's last connection closed, {sinceKill.Elapsed.TotalMilliseconds:0} ms after the kill");
             var orphans = await ListAsync(tracker, new JobQuery { Node = Victim, Statuses = ActiveStatuses, PageSize = JobQuery.MaxPageSize });
             sinceKill.Elapsed.Should().BeLessThan(Lease - Heartbeat, "the snapshot of the dead instance's jobs is taken before its leases can run out");
             orphans.Should().NotBeEmpty("the victim was running jobs when it was killed");
@@ -242,6 +244,19 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"Job ([0-9a-f-]{36}) \(ItemsJob\) is no longer owned by this instance", RegexOptions.CultureInvariant)]
     private static partial Regex LostOwnership();
+
+    /// <summary>Waits until the server has no connection left with the application name: a killed process's server processes end once they have run what it sent.</summary>
+    private static Task WaitUntilDisconnectedAsync(NpgsqlDataSource source, string applicationName) =>
+        PollAsync(
+            async () =>
+            {
+                await using var command = source.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = @name");
+                command.Parameters.AddWithValue("name", applicationName);
+                return (long)(await command.ExecuteScalarAsync(Token))! == 0;
+            },
+            $"the server to close the connections of {applicationName}",
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(10));
 
     /// <summary>Waits until none of <paramref name="jobs"/> is held by <paramref name="instanceId"/> any more, the <paramref name="alive"/> hosts running meanwhile.</summary>
     private static Task WaitUntilTakenAsync(IJobTracker tracker, IReadOnlyList<JobRecord> jobs, string? instanceId, IEnumerable<InstanceHostProcess> alive, string what) =>

@@ -80,6 +80,13 @@ public sealed class TestSchema : IAsyncDisposable
     /// <summary>The server's connection string with the schema first on the search path.</summary>
     public string ConnectionString { get; }
 
+    /// <summary>The application name of <see cref="ConnectionStringFor"/>(<paramref name="part"/>)'s connections.</summary>
+    public string ApplicationNameOf(string part) => $"{Name}/{part}";
+
+    /// <summary>The schema's connection string whose connections carry <see cref="ApplicationNameOf"/>(<paramref name="part"/>), so that the server can tell, say, one process's connections from the others'.</summary>
+    public string ConnectionStringFor(string part) =>
+        new NpgsqlConnectionStringBuilder(ConnectionString) { ApplicationName = ApplicationNameOf(part) }.ConnectionString;
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -103,7 +110,7 @@ public sealed class TestSchema : IAsyncDisposable
 
         // A connection the test left open (or a pool outside Npgsql's own) would hold locks that DROP waits for.
         await using (var terminate = new NpgsqlCommand(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = @name AND pid <> pg_backend_pid()",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE (application_name = @name OR starts_with(application_name, @name || '/')) AND pid <> pg_backend_pid()",
             connection))
         {
             terminate.Parameters.AddWithValue("name", Name);

@@ -202,3 +202,30 @@ internal sealed class GetFromAStaleCache(InMemoryJobStore inner, TimeProvider cl
         return job is null ? null : _cache.GetOrAdd(jobId, job);
     }
 }
+
+/// <summary>
+/// Records a move in the feed before claims see what it did: for a short while after a job ends or is queued again,
+/// claims find nothing, as a store would that publishes the change first and frees the key or queues the job after.
+/// </summary>
+internal sealed class FeedAheadOfClaims(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
+{
+    private int _applying;
+
+    public override async ValueTask<bool> TryTransitionAsync(JobTransition transition, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _applying);
+        try
+        {
+            var moved = await base.TryTransitionAsync(transition, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None); // the effect, applied after the change is visible
+            return moved;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _applying);
+        }
+    }
+
+    public override async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(JobClaimRequest request, CancellationToken cancellationToken = default) =>
+        Volatile.Read(ref _applying) > 0 ? [] : await base.ClaimAsync(request, cancellationToken);
+}

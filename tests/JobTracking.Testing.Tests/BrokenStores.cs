@@ -145,6 +145,7 @@ internal static class BrokenStores
         BrokenStore.Of<ClaimBlockedByRestingKeyHolders>("Only an active job (Running, Pausing, Cancelling, ShuttingDown) holds its concurrency key.", nameof(Kit.Claim_PausedInterruptedOrDraftJob_DoesNotHoldItsConcurrencyKey)),
         BrokenStore.Of<RejectRawRecordCutAt64K>("Journal text round-trips exactly, however long: a reject's raw record included.", nameof(Kit.Journal_RejectOfAMegabyte_RoundTripsWhole)),
         BrokenStore.Of<TransientForEveryError>("An ArgumentException is never transient.", nameof(Kit.IsTransient_ArgumentErrors_AreNot)),
+        BrokenStore.Of<FeedAheadOfClaims>("A change is in the feed only once claims see what it did (a key freed, a job queued again).", nameof(Kit.Feed_AChangeReadFromTheFeed_IsSeenByAClaimMadeAfter)),
 
         // Time and repetition.
         BrokenStore.Of<CreateIgnoringRunAfter>("A job whose RunAfter is later than the store's now is not claimed.", nameof(Kit.Time_WaitingJob_IsClaimedOnlyOnceItsTimeHasCome)),

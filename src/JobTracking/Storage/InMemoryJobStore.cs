@@ -307,14 +307,6 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
             entry.Owner = null;
         }
 
-        Record(entry, JobEventKind.StatusChanged, t.FromStatus, t.ToStatus, version, t.At);
-        Volatile.Write(ref entry.State, Pack(t.ToStatus, version, busy: false));
-
-        if (_maxFinishedJobs is { } maxFinished && JobLifecycle.IsFinished(t.ToStatus))
-        {
-            KeepFinishedWithin(maxFinished, entry, Pack(t.ToStatus, version, busy: false));
-        }
-
         if (t.FromStatus == JobStatus.Queued)
         {
             Interlocked.Decrement(ref _queuedCount);
@@ -323,8 +315,13 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
         var releasesKey = entry.ConcurrencyKey is not null && JobLifecycle.IsActive(t.FromStatus) && !JobLifecycle.IsActive(t.ToStatus) && !keyHeld;
         if (enteringQueue || releasesKey)
         {
+            // The change and what it does to claims become visible together: a reader of the feed that this change wakes
+            // (a scheduler told of a job queued or a key freed) claims under this lock, so after the key is free and the
+            // job in its queue; and the next job of the key is claimed, and recorded Running, after this change.
             lock (_queueLock)
             {
+                Record(entry, JobEventKind.StatusChanged, t.FromStatus, t.ToStatus, version, t.At);
+                Volatile.Write(ref entry.State, Pack(t.ToStatus, version, busy: false));
                 if (releasesKey)
                 {
                     ReleaseKeyLocked(entry.ConcurrencyKey!);
@@ -335,6 +332,16 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
                     EnqueueLocked(entry, version);
                 }
             }
+        }
+        else
+        {
+            Record(entry, JobEventKind.StatusChanged, t.FromStatus, t.ToStatus, version, t.At);
+            Volatile.Write(ref entry.State, Pack(t.ToStatus, version, busy: false));
+        }
+
+        if (_maxFinishedJobs is { } maxFinished && JobLifecycle.IsFinished(t.ToStatus))
+        {
+            KeepFinishedWithin(maxFinished, entry, Pack(t.ToStatus, version, busy: false));
         }
 
         return true;
@@ -369,11 +376,11 @@ public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJob
         }
 
         entry.EndedAt = null;
-        Record(entry, JobEventKind.StatusChanged, JobStatus.Interrupted, JobStatus.Queued, queuedVersion, at);
-        Volatile.Write(ref entry.State, Pack(JobStatus.Queued, queuedVersion, busy: false));
-
         lock (_queueLock)
         {
+            // Queued in the feed only with its place back and its key free (see TryApply).
+            Record(entry, JobEventKind.StatusChanged, JobStatus.Interrupted, JobStatus.Queued, queuedVersion, at);
+            Volatile.Write(ref entry.State, Pack(JobStatus.Queued, queuedVersion, busy: false));
             if (from != JobStatus.Interrupted && entry.ConcurrencyKey is { } key)
             {
                 ReleaseKeyLocked(key);
