@@ -56,6 +56,7 @@ public static class JobTrackingDashboardEndpointRouteBuilderExtensions
 
         group.MapGet("/", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.TrackerAsync));
         group.MapGet("/rows/{id:guid}", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.RowAsync));
+        group.MapGet("/rows", DashboardEndpoint.Handle(prefix, read, api: false, TrackerRows.RowsAsync));
         group.MapGet("/{id:guid}", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.JobAsync));
         group.MapGet("/{id:guid}/rejects.csv", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.RejectsCsvAsync));
         group.MapPost("/{id:guid}/{command}", DashboardEndpoint.Handle(prefix, act, api: false, PageHandlers.CommandAsync));

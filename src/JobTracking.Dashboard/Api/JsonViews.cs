@@ -94,13 +94,18 @@ internal sealed record BulkRefusalView(Guid Id, JobStatus? Status, string Reason
 /// <summary>The antiforgery token a JSON client sends with commands, in the header named.</summary>
 internal sealed record AntiforgeryView(string HeaderName, string Token);
 
-/// <summary>A live event as the page's script and other SSE readers receive it.</summary>
+/// <summary>
+/// A live event as the page's script and other SSE readers receive it. <c>Version</c> is the job's version after the
+/// change (the one a tracker row carries in <c>data-version</c>), so a reader keeps the newer of an event and a row it
+/// fetched; <c>Created</c> says the job was just created.
+/// </summary>
 internal sealed record LiveEventView(
     string Kind, Guid Id, string TypeName, string DisplayName, string? LaunchedBy, JobStatus Status, JobStatus PreviousStatus, string StatusLabel,
-    string StatusClass, ProgressView Progress, int WarningCount, int Attempt, DateTimeOffset At, bool Started, bool Finished, string? Error)
+    string StatusClass, ProgressView Progress, int WarningCount, int Attempt, DateTimeOffset At, bool Started, bool Finished, string? Error,
+    long Version, bool Created)
 {
     public static LiveEventView From(JobEvent e, bool showsErrors) => new(
         e.Kind == JobEventKind.Progress ? "progress" : "status", e.JobId, e.TypeName, e.DisplayName, e.LaunchedBy, e.Status, e.PreviousStatus,
         StatusLabels.Label(e.Status, e.WarningCount), StatusLabels.CssClass(e.Status, e.WarningCount), ProgressView.From(e.Progress),
-        e.WarningCount, e.Attempt, e.At, e.IsStarted, e.IsFinished, showsErrors ? e.Error?.Message : null);
+        e.WarningCount, e.Attempt, e.At, e.IsStarted, e.IsFinished, showsErrors ? e.Error?.Message : null, e.Version, e.Kind == JobEventKind.Created);
 }

@@ -1,5 +1,8 @@
 // JobTracking dashboard: confirmations before commands, and live updates by Server-Sent Events.
 // Every text that comes from a job is set with textContent; HTML is only taken from the dashboard's own pages.
+// A burst of thousands of events costs little: events are kept per job (the newest version wins) and shown once per
+// animation frame, the rows a page lacks are asked for in one request at a time, the page never holds more rows than
+// its size, toasts merge, and the counts are read at most once a second.
 (function () {
   'use strict';
   var body = document.body;
@@ -11,12 +14,60 @@
   document.addEventListener('click', function (e) {
     var button = e.target.closest ? e.target.closest('button[data-confirm]') : null;
     if (!button) { return; }
+    if (button.hasAttribute('data-confirm-count') && button.form && window.fetch && window.URLSearchParams) {
+      e.preventDefault();
+      confirmWithCount(button);
+      return;
+    }
     if (!window.confirm(button.getAttribute('data-confirm'))) { e.preventDefault(); return; }
-    var field = button.form ? button.form.querySelector('input[name="confirmed"]') : null;
-    if (field) { field.value = 'yes'; }
+    setConfirmed(button.form);
   });
 
-  if (!window.EventSource || (kind !== 'tracker' && kind !== 'job')) { return; }
+  function setConfirmed(form) {
+    var field = form ? form.querySelector('input[name="confirmed"]') : null;
+    if (field) { field.value = 'yes'; }
+  }
+
+  // "Cancel all" and "Restart all" ask the server's own question, which says how many jobs would change: the form
+  // posted unconfirmed answers the confirmation page, whose question is read here (nothing changes until confirmed).
+  function confirmWithCount(button) {
+    var form = button.form;
+    var fields = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (name !== 'confirmed' && name !== 'id') { fields.append(name, value); }
+    });
+    fields.set(button.name, button.value);
+    var fallback = button.getAttribute('data-confirm');
+    fetch(form.action, { method: 'POST', body: fields, headers: { Accept: 'text/html' }, credentials: 'same-origin' })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        var question = html ? new DOMParser().parseFromString(html, 'text/html').querySelector('.jt-question') : null;
+        return question ? question.textContent : fallback;
+      }, function () { return fallback; })
+      .then(function (question) {
+        if (!window.confirm(question)) { return; }
+        setConfirmed(form);
+        if (form.requestSubmit) {
+          form.requestSubmit(button);
+        } else {
+          var command = document.createElement('input');
+          command.type = 'hidden';
+          command.name = button.name;
+          command.value = button.value;
+          form.appendChild(command);
+          form.submit();
+        }
+      });
+  }
+
+  if (!window.EventSource || !window.Map || !window.Set || (kind !== 'tracker' && kind !== 'job')) { return; }
+
+  var MaxToasts = 3;
+  var ToastTime = 8000;
+  // The most rows one request asks for: the server's bound.
+  var MaxRowsPerRequest = 100;
+  var CountsInterval = 1000;
+  var AnnounceInterval = 2000;
 
   var toggle = document.getElementById('jt-live-toggle');
   var state = document.getElementById('jt-live-state');
@@ -24,8 +75,24 @@
   var userPaused = false;
   var broken = false;
   var refreshTimer = null;
-  var countsTimer = null;
-  var pendingRows = {};
+
+  // The newest event of each job, and the jobs whose newest event the page does not show yet.
+  var latest = new Map();
+  var dirty = new Set();
+  var frameRequested = false;
+  var started = [];
+  var finished = [];
+
+  // Jobs created since the page was built; those of them whose row is wanted, being fetched, left out of a full page
+  // (counted in the "new jobs" bar), or left out by the page's filters (at a version: a newer one may match).
+  var fresh = new Set();
+  var wanted = [];
+  var wantedSet = new Set();
+  var fetching = new Set();
+  var counted = new Set();
+  var rejected = new Map();
+  var fetchingRows = false;
+  var barChanged = false;
 
   function setState(text) { state.textContent = text; }
 
@@ -46,33 +113,125 @@
       : Math.round(progress.percent) + ' %';
   }
 
-  function toast(data, text) {
-    var box = document.getElementById('jt-toasts');
+  function plural(n, one, many) { return n.toLocaleString('en-US') + ' ' + (n === 1 ? one : many); }
+
+  // Toasts: one per job while they are few, then one per kind that counts them; never more than MaxToasts.
+  function toastBox() { return document.getElementById('jt-toasts'); }
+
+  function removeToast(item) {
+    window.clearTimeout(item.jtTimer);
+    item.remove();
+  }
+
+  function keepToast(item) {
+    window.clearTimeout(item.jtTimer);
+    item.jtTimer = window.setTimeout(function () { item.remove(); }, ToastTime);
+  }
+
+  function newToast(type, statusClass) {
     var item = document.createElement('div');
     item.className = 'jt-toast';
-    item.setAttribute('data-job-id', data.id);
-    item.setAttribute('data-toast', data.started ? 'started' : 'finished');
-    item.appendChild(badge(data.statusClass, ''));
+    item.setAttribute('data-toast', type);
+    item.appendChild(badge(statusClass, ''));
     var message = document.createElement('span');
-    var link = document.createElement('a');
-    link.href = base + '/' + data.id;
-    link.textContent = data.displayName;
-    message.appendChild(link);
-    message.appendChild(document.createTextNode(' ' + text));
     item.appendChild(message);
     var close = document.createElement('button');
     close.type = 'button';
     close.className = 'jt-toast-close';
     close.setAttribute('aria-label', 'Close');
     close.textContent = '×';
-    close.addEventListener('click', function () { item.remove(); });
+    close.addEventListener('click', function () { removeToast(item); });
     item.appendChild(close);
-    box.appendChild(item);
-    window.setTimeout(function () { item.remove(); }, 8000);
+    return item;
+  }
+
+  function makeRoom(box) {
+    while (box.children.length >= MaxToasts) {
+      // The oldest single toast goes first: a merged one still counts what comes.
+      removeToast(box.querySelector('.jt-toast:not(.jt-toast-merged)') || box.firstElementChild);
+    }
+  }
+
+  function toastGroup(type, events) {
+    var box = toastBox();
+    if (!box || events.length === 0) { return; }
+    var merged = box.querySelector('.jt-toast-merged[data-toast="' + type + '"]');
+    if (!merged && events.length === 1 && box.children.length < MaxToasts) {
+      var data = events[0];
+      var item = newToast(type, data.statusClass);
+      item.setAttribute('data-job-id', data.id);
+      var link = document.createElement('a');
+      link.href = base + '/' + data.id;
+      link.textContent = data.displayName;
+      item.children[1].appendChild(link);
+      item.children[1].appendChild(document.createTextNode(type === 'started' ? ' started' : ' · ' + data.statusLabel));
+      box.appendChild(item);
+      keepToast(item);
+      return;
+    }
+    if (!merged) {
+      makeRoom(box);
+      merged = newToast(type, events[events.length - 1].statusClass);
+      merged.classList.add('jt-toast-merged');
+      merged.jtCount = 0;
+      merged.jtFailed = 0;
+      merged.jtCancelled = 0;
+      box.appendChild(merged);
+    }
+    events.forEach(function (e) {
+      merged.jtCount++;
+      if (e.status === 'Failed') { merged.jtFailed++; }
+      if (e.status === 'Cancelled') { merged.jtCancelled++; }
+    });
+    merged.setAttribute('data-count', String(merged.jtCount));
+    merged.children[1].textContent = plural(merged.jtCount, 'job', 'jobs') + ' ' + type + details(merged.jtFailed, merged.jtCancelled);
+    keepToast(merged);
+  }
+
+  function details(failed, cancelled) {
+    var parts = [];
+    if (failed > 0) { parts.push(failed.toLocaleString('en-US') + ' failed'); }
+    if (cancelled > 0) { parts.push(cancelled.toLocaleString('en-US') + ' cancelled'); }
+    return parts.length === 0 ? '' : ' (' + parts.join(', ') + ')';
+  }
+
+  // What screen readers hear: a summary every AnnounceInterval at most, not each toast.
+  var heard = { started: 0, finished: 0, failed: 0, cancelled: 0, last: null };
+  var announceTimer = null;
+  var announcedAt = 0;
+
+  function hear(type, events) {
+    events.forEach(function (e) {
+      heard[type]++;
+      if (e.status === 'Failed') { heard.failed++; }
+      if (e.status === 'Cancelled') { heard.cancelled++; }
+      heard.last = { type: type, data: e };
+    });
+    if (announceTimer !== null || events.length === 0) { return; }
+    announceTimer = window.setTimeout(announce, Math.max(0, announcedAt + AnnounceInterval - Date.now()));
+  }
+
+  function announce() {
+    announceTimer = null;
+    announcedAt = Date.now();
+    var region = document.getElementById('jt-announce');
+    var text;
+    if (heard.started + heard.finished === 1) {
+      var d = heard.last.data;
+      text = d.displayName + (heard.last.type === 'started' ? ' started.' : ' finished: ' + d.statusLabel + '.');
+    } else {
+      var parts = [];
+      if (heard.started > 0) { parts.push(plural(heard.started, 'job', 'jobs') + ' started'); }
+      if (heard.finished > 0) { parts.push(plural(heard.finished, 'job', 'jobs') + ' finished' + details(heard.failed, heard.cancelled)); }
+      text = parts.join(', ') + '.';
+    }
+    heard = { started: 0, finished: 0, failed: 0, cancelled: 0, last: null };
+    if (region) { region.textContent = text; }
   }
 
   function updateRow(row, data) {
     row.setAttribute('data-status', data.status);
+    row.setAttribute('data-version', String(data.version));
     var status = row.querySelector('.jt-status');
     if (status) { status.replaceChildren(badge(data.statusClass, data.statusLabel)); }
     var bar = row.querySelector('progress');
@@ -85,46 +244,179 @@
     if (warnings) { warnings.textContent = String(data.warningCount); }
   }
 
-  function addRow(id) {
-    var query = body.getAttribute('data-query');
-    if (query === null || pendingRows[id]) { return; }
-    pendingRows[id] = true;
-    fetch(base + '/rows/' + encodeURIComponent(id) + query, { headers: { Accept: 'text/html' } })
-      .then(function (response) { return response.status === 200 ? response.text() : null; })
-      .then(function (html) {
-        delete pendingRows[id];
-        var rows = document.getElementById('jt-rows');
-        if (!html || !rows || rows.querySelector('tr[data-job-id="' + id + '"]')) { return; }
-        var template = document.createElement('template');
-        template.innerHTML = html.trim();
-        rows.insertBefore(template.content, rows.firstChild);
-        var empty = document.getElementById('jt-empty');
-        if (empty) { empty.remove(); }
-      })
-      .catch(function () { delete pendingRows[id]; });
+  // A row rendered at a newer version than the event (fetched after it) is left as it is.
+  function applyToRow(row, data) {
+    if (data.version >= (Number(row.getAttribute('data-version')) || 0)) { updateRow(row, data); }
   }
 
-  function refreshCounts() {
-    window.clearTimeout(countsTimer);
+  function rowIndex() {
+    var index = new Map();
+    var rows = document.getElementById('jt-rows');
+    if (rows) {
+      Array.prototype.forEach.call(rows.rows, function (row) { index.set(row.getAttribute('data-job-id'), row); });
+    }
+    return index;
+  }
+
+  function pageSize() {
+    var rows = document.getElementById('jt-rows');
+    return (rows && Number(rows.getAttribute('data-page-size'))) || 50;
+  }
+
+  // Only the first page (it carries its query) takes the jobs that appear; an older page stays as it is.
+  function showJob(id, index) {
+    var data = latest.get(id);
+    var row = index.get(id);
+    if (row) { applyToRow(row, data); return; }
+    if (wantedSet.has(id) || fetching.has(id)) { return; }
+    if (fresh.has(id) && body.getAttribute('data-query') !== null && !(rejected.get(id) >= data.version)) {
+      wanted.push(id);
+      wantedSet.add(id);
+      return;
+    }
+    // Nothing on this page shows the job: its event is not kept.
+    latest.delete(id);
+  }
+
+  function countNew(id) {
+    counted.add(id);
+    fresh.delete(id);
+    latest.delete(id);
+    barChanged = true;
+  }
+
+  // "N new jobs — show": the jobs a full first page leaves out, and a link to the first page as it is now.
+  function updateBar() {
+    barChanged = false;
+    var bar = document.getElementById('jt-new-jobs');
+    if (counted.size === 0) {
+      if (bar) { bar.remove(); }
+      return;
+    }
+    if (!bar) {
+      var form = document.querySelector('#jt-main .jt-bulk');
+      if (!form) { return; }
+      bar = document.createElement('p');
+      bar.id = 'jt-new-jobs';
+      bar.className = 'jt-new-jobs';
+      bar.appendChild(document.createElement('span'));
+      bar.appendChild(document.createTextNode(' — '));
+      var link = document.createElement('a');
+      link.href = base + (body.getAttribute('data-query') || '');
+      link.textContent = 'show';
+      bar.appendChild(link);
+      form.parentNode.insertBefore(bar, form);
+    }
+    bar.firstChild.textContent = plural(counted.size, 'new job', 'new jobs');
+  }
+
+  // One request at a time, for up to MaxRowsPerRequest rows. Without filters every new job belongs on the page, so
+  // only the ones it has room for are asked for; with filters the server says which match.
+  function requestRows() {
+    var rows = document.getElementById('jt-rows');
+    var query = body.getAttribute('data-query');
+    if (fetchingRows || wanted.length === 0 || !rows || query === null) { return; }
+    var room = pageSize() - rows.rows.length;
+    var filtered = rows.hasAttribute('data-filtered');
+    var batch = [];
+    var taken = 0;
+    for (; taken < wanted.length && batch.length < MaxRowsPerRequest; taken++) {
+      var id = wanted[taken];
+      wantedSet.delete(id);
+      if (!filtered && batch.length >= room) { countNew(id); } else { batch.push(id); }
+    }
+    wanted.splice(0, taken);
+    if (barChanged) { updateBar(); }
+    if (batch.length === 0) { return; }
+    fetchingRows = true;
+    batch.forEach(function (id) { fetching.add(id); });
+    var url = base + '/rows' + (query.length > 0 ? query + '&' : '?') + 'id=' + batch.map(encodeURIComponent).join('&id=');
+    fetch(url, { headers: { Accept: 'text/html' } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) { if (html !== null) { insertRows(batch, html); } }, function () { })
+      .then(function () {
+        fetchingRows = false;
+        // Events that came while the rows were on their way are shown now, on the rows (or fetched again: a failed request).
+        batch.forEach(function (id) {
+          fetching.delete(id);
+          if (latest.has(id)) { dirty.add(id); }
+        });
+        schedule();
+      });
+  }
+
+  function insertRows(batch, html) {
+    var rows = document.getElementById('jt-rows');
+    if (!rows) { return; }
+    var template = document.createElement('template');
+    template.innerHTML = html;
+    var received = new Map();
+    Array.prototype.forEach.call(template.content.querySelectorAll('tr[data-job-id]'), function (tr) {
+      received.set(tr.getAttribute('data-job-id'), tr);
+    });
+    var index = rowIndex();
+    var size = pageSize();
+    // Asked for oldest first; each goes on top, so the newest ends first.
+    batch.forEach(function (id) {
+      var row = received.get(id);
+      var data = latest.get(id);
+      if (!row) {
+        rejected.set(id, data ? data.version : 0);
+        return;
+      }
+      if (index.has(id)) { return; }
+      if (rows.rows.length >= size) {
+        countNew(id);
+        return;
+      }
+      rows.insertBefore(row, rows.firstChild);
+      fresh.delete(id);
+      if (data) { applyToRow(row, data); }
+    });
+    var empty = document.getElementById('jt-empty');
+    if (empty && rows.rows.length > 0) { empty.remove(); }
+    if (barChanged) { updateBar(); }
+  }
+
+  // Counts: read at most once every CountsInterval while events come, and within CountsInterval of the last one.
+  var countsTimer = null;
+  var countsAt = 0;
+  var countsBusy = false;
+  var countsAgain = false;
+
+  function countsChanged() {
+    if (countsTimer !== null) { return; }
     countsTimer = window.setTimeout(function () {
-      fetch(base + '/api/counts', { headers: { Accept: 'application/json' } })
-        .then(function (response) { return response.ok ? response.json() : null; })
-        .then(function (counts) {
-          if (!counts) { return; }
-          var all = 0;
-          counts.statuses.forEach(function (c) {
-            all += c.count;
-            var chip = document.querySelector('#jt-counts [data-status="' + c.status + '"]');
-            if (chip) {
-              chip.querySelector('b').textContent = c.count.toLocaleString('en-US');
-              chip.classList.toggle('jt-zero', c.count === 0);
-            }
-          });
-          var first = document.querySelector('#jt-counts a:not([data-status]) b');
-          if (first) { first.textContent = all.toLocaleString('en-US'); }
-        })
-        .catch(function () { });
-    }, 200);
+      countsTimer = null;
+      loadCounts();
+    }, Math.max(200, countsAt + CountsInterval - Date.now()));
+  }
+
+  function loadCounts() {
+    if (countsBusy) { countsAgain = true; return; }
+    countsBusy = true;
+    countsAt = Date.now();
+    fetch(base + '/api/counts', { headers: { Accept: 'application/json' } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (counts) {
+        if (!counts) { return; }
+        var all = 0;
+        counts.statuses.forEach(function (c) {
+          all += c.count;
+          var chip = document.querySelector('#jt-counts [data-status="' + c.status + '"]');
+          if (chip) {
+            chip.querySelector('b').textContent = c.count.toLocaleString('en-US');
+            chip.classList.toggle('jt-zero', c.count === 0);
+          }
+        });
+        var first = document.querySelector('#jt-counts a:not([data-status]) b');
+        if (first) { first.textContent = all.toLocaleString('en-US'); }
+      })
+      .catch(function () { })
+      .then(function () {
+        countsBusy = false;
+        if (countsAgain) { countsAgain = false; countsChanged(); }
+      });
   }
 
   // The page as the server renders it now, without a reload (after a pause, or for a job page that changed).
@@ -141,26 +433,70 @@
             var next = page.getElementById(id);
             if (now && next) { now.replaceChildren.apply(now, Array.prototype.slice.call(next.childNodes)); }
           });
+          if (kind === 'tracker') { refreshed(); }
         })
         .catch(function () { });
     }, delay);
   }
 
+  // The rows are the page's now: what it left out is counted again from here, and events newer than a row still win.
+  function refreshed() {
+    counted.clear();
+    rejected.clear();
+    wanted = [];
+    wantedSet.clear();
+    rowIndex().forEach(function (row, id) { if (latest.has(id)) { dirty.add(id); } });
+    schedule();
+  }
+
+  function schedule() {
+    if (frameRequested) { return; }
+    frameRequested = true;
+    window.requestAnimationFrame(flush);
+  }
+
+  function flush() {
+    frameRequested = false;
+    var ids = Array.from(dirty);
+    dirty.clear();
+    if (kind === 'tracker') {
+      var index = rowIndex();
+      ids.forEach(function (id) { showJob(id, index); });
+      requestRows();
+      if (barChanged) { updateBar(); }
+    } else if (latest.has(jobId)) {
+      var data = latest.get(jobId);
+      latest.clear();
+      latest.set(jobId, data);
+      if (ids.indexOf(jobId) >= 0) {
+        var status = document.getElementById('jt-job-status');
+        if (status) { status.replaceChildren(badge(data.statusClass, data.statusLabel)); }
+        refresh(100);
+      }
+    } else {
+      latest.clear();
+    }
+    toastGroup('started', started);
+    toastGroup('finished', finished);
+    hear('started', started);
+    hear('finished', finished);
+    started = [];
+    finished = [];
+  }
+
   function onJob(event) {
     var data = JSON.parse(event.data);
-    if (data.started) { toast(data, 'started'); }
-    if (data.finished) { toast(data, '· ' + data.statusLabel); }
-    if (kind === 'tracker') {
-      var row = document.querySelector('#jt-rows tr[data-job-id="' + data.id + '"]');
-      if (row) { updateRow(row, data); } else { addRow(data.id); }
-      if (data.kind === 'status') { refreshCounts(); }
-    } else if (data.id === jobId) {
-      var status = document.getElementById('jt-job-status');
-      if (status) { status.replaceChildren(badge(data.statusClass, data.statusLabel)); }
-      refresh(100);
-    } else if (data.kind === 'status') {
-      refreshCounts();
+    data.seq = Number(event.lastEventId) || 0;
+    if (data.started) { started.push(data); }
+    if (data.finished) { finished.push(data); }
+    if (data.kind === 'status') { countsChanged(); }
+    if (data.created && kind === 'tracker' && body.getAttribute('data-query') !== null) { fresh.add(data.id); }
+    var known = latest.get(data.id);
+    if (!known || data.version > known.version || (data.version === known.version && data.seq >= known.seq)) {
+      latest.set(data.id, data);
+      dirty.add(data.id);
     }
+    schedule();
   }
 
   function open() {
@@ -177,7 +513,7 @@
       setState('Live');
       body.setAttribute('data-live', 'on');
       // Whatever happened while the stream was down is read from the page itself.
-      if (broken) { broken = false; refresh(0); refreshCounts(); }
+      if (broken) { broken = false; refresh(0); loadCounts(); }
     });
     source.addEventListener('error', function () {
       broken = true;
@@ -196,7 +532,7 @@
   toggle.addEventListener('click', function () {
     userPaused = !userPaused;
     toggle.textContent = userPaused ? 'Resume live updates' : 'Pause live updates';
-    if (userPaused) { close('Live updates paused'); } else { open(); refresh(0); refreshCounts(); }
+    if (userPaused) { close('Live updates paused'); } else { open(); refresh(0); loadCounts(); }
   });
 
   document.addEventListener('visibilitychange', function () {
@@ -205,7 +541,7 @@
     } else if (!userPaused) {
       open();
       refresh(0);
-      refreshCounts();
+      loadCounts();
     }
   });
 

@@ -40,7 +40,8 @@ internal static class Layout
         html.Raw("<div class=\"jt-live\"><span id=\"jt-live-state\" class=\"jt-live-state\">Live updates need JavaScript; reload to refresh.</span>")
             .Raw("<button type=\"button\" id=\"jt-live-toggle\" class=\"jt-button\" hidden>Pause live updates</button></div></header>")
             .Raw("<main id=\"jt-main\" tabindex=\"-1\">").Raw(main.ToString()).Raw("</main>")
-            .Raw("<div id=\"jt-toasts\" class=\"jt-toasts\" role=\"status\" aria-live=\"polite\"></div></body></html>");
+            // Toasts come and go in bursts; screen readers hear a summary of them from the region after, not each one.
+            .Raw("<div id=\"jt-toasts\" class=\"jt-toasts\"></div><div id=\"jt-announce\" class=\"jt-hidden\" role=\"status\" aria-live=\"polite\"></div></body></html>");
         return html.ToString();
     }
 

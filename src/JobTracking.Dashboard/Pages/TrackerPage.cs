@@ -30,7 +30,8 @@ internal static class TrackerPage
             html.Raw("<th class=\"jt-select\"><span class=\"jt-hidden\">Select</span></th>");
         }
 
-        html.Raw("<th>Status</th><th>Job</th><th>Type</th><th>Launched by</th><th>Started</th><th>Duration</th><th>Progress</th><th>Warnings</th></tr></thead><tbody id=\"jt-rows\">");
+        html.Raw("<th>Status</th><th>Job</th><th>Type</th><th>Launched by</th><th>Started</th><th>Duration</th><th>Progress</th><th>Warnings</th></tr></thead><tbody id=\"jt-rows\"")
+            .Attr("data-page-size", filter.PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)).Raw(filter.IsEmpty ? ">" : " data-filtered>");
         foreach (var job in page.Items)
         {
             Row(html, request, job, now);
@@ -48,8 +49,8 @@ internal static class TrackerPage
                 .Raw("<button class=\"jt-button\" name=\"command\" value=\"cancel-selected\" data-confirm=\"Cancel the selected jobs?\">Cancel</button>")
                 .Raw("<button class=\"jt-button\" name=\"command\" value=\"restart-selected\" data-confirm=\"Restart the selected jobs?\">Restart</button>")
                 .Raw("<span>All jobs matching the filters:</span>")
-                .Raw("<button class=\"jt-button jt-danger\" name=\"command\" value=\"cancel-all\" data-confirm=\"Cancel every job that matches the filters?\">Cancel all</button>")
-                .Raw("<button class=\"jt-button\" name=\"command\" value=\"restart-all\" data-confirm=\"Restart every job that matches the filters?\">Restart all</button></div>");
+                .Raw("<button class=\"jt-button jt-danger\" name=\"command\" value=\"cancel-all\" data-confirm=\"Cancel every job that matches the filters?\" data-confirm-count>Cancel all</button>")
+                .Raw("<button class=\"jt-button\" name=\"command\" value=\"restart-all\" data-confirm=\"Restart every job that matches the filters?\" data-confirm-count>Restart all</button></div>");
         }
 
         html.Raw("</form><nav class=\"jt-pager\" aria-label=\"Pages\">");
@@ -71,7 +72,9 @@ internal static class TrackerPage
     public static void Row(Html html, DashboardRequest request, JobRecord job, DateTimeOffset now)
     {
         var link = request.Base + "/" + job.Id;
-        html.Raw("<tr").Attr("data-job-id", job.Id.ToString()).Attr("data-status", job.Status.ToString()).Raw(">");
+        // The version lets the live page keep whichever is newer: this row, or an event that reached the page first.
+        html.Raw("<tr").Attr("data-job-id", job.Id.ToString()).Attr("data-status", job.Status.ToString())
+            .Attr("data-version", job.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)).Raw(">");
         if (request.CanAct)
         {
             html.Raw("<td class=\"jt-select\"><input type=\"checkbox\" name=\"id\"").Attr("value", job.Id.ToString())
