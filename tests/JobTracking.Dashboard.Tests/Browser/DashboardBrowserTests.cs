@@ -113,6 +113,26 @@ public sealed class DashboardBrowserTests
             "the page to catch up once resumed");
     }
 
+    [Fact]
+    public async Task CancelAll_ConfirmedInTheBrowser_AsksWithTheNumberOfJobsItWouldChange()
+    {
+        using var browser = ChromiumBrowser.Start();
+        await using var server = await WebSampleServer.StartAsync();
+        var runner = server.Services.GetRequiredService<IJobRunner>();
+        using var timeout = new CancellationTokenSource(Wait.DefaultTimeout);
+        var done = await runner.Job<ProductExportJob>().StartAsync(new ProductExportParameters { RowDelayMilliseconds = 0 });
+        await runner.WaitForStatusAsync(done, [JobStatus.Completed], timeout.Token);
+        var running = await runner.Job<ProductImportJob>().StartAsync(new ProductImportParameters { RowDelayMilliseconds = 1000 });
+        await runner.WaitForStatusAsync(running, [JobStatus.Running], timeout.Token);
+        browser.Driver.Navigate().GoToUrl(server.Address + "/jobs");
+        browser.Until(d => d.FindElement(By.CssSelector("body[data-live=on]")), "the live stream to open");
+
+        browser.ClickAndConfirm("button[value=cancel-all]", "Cancel 1 of the 2 jobs that match the filters? The other one cannot be cancelled and stays as it is.");
+
+        (await runner.WaitForStatusAsync(running, [JobStatus.Cancelled], timeout.Token)).Status.Should().Be(JobStatus.Cancelled);
+        (await server.Services.GetRequiredService<IJobTracker>().GetAsync(done)).Status.Should().Be(JobStatus.Completed);
+    }
+
     private static string ScreenshotPath(string name) =>
         string.Equals(Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS"), "true", StringComparison.OrdinalIgnoreCase)
             ? Path.Combine(RepositoryRoot, "docs", name)
