@@ -40,6 +40,34 @@ public sealed class LiveEventsTests
     }
 
     [Fact]
+    public async Task Events_CarryTheJobsVersion_SoAPageKeepsTheNewerOfAnEventAndARow()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var client = host.Client();
+        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/jobs/events"), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        await ReadFrameAsync(reader);
+
+        var id = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters());
+        var events = new List<JsonElement>();
+        while (!events.Any(e => e.GetProperty("finished").GetBoolean()))
+        {
+            var frame = await ReadFrameAsync(reader);
+            if (frame.Split('\n').Contains("event: job"))
+            {
+                events.Add(JsonDocument.Parse(frame.Split('\n').Single(l => l.StartsWith("data: ", StringComparison.Ordinal))[6..]).RootElement);
+            }
+        }
+
+        var statuses = events.Where(e => e.GetProperty("kind").GetString() == "status").ToList();
+        statuses[0].GetProperty("created").GetBoolean().Should().BeTrue();
+        statuses[0].GetProperty("version").GetInt64().Should().Be(1);
+        statuses.Skip(1).Should().OnlyContain(e => !e.GetProperty("created").GetBoolean());
+        statuses.Select(e => e.GetProperty("version").GetInt64()).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+        events.Last().GetProperty("version").GetInt64().Should().Be((await host.Tracker.GetAsync(id)).Version, "the last event's version is the stored one");
+    }
+
+    [Fact]
     public async Task Events_ForOneJob_SkipOtherJobs_AndABadIdIsRefused()
     {
         await using var host = await DashboardTestHost.StartAsync();

@@ -20,7 +20,7 @@ public sealed class TrackerBurstBrowserTests
     // only the ones a poll happens to catch), how often the live region's text changed, long tasks, and the requests the
     // page made for rows (and how many failed).
     private const string Probe = """
-        window.jtProbe = { maxRows: 0, maxToasts: 0, announcements: 0, longTasks: [], rowFetches: 0, rowIds: 0, failedFetches: 0, countFetches: 0 };
+        window.jtProbe = { maxRows: 0, maxToasts: 0, announcements: 0, longTasks: [], rowFetches: 0, rowIds: 0, failedFetches: 0, countFetches: 0, countTimes: [] };
         var p = window.jtProbe;
         function measure() {
           p.maxRows = Math.max(p.maxRows, document.querySelectorAll('#jt-rows tr').length);
@@ -47,7 +47,7 @@ public sealed class TrackerBurstBrowserTests
             var ids = text.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g);
             p.rowIds += ids ? ids.length : 0;
           }
-          if (text.indexOf('/api/counts') >= 0) { p.countFetches++; }
+          if (text.indexOf('/api/counts') >= 0) { p.countFetches++; p.countTimes.push(Math.round(performance.now())); }
           return original.apply(window, arguments).then(function (response) {
             if (isRows && !response.ok) { p.failedFetches++; }
             return response;
@@ -163,6 +163,9 @@ public sealed class TrackerBurstBrowserTests
             $"most rows {probe["maxRows"]}, most toasts {probe["maxToasts"]}, live region changes {probe["announcements"]}, " +
             $"row requests {probe["rowFetches"]} for {probe["rowIds"]} ids ({probe["failedFetches"]} failed), counts requests {probe["countFetches"]}, " +
             $"long tasks {longTasks.Count} (longest {(longTasks.Count == 0 ? 0 : longTasks.Max())} ms, total {longTasks.Sum()} ms)");
+        var countTimes = ((IReadOnlyCollection<object>)probe["countTimes"]).Select(Convert.ToInt64).ToList();
+        var longestWithoutCounts = countTimes.Count < 2 ? long.MaxValue : countTimes.Zip(countTimes.Skip(1), (a, b) => b - a).Max();
+        output?.WriteLine($"counts read {countTimes.Count} times, at most {longestWithoutCounts} ms apart");
         var newJobs = driver.FindElements(By.Id("jt-new-jobs"));
         output?.WriteLine($"bar: {(newJobs.Count == 0 ? "none" : newJobs[0].Text)}");
 
@@ -173,6 +176,11 @@ public sealed class TrackerBurstBrowserTests
         Convert.ToInt64(probe["failedFetches"]).Should().Be(0);
         js.ExecuteScript("return window.jtNotReloaded === true;").Should().Be(true, "the page followed the burst without reloading");
         settled.Should().BeTrue($"once the jobs are done every row shows its stored status ({stale})");
+
+        // The counts in the header follow the burst (read about once a second, not held back until it ends) and end right.
+        longestWithoutCounts.Should().BeLessThan(3_000, "the counts are read at least every second or so while events come");
+        browser.Until(d => d.FindElement(By.CssSelector("#jt-counts [data-status=Completed] b")).Text == $"{Jobs:N0}" ? true : (bool?)null,
+            "the header to count every job as finished");
 
         // The jobs that did not fit are counted in the bar, whose link shows the newest page.
         browser.Until(d => d.FindElement(By.Id("jt-new-jobs")).Text.Contains($"{Jobs - PageSize:N0} new jobs", StringComparison.Ordinal) ? true : (bool?)null,
