@@ -318,9 +318,11 @@
     if (fetchingRows || wanted.length === 0 || !rows || query === null) { return; }
     var room = pageSize() - rows.rows.length;
     var filtered = rows.hasAttribute('data-filtered');
+    // Long filters leave room for fewer ids in the request line (servers refuse lines of about 8 KB).
+    var most = Math.max(1, Math.min(MaxRowsPerRequest, Math.floor((6000 - query.length) / 40)));
     var batch = [];
     var taken = 0;
-    for (; taken < wanted.length && batch.length < MaxRowsPerRequest; taken++) {
+    for (; taken < wanted.length && batch.length < most; taken++) {
       var id = wanted[taken];
       wantedSet.delete(id);
       if (!filtered && batch.length >= room) { countNew(id); } else { batch.push(id); }
