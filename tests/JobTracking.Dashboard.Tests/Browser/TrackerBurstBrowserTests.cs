@@ -123,6 +123,8 @@ public sealed class TrackerBurstBrowserTests
         output?.WriteLine($"{(filters.Length == 0 ? "no filter" : filters)}: {Jobs} jobs done after {clock.Elapsed.TotalSeconds:0.0} s; {probes} round trips, slowest {slowest.TotalMilliseconds:0} ms");
 
         // Once quiet, every row shows what the store says (an event that arrived while its row was fetched is not lost).
+        // Every job has finished, so what the store says no longer changes.
+        var stored = await StatusesAsync(tracker);
         var stale = "";
         var quiet = Stopwatch.StartNew();
         var settled = false;
@@ -142,7 +144,7 @@ public sealed class TrackerBurstBrowserTests
                 foreach (var row in rows.Cast<string>())
                 {
                     var parts = row.Split(' ');
-                    var status = tracker.GetAsync(Guid.Parse(parts[0])).AsTask().GetAwaiter().GetResult().Status.ToString();
+                    var status = stored[parts[0]];
                     if (status != parts[1])
                     {
                         wrong.Add($"{parts[0]} shows {parts[1]}, is {status}");
@@ -205,6 +207,27 @@ public sealed class TrackerBurstBrowserTests
         catch (WebDriverException exception) when (exception.InnerException is TaskCanceledException)
         {
             return null;
+        }
+    }
+
+    private static async Task<Dictionary<string, string>> StatusesAsync(IJobTracker tracker)
+    {
+        var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
+        var query = new JobQuery { PageSize = JobQuery.MaxPageSize };
+        while (true)
+        {
+            var page = await tracker.ListAsync(query);
+            foreach (var job in page.Items)
+            {
+                statuses[job.Id.ToString()] = job.Status.ToString();
+            }
+
+            if (page.NextPageToken is null)
+            {
+                return statuses;
+            }
+
+            query = query with { PageToken = page.NextPageToken };
         }
     }
 
