@@ -20,11 +20,15 @@ public sealed class TrackerBurstBrowserTests
     // only the ones a poll happens to catch), how often the live region's text changed, long tasks, and the requests the
     // page made for rows (and how many failed).
     private const string Probe = """
-        window.jtProbe = { maxRows: 0, maxToasts: 0, announcements: 0, longTasks: [], rowFetches: 0, rowIds: 0, failedFetches: 0, countFetches: 0, countTimes: [] };
+        window.jtProbe = { maxRows: 0, maxToasts: 0, announcements: 0, longTasks: [], rowFetches: 0, rowIds: 0, failedFetches: 0, countFetches: 0, countTimes: [], mostFinished: 0 };
         var p = window.jtProbe;
         function measure() {
           p.maxRows = Math.max(p.maxRows, document.querySelectorAll('#jt-rows tr').length);
           p.maxToasts = Math.max(p.maxToasts, document.querySelectorAll('.jt-toast').length);
+          document.querySelectorAll('.jt-toast[data-toast=finished]').forEach(function (t) {
+            var m = /^([0-9,]+) jobs finished/.exec(t.textContent);
+            if (m) { p.mostFinished = Math.max(p.mostFinished, Number(m[1].replace(/,/g, ''))); }
+          });
         }
         new MutationObserver(function (records) {
           measure();
@@ -165,7 +169,7 @@ public sealed class TrackerBurstBrowserTests
         var probe = (IDictionary<string, object>)browser.Until(_ => Answer(js, "return window.jtProbe;"), "the page to answer", TimeSpan.FromSeconds(60));
         var longTasks = ((IReadOnlyCollection<object>)probe["longTasks"]).Select(Convert.ToInt64).ToList();
         output?.WriteLine(
-            $"most rows {probe["maxRows"]}, most toasts {probe["maxToasts"]}, live region changes {probe["announcements"]}, " +
+            $"most rows {probe["maxRows"]}, most toasts {probe["maxToasts"]} (most jobs in one 'finished' toast {probe["mostFinished"]}), live region changes {probe["announcements"]}, " +
             $"row requests {probe["rowFetches"]} for {probe["rowIds"]} ids ({probe["failedFetches"]} failed), counts requests {probe["countFetches"]}, " +
             $"long tasks {longTasks.Count} (longest {(longTasks.Count == 0 ? 0 : longTasks.Max())} ms, total {longTasks.Sum()} ms)");
         var countTimes = ((IReadOnlyCollection<object>)probe["countTimes"]).Select(Convert.ToInt64).ToList();
@@ -177,6 +181,7 @@ public sealed class TrackerBurstBrowserTests
         slow.Should().BeEmpty($"the page answers a script within {MaxRoundTrip.TotalSeconds:0} s throughout the burst");
         Convert.ToInt64(probe["maxRows"]).Should().BeLessThanOrEqualTo(PageSize, "the page never holds more rows than a page");
         Convert.ToInt64(probe["maxToasts"]).Should().BeLessThanOrEqualTo(3, "toasts merge instead of piling up");
+        Convert.ToInt64(probe["mostFinished"]).Should().BeGreaterThan(1, "one toast counts the jobs that finished (\"120 jobs finished\")");
         Convert.ToInt64(probe["announcements"]).Should().BeLessThan(100, "the live region announces a summary, not each of 4,000 events");
         Convert.ToInt64(probe["failedFetches"]).Should().Be(0);
         js.ExecuteScript("return window.jtNotReloaded === true;").Should().Be(true, "the page followed the burst without reloading");
