@@ -112,7 +112,7 @@ public sealed class TrackerBurstBrowserTests
             slowest = roundTrip.Elapsed > slowest ? roundTrip.Elapsed : slowest;
             if (roundTrip.Elapsed > MaxRoundTrip)
             {
-                slow.Add($"{roundTrip.Elapsed.TotalMilliseconds:0} ms at {clock.Elapsed.TotalSeconds:0.0} s (rows {string.Join("/", seen)})");
+                slow.Add($"{roundTrip.Elapsed.TotalMilliseconds:0} ms at {clock.Elapsed.TotalSeconds:0.0} s (rows/toasts {string.Join("/", seen)})");
             }
 
             if (start.IsCompleted && await FinishedAsync(tracker) == Jobs)
