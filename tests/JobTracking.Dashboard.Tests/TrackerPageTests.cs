@@ -194,5 +194,19 @@ public sealed class TrackerPageTests
         page.QuerySelector($"#jt-rows tr[data-job-id='{id}'] .jt-step")!.TextContent.Should().Be("step 2 of 3 — validate");
     }
 
+    [Fact]
+    public async Task LastOperations_SaysWhichTimeItShows_CreatedForAJobThatHasNotStarted()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var queued = await host.Runner.Job<GateJob>().StartAsync(new GateParameters(), new JobStartOptions { DisplayName = "Later", Delay = TimeSpan.FromHours(1) });
+        var running = await host.StartGateJobAsync("Now");
+        await host.WaitForAsync(running, JobStatus.Running);
+
+        var fragment = await host.Client().GetPageAsync("/jobs/last-operations");
+
+        fragment.QuerySelector($"li[data-job-id='{queued}']")!.TextContent.Should().Contain("created 20", "a queued job has no start time");
+        fragment.QuerySelector($"li[data-job-id='{running}']")!.TextContent.Should().Contain("started 20");
+    }
+
     private static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

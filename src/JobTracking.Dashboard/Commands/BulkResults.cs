@@ -13,13 +13,13 @@ internal sealed class BulkResults(TimeProvider clock)
     /// <summary>How long a result can be read.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
 
-    /// <summary>The most results kept; past it the oldest go first.</summary>
-    public const int Capacity = 500;
+    /// <summary>The most results kept (each at most a page of <see cref="BulkCommand.MaxListed"/> jobs); past it the oldest go first.</summary>
+    public const int Capacity = 100;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    /// <summary>Keeps a result and returns the key of its page.</summary>
-    public string Add(BulkResult result, string user, string back)
+    /// <summary>Keeps a result page's content and returns its key.</summary>
+    public string Add(string content, string user)
     {
         var now = clock.GetUtcNow();
         foreach (var (key, entry) in _entries)
@@ -36,15 +36,15 @@ internal sealed class BulkResults(TimeProvider clock)
         }
 
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        _entries[id] = new Entry(result, user, back, now + Lifetime);
+        _entries[id] = new Entry(content, user, now + Lifetime);
         return id;
     }
 
-    /// <summary>Finds a result kept for this user; <see langword="null"/> when there is none (expired, another user's, or kept by another instance).</summary>
-    public (BulkResult Result, string Back)? Find(string id, string user) =>
+    /// <summary>Finds a result page's content kept for this user; <see langword="null"/> when there is none (expired, another user's, or kept by another instance).</summary>
+    public string? Find(string id, string user) =>
         _entries.TryGetValue(id, out var entry) && entry.Expires > clock.GetUtcNow() && string.Equals(entry.User, user, StringComparison.Ordinal)
-            ? (entry.Result, entry.Back)
+            ? entry.Content
             : null;
 
-    private sealed record Entry(BulkResult Result, string User, string Back, DateTimeOffset Expires);
+    private sealed record Entry(string Content, string User, DateTimeOffset Expires);
 }

@@ -6,7 +6,8 @@ namespace JobTracking.Dashboard.Pages;
 /// <summary>What a bulk command did: how many jobs changed, and each job by name with what happened to it, or why it did not change.</summary>
 internal static class BulkResultPage
 {
-    public static string Render(DashboardRequest request, IReadOnlyList<JobCount> counts, BulkResult result, string back)
+    /// <summary>The page's content, kept (bounded to <see cref="BulkCommand.MaxListed"/> jobs) for the page read after the redirect.</summary>
+    public static string Content(DashboardRequest request, BulkResult result, string back)
     {
         var html = new Html();
         html.Raw("<h1>").Text(JobCommands.Button(result.Command)).Raw(" jobs</h1><p")
@@ -36,8 +37,12 @@ internal static class BulkResultPage
         }
 
         html.Raw("<p><a class=\"jt-button\"").Attr("href", back).Raw(">Back to the jobs</a></p>");
-        return Layout.Page(request, "Bulk command", counts, html, "bulk");
+        return html.ToString();
     }
+
+    /// <summary>The page around kept content, with the counts as they are now.</summary>
+    public static string Render(DashboardRequest request, IReadOnlyList<JobCount> counts, string content) =>
+        Layout.Page(request, "Bulk command", counts, new Html().Raw(content), "bulk");
 
     /// <summary>The page for a result that is no longer kept (or was kept by another instance of the app).</summary>
     public static string Gone(DashboardRequest request, IReadOnlyList<JobCount> counts)

@@ -159,7 +159,7 @@ internal static class PageHandlers
         }
 
         var result = await RunBulkAsync(request, command, ids, filter).ConfigureAwait(false);
-        var key = request.Http.RequestServices.GetRequiredService<BulkResults>().Add(result, UserName(request), back);
+        var key = request.Http.RequestServices.GetRequiredService<BulkResults>().Add(BulkResultPage.Content(request, result, back), UserName(request));
         SecurityHeaders.Apply(request.Http.Response);
         request.Http.Response.StatusCode = StatusCodes.Status303SeeOther;
         request.Http.Response.Headers.Location = $"{request.Base}/bulk/{key}";
@@ -170,9 +170,9 @@ internal static class PageHandlers
     {
         var key = request.Http.Request.RouteValues["key"] as string ?? "";
         var counts = await CountsAsync(request).ConfigureAwait(false);
-        if (request.Http.RequestServices.GetRequiredService<BulkResults>().Find(key, UserName(request)) is { } found)
+        if (request.Http.RequestServices.GetRequiredService<BulkResults>().Find(key, UserName(request)) is { } content)
         {
-            await Responses.HtmlAsync(request.Http, BulkResultPage.Render(request, counts, found.Result, found.Back)).ConfigureAwait(false);
+            await Responses.HtmlAsync(request.Http, BulkResultPage.Render(request, counts, content)).ConfigureAwait(false);
             return;
         }
 
