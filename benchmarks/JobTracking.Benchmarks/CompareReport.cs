@@ -46,6 +46,27 @@ public static class CompareReport
     }
 
     /// <summary>
+    /// <c>--sqlite-write-delay</c>: SQLite Full, 8 and 64 callers, with <c>WriteDelay</c> zero (the default) and each of
+    /// <paramref name="delaysMilliseconds"/>, alternated round by round, <paramref name="jobs"/> per round.
+    /// </summary>
+    public static async Task RunSqliteWriteDelayAsync(int jobs, IReadOnlyList<int> delaysMilliseconds, TimeSpan warmup, int rounds)
+    {
+        var systems = new List<(string, Func<IJobSystem>, int)>();
+        foreach (var callers in new[] { 8, 64 })
+        {
+            foreach (var delay in delaysMilliseconds.Prepend(0))
+            {
+                systems.Add((
+                    $"JobTracking, SQLite Full, {callers} callers, WriteDelay {delay} ms",
+                    () => JobTrackingSystem.Create(store: BenchStore.SqliteFull, callers: callers, sqlite: o => o.WriteDelay = TimeSpan.FromMilliseconds(delay)),
+                    jobs));
+            }
+        }
+
+        await RunAsync(systems, warmup, rounds);
+    }
+
+    /// <summary>
     /// <c>--sqlite-bulk</c>: bulk start on SQLite (Full and Normal), one caller, <paramref name="jobs"/> no-op jobs per
     /// round started through <c>StartManyAsync</c> in batches of <see cref="BulkBatch"/>. First end to end (started, run
     /// and Completed, as the other rows), then the start alone: the time until the last <c>StartManyAsync</c> returns,

@@ -13,6 +13,14 @@ switch (args.FirstOrDefault())
     case "--sqlite":
         await CompareReport.RunSqliteAsync(Count(1, 10_000), args.Length > 2 ? TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)) : BenchmarkSettings.Warmup, rounds: 3);
         return 0;
+    case "--sqlite-write-delay":
+        // --sqlite-write-delay [jobs per round] [delays in ms, comma-separated; zero is always run]: SQLite Full, 8 and 64 callers.
+        await CompareReport.RunSqliteWriteDelayAsync(
+            Count(1, 2_000),
+            args.Length > 2 ? [.. args[2].Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture))] : [1, 2],
+            BenchmarkSettings.Warmup,
+            rounds: 3);
+        return 0;
     case "--sqlite-bulk":
         // --sqlite-bulk [jobs per round] [warm-up seconds]: bulk start on SQLite alone, end to end and the start alone.
         await CompareReport.RunSqliteBulkAsync(Count(1, 20_000), args.Length > 2 ? TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)) : BenchmarkSettings.Warmup, rounds: 3);

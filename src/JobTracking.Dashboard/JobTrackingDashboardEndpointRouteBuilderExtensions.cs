@@ -59,8 +59,10 @@ public static class JobTrackingDashboardEndpointRouteBuilderExtensions
         group.MapGet("/rows", DashboardEndpoint.Handle(prefix, read, api: false, TrackerRows.RowsAsync));
         group.MapGet("/{id:guid}", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.JobAsync));
         group.MapGet("/{id:guid}/rejects.csv", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.RejectsCsvAsync));
+        group.MapGet("/{id:guid}/log.csv", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.LogCsvAsync));
         group.MapPost("/{id:guid}/{command}", DashboardEndpoint.Handle(prefix, act, api: false, PageHandlers.CommandAsync));
         group.MapPost("/bulk", DashboardEndpoint.Handle(prefix, act, api: false, PageHandlers.BulkAsync));
+        group.MapGet("/bulk/{key}", DashboardEndpoint.Handle(prefix, act, api: false, PageHandlers.BulkResultAsync));
         group.MapGet("/schedules", DashboardEndpoint.Handle(prefix, read, api: false, ScheduleHandlers.PageAsync));
         group.MapPost("/schedules/{command}", DashboardEndpoint.Handle(prefix, act, api: false, ScheduleHandlers.CommandAsync));
         group.MapGet("/last-operations", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.LastOperationsAsync));

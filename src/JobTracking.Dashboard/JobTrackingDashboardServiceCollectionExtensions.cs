@@ -29,6 +29,7 @@ public static class JobTrackingDashboardServiceCollectionExtensions
         services.AddAntiforgery();
         services.AddAuthorization();
         services.TryAddSingleton<DashboardMarker>();
+        services.TryAddSingleton<JobTracking.Dashboard.Commands.BulkResults>();
         return services;
     }
 }

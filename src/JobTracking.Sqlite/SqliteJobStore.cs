@@ -24,16 +24,16 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
     private TaskCompletionSource? _feedWaiter;
     private int _disposed;
 
-    private SqliteJobStore(SqliteFile file, TimeProvider timeProvider, long feedRetention)
+    private SqliteJobStore(SqliteFile file, TimeProvider timeProvider, SqliteJobStoreOptions options)
     {
         Path = file.Path;
         _fileLock = file.FileLock;
         _time = timeProvider;
-        var session = new SqliteWriteSession(file.Writer, timeProvider, feedRetention)
+        var session = new SqliteWriteSession(file.Writer, timeProvider, options.FeedRetention)
         {
             FeedCommitted = () => Interlocked.Exchange(ref _feedWaiter, null)?.TrySetResult(),
         };
-        _writer = new SqliteWriter(session);
+        _writer = new SqliteWriter(session, options.MaxWriteBatch, options.WriteDelay, timeProvider);
         _readers = new SqliteReaderPool(file.ReaderConnectionString, this);
     }
 
@@ -334,7 +334,7 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
         SqliteJobStore store;
         try
         {
-            store = new SqliteJobStore(file, timeProvider ?? TimeProvider.System, options.FeedRetention);
+            store = new SqliteJobStore(file, timeProvider ?? TimeProvider.System, options);
         }
         catch (Exception ex)
         {

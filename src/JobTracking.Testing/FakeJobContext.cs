@@ -190,6 +190,12 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
         lock (_lock)
         {
             _rejects.Add(new JobReject { Sequence = _rejects.Count + 1, At = _time.GetUtcNow(), RecordNumber = recordNumber, RawRecord = rawRecord, Reason = reason });
+
+            // As in a real run: while exactly one step runs, the reject is also one of its warnings.
+            if (_steps.Where(s => s.IsRunning).Take(2).ToList() is [var running])
+            {
+                running.CountReject();
+            }
         }
 
         Interlocked.Increment(ref _warnings);
@@ -295,6 +301,10 @@ public sealed class FakeJobContext<TParameters> : IJobContext<TParameters>, IDis
             Interlocked.Add(ref _warnings, NonNegative(count));
             Interlocked.Add(ref owner._warnings, (int)count);
         }
+
+        public bool IsRunning => _status == JobStepStatus.Running;
+
+        public void CountReject() => Interlocked.Increment(ref _warnings);
 
         public void Complete()
         {

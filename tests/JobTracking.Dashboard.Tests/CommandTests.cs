@@ -99,25 +99,78 @@ public sealed class CommandTests
     }
 
     [Fact]
-    public async Task Bulk_CancelSelected_SaysHowManyChangedAndWhyOthersDidNot()
+    public async Task Bulk_CancelSelected_RedirectsToItsResult_WhichNamesEachJobInTheStatusWords_AndAReloadRunsNothing()
     {
         await using var host = await DashboardTestHost.StartAsync();
-        var a = await host.StartGateJobAsync("A");
-        var b = await host.StartGateJobAsync("B");
-        var done = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters());
+        var a = await host.StartGateJobAsync("Import A");
+        var b = await host.StartGateJobAsync("Import B");
+        var done = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters(), new JobStartOptions { DisplayName = "Finished export" });
         await host.WaitForAsync(done, JobStatus.Completed);
         var client = host.Client();
         var token = await client.TokenAsync();
 
         var response = await client.PostFormAsync("/jobs/bulk",
             [new("command", "cancel-selected"), new("id", a.ToString()), new("id", b.ToString()), new("id", done.ToString()), new("confirmed", "yes")], token);
-        var page = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
-
-        response.StatusCode.Should().Be(HttpStatusCode.OK);
-        page.QuerySelector("#jt-bulk-summary")!.TextContent.Should().Be("2 jobs cancelled; 1 not: 1 because it is Completed.");
+        response.StatusCode.Should().Be(HttpStatusCode.SeeOther, "the result is read after a redirect, so a reload does not post again");
+        var location = response.Headers.Location!.ToString();
+        location.Should().StartWith("/jobs/bulk/");
+        var page = await client.GetPageAsync(location);
         await host.WaitForAsync(a, JobStatus.Cancelled);
         await host.WaitForAsync(b, JobStatus.Cancelled);
+        var reloaded = await client.GetPageAsync(location);
+        var otherUser = await host.Client("127.0.0.2").GetAsync(location);
+
+        page.QuerySelector("#jt-bulk-summary")!.TextContent.Should().Be("2 jobs cancelled; 1 not: 1 because it is Finished with warnings.");
+        page.QuerySelector("#jt-bulk-summary")!.ClassList.Should().NotContain("jt-flash-none");
+        var rows = page.QuerySelectorAll(".jt-bulk-result tbody tr").ToDictionary(r => r.GetAttribute("data-job-id")!, r => r.TextContent);
+        rows[done.ToString()].Should().Be("Finished exportNot changed: it is Finished with warnings");
+        rows[a.ToString()].Should().Be("Import ACancellation requested");
+        rows[b.ToString()].Should().Be("Import BCancellation requested");
+        page.QuerySelectorAll(".jt-bulk-result code").Should().BeEmpty("jobs are named, not shown as bare ids");
+        reloaded.QuerySelector("#jt-bulk-summary")!.TextContent.Should().Be("2 jobs cancelled; 1 not: 1 because it is Finished with warnings.");
+        otherUser.StatusCode.Should().Be(HttpStatusCode.NotFound, "a result is shown to the one who ran the command");
         (await host.Tracker.GetAsync(done)).Status.Should().Be(JobStatus.Completed);
+    }
+
+    [Fact]
+    public async Task Bulk_NothingChanged_SaysSoPlainly_OutsideTheSuccessBox()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var done = await host.Runner.Job<EchoJob>().StartAsync(new EchoParameters("x"), new JobStartOptions { DisplayName = "Done" });
+        var failed = await host.Runner.Job<FailJob>().StartAsync(new FailParameters(), new JobStartOptions { DisplayName = "Broken" });
+        await host.WaitForAsync(done, JobStatus.Completed);
+        await host.WaitForAsync(failed, JobStatus.Failed);
+        var client = host.Client();
+        var token = await client.TokenAsync();
+
+        var response = await client.PostFormAsync("/jobs/bulk",
+            [new("command", "cancel-selected"), new("id", done.ToString()), new("id", failed.ToString()), new("confirmed", "yes")], token);
+        var page = await client.GetPageAsync(response.Headers.Location?.ToString() ?? "/jobs/bulk/none");
+
+        var summary = page.QuerySelector("#jt-bulk-summary")!;
+        summary.TextContent.Should().Be("Nothing changed: 2 jobs not cancelled, 1 because it is Finished with warnings, 1 because it is Finished with error.");
+        summary.ClassList.Should().Contain("jt-flash-none", "nothing changed is not a success");
+    }
+
+    [Fact]
+    public async Task Tracker_BulkButtons_ShowOnlyWhereTheirCommandCanChangeAJob()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var client = host.Client();
+        async Task<List<string?>> Buttons(string query) =>
+            [.. (await client.GetPageAsync("/jobs" + query)).QuerySelectorAll(".jt-actions button").Select(b => b.GetAttribute("value"))];
+
+        var empty = await Buttons("");
+        var running = await host.StartGateJobAsync("Running");
+        await host.WaitForAsync(running, JobStatus.Running);
+        var failed = await host.Runner.Job<FailJob>().StartAsync(new FailParameters());
+        await host.WaitForAsync(failed, JobStatus.Failed);
+
+        empty.Should().BeEmpty("an empty tracker has nothing to cancel or restart");
+        (await Buttons("?status=Failed")).Should().Equal("restart-selected", "restart-all");
+        (await Buttons("?status=Running")).Should().Equal("cancel-selected", "cancel-all");
+        (await Buttons("?status=Completed")).Should().BeEmpty("no job matches");
+        (await Buttons("")).Should().Equal("cancel-selected", "restart-selected", "cancel-all", "restart-all");
     }
 
     [Fact]

@@ -54,6 +54,7 @@ public sealed class DashboardTestHost : IAsyncDisposable
         builder.Services.AddJobTracking(b =>
         {
             b.AddJob<GateJob>()
+                .AddJob<StepGateJob>()
                 .AddJob<JournalJob>()
                 .AddJob<FailJob>()
                 .AddJob<EchoJob>()

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using AngleSharp.Html.Parser;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace JobTracking.Dashboard.Tests;
 
@@ -163,4 +164,112 @@ public sealed class JobPageTests
         csvNotFound.StatusCode.Should().Be(HttpStatusCode.NotFound);
         badTab.Should().Contain("tab:");
     }
+
+    [Fact]
+    public async Task General_PausedJob_HasNoDurationFigure_AndItsStepSaysPaused()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.Runner.Job<StepGateJob>().StartAsync(new StepGateParameters(), new JobStartOptions { DisplayName = "Steps" });
+        await host.WaitForAsync(id, JobStatus.Running);
+        await host.Runner.PauseAsync(id);
+        await host.WaitForAsync(id, JobStatus.Paused);
+
+        var page = await host.Client().GetPageAsync($"/jobs/{id}");
+
+        Fact(page, "Duration").Should().Be("—", "the stores keep no pause times, so a paused job has no true running time to show (not 0.0 s)");
+        Fact(page, "Started").Should().NotBe("—");
+        page.QuerySelectorAll("table.jt-table tbody tr").Where(r => r.QuerySelector("td")!.TextContent == "validate")
+            .Select(r => r.QuerySelector("td:nth-child(2)")!.TextContent).Should().Equal(["Paused"], "a step under way says what its job is doing");
+        page.QuerySelectorAll("table.jt-table tbody tr").Where(r => r.QuerySelector("td")!.TextContent == "read")
+            .Select(r => r.QuerySelector("td:nth-child(2)")!.TextContent).Should().Equal(["Finished"], "steps use the same words as jobs");
+    }
+
+    [Fact]
+    public async Task General_RunningJob_DurationCarriesItsStartForTheScript()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.StartGateJobAsync();
+        var job = await host.WaitForAsync(id, JobStatus.Running);
+
+        var page = await host.Client().GetPageAsync($"/jobs/{id}");
+
+        var duration = page.QuerySelector(".jt-facts .jt-duration");
+        duration.Should().NotBeNull();
+        duration!.GetAttribute("data-started").Should().Be(job.StartedAt!.Value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task General_AttemptOfAJobFinishedWithWarnings_SaysFinishedWithWarnings()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters());
+        await host.WaitForAsync(id, JobStatus.Completed);
+        var client = host.Client();
+
+        var page = await client.GetPageAsync($"/jobs/{id}");
+        var json = JsonDocument.Parse(await client.GetStringAsync($"/jobs/api/jobs/{id}")).RootElement;
+
+        var attempts = page.QuerySelectorAll("table.jt-table").Single(t => t.QuerySelector("th")!.TextContent == "Attempt");
+        attempts.QuerySelector("tbody tr td:nth-child(4)")!.TextContent.Should().Be("Finished with warnings", "the attempt says what the job says");
+        json.GetProperty("attempts")[0].GetProperty("statusLabel").GetString().Should().Be("Finished with warnings");
+    }
+
+    [Fact]
+    public async Task LogCsv_IsTheWholeLogForReaders_WithFormulaCellsNeutralised()
+    {
+        await using var host = await DashboardTestHost.StartAsync(withPolicies: true);
+        var id = await host.Runner.Job<EchoJob>().StartAsync(new EchoParameters("=HYPERLINK(\"http://evil\",\"x\");1"));
+        await host.WaitForAsync(id, JobStatus.Completed);
+        var reader = host.Client("203.0.113.8", "rita", "reader");
+
+        var logTab = await reader.GetPageAsync($"/jobs/{id}?tab=log");
+        var response = await reader.GetAsync(logTab.QuerySelector("#jt-log-csv")?.GetAttribute("href") ?? $"/jobs/{id}/log.csv");
+        var csv = await response.Content.ReadAsStringAsync();
+        var stranger = await host.Client("203.0.113.9").GetAsync($"/jobs/{id}/log.csv");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/csv");
+        response.Content.Headers.ContentDisposition!.DispositionType.Should().Be("attachment");
+        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        lines[0].Should().Be("Time,Level,Message");
+        lines.Should().HaveCount(2);
+        lines[1].Should().EndWith(",Information,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\");1\"");
+        stranger.StatusCode.Should().NotBe(HttpStatusCode.OK, "the log is for those the read policy allows");
+    }
+
+    [Fact]
+    public async Task General_ImportWithFiveRejects_CountsFiveWarnings_OnTheJobAndOnTheStepThatRejected()
+    {
+        // The web sample's import of products.csv: 24 rows, 5 of them rejected. Each reject was counted twice (the reject
+        // and a warning line about it), and never on the step that rejected it.
+        var work = Directory.CreateTempSubdirectory("jobtracking-import-");
+        try
+        {
+            await using var host = await DashboardTestHost.StartAsync(jobs: b =>
+            {
+                b.Services.AddSingleton(new JobTracking.WebSample.SampleFolders(Path.Combine(AppContext.BaseDirectory, "data"), work.FullName));
+                b.Services.AddSingleton(new JobTracking.WebSample.Catalog.ProductCatalog(Path.Combine(work.FullName, "catalog.json")));
+                b.AddJob<JobTracking.WebSample.Jobs.ProductImportJob>();
+            });
+            var id = await host.Runner.Job<JobTracking.WebSample.Jobs.ProductImportJob>().StartAsync(new JobTracking.WebSample.Jobs.ProductImportParameters { RowDelayMilliseconds = 0 });
+            await host.WaitForAsync(id, JobStatus.Completed);
+            var client = host.Client();
+
+            var page = await client.GetPageAsync($"/jobs/{id}");
+            var rejects = await client.GetPageAsync($"/jobs/{id}?tab=rejects");
+
+            rejects.QuerySelectorAll(".jt-rejects tbody tr").Should().HaveCount(5);
+            page.QuerySelector(".jt-facts .jt-warnings")!.TextContent.Should().Be("5", "one reject is one warning");
+            var steps = page.QuerySelectorAll("table.jt-table").First(t => t.QuerySelector("th")!.TextContent == "Step");
+            steps.QuerySelectorAll("tbody tr").Select(r => (r.QuerySelector("td")!.TextContent, r.QuerySelector("td:nth-child(6)")!.TextContent))
+                .Should().Equal([("read", "0"), ("validate and write", "5")], "the step that rejected the rows counts them, so the steps add up to the job's count");
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    private static string Fact(AngleSharp.Html.Dom.IHtmlDocument page, string name) =>
+        page.QuerySelectorAll(".jt-facts > div").Single(d => d.QuerySelector("dt")!.TextContent == name).QuerySelector("dd")!.TextContent;
 }

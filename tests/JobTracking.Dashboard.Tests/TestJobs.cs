@@ -32,6 +32,27 @@ public sealed class GateJob(JobGate gate, TimeProvider clock) : JobDefinition<Ga
     }
 }
 
+public sealed record StepGateParameters;
+
+/// <summary>Declares three steps, completes the first, and holds in the second ("validate") until its gate opens, with safe points so that pause and cancel take effect.</summary>
+public sealed class StepGateJob(JobGate gate, TimeProvider clock) : JobDefinition<StepGateParameters>
+{
+    public override async ValueTask ExecuteAsync(IJobContext<StepGateParameters> context)
+    {
+        context.DefineSteps("read", "validate", "write");
+        context.BeginStep("read").Complete();
+        var validate = context.BeginStep("validate");
+        while (!gate.IsOpen)
+        {
+            await context.SafePointAsync();
+            await Task.WhenAny(gate.Opened.WaitAsync(TimeSpan.FromMilliseconds(5), clock, context.CancellationToken));
+        }
+
+        validate.Complete();
+        context.BeginStep("write").Complete();
+    }
+}
+
 public sealed record JournalParameters(string Secret = "s3cret-parameter");
 
 /// <summary>Writes hostile text to its log and rejects, and completes with warnings.</summary>

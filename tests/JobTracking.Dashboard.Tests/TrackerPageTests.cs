@@ -137,4 +137,76 @@ public sealed class TrackerPageTests
         JsonDocument.Parse(mine).RootElement.EnumerateArray().Select(j => j.GetProperty("id").GetGuid()).Should().Equal(first);
         new AngleSharp.Html.Parser.HtmlParser().ParseDocument(bad).QuerySelector(".jt-error")!.TextContent.Should().Contain("count: '0' is not a count");
     }
+
+    [Fact]
+    public async Task Row_QueuedJob_ShowsWhenItWasCreated_ButNoStartNoDurationAndNoProgressBar()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var queued = await host.Runner.Job<GateJob>().StartAsync(new GateParameters(), new JobStartOptions { DisplayName = "Later", Delay = TimeSpan.FromHours(1) });
+        var finished = await host.Runner.Job<EchoJob>().StartAsync(new EchoParameters("no total"), new JobStartOptions { DisplayName = "No total" });
+        await host.WaitForAsync(finished, JobStatus.Completed);
+        var created = (await host.Tracker.GetAsync(queued)).CreatedAt;
+
+        var page = await host.Client().GetPageAsync("/jobs");
+
+        var row = page.QuerySelector($"#jt-rows tr[data-job-id='{queued}']")!;
+        page.QuerySelectorAll("thead th").Select(h => h.TextContent).Should().ContainInOrder("Created", "Started", "Duration");
+        row.QuerySelector(".jt-created time")!.GetAttribute("datetime").Should().Be(Iso(created));
+        row.QuerySelector(".jt-started")!.TextContent.Should().Be("—", "a queued job has not started");
+        row.QuerySelector(".jt-duration")!.TextContent.Should().Be("—");
+        page.QuerySelectorAll("progress").Should().BeEmpty("neither a queued job nor one that finished without a total has a bar to fill, and a bar without a value moves for ever");
+    }
+
+    [Fact]
+    public async Task Row_Duration_CarriesItsStartForTheScriptOnlyWhileActive_AndAPausedJobShowsNoFigure()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var running = await host.StartGateJobAsync("Running");
+        var paused = await host.StartGateJobAsync("Paused");
+        var done = await host.Runner.Job<JournalJob>().StartAsync(new JournalParameters(), new JobStartOptions { DisplayName = "Done" });
+        await host.WaitForAsync(running, JobStatus.Running);
+        await host.WaitForAsync(paused, JobStatus.Running);
+        await host.Runner.PauseAsync(paused);
+        await host.WaitForAsync(paused, JobStatus.Paused);
+        await host.WaitForAsync(done, JobStatus.Completed);
+        var started = (await host.Tracker.GetAsync(running)).StartedAt!.Value;
+
+        var page = await host.Client().GetPageAsync("/jobs");
+        AngleSharp.Dom.IElement Duration(Guid id) => page.QuerySelector($"#jt-rows tr[data-job-id='{id}'] .jt-duration")!;
+
+        Duration(running).GetAttribute("data-started").Should().Be(Iso(started), "the script counts on from the start while the job runs");
+        Duration(running).GetAttribute("data-now").Should().NotBeNullOrEmpty("the script measures from the server's clock, not the browser's");
+        Duration(paused).TextContent.Should().Be("—", "the stores keep no pause times, so a paused job has no true running time to show (not 0.0 s)");
+        Duration(paused).HasAttribute("data-started").Should().BeFalse("a paused job's figure does not tick");
+        Duration(done).HasAttribute("data-started").Should().BeFalse();
+        Duration(done).TextContent.Should().EndWith(" s", "a finished job shows its start to its end");
+    }
+
+    [Fact]
+    public async Task Row_JobInAStep_SaysWhichStepOfHowMany()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var id = await host.Runner.Job<StepGateJob>().StartAsync(new StepGateParameters(), new JobStartOptions { DisplayName = "Steps" });
+        await Wait.UntilAsync(async () => (await host.Tracker.GetAsync(id)).Steps is [_, { Status: JobStepStatus.Running }, _], "the running second step is stored");
+
+        var page = await host.Client().GetPageAsync("/jobs");
+
+        page.QuerySelector($"#jt-rows tr[data-job-id='{id}'] .jt-step")!.TextContent.Should().Be("step 2 of 3 — validate");
+    }
+
+    [Fact]
+    public async Task LastOperations_SaysWhichTimeItShows_CreatedForAJobThatHasNotStarted()
+    {
+        await using var host = await DashboardTestHost.StartAsync();
+        var queued = await host.Runner.Job<GateJob>().StartAsync(new GateParameters(), new JobStartOptions { DisplayName = "Later", Delay = TimeSpan.FromHours(1) });
+        var running = await host.StartGateJobAsync("Now");
+        await host.WaitForAsync(running, JobStatus.Running);
+
+        var fragment = await host.Client().GetPageAsync("/jobs/last-operations");
+
+        fragment.QuerySelector($"li[data-job-id='{queued}']")!.TextContent.Should().Contain("created 20", "a queued job has no start time");
+        fragment.QuerySelector($"li[data-job-id='{running}']")!.TextContent.Should().Contain("started 20");
+    }
+
+    private static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

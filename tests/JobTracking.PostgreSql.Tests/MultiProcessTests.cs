@@ -258,6 +258,19 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
             TimeSpan.FromSeconds(30),
             TimeSpan.FromMilliseconds(10));
 
+    /// <summary>Waits until no connection with the application name runs a statement: a stopped process's last statements have been run.</summary>
+    private static Task WaitUntilIdleAsync(NpgsqlDataSource source, string applicationName) =>
+        PollAsync(
+            async () =>
+            {
+                await using var command = source.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = @name AND state = 'active'");
+                command.Parameters.AddWithValue("name", applicationName);
+                return (long)(await command.ExecuteScalarAsync(Token))! == 0;
+            },
+            $"the server to finish the statements of {applicationName}",
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(10));
+
     /// <summary>Waits until none of <paramref name="jobs"/> is held by <paramref name="instanceId"/> any more, the <paramref name="alive"/> hosts running meanwhile.</summary>
     private static Task WaitUntilTakenAsync(IJobTracker tracker, IReadOnlyList<JobRecord> jobs, string? instanceId, IEnumerable<InstanceHostProcess> alive, string what) =>
         PollAsync(

@@ -1,6 +1,7 @@
 using JobTracking.Sqlite.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace JobTracking.Sqlite.Tests;
 
@@ -54,7 +55,56 @@ public sealed class SqliteWriterTests : IDisposable
         Count(3).Should().Be(0, "the write's first statement is rolled back to its savepoint");
     }
 
+    [Fact]
+    public async Task WriteDelay_AWriteWaitsForOthersToShareItsCommit_UntilTheBatchIsFullOrTheDelayHasPassed()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero));
+        await using var store = SqliteJobStores.Open(
+            _database.ConnectionString,
+            new SqliteJobStoreOptions { MaxWriteBatch = 2, WriteDelay = TimeSpan.FromMilliseconds(50) },
+            timeProvider: time);
+        var jobs = Enumerable.Range(0, 3).Select(_ => NewJob()).ToList();
+
+        var first = store.CreateAsync(jobs[0]).AsTask();
+        (await Task.WhenAny(first, Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken))).Should()
+            .NotBeSameAs(first, "a write waits, up to WriteDelay on the store's clock, for another write to share its commit");
+        var second = store.CreateAsync(jobs[1]).AsTask();
+        await Task.WhenAll(first, second).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken); // two: the batch is full, so it commits at once
+
+        var alone = store.CreateAsync(jobs[2]).AsTask();
+        (await Task.WhenAny(alone, Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken))).Should().NotBeSameAs(alone);
+        time.Advance(TimeSpan.FromMilliseconds(50));
+        await alone.WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken); // the delay has passed: it commits alone
+
+        foreach (var job in jobs)
+        {
+            (await store.GetAsync(job.Id))!.Status.Should().Be(JobStatus.Queued);
+        }
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(10_001, 0)]
+    [InlineData(256, -1)]
+    [InlineData(256, 101)]
+    public void Options_WriteBatchOrDelayOutOfRange_IsRefusedByName(int maxWriteBatch, int delayMilliseconds)
+    {
+        var act = () => new SqliteJobStoreOptions { MaxWriteBatch = maxWriteBatch, WriteDelay = TimeSpan.FromMilliseconds(delayMilliseconds) }.Validate();
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage(maxWriteBatch == 256 ? "*WriteDelay*" : "*MaxWriteBatch*");
+    }
+
     public void Dispose() => _database.Dispose();
+
+    private static JobRecord NewJob() => new()
+    {
+        Id = Guid.NewGuid(),
+        TypeName = "t",
+        DisplayName = "d",
+        Status = JobStatus.Queued,
+        Version = 1,
+        Parameters = "{}",
+        CreatedAt = new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero),
+    };
 
     private static int Insert(SqliteWriteSession session, int job, int seq) =>
         Execute(session, $"INSERT INTO job_log (job_id, seq, at, level, message) VALUES (x'0{job}', {seq}, 0, 0, 'line')");
@@ -80,7 +130,7 @@ public sealed class SqliteWriterTests : IDisposable
         await Task.Yield();
         var file = SqliteFile.Open(_database.ConnectionString, new SqliteJobStoreOptions(), NullLogger.Instance);
         var session = new SqliteWriteSession(file.Writer, TimeProvider.System, 1_000);
-        return new OpenWriter(file, session, new SqliteWriter(session));
+        return new OpenWriter(file, session, new SqliteWriter(session, maxBatch: 256, delay: TimeSpan.Zero, TimeProvider.System));
     }
 
     private sealed record OpenWriter(SqliteFile File, SqliteWriteSession Session, SqliteWriter Writer) : IAsyncDisposable

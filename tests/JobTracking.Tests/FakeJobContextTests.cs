@@ -19,6 +19,18 @@ public sealed class FakeJobContextTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_WithFakeContext_ARejectCountsOnceOnTheJobAndOnTheStepUnderWay()
+    {
+        var job = new ImportJob(new Probe());
+        using var context = new FakeJobContext<ImportParameters>(new ImportParameters { Rows = ["a", "bad x", "bad y"] });
+
+        await job.ExecuteAsync(context);
+
+        context.Steps.Select(s => (s.Name, s.Warnings)).Should().Equal([("read", 0L), ("validate", 2L), ("write", 0L)]);
+        context.WarningCount.Should().Be(3, "two rejects and one warning line");
+    }
+
+    [Fact]
     public async Task RequestPause_StopsAtTheNextSafePointWithTheCheckpointSet()
     {
         var job = new StepJob(new Probe());

@@ -38,6 +38,18 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public async Task Import_RejectsWhileOneStepRuns_CountOnceOnTheJobAndOnThatStep()
+    {
+        await using var host = await CreateHost().StartAsync();
+
+        var id = await host.Runner.StartAsync(nameof(ImportJob), new ImportParameters { Rows = ["a", "bad 1", "b", "bad 2"] });
+        var job = await host.WaitAsync(id, JobStatus.Completed);
+
+        job.Steps.Select(s => (s.Name, s.Warnings)).Should().Equal([("read", 0L), ("validate", 2L), ("write", 0L)], "the step that rejected the rows counts them");
+        job.WarningCount.Should().Be(3, "each reject counts once on the job (and the warning line once)");
+    }
+
+    [Fact]
     public async Task RunningJob_StepsAndProgress_AreVisibleBeforeItEnds()
     {
         await using var host = await CreateHost(o => o.ProgressInterval = TimeSpan.FromSeconds(1)).StartAsync();

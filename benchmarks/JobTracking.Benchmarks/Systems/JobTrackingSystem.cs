@@ -1,3 +1,4 @@
+using JobTracking.Sqlite;
 using JobTracking.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -23,7 +24,7 @@ public sealed class JobTrackingSystem : IJobSystem
     private IHostedService[] _hosted = [];
     private IJobSubscription? _finished;
 
-    private JobTrackingSystem(int maxConcurrency, bool countByEvents, BenchStore store, int callers, int? bulkBatch, Action<JobTrackingOptions>? configure)
+    private JobTrackingSystem(int maxConcurrency, bool countByEvents, BenchStore store, int callers, int? bulkBatch, Action<JobTrackingOptions>? configure, Action<SqliteJobStoreOptions>? sqlite)
     {
         _countByEvents = countByEvents;
         _callers = callers;
@@ -45,7 +46,11 @@ public sealed class JobTrackingSystem : IJobSystem
                 });
             if (database is not null)
             {
-                b.UseSqlite(database.ConnectionString, o => o.Synchronous = TempDatabase.Options(store).Synchronous);
+                b.UseSqlite(database.ConnectionString, o =>
+                {
+                    o.Synchronous = TempDatabase.Options(store).Synchronous;
+                    sqlite?.Invoke(o);
+                });
             }
         });
         _services = services.BuildServiceProvider();
@@ -84,8 +89,8 @@ public sealed class JobTrackingSystem : IJobSystem
     /// <paramref name="bulkBatch"/>, when set, has each caller start its share through <c>StartManyAsync</c> in batches of
     /// that many jobs instead of one <c>StartAsync</c> per job; <paramref name="configure"/> changes other options.
     /// </summary>
-    public static JobTrackingSystem Create(int? maxConcurrency = null, bool countByEvents = false, BenchStore store = BenchStore.InMemory, int callers = 1, int? bulkBatch = null, Action<JobTrackingOptions>? configure = null) =>
-        new(maxConcurrency ?? Environment.ProcessorCount, countByEvents, store, callers, bulkBatch, configure);
+    public static JobTrackingSystem Create(int? maxConcurrency = null, bool countByEvents = false, BenchStore store = BenchStore.InMemory, int callers = 1, int? bulkBatch = null, Action<JobTrackingOptions>? configure = null, Action<SqliteJobStoreOptions>? sqlite = null) =>
+        new(maxConcurrency ?? Environment.ProcessorCount, countByEvents, store, callers, bulkBatch, configure, sqlite);
 
     public async Task StartAsync()
     {

@@ -18,7 +18,7 @@ public sealed record ProductImportParameters
 
 /// <summary>
 /// Imports products from CSV into the catalog: every row is checked, a bad one is rejected with the reason (the Rejects
-/// tab) and a warning in the log, a good one is added or replaced. Resumes from the row it had reached after a pause.
+/// tab) and a line in the log, a good one is added or replaced. Resumes from the row it had reached after a pause.
 /// </summary>
 public sealed class ProductImportJob(ProductCatalog catalog, SampleFolders folders, TimeProvider clock) : JobDefinition<ProductImportParameters>
 {
@@ -55,8 +55,9 @@ public sealed class ProductImportJob(ProductCatalog catalog, SampleFolders folde
             var (product, reason) = Parse(CsvLine.Split(raw));
             if (product is null)
             {
+                // The reject is the row's one warning (on the job and on this step); the log line only tells the story.
                 await context.RejectAsync(row, raw, reason!);
-                context.Logger.LogWarning("Row {Row} rejected ({Reason}): {Record}", row, reason, raw);
+                context.Logger.LogInformation("Row {Row} rejected ({Reason}): {Record}", row, reason, raw);
                 step.AddSkipped();
                 rejected++;
             }

@@ -36,7 +36,8 @@ internal sealed record JobDetailView(
         job.Node,
         job.Steps,
         job.Error is { } e ? ErrorDetailView.From(e, canAct, showsErrors) : null,
-        [.. job.Attempts.Select(a => new AttemptView(a.Number, a.StartedAt, a.EndedAt, a.Status, a.Error is { } ae ? ErrorDetailView.From(ae, canAct, showsErrors) : null))],
+        [.. job.Attempts.Select(a => new AttemptView(a.Number, a.StartedAt, a.EndedAt, a.Status,
+            StatusLabels.Label(a.Status, a.Number == job.Attempt ? job.WarningCount : 0), a.Error is { } ae ? ErrorDetailView.From(ae, canAct, showsErrors) : null))],
         canAct ? [.. JobCommands.All.Where(c => JobCommands.Allows(job.Status, c)).Select(JobCommands.Name)] : [],
         canAct ? job.Parameters : null,
         canAct ? job.Checkpoint : null);
@@ -51,7 +52,7 @@ internal sealed record ErrorDetailView(string? Type, string? Message, string? St
 }
 
 /// <summary>One attempt and how it ended.</summary>
-internal sealed record AttemptView(int Number, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, JobStatus Status, ErrorDetailView? Error);
+internal sealed record AttemptView(int Number, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, JobStatus Status, string StatusLabel, ErrorDetailView? Error);
 
 /// <summary>A page of log lines.</summary>
 internal sealed record LogPageView(IReadOnlyList<LogLineView> Items, string? NextPageToken);
@@ -85,11 +86,12 @@ internal sealed record BulkResultView(string Command, int Requested, int Changed
 {
     public static BulkResultView From(BulkResult result) => new(
         JobCommands.Name(result.Command), result.Requested, result.Changed,
-        [.. result.Refused.Select(r => new BulkRefusalView(r.JobId, r.Status, r.Reason))], result.Truncated, result.Summary());
+        [.. result.Refused.Select(r => new BulkRefusalView(r.JobId, r.DisplayName, r.Status, r.StatusLabel, r.Reason!))],
+        result.Truncated, result.Summary());
 }
 
 /// <summary>A job a bulk command did not change.</summary>
-internal sealed record BulkRefusalView(Guid Id, JobStatus? Status, string Reason);
+internal sealed record BulkRefusalView(Guid Id, string? DisplayName, JobStatus? Status, string? StatusLabel, string Reason);
 
 /// <summary>The antiforgery token a JSON client sends with commands, in the header named.</summary>
 internal sealed record AntiforgeryView(string HeaderName, string Token);

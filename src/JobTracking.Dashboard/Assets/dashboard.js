@@ -109,8 +109,27 @@
 
   function percentText(progress) {
     return progress.percent === null || progress.percent === undefined
-      ? String(progress.done)
+      ? (progress.done > 0 ? progress.done.toLocaleString('en-US') + ' done' : '—')
       : Math.round(progress.percent) + ' %';
+  }
+
+  // A bar only where the total is known (one without a value moves for ever): made when a total first arrives.
+  function progressBar(row, progress) {
+    var cell = row.querySelector('.jt-progress');
+    var bar = cell ? cell.querySelector('progress') : null;
+    if (progress.percent === null || progress.percent === undefined) {
+      if (bar) { bar.remove(); }
+      return;
+    }
+    if (!bar && cell) {
+      bar = document.createElement('progress');
+      bar.max = 100;
+      var name = row.querySelector('.jt-name a');
+      bar.setAttribute('aria-label', 'Progress of ' + (name ? name.textContent : 'the job'));
+      cell.insertBefore(document.createTextNode(' '), cell.firstChild);
+      cell.insertBefore(bar, cell.firstChild);
+    }
+    if (bar) { bar.value = progress.percent; }
   }
 
   function plural(n, one, many) { return n.toLocaleString('en-US') + ' ' + (n === 1 ? one : many); }
@@ -234,12 +253,9 @@
     row.setAttribute('data-version', String(data.version));
     var status = row.querySelector('.jt-status');
     if (status) { status.replaceChildren(badge(data.statusClass, data.statusLabel)); }
-    var bar = row.querySelector('progress');
-    if (bar) {
-      if (data.progress.percent === null || data.progress.percent === undefined) { bar.removeAttribute('value'); } else { bar.value = data.progress.percent; }
-    }
+    progressBar(row, data.progress);
     var percent = row.querySelector('.jt-percent');
-    if (percent) { percent.textContent = percentText(data.progress); }
+    if (percent) { percent.textContent = percentText(data.progress); percent.classList.toggle('jt-none', percentText(data.progress) === '—'); }
     var warnings = row.querySelector('.jt-warnings');
     if (warnings) { warnings.textContent = String(data.warningCount); }
   }
@@ -549,4 +565,58 @@
 
   setState('Connecting…');
   if (!document.hidden) { open(); } else { close('Paused while the tab is hidden'); }
+})();
+
+// Durations: an active job's figure counts on every second from the start the server wrote (data-started), on the
+// server's clock (data-now), so a browser whose clock is off still shows the right figure. It reads the page only:
+// a row the live updates mark active starts counting, one marked finished keeps its last figure, and one paused,
+// queued or interrupted shows no figure, as the server would.
+(function () {
+  'use strict';
+  var active = { Running: true, Pausing: true, Cancelling: true, ShuttingDown: true };
+  var finished = { Completed: true, Cancelled: true, Failed: true };
+  var offset = null;
+
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+
+  function format(ms) {
+    var s = Math.max(0, ms) / 1000;
+    if (s < 60) { return (Math.floor(s * 10) / 10).toFixed(1) + ' s'; }
+    if (s < 3600) { return Math.floor(s / 60) + ' min ' + pad(Math.floor(s % 60)) + ' s'; }
+    return Math.floor(s / 3600) + ' h ' + pad(Math.floor((s % 3600) / 60)) + ' min';
+  }
+
+  function serverNow(cell) {
+    if (cell.jtOffset === undefined) {
+      var now = Date.parse(cell.getAttribute('data-now') || '');
+      cell.jtOffset = isNaN(now) ? (offset || 0) : now - Date.now();
+      if (offset === null && !isNaN(now)) { offset = cell.jtOffset; }
+    }
+    return Date.now() + cell.jtOffset;
+  }
+
+  function tick() {
+    Array.prototype.forEach.call(document.querySelectorAll('.jt-duration'), function (cell) {
+      var row = cell.closest('[data-status]');
+      var status = row ? row.getAttribute('data-status') : null;
+      var started = Date.parse(cell.getAttribute('data-started') || '');
+      if (status !== null && !active[status]) {
+        if (!isNaN(started)) {
+          cell.removeAttribute('data-started');
+          if (!finished[status]) { cell.textContent = '—'; }
+        }
+        return;
+      }
+      if (isNaN(started)) {
+        if (status === null) { return; }
+        // Marked active by a live update since the page was built: count from now until the server says better.
+        cell.jtOffset = offset || 0;
+        started = serverNow(cell);
+        cell.setAttribute('data-started', new Date(started).toISOString());
+      }
+      cell.textContent = format(serverNow(cell) - started);
+    });
+  }
+
+  window.setInterval(tick, 1000);
 })();

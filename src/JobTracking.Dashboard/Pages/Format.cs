@@ -36,23 +36,75 @@ internal static class Format
                 : $"{(int)duration.TotalHours} h {duration.Minutes:00} min";
     }
 
-    /// <summary>How long a job has run: to its end, or to now while it runs.</summary>
-    public static string? Duration(JobRecord job, DateTimeOffset now) =>
-        job.StartedAt is { } started ? Duration((job.EndedAt ?? (JobLifecycle.IsActive(job.Status) ? now : started)) - started) : null;
+    /// <summary>
+    /// How long the job's current attempt has run: from its start to its end once finished, from its start to now while
+    /// a worker holds it (the page's script keeps that figure ticking); <see langword="null"/> when it has not started,
+    /// or while it is paused, queued again or interrupted: the stores keep no pause times, so no true figure exists then.
+    /// </summary>
+    public static TimeSpan? Elapsed(JobRecord job, DateTimeOffset now) => job.StartedAt is not { } started
+        ? null
+        : JobLifecycle.IsFinished(job.Status) ? job.EndedAt is { } ended ? ended - started : null
+        : JobLifecycle.IsActive(job.Status) ? now - started
+        : null;
 
-    public static string Percent(JobProgress progress) =>
-        progress.Percent is { } percent ? percent.ToString("0", CultureInfo.InvariantCulture) + " %" : progress.Done.ToString("N0", CultureInfo.InvariantCulture);
+    /// <summary>The duration as text, "—" when there is none (see <see cref="Elapsed"/>).</summary>
+    public static string Duration(JobRecord job, DateTimeOffset now) => Elapsed(job, now) is { } elapsed ? Duration(elapsed) : "—";
 
-    /// <summary>A progress bar named for a screen reader ("Progress of Nightly import"), then the percentage or count as text.</summary>
-    public static void Progress(Html html, JobProgress progress, string jobName)
+    /// <summary>
+    /// The duration in an element of its own; an active job's carries its start and the server's clock
+    /// (<c>data-started</c>, <c>data-now</c>) so that the script counts on from them without asking the server again.
+    /// </summary>
+    public static void Duration(Html html, string element, JobRecord job, DateTimeOffset now)
     {
-        html.Raw("<progress max=\"100\"").Attr("aria-label", "Progress of " + jobName);
-        if (progress.Percent is { } percent)
+        html.Raw("<").Raw(element).Raw(" class=\"jt-duration\"");
+        if (job.StartedAt is { } started && JobLifecycle.IsActive(job.Status))
         {
-            html.Attr("value", percent.ToString("0.#", CultureInfo.InvariantCulture));
+            html.Attr("data-started", Iso(started)).Attr("data-now", Iso(now));
         }
 
-        html.Raw("></progress> <span class=\"jt-percent\">").Text(Percent(progress)).Raw("</span>");
+        html.Raw(">").Text(Duration(job, now)).Raw("</").Raw(element).Raw(">");
+    }
+
+    public static string Percent(JobProgress progress) =>
+        progress.Percent is { } percent ? percent.ToString("0", CultureInfo.InvariantCulture) + " %" : progress.Done.ToString("N0", CultureInfo.InvariantCulture) + " done";
+
+    /// <summary>
+    /// A progress bar named for a screen reader ("Progress of Nightly import") and the percentage, when the total is known.
+    /// Without a total there is no bar (an indeterminate one moves for ever, even on a queued or finished job): the count done, if any.
+    /// </summary>
+    public static void Progress(Html html, JobProgress progress, string jobName)
+    {
+        if (progress.Percent is { } percent)
+        {
+            html.Raw("<progress max=\"100\"").Attr("aria-label", "Progress of " + jobName).Attr("value", percent.ToString("0.#", CultureInfo.InvariantCulture))
+                .Raw("></progress> <span class=\"jt-percent\">").Text(Percent(progress)).Raw("</span>");
+        }
+        else if (progress.Done > 0)
+        {
+            html.Raw("<span class=\"jt-percent\">").Text(Percent(progress)).Raw("</span>");
+        }
+        else
+        {
+            html.Raw("<span class=\"jt-percent jt-none\">—</span>");
+        }
+    }
+
+    /// <summary>The step an unfinished job is at, for the tracker: "step 2 of 3 — validate"; nothing when no step is under way.</summary>
+    public static void CurrentStep(Html html, JobRecord job)
+    {
+        if (JobLifecycle.IsFinished(job.Status))
+        {
+            return;
+        }
+
+        for (var i = job.Steps.Count - 1; i >= 0; i--)
+        {
+            if (job.Steps[i].Status == JobStepStatus.Running)
+            {
+                html.Raw(" <span class=\"jt-step\">step ").Text(i + 1).Raw(" of ").Text(job.Steps.Count).Raw(" — ").Text(job.Steps[i].Name).Raw("</span>");
+                return;
+            }
+        }
     }
 
     /// <summary>For a queued job that waits for its time: "scheduled for 18:00", or, after a failed attempt, "retry: attempt 2 of 4 at 18:00".</summary>

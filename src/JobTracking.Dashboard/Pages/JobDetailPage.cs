@@ -18,17 +18,14 @@ internal static class JobDetailPage
         Fact(html, "Created", h => Format.Time(h, job.CreatedAt));
         Fact(html, "Started", h => Format.Time(h, job.StartedAt));
         Fact(html, "Ended", h => Format.Time(h, job.EndedAt));
-        Fact(html, "Duration", h => h.Text(Format.Duration(job, now) ?? "—"));
+        Fact(html, "Duration", h => Format.Duration(h, "span", job, now));
         Fact(html, "Progress", h =>
         {
             Format.Progress(h, job.Progress, job.DisplayName);
-            h.Raw(" <span class=\"jt-done\">").Text(job.Progress.Done);
             if (job.Progress.Total is { } total)
             {
-                h.Raw(" of ").Text(total);
+                h.Raw(" <span class=\"jt-done\">").Text(job.Progress.Done).Raw(" of ").Text(total).Raw("</span>");
             }
-
-            h.Raw("</span>");
         });
         Fact(html, "Warnings", h => h.Raw("<span class=\"jt-warnings\">").Text(job.WarningCount).Raw("</span>"));
         Fact(html, "Attempt", h =>
@@ -72,7 +69,7 @@ internal static class JobDetailPage
             html.Raw("<table class=\"jt-table\"><thead><tr><th>Step</th><th>Status</th><th>Read</th><th>Written</th><th>Skipped</th><th>Warnings</th><th>Duration</th></tr></thead><tbody>");
             foreach (var step in job.Steps)
             {
-                html.Raw("<tr><td>").Text(step.Name).Raw("</td><td>").Text(step.Status.ToString()).Raw("</td><td>").Text(step.Read)
+                html.Raw("<tr><td>").Text(step.Name).Raw("</td><td class=\"jt-step-status\">").Text(StatusLabels.Step(step.Status, job.Status)).Raw("</td><td>").Text(step.Read)
                     .Raw("</td><td>").Text(step.Written).Raw("</td><td>").Text(step.Skipped).Raw("</td><td>").Text(step.Warnings)
                     .Raw("</td><td>").Text(step.Duration is { } d ? Format.Duration(d) : "—").Raw("</td></tr>");
             }
@@ -95,7 +92,8 @@ internal static class JobDetailPage
                 html.Raw("</td><td>");
                 Format.Time(html, attempt.EndedAt);
                 html.Raw("</td><td>");
-                Format.Status(html, attempt.Status, 0);
+                // Only the current attempt can have completed, and the job's warnings are its warnings: the same words as the job's status.
+                Format.Status(html, attempt.Status, attempt.Number == job.Attempt ? job.WarningCount : 0);
                 html.Raw("</td><td>").Text(attempt.Error is { } e ? request.ShowsErrors ? $"{e.Type}: {e.Message}" : "failed" : "").Raw("</td></tr>");
             }
 
@@ -123,7 +121,8 @@ internal static class JobDetailPage
             html.Raw("<option").Attr("value", level.ToString()).Raw(level == query.MinimumLevel ? " selected" : "").Raw(">").Text(level.ToString()).Raw("</option>");
         }
 
-        html.Raw("</select></label><button class=\"jt-button\" type=\"submit\">Show</button></form>");
+        html.Raw("</select></label><button class=\"jt-button\" type=\"submit\">Show</button></form><p><a class=\"jt-button\" id=\"jt-log-csv\" download")
+            .Attr("href", self + "/log.csv?level=" + query.MinimumLevel).Raw(">Download the log (CSV)</a></p>");
         if (page.Items.Count == 0)
         {
             html.Raw("<p class=\"jt-empty\">No log lines.</p>");

@@ -20,7 +20,8 @@ internal static class LastOperationsFragment
             {
                 html.Raw("<li").Attr("data-job-id", job.Id.ToString()).Raw("><a").Attr("href", request.Base + "/" + job.Id).Raw(">").Text(job.DisplayName).Raw("</a> ");
                 Format.Status(html, job.Status, job.WarningCount);
-                html.Raw(" ");
+                // Said which time it is: a job that has not started shows when it was created, never as its start.
+                html.Raw(job.StartedAt is null ? " <span class=\"jt-when-label\">created</span> " : " <span class=\"jt-when-label\">started</span> ");
                 Format.Time(html, job.StartedAt ?? job.CreatedAt);
                 html.Raw("</li>");
             }

@@ -23,6 +23,20 @@ internal static class StatusLabels
     public static string Label(JobStatus status, int warnings) =>
         status == JobStatus.Completed && warnings > 0 ? "Finished with warnings" : Label(status);
 
+    /// <summary>
+    /// A step's status in the same words: a step under way while its job is not running (paused, queued again,
+    /// interrupted) says what its job is doing, not "Execution in progress".
+    /// </summary>
+    public static string Step(JobStepStatus step, JobStatus job) => step switch
+    {
+        JobStepStatus.Pending => "Not started",
+        JobStepStatus.Running => JobLifecycle.IsFinished(job) ? Label(JobStatus.Running) : Label(job),
+        JobStepStatus.Completed => Label(JobStatus.Completed),
+        JobStepStatus.Failed => Label(JobStatus.Failed),
+        JobStepStatus.Cancelled => Label(JobStatus.Cancelled),
+        _ => step.ToString(),
+    };
+
     public static string CssClass(JobStatus status, int warnings = 0) =>
         status == JobStatus.Completed && warnings > 0 ? "jt-s-warnings" : "jt-s-" + status.ToString().ToLowerInvariant();
 }

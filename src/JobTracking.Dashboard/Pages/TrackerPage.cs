@@ -1,3 +1,4 @@
+using JobTracking.Dashboard.Commands;
 using JobTracking.Dashboard.Queries;
 using JobTracking.Dashboard.Routing;
 
@@ -30,7 +31,7 @@ internal static class TrackerPage
             html.Raw("<th class=\"jt-select\"><span class=\"jt-hidden\">Select</span></th>");
         }
 
-        html.Raw("<th>Status</th><th>Job</th><th>Type</th><th>Launched by</th><th>Started</th><th>Duration</th><th>Progress</th><th>Warnings</th></tr></thead><tbody id=\"jt-rows\"")
+        html.Raw("<th>Status</th><th>Job</th><th>Type</th><th>Launched by</th><th>Created</th><th>Started</th><th>Duration</th><th>Progress</th><th>Warnings</th></tr></thead><tbody id=\"jt-rows\"")
             .Attr("data-page-size", filter.PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)).Raw(filter.IsEmpty ? ">" : " data-filtered>");
         foreach (var job in page.Items)
         {
@@ -45,12 +46,7 @@ internal static class TrackerPage
 
         if (request.CanAct)
         {
-            html.Raw("<div class=\"jt-actions\"><span>Selected jobs:</span>")
-                .Raw("<button class=\"jt-button\" name=\"command\" value=\"cancel-selected\" data-confirm=\"Cancel the selected jobs?\">Cancel</button>")
-                .Raw("<button class=\"jt-button\" name=\"command\" value=\"restart-selected\" data-confirm=\"Restart the selected jobs?\">Restart</button>")
-                .Raw("<span>All jobs matching the filters:</span>")
-                .Raw("<button class=\"jt-button jt-danger\" name=\"command\" value=\"cancel-all\" data-confirm=\"Cancel every job that matches the filters?\" data-confirm-count>Cancel all</button>")
-                .Raw("<button class=\"jt-button\" name=\"command\" value=\"restart-all\" data-confirm=\"Restart every job that matches the filters?\" data-confirm-count>Restart all</button></div>");
+            BulkButtons(html, filter, page, counts);
         }
 
         html.Raw("</form><nav class=\"jt-pager\" aria-label=\"Pages\">");
@@ -85,12 +81,67 @@ internal static class TrackerPage
         Format.Status(html, job.Status, job.WarningCount);
         Format.Waiting(html, request, job, now);
         html.Raw("</td><td class=\"jt-name\"><a").Attr("href", link).Raw(">").Text(job.DisplayName).Raw("</a></td>")
-            .Raw("<td>").Text(job.TypeName).Raw("</td><td>").Text(job.LaunchedBy).Raw("</td><td>");
-        Format.Time(html, job.StartedAt ?? job.CreatedAt);
-        html.Raw("</td><td class=\"jt-duration\">").Text(Format.Duration(job, now)).Raw("</td><td class=\"jt-progress\">");
+            .Raw("<td>").Text(job.TypeName).Raw("</td><td>").Text(job.LaunchedBy).Raw("</td><td class=\"jt-created\">");
+        Format.Time(html, job.CreatedAt);
+        html.Raw("</td><td class=\"jt-started\">");
+        Format.Time(html, job.StartedAt);
+        html.Raw("</td>");
+        Format.Duration(html, "td", job, now);
+        html.Raw("<td class=\"jt-progress\">");
         Format.Progress(html, job.Progress, job.DisplayName);
+        Format.CurrentStep(html, job);
         html.Raw("</td><td class=\"jt-warnings\">").Text(job.WarningCount).Raw("</td></tr>");
     }
+
+    // A button shows only where its command can change a job: one on this page for the selected jobs, a job in one of the
+    // filter's statuses (of the filter's type) that the command accepts for all matching jobs. The server checks again.
+    private static void BulkButtons(Html html, TrackerFilter filter, JobPage page, IReadOnlyList<JobCount> counts)
+    {
+        var cancelSelected = page.Items.Any(j => JobCommands.Allows(j.Status, DashboardCommand.Cancel));
+        var restartSelected = page.Items.Any(j => JobCommands.Allows(j.Status, DashboardCommand.Restart));
+        var cancelAll = page.Items.Count > 0 && MayApply(filter, counts, DashboardCommand.Cancel);
+        var restartAll = page.Items.Count > 0 && MayApply(filter, counts, DashboardCommand.Restart);
+        if (!(cancelSelected || restartSelected || cancelAll || restartAll))
+        {
+            return;
+        }
+
+        html.Raw("<div class=\"jt-actions\">");
+        if (cancelSelected || restartSelected)
+        {
+            html.Raw("<span>Selected jobs:</span>");
+            if (cancelSelected)
+            {
+                html.Raw("<button class=\"jt-button\" name=\"command\" value=\"cancel-selected\" data-confirm=\"Cancel the selected jobs?\">Cancel</button>");
+            }
+
+            if (restartSelected)
+            {
+                html.Raw("<button class=\"jt-button\" name=\"command\" value=\"restart-selected\" data-confirm=\"Restart the selected jobs?\">Restart</button>");
+            }
+        }
+
+        if (cancelAll || restartAll)
+        {
+            html.Raw("<span>All jobs matching the filters:</span>");
+            if (cancelAll)
+            {
+                html.Raw("<button class=\"jt-button jt-danger\" name=\"command\" value=\"cancel-all\" data-confirm=\"Cancel every job that matches the filters?\" data-confirm-count>Cancel all</button>");
+            }
+
+            if (restartAll)
+            {
+                html.Raw("<button class=\"jt-button\" name=\"command\" value=\"restart-all\" data-confirm=\"Restart every job that matches the filters?\" data-confirm-count>Restart all</button>");
+            }
+        }
+
+        html.Raw("</div>");
+    }
+
+    private static bool MayApply(TrackerFilter filter, IReadOnlyList<JobCount> counts, DashboardCommand command) =>
+        counts.Any(c => c.Count > 0 && JobCommands.Allows(c.Status, command)
+            && (filter.Statuses.Count == 0 || filter.Statuses.Contains(c.Status))
+            && (filter.Type is null || string.Equals(filter.Type, c.TypeName, StringComparison.Ordinal)));
 
     private static void FilterForm(Html html, DashboardRequest request, TrackerFilter filter, IReadOnlyList<JobCount> counts)
     {

@@ -81,6 +81,38 @@ internal static class PageHandlers
         await writer.FlushAsync(request.Aborted).ConfigureAwait(false);
     }
 
+    /// <summary>A job's log as CSV, from the lowest level asked for (<c>level</c>, as on the Log tab), with formula-like cells neutralised.</summary>
+    public static async Task LogCsvAsync(DashboardRequest request)
+    {
+        var id = JobId(request);
+        var level = request.JournalQuery(withLevel: true).MinimumLevel;
+        await request.Tracker.GetAsync(id, request.Aborted).ConfigureAwait(false);
+        var response = request.Http.Response;
+        SecurityHeaders.Apply(response);
+        response.ContentType = "text/csv; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"log-{id}.csv\"";
+        await using var writer = new StreamWriter(response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16 * 1024, leaveOpen: true);
+        await writer.WriteAsync(LogCsv.Header.AsMemory(), request.Aborted).ConfigureAwait(false);
+        var query = new JournalQuery { PageSize = 1000, MinimumLevel = level };
+        while (true)
+        {
+            var page = await request.Tracker.GetLogAsync(id, query, request.Aborted).ConfigureAwait(false);
+            foreach (var line in page.Items)
+            {
+                await writer.WriteAsync(LogCsv.Record(line).AsMemory(), request.Aborted).ConfigureAwait(false);
+            }
+
+            if (page.NextPageToken is null)
+            {
+                break;
+            }
+
+            query = query with { PageToken = page.NextPageToken };
+        }
+
+        await writer.FlushAsync(request.Aborted).ConfigureAwait(false);
+    }
+
     public static async Task CommandAsync(DashboardRequest request)
     {
         var id = JobId(request);
@@ -127,7 +159,24 @@ internal static class PageHandlers
         }
 
         var result = await RunBulkAsync(request, command, ids, filter).ConfigureAwait(false);
-        await Responses.HtmlAsync(request.Http, BulkResultPage.Render(request, await CountsAsync(request).ConfigureAwait(false), result, back)).ConfigureAwait(false);
+        var key = request.Http.RequestServices.GetRequiredService<BulkResults>().Add(BulkResultPage.Content(request, result, back), UserName(request));
+        SecurityHeaders.Apply(request.Http.Response);
+        request.Http.Response.StatusCode = StatusCodes.Status303SeeOther;
+        request.Http.Response.Headers.Location = $"{request.Base}/bulk/{key}";
+    }
+
+    /// <summary>The result of a bulk command, read after its redirect: a reload reads it again and never runs the command again.</summary>
+    public static async Task BulkResultAsync(DashboardRequest request)
+    {
+        var key = request.Http.Request.RouteValues["key"] as string ?? "";
+        var counts = await CountsAsync(request).ConfigureAwait(false);
+        if (request.Http.RequestServices.GetRequiredService<BulkResults>().Find(key, UserName(request)) is { } content)
+        {
+            await Responses.HtmlAsync(request.Http, BulkResultPage.Render(request, counts, content)).ConfigureAwait(false);
+            return;
+        }
+
+        await Responses.HtmlAsync(request.Http, BulkResultPage.Gone(request, counts), StatusCodes.Status404NotFound).ConfigureAwait(false);
     }
 
     // Says how many of the jobs matching the filters the command would change (counted over at most MaxBulkJobs of them),

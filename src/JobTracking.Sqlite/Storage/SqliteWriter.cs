@@ -17,8 +17,6 @@ namespace JobTracking.Sqlite.Storage;
 /// </remarks>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
-    private const int MaxBatch = 256;
-
     private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _connection;
     private readonly SqliteStatement _begin;
@@ -27,10 +25,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly SqliteStatement _savepoint;
     private readonly SqliteStatement _release;
     private readonly SqliteStatement _rollbackToSavepoint;
+    private readonly int _maxBatch;
+    private readonly TimeSpan _delay;
+    private readonly TimeProvider _time;
     private readonly Task _loop;
 
-    public SqliteWriter(SqliteWriteSession session)
+    public SqliteWriter(SqliteWriteSession session, int maxBatch, TimeSpan delay, TimeProvider time)
     {
+        _maxBatch = maxBatch;
+        _delay = delay;
+        _time = time;
         _connection = session.Connection;
         Session = session;
         _begin = new SqliteStatement(_connection, "BEGIN IMMEDIATE");
@@ -80,16 +84,43 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private async Task LoopAsync()
     {
         var reader = _queue.Reader;
-        var batch = new List<WriteOperation>(MaxBatch);
+        var batch = new List<WriteOperation>(Math.Min(_maxBatch, 256));
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (batch.Count < MaxBatch && reader.TryRead(out var operation))
+            Fill(batch);
+            if (_delay > TimeSpan.Zero && batch.Count < _maxBatch)
             {
-                batch.Add(operation);
+                await WaitForMoreAsync(batch).ConfigureAwait(false);
             }
 
             RunBatch(batch);
             batch.Clear();
+        }
+    }
+
+    private void Fill(List<WriteOperation> batch)
+    {
+        var reader = _queue.Reader;
+        while (batch.Count < _maxBatch && reader.TryRead(out var operation))
+        {
+            batch.Add(operation);
+        }
+    }
+
+    // WriteDelay: more writes join the batch until it is full or the delay has passed since the first one was taken.
+    private async ValueTask WaitForMoreAsync(List<WriteOperation> batch)
+    {
+        using var delay = new CancellationTokenSource(_delay, _time);
+        try
+        {
+            while (batch.Count < _maxBatch && await _queue.Reader.WaitToReadAsync(delay.Token).ConfigureAwait(false))
+            {
+                Fill(batch);
+            }
+        }
+        catch (OperationCanceledException) when (delay.IsCancellationRequested)
+        {
+            Fill(batch);
         }
     }
 

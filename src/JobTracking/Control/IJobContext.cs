@@ -56,7 +56,7 @@ public interface IJobContext
     /// <returns>A task that completes when the line is buffered.</returns>
     ValueTask LogAsync(Microsoft.Extensions.Logging.LogLevel level, string message);
 
-    /// <summary>Records a rejected input record (the Rejects tab) and raises the job's warnings count; never fails the job.</summary>
+    /// <summary>Records a rejected input record (the Rejects tab) and raises the job's warnings count by one (and, while exactly one step is running, that step's); never fails the job.</summary>
     /// <param name="recordNumber">The record's number in the input, at least 0.</param>
     /// <param name="rawRecord">The record as received; past the configured maximum it is stored truncated with a marker.</param>
     /// <param name="reason">Why it was rejected.</param>

@@ -28,6 +28,9 @@ internal abstract partial class JobRun
             run.AddWarnings(count);
         }
 
+        /// <summary>Counts a reject made while this step runs as one of its warnings; the job's count is raised by the reject itself.</summary>
+        public void CountReject() => Interlocked.Increment(ref _warnings);
+
         public void Complete()
         {
             lock (run.ReportLock)

@@ -169,7 +169,7 @@ internal abstract partial class JobRun : IJobContext, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(recordNumber);
         ArgumentNullException.ThrowIfNull(rawRecord);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        AddWarnings(1);
+        CountReject();
         return WriteAsync(new JobJournalEntry
         {
             JobId = JobId,
@@ -372,6 +372,35 @@ internal abstract partial class JobRun : IJobContext, IDisposable
         _cancellation?.Dispose();
         _saveGate?.Dispose();
         _overflow?.Dispose();
+    }
+
+    // A reject is one warning: the job's, and also the step's while exactly one step is under way, so that the step
+    // table and the job's count agree (an import that rejects 5 rows says 5 on the job and 5 on the step that read them).
+    private void CountReject()
+    {
+        if (Volatile.Read(ref _steps) is not null)
+        {
+            lock (ReportLock)
+            {
+                StepState? running = null;
+                var count = 0;
+                foreach (var step in _steps!)
+                {
+                    if (step.IsRunning)
+                    {
+                        running = step;
+                        count++;
+                    }
+                }
+
+                if (count == 1)
+                {
+                    running!.CountReject();
+                }
+            }
+        }
+
+        AddWarnings(1);
     }
 
     internal void AddWarnings(long count)

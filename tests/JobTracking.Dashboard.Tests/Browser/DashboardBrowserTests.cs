@@ -41,6 +41,10 @@ public sealed class DashboardBrowserTests
         browser.Until(d => d.FindElement(By.CssSelector(rowStatus)).Text == "Execution in progress" ? true : (bool?)null, "the new row to show 'Execution in progress'");
         browser.Until(d => d.FindElement(By.CssSelector($"#jt-rows tr[data-job-id='{id}'] progress")).GetAttribute("value") is { } v && v != "0" ? v : null, "progress");
         js.ExecuteScript("return window.jtNotReloaded === true;").Should().Be(true, "the row appeared and changed without a reload");
+        // The duration counts on in the page while the job runs, without a request.
+        var duration = $"#jt-rows tr[data-job-id='{id}'] .jt-duration";
+        var first = browser.Until(d => d.FindElement(By.CssSelector(duration)).Text is { Length: > 0 } t && t.EndsWith(" s", StringComparison.Ordinal) ? t : null, "a duration");
+        browser.Until(d => d.FindElement(By.CssSelector(duration)).Text is var t && t != first && t.EndsWith(" s", StringComparison.Ordinal) ? t : null, "the duration to count on");
         Step("row live");
         browser.Screenshot(ScreenshotPath("dashboard-tracker.png"));
         Step("screenshot");
