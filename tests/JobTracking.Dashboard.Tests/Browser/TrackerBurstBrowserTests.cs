@@ -10,6 +10,7 @@ namespace JobTracking.Dashboard.Tests.Browser;
 /// a page holds (a bar says how many new jobs are not shown), no more than three toasts, and once the jobs are done every
 /// row shows the status the store has.
 /// </summary>
+[Collection(TrackerBurstCollection.Name)]
 public sealed class TrackerBurstBrowserTests
 {
     private const int Jobs = 2_000;
@@ -238,4 +239,14 @@ public sealed class TrackerBurstBrowserTests
 
     private static async Task<long> FinishedAsync(IJobTracker tracker) =>
         (await tracker.CountAsync()).Where(c => JobLifecycle.IsFinished(c.Status)).Sum(c => c.Count);
+}
+
+/// <summary>
+/// The burst measures how fast the page answers, so it runs alone, after the tests that run in parallel: on a small
+/// machine another browser test's work would be counted as the page's.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TrackerBurstCollection
+{
+    public const string Name = "Tracker burst";
 }
