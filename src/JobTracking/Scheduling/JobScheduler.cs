@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using System.Threading.Tasks.Sources;
 using JobTracking.Running;
 using JobTracking.Storage;
 using Microsoft.Extensions.Logging;
