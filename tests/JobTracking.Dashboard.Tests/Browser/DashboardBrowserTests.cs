@@ -117,7 +117,7 @@ public sealed class DashboardBrowserTests
             "the page to catch up once resumed");
     }
 
-    private static string ScreenshotPath(string name) =>
+    internal static string ScreenshotPath(string name) =>
         string.Equals(Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS"), "true", StringComparison.OrdinalIgnoreCase)
             ? Path.Combine(RepositoryRoot, "docs", name)
             : Path.Combine(AppContext.BaseDirectory, "screenshots", name);
