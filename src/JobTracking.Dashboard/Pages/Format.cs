@@ -56,7 +56,7 @@ internal static class Format
     /// </summary>
     public static void Duration(Html html, string element, JobRecord job, DateTimeOffset now)
     {
-        html.Raw("<").Raw(element).Raw(" class=\"jt-duration\"");
+        html.Raw("<").Raw(element).Raw(" class=\"jt-duration\" data-label=\"Duration\"");
         if (job.StartedAt is { } started && JobLifecycle.IsActive(job.Status))
         {
             html.Attr("data-started", Iso(started)).Attr("data-now", Iso(now));

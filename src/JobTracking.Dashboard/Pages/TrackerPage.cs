@@ -80,17 +80,19 @@ internal static class TrackerPage
         html.Raw("<td class=\"jt-status\">");
         Format.Status(html, job.Status, job.WarningCount);
         Format.Waiting(html, request, job, now);
+        // data-label: the column's name, which a phone's layout (rows as cards, no header row) shows before the value.
         html.Raw("</td><td class=\"jt-name\"><a").Attr("href", link).Raw(">").Text(job.DisplayName).Raw("</a></td>")
-            .Raw("<td>").Text(job.TypeName).Raw("</td><td>").Text(job.LaunchedBy).Raw("</td><td class=\"jt-created\">");
+            .Raw("<td class=\"jt-type\" data-label=\"Type\">").Text(job.TypeName).Raw("</td><td class=\"jt-user\" data-label=\"Launched by\">").Text(job.LaunchedBy)
+            .Raw("</td><td class=\"jt-created\" data-label=\"Created\">");
         Format.Time(html, job.CreatedAt);
-        html.Raw("</td><td class=\"jt-started\">");
+        html.Raw("</td><td class=\"jt-started\" data-label=\"Started\">");
         Format.Time(html, job.StartedAt);
         html.Raw("</td>");
         Format.Duration(html, "td", job, now);
         html.Raw("<td class=\"jt-progress\">");
         Format.Progress(html, job.Progress, job.DisplayName);
         Format.CurrentStep(html, job);
-        html.Raw("</td><td class=\"jt-warnings\">").Text(job.WarningCount).Raw("</td></tr>");
+        html.Raw("</td><td class=\"jt-warnings\" data-label=\"Warnings\">").Text(job.WarningCount).Raw("</td></tr>");
     }
 
     // A button shows only where its command can change a job: one on this page for the selected jobs, a job in one of the

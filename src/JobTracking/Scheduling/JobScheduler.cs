@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using System.Threading.Tasks.Sources;
 using JobTracking.Running;
 using JobTracking.Storage;
 using Microsoft.Extensions.Logging;
@@ -12,7 +11,7 @@ namespace JobTracking.Scheduling;
 /// takes its next job at once; the finished job's final status is stored meanwhile, its lease held until it is. It
 /// sleeps on a signal when idle.
 /// </summary>
-internal sealed class JobScheduler : IAsyncDisposable, IDisposable
+internal sealed partial class JobScheduler : IAsyncDisposable, IDisposable
 {
     // The most runs one worker leaves storing their final status before it waits for the oldest: a bound on what a slow
     // store holds in memory (each a finished run with its report), far above what a store that answers needs.
@@ -423,92 +422,4 @@ internal sealed class JobScheduler : IAsyncDisposable, IDisposable
     }
 
     private readonly record struct Dispatch(JobRecord Job, long Epoch);
-
-    // One per worker loop, so nothing is allocated per job for it: the signal that the current job's code has returned
-    // for good (or its run is over), and the runs of this worker still storing their final status, oldest first. A run
-    // that ends after its worker moved on must not release the worker's next job: each release names the job it is for.
-    private sealed class Worker : IValueTaskSource
-    {
-        private readonly Queue<Task> _storing = new();
-        private readonly Lock _lock = new();
-        private ManualResetValueTaskSourceCore<bool> _released = new() { RunContinuationsAsynchronously = true };
-        private long _job;
-        private bool _signalled;
-
-        public Worker() => Finishing = () => Release(Volatile.Read(ref _job));
-
-        /// <summary>Gets the release the engine calls when the current job's code has returned for good.</summary>
-        public Action Finishing { get; }
-
-        /// <summary>Gets the number of the job the worker runs now.</summary>
-        public long Job => Volatile.Read(ref _job);
-
-        public void Reset()
-        {
-            lock (_lock)
-            {
-                _released.Reset();
-                _signalled = false;
-                _job++;
-            }
-        }
-
-        public ValueTask WhenReleased() => new(this, _released.Version);
-
-        /// <summary>Releases the worker from <paramref name="job"/>; nothing when the worker is past it already.</summary>
-        public void Release(long job)
-        {
-            lock (_lock)
-            {
-                if (job != _job || _signalled)
-                {
-                    return;
-                }
-
-                _signalled = true;
-            }
-
-            _released.SetResult(true);
-        }
-
-        public async ValueTask StoringAsync(Task run)
-        {
-            while (_storing.TryPeek(out var oldest) && oldest.IsCompleted)
-            {
-                _ = _storing.Dequeue(); // completed: RunOneAsync never faults
-            }
-
-            if (run.IsCompleted)
-            {
-                return;
-            }
-
-            _storing.Enqueue(run);
-            if (_storing.Count > MaxStoringPerWorker)
-            {
-                await _storing.Dequeue().ConfigureAwait(false);
-            }
-        }
-
-        public async ValueTask DrainAsync()
-        {
-            while (_storing.TryDequeue(out var run))
-            {
-                await run.ConfigureAwait(false);
-            }
-        }
-
-        void IValueTaskSource.GetResult(short token) => _released.GetResult(token);
-
-        ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _released.GetStatus(token);
-
-        void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-            _released.OnCompleted(continuation, state, token, flags);
-    }
-
-    private sealed class TypeSlots(int limit)
-    {
-        public readonly int Limit = limit;
-        public int Running;
-    }
 }

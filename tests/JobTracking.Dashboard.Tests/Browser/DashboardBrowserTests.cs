@@ -137,7 +137,7 @@ public sealed class DashboardBrowserTests
         (await server.Services.GetRequiredService<IJobTracker>().GetAsync(done)).Status.Should().Be(JobStatus.Completed);
     }
 
-    private static string ScreenshotPath(string name) =>
+    internal static string ScreenshotPath(string name) =>
         string.Equals(Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS"), "true", StringComparison.OrdinalIgnoreCase)
             ? Path.Combine(RepositoryRoot, "docs", name)
             : Path.Combine(AppContext.BaseDirectory, "screenshots", name);
