@@ -75,6 +75,49 @@ public static class PostgresClaimReport
         }
     }
 
+    /// <summary>
+    /// <c>--postgres-keyed-claims [ready jobs per round] [rounds]</c>: the same claims of ready jobs that each carry a
+    /// concurrency key of their own (a key per order, say) against jobs with none, alternated in one run: what the key
+    /// rule costs a claim (a job takes its key only as the first queued job of it, and holds it in job_key_holds).
+    /// </summary>
+    public static async Task RunKeyedAsync(int jobs, int rounds)
+    {
+        var connectionString = PostgresBench.Require();
+        Console.WriteLine(await PostgresBench.DescribeServerAsync(connectionString));
+        var none = PostgresBench.NewSchema("jt_claims_unkeyed");
+        var keyed = PostgresBench.NewSchema("jt_claims_keyed");
+        await using var noneStore = await PostgreSqlJobStores.OpenAsync(connectionString, new PostgreSqlJobStoreOptions { Schema = none }, null, CancellationToken.None);
+        await using var keyedStore = await PostgreSqlJobStores.OpenAsync(connectionString, new PostgreSqlJobStoreOptions { Schema = keyed }, null, CancellationToken.None);
+        try
+        {
+            Console.WriteLine("| round | claim size | no keys, claims/s | a key per job, claims/s | ratio (keyed / none) |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|");
+            var ratios = new Dictionary<int, List<double>> { [1] = [], [Callers] = [] };
+            for (var round = 1; round <= rounds; round++)
+            {
+                foreach (var size in new[] { 1, Callers })
+                {
+                    var first = round % 2 == 1;
+                    var a = await MeasureAsync(first ? noneStore : keyedStore, jobs, size, keyed: !first);
+                    var b = await MeasureAsync(first ? keyedStore : noneStore, jobs, size, keyed: first);
+                    var (noneRate, keyedRate) = first ? (a, b) : (b, a);
+                    ratios[size].Add(keyedRate / noneRate);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {round} | {size} | {noneRate:N0} | {keyedRate:N0} | {keyedRate / noneRate:F2} |"));
+                }
+            }
+
+            foreach (var (size, list) in ratios)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"claims of {size}: median ratio {list.Order().ElementAt(list.Count / 2):F2} over {list.Count} rounds"));
+            }
+        }
+        finally
+        {
+            await PostgresBench.DropSchemaAsync(connectionString, none);
+            await PostgresBench.DropSchemaAsync(connectionString, keyed);
+        }
+    }
+
     private static async Task InsertWaitingAsync(string connectionString, string schema, int waiting)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -95,7 +138,7 @@ public static class PostgresClaimReport
     }
 
     // Creates the ready jobs, then claims them with 32 callers until none is left; claims per second.
-    private static async Task<double> MeasureAsync(PostgreSqlJobStore store, int jobs, int claimSize)
+    private static async Task<double> MeasureAsync(PostgreSqlJobStore store, int jobs, int claimSize, bool keyed = false)
     {
         var now = DateTimeOffset.UtcNow;
         var ready = Enumerable.Range(0, jobs).Select(i => new JobRecord
@@ -107,6 +150,7 @@ public static class PostgresClaimReport
             Version = 1,
             Parameters = "{}",
             CreatedAt = now,
+            ConcurrencyKey = keyed ? "key #" + i.ToString(CultureInfo.InvariantCulture) + " " + now.Ticks.ToString(CultureInfo.InvariantCulture) : null,
         }).ToArray();
         foreach (var chunk in ready.Chunk(1_000))
         {

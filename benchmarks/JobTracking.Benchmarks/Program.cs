@@ -47,6 +47,16 @@ switch (args.FirstOrDefault())
             idleWindow: TimeSpan.FromSeconds(10),
             diagnosticConcurrency: args.Length > 5 ? Count(5, 0) : null);
         return 0;
+    case "--postgres-keyed-claims":
+        // --postgres-keyed-claims [ready jobs per round] [rounds]: claims of jobs with a concurrency key each vs none.
+        if (!PostgresBench.Available)
+        {
+            Console.Error.WriteLine(PostgresBench.MissingMessage);
+            return 2;
+        }
+
+        await PostgresClaimReport.RunKeyedAsync(Count(1, 5_000), Count(2, 3));
+        return 0;
     case "--postgres-claims":
         // --postgres-claims [ready jobs per round] [waiting jobs] [rounds]: claims with many jobs waiting for later vs none.
         if (!PostgresBench.Available)

@@ -329,14 +329,15 @@ internal sealed class PgStatements
 
         // Ready jobs, highest priority then queue order, locked (SKIP LOCKED passes over rows another transaction
         // holds), thinned to the instance's type limits, the cluster's type limits (what is left of each
-        // once the active jobs of the type are counted) and one job per concurrency key, then moved to Running.
+        // once the active jobs of the type are counted) and one job per concurrency key, then moved to Running. A job
+        // whose key another job holds (job_key_holds: an active job, or one queued again by a reclaim) is passed over by
+        // one lookup of the key, however many keyed jobs are active.
         string ClaimText(bool lockInScan) => $"""
-            WITH held AS (
-                SELECT DISTINCT concurrency_key FROM {s}.jobs WHERE status IN {Active} AND concurrency_key IS NOT NULL
-            ), candidates AS (
-                SELECT id, type_name, concurrency_key, priority, queue_seq, {(lockInScan ? $"nextval('{s}.feed_rid')" : "NULL::bigint")} AS rid FROM {s}.jobs
+            WITH candidates AS (
+                SELECT id, type_name, concurrency_key, priority, queue_seq, {(lockInScan ? $"nextval('{s}.feed_rid')" : "NULL::bigint")} AS rid FROM {s}.jobs q
                 WHERE status = 1 AND queue_seq IS NOT NULL AND type_name <> ALL($1::text[])
-                    AND (concurrency_key IS NULL OR concurrency_key NOT IN (SELECT concurrency_key FROM held))
+                    AND (concurrency_key IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM {s}.job_key_holds h WHERE h.concurrency_key = q.concurrency_key AND h.job_id <> q.id))
                 ORDER BY priority DESC, queue_seq
                 LIMIT $2
                 {(lockInScan ? "FOR UPDATE SKIP LOCKED" : "")}
