@@ -1,0 +1,49 @@
+namespace JobTracking.History;
+
+/// <summary>
+/// A job's timeline: what its record holds (its creation, and each attempt's start and end) merged with the entries its
+/// journal holds (commands, reclaims, retries), ordered by time; at one time, what the record holds comes first.
+/// </summary>
+internal static class JobHistoryTimeline
+{
+    public static IReadOnlyList<JobHistoryEntry> Build(JobRecord job, IReadOnlyList<JobHistoryEntry> recorded)
+    {
+        var derived = new List<JobHistoryEntry>(3 + (2 * job.PreviousAttempts.Count))
+        {
+            new()
+            {
+                At = job.CreatedAt,
+                Kind = JobHistoryKind.Created,
+                ToStatus = job.Status == JobStatus.Editing || recorded.Any(e => e.FromStatus == JobStatus.Editing) ? JobStatus.Editing : JobStatus.Queued,
+                Actor = job.LaunchedBy,
+                Attempt = 1,
+            },
+        };
+        foreach (var attempt in job.Attempts)
+        {
+            var current = attempt.Number == job.Attempt;
+            derived.Add(new JobHistoryEntry
+            {
+                At = attempt.StartedAt,
+                Kind = JobHistoryKind.Started,
+                Node = current ? job.Node : null,
+                Attempt = attempt.Number,
+            });
+            if (attempt.EndedAt is { } ended)
+            {
+                derived.Add(new JobHistoryEntry
+                {
+                    At = ended,
+                    Kind = JobHistoryKind.Ended,
+                    ToStatus = attempt.Status,
+                    Reason = attempt.Error is { } error ? $"{error.Type}: {error.Message}" : null,
+                    Node = current ? job.Node : null,
+                    Attempt = attempt.Number,
+                });
+            }
+        }
+
+        // A stable sort: equal times keep the order above (the record's entries, then the journal's in the order appended).
+        return [.. derived.Concat(recorded).OrderBy(e => e.At)];
+    }
+}
