@@ -2,7 +2,9 @@ namespace JobTracking.History;
 
 /// <summary>
 /// A job's timeline: what its record holds (its creation, and each attempt's start and end) merged with the entries its
-/// journal holds (commands, reclaims, retries), ordered by time; at one time, what the record holds comes first.
+/// journal holds (commands, reclaims, retries), ordered by time. Entries of one time (a clock that did not move between
+/// them) keep the order in which they happen: by attempt, then the creation, what queued the attempt (a submit, a
+/// restart, a retry, a resume), its start, what came to it while it ran (a pause, a cancel), and its end.
 /// </summary>
 internal static class JobHistoryTimeline
 {
@@ -43,7 +45,16 @@ internal static class JobHistoryTimeline
             }
         }
 
-        // A stable sort: equal times keep the order above (the record's entries, then the journal's in the order appended).
-        return [.. derived.Concat(recorded).OrderBy(e => e.At)];
+        // A stable sort: entries equal in all three keep the journal's order.
+        return [.. derived.Concat(recorded).OrderBy(e => e.At).ThenBy(e => e.Attempt).ThenBy(Rank)];
     }
+
+    private static int Rank(JobHistoryEntry entry) => entry.Kind switch
+    {
+        JobHistoryKind.Created => 0,
+        JobHistoryKind.Started => 2,
+        JobHistoryKind.Ended => 4,
+        _ when entry.ToStatus == JobStatus.Queued => 1,
+        _ => 3,
+    };
 }
