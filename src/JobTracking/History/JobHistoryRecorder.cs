@@ -14,23 +14,21 @@ internal sealed class JobHistoryRecorder
 {
     private readonly JobJournalWriter _journal;
     private readonly JobInstance _instance;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public JobHistoryRecorder(JobJournalWriter journal, JobInstance instance, TimeProvider time, ILogger logger)
+    public JobHistoryRecorder(JobJournalWriter journal, JobInstance instance, ILogger logger)
     {
         _journal = journal;
         _instance = instance;
-        _time = time;
         _logger = logger;
     }
 
     /// <summary>Gets whether the store keeps history entries (implements <see cref="IJobHistoryStore"/>); when not, nothing is recorded.</summary>
     public bool IsKept => _journal.KeepsHistory;
 
-    /// <summary>Records a command that moved <paramref name="job"/> (as read before the move) to <paramref name="to"/>.</summary>
+    /// <summary>Records a command that moved <paramref name="job"/> (as read before the move) to <paramref name="to"/> at <paramref name="at"/> (the move's time).</summary>
     /// <remarks>Waits for room in the buffer at most until <paramref name="cancellationToken"/> fires; then the entry is dropped and logged, and the command still counts as done.</remarks>
-    public async ValueTask RecordCommandAsync(JobRecord job, JobCommand command, JobStatus to, JobCommandOptions? options, CancellationToken cancellationToken)
+    public async ValueTask RecordCommandAsync(JobRecord job, JobCommand command, JobStatus to, DateTimeOffset at, JobCommandOptions? options, CancellationToken cancellationToken)
     {
         if (!IsKept)
         {
@@ -39,7 +37,7 @@ internal sealed class JobHistoryRecorder
 
         var entry = new JobHistoryEntry
         {
-            At = _time.GetUtcNow(),
+            At = at,
             Kind = Kind(command),
             FromStatus = job.Status,
             ToStatus = to,
@@ -59,10 +57,10 @@ internal sealed class JobHistoryRecorder
         }
     }
 
-    /// <summary>Records a job that a reclaim took from the instance that held it (or queued again after an interruption).</summary>
-    public ValueTask RecordReclaimAsync(JobReclaimed taken, CancellationToken cancellationToken) => !IsKept ? ValueTask.CompletedTask : WriteAsync(taken.Job.Id, new JobHistoryEntry
+    /// <summary>Records a job that a reclaim made at <paramref name="at"/> took from the instance that held it (or queued again after an interruption).</summary>
+    public ValueTask RecordReclaimAsync(JobReclaimed taken, DateTimeOffset at, CancellationToken cancellationToken) => !IsKept ? ValueTask.CompletedTask : WriteAsync(taken.Job.Id, new JobHistoryEntry
     {
-        At = _time.GetUtcNow(),
+        At = at,
         Kind = JobHistoryKind.Reclaim,
         FromStatus = taken.PreviousStatus,
         ToStatus = taken.Job.Status,
@@ -70,10 +68,10 @@ internal sealed class JobHistoryRecorder
         Attempt = taken.Job.Attempt,
     }, cancellationToken);
 
-    /// <summary>Records a failed attempt that the job's retry policy queued again as attempt <paramref name="attempt"/>.</summary>
-    public ValueTask RecordRetryAsync(Guid jobId, JobStatus from, int attempt, Exception? error) => !IsKept ? ValueTask.CompletedTask : WriteAsync(jobId, new JobHistoryEntry
+    /// <summary>Records a failed attempt that the job's retry policy queued again, at <paramref name="at"/>, as attempt <paramref name="attempt"/>.</summary>
+    public ValueTask RecordRetryAsync(Guid jobId, JobStatus from, int attempt, DateTimeOffset at, Exception? error) => !IsKept ? ValueTask.CompletedTask : WriteAsync(jobId, new JobHistoryEntry
     {
-        At = _time.GetUtcNow(),
+        At = at,
         Kind = JobHistoryKind.Retry,
         FromStatus = from,
         ToStatus = JobStatus.Queued,

@@ -197,7 +197,7 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
                 }
 
                 _engine.AnnounceReclaimed(taken);
-                await _engine.History.RecordReclaimAsync(taken, cancellationToken).ConfigureAwait(false);
+                await _engine.History.RecordReclaimAsync(taken, request.At, cancellationToken).ConfigureAwait(false);
             }
         }
         while (batch.Count >= ReclaimBatchSize);

@@ -60,7 +60,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
             Feed.Backpressure = new FeedBackpressure(Feed, ring.FeedCapacity, timeProvider, LoggerFactory.CreateLogger<JobFeed>());
         }
 
-        History = new JobHistoryRecorder(journal, instance, timeProvider, LoggerFactory.CreateLogger<JobHistoryRecorder>());
+        History = new JobHistoryRecorder(journal, instance, LoggerFactory.CreateLogger<JobHistoryRecorder>());
         Executor = new JobExecutor(this);
         Claims = new ClaimRegistry(timeProvider, Options.LeaseDuration, enforced: (store.Capabilities & JobStoreCapabilities.SharedAcrossProcesses) != 0, _logger);
         metrics.Observe(() => Volatile.Read(ref _queueDepth), () => _running.Count, () => Feed.DroppedEvents);

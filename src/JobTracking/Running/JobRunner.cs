@@ -387,7 +387,7 @@ internal sealed class JobRunner : IJobRunner
             }
 
             // After the move, never before: a host that stops in between loses the entry, never the change.
-            await _engine.History.RecordCommandAsync(job, command, to, options, cancellationToken).ConfigureAwait(false);
+            await _engine.History.RecordCommandAsync(job, command, to, transition.At, options, cancellationToken).ConfigureAwait(false);
             return;
         }
     }
