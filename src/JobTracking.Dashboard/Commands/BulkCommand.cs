@@ -9,7 +9,7 @@ namespace JobTracking.Dashboard.Commands;
 internal static class BulkCommand
 {
     public static async Task<BulkResult> RunAsync(
-        IJobTracker tracker, IJobRunner runner, DashboardCommand command, IReadOnlyList<Guid>? ids, TrackerFilter? filter, int max, CancellationToken cancellationToken)
+        IJobTracker tracker, IJobRunner runner, DashboardCommand command, IReadOnlyList<Guid>? ids, TrackerFilter? filter, int max, JobCommandOptions? options, CancellationToken cancellationToken)
     {
         var truncated = false;
         List<Guid> targets;
@@ -51,7 +51,7 @@ internal static class BulkCommand
         {
             try
             {
-                await JobCommands.RunAsync(runner, id, command, cancellationToken).ConfigureAwait(false);
+                await JobCommands.RunAsync(runner, id, command, options, cancellationToken).ConfigureAwait(false);
                 changed++;
             }
             catch (InvalidJobTransitionException exception)
