@@ -58,15 +58,28 @@ internal sealed class JobHistoryRecorder
     }
 
     /// <summary>Records a job that a reclaim made at <paramref name="at"/> took from the instance that held it (or queued again after an interruption).</summary>
-    public ValueTask RecordReclaimAsync(JobReclaimed taken, DateTimeOffset at, CancellationToken cancellationToken) => !IsKept ? ValueTask.CompletedTask : WriteAsync(taken.Job.Id, new JobHistoryEntry
+    /// <remarks>Never waits: the heartbeat that reclaims also renews this instance's leases, so when the buffer is full the entry is dropped and logged.</remarks>
+    public void RecordReclaim(JobReclaimed taken, DateTimeOffset at)
     {
-        At = at,
-        Kind = JobHistoryKind.Reclaim,
-        FromStatus = taken.PreviousStatus,
-        ToStatus = taken.Job.Status,
-        Instance = taken.PreviousInstanceId,
-        Attempt = taken.Job.Attempt,
-    }, cancellationToken);
+        if (!IsKept)
+        {
+            return;
+        }
+
+        var entry = new JobHistoryEntry
+        {
+            At = at,
+            Kind = JobHistoryKind.Reclaim,
+            FromStatus = taken.PreviousStatus,
+            ToStatus = taken.Job.Status,
+            Instance = taken.PreviousInstanceId,
+            Attempt = taken.Job.Attempt,
+        };
+        if (!_journal.TryWrite(ToJournal(taken.Job.Id, entry), lease: null))
+        {
+            Log.HistoryEntryDropped(_logger, taken.Job.Id, entry.Kind);
+        }
+    }
 
     /// <summary>Records a failed attempt that the job's retry policy queued again, at <paramref name="at"/>, as attempt <paramref name="attempt"/>.</summary>
     public ValueTask RecordRetryAsync(Guid jobId, JobStatus from, int attempt, DateTimeOffset at, Exception? error) => !IsKept ? ValueTask.CompletedTask : WriteAsync(jobId, new JobHistoryEntry

@@ -197,7 +197,7 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
                 }
 
                 _engine.AnnounceReclaimed(taken);
-                await _engine.History.RecordReclaimAsync(taken, request.At, cancellationToken).ConfigureAwait(false);
+                _engine.History.RecordReclaim(taken, request.At);
             }
         }
         while (batch.Count >= ReclaimBatchSize);
