@@ -127,6 +127,28 @@ public sealed class HistoryTests
         history.Select(e => e.Kind).Should().Equal(JobHistoryKind.Created, JobHistoryKind.Started, JobHistoryKind.Reclaim, JobHistoryKind.Ended);
     }
 
+    [Fact]
+    public async Task GetHistory_DraftSubmittedThenRunNow_ShowsTheDraftTheSubmitAndTheRunNow()
+    {
+        await using var host = await TestHost.Create().StartAsync();
+        var id = await host.Runner.CreateDraftAsync(nameof(StepJob), new StepParameters { Steps = 1 }, new JobStartOptions { LaunchedBy = "heidi", Delay = TimeSpan.FromHours(1) });
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+
+        await host.Runner.SubmitAsync(id, new JobCommandOptions { Actor = "heidi", Reason = "parameters checked" });
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        await host.Runner.RunNowAsync(id, new JobCommandOptions { Actor = "ivan" });
+        await host.WaitAsync(id, JobStatus.Completed);
+        var history = await host.Tracker.GetHistoryAsync(id);
+
+        history.Select(e => (e.Kind, e.FromStatus, e.ToStatus, e.Actor)).Should().Equal(
+            (JobHistoryKind.Created, null, JobStatus.Editing, "heidi"),
+            (JobHistoryKind.Submit, JobStatus.Editing, JobStatus.Queued, "heidi"),
+            (JobHistoryKind.RunNow, JobStatus.Queued, JobStatus.Queued, "ivan"),
+            (JobHistoryKind.Started, null, null, null),
+            (JobHistoryKind.Ended, null, JobStatus.Completed, null));
+        history[1].Reason.Should().Be("parameters checked");
+    }
+
     [Theory]
     [InlineData("Actor", "   ")]
     [InlineData("Actor", "")]
