@@ -73,6 +73,7 @@ public static class JobTrackingDashboardEndpointRouteBuilderExtensions
         group.MapGet("/api/jobs/{id:guid}", DashboardEndpoint.Handle(prefix, read, api: true, ApiHandlers.JobAsync));
         group.MapGet("/api/jobs/{id:guid}/log", DashboardEndpoint.Handle(prefix, read, api: true, ApiHandlers.LogAsync));
         group.MapGet("/api/jobs/{id:guid}/rejects", DashboardEndpoint.Handle(prefix, read, api: true, ApiHandlers.RejectsAsync));
+        group.MapGet("/api/jobs/{id:guid}/history", DashboardEndpoint.Handle(prefix, read, api: true, ApiHandlers.HistoryAsync));
         group.MapGet("/api/counts", DashboardEndpoint.Handle(prefix, read, api: true, ApiHandlers.CountsAsync));
         group.MapGet("/api/last-operations", DashboardEndpoint.Handle(prefix, read, api: true, ApiHandlers.LastOperationsAsync));
         group.MapGet("/api/antiforgery", DashboardEndpoint.Handle(prefix, act, api: true, ApiHandlers.AntiforgeryAsync));

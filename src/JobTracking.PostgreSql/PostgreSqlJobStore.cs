@@ -15,7 +15,7 @@ namespace JobTracking.PostgreSql;
 /// "now" that decides who owns a job use the database's clock. Instances wake each other with LISTEN/NOTIFY and poll as a fallback.</para>
 /// <para>Recurring schedules (<see cref="IJobScheduleStore"/>) are kept in the same schema.</para>
 /// </remarks>
-public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore, IJobScheduleStore, IAsyncDisposable
+public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobHistoryStore, IJobQueryStore, IJobFeedStore, IJobScheduleStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -213,6 +213,15 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
         var after = query.Validate();
         await Opened(cancellationToken).ConfigureAwait(false);
         return await _reads.ReadRejectsAsync(jobId, after, query.PageSize, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<JournalPage<JobHistoryRecord>> ReadHistoryAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var after = query.Validate();
+        await Opened(cancellationToken).ConfigureAwait(false);
+        return await _reads.ReadHistoryAsync(jobId, after, query.PageSize, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -15,7 +15,7 @@ namespace JobTracking.Sqlite;
 /// store's <see cref="TimeProvider"/>. An exclusive lock on <c>&lt;file&gt;.lock</c> keeps every other process off the file
 /// while the store is open.
 /// </remarks>
-public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore, IJobScheduleStore, IAsyncDisposable, IDisposable
+public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobHistoryStore, IJobQueryStore, IJobFeedStore, IJobScheduleStore, IAsyncDisposable, IDisposable
 {
     private readonly SqliteFileLock _fileLock;
     private readonly TimeProvider _time;
@@ -233,6 +233,15 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobQueryStore
         var after = query.Validate();
         cancellationToken.ThrowIfCancellationRequested();
         return new(_readers.Read((jobId, after, query.PageSize), static (session, s) => session.ReadRejects(s.jobId, s.after, s.PageSize)));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<JournalPage<JobHistoryRecord>> ReadHistoryAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var after = query.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_readers.Read((jobId, after, query.PageSize), static (session, s) => session.ReadHistory(s.jobId, s.after, s.PageSize)));
     }
 
     /// <inheritdoc/>

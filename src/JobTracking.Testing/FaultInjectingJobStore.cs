@@ -8,7 +8,7 @@ namespace JobTracking.Testing;
 /// <see cref="Shared"/> set, an in-process store stands in for one that several processes share.
 /// </summary>
 /// <remarks>Faults are chosen with a seeded random source, so a failing test repeats. Settings may change while a host runs.</remarks>
-public sealed class FaultInjectingJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore
+public sealed class FaultInjectingJobStore : IJobStore, IJobJournalStore, IJobHistoryStore, IJobQueryStore, IJobFeedStore
 {
     private readonly IJobStore _inner;
     private readonly IJobJournalStore _journal;
@@ -152,6 +152,15 @@ public sealed class FaultInjectingJobStore : IJobStore, IJobJournalStore, IJobQu
         }
 
         return await _journal.AppendJournalAsync(entries, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="NotSupportedException">The inner store keeps no history (does not implement <see cref="IJobHistoryStore"/>).</exception>
+    public async ValueTask<JournalPage<JobHistoryRecord>> ReadHistoryAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
+    {
+        var history = _journal as IJobHistoryStore ?? throw new NotSupportedException("The inner store keeps no history: it does not implement IJobHistoryStore.");
+        await BeforeAsync(nameof(ReadHistoryAsync), cancellationToken).ConfigureAwait(false);
+        return await history.ReadHistoryAsync(jobId, query, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -95,6 +95,9 @@ internal static partial class Log
     [LoggerMessage(27, LogLevel.Warning, "The change feed no longer held {Count} changes this host had not read yet; waiters and running jobs look at the store again.")]
     public static partial void FeedGap(ILogger logger, long count);
 
+    [LoggerMessage(54, LogLevel.Warning, "The {Kind} entry of job {JobId}'s history was not recorded: the journal's buffer was full (the store is slow or does not answer). The change itself is stored.")]
+    public static partial void HistoryEntryDropped(ILogger logger, Guid jobId, JobHistoryKind kind);
+
     // Event 28 (the start-up resume of interrupted jobs failed on a row it could not read) is retired: the reclaim resumes
     // them now and fails such a row on its own. Its id is not reused.
 }

@@ -73,6 +73,51 @@ public sealed class SchemaMigrationTests
         (await version.ExecuteScalarAsync(Token)).Should().Be(PgSchema.CurrentVersion);
     }
 
+    /// <summary>A version 3 schema (before jobs had a history) holding a finished job with a log line: after the migration both read as before, a history is kept, and purged with its job.</summary>
+    [Fact]
+    public async Task Version3Schema_OpenedByThisVersion_IsMigratedKeepingJobsAndLog_AndKeepsAndPurgesHistory()
+    {
+        PostgresServer.Require();
+        await using var schema = await PostgresServer.NewSchemaAsync(Token);
+        await using (var dataSource = NpgsqlDataSource.Create(schema.ConnectionString))
+        {
+            (await PgSchema.EnsureCreatedAsync(dataSource, schema.Name, 3, Token)).Should().Be(0);
+        }
+
+        var completed = Guid.CreateVersion7();
+        var t0 = new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero);
+        await using (var connection = new NpgsqlConnection(schema.ConnectionString))
+        {
+            await connection.OpenAsync(Token);
+            await OverlappingCommitsTests.ExecuteAsync(connection, null, $$"""
+                INSERT INTO jobs (id, type_name, display_name, status, version, parameters, priority, created_at, ended_at, attempt, progress_done, warning_count)
+                    VALUES ('{{completed}}', 'export', 'completed', 7, 3, '{}', 0, {{t0.UtcTicks}}, '2026-03-04T05:07:07Z', 1, 0, 0);
+                INSERT INTO job_log (job_id, seq, at, level, message) VALUES ('{{completed}}', 1, '2026-03-04T05:06:07Z', 2, 'before the history');
+                """);
+        }
+
+        await using var store = await PostgreSqlJobStoreConformanceTests.OpenAsync(schema, null);
+
+        (await store.GetAsync(completed, Token))!.Status.Should().Be(JobStatus.Completed);
+        (await store.ReadHistoryAsync(completed, new JournalQuery(), Token)).Items.Should().BeEmpty("a job of version 3 has no history");
+        await store.AppendJournalAsync(
+        [
+            new JobJournalEntry { JobId = completed, Kind = JobJournalKind.History, At = t0.AddMinutes(2), Text = "{\"kind\":\"Pause\"}\0" },
+            new JobJournalEntry { JobId = completed, Kind = JobJournalKind.Log, At = t0.AddMinutes(2), Level = Microsoft.Extensions.Logging.LogLevel.Information, Text = "after" },
+        ], Token);
+        (await store.ReadHistoryAsync(completed, new JournalQuery(), Token)).Items.Select(h => (h.Sequence, h.At, h.Text))
+            .Should().Equal([(1L, t0.AddMinutes(2), "{\"kind\":\"Pause\"}\0")]);
+        (await store.ReadLogAsync(completed, new JournalQuery(), Token)).Items.Select(l => l.Message).Should().Equal("before the history", "after");
+
+        (await store.PurgeAsync(t0.AddMinutes(30), 10, Token)).Should().Be(1);
+        (await store.ReadHistoryAsync(completed, new JournalQuery(), Token)).Items.Should().BeEmpty("the history goes with its job");
+
+        await using var check = new NpgsqlConnection(schema.ConnectionString);
+        await check.OpenAsync(Token);
+        await using var version = new NpgsqlCommand("SELECT version FROM schema_version", check);
+        (await version.ExecuteScalarAsync(Token)).Should().Be(4);
+    }
+
     private static async Task<List<Guid>> HoldersAsync(TestSchema schema)
     {
         await using var connection = new NpgsqlConnection(schema.ConnectionString);

@@ -199,7 +199,7 @@ public sealed class SqliteSchemaTests : IDisposable
 
         await using var store = SqliteJobStores.Open(_database.ConnectionString, timeProvider: clock);
 
-        Scalar("SELECT version FROM schema_version").Should().Be(5L);
+        Scalar("SELECT version FROM schema_version").Should().Be((long)Storage.SqliteSchema.CurrentVersion);
         FeedRows().Should().Equal(before, "the feed keeps every change and its number");
         Scalar("SELECT sql FROM sqlite_schema WHERE name = 'ix_jobs_queue'").Should().BeOfType<string>().Which.Should().Contain("run_after IS NULL");
         var done = (await store.GetAsync(completed))!;
@@ -225,6 +225,48 @@ public sealed class SqliteSchemaTests : IDisposable
         var schedule = new JobScheduleRecord { Id = "nightly", Version = 1, TypeName = "t", Parameters = "{}", Cron = "0 2 * * *", TimeZone = "UTC", CreatedAt = T0, UpdatedAt = T0 };
         (await store.TrySaveScheduleAsync(schedule)).Should().BeTrue();
         (await store.GetSchedulesAsync()).Should().Equal(schedule);
+    }
+
+    [Fact]
+    public async Task Open_Version5File_MigratesToVersion6_KeepsItsJobsAndLog_AndKeepsAndPurgesHistory()
+    {
+        // A file as version 5 left it: a finished job with a log line, before jobs had a history.
+        var completed = Guid.CreateVersion7();
+        using (var connection = new SqliteConnection($"Data Source={_database.Path_};Pooling=False"))
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode = WAL");
+            Storage.SqliteSchema.EnsureCreated(connection, _database.Path_, 5).Should().Be(0);
+            Execute(
+                connection,
+                "INSERT INTO jobs (id, type_name, display_name, status, version, parameters, priority, created_at, ended_at, attempt, progress_done, warning_count) VALUES " +
+                $"(@id, 't', 'done', {(int)JobStatus.Completed}, 3, '{{}}', 0, @t0, @t1, 1, 0, 0)",
+                ("@id", completed.ToByteArray(bigEndian: true)),
+                ("@t0", T0.UtcTicks),
+                ("@t1", T0.AddMinutes(1).UtcTicks));
+            Execute(
+                connection,
+                "INSERT INTO job_log (job_id, seq, at, level, message) VALUES (@id, 1, @t0, 2, 'before the history')",
+                ("@id", completed.ToByteArray(bigEndian: true)),
+                ("@t0", T0.UtcTicks));
+        }
+
+        await using var store = SqliteJobStores.Open(_database.ConnectionString, timeProvider: new FakeTimeProvider(T0.AddHours(1)));
+
+        Scalar("SELECT version FROM schema_version").Should().Be(6L);
+        (await store.GetAsync(completed))!.Status.Should().Be(JobStatus.Completed);
+        (await store.ReadHistoryAsync(completed, new JournalQuery())).Items.Should().BeEmpty("a job of version 5 has no history");
+        await store.AppendJournalAsync(
+        [
+            new JobJournalEntry { JobId = completed, Kind = JobJournalKind.History, At = T0.AddMinutes(2), Text = "{\"kind\":\"Pause\"}" },
+            new JobJournalEntry { JobId = completed, Kind = JobJournalKind.Log, At = T0.AddMinutes(2), Level = LogLevel.Information, Text = "after" },
+        ]);
+        (await store.ReadHistoryAsync(completed, new JournalQuery())).Items.Select(h => (h.Sequence, h.At, h.Text))
+            .Should().Equal([(1L, T0.AddMinutes(2), "{\"kind\":\"Pause\"}")]);
+        (await store.ReadLogAsync(completed, new JournalQuery())).Items.Select(l => l.Message).Should().Equal("before the history", "after");
+
+        (await store.PurgeAsync(T0.AddMinutes(30), 10)).Should().Be(1);
+        Scalar("SELECT COUNT(*) FROM job_history").Should().Be(0L, "the history goes with its job");
     }
 
     public void Dispose() => _database.Dispose();

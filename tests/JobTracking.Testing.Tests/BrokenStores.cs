@@ -21,6 +21,11 @@ internal static class BrokenStores
         BrokenStore.Of<TransitionKeepingTheClaim>("A job leaving the active statuses loses its claim, owner and lease.", nameof(Kit.Writes_WithAStaleClaim_AreRefused)),
         BrokenStore.Of<TransitionCheckThenWrite>("A transition is one atomic compare-and-set: of racing writers exactly one wins.", nameof(Kit.Transition_RacingWriters_ExactlyOneWins), nameof(Kit.Transition_RacingWritersReleasedTogether_ExactlyOneWins)),
 
+        // IJobHistoryStore.
+        BrokenStore.Of<HistoryStoredAsLogLines>("History entries are kept apart from log lines and read back as history.", nameof(Kit.History_AppendedInOrder_ReadBackPagedApartFromTheLog)),
+        BrokenStore.Of<HistoryOrderedByTime>("A job's history is read back in the order appended, not the order of its times.", nameof(Kit.History_AppendedInOrder_ReadBackPagedApartFromTheLog)),
+        BrokenStore.Of<HistoryKeptAfterPurge>("Purge deletes a job's history with the job.", nameof(Kit.History_IsPurgedWithItsJob)),
+
         // IJobScheduleStore.
         BrokenStore.Of<ScheduleSaveIgnoringVersion>("A schedule update applies only when the stored schedule has the version before.", nameof(Kit.Schedules_Update_NeedsThePreviousVersion), nameof(Kit.Schedules_RacingSavesReleasedTogether_ExactlyOneWins)),
         BrokenStore.Of<ScheduleCreateOverwriting>("A schedule create applies only when no schedule has its id.", nameof(Kit.Schedules_CreateWhenTheIdIsHeld_IsRefused), nameof(Kit.Schedules_RacingSavesReleasedTogether_ExactlyOneWins)),

@@ -4,7 +4,7 @@ namespace JobTracking.Testing.Tests;
 /// A store that hands every call of the four contracts to a real <see cref="InMemoryJobStore"/>. Each broken store
 /// derives from it and overrides the members whose rule it breaks; left as it is, it passes the kit.
 /// </summary>
-internal abstract class DelegatingStore(InMemoryJobStore inner, TimeProvider clock) : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore
+internal abstract class DelegatingStore(InMemoryJobStore inner, TimeProvider clock) : IJobStore, IJobJournalStore, IJobHistoryStore, IJobQueryStore, IJobFeedStore
 {
     /// <summary>Gets the real store underneath.</summary>
     protected InMemoryJobStore Inner { get; } = inner;
@@ -51,6 +51,9 @@ internal abstract class DelegatingStore(InMemoryJobStore inner, TimeProvider clo
 
     public virtual ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) =>
         Inner.ReadRejectsAsync(jobId, query, cancellationToken);
+
+    public virtual ValueTask<JournalPage<JobHistoryRecord>> ReadHistoryAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) =>
+        Inner.ReadHistoryAsync(jobId, query, cancellationToken);
 
     public virtual async ValueTask<JobPage> QueryAsync(JobQuery query, CancellationToken cancellationToken = default)
     {

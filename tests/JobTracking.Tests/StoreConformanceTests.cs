@@ -40,8 +40,11 @@ public sealed class CountingJobStoreConformanceTests : JobStoreConformanceTests
 }
 
 /// <summary>A decorator store: every call is counted, then handed to the inner store.</summary>
-public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false) : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore
+public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false) : IJobStore, IJobJournalStore, IJobHistoryStore, IJobQueryStore, IJobFeedStore
 {
+    /// <summary>Gets or sets what is called after each transition the inner store applied, before the call returns.</summary>
+    public Action<JobTransition>? Transitioned { get; set; }
+
     public ConcurrentDictionary<string, int> Calls { get; } = new();
 
     /// <summary>Gets the claims and transitions in the order the inner store answered them: "claimed {id}", "{status} {id}".</summary>
@@ -65,6 +68,7 @@ public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false
         if (applied)
         {
             Trail.Enqueue($"{transition.ToStatus} {transition.JobId}");
+            Transitioned?.Invoke(transition);
         }
 
         return applied;
@@ -99,6 +103,8 @@ public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false
     public ValueTask<JournalPage<JobLogEntry>> ReadLogAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) => Count(inner.ReadLogAsync(jobId, query, cancellationToken));
 
     public ValueTask<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) => Count(inner.ReadRejectsAsync(jobId, query, cancellationToken));
+
+    public ValueTask<JournalPage<JobHistoryRecord>> ReadHistoryAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default) => Count(inner.ReadHistoryAsync(jobId, query, cancellationToken));
 
     public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default) => Count(inner.PurgeAsync(endedBefore, maxCount, cancellationToken));
 

@@ -39,6 +39,12 @@ internal static class ApiHandlers
             [.. page.Items.Select(r => new RejectView(r.Sequence, r.At, r.RecordNumber, r.RawRecord, r.Reason))], page.NextPageToken)).ConfigureAwait(false);
     }
 
+    public static async Task HistoryAsync(DashboardRequest request)
+    {
+        var history = await request.Tracker.GetHistoryAsync(PageHandlers.JobId(request), request.Aborted).ConfigureAwait(false);
+        await Responses.JsonAsync(request.Http, history.Select(e => HistoryEntryView.From(e, request.CanAct, request.ShowsErrors)).ToList()).ConfigureAwait(false);
+    }
+
     public static async Task CountsAsync(DashboardRequest request)
     {
         var counts = await request.Tracker.CountAsync(request.Aborted).ConfigureAwait(false);

@@ -60,6 +60,22 @@ internal sealed record LogPageView(IReadOnlyList<LogLineView> Items, string? Nex
 /// <summary>One log line.</summary>
 internal sealed record LogLineView(long Sequence, DateTimeOffset At, LogLevel Level, string Message);
 
+/// <summary>One entry of a job's history: errors (the reason of a failed attempt or a retry) only for users who may see errors, instance ids only for users who may act.</summary>
+internal sealed record HistoryEntryView(
+    DateTimeOffset At, JobHistoryKind Kind, JobStatus? FromStatus, JobStatus? ToStatus, string? Actor, string? Reason, string? Instance, string? Node, int Attempt)
+{
+    public static HistoryEntryView From(JobHistoryEntry entry, bool canAct, bool showsErrors) => new(
+        entry.At,
+        entry.Kind,
+        entry.FromStatus,
+        entry.ToStatus,
+        entry.Actor,
+        entry.Kind is JobHistoryKind.Ended or JobHistoryKind.Retry && !showsErrors ? null : entry.Reason,
+        canAct ? entry.Instance : null,
+        entry.Node,
+        entry.Attempt);
+}
+
 /// <summary>A page of rejects.</summary>
 internal sealed record RejectPageView(IReadOnlyList<RejectView> Items, string? NextPageToken);
 

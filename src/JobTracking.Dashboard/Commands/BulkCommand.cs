@@ -13,7 +13,7 @@ internal static class BulkCommand
     public const int MaxListed = 1000;
 
     public static async Task<BulkResult> RunAsync(
-        IJobTracker tracker, IJobRunner runner, DashboardCommand command, IReadOnlyList<Guid>? ids, TrackerFilter? filter, int max, CancellationToken cancellationToken)
+        IJobTracker tracker, IJobRunner runner, DashboardCommand command, IReadOnlyList<Guid>? ids, TrackerFilter? filter, int max, JobCommandOptions? options, CancellationToken cancellationToken)
     {
         var truncated = false;
         List<Guid> targets;
@@ -60,7 +60,7 @@ internal static class BulkCommand
         {
             try
             {
-                await JobCommands.RunAsync(runner, id, command, cancellationToken).ConfigureAwait(false);
+                await JobCommands.RunAsync(runner, id, command, options, cancellationToken).ConfigureAwait(false);
                 changed++;
                 if (outcomes.Count < MaxListed)
                 {

@@ -55,11 +55,11 @@ internal static class JobCommands
         _ => "Restarted as a new attempt.",
     };
 
-    public static ValueTask RunAsync(IJobRunner runner, Guid jobId, DashboardCommand command, CancellationToken cancellationToken) => command switch
+    public static ValueTask RunAsync(IJobRunner runner, Guid jobId, DashboardCommand command, JobCommandOptions? options, CancellationToken cancellationToken) => command switch
     {
-        DashboardCommand.Pause => runner.PauseAsync(jobId, cancellationToken),
-        DashboardCommand.Resume => runner.ResumeAsync(jobId, cancellationToken),
-        DashboardCommand.Cancel => runner.CancelAsync(jobId, cancellationToken),
-        _ => runner.RestartAsync(jobId, cancellationToken),
+        DashboardCommand.Pause => runner.PauseAsync(jobId, options, cancellationToken),
+        DashboardCommand.Resume => runner.ResumeAsync(jobId, options, cancellationToken),
+        DashboardCommand.Cancel => runner.CancelAsync(jobId, options, cancellationToken),
+        _ => runner.RestartAsync(jobId, options, cancellationToken),
     };
 }

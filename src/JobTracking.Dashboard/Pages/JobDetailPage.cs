@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace JobTracking.Dashboard.Pages;
 
-/// <summary>One job: its status and the buttons that status allows, then the General, Log and Rejects tabs.</summary>
+/// <summary>One job: its status and the buttons that status allows, then the General, Log, Rejects and History tabs.</summary>
 internal static class JobDetailPage
 {
     public static string General(DashboardRequest request, JobRecord job, IReadOnlyList<JobCount> counts, string? flash)
@@ -173,6 +173,13 @@ internal static class JobDetailPage
         return Layout.Page(request, job.DisplayName + " · Rejects", counts, html, "job", job.Id);
     }
 
+    public static string History(DashboardRequest request, JobRecord job, IReadOnlyList<JobCount> counts, IReadOnlyList<JobHistoryEntry> history)
+    {
+        var html = Header(request, job, "history", null);
+        JobHistorySection.Render(html, [.. history.Select(e => Api.HistoryEntryView.From(e, request.CanAct, request.ShowsErrors))]);
+        return Layout.Page(request, job.DisplayName + " · History", counts, html, "job", job.Id);
+    }
+
     /// <summary>The confirmation asked before a command when the page's script did not ask it.</summary>
     public static string Confirm(DashboardRequest request, JobRecord job, IReadOnlyList<JobCount> counts, DashboardCommand command)
     {
@@ -207,6 +214,7 @@ internal static class JobDetailPage
         Tab(html, self, "General", tab == "general");
         Tab(html, self + "?tab=log", "Log", tab == "log");
         Tab(html, self + "?tab=rejects", "Rejects", tab == "rejects");
+        Tab(html, self + "?tab=history", "History", tab == "history");
         return html.Raw("</nav>");
     }
 

@@ -60,8 +60,12 @@ internal static class PageHandlers
                 var rejects = await request.Tracker.GetRejectsAsync(id, rejectQuery, request.Aborted).ConfigureAwait(false);
                 html = JobDetailPage.Rejects(request, job, await CountsAsync(request).ConfigureAwait(false), rejectQuery, rejects);
                 break;
+            case "history":
+                var history = await request.Tracker.GetHistoryAsync(id, request.Aborted).ConfigureAwait(false);
+                html = JobDetailPage.History(request, job, await CountsAsync(request).ConfigureAwait(false), history);
+                break;
             default:
-                throw new DashboardInputException($"tab: '{TrackerFilter.Shorten(tab)}' is not a tab; use general, log or rejects.");
+                throw new DashboardInputException($"tab: '{TrackerFilter.Shorten(tab)}' is not a tab; use general, log, rejects or history.");
         }
 
         await Responses.HtmlAsync(request.Http, html).ConfigureAwait(false);
@@ -250,7 +254,7 @@ internal static class PageHandlers
 
     internal static async Task RunAsync(DashboardRequest request, Guid id, DashboardCommand command)
     {
-        await JobCommands.RunAsync(request.Runner, id, command, request.Aborted).ConfigureAwait(false);
+        await JobCommands.RunAsync(request.Runner, id, command, Actor(request), request.Aborted).ConfigureAwait(false);
         var logger = Logger(request);
         if (logger.IsEnabled(LogLevel.Information))
         {
@@ -268,7 +272,7 @@ internal static class PageHandlers
             throw new DashboardInputException($"id: {distinct:N0} jobs given; one bulk command changes at most {max:N0} (MaxBulkJobs). Nothing was changed.");
         }
 
-        var result = await BulkCommand.RunAsync(request.Tracker, request.Runner, command, ids, filter, request.Options.MaxBulkJobs, request.Aborted).ConfigureAwait(false);
+        var result = await BulkCommand.RunAsync(request.Tracker, request.Runner, command, ids, filter, request.Options.MaxBulkJobs, Actor(request), request.Aborted).ConfigureAwait(false);
         var logger = Logger(request);
         if (logger.IsEnabled(LogLevel.Information))
         {
@@ -330,4 +334,17 @@ internal static class PageHandlers
 
     private static string UserName(DashboardRequest request) =>
         request.Http.User.Identity?.Name ?? $"anonymous ({request.Http.Connection.RemoteIpAddress})";
+
+    // The user kept in the job's history, named as the audit log line names them: a name the runner would refuse (blank, or
+    // longer than it keeps) is replaced or shortened, so a command is never refused for its user's name.
+    private static JobCommandOptions Actor(DashboardRequest request)
+    {
+        var name = UserName(request);
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            name = $"anonymous ({request.Http.Connection.RemoteIpAddress})";
+        }
+
+        return new JobCommandOptions { Actor = name.Length <= JobStartOptions.MaxTextLength ? name : string.Concat(name.AsSpan(0, JobStartOptions.MaxTextLength - 1), "…") };
+    }
 }

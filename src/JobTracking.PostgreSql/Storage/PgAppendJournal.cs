@@ -4,7 +4,7 @@ using NpgsqlTypes;
 
 namespace JobTracking.PostgreSql.Storage;
 
-/// <summary>Log lines and rejects; the journal batches of a batch share one statement.</summary>
+/// <summary>Log lines, rejects and history entries; the journal batches of a batch share one statement.</summary>
 internal sealed class PgAppendJournal(IReadOnlyList<JobJournalEntry> entries) : PgWrite<int>
 {
     public override bool RecordsChanges => false;

@@ -70,6 +70,24 @@ internal sealed class PgReads(NpgsqlDataSource dataSource, PgStatements sql)
         return Page(items, pageSize, static e => e.Sequence);
     }
 
+    public async Task<JournalPage<JobHistoryRecord>> ReadHistoryAsync(Guid jobId, long after, int pageSize, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(sql.ReadHistory);
+        command.Parameters.Add(PgRows.Uuid(jobId));
+        command.Parameters.Add(PgRows.Long(after));
+        command.Parameters.Add(PgRows.Int(pageSize + 1));
+        var items = new List<JobHistoryRecord>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                items.Add(new JobHistoryRecord { Sequence = reader.GetInt64(0), At = PgRows.ReadTime(reader, 1), Text = PgRows.ReadText(reader, 2) });
+            }
+        }
+
+        return Page(items, pageSize, static h => h.Sequence);
+    }
+
     public async Task<JournalPage<JobReject>> ReadRejectsAsync(Guid jobId, long after, int pageSize, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(sql.ReadRejects);

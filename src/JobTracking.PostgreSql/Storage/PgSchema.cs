@@ -295,8 +295,23 @@ internal static class PgSchema
         );
         """;
 
+    /// <summary>
+    /// Version 4: each job's history (commands with who issued them and why, reclaims, retries), numbered per job like the
+    /// log under the same per-job lock, its details a JSON text the engine writes (PgText-escaped, so NUL round-trips);
+    /// purged with the job. A schema of version 3 gets an empty table.
+    /// </summary>
+    private const string Version4 = """
+        CREATE TABLE {s}.job_history (
+            job_id  uuid        NOT NULL,
+            seq     bigint      NOT NULL,
+            at      timestamptz NOT NULL,
+            details text        NOT NULL,
+            PRIMARY KEY (job_id, seq)
+        );
+        """;
+
     /// <summary>Each entry brings a schema from the version before it to its version.</summary>
-    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1), (2, Version2), (3, Version3)];
+    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1), (2, Version2), (3, Version3), (4, Version4)];
 
     /// <summary>Gets the schema version this package writes.</summary>
     public static int CurrentVersion => Migrations[^1].Version;

@@ -466,6 +466,8 @@ internal sealed class PgStatements
                 DELETE FROM {s}.job_log WHERE job_id IN (SELECT id FROM gone)
             ), rejects AS (
                 DELETE FROM {s}.job_rejects WHERE job_id IN (SELECT id FROM gone)
+            ), history AS (
+                DELETE FROM {s}.job_history WHERE job_id IN (SELECT id FROM gone)
             )
             SELECT count(*) FROM gone
             """;
@@ -487,6 +489,10 @@ internal sealed class PgStatements
                 INSERT INTO {s}.job_rejects (job_id, seq, at, record_number, raw_record, reason)
                 SELECT k.job_id, COALESCE((SELECT max(r.seq) FROM {s}.job_rejects r WHERE r.job_id = k.job_id), 0) + k.n, k.at, k.record_number, k.text, k.reason
                 FROM kept k WHERE k.kind = 1
+            ), historied AS (
+                INSERT INTO {s}.job_history (job_id, seq, at, details)
+                SELECT k.job_id, COALESCE((SELECT max(h.seq) FROM {s}.job_history h WHERE h.job_id = k.job_id), 0) + k.n, k.at, k.text
+                FROM kept k WHERE k.kind = 2
             )
             SELECT op, count(*) FROM kept GROUP BY op
             """;
@@ -507,6 +513,7 @@ internal sealed class PgStatements
             """;
         ReadLog = $"SELECT seq, at, level, message FROM {s}.job_log WHERE job_id = $1 AND seq > $2 AND level >= $3 ORDER BY seq LIMIT $4";
         ReadRejects = $"SELECT seq, at, record_number, raw_record, reason FROM {s}.job_rejects WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+        ReadHistory = $"SELECT seq, at, details FROM {s}.job_history WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
         Count = $"SELECT type_name, status, sum(count)::bigint FROM {s}.job_counts GROUP BY type_name, status HAVING sum(count) > 0";
         Jobs = $"{s}.jobs";
     }
@@ -559,6 +566,8 @@ internal sealed class PgStatements
     public string ReadLog { get; }
 
     public string ReadRejects { get; }
+
+    public string ReadHistory { get; }
 
     public string Count { get; }
 

@@ -407,7 +407,7 @@ internal sealed class SqliteJobWrites : IDisposable
 
         foreach (var chunk in deleted.Chunk(SqliteRows.ChunkSize))
         {
-            foreach (var table in (ReadOnlySpan<string>)["job_log", "job_rejects"])
+            foreach (var table in (ReadOnlySpan<string>)["job_log", "job_rejects", "job_history"])
             {
                 using var command = Connection.CreateCommand();
                 var sql = new StringBuilder("DELETE FROM ").Append(table).Append(" WHERE job_id IN (");

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace JobTracking.Sqlite.Storage;
 
-/// <summary>The writes of jobs' journals: log lines and rejects, numbered per job without gaps.</summary>
+/// <summary>The writes of jobs' journals: log lines, rejects and history entries, numbered per job without gaps.</summary>
 /// <remarks>
 /// One prepared insert per row, bound by index through SQLite's API: no parameter binders, no boxed values, no id
 /// arrays. (Through Microsoft.Data.Sqlite, binding was the cost, so rows went in 8-row statements; bound by index a
@@ -16,6 +16,8 @@ internal sealed class SqliteJournalWrites : IDisposable
     private readonly SqliteStatement _lastRejectSequence;
     private readonly SqliteStatement _insertLog;
     private readonly SqliteStatement _insertReject;
+    private readonly SqliteStatement _lastHistorySequence;
+    private readonly SqliteStatement _insertHistory;
 
     // A call's working state, kept from one call to the next (only the writer's loop appends).
     private readonly Dictionary<(Guid, JobJournalKind), long> _next = [];
@@ -35,6 +37,11 @@ internal sealed class SqliteJournalWrites : IDisposable
             connection,
             $"INSERT INTO job_rejects (job_id, seq, at, record_number, raw_record, reason) VALUES (@id, @seq, @at, @record, {SqliteRows.AsText("@raw")}, {SqliteRows.AsText("@reason")})",
             "@id", "@seq", "@at", "@record", "@raw", "@reason");
+        _lastHistorySequence = new SqliteStatement(connection, "SELECT COALESCE(MAX(seq), 0) FROM job_history WHERE job_id = @id", "@id");
+        _insertHistory = new SqliteStatement(
+            connection,
+            $"INSERT INTO job_history (job_id, seq, at, details) VALUES (@id, @seq, @at, {SqliteRows.AsText("@details")})",
+            "@id", "@seq", "@at", "@details");
     }
 
     public SqliteConnection Connection { get; }
@@ -69,29 +76,36 @@ internal sealed class SqliteJournalWrites : IDisposable
                 }
             }
 
-            var isReject = entry.Kind == JobJournalKind.Reject;
+            var (last, insert) = entry.Kind switch
+            {
+                JobJournalKind.Reject => (_lastRejectSequence, _insertReject),
+                JobJournalKind.History => (_lastHistorySequence, _insertHistory),
+                _ => (_lastLogSequence, _insertLog),
+            };
             if (!_next.TryGetValue((entry.JobId, entry.Kind), out var sequence))
             {
-                var last = isReject ? _lastRejectSequence : _lastLogSequence;
                 last.Bind(0, entry.JobId);
                 sequence = Scalar(last);
             }
 
             _next[(entry.JobId, entry.Kind)] = ++sequence;
-            var insert = isReject ? _insertReject : _insertLog;
             insert.Bind(0, entry.JobId);
             insert.Bind(1, sequence);
             insert.Bind(2, entry.At);
-            if (isReject)
+            switch (entry.Kind)
             {
-                insert.Bind(3, entry.RecordNumber);
-                insert.Bind(4, entry.Text);
-                insert.Bind(5, entry.Reason ?? string.Empty);
-            }
-            else
-            {
-                insert.Bind(3, (long)entry.Level);
-                insert.Bind(4, entry.Text);
+                case JobJournalKind.Reject:
+                    insert.Bind(3, entry.RecordNumber);
+                    insert.Bind(4, entry.Text);
+                    insert.Bind(5, entry.Reason ?? string.Empty);
+                    break;
+                case JobJournalKind.History:
+                    insert.Bind(3, entry.Text);
+                    break;
+                default:
+                    insert.Bind(3, (long)entry.Level);
+                    insert.Bind(4, entry.Text);
+                    break;
             }
 
             insert.Execute();
@@ -103,7 +117,7 @@ internal sealed class SqliteJournalWrites : IDisposable
 
     public void Dispose()
     {
-        foreach (var statement in new[] { _isClaimed, _lastLogSequence, _lastRejectSequence, _insertLog, _insertReject })
+        foreach (var statement in new[] { _isClaimed, _lastLogSequence, _lastRejectSequence, _insertLog, _insertReject, _lastHistorySequence, _insertHistory })
         {
             statement.Dispose();
         }

@@ -13,6 +13,7 @@ internal sealed class SqliteReadSession : IDisposable
     private readonly SqliteStatement _get;
     private readonly SqliteCommand _log;
     private readonly SqliteCommand _rejects;
+    private readonly SqliteCommand _history;
     private readonly SqliteCommand _count;
     private readonly SqliteStatement _begin;
     private readonly SqliteStatement _commit;
@@ -31,6 +32,9 @@ internal sealed class SqliteReadSession : IDisposable
             "@id", "@after", "@level", "@limit");
         _rejects = Command(
             "SELECT seq, at, record_number, raw_record, reason FROM job_rejects WHERE job_id = @id AND seq > @after ORDER BY seq LIMIT @limit",
+            "@id", "@after", "@limit");
+        _history = Command(
+            "SELECT seq, at, details FROM job_history WHERE job_id = @id AND seq > @after ORDER BY seq LIMIT @limit",
             "@id", "@after", "@limit");
         _count = Command("SELECT type_name, status, count FROM job_counts WHERE count > 0");
         _begin = new SqliteStatement(connection, "BEGIN");
@@ -246,9 +250,27 @@ internal sealed class SqliteReadSession : IDisposable
         return Page(items, pageSize, static r => r.Sequence);
     }
 
+    public JournalPage<JobHistoryRecord> ReadHistory(Guid jobId, long after, int pageSize)
+    {
+        var p = _history.Parameters;
+        p[0].Value = SqliteRows.Id(jobId);
+        p[1].Value = after;
+        p[2].Value = pageSize + 1;
+        var items = new List<JobHistoryRecord>();
+        using (var reader = _history.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                items.Add(new JobHistoryRecord { Sequence = reader.GetInt64(0), At = SqliteRows.Time(reader.GetInt64(1)), Text = reader.GetString(2) });
+            }
+        }
+
+        return Page(items, pageSize, static h => h.Sequence);
+    }
+
     public void Dispose()
     {
-        foreach (var command in new[] { _log, _rejects, _count })
+        foreach (var command in new[] { _log, _rejects, _history, _count })
         {
             command.Dispose();
         }

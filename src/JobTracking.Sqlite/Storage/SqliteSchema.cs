@@ -272,6 +272,20 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         """;
 
+    /// <summary>
+    /// Version 6: each job's history (commands with who issued them and why, reclaims, retries), numbered per job like the
+    /// log, its details a JSON text the engine writes; purged with the job. Files of version 5 get an empty table.
+    /// </summary>
+    private const string Version6 = """
+        CREATE TABLE job_history (
+            job_id  BLOB    NOT NULL,
+            seq     INTEGER NOT NULL,
+            at      INTEGER NOT NULL,
+            details TEXT    NOT NULL,
+            PRIMARY KEY (job_id, seq)
+        ) WITHOUT ROWID;
+        """;
+
     /// <summary>Each entry brings a file from the version before it to its version.</summary>
     private static readonly (int Version, string Sql)[] Migrations =
     [
@@ -280,6 +294,7 @@ internal static class SqliteSchema
         (3, Version3.Replace("COLS", FeedColumnsVersion3, StringComparison.Ordinal)),
         (4, Version4.Replace("COLS", FeedColumnsVersion3, StringComparison.Ordinal)),
         (5, Version5.Replace("COLS", FeedColumns, StringComparison.Ordinal)),
+        (6, Version6),
     ];
 
     /// <summary>The columns of a change feed row after its sequence number as versions 3 and 4 wrote them (the shipped migrations name these).</summary>

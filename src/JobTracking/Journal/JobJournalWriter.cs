@@ -39,6 +39,9 @@ internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
 
     public int Capacity { get; }
 
+    /// <summary>Gets whether the store keeps history entries (<see cref="JobJournalKind.History"/>): only then are they written.</summary>
+    public bool KeepsHistory => _store is IJobHistoryStore;
+
     public void Start() => _loop ??= Task.Run(LoopAsync);
 
     /// <summary>Buffers an entry if there is room; it is stored only if <paramref name="lease"/> is still held when its batch is written.</summary>
@@ -190,7 +193,7 @@ internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
             Kind = JobJournalKind.Log,
             At = refused.At,
             Level = LogLevel.Error,
-            Text = $"[A {(refused.Kind == JobJournalKind.Reject ? "reject" : "log line")} of {refused.Text.Length} characters could not be stored: {Describe(error)}]",
+            Text = $"[A {refused.Kind switch { JobJournalKind.Reject => "reject", JobJournalKind.History => "history entry", _ => "log line" }} of {refused.Text.Length} characters could not be stored: {Describe(error)}]",
         };
         try
         {

@@ -197,6 +197,7 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
                 }
 
                 _engine.AnnounceReclaimed(taken);
+                _engine.History.RecordReclaim(taken, request.At);
             }
         }
         while (batch.Count >= ReclaimBatchSize);

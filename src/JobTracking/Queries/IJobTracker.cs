@@ -43,6 +43,19 @@ public interface IJobTracker
     /// <exception cref="ArgumentException">The page size is out of range or the page token is malformed.</exception>
     ValueTask<JournalPage<JobReject>> GetRejectsAsync(Guid jobId, JournalQuery? query = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Reads a job's history, oldest first: its creation, each attempt's start and end, and every command (with who issued it and why), reclaim and retry recorded since it was created.</summary>
+    /// <remarks>
+    /// The creation and the attempts come from the job itself; commands, reclaims and retries are history entries of its
+    /// journal, written once their change is stored (a host that stops in between loses the entry, never the change), and
+    /// purged with the job. A store that keeps no history (one that does not implement <c>IJobHistoryStore</c>) gives the
+    /// creation and the attempts only. Entries this host wrote are stored before the read.
+    /// </remarks>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The entries, ordered by time; at one time, the creation and the attempts come before commands.</returns>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    ValueTask<IReadOnlyList<JobHistoryEntry>> GetHistoryAsync(Guid jobId, CancellationToken cancellationToken = default);
+
     /// <summary>Writes all of a job's rejects as CSV (RFC 4180: a header, then one record per reject; fields with commas, quotes or line breaks are quoted).</summary>
     /// <remarks>
     /// Against CSV injection, a reason or raw record that starts with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a

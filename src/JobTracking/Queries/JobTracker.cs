@@ -1,4 +1,6 @@
+using JobTracking.History;
 using JobTracking.Hosting;
+using JobTracking.Journal;
 using JobTracking.Storage;
 
 namespace JobTracking.Queries;
@@ -9,9 +11,14 @@ internal sealed class JobTracker : IJobTracker
     private readonly IJobStore _jobs;
     private readonly IJobQueryStore _store;
     private readonly IJobJournalStore _journal;
+    private readonly JobJournalWriter _writer;
 
-    public JobTracker(IJobStore jobs, IJobQueryStore store, IJobJournalStore journal, Definitions.JobTypeRegistry registry)
+    // The most history entries one read returns: a job commanded more often than that shows its first ones.
+    private const int MaxHistoryEntries = 10_000;
+
+    public JobTracker(IJobStore jobs, IJobQueryStore store, IJobJournalStore journal, JobJournalWriter writer, Definitions.JobTypeRegistry registry)
     {
+        _writer = writer;
         _jobs = jobs;
         _store = store;
         _journal = journal;
@@ -57,6 +64,38 @@ internal sealed class JobTracker : IJobTracker
         query.Validate();
         await GetAsync(jobId, cancellationToken).ConfigureAwait(false);
         return await _journal.ReadRejectsAsync(jobId, query, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<JobHistoryEntry>> GetHistoryAsync(Guid jobId, CancellationToken cancellationToken = default)
+    {
+        var job = await GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var recorded = new List<JobHistoryEntry>();
+        if (_journal is IJobHistoryStore history)
+        {
+            // What this host handed to the journal (a command just issued) is stored first, so a caller reads its own command.
+            await _writer.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            var query = new JournalQuery { PageSize = 1000 };
+            while (recorded.Count < MaxHistoryEntries)
+            {
+                var page = await history.ReadHistoryAsync(jobId, query, cancellationToken).ConfigureAwait(false);
+                foreach (var record in page.Items)
+                {
+                    if (JobHistoryText.Read(record) is { } entry)
+                    {
+                        recorded.Add(entry);
+                    }
+                }
+
+                if (page.NextPageToken is null)
+                {
+                    break;
+                }
+
+                query = query with { PageToken = page.NextPageToken };
+            }
+        }
+
+        return JobHistoryTimeline.Build(job, recorded);
     }
 
     public async Task<long> ExportRejectsCsvAsync(Guid jobId, TextWriter writer, CancellationToken cancellationToken = default)

@@ -97,6 +97,7 @@ public interface IJobRunner
     /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask UpdateDraftAsync<TParameters>(Guid jobId, TParameters parameters, string? displayName = null, CancellationToken cancellationToken = default);
 
+#pragma warning disable RS0026 // Each command has one overload without options, kept so existing calls that pass a token compile, and one with; only the token is optional in both.
     /// <summary>Queues a draft (Editing to Queued).</summary>
     /// <param name="jobId">The draft's id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -105,6 +106,18 @@ public interface IJobRunner
     /// <exception cref="InvalidJobTransitionException">The job is not a draft.</exception>
     /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask SubmitAsync(Guid jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Queues a draft (Editing to Queued).</summary>
+    /// <remarks>The command is recorded in the job's history with <paramref name="options"/> once the move is stored; see <see cref="IJobTracker.GetHistoryAsync"/>.</remarks>
+    /// <param name="jobId">The draft's id.</param>
+    /// <param name="options">Who issues the command and why, kept in the job's history (<see cref="IJobTracker.GetHistoryAsync"/>); <see langword="null"/> for neither.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the draft is queued.</returns>
+    /// <exception cref="ArgumentException">The actor or the reason is blank or longer than <see cref="JobStartOptions.MaxTextLength"/> characters (the message names which); nothing was changed.</exception>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job is not a draft.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
+    ValueTask SubmitAsync(Guid jobId, JobCommandOptions? options, CancellationToken cancellationToken = default);
 
     /// <summary>Pauses a job: a running one at its next safe point (Running to Pausing, then Paused), a queued one at once (held).</summary>
     /// <param name="jobId">The job's id.</param>
@@ -115,6 +128,18 @@ public interface IJobRunner
     /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask PauseAsync(Guid jobId, CancellationToken cancellationToken = default);
 
+    /// <summary>Pauses a job: a running one at its next safe point (Running to Pausing, then Paused), a queued one at once (held).</summary>
+    /// <remarks>The command is recorded in the job's history with <paramref name="options"/> once the move is stored; see <see cref="IJobTracker.GetHistoryAsync"/>.</remarks>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="options">Who issues the command and why, kept in the job's history (<see cref="IJobTracker.GetHistoryAsync"/>); <see langword="null"/> for neither.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the pause is recorded (not when the job has reached its safe point).</returns>
+    /// <exception cref="ArgumentException">The actor or the reason is blank or longer than <see cref="JobStartOptions.MaxTextLength"/> characters (the message names which); nothing was changed.</exception>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job is neither running nor queued.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
+    ValueTask PauseAsync(Guid jobId, JobCommandOptions? options, CancellationToken cancellationToken = default);
+
     /// <summary>Resumes a job: a paused one is queued again and continues from its checkpoint; a pausing one simply keeps running.</summary>
     /// <param name="jobId">The job's id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -123,6 +148,18 @@ public interface IJobRunner
     /// <exception cref="InvalidJobTransitionException">The job is neither paused nor pausing.</exception>
     /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask ResumeAsync(Guid jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Resumes a job: a paused one is queued again and continues from its checkpoint; a pausing one simply keeps running.</summary>
+    /// <remarks>The command is recorded in the job's history with <paramref name="options"/> once the move is stored; see <see cref="IJobTracker.GetHistoryAsync"/>.</remarks>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="options">Who issues the command and why, kept in the job's history (<see cref="IJobTracker.GetHistoryAsync"/>); <see langword="null"/> for neither.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the resume is recorded.</returns>
+    /// <exception cref="ArgumentException">The actor or the reason is blank or longer than <see cref="JobStartOptions.MaxTextLength"/> characters (the message names which); nothing was changed.</exception>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job is neither paused nor pausing.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
+    ValueTask ResumeAsync(Guid jobId, JobCommandOptions? options, CancellationToken cancellationToken = default);
 
     /// <summary>Cancels a job: a running one's token fires at once and it ends Cancelled at its next safe point; any other unfinished one is cancelled at once.</summary>
     /// <param name="jobId">The job's id.</param>
@@ -133,6 +170,18 @@ public interface IJobRunner
     /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask CancelAsync(Guid jobId, CancellationToken cancellationToken = default);
 
+    /// <summary>Cancels a job: a running one's token fires at once and it ends Cancelled at its next safe point; any other unfinished one is cancelled at once.</summary>
+    /// <remarks>The command is recorded in the job's history with <paramref name="options"/> once the move is stored; see <see cref="IJobTracker.GetHistoryAsync"/>.</remarks>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="options">Who issues the command and why, kept in the job's history (<see cref="IJobTracker.GetHistoryAsync"/>); <see langword="null"/> for neither.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the cancellation is recorded.</returns>
+    /// <exception cref="ArgumentException">The actor or the reason is blank or longer than <see cref="JobStartOptions.MaxTextLength"/> characters (the message names which); nothing was changed.</exception>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job has finished or is shutting down.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
+    ValueTask CancelAsync(Guid jobId, JobCommandOptions? options, CancellationToken cancellationToken = default);
+
     /// <summary>Queues a failed or interrupted job again as a new attempt (attempt + 1); it continues from its last checkpoint.</summary>
     /// <param name="jobId">The job's id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -142,6 +191,18 @@ public interface IJobRunner
     /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask RestartAsync(Guid jobId, CancellationToken cancellationToken = default);
 
+    /// <summary>Queues a failed or interrupted job again as a new attempt (attempt + 1); it continues from its last checkpoint.</summary>
+    /// <remarks>The command is recorded in the job's history with <paramref name="options"/> once the move is stored; see <see cref="IJobTracker.GetHistoryAsync"/>.</remarks>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="options">Who issues the command and why, kept in the job's history (<see cref="IJobTracker.GetHistoryAsync"/>); <see langword="null"/> for neither.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the job is queued.</returns>
+    /// <exception cref="ArgumentException">The actor or the reason is blank or longer than <see cref="JobStartOptions.MaxTextLength"/> characters (the message names which); nothing was changed.</exception>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job is neither failed nor interrupted.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
+    ValueTask RestartAsync(Guid jobId, JobCommandOptions? options, CancellationToken cancellationToken = default);
+
     /// <summary>Makes a queued job that waits for its time (a delayed start or a retry's backoff) ready at once; it goes to the back of the queue of its priority.</summary>
     /// <param name="jobId">The job's id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -150,6 +211,19 @@ public interface IJobRunner
     /// <exception cref="InvalidJobTransitionException">The job is not queued.</exception>
     /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
     ValueTask RunNowAsync(Guid jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes a queued job that waits for its time (a delayed start or a retry's backoff) ready at once; it goes to the back of the queue of its priority.</summary>
+    /// <remarks>The command is recorded in the job's history with <paramref name="options"/> once the move is stored; see <see cref="IJobTracker.GetHistoryAsync"/>.</remarks>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="options">Who issues the command and why, kept in the job's history (<see cref="IJobTracker.GetHistoryAsync"/>); <see langword="null"/> for neither.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the job is ready.</returns>
+    /// <exception cref="ArgumentException">The actor or the reason is blank or longer than <see cref="JobStartOptions.MaxTextLength"/> characters (the message names which); nothing was changed.</exception>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="InvalidJobTransitionException">The job is not queued.</exception>
+    /// <exception cref="JobTrackingException">The store failed and the outcome cannot be told, or it refused every move of the job (see the remarks on <see cref="IJobRunner"/>).</exception>
+    ValueTask RunNowAsync(Guid jobId, JobCommandOptions? options, CancellationToken cancellationToken = default);
+#pragma warning restore RS0026
 
     /// <summary>Waits until the job reaches one of <paramref name="statuses"/>.</summary>
     /// <param name="jobId">The job's id.</param>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using JobTracking.Control;
 using JobTracking.Definitions;
 using JobTracking.Feed;
+using JobTracking.History;
 using JobTracking.Journal;
 using JobTracking.Ownership;
 using JobTracking.Storage;
@@ -59,6 +60,7 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
             Feed.Backpressure = new FeedBackpressure(Feed, ring.FeedCapacity, timeProvider, LoggerFactory.CreateLogger<JobFeed>());
         }
 
+        History = new JobHistoryRecorder(journal, instance, LoggerFactory.CreateLogger<JobHistoryRecorder>());
         Executor = new JobExecutor(this);
         Claims = new ClaimRegistry(timeProvider, Options.LeaseDuration, enforced: (store.Capabilities & JobStoreCapabilities.SharedAcrossProcesses) != 0, _logger);
         metrics.Observe(() => Volatile.Read(ref _queueDepth), () => _running.Count, () => Feed.DroppedEvents);
@@ -92,6 +94,9 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     public TimeProvider TimeProvider { get; }
 
     public JobJournalWriter Journal { get; }
+
+    /// <summary>Gets what records commands, reclaims and retries in jobs' history.</summary>
+    public JobHistoryRecorder History { get; }
 
     public ILoggerFactory LoggerFactory { get; }
 

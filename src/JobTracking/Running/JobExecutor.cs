@@ -358,6 +358,7 @@ internal sealed class JobExecutor(JobEngine engine)
                     if (retryAt is { } next)
                     {
                         Log.JobRetrying(_logger, error, run.JobId, run.TypeName, run.Attempt, typeOptions.MaxAttempts, next);
+                        await engine.History.RecordRetryAsync(run.JobId, status, run.Attempt + 1, transition.At, error).ConfigureAwait(false);
                     }
                     else
                     {

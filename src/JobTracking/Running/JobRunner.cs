@@ -146,17 +146,29 @@ internal sealed class JobRunner : IJobRunner
         }
     }
 
-    public ValueTask SubmitAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Submit, cancellationToken);
+    public ValueTask SubmitAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Submit, null, cancellationToken);
 
-    public ValueTask PauseAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Pause, cancellationToken);
+    public ValueTask SubmitAsync(Guid jobId, JobCommandOptions? options, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Submit, options, cancellationToken);
 
-    public ValueTask ResumeAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Resume, cancellationToken);
+    public ValueTask PauseAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Pause, null, cancellationToken);
 
-    public ValueTask CancelAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Cancel, cancellationToken);
+    public ValueTask PauseAsync(Guid jobId, JobCommandOptions? options, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Pause, options, cancellationToken);
 
-    public ValueTask RestartAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Restart, cancellationToken);
+    public ValueTask ResumeAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Resume, null, cancellationToken);
 
-    public ValueTask RunNowAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.RunNow, cancellationToken);
+    public ValueTask ResumeAsync(Guid jobId, JobCommandOptions? options, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Resume, options, cancellationToken);
+
+    public ValueTask CancelAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Cancel, null, cancellationToken);
+
+    public ValueTask CancelAsync(Guid jobId, JobCommandOptions? options, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Cancel, options, cancellationToken);
+
+    public ValueTask RestartAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Restart, null, cancellationToken);
+
+    public ValueTask RestartAsync(Guid jobId, JobCommandOptions? options, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.Restart, options, cancellationToken);
+
+    public ValueTask RunNowAsync(Guid jobId, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.RunNow, null, cancellationToken);
+
+    public ValueTask RunNowAsync(Guid jobId, JobCommandOptions? options, CancellationToken cancellationToken = default) => CommandAsync(jobId, JobCommand.RunNow, options, cancellationToken);
 
     public async Task<JobRecord> WaitForStatusAsync(Guid jobId, IReadOnlyCollection<JobStatus> statuses, CancellationToken cancellationToken = default)
     {
@@ -282,9 +294,15 @@ internal sealed class JobRunner : IJobRunner
         Timeout = options?.Timeout,
     };
 
-    private async ValueTask CommandAsync(Guid jobId, JobCommand command, CancellationToken cancellationToken)
+    private async ValueTask CommandAsync(Guid jobId, JobCommand command, JobCommandOptions? options, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (options is not null)
+        {
+            CheckText(options.Actor, nameof(options.Actor));
+            CheckText(options.Reason, nameof(options.Reason));
+        }
+
         JobRecord? previous = null;
         for (var refused = 0; ; refused++)
         {
@@ -368,6 +386,8 @@ internal sealed class JobRunner : IJobRunner
                 run.ApplySignal(to, transition.ExpectedVersion + 1);
             }
 
+            // After the move, never before: a host that stops in between loses the entry, never the change.
+            await _engine.History.RecordCommandAsync(job, command, to, transition.At, options, cancellationToken).ConfigureAwait(false);
             return;
         }
     }

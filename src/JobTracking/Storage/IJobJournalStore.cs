@@ -2,6 +2,8 @@ namespace JobTracking.Storage;
 
 /// <summary>Where jobs' log lines and rejects are kept: the second of a store's four narrow contracts.</summary>
 /// <remarks>
+/// <para>History entries (<see cref="JobJournalKind.History"/>) are appended here too, but only to a store that implements
+/// <see cref="IJobHistoryStore"/>, which keeps and reads them.</para>
 /// <para>Entries are numbered per job and kind from 1 in the order appended. Text round-trips exactly, NUL included; the
 /// engine truncates it to <see cref="JobTrackingOptions.MaxJournalTextLength"/> first.</para>
 /// <para>A batch may mix jobs. An entry that carries a <see cref="JobJournalEntry.ClaimId"/> is stored only while that claim is

@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace JobTracking.Storage;
 
-// The in-memory store: each job's log lines and rejects.
+// The in-memory store: each job's log lines, rejects and history entries.
 public sealed partial class InMemoryJobStore
 {
     /// <inheritdoc/>
@@ -54,12 +54,24 @@ public sealed partial class InMemoryJobStore
             : new JournalPage<JobReject> { Items = [], NextPageToken = null });
     }
 
-    /// <summary>One job's log lines and rejects, numbered from 1 in the order appended.</summary>
+    /// <inheritdoc/>
+    public ValueTask<JournalPage<JobHistoryRecord>> ReadHistoryAsync(Guid jobId, JournalQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var after = query.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_journals.TryGetValue(jobId, out var journal)
+            ? journal.ReadHistory(after, query.PageSize)
+            : new JournalPage<JobHistoryRecord> { Items = [], NextPageToken = null });
+    }
+
+    /// <summary>One job's log lines, rejects and history entries, each numbered from 1 in the order appended.</summary>
     private sealed class Journal(Guid jobId)
     {
         private readonly Lock _lock = new();
         private readonly List<JobLogEntry> _log = [];
         private readonly List<JobReject> _rejects = [];
+        private readonly List<JobHistoryRecord> _history = [];
 
         public Guid JobId { get; } = jobId;
 
@@ -67,7 +79,11 @@ public sealed partial class InMemoryJobStore
         {
             lock (_lock)
             {
-                if (entry.Kind == JobJournalKind.Reject)
+                if (entry.Kind == JobJournalKind.History)
+                {
+                    _history.Add(new JobHistoryRecord { Sequence = _history.Count + 1, At = entry.At, Text = entry.Text });
+                }
+                else if (entry.Kind == JobJournalKind.Reject)
                 {
                     _rejects.Add(new JobReject { Sequence = _rejects.Count + 1, At = entry.At, RecordNumber = entry.RecordNumber, RawRecord = entry.Text, Reason = entry.Reason ?? string.Empty });
                 }
@@ -106,6 +122,18 @@ public sealed partial class InMemoryJobStore
                 var items = _rejects.GetRange(start, count);
                 var more = start + count < _rejects.Count;
                 return new JournalPage<JobReject> { Items = items, NextPageToken = more ? items[^1].Sequence.ToString(CultureInfo.InvariantCulture) : null };
+            }
+        }
+
+        public JournalPage<JobHistoryRecord> ReadHistory(long after, int pageSize)
+        {
+            lock (_lock)
+            {
+                var start = (int)Math.Min(after, _history.Count);
+                var count = Math.Min(pageSize, _history.Count - start);
+                var items = _history.GetRange(start, count);
+                var more = start + count < _history.Count;
+                return new JournalPage<JobHistoryRecord> { Items = items, NextPageToken = more ? items[^1].Sequence.ToString(CultureInfo.InvariantCulture) : null };
             }
         }
 

@@ -11,7 +11,7 @@ namespace JobTracking.Storage;
 /// <para>It keeps at most a given number of finished jobs (Completed, Cancelled, Failed; <see cref="DefaultMaxFinishedJobs"/> unless told
 /// otherwise): when one more finishes, the one that finished first is purged with its log and rejects, so a long-running process does not grow without bound.</para>
 /// </remarks>
-public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJobQueryStore, IJobFeedStore, IJobScheduleStore
+public sealed partial class InMemoryJobStore : IJobStore, IJobJournalStore, IJobHistoryStore, IJobQueryStore, IJobFeedStore, IJobScheduleStore
 {
     /// <summary>The default most jobs held queued at once.</summary>
     public const int DefaultQueueCapacity = 1_000_000;

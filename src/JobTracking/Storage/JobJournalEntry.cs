@@ -11,7 +11,7 @@ public sealed class JobJournalEntry
     /// <summary>Gets the claim of the run that wrote the entry: the store keeps the entry only while it is the job's current claim. <see langword="null"/> for an entry written outside a run.</summary>
     public Guid? ClaimId { get; init; }
 
-    /// <summary>Gets whether this is a log line or a reject.</summary>
+    /// <summary>Gets whether this is a log line, a reject or a history entry.</summary>
     public required JobJournalKind Kind { get; init; }
 
     /// <summary>Gets when the entry was written.</summary>
@@ -20,7 +20,7 @@ public sealed class JobJournalEntry
     /// <summary>Gets the level of a log line (<see cref="LogLevel.Warning"/> for a reject).</summary>
     public LogLevel Level { get; init; }
 
-    /// <summary>Gets the message of a log line, or the raw record of a reject (truncated past the configured maximum).</summary>
+    /// <summary>Gets the message of a log line, the raw record of a reject (truncated past the configured maximum), or the details of a history entry (a JSON object the engine writes and reads; the store keeps it as text).</summary>
     public required string Text { get; init; }
 
     /// <summary>Gets the record number of a reject (0 for a log line).</summary>

@@ -35,7 +35,7 @@ public sealed record JobRecord
     public required DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>Gets the time before which the job is not claimed, judged by the store's clock: a delayed start (<see cref="JobStartOptions.RunAt"/>, <see cref="JobStartOptions.Delay"/>) or a retry's backoff. <see langword="null"/> when it may run as soon as it is queued.</summary>
-    /// <remarks>A queued job whose time has not come is shown as scheduled for that time; <see cref="IJobRunner.RunNowAsync"/> makes it ready at once.</remarks>
+    /// <remarks>A queued job whose time has not come is shown as scheduled for that time; <see cref="IJobRunner.RunNowAsync(Guid, CancellationToken)"/> makes it ready at once.</remarks>
     public DateTimeOffset? RunAfter { get; init; }
 
     /// <summary>Gets the idempotency key the job was started with (<see cref="JobStartOptions.IdempotencyKey"/>): while the job holds it, a start with the same key returns this job instead of a new one. <see langword="null"/> for none, or once the key has been released.</summary>

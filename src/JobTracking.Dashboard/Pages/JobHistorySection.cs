@@ -1,0 +1,62 @@
+using JobTracking.Dashboard.Api;
+
+namespace JobTracking.Dashboard.Pages;
+
+/// <summary>The History tab of the job page: the job's timeline, oldest first, with who did what and why.</summary>
+internal static class JobHistorySection
+{
+    public static void Render(Html html, IReadOnlyList<HistoryEntryView> entries)
+    {
+        html.Raw("<section class=\"jt-tab\" id=\"jt-history\">");
+        if (entries.Count == 0)
+        {
+            html.Raw("<p class=\"jt-empty\">No history.</p>");
+        }
+        else
+        {
+            html.Raw("<table class=\"jt-table jt-history\"><thead><tr><th>Time</th><th>What</th><th>Status</th><th>By</th><th>Reason</th><th>Where</th><th>Attempt</th></tr></thead><tbody>");
+            foreach (var entry in entries)
+            {
+                html.Raw("<tr").Attr("class", "jt-history-" + entry.Kind.ToString().ToLowerInvariant()).Raw("><td>");
+                Format.Time(html, entry.At);
+                html.Raw("</td><td>").Text(What(entry.Kind)).Raw("</td><td>");
+                if (entry.FromStatus is { } from)
+                {
+                    html.Text(StatusLabels.Label(from)).Raw(" → ");
+                }
+
+                html.Text(entry.ToStatus is { } to ? StatusLabels.Label(to) : entry.FromStatus is null ? "—" : "").Raw("</td><td>")
+                    .Text(entry.Actor ?? "—").Raw("</td><td class=\"jt-message\">").Text(entry.Reason ?? "—").Raw("</td><td>")
+                    .Text(Where(entry)).Raw("</td><td>").Text(entry.Attempt).Raw("</td></tr>");
+            }
+
+            html.Raw("</tbody></table>");
+        }
+
+        html.Raw("</section>");
+    }
+
+    private static string What(JobHistoryKind kind) => kind switch
+    {
+        JobHistoryKind.Created => "Created",
+        JobHistoryKind.Started => "Attempt started",
+        JobHistoryKind.Ended => "Attempt ended",
+        JobHistoryKind.Submit => "Submitted",
+        JobHistoryKind.Pause => "Pause",
+        JobHistoryKind.Resume => "Resume",
+        JobHistoryKind.Cancel => "Cancel",
+        JobHistoryKind.Restart => "Restart",
+        JobHistoryKind.RunNow => "Run now",
+        JobHistoryKind.Reclaim => "Taken over (lease lost)",
+        JobHistoryKind.Retry => "Retried",
+        _ => kind.ToString(),
+    };
+
+    private static string Where(HistoryEntryView entry) => (entry.Node, entry.Instance) switch
+    {
+        (null, null) => "—",
+        ({ } node, null) => node,
+        (null, { } instance) => instance,
+        ({ } node, { } instance) => $"{node} ({instance})",
+    };
+}
