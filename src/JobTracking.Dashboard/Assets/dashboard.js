@@ -449,12 +449,44 @@
           ['jt-main', 'jt-counts'].forEach(function (id) {
             var now = document.getElementById(id);
             var next = page.getElementById(id);
-            if (now && next) { now.replaceChildren.apply(now, Array.prototype.slice.call(next.childNodes)); }
+            if (now && next) {
+              var focused = focusPlace(now);
+              now.replaceChildren.apply(now, Array.prototype.slice.call(next.childNodes));
+              refocus(now, focused);
+            }
           });
           if (kind === 'tracker') { refreshed(); }
         })
         .catch(function () { });
     }, delay);
+  }
+
+  // A keyboard user's place survives a refresh: the focused element's position under the refreshed container, found
+  // again in the new content when it is the same control (same tag and target), else by its target anywhere in it.
+  function focusKey(el) {
+    return el.tagName + ' ' + (el.getAttribute('href') || ((el.getAttribute('name') || '') + '=' + (el.getAttribute('value') || '')) + ' ' + el.textContent.trim());
+  }
+
+  function focusPlace(container) {
+    var el = document.activeElement;
+    if (!el || el === container || !container.contains(el)) { return null; }
+    var key = focusKey(el);
+    var path = [];
+    while (el !== container) {
+      path.unshift(Array.prototype.indexOf.call(el.parentNode.children, el));
+      el = el.parentNode;
+    }
+    return { path: path, key: key };
+  }
+
+  function refocus(container, place) {
+    if (!place) { return; }
+    var el = container;
+    for (var i = 0; i < place.path.length && el; i++) { el = el.children[place.path[i]]; }
+    if (!el || focusKey(el) !== place.key) {
+      el = Array.prototype.find.call(container.querySelectorAll('a, button, input, select, textarea, [tabindex]'), function (c) { return focusKey(c) === place.key; });
+    }
+    if (el) { el.focus({ preventScroll: true }); }
   }
 
   // The rows are the page's now: what it left out is counted again from here, and events newer than a row still win.

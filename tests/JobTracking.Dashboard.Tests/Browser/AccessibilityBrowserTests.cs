@@ -105,6 +105,12 @@ public sealed class AccessibilityBrowserTests
             (++stops).Should().BeLessThanOrEqualTo(40, "the Pause button is reached by Tab");
         }
 
+        // The page refreshes itself on the job's progress (every second here): the keyboard's place stays where it was.
+        var js = (IJavaScriptExecutor)driver;
+        js.ExecuteScript("window.jtMark = document.getElementById('jt-main').firstElementChild;");
+        browser.Until(_ => js.ExecuteScript("return !document.contains(window.jtMark);") is true ? true : (bool?)null, "the job page to refresh itself on a progress event");
+        Focused(driver).Class.Should().Contain("jt-cmd-pause", "a live refresh keeps the focus on the control that had it");
+
         Press(driver, Keys.Enter);
         var alert = browser.Until(d =>
         {
