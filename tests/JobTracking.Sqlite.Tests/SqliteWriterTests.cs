@@ -1,4 +1,5 @@
 using JobTracking.Sqlite.Storage;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -58,7 +59,7 @@ public sealed class SqliteWriterTests : IDisposable
     [Fact]
     public async Task WriteDelay_AWriteWaitsForOthersToShareItsCommit_UntilTheBatchIsFullOrTheDelayHasPassed()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero));
+        var time = new WatchedTime(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero), TimeSpan.FromMilliseconds(50));
         await using var store = SqliteJobStores.Open(
             _database.ConnectionString,
             new SqliteJobStoreOptions { MaxWriteBatch = 2, WriteDelay = TimeSpan.FromMilliseconds(50) },
@@ -66,13 +67,14 @@ public sealed class SqliteWriterTests : IDisposable
         var jobs = Enumerable.Range(0, 3).Select(_ => NewJob()).ToList();
 
         var first = store.CreateAsync(jobs[0]).AsTask();
-        (await Task.WhenAny(first, Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken))).Should()
-            .NotBeSameAs(first, "a write waits, up to WriteDelay on the store's clock, for another write to share its commit");
+        await time.NextDelayAsync(); // the writer took the write and waits, on the store's clock, for company
+        first.IsCompleted.Should().BeFalse("a write waits, up to WriteDelay on the store's clock, for another write to share its commit");
         var second = store.CreateAsync(jobs[1]).AsTask();
         await Task.WhenAll(first, second).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken); // two: the batch is full, so it commits at once
 
         var alone = store.CreateAsync(jobs[2]).AsTask();
-        (await Task.WhenAny(alone, Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken))).Should().NotBeSameAs(alone);
+        await time.NextDelayAsync();
+        alone.IsCompleted.Should().BeFalse("alone, the write waits for the delay to pass");
         time.Advance(TimeSpan.FromMilliseconds(50));
         await alone.WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken); // the delay has passed: it commits alone
 
@@ -94,6 +96,26 @@ public sealed class SqliteWriterTests : IDisposable
     }
 
     public void Dispose() => _database.Dispose();
+
+    /// <summary>A fake clock that tells when a timer of the given length is set on it: the writer's wait for company.</summary>
+    private sealed class WatchedTime(DateTimeOffset start, TimeSpan watched) : FakeTimeProvider(start)
+    {
+        private readonly Channel<bool> _set = Channel.CreateUnbounded<bool>();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            if (dueTime == watched)
+            {
+                _set.Writer.TryWrite(true);
+            }
+
+            return timer;
+        }
+
+        public async Task NextDelayAsync() =>
+            await _set.Reader.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Wait.DefaultTimeout);
+    }
 
     private static JobRecord NewJob() => new()
     {
