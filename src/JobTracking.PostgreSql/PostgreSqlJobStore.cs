@@ -163,9 +163,11 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
         await Opened(cancellationToken).ConfigureAwait(false);
         var (read, pending) = await _reads.ReadFeedAsync(afterSequence, buffer, cancellationToken).ConfigureAwait(false);
         _doorbell.Saw(read.LatestSequence);
-        if (pending)
+        if (pending && !await _writer.NumberIfIdleAsync(cancellationToken).ConfigureAwait(false))
         {
-            await _writer.NumberIfIdleAsync(cancellationToken).ConfigureAwait(false);
+            // Numbered a moment ago: the changes found waiting (an application's commit, say) are numbered by the next
+            // step, or, should none come, by this reader once the bell rings again after the idle window.
+            _doorbell.RingAfter(PgWriter.IdleNumbering);
         }
 
         return read;
@@ -270,10 +272,10 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
         var found = await PgSchema.EnsureCreatedAsync(_dataSource, _options.Schema, CancellationToken.None).ConfigureAwait(false);
         if (found < PgSchema.CurrentVersion)
         {
-            Log.SchemaCreated(_logger, _options.Schema, found, PgSchema.CurrentVersion);
+            Storage.Log.SchemaCreated(_logger, _options.Schema, found, PgSchema.CurrentVersion);
         }
 
-        Log.StoreOpened(_logger, _options.Schema, PgSchema.CurrentVersion, _options.UseListenNotify);
+        Storage.Log.StoreOpened(_logger, _options.Schema, PgSchema.CurrentVersion, _options.UseListenNotify);
     }
 
     private Task Opened(CancellationToken cancellationToken)
@@ -330,10 +332,18 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
         }
     }
 
+    /// <summary>Gets the connection string of the store's data source (without its password).</summary>
+    internal string ConnectionString => _dataSource.ConnectionString;
+
     private async Task<T> WriteAsync<T>(PgWrite<T> write, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         await Opened(cancellationToken).ConfigureAwait(false);
+        if (write.FitsApplicationTransaction && PgApplicationTransaction.For(this) is { } transaction)
+        {
+            return await transaction.WriteAsync(write, _sql, cancellationToken).ConfigureAwait(false);
+        }
+
         return await _writer.WriteAsync(write, cancellationToken).ConfigureAwait(false);
     }
 

@@ -17,6 +17,9 @@ internal sealed class JobRunner : IJobRunner
         _engine = engine;
     }
 
+    /// <summary>Gets the engine the runner drives (its store, for a store package's runner that writes in the application's transaction).</summary>
+    internal JobEngine Engine => _engine;
+
     public JobLauncher<TJob> Job<TJob>()
         where TJob : class, IJobDefinition => new(this, _engine.Registry.Get(typeof(TJob)).TypeName);
 
