@@ -249,6 +249,38 @@ public sealed class TransactionalStartTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task CancelOfARunningJob_InATransaction_ReachesTheRunOnlyWhenCommitted()
+    {
+        var (host, connection) = await StartAsync();
+        var runner = host.Services.GetRequiredService<IJobRunner>();
+        var tracker = host.Services.GetRequiredService<IJobTracker>();
+        var id = await runner.Job<StepJob>().StartAsync(new StepParameters { Steps = 5000, MillisecondsPerStep = 2 });
+        await Wait.UntilAsync(async () => (await tracker.GetAsync(id)).Progress.Done >= 2, "the job to make progress");
+
+        // Rolled back: the run here never hears of the cancel and goes on.
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await runner.InTransaction(transaction).CancelAsync(id);
+            var before = _steps.Of(id).Count;
+            await Wait.UntilAsync(() => _steps.Of(id).Count >= before + 20, "the run to go on while the cancel is not committed");
+            await transaction.RollbackAsync();
+        }
+
+        var after = _steps.Of(id).Count;
+        await Wait.UntilAsync(() => _steps.Of(id).Count >= after + 20, "the run to go on after the rollback");
+        (await tracker.GetAsync(id)).Status.Should().Be(JobStatus.Running);
+
+        // Committed: the run learns it from the feed and stops.
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await runner.InTransaction(transaction).CancelAsync(id);
+            await transaction.CommitAsync();
+        }
+
+        (await runner.WaitForStatusAsync(id, JobStatus.Cancelled)).Status.Should().Be(JobStatus.Cancelled);
+    }
+
+    [Fact]
     public async Task BadInput_IsRefusedWithAClearError_AndTheTransactionGoesOn()
     {
         var (host, connection) = await StartAsync();
