@@ -54,7 +54,7 @@ internal static class DashboardEndpoint
         }
         catch (InvalidJobTransitionException exception) when (!context.Response.HasStarted)
         {
-            await Error(context, StatusCodes.Status409Conflict, exception, new LocalText("Error.Transition", new LocalText("Status." + exception.CurrentStatus))).ConfigureAwait(false);
+            await Error(context, StatusCodes.Status409Conflict, exception, new LocalText("Error.Transition", new LocalText("Verb." + exception.Command), exception.JobId, exception.CurrentStatus, exception.Command, new LocalText("Status." + exception.CurrentStatus))).ConfigureAwait(false);
         }
         catch (JobTrackingException exception) when (!context.Response.HasStarted)
         {
