@@ -25,7 +25,7 @@ public sealed class JobTrackingDashboardOptions
     /// </summary>
     public string? ActPolicy { get; set; }
 
-    /// <summary>Gets or sets the title shown on every page. Default "Process tracker".</summary>
+    /// <summary>Gets or sets the title shown on every page. Default "Process tracker" (in the reader's language: "Suivi des processus" in French).</summary>
     public string Title { get; set; } = DefaultTitle;
 
     /// <summary>The default <see cref="Title"/>, shown in the reader's language ("Suivi des processus" in French).</summary>
