@@ -149,7 +149,7 @@ var L = (function () {
 
   function percentText(progress) {
     return progress.percent === null || progress.percent === undefined
-      ? (progress.done > 0 ? L.fmt(L.t('Progress.Done'), [L.num(progress.done)]) : '—')
+      ? (progress.done > 0 ? L.plural('Progress.Done', progress.done) : '—')
       : L.fmt(L.t('Progress.Percent'), [L.num(Math.round(progress.percent))]);
   }
 

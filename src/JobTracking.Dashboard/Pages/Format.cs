@@ -67,7 +67,7 @@ internal static class Format
     }
 
     public static string Percent(DashboardText text, JobProgress progress) =>
-        progress.Percent is { } percent ? text.Format("Progress.Percent", percent) : text.Format("Progress.Done", text.Number(progress.Done));
+        progress.Percent is { } percent ? text.Format("Progress.Percent", percent) : text.Plural("Progress.Done", progress.Done);
 
     /// <summary>
     /// A progress bar named for a screen reader ("Progress of Nightly import") and the percentage, when the total is known.

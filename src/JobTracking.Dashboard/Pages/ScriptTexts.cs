@@ -19,12 +19,12 @@ internal static class ScriptTexts
     private static readonly string[] Single =
     [
         "Live.On", "Live.Connecting", "Live.Reconnecting", "Live.Reloading", "Live.Paused", "Live.Hidden", "Live.Pause", "Live.Resume",
-        "Progress.Percent", "Progress.Done", "Progress.Of", "Toast.TheJob", "Toast.Close", "Toast.Started", "Toast.Finished",
+        "Progress.Percent", "Progress.Of", "Toast.TheJob", "Toast.Close", "Toast.Started", "Toast.Finished",
         "Toast.Details", "Toast.Separator", "Announce.Started", "Announce.Finished", "NewJobs.Show",
         "Duration.Seconds", "Duration.Minutes", "Duration.Hours",
     ];
 
-    private static readonly string[] Plurals = ["Toast.StartedMany", "Toast.FinishedMany", "Toast.Failed", "Toast.Cancelled", "NewJobs.Count"];
+    private static readonly string[] Plurals = ["Progress.Done", "Toast.StartedMany", "Toast.FinishedMany", "Toast.Failed", "Toast.Cancelled", "NewJobs.Count"];
 
     public static string Json(DashboardText text) => Cache.GetOrAdd(text.Language + "|" + text.Lang, _ =>
     {
