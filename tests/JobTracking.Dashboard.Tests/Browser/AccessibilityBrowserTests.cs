@@ -47,6 +47,9 @@ public sealed class AccessibilityBrowserTests
             $"/jobs/{running}",
             "/jobs/schedules",
             "/jobs?status=NotAStatus",
+            // French (the sample reads the culture from the query string too): longer words, the same rules.
+            "/jobs?culture=fr",
+            $"/jobs/{finished}?culture=fr",
         };
 
         var found = new List<string>();
