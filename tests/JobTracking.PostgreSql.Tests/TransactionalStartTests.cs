@@ -330,6 +330,33 @@ public sealed class TransactionalStartTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AWriteTheServerRefuses_ThrowsAndWritesNothing_AndTheTransactionGoesOn()
+    {
+        var (host, connection) = await StartAsync();
+        var runner = host.Services.GetRequiredService<IJobRunner>();
+        await using (var check = new NpgsqlCommand($"ALTER TABLE {Schema.Name}.jobs ADD CONSTRAINT no_refused CHECK (display_name <> 'refused')", connection))
+        {
+            await check.ExecuteNonQueryAsync();
+        }
+
+        Guid kept;
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await SaveOrderAsync(connection, transaction, 1);
+            var inTransaction = runner.InTransaction(transaction);
+            await FluentActions.Awaiting(async () => await inTransaction.Job<StepJob>().StartAsync(new StepParameters { Steps = 1 }, new JobStartOptions { DisplayName = "refused" }))
+                .Should().ThrowAsync<JobTrackingException>().WithMessage("*no_refused*Nothing was written*goes on as it was*");
+            kept = await inTransaction.Job<StepJob>().StartAsync(new StepParameters { Steps = 1 }, new JobStartOptions { DisplayName = "kept" });
+            await SaveOrderAsync(connection, transaction, 2);
+            await transaction.CommitAsync();
+        }
+
+        (await CountAsync($"SELECT count(*) FROM {Schema.Name}.orders")).Should().Be(2);
+        (await CountAsync($"SELECT count(*) FROM {Schema.Name}.jobs")).Should().Be(1);
+        (await runner.WaitForCompletionAsync(kept)).Status.Should().Be(JobStatus.Completed);
+    }
+
+    [Fact]
     public async Task ARunnerOnAnotherStore_IsRefused()
     {
         PostgresServer.Require();
