@@ -27,6 +27,7 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
     private readonly PgSchedules _schedules;
     private readonly PgWriter _writer;
     private readonly PgDoorbell _doorbell;
+    private readonly PgCommitWatcher _commits;
     private readonly string?[] _clusterTypes;
     private readonly int[] _clusterLimits;
     private readonly Lock _openLock = new();
@@ -51,6 +52,7 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
         var token = Guid.NewGuid().ToString("N");
         _doorbell = new PgDoorbell(dataSource, _sql.Channel, token, options, time ?? TimeProvider.System, _logger);
         _writer = new PgWriter(dataSource, _sql, options, token, time ?? TimeProvider.System, _logger) { FeedCommitted = _doorbell.Saw };
+        _commits = new PgCommitWatcher(dataSource, _writer.NumberCommittedAsync, time ?? TimeProvider.System, _logger);
     }
 
     /// <summary>Gets the schema that holds the store's tables.</summary>
@@ -259,6 +261,7 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
             return;
         }
 
+        await _commits.DisposeAsync().ConfigureAwait(false);
         await _writer.DisposeAsync().ConfigureAwait(false);
         await _doorbell.DisposeAsync().ConfigureAwait(false);
         if (_ownsDataSource)
@@ -331,6 +334,9 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
             }
         }
     }
+
+    /// <summary>Watches an application's transaction that wrote changes, so they are numbered (and every instance told) once it commits.</summary>
+    internal void WatchCommit(ulong transactionId) => _commits.Watch(transactionId);
 
     /// <summary>Gets the connection string of the store's data source (without its password).</summary>
     internal string ConnectionString => _dataSource.ConnectionString;

@@ -207,7 +207,9 @@ public sealed class TransactionalStartTests : IAsyncDisposable
         events.Should().NotContain(e => e.JobId == id);
 
         await transaction.CommitAsync();
-        await Wait.UntilAsync(() => events.Any(e => e.JobId == id && e.Status == JobStatus.Completed), "the worker to run the committed job");
+
+        // Told by the writing process once it sees the commit: well before the 30 s poll of an instance that listens.
+        await Wait.UntilAsync(() => events.Any(e => e.JobId == id && e.Status == JobStatus.Completed), "the worker to run the committed job", TimeSpan.FromSeconds(10));
         events.Where(e => e.JobId == id).Select(e => e.Status).Should().StartWith(JobStatus.Queued);
     }
 
@@ -245,7 +247,11 @@ public sealed class TransactionalStartTests : IAsyncDisposable
 
         (await tracker.GetAsync(waiting)).Status.Should().Be(JobStatus.Cancelled);
         (await tracker.GetHistoryAsync(waiting)).Should().Contain(h => h.Actor == "alice" && h.Reason == "order deleted");
-        (await runner.WaitForCompletionAsync(draft)).Status.Should().Be(JobStatus.Completed);
+
+        // The draft submitted in the transaction is claimed once the writing process sees the commit: well before the
+        // poll (5 min here), or the listening instance's 30 s safety net.
+        using var soon = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        (await runner.WaitForCompletionAsync(draft, soon.Token)).Status.Should().Be(JobStatus.Completed);
     }
 
     [Fact]
@@ -420,7 +426,11 @@ public sealed class TransactionalStartTests : IAsyncDisposable
                     {
                         o.NodeName = node;
                         o.MaxConcurrency = maxConcurrency;
-                        o.PollInterval = TimeSpan.FromSeconds(30);
+
+                        // Nothing but the feed wakes an instance here: no poll, no heartbeat within a test's time.
+                        o.PollInterval = TimeSpan.FromMinutes(5);
+                        o.LeaseDuration = TimeSpan.FromMinutes(10);
+                        o.HeartbeatInterval = TimeSpan.FromMinutes(2);
                     }));
             })
             .Build();

@@ -6,8 +6,8 @@ namespace JobTracking.PostgreSql.Storage;
 /// <summary>
 /// The application's open transaction a store writes in, for the calls of one asynchronous flow (see
 /// <see cref="PostgreSqlJobRunnerExtensions.InTransaction"/>): the writes that fit (<see cref="PgWrite.FitsApplicationTransaction"/>)
-/// are sent on the transaction's connection, with a NOTIFY that PostgreSQL delivers to every instance when, and only if,
-/// the application commits.
+/// are sent on the transaction's connection; this process watches the transaction, and once it has committed numbers its
+/// changes, which tells every instance.
 /// </summary>
 internal sealed class PgApplicationTransaction
 {
@@ -70,7 +70,7 @@ internal sealed class PgApplicationTransaction
         }
     }
 
-    /// <summary>Sends <paramref name="write"/> in the transaction, with the NOTIFY that wakes the instances at commit, and returns its result.</summary>
+    /// <summary>Sends <paramref name="write"/> in the transaction, has the transaction watched, and returns the write's result.</summary>
     /// <remarks>
     /// The write runs under a savepoint of its own: when the server refuses it, the savepoint is rolled back and the
     /// application's transaction goes on as it was. A transaction that has ended is found by the savepoint itself, which
@@ -96,15 +96,13 @@ internal sealed class PgApplicationTransaction
 
         if (write.RecordsChanges)
         {
-            // Delivered by the server when the application commits, to every instance listening (this one included:
-            // the payload is none of theirs), which then number the change and see it; dropped with a rollback.
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify($1, $2)")
-            {
-                Parameters = { PgRows.Param(sql.Channel, NpgsqlTypes.NpgsqlDbType.Text), PgRows.Param(ApplicationPayload, NpgsqlTypes.NpgsqlDbType.Text) },
-            });
+            // The transaction's id: this process watches it, and numbers its changes (which tells every instance) once it
+            // has committed (PgCommitWatcher says why not a NOTIFY here).
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_current_xact_id()::text"));
         }
 
         batch.BatchCommands.Add(new NpgsqlBatchCommand("RELEASE SAVEPOINT " + Savepoint));
+        ulong? transactionId = null;
         try
         {
             // The reader stands on the first statement with rows: the write's (the savepoint has none).
@@ -116,6 +114,13 @@ internal sealed class PgApplicationTransaction
             else
             {
                 await write.ReadAsync(reader).ConfigureAwait(false);
+            }
+
+            if (write.RecordsChanges)
+            {
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                transactionId = ulong.Parse(reader.GetString(0), System.Globalization.CultureInfo.InvariantCulture);
             }
 
             while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
@@ -136,6 +141,11 @@ internal sealed class PgApplicationTransaction
                 $"The job could not be written in the application's transaction: {what} Nothing was written; "
                 + (kept ? "the transaction goes on as it was." : "the transaction is no longer usable: roll it back."),
                 ex);
+        }
+
+        if (transactionId is { } id)
+        {
+            Store.WatchCommit(id);
         }
 
         write.Complete();
@@ -176,9 +186,6 @@ internal sealed class PgApplicationTransaction
             return false;
         }
     }
-
-    /// <summary>The NOTIFY payload of a change written in an application's transaction (no instance's own token).</summary>
-    public const string ApplicationPayload = "application-transaction";
 
     private sealed class Scope(Action end) : IDisposable
     {

@@ -101,7 +101,7 @@ internal sealed class PgWriter : IAsyncDisposable
     public static readonly TimeSpan IdleNumbering = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Returns once a numbering step that began after this call has ended (the caller's changes, committed before it, have their numbers).</summary>
-    private async Task NumberCommittedAsync(NpgsqlConnection connection)
+    public async Task NumberCommittedAsync(NpgsqlConnection connection)
     {
         var ticket = Interlocked.Increment(ref _ticketsTaken);
         while (Volatile.Read(ref _ticketsServed) < ticket)
