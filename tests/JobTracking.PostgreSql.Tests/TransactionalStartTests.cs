@@ -363,6 +363,24 @@ public sealed class TransactionalStartTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ADatabaseWithoutTheStoresTables_IsAClearError_AndTheTransactionGoesOn()
+    {
+        var (host, connection) = await StartAsync();
+        var runner = host.Services.GetRequiredService<IJobRunner>();
+        await using (var drop = new NpgsqlCommand($"ALTER TABLE {Schema.Name}.jobs RENAME TO jobs_elsewhere", connection))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync();
+        await SaveOrderAsync(connection, transaction, 1);
+        await FluentActions.Awaiting(async () => await runner.InTransaction(transaction).Job<StepJob>().StartAsync(new StepParameters { Steps = 1 }))
+            .Should().ThrowAsync<JobTrackingException>().WithMessage($"*store's tables were not found*schema '{Schema.Name}'*Nothing was written*goes on*");
+        await transaction.CommitAsync();
+        (await CountAsync($"SELECT count(*) FROM {Schema.Name}.orders")).Should().Be(1);
+    }
+
+    [Fact]
     public async Task ARunnerOnAnotherStore_IsRefused()
     {
         PostgresServer.Require();
