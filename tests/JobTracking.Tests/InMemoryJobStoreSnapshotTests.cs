@@ -14,17 +14,7 @@ public sealed class InMemoryJobStoreSnapshotTests
         const int Cycles = 3_000;
         const int Readers = 2;
         var store = new InMemoryJobStore();
-        var id = Guid.CreateVersion7();
-        await store.CreateAsync(new JobRecord
-        {
-            Id = id,
-            TypeName = "t",
-            DisplayName = "job",
-            Status = JobStatus.Queued,
-            Version = 1,
-            Parameters = "{}",
-            CreatedAt = A,
-        });
+        var id = await store.CreateAsync(NewJobs.Queued(A));
         using var start = new Barrier(Readers + 1);
         var done = 0;
 

@@ -60,14 +60,5 @@ public sealed class JobRecordTests
 
     private static (long UtcTicks, TimeSpan Offset) Exactly(DateTimeOffset time) => (time.UtcTicks, time.Offset);
 
-    private static JobRecord New() => new()
-    {
-        Id = Guid.CreateVersion7(),
-        TypeName = "t",
-        DisplayName = "job",
-        Status = JobStatus.Queued,
-        Version = 1,
-        Parameters = "{}",
-        CreatedAt = Created,
-    };
+    private static JobRecord New() => NewJobs.Queued(Created);
 }

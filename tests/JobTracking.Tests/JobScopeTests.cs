@@ -10,51 +10,31 @@ public sealed class JobScopeTests
     [Fact]
     public async Task Run_DefinitionTakesScopedService_OneInstancePerJobDisposedWhenItIsDone()
     {
-        await RunTwoAsync<ScopedServiceJob>(s => s.AddScoped<Resource>(), async resources =>
-        {
-            resources.Should().HaveCount(2).And.OnlyHaveUniqueItems();
-            await AllDisposedAsync(resources);
-        });
+        await RunTwoAsync<ScopedServiceJob>(s => s.AddScoped<Resource>(), OnePerJobAllDisposedAsync);
     }
 
     [Fact]
     public async Task Run_DefinitionTakesScopedServiceThroughTransient_OneInstancePerJobDisposedWhenItIsDone()
     {
-        await RunTwoAsync<NestedScopedJob>(s => s.AddScoped<Resource>().AddTransient<Helper>(), async resources =>
-        {
-            resources.Should().HaveCount(2).And.OnlyHaveUniqueItems();
-            await AllDisposedAsync(resources);
-        });
+        await RunTwoAsync<NestedScopedJob>(s => s.AddScoped<Resource>().AddTransient<Helper>(), OnePerJobAllDisposedAsync);
     }
 
     [Fact]
     public async Task Run_DefinitionTakesDisposableTransient_DisposedWhenItIsDone()
     {
-        await RunTwoAsync<ScopedServiceJob>(s => s.AddTransient<Resource>(), async resources =>
-        {
-            resources.Should().HaveCount(2).And.OnlyHaveUniqueItems();
-            await AllDisposedAsync(resources);
-        });
+        await RunTwoAsync<ScopedServiceJob>(s => s.AddTransient<Resource>(), OnePerJobAllDisposedAsync);
     }
 
     [Fact]
     public async Task Run_DefinitionTakesServiceProvider_ResolvesScopedServicesOfItsOwnScope()
     {
-        await RunTwoAsync<ProviderJob>(s => s.AddScoped<Resource>(), async resources =>
-        {
-            resources.Should().HaveCount(2).And.OnlyHaveUniqueItems();
-            await AllDisposedAsync(resources);
-        });
+        await RunTwoAsync<ProviderJob>(s => s.AddScoped<Resource>(), OnePerJobAllDisposedAsync);
     }
 
     [Fact]
     public async Task Run_DisposableDefinitionTakingSingletons_NewDefinitionPerJobDisposedWhenItIsDone()
     {
-        await RunTwoAsync<DisposableJob>(_ => { }, async resources =>
-        {
-            resources.Should().HaveCount(2).And.OnlyHaveUniqueItems();
-            await AllDisposedAsync(resources);
-        });
+        await RunTwoAsync<DisposableJob>(_ => { }, OnePerJobAllDisposedAsync);
     }
 
     [Fact]
@@ -90,8 +70,11 @@ public sealed class JobScopeTests
     }
 
     // The scope is disposed as the job's final status is stored: wait for it rather than race it.
-    private static Task AllDisposedAsync(IEnumerable<Resource> resources) =>
-        Task.WhenAll(resources.Select(r => r.Disposed.Task)).WaitAsync(TimeSpan.FromSeconds(10));
+    private static Task OnePerJobAllDisposedAsync(List<Resource> resources)
+    {
+        resources.Should().HaveCount(2).And.OnlyHaveUniqueItems();
+        return Task.WhenAll(resources.Select(r => r.Disposed.Task)).WaitAsync(TimeSpan.FromSeconds(10));
+    }
 
     public sealed record ScopeParameters;
 
