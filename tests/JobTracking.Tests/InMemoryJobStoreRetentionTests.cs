@@ -121,17 +121,7 @@ public sealed class InMemoryJobStoreRetentionTests
 
     private static async Task<Guid> CreateAsync(InMemoryJobStore store, DateTimeOffset? at = null, int priority = 0)
     {
-        var job = new JobRecord
-        {
-            Id = Guid.CreateVersion7(),
-            TypeName = "t",
-            DisplayName = "job",
-            Status = JobStatus.Queued,
-            Version = 1,
-            Parameters = "{}",
-            CreatedAt = at ?? T0,
-            Priority = priority,
-        };
+        var job = NewJobs.Queued(at ?? T0, priority);
         await store.CreateAsync(job);
         return job.Id;
     }

@@ -56,6 +56,35 @@ public sealed class OwnershipTests
     }
 
     [Fact]
+    public async Task ClaimedAgainByTheSameInstance_WhileItsLostRunIgnoresItsToken_TheNewRunWaitsForTheOldOneToReturn()
+    {
+        var time = NewTime();
+        var store = new InterceptingStore(TestHost.CreateMemoryStore(time: time));
+        await using var host = await TestHost.Create(o => Short(o, "a"), store: store, time: time).StartAsync();
+        var id = await host.StartStepJobAsync(new StepParameters { Steps = 2, Blocking = true, HonourToken = false, NoSafePoints = true });
+        var probe = host.Probe.For(id);
+        await probe.WaitForStepAsync(0);
+
+        // The store stops answering past the node's deadline: the run is lost here, but its code goes on.
+        store.CutOff = true;
+        await AdvanceAsync(time, Lease);
+        store.CutOff = false;
+
+        // The store's lease ends; this instance reclaims the job, queues it again and claims it anew.
+        await AdvanceUntilAsync(time, () => store.GetAsync(id).AsTask().Result is { Status: JobStatus.Running, Version: > 2 }, "the job claimed again");
+        await AdvanceAsync(time, Heartbeat * 3);
+        probe.Runs.Should().Be(1, "the new run waits for the old code to return");
+
+        probe.Release(2); // the old code finishes its two steps and returns; nothing of it is stored
+        await AdvanceUntilAsync(time, () => probe.Runs == 2, "the new run starts once the old one returned");
+        await probe.WaitForStepAsync(1);
+        probe.Release(2);
+        await AdvanceUntilAsync(time, () => store.GetAsync(id).AsTask().Result?.Status == JobStatus.Completed, "the new run completes the job");
+
+        host.Probe.MaxRunning.Should().Be(1, "one job never runs twice at once on one instance");
+    }
+
+    [Fact]
     public async Task FinalWriteFailingForThreeLeases_TheWorkerRunsTheNextJob_AndTheFinishedJobsLeaseIsRenewedUntilItsWriteLands()
     {
         var time = NewTime();

@@ -10,8 +10,9 @@ namespace JobTracking.Definitions;
 /// <summary>What the engine knows of a registered job type, without generics at the call site.</summary>
 internal abstract class JobType
 {
-    protected JobType(IJobDefinition descriptor, Type definitionType, JobTrackingOptions options, JobTypeOptions typeOptions)
+    protected JobType(IJobDefinition descriptor, Type definitionType, JobTrackingOptions options, JobTypeOptions typeOptions, bool needsScope)
     {
+        NeedsScope = needsScope;
         Options = typeOptions;
         TypeName = descriptor.TypeName;
         DisplayName = string.IsNullOrWhiteSpace(descriptor.DisplayName) ? descriptor.TypeName : descriptor.DisplayName;
@@ -25,6 +26,9 @@ internal abstract class JobType
     public string DisplayName { get; }
 
     public Type DefinitionType { get; }
+
+    /// <summary>Gets whether a run builds its definition in a scope of its own (see <see cref="ScopeNeed"/>); otherwise from the root provider, with the same result and no scope to create.</summary>
+    public bool NeedsScope { get; }
 
     public int ConcurrencyLimit { get; }
 
@@ -49,8 +53,8 @@ internal sealed class JobType<TParameters> : JobType
 {
     private readonly IJobDefinition<TParameters> _descriptor;
 
-    public JobType(IJobDefinition descriptor, Type definitionType, JobTrackingOptions options, JobTypeOptions typeOptions)
-        : base(descriptor, definitionType, options, typeOptions)
+    public JobType(IJobDefinition descriptor, Type definitionType, JobTrackingOptions options, JobTypeOptions typeOptions, bool needsScope)
+        : base(descriptor, definitionType, options, typeOptions, needsScope)
     {
         _descriptor = (IJobDefinition<TParameters>)descriptor;
     }

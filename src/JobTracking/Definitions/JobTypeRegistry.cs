@@ -14,8 +14,9 @@ internal sealed class JobTypeRegistry : IDisposable
     private readonly FrozenDictionary<Type, JobType> _byDefinition;
     private readonly IServiceScope _descriptorScope;
 
-    public JobTypeRegistry(IEnumerable<JobTypeRegistration> registrations, IServiceScopeFactory scopes, IOptions<JobTrackingOptions> options)
+    public JobTypeRegistry(IEnumerable<JobTypeRegistration> registrations, IServiceScopeFactory scopes, IOptions<JobTrackingOptions> options, IServiceProvider root, RegisteredServices? registered = null)
     {
+        Root = root;
         // Definitions are resolved once here to read their names and run their validation; each execution gets its own from a fresh scope.
         _descriptorScope = scopes.CreateScope();
         var byName = new Dictionary<string, JobType>(StringComparer.Ordinal);
@@ -46,7 +47,8 @@ internal sealed class JobTypeRegistry : IDisposable
                 descriptor,
                 registration.DefinitionType,
                 options.Value,
-                typeOptions)!;
+                typeOptions,
+                registered is null || ScopeNeed.Of(registration.DefinitionType, registered.Services))!;
             byName.Add(descriptor.TypeName, jobType);
         }
 
@@ -64,6 +66,9 @@ internal sealed class JobTypeRegistry : IDisposable
         _types = byName.ToFrozenDictionary(StringComparer.Ordinal);
         _byDefinition = byName.Values.ToFrozenDictionary(t => t.DefinitionType);
     }
+
+    /// <summary>Gets the root provider, which builds the definitions of the job types that need no scope.</summary>
+    public IServiceProvider Root { get; }
 
     public IEnumerable<string> Names => _types.Keys;
 

@@ -18,7 +18,7 @@ public sealed class JobTrackingBuilder
     /// <summary>Gets the service collection, for store packages that plug in.</summary>
     public IServiceCollection Services { get; }
 
-    /// <summary>Registers a job type. Each run resolves a new <typeparamref name="TDefinition"/> from a scope of its own, so it may take scoped services.</summary>
+    /// <summary>Registers a job type. Each run resolves a new <typeparamref name="TDefinition"/>, from a scope of its own when it takes scoped or disposable services (disposed when the job's code is done), so it may take scoped services.</summary>
     /// <typeparam name="TDefinition">A class implementing <see cref="IJobDefinition{TParameters}"/> exactly once.</typeparam>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentException"><typeparamref name="TDefinition"/> implements no <see cref="IJobDefinition{TParameters}"/>, or more than one.</exception>

@@ -49,6 +49,7 @@ public static class JobTrackingServiceCollectionExtensions
                 $"The job store {store.GetType().FullName} does not implement IJobFeedStore, the change feed that events, waits and pause or cancel signals read. Implement it on the store (see docs/custom-stores.md in the JobTracking repository).");
         });
         services.TryAddSingleton<JobInstance>();
+        services.TryAddSingleton(new RegisteredServices(services));
         services.TryAddSingleton<JobTypeRegistry>();
         services.TryAddSingleton(sp => new JobEventHub(sp.GetRequiredService<JobEngine>().Feed, (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<JobEventHub>()));
         services.TryAddSingleton<IJobEvents>(sp => sp.GetRequiredService<JobEventHub>());

@@ -69,13 +69,15 @@ internal sealed class JobExecutor(JobEngine engine)
             return;
         }
 
-        var scope = new RunScope(engine.Scopes.CreateAsyncScope());
-        await using (scope.ConfigureAwait(false))
+        // Only a definition that takes scoped or disposable services gets a scope; the others are built from the root,
+        // with the same result and no scope to create and dispose for each job.
+        var scope = jobType.NeedsScope ? new RunScope(engine.Scopes.CreateAsyncScope()) : null;
+        try
         {
             JobRun run;
             try
             {
-                run = jobType.CreateRun(engine, job, lease, scope.Services);
+                run = jobType.CreateRun(engine, job, lease, scope?.Services ?? engine.Registry.Root);
             }
 #pragma warning disable CA1031 // A job that cannot be built fails; the worker carries on.
             catch (Exception ex)
@@ -133,6 +135,13 @@ internal sealed class JobExecutor(JobEngine engine)
                     engine.Runs.TryRemove(new KeyValuePair<Guid, JobRun>(job.Id, run));
                     run.MarkFinished();
                 }
+            }
+        }
+        finally
+        {
+            if (scope is not null)
+            {
+                await scope.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
@@ -196,7 +205,7 @@ internal sealed class JobExecutor(JobEngine engine)
         }
     }
 
-    private async ValueTask<JobStatus?> ExecuteUntilRestingAsync(JobRun run, Activity? activity, Action? finishing, RunScope scope)
+    private async ValueTask<JobStatus?> ExecuteUntilRestingAsync(JobRun run, Activity? activity, Action? finishing, RunScope? scope)
     {
         Log.JobStarted(_logger, run.JobId, run.TypeName, run.Attempt);
         var status = run.Job.Status;
@@ -328,7 +337,11 @@ internal sealed class JobExecutor(JobEngine engine)
                 if (outcome is RunOutcome.Completed or RunOutcome.Failed && finishing is not null)
                 {
                     // The job's services (a DbContext, a connection) go first, so no more of them are held than workers run.
-                    await scope.DisposeAsync().ConfigureAwait(false);
+                    if (scope is not null)
+                    {
+                        await scope.DisposeAsync().ConfigureAwait(false);
+                    }
+
                     finishing();
                     finishing = null;
                 }

@@ -20,7 +20,7 @@ internal sealed partial class JobScheduler : IAsyncDisposable, IDisposable
     private readonly JobEngine _engine;
     private readonly ILogger _logger;
     private readonly Channel<Dispatch> _dispatch = Channel.CreateUnbounded<Dispatch>(new UnboundedChannelOptions { SingleWriter = true });
-    private readonly Channel<byte> _wake = Channel.CreateBounded<byte>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly WakeSignal _wake = new();
     private readonly Dictionary<string, TypeSlots> _typeSlots;
     private readonly PrefetchEstimate _prefetch;
     private readonly CancellationTokenSource _stopping = new();
@@ -31,6 +31,7 @@ internal sealed partial class JobScheduler : IAsyncDisposable, IDisposable
     private Task[] _workers = [];
     private long _lastClaimTicks = -1;
     private readonly DueTimer _due;
+    private readonly ITimer? _poll; // a store other processes share is polled as a safety net for lost wake-ups
     private bool _askForNextDue = true; // feeder only: at start, and after each wake-up for a due job
 
     public JobScheduler(JobEngine engine)
@@ -43,6 +44,13 @@ internal sealed partial class JobScheduler : IAsyncDisposable, IDisposable
             .ToDictionary(t => t.TypeName, t => new TypeSlots(t.ConcurrencyLimit), StringComparer.Ordinal);
         _prefetch = new PrefetchEstimate(engine.TimeProvider, engine.Options.ClaimPrefetch);
         _due = new DueTimer(engine.TimeProvider, Wake);
+
+        // The feeder waits without a token (a wait with one allocates): stopping wakes it, and it sees the stop.
+        _stopping.Token.Register(static scheduler => ((JobScheduler)scheduler!).Wake(), this);
+        if ((engine.Store.Capabilities & JobStoreCapabilities.SharedAcrossProcesses) != 0)
+        {
+            _poll = engine.TimeProvider.CreateTimer(static scheduler => ((JobScheduler)scheduler!).Wake(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
         engine.JobQueued = Wake;
         engine.JobDueAt = _due.Note;
     }
@@ -109,7 +117,7 @@ internal sealed partial class JobScheduler : IAsyncDisposable, IDisposable
         Log.SchedulerStarted(_logger, _engine.Node, count);
     }
 
-    public void Wake() => _wake.Writer.TryWrite(0);
+    public void Wake() => _wake.Set();
 
     /// <summary>
     /// Stops claiming, asks running jobs to stop at a safe point, and waits up to the grace period; then fires the
@@ -202,6 +210,7 @@ internal sealed partial class JobScheduler : IAsyncDisposable, IDisposable
     public void Dispose()
     {
         _due.Dispose();
+        _poll?.Dispose();
         _stopping.Cancel();
         _dispatch.Writer.TryComplete();
     }
@@ -209,6 +218,11 @@ internal sealed partial class JobScheduler : IAsyncDisposable, IDisposable
     public async ValueTask DisposeAsync()
     {
         _due.Dispose();
+        if (_poll is not null)
+        {
+            await _poll.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         _dispatch.Writer.TryComplete();
         _stopping.Dispose();
@@ -230,7 +244,7 @@ internal sealed partial class JobScheduler : IAsyncDisposable, IDisposable
                     Volatile.Write(ref _waitingForWorkers, 1);
                     if (Wanted() <= 0)
                     {
-                        await WaitForWorkAsync(stopping).ConfigureAwait(false);
+                        await WaitForWorkAsync().ConfigureAwait(false);
                     }
 
                     Volatile.Write(ref _waitingForWorkers, 0);
@@ -262,7 +276,7 @@ internal sealed partial class JobScheduler : IAsyncDisposable, IDisposable
                 // a job queued, a key freed or the poll wakes the feeder, not a worker freeing up.
                 if (claimed.Count < wanted)
                 {
-                    await WaitForWorkAsync(stopping).ConfigureAwait(false);
+                    await WaitForWorkAsync().ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -299,27 +313,11 @@ internal sealed partial class JobScheduler : IAsyncDisposable, IDisposable
     // After a failed claim the feeder tries again soon, whatever the (long) safety-net poll.
     private TimeSpan FailureDelay => _engine.Options.PollInterval < TimeSpan.FromSeconds(1) ? _engine.Options.PollInterval : TimeSpan.FromSeconds(1);
 
-    private async ValueTask WaitForWorkAsync(CancellationToken stopping)
+    // Until a wake-up: a job queued, a key freed, a job due, a worker freed, the poll of a shared store, or the stop.
+    private ValueTask WaitForWorkAsync()
     {
-        if ((_engine.Store.Capabilities & JobStoreCapabilities.SharedAcrossProcesses) != 0)
-        {
-            using var pollTimer = new CancellationTokenSource(_engine.Options.PollInterval, _engine.TimeProvider);
-            using var poll = CancellationTokenSource.CreateLinkedTokenSource(stopping, pollTimer.Token);
-            try
-            {
-                await _wake.Reader.WaitToReadAsync(poll.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
-            {
-                return;
-            }
-        }
-        else
-        {
-            await _wake.Reader.WaitToReadAsync(stopping).ConfigureAwait(false);
-        }
-
-        _wake.Reader.TryRead(out _);
+        _poll?.Change(_engine.Options.PollInterval, Timeout.InfiniteTimeSpan);
+        return _wake.WaitAsync();
     }
 
     // Only the feeder claims, so the per-type counts that limit a claim are the counts the claim then raises. Each claimed

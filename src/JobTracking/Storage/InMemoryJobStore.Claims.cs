@@ -13,12 +13,14 @@ public sealed partial class InMemoryJobStore
         cancellationToken.ThrowIfCancellationRequested();
         var leaseEnd = _time.GetUtcNow() + request.LeaseDuration;
 
+        // A claim of one job (the usual one under a light load) answers a list of one, not a list and its array.
+        JobRecord? first = null;
         List<JobRecord>? claimed = null;
         Dictionary<string, int>? claimedByType = request.TypeLimits.Count == 0 ? null : new(StringComparer.Ordinal);
         lock (_queueLock)
         {
             PromoteDueLocked(_time.GetUtcNow());
-            while ((claimed?.Count ?? 0) < request.MaxCount && TryDequeueBest(request.TypeLimits, claimedByType, out var ticket))
+            while ((claimed?.Count ?? (first is null ? 0 : 1)) < request.MaxCount && TryDequeueBest(request.TypeLimits, claimedByType, out var ticket))
             {
                 var entry = ticket.Entry;
                 if (Volatile.Read(ref entry.State) != Pack(JobStatus.Queued, ticket.Version, busy: false))
@@ -48,7 +50,16 @@ public sealed partial class InMemoryJobStore
                 };
                 if (TryApply(entry, in transition, keyHeld: true, new JobClaim { InstanceId = request.InstanceId, ClaimId = Guid.NewGuid(), LeaseExpiresAt = leaseEnd }))
                 {
-                    (claimed ??= []).Add(entry.Snapshot()!);
+                    var snapshot = entry.Snapshot()!;
+                    if (first is null)
+                    {
+                        first = snapshot;
+                    }
+                    else
+                    {
+                        (claimed ??= [first]).Add(snapshot);
+                    }
+
                     if (claimedByType is not null)
                     {
                         claimedByType[entry.TypeName] = claimedByType.GetValueOrDefault(entry.TypeName) + 1;
@@ -61,7 +72,8 @@ public sealed partial class InMemoryJobStore
             }
         }
 
-        return new(claimed is null ? [] : claimed);
+        IReadOnlyList<JobRecord> answer = claimed is not null ? claimed : first is null ? [] : [first];
+        return new(answer);
     }
 
     /// <inheritdoc/>

@@ -9,8 +9,6 @@ public sealed partial class InMemoryJobStore
     private sealed class Entry
     {
         public long State;
-        public DateTimeOffset? StartedAt;
-        public DateTimeOffset? EndedAt;
         public int Attempt;
         public JobAttempt[] PreviousAttempts = []; // replaced whole on a restart, never changed in place
         public string? Node;
@@ -21,13 +19,22 @@ public sealed partial class InMemoryJobStore
         public long QueueSequence; // its place in the queue when it last entered it; read and written under the queue lock
         public string Parameters;
         public string DisplayName;
-        public DateTimeOffset? RunAfter; // changed by a move to Queued only, under the busy bit
         public string? IdempotencyKey; // cleared under the busy bit when another job takes the key
+
+        // The times as CompactTime keeps them in a record: an entry is 64 bytes smaller than with DateTimeOffset? fields.
+        private readonly long _createdAt;
+        private readonly long _idempotentUntil;
+        private readonly long _timeout;
+        private long _startedAt;
+        private long _endedAt;
+        private long _runAfter;
+        private CompactTime.Offsets _offsets;
+        private readonly bool _hasTimeout;
 
         private Entry(DateTimeOffset createdAt, Guid id)
         {
             Id = id;
-            CreatedAt = createdAt;
+            _createdAt = CompactTime.Write(createdAt, out _offsets.CreatedAt);
             TypeName = DisplayName = Parameters = string.Empty;
             Report = JobReport.Empty;
         }
@@ -41,11 +48,11 @@ public sealed partial class InMemoryJobStore
             LaunchedBy = job.LaunchedBy;
             Priority = job.Priority;
             ConcurrencyKey = job.ConcurrencyKey;
-            CreatedAt = job.CreatedAt;
+            _createdAt = CompactTime.Write(job.CreatedAt, out _offsets.CreatedAt);
             RunAfter = job.RunAfter;
             IdempotencyKey = job.IdempotencyKey;
-            IdempotentUntil = job.IdempotentUntil;
-            Timeout = job.Timeout;
+            _idempotentUntil = CompactTime.Write(job.IdempotentUntil, out _offsets.IdempotentUntil);
+            (_hasTimeout, _timeout) = (job.Timeout.HasValue, job.Timeout.GetValueOrDefault().Ticks);
             State = Pack(job.Status, job.Version, busy: false);
             StartedAt = job.StartedAt;
             EndedAt = job.EndedAt;
@@ -71,11 +78,31 @@ public sealed partial class InMemoryJobStore
 
         public string? ConcurrencyKey { get; }
 
-        public DateTimeOffset CreatedAt { get; }
+        public DateTimeOffset CreatedAt => CompactTime.ReadRequired(_createdAt, _offsets.CreatedAt);
 
-        public DateTimeOffset? IdempotentUntil { get; }
+        public DateTimeOffset? IdempotentUntil => CompactTime.Read(_idempotentUntil, _offsets.IdempotentUntil);
 
-        public TimeSpan? Timeout { get; }
+        public TimeSpan? Timeout => _hasTimeout ? new TimeSpan(_timeout) : null;
+
+        // Written under the busy bit, each instant in one 8-byte write.
+        public DateTimeOffset? StartedAt
+        {
+            get => CompactTime.Read(_startedAt, _offsets.StartedAt);
+            set => _startedAt = CompactTime.Write(value, out _offsets.StartedAt);
+        }
+
+        public DateTimeOffset? EndedAt
+        {
+            get => CompactTime.Read(_endedAt, _offsets.EndedAt);
+            set => _endedAt = CompactTime.Write(value, out _offsets.EndedAt);
+        }
+
+        // Changed by a move to Queued only, under the busy bit.
+        public DateTimeOffset? RunAfter
+        {
+            get => CompactTime.Read(_runAfter, _offsets.RunAfter);
+            set => _runAfter = CompactTime.Write(value, out _offsets.RunAfter);
+        }
 
         // A seqlock read: retry until the state word is idle and unchanged around the field reads.
         // Null for a job being purged, whose state word stays busy for good.

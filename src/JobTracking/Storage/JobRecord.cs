@@ -4,6 +4,17 @@ namespace JobTracking;
 /// <remarks>Stores create and return these; the engine never mutates one after it is built.</remarks>
 public sealed record JobRecord
 {
+    // The times are kept as UTC ticks with their offsets apart (see CompactTime): a record takes 248 bytes instead of
+    // 312 with DateTimeOffset? fields, and a node allocates two for every job it runs (the new job, the claimed one).
+    private long _createdAt;
+    private long _runAfter;
+    private long _idempotentUntil;
+    private long _startedAt;
+    private long _endedAt;
+    private long _timeout;
+    private CompactTime.Offsets _offsets;
+    private bool _hasTimeout;
+
     /// <summary>Gets the job's id, unique in the store and ordered by creation time.</summary>
     public required Guid Id { get; init; }
 
@@ -32,26 +43,26 @@ public sealed record JobRecord
     public string? ConcurrencyKey { get; init; }
 
     /// <summary>Gets when the job was created.</summary>
-    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset CreatedAt { get => CompactTime.ReadRequired(_createdAt, _offsets.CreatedAt); init => _createdAt = CompactTime.Write(value, out _offsets.CreatedAt); }
 
     /// <summary>Gets the time before which the job is not claimed, judged by the store's clock: a delayed start (<see cref="JobStartOptions.RunAt"/>, <see cref="JobStartOptions.Delay"/>) or a retry's backoff. <see langword="null"/> when it may run as soon as it is queued.</summary>
     /// <remarks>A queued job whose time has not come is shown as scheduled for that time; <see cref="IJobRunner.RunNowAsync(Guid, CancellationToken)"/> makes it ready at once.</remarks>
-    public DateTimeOffset? RunAfter { get; init; }
+    public DateTimeOffset? RunAfter { get => CompactTime.Read(_runAfter, _offsets.RunAfter); init => _runAfter = CompactTime.Write(value, out _offsets.RunAfter); }
 
     /// <summary>Gets the idempotency key the job was started with (<see cref="JobStartOptions.IdempotencyKey"/>): while the job holds it, a start with the same key returns this job instead of a new one. <see langword="null"/> for none, or once the key has been released.</summary>
     public string? IdempotencyKey { get; init; }
 
     /// <summary>Gets until when a finished job keeps holding its <see cref="IdempotencyKey"/>, by the store's clock; <see langword="null"/> for as long as the job is kept. An unfinished job always holds its key.</summary>
-    public DateTimeOffset? IdempotentUntil { get; init; }
+    public DateTimeOffset? IdempotentUntil { get => CompactTime.Read(_idempotentUntil, _offsets.IdempotentUntil); init => _idempotentUntil = CompactTime.Write(value, out _offsets.IdempotentUntil); }
 
     /// <summary>Gets the longest a run of the job may take before its token fires and it fails as timed out (<see cref="JobStartOptions.Timeout"/>); <see langword="null"/> for the job type's timeout, if any.</summary>
-    public TimeSpan? Timeout { get; init; }
+    public TimeSpan? Timeout { get => _hasTimeout ? new TimeSpan(_timeout) : null; init => (_hasTimeout, _timeout) = (value.HasValue, value.GetValueOrDefault().Ticks); }
 
     /// <summary>Gets when the current attempt first started running, if it has.</summary>
-    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? StartedAt { get => CompactTime.Read(_startedAt, _offsets.StartedAt); init => _startedAt = CompactTime.Write(value, out _offsets.StartedAt); }
 
     /// <summary>Gets when the job reached Completed, Cancelled or Failed, if it has.</summary>
-    public DateTimeOffset? EndedAt { get; init; }
+    public DateTimeOffset? EndedAt { get => CompactTime.Read(_endedAt, _offsets.EndedAt); init => _endedAt = CompactTime.Write(value, out _offsets.EndedAt); }
 
     /// <summary>Gets the attempt number, starting at 1 and raised by each restart and each automatic retry.</summary>
     public int Attempt { get; init; } = 1;
