@@ -160,29 +160,36 @@ public sealed class TransactionalStartTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task ATransactionHeldOpen_HoldsUpNoOtherJob()
+    public async Task ATransactionHeldOpen_HoldsUpNoOtherJob_OnAnyInstance()
     {
-        var (host, connection) = await StartAsync(maxConcurrency: 8);
-        var runner = host.Services.GetRequiredService<IJobRunner>();
+        var (starter, connection) = await StartAsync(maxConcurrency: 2, node: "starter");
+        var worker = await StartHostAsync(maxConcurrency: 8, node: "worker");
+        var runner = starter.Services.GetRequiredService<IJobRunner>();
+        var other = worker.Services.GetRequiredService<IJobRunner>();
         await using var transaction = await connection.BeginTransactionAsync();
-        var held = await runner.InTransaction(transaction).Job<StepJob>().StartAsync(new StepParameters { Steps = 1 });
+        var inTransaction = runner.InTransaction(transaction);
+        var held = await inTransaction.Job<StepJob>().StartAsync(new StepParameters { Steps = 1 }, new JobStartOptions { ConcurrencyKey = "order-9", IdempotencyKey = "order-9" });
+        await SaveOrderAsync(connection, transaction, 9);
 
-        // While the application's transaction stays open, 300 other jobs start, run and finish, one start at a time and in bulk.
+        // While the application's transaction stays open, 300 other jobs start on both instances (one at a time, in bulk,
+        // with keys of their own), run and finish.
         var others = new List<Guid>();
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < 50; i++)
         {
-            others.Add(await runner.Job<StepJob>().StartAsync(new StepParameters { Steps = 1, MillisecondsPerStep = 0 }));
+            others.Add(await runner.Job<StepJob>().StartAsync(new StepParameters { Steps = 1, MillisecondsPerStep = 0 }, new JobStartOptions { IdempotencyKey = $"other-{i}" }));
+            others.Add(await other.Job<StepJob>().StartAsync(new StepParameters { Steps = 1, MillisecondsPerStep = 0 }, new JobStartOptions { ConcurrencyKey = $"key-{i % 5}" }));
         }
 
-        others.AddRange(await runner.Job<StepJob>().StartManyAsync(Enumerable.Range(0, 200).Select(_ => new StepParameters { Steps = 1, MillisecondsPerStep = 0 }).ToArray()));
+        others.AddRange(await other.Job<StepJob>().StartManyAsync(Enumerable.Range(0, 200).Select(_ => new StepParameters { Steps = 1, MillisecondsPerStep = 0 }).ToArray()));
         foreach (var id in others)
         {
-            (await runner.WaitForCompletionAsync(id)).Status.Should().Be(JobStatus.Completed);
+            (await other.WaitForCompletionAsync(id)).Status.Should().Be(JobStatus.Completed);
         }
 
         _steps.Of(held).Should().BeEmpty();
         await transaction.CommitAsync();
-        (await runner.WaitForCompletionAsync(held)).Status.Should().Be(JobStatus.Completed);
+        (await other.WaitForCompletionAsync(held)).Status.Should().Be(JobStatus.Completed);
+        _steps.Of(held).Should().Equal(0);
     }
 
     [Fact]
