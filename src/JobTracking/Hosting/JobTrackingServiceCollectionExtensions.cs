@@ -68,6 +68,7 @@ public static class JobTrackingServiceCollectionExtensions
         services.TryAddSingleton<JobEngine>();
         services.TryAddSingleton<JobScheduler>();
         services.TryAddSingleton<LeaseKeeper>();
+        services.TryAddSingleton<InstanceHeartbeats>();
         services.TryAddSingleton<IJobRunner, JobRunner>();
         services.TryAddSingleton<IJobTracker, JobTracker>();
         services.TryAddSingleton<ScheduleStore>();
