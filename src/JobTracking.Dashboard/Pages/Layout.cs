@@ -35,7 +35,8 @@ internal static class Layout
         }
 
         html.Raw("><a class=\"jt-skip\" href=\"#jt-main\">Skip to the content</a><header class=\"jt-header\"><a class=\"jt-title\"").Attr("href", request.Base).Raw(">").Text(request.Options.Title).Raw("</a>")
-            .Raw("<a class=\"jt-nav\"").Attr("href", request.Base + "/schedules").Raw(">Schedules</a>");
+            .Raw("<a class=\"jt-nav\"").Attr("href", request.Base + "/schedules").Raw(">Schedules</a>")
+            .Raw("<a class=\"jt-nav\"").Attr("href", request.Base + "/instances").Raw(">Instances</a>");
         Counts(html, request, counts);
         html.Raw("<div class=\"jt-live\"><span id=\"jt-live-state\" class=\"jt-live-state\">Live updates need JavaScript; reload to refresh.</span>")
             .Raw("<button type=\"button\" id=\"jt-live-toggle\" class=\"jt-button\" hidden>Pause live updates</button></div></header>")

@@ -165,6 +165,7 @@ internal static class TrackerPage
 
         html.Raw("</select></label>")
             .Raw("<label>Launched by <input type=\"text\" name=\"user\"").Attr("value", filter.User).Raw("></label>")
+            .Raw("<label>Node <input type=\"text\" name=\"node\"").Attr("value", filter.Node).Raw("></label>")
             .Raw("<label>From <input type=\"date\" name=\"from\"").Attr("value", filter.From).Raw("></label>")
             .Raw("<label>To <input type=\"date\" name=\"to\"").Attr("value", filter.To).Raw("></label>")
             .Raw("<button class=\"jt-button\" type=\"submit\">Filter</button>");
@@ -191,6 +192,11 @@ internal static class TrackerPage
         if (filter.User is { } user)
         {
             yield return ("user", user);
+        }
+
+        if (filter.Node is { } node)
+        {
+            yield return ("node", node);
         }
 
         if (filter.From is { } from)
