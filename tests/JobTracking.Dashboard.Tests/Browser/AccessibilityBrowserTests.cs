@@ -46,6 +46,7 @@ public sealed class AccessibilityBrowserTests
             $"/jobs/{finished}?tab=rejects",
             $"/jobs/{running}",
             "/jobs/schedules",
+            "/jobs/instances",
             "/jobs?status=NotAStatus",
         };
 
