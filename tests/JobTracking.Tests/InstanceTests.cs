@@ -14,8 +14,9 @@ public sealed class InstanceTests
         var time = NewTime();
         var store = new CountingJobStore(TestHost.CreateMemoryStore(time: time), shared: true);
         var t0 = time.GetUtcNow();
-        await using var alpha = await TestHost.Create(Options(o => o.NodeName = "alpha"), store: store, time: time).StartAsync();
-        var beta = await TestHost.Create(Options(o => { o.NodeName = "beta"; o.MaxConcurrency = 2; }), store: store, time: time).StartAsync();
+        var probe = new Probe();
+        await using var alpha = await TestHost.Create(Options(o => o.NodeName = "alpha"), store: store, probe: probe, time: time).StartAsync();
+        var beta = await TestHost.Create(Options(o => { o.NodeName = "beta"; o.MaxConcurrency = 2; }), store: store, probe: probe, time: time).StartAsync();
 
         var listed = await alpha.Tracker.GetInstancesAsync();
 
@@ -25,12 +26,15 @@ public sealed class InstanceTests
         listed.Should().OnlyContain(i => i.Version.Length > 0 && !i.Version.Contains('+'));
         (await beta.Tracker.GetInstancesAsync()).Single(i => i.IsCurrent).Node.Should().Be("beta");
 
+        // The store is shared: either instance may claim the job.
         var id = await alpha.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true, HonourToken = false });
-        await alpha.Probe.For(id).WaitForStepAsync(0);
-        await BeatAsync(alpha);
-        var running = (await alpha.Tracker.GetInstancesAsync()).Single(i => i.Node == "alpha");
-        (running.RunningJobs, running.StartedAt, running.LastHeartbeatAt).Should().Be((1, t0, t0 + Heartbeat));
-        alpha.Probe.For(id).Release();
+        await probe.For(id).WaitForStepAsync(0);
+        var node = (await alpha.Tracker.GetAsync(id)).Node;
+        await BeatAsync(alpha, beta);
+        var instances = await alpha.Tracker.GetInstancesAsync();
+        instances.Select(i => (i.Node, i.RunningJobs, i.StartedAt, i.LastHeartbeatAt))
+            .Should().Equal(("alpha", node == "alpha" ? 1 : 0, t0, t0 + Heartbeat), ("beta", node == "beta" ? 1 : 0, t0, t0 + Heartbeat));
+        probe.For(id).Release();
         await alpha.WaitAsync(id, JobStatus.Completed);
 
         await beta.StopAsync();
@@ -106,12 +110,15 @@ public sealed class InstanceTests
         (await act.Should().ThrowAsync<JobTrackingException>()).WithMessage("*FaultInjectingJobStore*keeps no list of instances*IJobInstanceStore*");
     }
 
-    // One heartbeat of the host: the clock moves on by the interval, and the instance's record shows it.
-    private static async Task BeatAsync(TestHost host)
+    // One heartbeat of the hosts (which share the clock): the clock moves on by the interval, and each one's record shows it.
+    private static async Task BeatAsync(TestHost host, TestHost? other = null)
     {
         host.Time.Advance(Heartbeat);
         var now = host.Time.GetUtcNow();
-        await Wait.UntilAsync(async () => (await host.Tracker.GetInstancesAsync()).Single(i => i.IsCurrent).LastHeartbeatAt == now, "the next heartbeat");
+        foreach (var beating in other is null ? [host] : new[] { host, other })
+        {
+            await Wait.UntilAsync(async () => (await beating.Tracker.GetInstancesAsync()).Single(i => i.IsCurrent).LastHeartbeatAt == now, "the next heartbeat");
+        }
     }
 
     private static FakeTimeProvider NewTime() => new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
