@@ -7,7 +7,7 @@ namespace JobTracking.Dashboard.Pages;
 /// <summary>One job: its status and the buttons that status allows, then the General, Log, Rejects and History tabs.</summary>
 internal static class JobDetailPage
 {
-    public static string General(DashboardRequest request, JobRecord job, IReadOnlyList<JobCount> counts, string? flash)
+    public static string General(DashboardRequest request, JobRecord job, IReadOnlyList<JobCount> counts, string? flash, IReadOnlyList<JobHistoryEntry> history)
     {
         var html = Header(request, job, "general", flash);
         var now = request.Clock.GetUtcNow();
@@ -18,7 +18,7 @@ internal static class JobDetailPage
         Fact(html, "Created", h => Format.Time(h, job.CreatedAt));
         Fact(html, "Started", h => Format.Time(h, job.StartedAt));
         Fact(html, "Ended", h => Format.Time(h, job.EndedAt));
-        Fact(html, "Duration", h => Format.Duration(h, "span", job, now));
+        Fact(html, "Running time", h => Format.RunningTime(h, job, history, now));
         Fact(html, "Progress", h =>
         {
             Format.Progress(h, job.Progress, job.DisplayName);

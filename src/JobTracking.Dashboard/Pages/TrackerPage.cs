@@ -31,7 +31,7 @@ internal static class TrackerPage
             html.Raw("<th class=\"jt-select\"><span class=\"jt-hidden\">Select</span></th>");
         }
 
-        html.Raw("<th>Status</th><th>Job</th><th>Type</th><th>Launched by</th><th>Created</th><th>Started</th><th>Duration</th><th>Progress</th><th>Warnings</th></tr></thead><tbody id=\"jt-rows\"")
+        html.Raw("<th>Status</th><th>Job</th><th>Type</th><th>Launched by</th><th>Created</th><th>Started</th><th>Elapsed</th><th>Progress</th><th>Warnings</th></tr></thead><tbody id=\"jt-rows\"")
             .Attr("data-page-size", filter.PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)).Raw(filter.IsEmpty ? ">" : " data-filtered>");
         foreach (var job in page.Items)
         {
