@@ -106,4 +106,7 @@ internal static partial class Log
 
     [LoggerMessage(56, LogLevel.Information, "Forgot {Count} instances silent for more than {Bound}.")]
     public static partial void InstancesForgotten(ILogger logger, int count, TimeSpan bound);
+
+    [LoggerMessage(57, LogLevel.Warning, "Taking this instance off the list of instances as it stops failed; the live instances forget it once it has been silent long enough.")]
+    public static partial void InstanceRemovalFailed(ILogger logger, Exception exception);
 }

@@ -87,7 +87,7 @@ internal sealed class InstanceHeartbeats
         }
         catch (Exception ex)
         {
-            Log.InstanceHeartbeatFailed(_logger, ex);
+            Log.InstanceRemovalFailed(_logger, ex);
         }
     }
 
