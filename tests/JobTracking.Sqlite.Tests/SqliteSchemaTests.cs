@@ -307,6 +307,22 @@ public sealed class SqliteSchemaTests : IDisposable
         (instance.StartedAt, instance.HeartbeatAt, instance.RunningJobs).Should().Be((T0.AddHours(1), T0.AddHours(1).AddSeconds(5), 2));
     }
 
+    [Fact]
+    public async Task InstanceRowEditedByHand_IsAClearErrorNamingTheInstanceAndTheColumn()
+    {
+        await using var store = SqliteJobStores.Open(_database.ConnectionString, timeProvider: new FakeTimeProvider(T0));
+        await store.RecordHeartbeatAsync(new JobInstanceHeartbeat { InstanceId = "vm:1:ab", Node = "n", Version = "1.0", MaxConcurrency = 4, RunningJobs = 0 });
+        using (var connection = new SqliteConnection($"Data Source={_database.Path_};Pooling=False"))
+        {
+            connection.Open();
+            Execute(connection, "UPDATE job_instances SET max_concurrency = 'many'");
+        }
+
+        var read = async () => await store.GetInstancesAsync();
+
+        await read.Should().ThrowAsync<JobTrackingException>().WithMessage("*instance 'vm:1:ab'*max_concurrency*");
+    }
+
     public void Dispose() => _database.Dispose();
 
     private void WriteVersion1File(Guid completed, Guid running, Guid queued)
