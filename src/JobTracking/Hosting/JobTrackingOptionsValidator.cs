@@ -24,7 +24,7 @@ internal sealed class JobTrackingOptionsValidator : IValidateOptions<JobTracking
         Range(errors, nameof(options.HeartbeatInterval), options.HeartbeatInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, options.LeaseDuration.Ticks / 3)));
         if (options.ForgetInstancesAfter is { } forget && (forget <= options.LeaseDuration * 3 || forget > TimeSpan.FromDays(30)))
         {
-            errors.Add($"{nameof(options.ForgetInstancesAfter)} must be more than three lease durations ({options.LeaseDuration * 3}) and at most 30 days; it is {forget}.");
+            errors.Add($"JobTracking:{nameof(options.ForgetInstancesAfter)} is {forget}; it must be more than three lease durations ({options.LeaseDuration * 3}) and at most 30 days.");
         }
 
         Range(errors, nameof(options.TransientRetryCount), options.TransientRetryCount, 0, 100);
