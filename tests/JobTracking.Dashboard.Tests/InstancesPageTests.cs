@@ -98,6 +98,27 @@ public sealed class InstancesPageTests
         json.RootElement.GetProperty("instances").GetArrayLength().Should().Be(0);
     }
 
+    [Fact]
+    public async Task Reader_SeesTheInstances_ButTheirIdsOnlyWhenAllowedToAct()
+    {
+        await using var host = await DashboardTestHost.StartAsync(withPolicies: true);
+        await Wait.UntilAsync(async () => (await host.Tracker.GetInstancesAsync()).Count == 1, "the host's first heartbeat");
+        var id = (await host.Tracker.GetInstancesAsync()).Single().InstanceId;
+        var reader = host.Client(user: "rita", role: "reader");
+        var operatorClient = host.Client(user: "olga", role: "operator");
+
+        var readerPage = await reader.GetStringAsync("/jobs/instances");
+        var readerJson = await reader.GetStringAsync("/jobs/api/instances");
+        var operatorPage = await operatorClient.GetPageAsync("/jobs/instances");
+        using var operatorJson = JsonDocument.Parse(await operatorClient.GetStringAsync("/jobs/api/instances"));
+
+        readerPage.Should().NotContain(id).And.Contain("shown to operators");
+        readerJson.Should().NotContain(id);
+        operatorPage.QuerySelector("td[data-label='Id'] code")!.TextContent.Should().Be(id);
+        operatorJson.RootElement.GetProperty("instances")[0].GetProperty("instanceId").GetString().Should().Be(id);
+        (await host.Client(user: "nobody", role: "guest").GetAsync("/jobs/instances")).StatusCode.Should().Be(HttpStatusCode.Forbidden, "the page needs the read policy");
+    }
+
     private static Task<DashboardTestHost> StartAsync(InMemoryJobStore store, string node) =>
         DashboardTestHost.StartAsync(jobs: b => b.UseStore(store).Configure(o =>
         {

@@ -131,11 +131,11 @@ internal sealed record LiveEventView(
 /// <summary>The instances sharing the store; <c>keepsInstances</c> is false (and the list empty) when the store keeps no list.</summary>
 internal sealed record InstanceListView(bool KeepsInstances, IReadOnlyList<InstanceView> Instances);
 
-/// <summary>One instance: who it is, when it started and was last heard of (by the store's clock), its workers and running jobs.</summary>
+/// <summary>One instance: who it is, when it started and was last heard of (by the store's clock), its workers and running jobs; its id only for users who may act, as in the history.</summary>
 internal sealed record InstanceView(
-    string InstanceId, string Node, string Version, DateTimeOffset StartedAt, DateTimeOffset LastHeartbeatAt, double SilentForSeconds, bool IsAnswering,
+    string? InstanceId, string Node, string Version, DateTimeOffset StartedAt, DateTimeOffset LastHeartbeatAt, double SilentForSeconds, bool IsAnswering,
     int MaxConcurrency, int RunningJobs, bool IsCurrent)
 {
-    public static InstanceView From(JobInstanceInfo i) => new(
-        i.InstanceId, i.Node, i.Version, i.StartedAt, i.LastHeartbeatAt, i.SilentFor.TotalSeconds, i.IsAnswering, i.MaxConcurrency, i.RunningJobs, i.IsCurrent);
+    public static InstanceView From(JobInstanceInfo i, bool canAct) => new(
+        canAct ? i.InstanceId : null, i.Node, i.Version, i.StartedAt, i.LastHeartbeatAt, i.SilentFor.TotalSeconds, i.IsAnswering, i.MaxConcurrency, i.RunningJobs, i.IsCurrent);
 }

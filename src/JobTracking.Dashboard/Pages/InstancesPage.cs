@@ -30,7 +30,8 @@ internal static class InstancesPage
             .Raw("<th>Last heartbeat</th><th>Workers</th><th>Running jobs</th></tr></thead><tbody>");
         foreach (var instance in instances)
         {
-            html.Raw("<tr").Attr("data-instance", instance.InstanceId).Raw("><td class=\"jt-name\"><b>").Text(instance.Node).Raw("</b>");
+            // Instance ids (machine, process id) go only to those who may act, as in the jobs' history.
+            html.Raw("<tr").Attr("data-instance", request.CanAct ? instance.InstanceId : null).Raw("><td class=\"jt-name\"><b>").Text(instance.Node).Raw("</b>");
             if (instance.IsCurrent)
             {
                 html.Raw(" <span class=\"jt-muted\">(this instance)</span>");
@@ -40,7 +41,8 @@ internal static class InstancesPage
                 .Raw(instance.IsAnswering
                     ? "<span class=\"jt-badge jt-s-completed\"><span class=\"jt-dot\" aria-hidden=\"true\"></span>Answering</span>"
                     : "<span class=\"jt-badge jt-s-failed\"><span class=\"jt-dot\" aria-hidden=\"true\"></span>Not answering</span>")
-                .Raw("</td><td data-label=\"Id\"><code>").Text(instance.InstanceId).Raw("</code></td><td data-label=\"Version\">").Text(instance.Version)
+                .Raw("</td><td data-label=\"Id\">").Raw(request.CanAct ? "<code>" : "<span class=\"jt-none\">").Text(request.CanAct ? instance.InstanceId : "shown to operators")
+                .Raw(request.CanAct ? "</code>" : "</span>").Raw("</td><td data-label=\"Version\">").Text(instance.Version)
                 .Raw("</td><td data-label=\"Started\">");
             Format.Time(html, instance.StartedAt);
             html.Raw("</td><td data-label=\"Last heartbeat\">");

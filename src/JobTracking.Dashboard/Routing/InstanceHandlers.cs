@@ -18,7 +18,7 @@ internal static class InstanceHandlers
     public static async Task ApiAsync(DashboardRequest request)
     {
         var instances = await ListAsync(request).ConfigureAwait(false);
-        await Responses.JsonAsync(request.Http, new InstanceListView(instances is not null, [.. (instances ?? []).Select(InstanceView.From)])).ConfigureAwait(false);
+        await Responses.JsonAsync(request.Http, new InstanceListView(instances is not null, [.. (instances ?? []).Select(i => InstanceView.From(i, request.CanAct))])).ConfigureAwait(false);
     }
 
     // Null when the store keeps no list: the page says so instead of failing.
