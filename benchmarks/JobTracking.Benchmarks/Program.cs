@@ -57,6 +57,16 @@ switch (args.FirstOrDefault())
 
         await PostgresClaimReport.RunKeyedAsync(Count(1, 5_000), Count(2, 3));
         return 0;
+    case "--postgres-transactional":
+        // --postgres-transactional [starts per round] [rounds]: a start in the application's transaction beside a plain one.
+        if (!PostgresBench.Available)
+        {
+            Console.Error.WriteLine(PostgresBench.MissingMessage);
+            return 2;
+        }
+
+        await PostgresTransactionReport.RunAsync(Count(1, 4_000), Count(2, 5));
+        return 0;
     case "--postgres-claims":
         // --postgres-claims [ready jobs per round] [waiting jobs] [rounds]: claims with many jobs waiting for later vs none.
         if (!PostgresBench.Available)

@@ -66,6 +66,9 @@ public static class WebSampleApp
         builder.Services.AddJobTrackingDashboard(o => o.Title = "Catalog jobs");
 
         var app = builder.Build();
+        // The dashboard in each reader's language: English by default, French for a browser that asks for it
+        // (Accept-Language), or ?culture=fr, or the culture cookie.
+        app.UseRequestLocalization(o => o.SetDefaultCulture("en").AddSupportedCultures("en", "fr").AddSupportedUICultures("en", "fr"));
         app.MapJobTrackingDashboard("/jobs");
         app.MapGet("/", HomeAsync);
         app.MapPost("/start/{kind}", StartAsync);

@@ -25,8 +25,11 @@ public sealed class JobTrackingDashboardOptions
     /// </summary>
     public string? ActPolicy { get; set; }
 
-    /// <summary>Gets or sets the title shown on every page. Default "Process tracker".</summary>
-    public string Title { get; set; } = "Process tracker";
+    /// <summary>Gets or sets the title shown on every page. Default "Process tracker" (in the reader's language: "Suivi des processus" in French).</summary>
+    public string Title { get; set; } = DefaultTitle;
+
+    /// <summary>The default <see cref="Title"/>, shown in the reader's language ("Suivi des processus" in French).</summary>
+    internal const string DefaultTitle = "Process tracker";
 
     /// <summary>Gets or sets how many jobs a page of the tracker lists, 1 to <see cref="MaxPageSize"/>. Default 50.</summary>
     public int PageSize { get; set; } = 50;

@@ -10,7 +10,9 @@ public static class JobTrackingDashboardServiceCollectionExtensions
 {
     /// <summary>
     /// Adds what <c>app.MapJobTrackingDashboard("/jobs")</c> needs: its options (validated when the host starts),
-    /// antiforgery and authorization. JobTracking itself is added with <c>AddJobTracking</c>.
+    /// antiforgery, authorization and localization (the pages' texts, English by default and French; a host that calls
+    /// <c>app.UseRequestLocalization(...)</c> with "en" and "fr" gets each reader's language). JobTracking itself is
+    /// added with <c>AddJobTracking</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the policies, title and page size; <see langword="null"/> for the defaults (local requests only).</param>
@@ -28,6 +30,7 @@ public static class JobTrackingDashboardServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddAntiforgery();
         services.AddAuthorization();
+        services.AddLocalization();
         services.TryAddSingleton<DashboardMarker>();
         services.TryAddSingleton<JobTracking.Dashboard.Commands.BulkResults>();
         return services;

@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(205, LogLevel.Warning, "Numbering the change feed after a commit failed; the writes are stored, and their changes are numbered by the next numbering step.")]
     public static partial void NumberingFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(207, LogLevel.Warning, "Looking whether the application's transactions that started jobs have committed failed; they are looked at again shortly.")]
+    public static partial void CommitWatchFailed(ILogger logger, Exception exception);
 }

@@ -28,6 +28,7 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
     private readonly PgInstances _instances;
     private readonly PgWriter _writer;
     private readonly PgDoorbell _doorbell;
+    private readonly PgCommitWatcher _commits;
     private readonly string?[] _clusterTypes;
     private readonly int[] _clusterLimits;
     private readonly Lock _openLock = new();
@@ -53,6 +54,7 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
         var token = Guid.NewGuid().ToString("N");
         _doorbell = new PgDoorbell(dataSource, _sql.Channel, token, options, time ?? TimeProvider.System, _logger);
         _writer = new PgWriter(dataSource, _sql, options, token, time ?? TimeProvider.System, _logger) { FeedCommitted = _doorbell.Saw };
+        _commits = new PgCommitWatcher(dataSource, _writer.NumberCommittedAsync, time ?? TimeProvider.System, _logger);
     }
 
     /// <summary>Gets the schema that holds the store's tables.</summary>
@@ -165,9 +167,11 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
         await Opened(cancellationToken).ConfigureAwait(false);
         var (read, pending) = await _reads.ReadFeedAsync(afterSequence, buffer, cancellationToken).ConfigureAwait(false);
         _doorbell.Saw(read.LatestSequence);
-        if (pending)
+        if (pending && !await _writer.NumberIfIdleAsync(cancellationToken).ConfigureAwait(false))
         {
-            await _writer.NumberIfIdleAsync(cancellationToken).ConfigureAwait(false);
+            // Numbered a moment ago: the changes found waiting (an application's commit, say) are numbered by the next
+            // step, or, should none come, by this reader once the bell rings again after the idle window.
+            _doorbell.RingAfter(PgWriter.IdleNumbering);
         }
 
         return read;
@@ -259,6 +263,7 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
             return;
         }
 
+        await _commits.DisposeAsync().ConfigureAwait(false);
         await _writer.DisposeAsync().ConfigureAwait(false);
         await _doorbell.DisposeAsync().ConfigureAwait(false);
         if (_ownsDataSource)
@@ -272,10 +277,10 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
         var found = await PgSchema.EnsureCreatedAsync(_dataSource, _options.Schema, CancellationToken.None).ConfigureAwait(false);
         if (found < PgSchema.CurrentVersion)
         {
-            Log.SchemaCreated(_logger, _options.Schema, found, PgSchema.CurrentVersion);
+            Storage.Log.SchemaCreated(_logger, _options.Schema, found, PgSchema.CurrentVersion);
         }
 
-        Log.StoreOpened(_logger, _options.Schema, PgSchema.CurrentVersion, _options.UseListenNotify);
+        Storage.Log.StoreOpened(_logger, _options.Schema, PgSchema.CurrentVersion, _options.UseListenNotify);
     }
 
     private Task Opened(CancellationToken cancellationToken)
@@ -332,10 +337,21 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
         }
     }
 
+    /// <summary>Watches an application's transaction that wrote changes, so they are numbered (and every instance told) once it commits.</summary>
+    internal void WatchCommit(ulong transactionId) => _commits.Watch(transactionId);
+
+    /// <summary>Gets the connection string of the store's data source (without its password).</summary>
+    internal string ConnectionString => _dataSource.ConnectionString;
+
     private async Task<T> WriteAsync<T>(PgWrite<T> write, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         await Opened(cancellationToken).ConfigureAwait(false);
+        if (write.FitsApplicationTransaction && PgApplicationTransaction.For(this) is { } transaction)
+        {
+            return await transaction.WriteAsync(write, _sql, cancellationToken).ConfigureAwait(false);
+        }
+
         return await _writer.WriteAsync(write, cancellationToken).ConfigureAwait(false);
     }
 

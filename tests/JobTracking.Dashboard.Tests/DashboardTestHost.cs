@@ -45,7 +45,9 @@ public sealed class DashboardTestHost : IAsyncDisposable
 
     /// <summary>Starts a host; <paramref name="withPolicies"/> sets the read and act policies and the test sign-in scheme.</summary>
     /// <param name="jobs">Changes the JobTracking set-up further, for example to use another store than the in-memory one.</param>
-    public static async Task<DashboardTestHost> StartAsync(bool withPolicies = false, Action<JobTrackingDashboardOptions>? configure = null, Action<JobTrackingBuilder>? jobs = null)
+    /// <param name="localized">Adds <c>UseRequestLocalization</c> with "en" (the default) and "fr", as a host that offers French does.</param>
+    public static async Task<DashboardTestHost> StartAsync(
+        bool withPolicies = false, Action<JobTrackingDashboardOptions>? configure = null, Action<JobTrackingBuilder>? jobs = null, bool localized = false)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
@@ -87,6 +89,11 @@ public sealed class DashboardTestHost : IAsyncDisposable
             context.Connection.RemoteIpAddress = IPAddress.Parse(context.Request.Headers["X-Test-Remote"].FirstOrDefault() ?? "127.0.0.1");
             return next(context);
         });
+        if (localized)
+        {
+            app.UseRequestLocalization(o => o.SetDefaultCulture("en").AddSupportedCultures("en", "fr").AddSupportedUICultures("en", "fr"));
+        }
+
         app.MapJobTrackingDashboard("/jobs");
         await app.StartAsync();
         return new DashboardTestHost(app);

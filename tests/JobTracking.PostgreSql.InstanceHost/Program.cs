@@ -18,8 +18,13 @@
 // ItemsJob jobs at once through IJobRunner, all with the idempotency key <key>, and prints, once all have returned, a line
 // "started <key> <id> <count>" for each id they returned, "burst <key> <first-start-unix-ms> <last-return-unix-ms>",
 // then "done <key>". The keys are the test's: no spaces.
+//
+// --transaction-starts: for each line "tx <number>" that arrives on standard input, it opens a connection, begins a
+// transaction, inserts the order <number> into <schema>.orders (the test creates it), starts an ItemsJob in that
+// transaction (IJobRunner.InTransaction), prints "in-transaction <number> <job id>", and never commits: the test kills it.
 using System.Globalization;
 using JobTracking;
+using JobTracking.PostgreSql;
 using JobTracking.PostgreSql.InstanceHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -42,6 +47,7 @@ var heartbeat = TimeSpan.FromMilliseconds(Option("--heartbeat-ms", 1000));
 var scheduleId = TextOption("--schedule");
 var schedulePoll = TimeSpan.FromMilliseconds(Option("--schedule-poll-ms", 15_000));
 var keyedStarts = Option("--keyed-starts", 0);
+var transactionStarts = args.Contains("--transaction-starts");
 
 await using var sideSource = NpgsqlDataSource.Create(connectionString);
 await SideTables.EnsureCreatedAsync(sideSource, schema, CancellationToken.None);
@@ -95,6 +101,13 @@ var stdin = new Thread(() =>
                 bursts.Add(Task.Run(() => StartKeyedAsync(at, key)));
             }
         }
+        else if (transactionStarts && line.Split(' ') is ["tx", var number])
+        {
+            lock (bursts)
+            {
+                bursts.Add(Task.Run(() => StartInTransactionAsync(int.Parse(number, CultureInfo.InvariantCulture))));
+            }
+        }
     }
 
     lifetime.StopApplication();
@@ -145,6 +158,28 @@ async Task StartKeyedAsync(DateTimeOffset at, string key)
     }
 
     Console.WriteLine($"done {key}");
+}
+
+async Task StartInTransactionAsync(int number)
+{
+    try
+    {
+        var connection = await sideSource.OpenConnectionAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand($"INSERT INTO {schema}.orders (number) VALUES ($1)", connection, transaction))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = number });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var id = await runner.InTransaction(transaction).Job<ItemsJob>().StartAsync(new ItemsParameters { Items = 1, MillisecondsPerItem = 0 });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in-transaction {number} {id}"));
+        await Task.Delay(Timeout.Infinite); // the transaction stays open until the process is killed
+    }
+    catch (Exception ex)
+    {
+        Console.Error.WriteLine($"The start in a transaction failed: {ex}");
+    }
 }
 
 int Option(string name, int fallback) => TextOption(name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;

@@ -1,8 +1,48 @@
-// JobTracking dashboard: confirmations before commands, and live updates by Server-Sent Events.
-// Every text that comes from a job is set with textContent; HTML is only taken from the dashboard's own pages.
+// JobTracking dashboard: confirmations before commands, live updates by Server-Sent Events, and times in the reader's
+// time zone. Every text that comes from a job is set with textContent; HTML is only taken from the dashboard's own pages.
+// The words the script writes come from the page, in its language (the body's data-texts, JSON; no inline script), and
+// numbers and dates are written for the page's lang with Intl.
 // A burst of thousands of events costs little: events are kept per job (the newest version wins) and shown once per
 // animation frame, the rows a page lacks are asked for in one request at a time, the page never holds more rows than
 // its size, toasts merge, and the counts are read at most once a second.
+(function () {
+'use strict';
+
+// The page's words (the body's data-texts) and its language: "{0} jobs started" filled with numbers written as the
+// language writes them ("1,950"; in French "1 950"), singular or plural as Intl.PluralRules says (French: 0 and 1 take
+// the singular).
+var L = (function () {
+  var texts = {};
+  try { texts = JSON.parse(document.body.getAttribute('data-texts') || '{}') || {}; } catch (e) { texts = {}; }
+  var lang = document.documentElement.getAttribute('lang') || 'en';
+  var rules = null;
+  try { rules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang) : null; } catch (e) { rules = null; }
+
+  function t(key) { return typeof texts[key] === 'string' ? texts[key] : key; }
+
+  // Placeholders {0}, {1} (a .NET format such as {0:0.0} is written by the caller).
+  function fmt(template, args) {
+    return template.replace(/\{(\d+)(?::[^}]*)?\}/g, function (all, i) { return args[Number(i)] === undefined ? all : String(args[Number(i)]); });
+  }
+
+  function num(n, options) {
+    try { return n.toLocaleString(lang, options); } catch (e) { return String(n); }
+  }
+
+  function plural(key, n) {
+    var forms = texts[key] || {};
+    var form = rules && rules.select(n) === 'one' ? forms.one : (n === 1 ? forms.one : forms.other);
+    return fmt(form || forms.other || key, [num(n)]);
+  }
+
+  function status(data) {
+    var labels = texts.Status || {};
+    return labels[data.status === 'Completed' && data.warningCount > 0 ? 'CompletedWithWarnings' : data.status] || data.statusLabel;
+  }
+
+  return { lang: lang, t: t, fmt: fmt, num: num, plural: plural, status: status };
+})();
+
 (function () {
   'use strict';
   var body = document.body;
@@ -109,8 +149,8 @@
 
   function percentText(progress) {
     return progress.percent === null || progress.percent === undefined
-      ? (progress.done > 0 ? progress.done.toLocaleString('en-US') + ' done' : '—')
-      : Math.round(progress.percent) + ' %';
+      ? (progress.done > 0 ? L.plural('Progress.Done', progress.done) : '—')
+      : L.fmt(L.t('Progress.Percent'), [L.num(Math.round(progress.percent))]);
   }
 
   // A bar only where the total is known (one without a value moves for ever): made when a total first arrives.
@@ -125,14 +165,22 @@
       bar = document.createElement('progress');
       bar.max = 100;
       var name = row.querySelector('.jt-name a');
-      bar.setAttribute('aria-label', 'Progress of ' + (name ? name.textContent : 'the job'));
+      bar.setAttribute('aria-label', L.fmt(L.t('Progress.Of'), [name ? name.textContent : L.t('Toast.TheJob')]));
       cell.insertBefore(document.createTextNode(' '), cell.firstChild);
       cell.insertBefore(bar, cell.firstChild);
     }
     if (bar) { bar.value = progress.percent; }
   }
 
-  function plural(n, one, many) { return n.toLocaleString('en-US') + ' ' + (n === 1 ? one : many); }
+  // A template whose {0}, {1} are nodes or texts: "{0} started" with {0} the job's link.
+  function fill(parent, template, parts) {
+    template.split(/(\{\d+\})/).forEach(function (piece) {
+      var match = /^\{(\d+)\}$/.exec(piece);
+      var part = match ? parts[Number(match[1])] : piece;
+      if (part === undefined || part === '') { return; }
+      parent.appendChild(typeof part === 'string' ? document.createTextNode(part) : part);
+    });
+  }
 
   // Toasts: one per job while they are few, then one per kind that counts them; never more than MaxToasts.
   function toastBox() { return document.getElementById('jt-toasts'); }
@@ -157,7 +205,7 @@
     var close = document.createElement('button');
     close.type = 'button';
     close.className = 'jt-toast-close';
-    close.setAttribute('aria-label', 'Close');
+    close.setAttribute('aria-label', L.t('Toast.Close'));
     close.textContent = '×';
     close.addEventListener('click', function () { removeToast(item); });
     item.appendChild(close);
@@ -182,8 +230,7 @@
       var link = document.createElement('a');
       link.href = base + '/' + data.id;
       link.textContent = data.displayName;
-      item.children[1].appendChild(link);
-      item.children[1].appendChild(document.createTextNode(type === 'started' ? ' started' : ' · ' + data.statusLabel));
+      fill(item.children[1], L.t(type === 'started' ? 'Toast.Started' : 'Toast.Finished'), [link, L.status(data)]);
       box.appendChild(item);
       keepToast(item);
       return;
@@ -203,15 +250,15 @@
       if (e.status === 'Cancelled') { merged.jtCancelled++; }
     });
     merged.setAttribute('data-count', String(merged.jtCount));
-    merged.children[1].textContent = plural(merged.jtCount, 'job', 'jobs') + ' ' + type + details(merged.jtFailed, merged.jtCancelled);
+    merged.children[1].textContent = L.plural(type === 'started' ? 'Toast.StartedMany' : 'Toast.FinishedMany', merged.jtCount) + details(merged.jtFailed, merged.jtCancelled);
     keepToast(merged);
   }
 
   function details(failed, cancelled) {
     var parts = [];
-    if (failed > 0) { parts.push(failed.toLocaleString('en-US') + ' failed'); }
-    if (cancelled > 0) { parts.push(cancelled.toLocaleString('en-US') + ' cancelled'); }
-    return parts.length === 0 ? '' : ' (' + parts.join(', ') + ')';
+    if (failed > 0) { parts.push(L.plural('Toast.Failed', failed)); }
+    if (cancelled > 0) { parts.push(L.plural('Toast.Cancelled', cancelled)); }
+    return parts.length === 0 ? '' : L.fmt(L.t('Toast.Details'), [parts.join(L.t('Toast.Separator'))]);
   }
 
   // What screen readers hear: a summary every AnnounceInterval at most, not each toast.
@@ -237,12 +284,12 @@
     var text;
     if (heard.started + heard.finished === 1) {
       var d = heard.last.data;
-      text = d.displayName + (heard.last.type === 'started' ? ' started.' : ' finished: ' + d.statusLabel + '.');
+      text = heard.last.type === 'started' ? L.fmt(L.t('Announce.Started'), [d.displayName]) : L.fmt(L.t('Announce.Finished'), [d.displayName, L.status(d)]);
     } else {
       var parts = [];
-      if (heard.started > 0) { parts.push(plural(heard.started, 'job', 'jobs') + ' started'); }
-      if (heard.finished > 0) { parts.push(plural(heard.finished, 'job', 'jobs') + ' finished' + details(heard.failed, heard.cancelled)); }
-      text = parts.join(', ') + '.';
+      if (heard.started > 0) { parts.push(L.plural('Toast.StartedMany', heard.started)); }
+      if (heard.finished > 0) { parts.push(L.plural('Toast.FinishedMany', heard.finished) + details(heard.failed, heard.cancelled)); }
+      text = parts.join(L.t('Toast.Separator')) + '.';
     }
     heard = { started: 0, finished: 0, failed: 0, cancelled: 0, last: null };
     if (region) { region.textContent = text; }
@@ -252,7 +299,7 @@
     row.setAttribute('data-status', data.status);
     row.setAttribute('data-version', String(data.version));
     var status = row.querySelector('.jt-status');
-    if (status) { status.replaceChildren(badge(data.statusClass, data.statusLabel)); }
+    if (status) { status.replaceChildren(badge(data.statusClass, L.status(data))); }
     progressBar(row, data.progress);
     var percent = row.querySelector('.jt-percent');
     if (percent) { percent.textContent = percentText(data.progress); percent.classList.toggle('jt-none', percentText(data.progress) === '—'); }
@@ -319,11 +366,11 @@
       bar.appendChild(document.createTextNode(' — '));
       var link = document.createElement('a');
       link.href = base + (body.getAttribute('data-query') || '');
-      link.textContent = 'show';
+      link.textContent = L.t('NewJobs.Show');
       bar.appendChild(link);
       form.parentNode.insertBefore(bar, form);
     }
-    bar.firstChild.textContent = plural(counted.size, 'new job', 'new jobs');
+    bar.firstChild.textContent = L.plural('NewJobs.Count', counted.size);
   }
 
   // One request at a time, for up to MaxRowsPerRequest rows. Without filters every new job belongs on the page, so
@@ -423,12 +470,12 @@
           all += c.count;
           var chip = document.querySelector('#jt-counts [data-status="' + c.status + '"]');
           if (chip) {
-            chip.querySelector('b').textContent = c.count.toLocaleString('en-US');
+            chip.querySelector('b').textContent = L.num(c.count);
             chip.classList.toggle('jt-zero', c.count === 0);
           }
         });
         var first = document.querySelector('#jt-counts a:not([data-status]) b');
-        if (first) { first.textContent = all.toLocaleString('en-US'); }
+        if (first) { first.textContent = L.num(all); }
       })
       .catch(function () { })
       .then(function () {
@@ -520,7 +567,7 @@
       latest.set(jobId, data);
       if (ids.indexOf(jobId) >= 0) {
         var status = document.getElementById('jt-job-status');
-        if (status) { status.replaceChildren(badge(data.statusClass, data.statusLabel)); }
+        if (status) { status.replaceChildren(badge(data.statusClass, L.status(data))); }
         refresh(100);
       }
     } else {
@@ -558,9 +605,9 @@
     source = new EventSource(base + '/events' + (after ? '?lastEventId=' + encodeURIComponent(after) : ''));
     source.addEventListener('job', onJob);
     // Too far behind to replay what was missed: the page itself is the current state.
-    source.addEventListener('reload', function () { close('Reloading…'); window.location.reload(); });
+    source.addEventListener('reload', function () { close(L.t('Live.Reloading')); window.location.reload(); });
     source.addEventListener('open', function () {
-      setState('Live');
+      setState(L.t('Live.On'));
       body.setAttribute('data-live', 'on');
       // Whatever happened while the stream was down is read from the page itself.
       if (broken) { broken = false; refresh(0); loadCounts(); }
@@ -568,7 +615,7 @@
     source.addEventListener('error', function () {
       broken = true;
       body.setAttribute('data-live', 'reconnecting');
-      setState('Reconnecting…');
+      setState(L.t('Live.Reconnecting'));
     });
   }
 
@@ -581,13 +628,13 @@
   toggle.hidden = false;
   toggle.addEventListener('click', function () {
     userPaused = !userPaused;
-    toggle.textContent = userPaused ? 'Resume live updates' : 'Pause live updates';
-    if (userPaused) { close('Live updates paused'); } else { open(); refresh(0); loadCounts(); }
+    toggle.textContent = L.t(userPaused ? 'Live.Resume' : 'Live.Pause');
+    if (userPaused) { close(L.t('Live.Paused')); } else { open(); refresh(0); loadCounts(); }
   });
 
   document.addEventListener('visibilitychange', function () {
     if (document.hidden) {
-      close('Paused while the tab is hidden');
+      close(L.t('Live.Hidden'));
     } else if (!userPaused) {
       open();
       refresh(0);
@@ -595,8 +642,8 @@
     }
   });
 
-  setState('Connecting…');
-  if (!document.hidden) { open(); } else { close('Paused while the tab is hidden'); }
+  setState(L.t('Live.Connecting'));
+  if (!document.hidden) { open(); } else { close(L.t('Live.Hidden')); }
 })();
 
 // Durations: an active job's figure counts on every second from the start the server wrote (data-started), on the
@@ -613,9 +660,9 @@
 
   function format(ms) {
     var s = Math.max(0, ms) / 1000;
-    if (s < 60) { return (Math.floor(s * 10) / 10).toFixed(1) + ' s'; }
-    if (s < 3600) { return Math.floor(s / 60) + ' min ' + pad(Math.floor(s % 60)) + ' s'; }
-    return Math.floor(s / 3600) + ' h ' + pad(Math.floor((s % 3600) / 60)) + ' min';
+    if (s < 60) { return L.fmt(L.t('Duration.Seconds'), [L.num(Math.floor(s * 10) / 10, { minimumFractionDigits: 1, maximumFractionDigits: 1 })]); }
+    if (s < 3600) { return L.fmt(L.t('Duration.Minutes'), [Math.floor(s / 60), pad(Math.floor(s % 60))]); }
+    return L.fmt(L.t('Duration.Hours'), [Math.floor(s / 3600), pad(Math.floor((s % 3600) / 60))]);
   }
 
   function serverNow(cell) {
@@ -651,4 +698,30 @@
   }
 
   window.setInterval(tick, 1000);
+})();
+
+// Times: the server writes each as <time datetime="ISO"> with its UTC text; here it reads in the reader's time zone and
+// the page's language ("14/03/2025 16:04:05 UTC+1" in French), the UTC text kept as its title. Rows, toasts and
+// refreshed content that come later are rewritten as they arrive.
+(function () {
+  var formatter;
+  try {
+    formatter = new Intl.DateTimeFormat(L.lang, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+  } catch (e) {
+    return;
+  }
+
+  function localize() {
+    Array.prototype.forEach.call(document.querySelectorAll('time[datetime]:not([data-local])'), function (el) {
+      var at = Date.parse(el.getAttribute('datetime'));
+      if (isNaN(at)) { return; }
+      el.setAttribute('data-local', '');
+      el.title = el.textContent;
+      el.textContent = formatter.format(new Date(at));
+    });
+  }
+
+  localize();
+  if (window.MutationObserver) { new MutationObserver(localize).observe(document.body, { childList: true, subtree: true }); }
+})();
 })();

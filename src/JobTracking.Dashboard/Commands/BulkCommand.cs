@@ -65,7 +65,7 @@ internal static class BulkCommand
                 if (outcomes.Count < MaxListed)
                 {
                     var job = known.GetValueOrDefault(id) ?? await FindAsync(tracker, id, cancellationToken).ConfigureAwait(false);
-                    outcomes.Add(new BulkOutcome(id, job?.DisplayName, Changed: true, Status: null, StatusLabel: null, Reason: null));
+                    outcomes.Add(new BulkOutcome(id, job?.DisplayName, Changed: true, Status: null));
                 }
             }
             catch (InvalidJobTransitionException exception)
@@ -73,12 +73,11 @@ internal static class BulkCommand
                 // The job as it is now: its name, and its warnings for "Finished with warnings".
                 var job = outcomes.Count < MaxListed ? await FindAsync(tracker, id, cancellationToken).ConfigureAwait(false) : null;
                 var warnings = job is not null && job.Status == exception.CurrentStatus ? job.WarningCount : 0;
-                var label = StatusLabels.Label(exception.CurrentStatus, warnings);
-                outcomes.Add(new BulkOutcome(id, job?.DisplayName ?? known.GetValueOrDefault(id)?.DisplayName, Changed: false, exception.CurrentStatus, label, $"it is {label}"));
+                outcomes.Add(new BulkOutcome(id, job?.DisplayName ?? known.GetValueOrDefault(id)?.DisplayName, Changed: false, exception.CurrentStatus, warnings));
             }
             catch (JobNotFoundException)
             {
-                outcomes.Add(new BulkOutcome(id, known.GetValueOrDefault(id)?.DisplayName, Changed: false, Status: null, StatusLabel: null, "it no longer exists"));
+                outcomes.Add(new BulkOutcome(id, known.GetValueOrDefault(id)?.DisplayName, Changed: false, Status: null));
             }
         }
 
@@ -107,39 +106,43 @@ internal sealed record BulkResult(DashboardCommand Command, int Requested, int C
     /// <summary>Gets how many jobs the command did not change.</summary>
     public int RefusedCount => Outcomes.Count(o => !o.Changed);
 
-    /// <summary>Gets what a job that changed went through, in the interface's words: "cancelled", "restarted".</summary>
-    public string Verb => Command switch
-    {
-        DashboardCommand.Cancel => "cancelled",
-        DashboardCommand.Restart => "restarted",
-        DashboardCommand.Pause => "paused",
-        _ => "resumed",
-    };
+    /// <summary>One sentence in English, for the JSON API and the log: "3 jobs cancelled; 2 not: 1 because it is Finished, 1 because it is Cancelled.", or, when no job changed, "Nothing changed: ...".</summary>
+    public string Summary() => Summary(DashboardText.Invariant);
 
-    /// <summary>One sentence: "3 jobs cancelled; 2 not: 1 because it is Finished, 1 because it is Cancelled.", or, when no job changed, "Nothing changed: ...".</summary>
-    public string Summary()
+    /// <summary>The sentence in the reader's language: "3 tâches annulées ; 2 non : ...".</summary>
+    public string Summary(DashboardText text)
     {
         var refused = RefusedCount;
-        var reasons = string.Join(", ", Refused.GroupBy(r => r.Reason, StringComparer.Ordinal).OrderByDescending(g => g.Count()).Select(g => $"{g.Count()} because {g.Key}"));
-        string text;
+        var reasons = string.Join(text["Bulk.Summary.Separator"], Refused.GroupBy(r => r.ReasonIn(text), StringComparer.Ordinal).OrderByDescending(g => g.Count())
+            .Select(g => text.Format("Bulk.Summary.Because", text.Number(g.Count()), g.Key)));
+        string summary;
         if (Requested == 0)
         {
-            text = "Nothing changed: no job was selected or matched the filters.";
+            summary = text["Bulk.Summary.Nothing"];
         }
         else if (Changed == 0)
         {
-            text = $"Nothing changed: {refused} {Jobs(refused)} not {Verb}, {reasons}.";
+            summary = text.Plural("Bulk.Summary.NoneChanged." + Command, refused, reasons);
         }
         else
         {
-            text = $"{Changed} {Jobs(Changed)} {Verb}" + (refused > 0 ? $"; {refused} not: {reasons}." : ".");
+            var changed = text.Plural("Bulk.Summary.Changed." + Command, Changed);
+            summary = refused > 0 ? text.Format("Bulk.Summary.SomeRefused", changed, text.Number(refused), reasons) : text.Format("Bulk.Summary.AllChanged", changed);
         }
 
-        return Truncated ? text + " More jobs matched than one bulk command changes; run it again for the rest." : text;
+        return Truncated ? summary + " " + text["Bulk.Summary.Truncated"] : summary;
     }
-
-    private static string Jobs(int count) => count == 1 ? "job" : "jobs";
 }
 
-/// <summary>One job of a bulk command: its name (when it still exists), whether it changed, and if not its status and why.</summary>
-internal sealed record BulkOutcome(Guid JobId, string? DisplayName, bool Changed, JobStatus? Status, string? StatusLabel, string? Reason);
+/// <summary>One job of a bulk command: its name (when it still exists), whether it changed, and if not its status (none: it no longer exists) and why.</summary>
+internal sealed record BulkOutcome(Guid JobId, string? DisplayName, bool Changed, JobStatus? Status, int Warnings = 0)
+{
+    /// <summary>Gets the status's label in English (the JSON API's), "Finished with warnings" included.</summary>
+    public string? StatusLabel => Status is { } status ? StatusLabels.Label(status, Warnings) : null;
+
+    /// <summary>Gets why the job did not change, in English: "it is Finished", "it no longer exists".</summary>
+    public string? Reason => Changed ? null : ReasonIn(DashboardText.Invariant);
+
+    public string ReasonIn(DashboardText text) =>
+        Status is { } status ? text.Format("Bulk.Reason.Status", StatusLabels.Label(text, status, Warnings)) : text["Bulk.Reason.Gone"];
+}

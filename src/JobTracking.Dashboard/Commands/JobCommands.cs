@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using JobTracking.Dashboard.Pages;
 
 namespace JobTracking.Dashboard.Commands;
 
@@ -33,27 +34,12 @@ internal static class JobCommands
 
     public static string Name(DashboardCommand command) => command.ToString().ToLowerInvariant();
 
-    public static string Button(DashboardCommand command) => command switch
-    {
-        DashboardCommand.Resume => "Start (resume)",
-        _ => command.ToString(),
-    };
+    public static string Button(DashboardText text, DashboardCommand command) => text["Command." + command];
 
-    public static string Question(DashboardCommand command, string displayName) => command switch
-    {
-        DashboardCommand.Pause => $"Pause '{displayName}'? It stops at its next safe point and can be started again.",
-        DashboardCommand.Resume => $"Start '{displayName}' again? It continues from its checkpoint.",
-        DashboardCommand.Cancel => $"Cancel '{displayName}'? A cancelled job cannot be started again.",
-        _ => $"Restart '{displayName}'? It runs again as a new attempt, from its last checkpoint.",
-    };
+    /// <summary>The confirmation asked before the command: "Pause 'Nightly import'? ..."; the name is the job's, the quotes the language's.</summary>
+    public static string Question(DashboardText text, DashboardCommand command, string displayName) => text.Format("Command.Question." + command, displayName);
 
-    public static string Done(DashboardCommand command) => command switch
-    {
-        DashboardCommand.Pause => "Pause requested.",
-        DashboardCommand.Resume => "Started again.",
-        DashboardCommand.Cancel => "Cancellation requested.",
-        _ => "Restarted as a new attempt.",
-    };
+    public static string Done(DashboardText text, DashboardCommand command) => text["Command.Done." + command];
 
     public static ValueTask RunAsync(IJobRunner runner, Guid jobId, DashboardCommand command, JobCommandOptions? options, CancellationToken cancellationToken) => command switch
     {

@@ -34,7 +34,7 @@ internal static class LiveEvents
         {
             jobId = Guid.TryParse(jobText, out var id)
                 ? id
-                : throw new Queries.DashboardInputException($"job: '{Queries.TrackerFilter.Shorten(jobText)}' is not a job id.");
+                : throw new Queries.DashboardInputException(new Pages.LocalText("Input.JobParameter", Queries.TrackerFilter.Shorten(jobText)));
         }
 
         var after = LiveEventCursor.Read(http.Request);

@@ -28,8 +28,9 @@ internal static class ConfirmPage
             }
         }
 
-        html.Raw("<input type=\"hidden\" name=\"confirmed\" value=\"yes\"><button type=\"submit\" class=\"jt-button jt-danger\">Yes, ").Text(title.ToLowerInvariant())
-            .Raw("</button> <a").Attr("href", back).Raw(">No, go back</a></form>");
+        var text = request.T;
+        html.Raw("<input type=\"hidden\" name=\"confirmed\" value=\"yes\"><button type=\"submit\" class=\"jt-button jt-danger\">")
+            .Text(text.Format("Confirm.Yes", title.ToLower(text.Culture))).Raw("</button> <a").Attr("href", back).Raw(">").Text(text["Confirm.No"]).Raw("</a></form>");
         return Layout.Page(request, title, counts, html, "confirm");
     }
 }

@@ -22,7 +22,8 @@ internal static class Format
         html.Raw("<time").Attr("datetime", Iso(value)).Raw(">").Text(Time(value)).Raw("</time>");
     }
 
-    public static string Duration(TimeSpan duration)
+    /// <summary>"12.3 s", "4 min 05 s", "2 h 07 min", with the culture's decimal separator ("12,3 s" in French).</summary>
+    public static string Duration(DashboardText text, TimeSpan duration)
     {
         if (duration < TimeSpan.Zero)
         {
@@ -30,10 +31,10 @@ internal static class Format
         }
 
         return duration.TotalSeconds < 60
-            ? duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"
+            ? text.Format("Duration.Seconds", duration.TotalSeconds)
             : duration.TotalHours < 1
-                ? $"{(int)duration.TotalMinutes} min {duration.Seconds:00} s"
-                : $"{(int)duration.TotalHours} h {duration.Minutes:00} min";
+                ? text.Format("Duration.Minutes", (int)duration.TotalMinutes, duration.Seconds)
+                : text.Format("Duration.Hours", (int)duration.TotalHours, duration.Minutes);
     }
 
     /// <summary>
@@ -50,14 +51,14 @@ internal static class Format
         : null;
 
     /// <summary>The elapsed time as text, "—" when there is none (see <see cref="Elapsed"/>).</summary>
-    public static string Duration(JobRecord job, DateTimeOffset now) => Elapsed(job, now) is { } elapsed ? Duration(elapsed) : "—";
+    public static string Duration(DashboardText text, JobRecord job, DateTimeOffset now) => Elapsed(job, now) is { } elapsed ? Duration(text, elapsed) : "—";
 
     /// <summary>
     /// The elapsed time in an element of its own; an active job's carries its start and the server's clock
     /// (<c>data-started</c>, <c>data-now</c>) so that the script counts on from them without asking the server again.
     /// </summary>
-    public static void Duration(Html html, string element, JobRecord job, DateTimeOffset now) =>
-        Ticking(html, element, "Elapsed", JobLifecycle.IsActive(job.Status) ? job.StartedAt : null, Duration(job, now), now);
+    public static void Duration(Html html, DashboardText text, string element, JobRecord job, DateTimeOffset now) =>
+        Ticking(html, element, text["Column.Elapsed"], JobLifecycle.IsActive(job.Status) ? job.StartedAt : null, Duration(text, job, now), now);
 
     /// <summary>
     /// How long the current attempt has run, without its pauses: from its start to its end (or to now), less the time
@@ -103,11 +104,11 @@ internal static class Format
     }
 
     /// <summary>The running time without pauses (see <see cref="RunningTime(JobRecord, IReadOnlyList{JobHistoryEntry}, DateTimeOffset)"/>); while the job runs it ticks in the page as the elapsed time does, from the start it would have had without its pauses.</summary>
-    public static void RunningTime(Html html, JobRecord job, IReadOnlyList<JobHistoryEntry> history, DateTimeOffset now)
+    public static void RunningTime(Html html, DashboardText text, JobRecord job, IReadOnlyList<JobHistoryEntry> history, DateTimeOffset now)
     {
         var running = RunningTime(job, history, now);
         var ticksFrom = running is { } r && JobLifecycle.IsActive(job.Status) ? now - r : (DateTimeOffset?)null;
-        Ticking(html, "span", "Running time", ticksFrom, running is { } value ? Duration(value) : "—", now);
+        Ticking(html, "span", text["Job.RunningTime"], ticksFrom, running is { } value ? Duration(text, value) : "—", now);
     }
 
     private static void Ticking(Html html, string element, string label, DateTimeOffset? from, string text, DateTimeOffset now)
@@ -121,23 +122,23 @@ internal static class Format
         html.Raw(">").Text(text).Raw("</").Raw(element).Raw(">");
     }
 
-    public static string Percent(JobProgress progress) =>
-        progress.Percent is { } percent ? percent.ToString("0", CultureInfo.InvariantCulture) + " %" : progress.Done.ToString("N0", CultureInfo.InvariantCulture) + " done";
+    public static string Percent(DashboardText text, JobProgress progress) =>
+        progress.Percent is { } percent ? text.Format("Progress.Percent", percent) : text.Plural("Progress.Done", progress.Done);
 
     /// <summary>
     /// A progress bar named for a screen reader ("Progress of Nightly import") and the percentage, when the total is known.
     /// Without a total there is no bar (an indeterminate one moves for ever, even on a queued or finished job): the count done, if any.
     /// </summary>
-    public static void Progress(Html html, JobProgress progress, string jobName)
+    public static void Progress(Html html, DashboardText text, JobProgress progress, string jobName)
     {
         if (progress.Percent is { } percent)
         {
-            html.Raw("<progress max=\"100\"").Attr("aria-label", "Progress of " + jobName).Attr("value", percent.ToString("0.#", CultureInfo.InvariantCulture))
-                .Raw("></progress> <span class=\"jt-percent\">").Text(Percent(progress)).Raw("</span>");
+            html.Raw("<progress max=\"100\"").Attr("aria-label", text.Format("Progress.Of", jobName)).Attr("value", percent.ToString("0.#", CultureInfo.InvariantCulture))
+                .Raw("></progress> <span class=\"jt-percent\">").Text(Percent(text, progress)).Raw("</span>");
         }
         else if (progress.Done > 0)
         {
-            html.Raw("<span class=\"jt-percent\">").Text(Percent(progress)).Raw("</span>");
+            html.Raw("<span class=\"jt-percent\">").Text(Percent(text, progress)).Raw("</span>");
         }
         else
         {
@@ -146,7 +147,7 @@ internal static class Format
     }
 
     /// <summary>The step an unfinished job is at, for the tracker: "step 2 of 3 — validate"; nothing when no step is under way.</summary>
-    public static void CurrentStep(Html html, JobRecord job)
+    public static void CurrentStep(Html html, DashboardText text, JobRecord job)
     {
         if (JobLifecycle.IsFinished(job.Status))
         {
@@ -157,7 +158,7 @@ internal static class Format
         {
             if (job.Steps[i].Status == JobStepStatus.Running)
             {
-                html.Raw(" <span class=\"jt-step\">step ").Text(i + 1).Raw(" of ").Text(job.Steps.Count).Raw(" — ").Text(job.Steps[i].Name).Raw("</span>");
+                html.Raw(" <span class=\"jt-step\">").Text(text.Format("Progress.Step", text.Number(i + 1), text.Number(job.Steps.Count), job.Steps[i].Name)).Raw("</span>");
                 return;
             }
         }
@@ -171,22 +172,20 @@ internal static class Format
             return;
         }
 
+        var text = request.T;
         html.Raw(" <span class=\"jt-when\">");
         if (job.PreviousAttempts is [.., { Status: JobStatus.Failed }])
         {
-            html.Text("retry: attempt ").Text(job.Attempt);
-            if (MaxAttempts(request, job.TypeName) is { } max)
-            {
-                html.Text(" of ").Text(max);
-            }
-
-            html.Text(" at ");
+            html.Text(MaxAttempts(request, job.TypeName) is { } max
+                ? text.Format("Waiting.RetryOf", text.Number(job.Attempt), text.Number(max))
+                : text.Format("Waiting.Retry", text.Number(job.Attempt)));
         }
         else
         {
-            html.Text("scheduled for ");
+            html.Text(text["Waiting.Scheduled"]);
         }
 
+        html.Raw(" ");
         Time(html, at);
         html.Raw("</span>");
     }
@@ -195,9 +194,9 @@ internal static class Format
     public static int? MaxAttempts(DashboardRequest request, string typeName) =>
         request.Http.RequestServices.GetService<IJobTracker>()?.JobTypes.FirstOrDefault(t => string.Equals(t.TypeName, typeName, StringComparison.Ordinal))?.MaxAttempts;
 
-    public static void Status(Html html, JobStatus status, int warnings)
+    public static void Status(Html html, DashboardText text, JobStatus status, int warnings)
     {
         html.Raw("<span").Attr("class", "jt-badge " + StatusLabels.CssClass(status, warnings)).Raw("><span class=\"jt-dot\" aria-hidden=\"true\"></span>")
-            .Text(StatusLabels.Label(status, warnings)).Raw("</span>");
+            .Text(StatusLabels.Label(text, status, warnings)).Raw("</span>");
     }
 }

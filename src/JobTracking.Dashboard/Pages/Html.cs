@@ -31,7 +31,8 @@ internal sealed class Html
         return this;
     }
 
-    public Html Text(long number) => Raw(number.ToString("N0", CultureInfo.InvariantCulture));
+    /// <summary>Writes a number with the request's thousands separator ("1,234"; in French "1 234").</summary>
+    public Html Text(long number) => Text(number.ToString("N0", CultureInfo.CurrentCulture));
 
     /// <summary>Writes <c> name="value"</c> with the value encoded; nothing when the value is <see langword="null"/>.</summary>
     public Html Attr(string name, string? value)
@@ -44,6 +45,17 @@ internal sealed class Html
         _html.Append(' ').Append(name).Append("=\"");
         Text(value);
         _html.Append('"');
+        return this;
+    }
+
+    /// <summary>Writes each text in an element of its own: <c>&lt;th&gt;Status&lt;/th&gt;&lt;th&gt;Job&lt;/th&gt;</c>.</summary>
+    public Html Cells(string element, params string[] texts)
+    {
+        foreach (var text in texts)
+        {
+            Raw("<").Raw(element).Raw(">").Text(text).Raw("</").Raw(element).Raw(">");
+        }
+
         return this;
     }
 

@@ -7,11 +7,12 @@ internal static class LastOperationsFragment
 {
     public static string Render(DashboardRequest request, IReadOnlyList<JobRecord> jobs)
     {
+        var text = request.T;
         var html = new Html();
-        html.Raw("<section class=\"jt-last-operations\"><h2>Last operations</h2>");
+        html.Raw("<section class=\"jt-last-operations\"").Attr("lang", text.Lang).Raw("><h2>").Text(text["LastOperations.Title"]).Raw("</h2>");
         if (jobs.Count == 0)
         {
-            html.Raw("<p class=\"jt-empty\">No jobs yet.</p>");
+            html.Raw("<p class=\"jt-empty\">").Text(text["Tracker.Empty"]).Raw("</p>");
         }
         else
         {
@@ -19,9 +20,9 @@ internal static class LastOperationsFragment
             foreach (var job in jobs)
             {
                 html.Raw("<li").Attr("data-job-id", job.Id.ToString()).Raw("><a").Attr("href", request.Base + "/" + job.Id).Raw(">").Text(job.DisplayName).Raw("</a> ");
-                Format.Status(html, job.Status, job.WarningCount);
+                Format.Status(html, text, job.Status, job.WarningCount);
                 // Said which time it is: a job that has not started shows when it was created, never as its start.
-                html.Raw(job.StartedAt is null ? " <span class=\"jt-when-label\">created</span> " : " <span class=\"jt-when-label\">started</span> ");
+                html.Raw(" <span class=\"jt-when-label\">").Text(text[job.StartedAt is null ? "LastOperations.Created" : "LastOperations.Started"]).Raw("</span> ");
                 Format.Time(html, job.StartedAt ?? job.CreatedAt);
                 html.Raw("</li>");
             }
@@ -29,7 +30,7 @@ internal static class LastOperationsFragment
             html.Raw("</ul>");
         }
 
-        html.Raw("<p><a").Attr("href", request.Base).Raw(">All jobs</a></p></section>");
+        html.Raw("<p><a").Attr("href", request.Base).Raw(">").Text(text["LastOperations.All"]).Raw("</a></p></section>");
         return html.ToString();
     }
 }

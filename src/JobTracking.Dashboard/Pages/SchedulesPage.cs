@@ -7,25 +7,28 @@ internal static class SchedulesPage
 {
     public static string Render(DashboardRequest request, IReadOnlyList<JobCount> counts, IReadOnlyList<JobScheduleInfo>? schedules, string? done)
     {
+        var text = request.T;
+        var title = text["Schedules.Title"];
         var html = new Html();
-        html.Raw("<h1>Schedules</h1>");
+        html.Raw("<h1>").Text(title).Raw("</h1>");
         Layout.Flash(html, done);
         if (schedules is null)
         {
-            html.Raw("<p class=\"jt-empty\">This job store keeps no schedules (it does not implement IJobScheduleStore).</p>");
-            return Layout.Page(request, "Schedules", counts, html, "schedules");
+            html.Raw("<p class=\"jt-empty\">").Text(text["Schedules.NoStore"]).Raw("</p>");
+            return Layout.Page(request, title, counts, html, "schedules");
         }
 
         if (schedules.Count == 0)
         {
-            html.Raw("<p class=\"jt-empty\">No schedules yet. Declare one with AddSchedule, or set one with IJobSchedules.SetAsync.</p>");
-            return Layout.Page(request, "Schedules", counts, html, "schedules");
+            html.Raw("<p class=\"jt-empty\">").Text(text["Schedules.Empty"]).Raw("</p>");
+            return Layout.Page(request, title, counts, html, "schedules");
         }
 
-        html.Raw("<table class=\"jt-table jt-schedules\"><thead><tr><th>Schedule</th><th>Job type</th><th>Cron</th><th>Next occurrence</th><th>Last occurrence</th><th>Last job</th><th>State</th>");
+        html.Raw("<table class=\"jt-table jt-schedules\"><thead><tr>")
+            .Cells("th", text["Schedules.Schedule"], text["Schedules.JobType"], text["Schedules.Cron"], text["Schedules.Next"], text["Schedules.Last"], text["Schedules.LastJob"], text["Schedules.State"]);
         if (request.CanAct)
         {
-            html.Raw("<th>Commands</th>");
+            html.Cells("th", text["Schedules.Commands"]);
         }
 
         html.Raw("</tr></thead><tbody>");
@@ -48,7 +51,7 @@ internal static class SchedulesPage
                 html.Raw("<a").Attr("href", request.Base + "/" + jobId).Raw(">").Text(jobId.ToString()).Raw("</a> ");
                 if (info.LastJobStatus is { } status)
                 {
-                    Format.Status(html, status, 0);
+                    Format.Status(html, text, status, 0);
                 }
             }
             else
@@ -56,7 +59,17 @@ internal static class SchedulesPage
                 html.Raw("<span class=\"jt-none\">—</span>");
             }
 
-            html.Raw("</td><td>").Raw(s.IsPaused ? "<span class=\"jt-badge jt-paused\">Paused</span>" : "Active").Raw("</td>");
+            html.Raw("</td><td>");
+            if (s.IsPaused)
+            {
+                html.Raw("<span class=\"jt-badge jt-paused\">").Text(text["Schedules.Paused"]).Raw("</span>");
+            }
+            else
+            {
+                html.Text(text["Schedules.Active"]);
+            }
+
+            html.Raw("</td>");
             if (request.CanAct)
             {
                 html.Raw("<td class=\"jt-commands\">");
@@ -70,31 +83,21 @@ internal static class SchedulesPage
         }
 
         html.Raw("</tbody></table>");
-        return Layout.Page(request, "Schedules", counts, html, "schedules");
+        return Layout.Page(request, title, counts, html, "schedules");
     }
 
-    public static string Button(string command) => command switch
+    public static string Button(DashboardText text, string command) => text["Schedules.Command." + Key(command)];
+
+    public static string Question(DashboardText text, string command, string scheduleId) => text.Format("Schedules.Question." + Key(command), scheduleId);
+
+    public static string Done(DashboardText text, string command) => text["Schedules.Done." + Key(command)];
+
+    private static string Key(string command) => command switch
     {
         "pause" => "Pause",
         "resume" => "Resume",
-        "trigger" => "Run now",
+        "trigger" => "Trigger",
         _ => "Delete",
-    };
-
-    public static string Question(string command, string scheduleId) => command switch
-    {
-        "pause" => $"Pause schedule '{scheduleId}'? It starts nothing until resumed; its running jobs go on.",
-        "resume" => $"Resume schedule '{scheduleId}'? Occurrences missed while it was paused follow its misfire rule.",
-        "trigger" => $"Run schedule '{scheduleId}' now? Its job starts at once; the next occurrence is unchanged.",
-        _ => $"Delete schedule '{scheduleId}'? It starts nothing more; the jobs it started are kept.",
-    };
-
-    public static string Done(string command) => command switch
-    {
-        "pause" => "Schedule paused.",
-        "resume" => "Schedule resumed.",
-        "trigger" => "Job started.",
-        _ => "Schedule deleted.",
     };
 
     private static void CommandForm(Html html, DashboardRequest request, JobScheduleRecord schedule, string command)
@@ -103,6 +106,6 @@ internal static class SchedulesPage
         Layout.AntiforgeryField(html, request);
         html.Raw("<input type=\"hidden\" name=\"id\"").Attr("value", schedule.Id).Raw(">")
             .Raw("<button type=\"submit\"").Attr("class", "jt-button jt-cmd-" + command + (command == "delete" ? " jt-danger" : ""))
-            .Attr("data-confirm", Question(command, schedule.Id)).Raw(">").Text(Button(command)).Raw("</button></form>");
+            .Attr("data-confirm", Question(request.T, command, schedule.Id)).Raw(">").Text(Button(request.T, command)).Raw("</button></form>");
     }
 }

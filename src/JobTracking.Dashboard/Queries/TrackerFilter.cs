@@ -1,3 +1,4 @@
+using JobTracking.Dashboard.Pages;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -50,7 +51,7 @@ internal sealed class TrackerFilter
 
             if (!Enum.TryParse<JobStatus>(value, ignoreCase: true, out var status) || !char.IsLetter(value[0]))
             {
-                throw new DashboardInputException($"status: '{Shorten(value)}' is not a job status; use one of {string.Join(", ", Enum.GetNames<JobStatus>())}.");
+                throw new DashboardInputException(new LocalText("Input.Status", Shorten(value), string.Join(", ", Enum.GetNames<JobStatus>())));
             }
 
             if (!statuses.Contains(status))
@@ -65,14 +66,14 @@ internal sealed class TrackerFilter
         var createdTo = ParseDate("to", to, endOfDay: true);
         if (createdFrom is { } f && createdTo is { } t && f > t)
         {
-            throw new DashboardInputException($"from ({from}) is after to ({to}).");
+            throw new DashboardInputException(new LocalText("Input.FromAfterTo", from, to));
         }
 
         var size = defaultPageSize;
         if (Single(values, "size") is { } sizeText
             && (!int.TryParse(sizeText, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > JobTrackingDashboardOptions.MaxPageSize))
         {
-            throw new DashboardInputException($"size: '{Shorten(sizeText)}' is not a page size; use a whole number from 1 to {JobTrackingDashboardOptions.MaxPageSize}.");
+            throw new DashboardInputException(new LocalText("Input.Size", Shorten(sizeText), JobTrackingDashboardOptions.MaxPageSize));
         }
 
         return new TrackerFilter
@@ -159,12 +160,12 @@ internal sealed class TrackerFilter
         var all = values(name).Where(v => v.Length > 0).ToList();
         if (all.Count > 1)
         {
-            throw new DashboardInputException($"{name} is given {all.Count} times; give it once.");
+            throw new DashboardInputException(new LocalText("Input.Repeated", name, all.Count));
         }
 
         if (all.Count == 1 && all[0].Length > MaxTextLength && name != "after")
         {
-            throw new DashboardInputException($"{name} is {all[0].Length} characters long; at most {MaxTextLength} are accepted.");
+            throw new DashboardInputException(new LocalText("Input.TooLong", name, all[0].Length, MaxTextLength));
         }
 
         return all.Count == 1 ? all[0] : null;
@@ -189,7 +190,7 @@ internal sealed class TrackerFilter
             return at;
         }
 
-        throw new DashboardInputException($"{name}: '{Shorten(text)}' is not a date; use yyyy-MM-dd (a day, UTC) or an ISO 8601 time such as 2025-01-31T08:00:00Z.");
+        throw new DashboardInputException(new LocalText("Input.Date", name, Shorten(text)));
     }
 
     internal static string Shorten(string text) => text.Length > 64 ? text[..64] + "..." : text;

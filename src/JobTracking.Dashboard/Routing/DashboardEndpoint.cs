@@ -1,3 +1,4 @@
+using JobTracking.Dashboard.Pages;
 using JobTracking.Dashboard.Queries;
 using JobTracking.Dashboard.Security;
 using Microsoft.AspNetCore.Http;
@@ -38,21 +39,22 @@ internal static class DashboardEndpoint
         {
             await handler(request).ConfigureAwait(false);
         }
+        // The JSON API answers the exceptions' own (English) messages; a page says the same in the reader's language.
         catch (DashboardInputException exception) when (!context.Response.HasStarted)
         {
-            await Responses.ErrorAsync(context, StatusCodes.Status400BadRequest, exception.Message).ConfigureAwait(false);
+            await Error(context, StatusCodes.Status400BadRequest, exception, exception.Text).ConfigureAwait(false);
         }
         catch (JobNotFoundException exception) when (!context.Response.HasStarted)
         {
-            await Responses.ErrorAsync(context, StatusCodes.Status404NotFound, exception.Message).ConfigureAwait(false);
+            await Error(context, StatusCodes.Status404NotFound, exception, new LocalText("Error.JobNotFound", exception.JobId)).ConfigureAwait(false);
         }
         catch (JobScheduleNotFoundException exception) when (!context.Response.HasStarted)
         {
-            await Responses.ErrorAsync(context, StatusCodes.Status404NotFound, exception.Message).ConfigureAwait(false);
+            await Error(context, StatusCodes.Status404NotFound, exception, new LocalText("Error.ScheduleNotFound", exception.ScheduleId)).ConfigureAwait(false);
         }
         catch (InvalidJobTransitionException exception) when (!context.Response.HasStarted)
         {
-            await Responses.ErrorAsync(context, StatusCodes.Status409Conflict, exception.Message).ConfigureAwait(false);
+            await Error(context, StatusCodes.Status409Conflict, exception, new LocalText("Error.Transition", new LocalText("Verb." + exception.Command), exception.JobId, exception.CurrentStatus, exception.Command, new LocalText("Status." + exception.CurrentStatus))).ConfigureAwait(false);
         }
         catch (JobTrackingException exception) when (!context.Response.HasStarted)
         {
@@ -60,4 +62,9 @@ internal static class DashboardEndpoint
             await Responses.ErrorAsync(context, StatusCodes.Status500InternalServerError, exception.Message).ConfigureAwait(false);
         }
     };
+
+    private static Task Error(HttpContext context, int status, Exception exception, LocalText? text) =>
+        Responses.IsApi(context) || text is null
+            ? Responses.ErrorAsync(context, status, exception.Message)
+            : Responses.ErrorAsync(context, status, text);
 }

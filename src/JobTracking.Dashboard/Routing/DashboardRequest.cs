@@ -1,3 +1,4 @@
+using JobTracking.Dashboard.Pages;
 using JobTracking.Dashboard.Queries;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
@@ -19,7 +20,11 @@ internal sealed class DashboardRequest
         Tracker = http.RequestServices.GetRequiredService<IJobTracker>();
         Clock = http.RequestServices.GetRequiredService<TimeProvider>();
         FeedPosition = ReadFeedPosition(http.RequestServices);
+        T = DashboardText.For(http);
     }
+
+    /// <summary>Gets the page's words in the reader's language (the request's culture, as the host's <c>UseRequestLocalization</c> sets it).</summary>
+    public DashboardText T { get; }
 
     /// <summary>Gets the change feed's last sequence number, read before anything the page shows, so the page's live stream can start right after it and miss no change made while the page was built; <see langword="null"/> when the store cannot say at once.</summary>
     public long? FeedPosition { get; }
@@ -72,7 +77,7 @@ internal sealed class DashboardRequest
         }
         catch (ArgumentException exception) when (exception is not ArgumentNullException)
         {
-            throw new DashboardInputException($"after: {exception.Message}");
+            throw new DashboardInputException(new LocalText("Input.After", exception.Message));
         }
     }
 
@@ -84,14 +89,14 @@ internal sealed class DashboardRequest
             && (!int.TryParse(sizeText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size)
                 || size is < 1 or > JobTrackingDashboardOptions.MaxPageSize))
         {
-            throw new DashboardInputException($"size: '{TrackerFilter.Shorten(sizeText)}' is not a page size; use a whole number from 1 to {JobTrackingDashboardOptions.MaxPageSize}.");
+            throw new DashboardInputException(new LocalText("Input.Size", TrackerFilter.Shorten(sizeText), JobTrackingDashboardOptions.MaxPageSize));
         }
 
         var level = Microsoft.Extensions.Logging.LogLevel.Trace;
         if (withLevel && query["level"].ToString() is { Length: > 0 } levelText
             && (!Enum.TryParse(levelText, ignoreCase: true, out level) || !char.IsLetter(levelText[0]) || level == Microsoft.Extensions.Logging.LogLevel.None))
         {
-            throw new DashboardInputException($"level: '{TrackerFilter.Shorten(levelText)}' is not a log level; use Trace, Debug, Information, Warning, Error or Critical.");
+            throw new DashboardInputException(new LocalText("Input.Level", TrackerFilter.Shorten(levelText)));
         }
 
         var after = query["after"].ToString();
@@ -102,7 +107,7 @@ internal sealed class DashboardRequest
         }
         catch (ArgumentException exception)
         {
-            throw new DashboardInputException($"after: {exception.Message}");
+            throw new DashboardInputException(new LocalText("Input.After", exception.Message));
         }
 
         return journal;

@@ -47,7 +47,7 @@ internal static class PageHandlers
         switch (tab)
         {
             case "" or "general":
-                var done = JobCommands.TryParse(request.Http.Request.Query["done"].ToString(), out var command) ? JobCommands.Done(command.Value) : null;
+                var done = JobCommands.TryParse(request.Http.Request.Query["done"].ToString(), out var command) ? JobCommands.Done(request.T, command.Value) : null;
                 // The history holds the pauses that the running time leaves out; a job that never started has none to read.
                 var pauses = job.StartedAt is null ? [] : await request.Tracker.GetHistoryAsync(id, request.Aborted).ConfigureAwait(false);
                 html = JobDetailPage.General(request, job, await CountsAsync(request).ConfigureAwait(false), done, pauses);
@@ -67,7 +67,7 @@ internal static class PageHandlers
                 html = JobDetailPage.History(request, job, await CountsAsync(request).ConfigureAwait(false), history);
                 break;
             default:
-                throw new DashboardInputException($"tab: '{TrackerFilter.Shorten(tab)}' is not a tab; use general, log, rejects or history.");
+                throw new DashboardInputException(new LocalText("Input.Tab", TrackerFilter.Shorten(tab)));
         }
 
         await Responses.HtmlAsync(request.Http, html).ConfigureAwait(false);
@@ -127,8 +127,8 @@ internal static class PageHandlers
         var job = await request.Tracker.GetAsync(id, request.Aborted).ConfigureAwait(false);
         if (!string.Equals(form["confirmed"].ToString(), "yes", StringComparison.Ordinal))
         {
-            var page = ConfirmPage.Render(request, await CountsAsync(request).ConfigureAwait(false), JobCommands.Button(command),
-                JobCommands.Question(command, job.DisplayName), form, request.Base + "/" + id);
+            var page = ConfirmPage.Render(request, await CountsAsync(request).ConfigureAwait(false), JobCommands.Button(request.T, command),
+                JobCommands.Question(request.T, command, job.DisplayName), form, request.Base + "/" + id);
             await Responses.HtmlAsync(request.Http, page).ConfigureAwait(false);
             return;
         }
@@ -149,7 +149,7 @@ internal static class PageHandlers
             "restart-selected" => (DashboardCommand.Restart, false),
             "cancel-all" => (DashboardCommand.Cancel, true),
             "restart-all" => (DashboardCommand.Restart, true),
-            _ => throw new DashboardInputException($"command: '{TrackerFilter.Shorten(choice)}' is not a bulk command; use cancel-selected, restart-selected, cancel-all or restart-all."),
+            _ => throw new DashboardInputException(new LocalText("Input.BulkCommand", TrackerFilter.Shorten(choice))),
         };
         var filter = TrackerFilter.FromForm(form, request.Options.PageSize);
         var ids = all ? null : ParseIds(form["id"]);
@@ -158,8 +158,8 @@ internal static class PageHandlers
         {
             var question = all
                 ? await AllMatchingQuestionAsync(request, command, filter).ConfigureAwait(false)
-                : $"{JobCommands.Button(command)} the {ids!.Count} selected jobs?";
-            var page = ConfirmPage.Render(request, await CountsAsync(request).ConfigureAwait(false), JobCommands.Button(command) + " jobs", question, form, back);
+                : request.T.Plural("Bulk.AskSelected." + command, ids!.Count);
+            var page = ConfirmPage.Render(request, await CountsAsync(request).ConfigureAwait(false), BulkResultPage.Title(request.T, command), question, form, back);
             await Responses.HtmlAsync(request.Http, page).ConfigureAwait(false);
             return;
         }
@@ -215,14 +215,16 @@ internal static class PageHandlers
             query = query with { PageToken = page.NextPageToken };
         }
 
-        var done = command == DashboardCommand.Cancel ? "cancelled" : "restarted";
-        var scope = matching == max ? $"the first {max:N0} jobs that match the filters (MaxBulkJobs)"
-            : matching == 1 ? "the 1 job that matches the filters" : $"the {matching:N0} jobs that match the filters";
+        var text = request.T;
+        var scope = matching == max ? "Max" : matching == 1 ? "One" : "Other";
+        if (applicable == 0)
+        {
+            return text.Format($"Bulk.AskNone.{command}.{scope}", text.Number(matching));
+        }
+
         var others = matching - applicable;
-        var rest = others == 0 ? "" : others == 1 ? $" The other one cannot be {done} and stays as it is." : $" The {others:N0} others cannot be {done} and stay as they are.";
-        return applicable == 0
-            ? $"None of {scope} can be {done}; nothing would change."
-            : $"{JobCommands.Button(command)} {applicable:N0} of {scope}?{rest}";
+        var question = text.Format($"Bulk.Ask.{command}.{scope}", text.Number(applicable), text.Number(matching));
+        return others == 0 ? question : question + " " + text.Plural("Bulk.AskOthers." + command, others);
     }
 
     public static async Task LastOperationsAsync(DashboardRequest request)
@@ -237,7 +239,7 @@ internal static class PageHandlers
         var asset = DashboardAssets.Find(request.Http.Request.RouteValues["name"] as string ?? "");
         if (asset is null)
         {
-            return Responses.ErrorAsync(request.Http, StatusCodes.Status404NotFound, "No such dashboard asset.");
+            return Responses.ErrorAsync(request.Http, StatusCodes.Status404NotFound, new LocalText("Error.NoAsset"));
         }
 
         SecurityHeaders.Apply(response, cacheable: true);
@@ -271,7 +273,7 @@ internal static class PageHandlers
         var max = request.Options.MaxBulkJobs;
         if (ids is not null && ids.Count > max && ids.Distinct().Count() is var distinct && distinct > max)
         {
-            throw new DashboardInputException($"id: {distinct:N0} jobs given; one bulk command changes at most {max:N0} (MaxBulkJobs). Nothing was changed.");
+            throw new DashboardInputException(new LocalText("Input.TooManyIds", distinct, max));
         }
 
         var result = await BulkCommand.RunAsync(request.Tracker, request.Runner, command, ids, filter, request.Options.MaxBulkJobs, Actor(request), request.Aborted).ConfigureAwait(false);
@@ -293,7 +295,7 @@ internal static class PageHandlers
         if (query["count"].ToString() is { Length: > 0 } text
             && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > 100))
         {
-            throw new DashboardInputException($"count: '{TrackerFilter.Shorten(text)}' is not a count; use a whole number from 1 to 100.");
+            throw new DashboardInputException(new LocalText("Input.Count", TrackerFilter.Shorten(text)));
         }
 
         var user = query["user"].ToString();
@@ -303,14 +305,14 @@ internal static class PageHandlers
     internal static Guid JobId(DashboardRequest request) =>
         Guid.TryParse(request.Http.Request.RouteValues["id"] as string, out var id)
             ? id
-            : throw new DashboardInputException($"'{request.Http.Request.RouteValues["id"]}' is not a job id.");
+            : throw new DashboardInputException(new LocalText("Input.JobId", request.Http.Request.RouteValues["id"]));
 
     internal static DashboardCommand Command(DashboardRequest request)
     {
         var text = request.Http.Request.RouteValues["command"] as string;
         return JobCommands.TryParse(text, out var command)
             ? command.Value
-            : throw new DashboardInputException($"'{TrackerFilter.Shorten(text ?? "")}' is not a command; use pause, resume, cancel or restart.");
+            : throw new DashboardInputException(new LocalText("Input.Command", TrackerFilter.Shorten(text ?? "")));
     }
 
     internal static List<Guid> ParseIds(IEnumerable<string?> values)
@@ -320,7 +322,7 @@ internal static class PageHandlers
         {
             if (!Guid.TryParse(value, out var id))
             {
-                throw new DashboardInputException($"id: '{TrackerFilter.Shorten(value ?? "")}' is not a job id.");
+                throw new DashboardInputException(new LocalText("Input.Id", TrackerFilter.Shorten(value ?? "")));
             }
 
             ids.Add(id);

@@ -1,6 +1,7 @@
-using System.Text.Encodings.Web;
+using System.Globalization;
 using System.Text.Json;
 using JobTracking.Dashboard.Api;
+using JobTracking.Dashboard.Pages;
 using JobTracking.Dashboard.Security;
 using Microsoft.AspNetCore.Http;
 
@@ -31,14 +32,20 @@ internal static class Responses
         return JsonSerializer.SerializeAsync(context.Response.Body, value, DashboardJson.Options, context.RequestAborted);
     }
 
-    public static Task ErrorAsync(HttpContext context, int status, string message)
-    {
-        if (IsApi(context))
-        {
-            return JsonAsync(context, new ErrorView(message), status);
-        }
+    /// <summary>Answers an error: <c>{"error": "..."}</c> in English to the JSON API, a page in the reader's language otherwise.</summary>
+    public static Task ErrorAsync(HttpContext context, int status, LocalText message) =>
+        IsApi(context) ? JsonAsync(context, new ErrorView(message.ToString()), status) : ErrorPageAsync(context, status, message.In(DashboardText.For(context)));
 
-        var text = HtmlEncoder.Default.Encode(message);
-        return HtmlAsync(context, $"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status}</title></head><body><h1>{status}</h1><p class=\"jt-error\">{text}</p></body></html>", status);
+    /// <summary>Answers an error whose message is not the dashboard's (a store's own words): as it is, in both forms.</summary>
+    public static Task ErrorAsync(HttpContext context, int status, string message) =>
+        IsApi(context) ? JsonAsync(context, new ErrorView(message), status) : ErrorPageAsync(context, status, message);
+
+    private static Task ErrorPageAsync(HttpContext context, int status, string message)
+    {
+        var text = DashboardText.For(context);
+        var html = new Html();
+        html.Raw("<!DOCTYPE html><html").Attr("lang", text.Lang).Raw("><head><meta charset=\"utf-8\"><title>").Text(status.ToString(CultureInfo.InvariantCulture))
+            .Raw("</title></head><body><h1>").Text(status.ToString(CultureInfo.InvariantCulture)).Raw("</h1><p class=\"jt-error\">").Text(message).Raw("</p></body></html>");
+        return HtmlAsync(context, html.ToString(), status);
     }
 }

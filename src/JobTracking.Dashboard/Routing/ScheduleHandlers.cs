@@ -22,7 +22,7 @@ internal static class ScheduleHandlers
         }
 
         var counts = await request.Tracker.CountAsync(request.Aborted).ConfigureAwait(false);
-        var page = SchedulesPage.Render(request, counts, schedules, Array.IndexOf(Commands, done) >= 0 ? SchedulesPage.Done(done) : null);
+        var page = SchedulesPage.Render(request, counts, schedules, Array.IndexOf(Commands, done) >= 0 ? SchedulesPage.Done(request.T, done) : null);
         await Responses.HtmlAsync(request.Http, page).ConfigureAwait(false);
     }
 
@@ -31,20 +31,20 @@ internal static class ScheduleHandlers
         var command = request.Http.Request.RouteValues["command"]?.ToString() ?? "";
         if (Array.IndexOf(Commands, command) < 0)
         {
-            throw new DashboardInputException($"command: '{TrackerFilter.Shorten(command)}' is not a schedule command; use pause, resume, trigger or delete.");
+            throw new DashboardInputException(new LocalText("Input.ScheduleCommand", TrackerFilter.Shorten(command)));
         }
 
         var form = await request.Http.Request.ReadFormAsync(request.Aborted).ConfigureAwait(false);
         var id = form["id"].ToString();
         if (id.Length is 0 or > JobScheduleRecord.MaxIdLength)
         {
-            throw new DashboardInputException($"id: a schedule id of 1 to {JobScheduleRecord.MaxIdLength} characters is needed.");
+            throw new DashboardInputException(new LocalText("Input.ScheduleId", JobScheduleRecord.MaxIdLength));
         }
 
         if (!string.Equals(form["confirmed"].ToString(), "yes", StringComparison.Ordinal))
         {
             var counts = await request.Tracker.CountAsync(request.Aborted).ConfigureAwait(false);
-            var confirm = ConfirmPage.Render(request, counts, SchedulesPage.Button(command), SchedulesPage.Question(command, id), form, request.Base + "/schedules");
+            var confirm = ConfirmPage.Render(request, counts, SchedulesPage.Button(request.T, command), SchedulesPage.Question(request.T, command, id), form, request.Base + "/schedules");
             await Responses.HtmlAsync(request.Http, confirm).ConfigureAwait(false);
             return;
         }

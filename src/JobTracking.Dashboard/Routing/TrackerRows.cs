@@ -48,12 +48,12 @@ internal static class TrackerRows
         var values = request.Http.Request.Query["id"];
         if (values.Count == 0)
         {
-            throw new DashboardInputException($"id: no job id given; name the rows to show as id=...&id=... (at most {MaxIds}).");
+            throw new DashboardInputException(new LocalText("Input.NoIds", MaxIds));
         }
 
         if (values.Count > MaxIds)
         {
-            throw new DashboardInputException($"id: {values.Count:N0} ids given; ask for at most {MaxIds} rows at a time.");
+            throw new DashboardInputException(new LocalText("Input.TooManyRows", values.Count, MaxIds));
         }
 
         return [.. PageHandlers.ParseIds(values).Distinct()];

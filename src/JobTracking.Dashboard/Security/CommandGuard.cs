@@ -1,3 +1,4 @@
+using JobTracking.Dashboard.Pages;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,13 +12,13 @@ namespace JobTracking.Dashboard.Security;
 internal static class CommandGuard
 {
     /// <summary>Returns the status and reason of a refusal, or <see langword="null"/> when the request may go on.</summary>
-    public static async ValueTask<(int Status, string Reason)?> CheckAsync(HttpContext context)
+    public static async ValueTask<(int Status, LocalText Reason)?> CheckAsync(HttpContext context)
     {
         // A value other than same-origin is another site (or a pasted link) sending the browser here with its cookies.
         var site = context.Request.Headers["Sec-Fetch-Site"].ToString();
         if (site.Length > 0 && !string.Equals(site, "same-origin", StringComparison.OrdinalIgnoreCase))
         {
-            return (StatusCodes.Status403Forbidden, $"Commands are accepted from the dashboard's own pages only (Sec-Fetch-Site is '{site}', not 'same-origin').");
+            return (StatusCodes.Status403Forbidden, new LocalText("Error.CrossSite", site));
         }
 
         var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
@@ -28,7 +29,7 @@ internal static class CommandGuard
         }
         catch (AntiforgeryValidationException exception)
         {
-            return (StatusCodes.Status400BadRequest, $"The request carries no valid antiforgery token: {exception.Message} Reload the page and try again.");
+            return (StatusCodes.Status400BadRequest, new LocalText("Error.Antiforgery", exception.Message));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using JobTracking.Dashboard.Pages;
 using JobTracking.Dashboard.Routing;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -75,32 +76,32 @@ internal static class DashboardAccess
 
         var message = needed == DashboardRight.Read
             ? options.ReadPolicy is null
-                ? $"The job dashboard answers local requests only, and this one {WhyNotLocal(context) ?? "is not"}. Set JobTrackingDashboardOptions.ReadPolicy to open it to other users."
-                : $"The job dashboard needs the authorization policy '{options.ReadPolicy}', which this user does not satisfy."
-            : $"This user may read the job dashboard but not act on jobs (policy '{options.ActPolicy}').";
+                ? new LocalText("Error.LocalOnly", WhyNotLocal(context) ?? new LocalText("Error.NotLocal.Is"))
+                : new LocalText("Error.ReadPolicy", options.ReadPolicy)
+            : new LocalText("Error.ActPolicy", options.ActPolicy);
         await Responses.ErrorAsync(context, StatusCodes.Status403Forbidden, message).ConfigureAwait(false);
     }
 
     /// <summary>Says why a request is not local (read as the end of "this one ..."), or returns <see langword="null"/> when it is.</summary>
-    internal static string? WhyNotLocal(HttpContext context)
+    internal static LocalText? WhyNotLocal(HttpContext context)
     {
         if (!IsLoopback(context.Connection.RemoteIpAddress))
         {
-            return "comes from another machine";
+            return new LocalText("Error.NotLocal.Remote");
         }
 
         foreach (var header in ProxyHeaders)
         {
             if (context.Request.Headers.ContainsKey(header))
             {
-                return $"came through a proxy (it carries {header})";
+                return new LocalText("Error.NotLocal.Proxy", header);
             }
         }
 
         var host = context.Request.Host;
         return host.HasValue && IsLocalHostName(host.Host)
             ? null
-            : "does not name this machine in its Host header (localhost, 127.0.0.1 or [::1])";
+            : new LocalText("Error.NotLocal.Host");
     }
 
     private static bool IsLoopback(IPAddress? remote)

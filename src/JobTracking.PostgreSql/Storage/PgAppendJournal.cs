@@ -9,6 +9,8 @@ internal sealed class PgAppendJournal(IReadOnlyList<JobJournalEntry> entries) : 
 {
     public override bool RecordsChanges => false;
 
+    public override bool FitsApplicationTransaction => true;
+
     public override PgGroupKind Group => Kind.Instance;
 
     private IReadOnlyList<JobJournalEntry> Entries => entries;

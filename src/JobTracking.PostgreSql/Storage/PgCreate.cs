@@ -11,6 +11,8 @@ internal sealed class PgCreate(IReadOnlyList<JobRecord> jobs, DateTimeOffset? no
 
     public override bool RecordsChanges => true;
 
+    public override bool FitsApplicationTransaction => true;
+
     public override void AddTo(NpgsqlBatch batch, PgStatements sql)
     {
         if (_keyed)

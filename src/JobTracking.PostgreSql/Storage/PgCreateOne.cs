@@ -8,6 +8,8 @@ internal sealed class PgCreateOne(JobRecord job, DateTimeOffset? now) : PgWrite<
 {
     public override bool RecordsChanges => true;
 
+    public override bool FitsApplicationTransaction => true;
+
     public override PgGroupKind Group => Kind.Instance;
 
     public override Guid? GroupJobId => job.Id;

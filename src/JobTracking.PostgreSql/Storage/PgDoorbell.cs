@@ -25,6 +25,7 @@ internal sealed class PgDoorbell : IAsyncDisposable
     private TaskCompletionSource _ring = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _latest;
     private int _listening;
+    private int _ringLater;
 
     public PgDoorbell(NpgsqlDataSource dataSource, string channel, string token, PostgreSqlJobStoreOptions options, TimeProvider time, ILogger logger)
     {
@@ -97,6 +98,27 @@ internal sealed class PgDoorbell : IAsyncDisposable
         {
             // The poll interval passed: worth reading again.
         }
+    }
+
+    /// <summary>Wakes the readers once <paramref name="delay"/> has passed (one such wake-up waits at a time).</summary>
+    public void RingAfter(TimeSpan delay)
+    {
+        if (Interlocked.Exchange(ref _ringLater, 1) != 0)
+        {
+            return;
+        }
+
+        ITimer? timer = null;
+        timer = _time.CreateTimer(
+            _ =>
+            {
+                Volatile.Write(ref _ringLater, 0);
+                Ring();
+                timer?.Dispose();
+            },
+            null,
+            delay,
+            Timeout.InfiniteTimeSpan);
     }
 
     private void Ring() => Interlocked.Exchange(ref _ring, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

@@ -9,6 +9,8 @@ internal sealed class PgTransition(JobTransition t, DateTimeOffset? now) : PgWri
 {
     public override bool RecordsChanges => true;
 
+    public override bool FitsApplicationTransaction => true;
+
     public override PgGroupKind Group => Kind.Instance;
 
     public override Guid? GroupJobId => t.JobId;

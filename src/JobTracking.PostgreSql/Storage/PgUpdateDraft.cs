@@ -7,6 +7,8 @@ internal sealed class PgUpdateDraft(Guid jobId, long expectedVersion, string par
 {
     public override bool RecordsChanges => true;
 
+    public override bool FitsApplicationTransaction => true;
+
     public override void AddTo(NpgsqlBatch batch, PgStatements sql) =>
         batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.UpdateDraft)
         {

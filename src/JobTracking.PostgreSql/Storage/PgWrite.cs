@@ -14,6 +14,9 @@ internal abstract class PgWrite
     /// <summary>Gets how the write's transaction takes the queue lock.</summary>
     public virtual PgQueueLock QueueLock => PgQueueLock.None;
 
+    /// <summary>Gets whether the write may be made in the application's own transaction (a start, a draft's edit, a command, a journal entry); the others (claims, leases, reclaims) always go through the store's writer.</summary>
+    public virtual bool FitsApplicationTransaction => false;
+
     /// <summary>Gets or sets the caller's token: a write cancelled before it is sent is dropped.</summary>
     public CancellationToken Token { get; set; }
 

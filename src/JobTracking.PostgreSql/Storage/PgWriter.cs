@@ -84,19 +84,24 @@ internal sealed class PgWriter : IAsyncDisposable
     /// Numbers the committed changes that wait for their numbers, for a reader that found some while this process had not
     /// numbered any for a while (their writer may have died between its commit and its numbering step).
     /// </summary>
-    public async Task NumberIfIdleAsync(CancellationToken cancellationToken)
+    /// <returns><see langword="false"/> when this process numbered within <see cref="IdleNumbering"/> (nothing done now).</returns>
+    public async Task<bool> NumberIfIdleAsync(CancellationToken cancellationToken)
     {
-        if (_time.GetElapsedTime(Volatile.Read(ref _lastNumbered)) < TimeSpan.FromMilliseconds(250))
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastNumbered)) < IdleNumbering)
         {
-            return;
+            return false;
         }
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await NumberAsync(connection).ConfigureAwait(false);
+        return true;
     }
 
+    /// <summary>How long after its last numbering step this process leaves changes found waiting to the other instances' steps.</summary>
+    public static readonly TimeSpan IdleNumbering = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Returns once a numbering step that began after this call has ended (the caller's changes, committed before it, have their numbers).</summary>
-    private async Task NumberCommittedAsync(NpgsqlConnection connection)
+    public async Task NumberCommittedAsync(NpgsqlConnection connection)
     {
         var ticket = Interlocked.Increment(ref _ticketsTaken);
         while (Volatile.Read(ref _ticketsServed) < ticket)

@@ -104,6 +104,9 @@ internal sealed class SqliteFile
 
             Execute(connection, options.Synchronous == SqliteSynchronousMode.Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
             Execute(connection, "PRAGMA journal_size_limit = 67108864");
+            // The statement journals of the writer's group transactions (one per write with a trigger or a savepoint) stay
+            // in memory: in temporary files they cost about 36 page writes per job, ten times the database's own.
+            Execute(connection, "PRAGMA temp_store = MEMORY");
             var found = SqliteSchema.EnsureCreated(connection, path);
             if (found != SqliteSchema.CurrentVersion)
             {

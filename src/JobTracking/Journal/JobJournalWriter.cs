@@ -48,8 +48,17 @@ internal sealed class JobJournalWriter : IAsyncDisposable, IDisposable
     public bool TryWrite(JobJournalEntry entry, JobLease? lease) => _channel.Writer.TryWrite(new Item(entry, null, lease));
 
     /// <summary>Buffers an entry, waiting for room; it is stored only if <paramref name="lease"/> is still held when its batch is written.</summary>
-    public ValueTask WriteAsync(JobJournalEntry entry, JobLease? lease, CancellationToken cancellationToken = default) =>
-        _channel.Writer.WriteAsync(new Item(entry, null, lease), cancellationToken);
+    /// <remarks>In a flow that writes in the application's transaction (<see cref="StoreTransactionFlow"/>), the entry is stored at once, in the flow, so it commits or rolls back with that transaction; a failure then goes to the caller.</remarks>
+    public async ValueTask WriteAsync(JobJournalEntry entry, JobLease? lease, CancellationToken cancellationToken = default)
+    {
+        if (StoreTransactionFlow.IsActive)
+        {
+            await _store.AppendJournalAsync([entry], cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await _channel.Writer.WriteAsync(new Item(entry, null, lease), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Completes when everything written before the call is stored.</summary>
     public async Task FlushAsync()

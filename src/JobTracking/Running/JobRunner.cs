@@ -17,6 +17,9 @@ internal sealed class JobRunner : IJobRunner
         _engine = engine;
     }
 
+    /// <summary>Gets the engine the runner drives (its store, for a store package's runner that writes in the application's transaction).</summary>
+    internal JobEngine Engine => _engine;
+
     public JobLauncher<TJob> Job<TJob>()
         where TJob : class, IJobDefinition => new(this, _engine.Registry.Get(typeof(TJob)).TypeName);
 
@@ -303,6 +306,9 @@ internal sealed class JobRunner : IJobRunner
             CheckText(options.Reason, nameof(options.Reason));
         }
 
+        // A command written in the application's transaction may yet be rolled back: a run here is not told before the
+        // commit, and then learns it from the change feed, as a run on another instance does.
+        var inTransaction = StoreTransactionFlow.IsActive;
         JobRecord? previous = null;
         for (var refused = 0; ; refused++)
         {
@@ -321,7 +327,7 @@ internal sealed class JobRunner : IJobRunner
             // Pause and cancel are flagged before the status says so, so the first safe point after that status is
             // visible honours them. If the move then loses, another command won: the flag is still right, or unused.
             JobRun? local = null;
-            if (to is JobStatus.Pausing or JobStatus.Cancelling && _engine.TryGetRun(jobId, out local))
+            if (!inTransaction && to is JobStatus.Pausing or JobStatus.Cancelling && _engine.TryGetRun(jobId, out local))
             {
                 if (to == JobStatus.Pausing)
                 {
@@ -379,11 +385,14 @@ internal sealed class JobRunner : IJobRunner
 
             // The run learns it from the change feed wherever it runs; a run here is told at once. Raised after the move and
             // before the lookup, so a worker registering its run meanwhile catches up by itself.
-            _engine.AnnounceCommand(job, transition);
-            _engine.RaiseCommandEpoch();
-            if (to is JobStatus.Pausing or JobStatus.Cancelling or JobStatus.Running && _engine.TryGetRun(jobId, out var run))
+            if (!inTransaction)
             {
-                run.ApplySignal(to, transition.ExpectedVersion + 1);
+                _engine.AnnounceCommand(job, transition);
+                _engine.RaiseCommandEpoch();
+                if (to is JobStatus.Pausing or JobStatus.Cancelling or JobStatus.Running && _engine.TryGetRun(jobId, out var run))
+                {
+                    run.ApplySignal(to, transition.ExpectedVersion + 1);
+                }
             }
 
             // After the move, never before: a host that stops in between loses the entry, never the change.

@@ -48,6 +48,9 @@ public sealed class AccessibilityBrowserTests
             "/jobs/schedules",
             "/jobs/instances",
             "/jobs?status=NotAStatus",
+            // French (the sample reads the culture from the query string too): longer words, the same rules.
+            "/jobs?culture=fr",
+            $"/jobs/{finished}?culture=fr",
         };
 
         var found = new List<string>();

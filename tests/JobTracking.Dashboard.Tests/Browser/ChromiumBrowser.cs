@@ -25,7 +25,9 @@ internal sealed class ChromiumBrowser : IDisposable
     public string Downloads { get; }
 
     /// <summary>Starts a headless Chromium, or skips the test (fails it under CI) when Chromium or its driver is not installed.</summary>
-    public static ChromiumBrowser Start()
+    /// <param name="language">The browser's language, which it asks pages for (<c>Accept-Language</c>): <c>fr</c> for the French dashboard.</param>
+    /// <param name="timeZone">The browser's time zone (an IANA name, given to Chromium as <c>TZ</c>); the machine's when <see langword="null"/>.</param>
+    public static ChromiumBrowser Start(string language = "en-US", string? timeZone = null)
     {
         var missing = new[] { ChromiumPath, DriverPath }.Where(p => !File.Exists(p)).ToList();
         if (missing.Count > 0)
@@ -41,12 +43,19 @@ internal sealed class ChromiumBrowser : IDisposable
 
         var downloads = Directory.CreateTempSubdirectory("jobtracking-downloads-").FullName;
         var options = new ChromeOptions { BinaryLocation = ChromiumPath };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,900", "--lang=en-US");
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,900", "--lang=" + language);
+        options.AddUserProfilePreference("intl.accept_languages", language);
         options.AddUserProfilePreference("download.default_directory", downloads);
         options.AddUserProfilePreference("download.prompt_for_download", false);
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(DriverPath)!, Path.GetFileName(DriverPath));
         service.SuppressInitialDiagnosticInformation = true;
         service.HideCommandPromptWindow = true;
+        if (timeZone is not null)
+        {
+            // chromedriver starts Chromium with its own environment.
+            service.DriverProcessStarting += (_, e) => e.DriverServiceProcessStartInfo.Environment["TZ"] = timeZone;
+        }
+
         return new ChromiumBrowser(new ChromeDriver(service, options, Timeout), downloads);
     }
 
