@@ -26,11 +26,12 @@ public sealed class JobHistoryBrowserTests
 
         await runner.PauseAsync(id, new JobCommandOptions { Actor = "operator on another screen", Reason = "supplier feed late" }, timeout.Token);
 
-        var pause = browser.Until(d => d.FindElements(By.CssSelector("#jt-history tr.jt-history-pause")) is { Count: > 0 } rows ? rows[0] : null, "the pause in the open History tab");
-        pause.Text.Should().Contain("operator on another screen").And.Contain("supplier feed late");
+        // Read within the wait: a later live refresh of the tab may replace the row between its lookup and its reading.
+        var pause = browser.Until(d => d.FindElements(By.CssSelector("#jt-history tr.jt-history-pause")) is { Count: > 0 } rows ? rows[0].Text : null, "the pause in the open History tab");
+        pause.Should().Contain("operator on another screen").And.Contain("supplier feed late");
         browser.Until(d => d.FindElement(By.CssSelector("#jt-job-status .jt-badge")).Text == "Paused" ? true : (bool?)null, "the status to become Paused");
         js.ExecuteScript("return window.jtNotReloaded === true;").Should().Be(true, "the tab was refreshed in place, not reloaded");
-        driver.FindElement(By.CssSelector(".jt-tabs [aria-current=page]")).Text.Should().Be("History", "the refresh keeps the tab that was open");
+        browser.Text(".jt-tabs [aria-current=page]").Should().Be("History", "the refresh keeps the tab that was open");
 
         await runner.CancelAsync(id, timeout.Token);
     }
