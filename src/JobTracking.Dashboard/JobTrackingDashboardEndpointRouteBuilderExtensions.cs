@@ -15,7 +15,7 @@ namespace Microsoft.AspNetCore.Builder;
 public static class JobTrackingDashboardEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps the process tracker, the job pages, the commands, the live stream (<c>{path}/events</c>), the "last operations"
+    /// Maps the process tracker, the job pages, the commands, the schedules and instances pages, the live stream (<c>{path}/events</c>), the "last operations"
     /// fragment (<c>{path}/last-operations</c>) and the JSON API (<c>{path}/api/...</c>) under <paramref name="path"/>.
     /// Who may read and act is set with <c>services.AddJobTrackingDashboard(options =&gt; ...)</c>; by default, local requests only.
     /// </summary>
@@ -65,6 +65,7 @@ public static class JobTrackingDashboardEndpointRouteBuilderExtensions
         group.MapGet("/bulk/{key}", DashboardEndpoint.Handle(prefix, act, api: false, PageHandlers.BulkResultAsync));
         group.MapGet("/schedules", DashboardEndpoint.Handle(prefix, read, api: false, ScheduleHandlers.PageAsync));
         group.MapPost("/schedules/{command}", DashboardEndpoint.Handle(prefix, act, api: false, ScheduleHandlers.CommandAsync));
+        group.MapGet("/instances", DashboardEndpoint.Handle(prefix, read, api: false, InstanceHandlers.PageAsync));
         group.MapGet("/last-operations", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.LastOperationsAsync));
         group.MapGet("/events", DashboardEndpoint.Handle(prefix, read, api: false, LiveEvents.StreamAsync));
         group.MapGet("/assets/{name}", DashboardEndpoint.Handle(prefix, read, api: false, PageHandlers.AssetAsync));
@@ -76,6 +77,7 @@ public static class JobTrackingDashboardEndpointRouteBuilderExtensions
         group.MapGet("/api/jobs/{id:guid}/history", DashboardEndpoint.Handle(prefix, read, api: true, ApiHandlers.HistoryAsync));
         group.MapGet("/api/counts", DashboardEndpoint.Handle(prefix, read, api: true, ApiHandlers.CountsAsync));
         group.MapGet("/api/last-operations", DashboardEndpoint.Handle(prefix, read, api: true, ApiHandlers.LastOperationsAsync));
+        group.MapGet("/api/instances", DashboardEndpoint.Handle(prefix, read, api: true, InstanceHandlers.ApiAsync));
         group.MapGet("/api/antiforgery", DashboardEndpoint.Handle(prefix, act, api: true, ApiHandlers.AntiforgeryAsync));
         group.MapPost("/api/jobs/{id:guid}/{command}", DashboardEndpoint.Handle(prefix, act, api: true, ApiHandlers.CommandAsync));
         group.MapPost("/api/bulk", DashboardEndpoint.Handle(prefix, act, api: true, ApiHandlers.BulkAsync));

@@ -13,7 +13,7 @@ namespace JobTracking.PostgreSql;
 /// same time and share the server's flushes. A call returns once its write has committed.</para>
 /// <para>Reads use pooled connections and never wait for writes. Leases, reclaims, run-after and idempotent-until times and every
 /// "now" that decides who owns a job use the database's clock. Instances wake each other with LISTEN/NOTIFY and poll as a fallback.</para>
-/// <para>Recurring schedules (<see cref="IJobScheduleStore"/>) are kept in the same schema.</para>
+/// <para>Recurring schedules (<see cref="IJobScheduleStore"/>) and the list of instances (<see cref="IJobInstanceStore"/>) are kept in the same schema.</para>
 /// </remarks>
 public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJobHistoryStore, IJobQueryStore, IJobFeedStore, IJobScheduleStore, IAsyncDisposable
 {
@@ -25,6 +25,7 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
     private readonly PgStatements _sql;
     private readonly PgReads _reads;
     private readonly PgSchedules _schedules;
+    private readonly PgInstances _instances;
     private readonly PgWriter _writer;
     private readonly PgDoorbell _doorbell;
     private readonly PgCommitWatcher _commits;
@@ -49,6 +50,7 @@ public sealed partial class PostgreSqlJobStore : IJobStore, IJobJournalStore, IJ
         _clusterLimits = [.. options.ClusterJobTypeConcurrency.Values];
         _reads = new PgReads(dataSource, _sql);
         _schedules = new PgSchedules(dataSource, options.Schema);
+        _instances = new PgInstances(dataSource, options.Schema);
         var token = Guid.NewGuid().ToString("N");
         _doorbell = new PgDoorbell(dataSource, _sql.Channel, token, options, time ?? TimeProvider.System, _logger);
         _writer = new PgWriter(dataSource, _sql, options, token, time ?? TimeProvider.System, _logger) { FeedCommitted = _doorbell.Saw };

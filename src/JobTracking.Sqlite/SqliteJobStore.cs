@@ -15,7 +15,7 @@ namespace JobTracking.Sqlite;
 /// store's <see cref="TimeProvider"/>. An exclusive lock on <c>&lt;file&gt;.lock</c> keeps every other process off the file
 /// while the store is open.
 /// </remarks>
-public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobHistoryStore, IJobQueryStore, IJobFeedStore, IJobScheduleStore, IAsyncDisposable, IDisposable
+public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobHistoryStore, IJobQueryStore, IJobFeedStore, IJobScheduleStore, IJobInstanceStore, IAsyncDisposable, IDisposable
 {
     private readonly SqliteFileLock _fileLock;
     private readonly TimeProvider _time;
@@ -298,6 +298,38 @@ public sealed class SqliteJobStore : IJobStore, IJobJournalStore, IJobHistorySto
         ArgumentNullException.ThrowIfNull(scheduleId);
         cancellationToken.ThrowIfCancellationRequested();
         return new(_writer.WriteOneAsync((scheduleId, expectedVersion), static (session, s) => session.Schedules.TryDelete(s.scheduleId, s.expectedVersion), cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One upsert of the store's writer, dated by the store's <see cref="TimeProvider"/>, the clock that judges leases.</remarks>
+    public ValueTask RecordHeartbeatAsync(JobInstanceHeartbeat heartbeat, CancellationToken cancellationToken = default)
+    {
+        JobStoreArguments.CheckHeartbeat(heartbeat);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_writer.WriteOneAsync((heartbeat, _time), static (session, s) => SqliteInstances.Beat(session.Connection, s.heartbeat, s._time.GetUtcNow()), cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<JobInstanceList> GetInstancesAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_readers.Read(_time, static (session, time) => new JobInstanceList { Now = time.GetUtcNow(), Instances = SqliteInstances.List(session.Connection) }));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> RemoveInstanceAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instanceId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_writer.WriteOneAsync(instanceId, static (session, id) => SqliteInstances.Remove(session.Connection, id), cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<int> PurgeInstancesAsync(TimeSpan silentFor, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(silentFor, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(_writer.WriteOneAsync((silentFor, _time), static (session, s) => SqliteInstances.Purge(session.Connection, s._time.GetUtcNow() - s.silentFor), cancellationToken));
     }
 
     /// <summary>Finishes the queued writes, closes the file and releases it for the next process.</summary>

@@ -100,4 +100,13 @@ internal static partial class Log
 
     // Event 28 (the start-up resume of interrupted jobs failed on a row it could not read) is retired: the reclaim resumes
     // them now and fails such a row on its own. Its id is not reused.
+
+    [LoggerMessage(55, LogLevel.Warning, "Recording this instance's heartbeat in the list of instances failed; trying again at the next heartbeat. Jobs are not affected.")]
+    public static partial void InstanceHeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(56, LogLevel.Information, "Forgot {Count} instances silent for more than {Bound}.")]
+    public static partial void InstancesForgotten(ILogger logger, int count, TimeSpan bound);
+
+    [LoggerMessage(57, LogLevel.Warning, "Taking this instance off the list of instances as it stops failed; the live instances forget it once it has been silent long enough.")]
+    public static partial void InstanceRemovalFailed(ILogger logger, Exception exception);
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using AngleSharp.Html.Parser;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace JobTracking.Dashboard.Tests;
 
@@ -166,7 +167,7 @@ public sealed class JobPageTests
     }
 
     [Fact]
-    public async Task General_PausedJob_HasNoDurationFigure_AndItsStepSaysPaused()
+    public async Task General_PausedJob_ShowsItsRunningTimeWithoutTicking_AndItsStepSaysPaused()
     {
         await using var host = await DashboardTestHost.StartAsync();
         var id = await host.Runner.Job<StepGateJob>().StartAsync(new StepGateParameters(), new JobStartOptions { DisplayName = "Steps" });
@@ -176,7 +177,8 @@ public sealed class JobPageTests
 
         var page = await host.Client().GetPageAsync($"/jobs/{id}");
 
-        Fact(page, "Duration").Should().Be("—", "the stores keep no pause times, so a paused job has no true running time to show (not 0.0 s)");
+        Fact(page, "Running time").Should().EndWith(" s", "the history tells how long it ran before its pause");
+        page.QuerySelector(".jt-facts .jt-duration")!.HasAttribute("data-started").Should().BeFalse("a paused job's running time does not tick");
         Fact(page, "Started").Should().NotBe("—");
         page.QuerySelectorAll("table.jt-table tbody tr").Where(r => r.QuerySelector("td")!.TextContent == "validate")
             .Select(r => r.QuerySelector("td:nth-child(2)")!.TextContent).Should().Equal(["Paused"], "a step under way says what its job is doing");
@@ -196,6 +198,36 @@ public sealed class JobPageTests
         var duration = page.QuerySelector(".jt-facts .jt-duration");
         duration.Should().NotBeNull();
         duration!.GetAttribute("data-started").Should().Be(job.StartedAt!.Value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task General_RunningTime_LeavesOutThePausedTime_TicksWhileRunning_AndIsFrozenWhilePaused()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+        await using var host = await DashboardTestHost.StartAsync(jobs: b => b.Services.AddSingleton<TimeProvider>(clock));
+        var client = host.Client();
+        var id = await host.Runner.Job<GateJob>().StartAsync(new GateParameters(), new JobStartOptions { DisplayName = "Timed" });
+        await host.WaitForAsync(id, JobStatus.Running);
+        var started = (await host.Tracker.GetAsync(id)).StartedAt!.Value;
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        await host.Runner.PauseAsync(id);
+        clock.Advance(TimeSpan.FromMilliseconds(10)); // the job's next safe point
+        await host.WaitForAsync(id, JobStatus.Paused);
+        clock.Advance(TimeSpan.FromSeconds(20) - TimeSpan.FromMilliseconds(10));
+        var paused = await client.GetPageAsync($"/jobs/{id}");
+
+        await host.Runner.ResumeAsync(id);
+        await host.WaitForAsync(id, JobStatus.Running);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        var resumed = await client.GetPageAsync($"/jobs/{id}");
+
+        Fact(paused, "Running time").Should().Be("10.0 s", "it ran 10 s before its pause");
+        paused.QuerySelector(".jt-facts .jt-duration")!.HasAttribute("data-started").Should().BeFalse("frozen while paused");
+        Fact(resumed, "Running time").Should().Be("15.0 s", "10 s before the pause and 5 s after the resume; the 20 s paused are left out");
+        var ticking = resumed.QuerySelector(".jt-facts .jt-duration")!;
+        ticking.GetAttribute("data-started").Should().Be(Iso(started + TimeSpan.FromSeconds(20)), "the script counts on from the start the job would have had without its pause");
+        ticking.GetAttribute("data-now").Should().Be(Iso(started + TimeSpan.FromSeconds(35)));
     }
 
     [Fact]
@@ -269,6 +301,8 @@ public sealed class JobPageTests
             work.Delete(recursive: true);
         }
     }
+
+    private static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Fact(AngleSharp.Html.Dom.IHtmlDocument page, string name) =>
         page.QuerySelectorAll(".jt-facts > div").Single(d => d.QuerySelector("dt")!.TextContent == name).QuerySelector("dd")!.TextContent;

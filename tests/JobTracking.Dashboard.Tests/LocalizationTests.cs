@@ -9,9 +9,11 @@ using AngleSharp.Html.Dom;
 using AngleSharp.Html.Parser;
 using JobTracking.Dashboard.Commands;
 using JobTracking.Dashboard.Pages;
+using JobTracking.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace JobTracking.Dashboard.Tests;
 
@@ -46,7 +48,9 @@ public sealed partial class LocalizationTests
         "Rejected", "Reason", "What", "By", "Where", "No history", "Debug", "Warning", "Critical", "Job type", "Next occurrence", "Last occurrence",
         "Last job", "State", "Commands", "Bulk command", "Not changed", "Nothing changed", "because", "it is", "cancelled", "restarted", "started",
         "finished", "failed", "done", "of", "the", "show", "new", "Close", "Reloading", "Reconnecting", "Process tracker", "All", "requested",
-        "scheduled for", "retry", "Progress of", "Last operations", "created",
+        "scheduled for", "retry", "Progress of", "Last operations", "created", "Elapsed", "Running time", "Answering", "Not answering", "not answering",
+        "Last heartbeat", "heartbeat", "Workers", "Running jobs", "running", "Instance id", "this instance", "shown to operators", "Reload to refresh",
+        "ago", "lease", "forgotten", "on node",
     ];
 
     [Fact]
@@ -167,7 +171,7 @@ public sealed partial class LocalizationTests
     [Fact]
     public async Task EveryPage_UnderAcceptLanguageFr_IsInFrench_AndShowsNoEnglishLabel()
     {
-        await using var host = await DashboardTestHost.StartAsync(localized: true);
+        await using var host = await DashboardTestHost.StartAsync(localized: true, jobs: b => b.Configure(o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(100)));
         var schedules = host.Services.GetRequiredService<IJobSchedules>();
         await schedules.Schedule<JournalJob>().SetAsync("nuit", new JournalParameters(), "0 2 * * *", new() { TimeZone = "Europe/Paris" });
         await schedules.Schedule<JournalJob>().SetAsync("en-pause", new JournalParameters(), "*/5 * * * *");
@@ -180,6 +184,9 @@ public sealed partial class LocalizationTests
         await host.WaitForAsync(failed, JobStatus.Failed);
         await host.WaitForAsync(running, JobStatus.Running);
         await host.WaitForAsync(steps, JobStatus.Running);
+        await Wait.UntilAsync(async () => (await host.Tracker.GetAsync(steps)).Steps is [_, { Status: JobStepStatus.Running }, _], "the running second step is stored");
+        await Wait.UntilAsync(async () => (await host.Tracker.GetInstancesAsync()).Single().RunningJobs == 2, "a heartbeat with the two running jobs");
+        var node = (await host.Tracker.GetInstancesAsync()).Single().Node;
         var client = French(host.Client());
         var token = await client.TokenAsync();
 
@@ -188,7 +195,7 @@ public sealed partial class LocalizationTests
         {
             "/jobs", "/jobs?status=Running&user=alice", $"/jobs/{journal}", $"/jobs/{journal}?tab=log", $"/jobs/{journal}?tab=rejects",
             $"/jobs/{journal}?tab=history", $"/jobs/{failed}", $"/jobs/{running}", $"/jobs/{steps}", "/jobs/schedules", "/jobs/schedules?done=trigger",
-            $"/jobs/{journal}?done=restart",
+            $"/jobs/{journal}?done=restart", "/jobs/instances", "/jobs?node=" + Uri.EscapeDataString(node),
         })
         {
             pages[url] = await client.GetPageAsync(url);
@@ -232,13 +239,20 @@ public sealed partial class LocalizationTests
         tracker.QuerySelector("button[value=cancel-all]")!.TextContent.Should().Be("Tout annuler");
         tracker.QuerySelector(".jt-skip")!.TextContent.Should().Be("Aller au contenu");
         tracker.Title.Should().Be("Tâches · Suivi des processus", "the default title reads in the reader's language");
+        tracker.QuerySelectorAll("thead th").Select(h => h.TextContent).Should().ContainInOrder("Créée le", "Démarrée le", "Temps écoulé", "Progression");
+        tracker.QuerySelector($"#jt-rows tr[data-job-id='{running}'] .jt-duration")!.GetAttribute("data-label").Should().Be("Temps écoulé");
+        tracker.QuerySelector("input[name=node]")!.ParentElement!.TextContent.Trim().Should().Be("Nœud");
+        pages["/jobs?node=" + Uri.EscapeDataString(node)].QuerySelector("a.jt-clear")!.TextContent.Should().Be("Effacer les filtres");
         var texts = JsonDocument.Parse(tracker.Body!.GetAttribute("data-texts")!).RootElement;
         texts.GetProperty("Status").GetProperty("Completed").GetString().Should().Be("Terminé");
         texts.GetProperty("NewJobs.Count").GetProperty("other").GetString().Should().Be("{0} nouvelles tâches");
 
         var job = pages[$"/jobs/{journal}"];
         job.QuerySelectorAll(".jt-tabs a").Select(a => a.TextContent).Should().Equal("Général", "Journal", "Rejets", "Historique");
-        job.QuerySelectorAll(".jt-facts dt").Select(d => d.TextContent).Should().StartWith(["Statut", "Type", "Lancée par", "Créée le", "Démarrée le", "Terminée le", "Durée"]);
+        job.QuerySelectorAll(".jt-facts dt").Select(d => d.TextContent).Should().StartWith(["Statut", "Type", "Lancée par", "Créée le", "Démarrée le", "Terminée le", "Durée d'exécution"]);
+        var runningTime = pages[$"/jobs/{running}"].QuerySelector(".jt-facts .jt-duration")!;
+        runningTime.GetAttribute("data-label").Should().Be("Durée d'exécution");
+        runningTime.TextContent.Should().MatchRegex(@"^\d+,\d s$", "the running time counts in French");
         job.QuerySelector(".jt-step-status")!.TextContent.Should().Be("Terminé");
         pages[$"/jobs/{journal}?tab=log"].QuerySelector("#jt-log-csv")!.TextContent.Should().Be("Télécharger le journal (CSV)");
         pages[$"/jobs/{journal}?tab=log"].QuerySelectorAll(".jt-log tbody td:nth-child(2)").Select(c => c.TextContent).Should().Contain(["Information", "Erreur"]);
@@ -271,10 +285,58 @@ public sealed partial class LocalizationTests
         schedulesPage.QuerySelector("tr[data-schedule=en-pause] .jt-badge")!.TextContent.Should().Be("En pause");
         pages["/jobs/schedules?done=trigger"].QuerySelector(".jt-flash")!.TextContent.Should().Be("Tâche démarrée.");
 
+        var instances = pages["/jobs/instances"];
+        instances.QuerySelector("h1")!.TextContent.Should().Be("Instances");
+        instances.QuerySelector("a.jt-nav[href='/jobs/instances']")!.TextContent.Should().Be("Instances");
+        Spaces(instances.QuerySelector("main > p.jt-muted")!.TextContent).Should().Be(
+            "1 instance. Une instance ne répond pas dès que son dernier signe de vie date de plus de trois durées de bail ; elle est oubliée plus tard. Rechargez la page pour l'actualiser.");
+        instances.QuerySelectorAll("table.jt-instances thead th").Select(h => h.TextContent).Should().Equal(
+            "Nœud", "État", "Identifiant d'instance", "Version", "Démarrée le", "Dernier signe de vie", "Capacité", "Tâches en cours");
+        var self = instances.QuerySelector("table.jt-instances tbody tr")!;
+        self.QuerySelector(".jt-name .jt-muted")!.TextContent.Should().Be("(cette instance)");
+        self.QuerySelector(".jt-badge")!.TextContent.Should().Be("Répond");
+        self.QuerySelectorAll("td[data-label]").Select(c => c.GetAttribute("data-label")).Should().Equal(
+            "Identifiant", "Version", "Démarrée le", "Dernier signe de vie", "Capacité", "Tâches en cours");
+        self.QuerySelectorAll("time[datetime]").Should().HaveCount(2, "the start and the last heartbeat are times the script writes in the reader's zone and language");
+        self.QuerySelector(".jt-when")!.TextContent.Should().MatchRegex(@"^il y a \d+,\d s$");
+        self.QuerySelector("td:last-child a")!.GetAttribute("aria-label").Should().Be($"2 tâches en cours sur le nœud {node}");
+
         Spaces(pages["bad input"].QuerySelector(".jt-error")!.TextContent).Should().StartWith("status : « Nope » n'est pas un statut de tâche");
         Spaces(pages["not found"].QuerySelector(".jt-error")!.TextContent).Should().EndWith("est introuvable.");
         pages["last operations"].QuerySelector("section")!.GetAttribute("lang").Should().Be("fr", "the fragment says its language, for a host page in another");
         pages["last operations"].QuerySelector("h2")!.TextContent.Should().Be("Dernières opérations");
+    }
+
+    [Fact]
+    public async Task InstancesPage_UnderAcceptLanguageFr_SaysNotAnsweringAndHidesIdsFromReaders_InFrench()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+        var store = new InMemoryJobStore(clock);
+        await using var host = await DashboardTestHost.StartAsync(withPolicies: true, localized: true, jobs: b => b.UseStore(store).Configure(o =>
+        {
+            o.NodeName = "alpha";
+            o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+        }));
+        await store.RecordHeartbeatAsync(new JobInstanceHeartbeat { InstanceId = "gone:1:ff", Node = "gone", Version = "0.9.0", MaxConcurrency = 2, RunningJobs = 1 });
+        clock.Advance(TimeSpan.FromSeconds(31));
+        await Wait.UntilAsync(async () => (await host.Tracker.GetInstancesAsync()).Single(i => i.IsCurrent).IsAnswering, "alpha's next heartbeat by the store's clock");
+
+        var operatorPage = await French(host.Client(user: "olga", role: "operator")).GetPageAsync("/jobs/instances");
+        var readerPage = await French(host.Client(user: "rita", role: "reader")).GetPageAsync("/jobs/instances");
+
+        foreach (var (name, page) in new[] { ("operator", operatorPage), ("reader", readerPage) })
+        {
+            page.DocumentElement.GetAttribute("lang").Should().Be("fr", name);
+            EnglishIn(page).Should().BeEmpty($"the {name}'s instances page shows no English label under Accept-Language: fr");
+            var gone = page.QuerySelectorAll("table.jt-instances tbody tr").Single(r => r.QuerySelector("td.jt-name b")!.TextContent == "gone");
+            gone.QuerySelector(".jt-badge")!.TextContent.Should().Be("Ne répond pas", name);
+            gone.QuerySelector("td[data-label='Dernier signe de vie'] .jt-when")!.TextContent.Should().Be("il y a 31,0 s", name);
+            gone.QuerySelector("td[data-label='Tâches en cours'] a")!.GetAttribute("aria-label").Should().Be("1 tâche en cours sur le nœud gone", name);
+            Spaces(page.QuerySelector("main > p.jt-muted")!.TextContent).Should().StartWith("2 instances, dont 1 ne répond pas. ", name);
+        }
+
+        operatorPage.QuerySelector("tr[data-instance='gone:1:ff'] td[data-label='Identifiant'] code")!.TextContent.Should().Be("gone:1:ff");
+        readerPage.QuerySelectorAll("td[data-label='Identifiant'] .jt-none").Select(c => c.TextContent).Should().Equal("visible par les opérateurs", "visible par les opérateurs");
     }
 
     [Fact]

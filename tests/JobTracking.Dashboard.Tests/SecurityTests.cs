@@ -11,6 +11,7 @@ public sealed class SecurityTests
     public static TheoryData<string> EveryGet() =>
     [
         "/jobs", "/jobs/last-operations", "/jobs/events", "/jobs/api/jobs", "/jobs/api/counts", "/jobs/api/last-operations", "/jobs/api/antiforgery",
+        "/jobs/instances", "/jobs/api/instances",
         "/jobs/assets/dashboard.css",
     ];
 

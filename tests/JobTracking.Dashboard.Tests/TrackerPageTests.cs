@@ -150,7 +150,7 @@ public sealed class TrackerPageTests
         var page = await host.Client().GetPageAsync("/jobs");
 
         var row = page.QuerySelector($"#jt-rows tr[data-job-id='{queued}']")!;
-        page.QuerySelectorAll("thead th").Select(h => h.TextContent).Should().ContainInOrder("Created", "Started", "Duration");
+        page.QuerySelectorAll("thead th").Select(h => h.TextContent).Should().ContainInOrder("Created", "Started", "Elapsed");
         row.QuerySelector(".jt-created time")!.GetAttribute("datetime").Should().Be(Iso(created));
         row.QuerySelector(".jt-started")!.TextContent.Should().Be("—", "a queued job has not started");
         row.QuerySelector(".jt-duration")!.TextContent.Should().Be("—");

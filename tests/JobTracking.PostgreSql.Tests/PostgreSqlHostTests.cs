@@ -276,6 +276,36 @@ public sealed class PostgreSqlHostTests(ITestOutputHelper output) : IAsyncDispos
         }
     }
 
+    [Fact]
+    public async Task Instances_TwoHostsOnOneSchema_AreBothListedByTheDatabaseClock_AndOneStoppedIsGone()
+    {
+        var schema = await SchemaAsync();
+        using var first = BuildHost(schema, node: "first", configure: o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(200));
+        using var second = BuildHost(schema, node: "second", configure: o => { o.HeartbeatInterval = TimeSpan.FromMilliseconds(200); o.MaxConcurrency = 2; });
+        await first.StartAsync();
+        await second.StartAsync();
+        var tracker = first.Services.GetRequiredService<IJobTracker>();
+        var runner = first.Services.GetRequiredService<IJobRunner>();
+        var id = await runner.StartAsync(nameof(StepJob), new StepParameters { Steps = 2000, MillisecondsPerStep = 5 });
+        await WaitForProgressAsync(first, id, 2);
+        var node = (await tracker.GetAsync(id)).Node;
+
+        await Wait.UntilAsync(async () => (await tracker.GetInstancesAsync()).Sum(i => i.RunningJobs) == 1, "a heartbeat with the running job");
+        var listed = await tracker.GetInstancesAsync();
+
+        listed.Select(i => (i.Node, i.IsCurrent, i.IsAnswering, i.MaxConcurrency)).Should().Equal(("first", true, true, 4), ("second", false, true, 2));
+        listed.Single(i => i.RunningJobs == 1).Node.Should().Be(node, "the instance running the job counts it");
+        listed.Should().OnlyContain(i => i.SilentFor < TimeSpan.FromSeconds(5) && i.LastHeartbeatAt >= i.StartedAt && i.Version.Length > 0);
+        (await second.Services.GetRequiredService<IJobTracker>().GetInstancesAsync()).Single(i => i.IsCurrent).Node.Should().Be("second");
+
+        await runner.CancelAsync(id);
+        await runner.WaitForStatusAsync(id, JobStatus.Cancelled);
+        await second.StopAsync();
+        (await tracker.GetInstancesAsync()).Select(i => i.Node).Should().Equal(["first"], "an instance that stops cleanly takes itself off the list");
+        await first.StopAsync();
+        (await tracker.GetInstancesAsync()).Should().BeEmpty();
+    }
+
     private async Task<TestSchema> SchemaAsync()
     {
         PostgresServer.Require();

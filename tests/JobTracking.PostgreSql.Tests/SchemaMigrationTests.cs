@@ -115,7 +115,43 @@ public sealed class SchemaMigrationTests
         await using var check = new NpgsqlConnection(schema.ConnectionString);
         await check.OpenAsync(Token);
         await using var version = new NpgsqlCommand("SELECT version FROM schema_version", check);
-        (await version.ExecuteScalarAsync(Token)).Should().Be(4);
+        (await version.ExecuteScalarAsync(Token)).Should().Be(PgSchema.CurrentVersion);
+    }
+
+    /// <summary>A version 4 schema (before instances were listed) holding a finished job: after the migration it reads as before, and heartbeats are upserted, dated by the database.</summary>
+    [Fact]
+    public async Task Version4Schema_OpenedByThisVersion_IsMigratedKeepingJobs_AndListsInstances()
+    {
+        PostgresServer.Require();
+        await using var schema = await PostgresServer.NewSchemaAsync(Token);
+        await using (var dataSource = NpgsqlDataSource.Create(schema.ConnectionString))
+        {
+            (await PgSchema.EnsureCreatedAsync(dataSource, schema.Name, 4, Token)).Should().Be(0);
+        }
+
+        var completed = Guid.CreateVersion7();
+        var t0 = new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero);
+        await using (var connection = new NpgsqlConnection(schema.ConnectionString))
+        {
+            await connection.OpenAsync(Token);
+            await OverlappingCommitsTests.ExecuteAsync(connection, null, $$"""
+                INSERT INTO jobs (id, type_name, display_name, status, version, parameters, priority, created_at, ended_at, attempt, progress_done, warning_count)
+                    VALUES ('{{completed}}', 'export', 'completed', 7, 3, '{}', 0, {{t0.UtcTicks}}, '2026-03-04T05:07:07Z', 1, 0, 0);
+                """);
+        }
+
+        await using var store = await PostgreSqlJobStoreConformanceTests.OpenAsync(schema, null);
+
+        (await store.GetAsync(completed, Token))!.Status.Should().Be(JobStatus.Completed);
+        (await store.GetInstancesAsync(Token)).Instances.Should().BeEmpty("a schema of version 4 lists no instance");
+        await store.RecordHeartbeatAsync(new JobInstanceHeartbeat { InstanceId = "a", Node = "n", Version = "1.0", MaxConcurrency = 4, RunningJobs = 1 }, Token);
+        var first = (await store.GetInstancesAsync(Token)).Instances.Should().ContainSingle().Subject;
+        await store.RecordHeartbeatAsync(new JobInstanceHeartbeat { InstanceId = "a", Node = "n", Version = "1.0", MaxConcurrency = 4, RunningJobs = 2 }, Token);
+        var list = await store.GetInstancesAsync(Token);
+        var second = list.Instances.Should().ContainSingle().Subject;
+        (second.StartedAt, second.RunningJobs).Should().Be((first.StartedAt, 2));
+        second.HeartbeatAt.Should().BeOnOrAfter(first.HeartbeatAt);
+        list.Now.Should().BeOnOrAfter(second.HeartbeatAt);
     }
 
     private static async Task<List<Guid>> HoldersAsync(TestSchema schema)

@@ -253,7 +253,7 @@ public sealed class SqliteSchemaTests : IDisposable
 
         await using var store = SqliteJobStores.Open(_database.ConnectionString, timeProvider: new FakeTimeProvider(T0.AddHours(1)));
 
-        Scalar("SELECT version FROM schema_version").Should().Be(6L);
+        Scalar("SELECT version FROM schema_version").Should().Be((long)Storage.SqliteSchema.CurrentVersion);
         (await store.GetAsync(completed))!.Status.Should().Be(JobStatus.Completed);
         (await store.ReadHistoryAsync(completed, new JournalQuery())).Items.Should().BeEmpty("a job of version 5 has no history");
         await store.AppendJournalAsync(
@@ -267,6 +267,60 @@ public sealed class SqliteSchemaTests : IDisposable
 
         (await store.PurgeAsync(T0.AddMinutes(30), 10)).Should().Be(1);
         Scalar("SELECT COUNT(*) FROM job_history").Should().Be(0L, "the history goes with its job");
+    }
+
+    [Fact]
+    public async Task Open_Version6File_MigratesToVersion7_KeepsItsJobs_AndListsInstances()
+    {
+        // A file as version 6 left it: a finished job with a history entry, before instances were listed.
+        var completed = Guid.CreateVersion7();
+        using (var connection = new SqliteConnection($"Data Source={_database.Path_};Pooling=False"))
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode = WAL");
+            Storage.SqliteSchema.EnsureCreated(connection, _database.Path_, 6).Should().Be(0);
+            Execute(
+                connection,
+                "INSERT INTO jobs (id, type_name, display_name, status, version, parameters, priority, created_at, ended_at, attempt, progress_done, warning_count) VALUES " +
+                $"(@id, 't', 'done', {(int)JobStatus.Completed}, 3, '{{}}', 0, @t0, @t1, 1, 0, 0)",
+                ("@id", completed.ToByteArray(bigEndian: true)),
+                ("@t0", T0.UtcTicks),
+                ("@t1", T0.AddMinutes(1).UtcTicks));
+            Execute(
+                connection,
+                "INSERT INTO job_history (job_id, seq, at, details) VALUES (@id, 1, @t0, '{\"kind\":\"Pause\"}')",
+                ("@id", completed.ToByteArray(bigEndian: true)),
+                ("@t0", T0.UtcTicks));
+        }
+
+        var clock = new FakeTimeProvider(T0.AddHours(1));
+        await using var store = SqliteJobStores.Open(_database.ConnectionString, timeProvider: clock);
+
+        Scalar("SELECT version FROM schema_version").Should().Be(7L);
+        (await store.GetAsync(completed))!.Status.Should().Be(JobStatus.Completed);
+        (await store.ReadHistoryAsync(completed, new JournalQuery())).Items.Should().ContainSingle();
+        (await store.GetInstancesAsync()).Instances.Should().BeEmpty("a file of version 6 lists no instance");
+        await store.RecordHeartbeatAsync(new JobInstanceHeartbeat { InstanceId = "a", Node = "n", Version = "1.0", MaxConcurrency = 4, RunningJobs = 1 });
+        clock.Advance(TimeSpan.FromSeconds(5));
+        await store.RecordHeartbeatAsync(new JobInstanceHeartbeat { InstanceId = "a", Node = "n", Version = "1.0", MaxConcurrency = 4, RunningJobs = 2 });
+        var instance = (await store.GetInstancesAsync()).Instances.Should().ContainSingle().Subject;
+        (instance.StartedAt, instance.HeartbeatAt, instance.RunningJobs).Should().Be((T0.AddHours(1), T0.AddHours(1).AddSeconds(5), 2));
+    }
+
+    [Fact]
+    public async Task InstanceRowEditedByHand_IsAClearErrorNamingTheInstanceAndTheColumn()
+    {
+        await using var store = SqliteJobStores.Open(_database.ConnectionString, timeProvider: new FakeTimeProvider(T0));
+        await store.RecordHeartbeatAsync(new JobInstanceHeartbeat { InstanceId = "vm:1:ab", Node = "n", Version = "1.0", MaxConcurrency = 4, RunningJobs = 0 });
+        using (var connection = new SqliteConnection($"Data Source={_database.Path_};Pooling=False"))
+        {
+            connection.Open();
+            Execute(connection, "UPDATE job_instances SET max_concurrency = 'many'");
+        }
+
+        var read = async () => await store.GetInstancesAsync();
+
+        await read.Should().ThrowAsync<JobTrackingException>().WithMessage("*instance 'vm:1:ab'*max_concurrency*");
     }
 
     public void Dispose() => _database.Dispose();

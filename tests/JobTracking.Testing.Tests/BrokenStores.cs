@@ -26,6 +26,15 @@ internal static class BrokenStores
         BrokenStore.Of<HistoryOrderedByTime>("A job's history is read back in the order appended, not the order of its times.", nameof(Kit.History_AppendedInOrder_ReadBackPagedApartFromTheLog)),
         BrokenStore.Of<HistoryKeptAfterPurge>("Purge deletes a job's history with the job.", nameof(Kit.History_IsPurgedWithItsJob)),
 
+        // IJobInstanceStore.
+        BrokenStore.Of<InstanceHeartbeatResettingStart>("A heartbeat keeps the instance's start, the time of its first heartbeat.", nameof(Kit.Instances_Heartbeat_UpsertsByTheStoreClock_KeepingTheStart)),
+        BrokenStore.Of<InstanceHeartbeatByTheMachineClock>("A heartbeat is dated by the store's clock, never another.", nameof(Kit.Instances_Heartbeat_UpsertsByTheStoreClock_KeepingTheStart)),
+        BrokenStore.Of<InstanceHeartbeatKeepingTheFirstFields>("A later heartbeat replaces the instance's fields.", nameof(Kit.Instances_Heartbeat_UpsertsByTheStoreClock_KeepingTheStart)),
+        BrokenStore.Of<InstanceHeartbeatCheckThenInsert>("A heartbeat is one atomic upsert: racing heartbeats keep one row per instance.", nameof(Kit.Instances_RacingHeartbeatsReleasedTogether_KeepOneRowPerInstance)),
+        BrokenStore.Of<InstanceListInArrivalOrder>("Instances are listed by id, ordinally.", nameof(Kit.Instances_Heartbeat_UpsertsByTheStoreClock_KeepingTheStart)),
+        BrokenStore.Of<InstancePurgeTakingTheBoundary>("A purge forgets only the instances silent for strictly longer than the bound.", nameof(Kit.Instances_Purge_ForgetsOnlyThoseSilentLongerThanTheBound)),
+        BrokenStore.Of<InstanceRemoveForgettingAll>("Removing an instance forgets that instance alone.", nameof(Kit.Instances_Remove_ForgetsOnlyThatInstance)),
+
         // IJobScheduleStore.
         BrokenStore.Of<ScheduleSaveIgnoringVersion>("A schedule update applies only when the stored schedule has the version before.", nameof(Kit.Schedules_Update_NeedsThePreviousVersion), nameof(Kit.Schedules_RacingSavesReleasedTogether_ExactlyOneWins)),
         BrokenStore.Of<ScheduleCreateOverwriting>("A schedule create applies only when no schedule has its id.", nameof(Kit.Schedules_CreateWhenTheIdIsHeld_IsRefused), nameof(Kit.Schedules_RacingSavesReleasedTogether_ExactlyOneWins)),

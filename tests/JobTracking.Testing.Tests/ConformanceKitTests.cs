@@ -47,10 +47,18 @@ public sealed class ConformanceKitTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Kit_AgainstAnUnbrokenStoreListingInstances_Passes()
+    {
+        var failures = await KitRunner.RunAsync((inner, clock) => new UnbrokenInstanceStore(inner, clock), TestContext.Current.CancellationToken);
+
+        failures.Should().BeEmpty("the instance-listing store breaks no rule, so its instance tests must pass");
+    }
+
+    [Fact]
     public void BrokenStores_EveryOneRegisteredOnce_AtLeastForty()
     {
         var declared = typeof(DelegatingStore).Assembly.GetTypes()
-            .Where(t => t.IsSubclassOf(typeof(DelegatingStore)) && !t.IsAbstract && t != typeof(UnbrokenStore) && t != typeof(UnbrokenScheduleStore))
+            .Where(t => t.IsSubclassOf(typeof(DelegatingStore)) && !t.IsAbstract && t != typeof(UnbrokenStore) && t != typeof(UnbrokenScheduleStore) && t != typeof(UnbrokenInstanceStore))
             .Select(t => t.Name);
 
         BrokenStores.All.Select(s => s.Name).Should().OnlyHaveUniqueItems().And.BeEquivalentTo(declared);

@@ -333,6 +333,8 @@ public sealed class BadInputTests
     [InlineData("LeaseDuration", "02:00:00")]
     [InlineData("HeartbeatInterval", "00:00:06")] // more than a third of the default 15 s lease
     [InlineData("HeartbeatInterval", "00:00:00.050")]
+    [InlineData("ForgetInstancesAfter", "00:00:30")] // not more than three 10 s leases
+    [InlineData("ForgetInstancesAfter", "31.00:00:00")]
     [InlineData("TransientRetryCount", "101")]
     [InlineData("TransientRetryDelay", "00:00:00")]
     [InlineData("TransientRetryMaxDelay", "00:00:00.050")] // below the 100 ms first delay
@@ -351,6 +353,7 @@ public sealed class BadInputTests
                 case "NodeName": o.NodeName = value; break;
                 case "LeaseDuration": o.LeaseDuration = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
                 case "HeartbeatInterval": o.HeartbeatInterval = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "ForgetInstancesAfter": o.LeaseDuration = TimeSpan.FromSeconds(10); o.ForgetInstancesAfter = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
                 case "TransientRetryCount": o.TransientRetryCount = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
                 case "TransientRetryDelay": o.TransientRetryDelay = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
                 case "TransientRetryMaxDelay": o.TransientRetryMaxDelay = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;

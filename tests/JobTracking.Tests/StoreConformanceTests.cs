@@ -40,8 +40,11 @@ public sealed class CountingJobStoreConformanceTests : JobStoreConformanceTests
 }
 
 /// <summary>A decorator store: every call is counted, then handed to the inner store.</summary>
-public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false) : IJobStore, IJobJournalStore, IJobHistoryStore, IJobQueryStore, IJobFeedStore
+public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false) : IJobStore, IJobJournalStore, IJobHistoryStore, IJobQueryStore, IJobFeedStore, IJobInstanceStore
 {
+    /// <summary>Gets or sets whether heartbeats fail (as a store that does not answer them would).</summary>
+    public bool FailsHeartbeats { get; set; }
+
     /// <summary>Gets or sets what is called after each transition the inner store applied, before the call returns.</summary>
     public Action<JobTransition>? Transitioned { get; set; }
 
@@ -111,6 +114,15 @@ public sealed class CountingJobStore(InMemoryJobStore inner, bool shared = false
     public ValueTask<JobFeedRead> ReadFeedAsync(long afterSequence, Memory<JobChange> buffer, CancellationToken cancellationToken = default) => Count(inner.ReadFeedAsync(afterSequence, buffer, cancellationToken));
 
     public ValueTask WaitForChangesAsync(long afterSequence, CancellationToken cancellationToken = default) => inner.WaitForChangesAsync(afterSequence, cancellationToken);
+
+    public ValueTask RecordHeartbeatAsync(JobInstanceHeartbeat heartbeat, CancellationToken cancellationToken = default) =>
+        FailsHeartbeats ? throw new StoreUnreachableException(nameof(RecordHeartbeatAsync)) : Count(inner.RecordHeartbeatAsync(heartbeat, cancellationToken));
+
+    public ValueTask<JobInstanceList> GetInstancesAsync(CancellationToken cancellationToken = default) => Count(inner.GetInstancesAsync(cancellationToken));
+
+    public ValueTask<bool> RemoveInstanceAsync(string instanceId, CancellationToken cancellationToken = default) => Count(inner.RemoveInstanceAsync(instanceId, cancellationToken));
+
+    public ValueTask<int> PurgeInstancesAsync(TimeSpan silentFor, CancellationToken cancellationToken = default) => Count(inner.PurgeInstancesAsync(silentFor, cancellationToken));
 
     private T Count<T>(T result, [System.Runtime.CompilerServices.CallerMemberName] string method = "")
     {

@@ -110,6 +110,7 @@ internal static class ApiHandlers
                     "status" => f.Status ?? [],
                     "type" => f.Type is null ? [] : [f.Type],
                     "user" => f.User is null ? [] : [f.User],
+                    "node" => f.Node is null ? [] : [f.Node],
                     "from" => f.From is null ? [] : [f.From],
                     "to" => f.To is null ? [] : [f.To],
                     "q" => f.Q is null ? [] : [f.Q],

@@ -95,7 +95,7 @@ internal sealed record CommandResultView(Guid Id, string Command, JobStatus Stat
 internal sealed record BulkRequestView(string? Command, IReadOnlyList<Guid>? Ids, BulkFilterView? Filter);
 
 /// <summary>The filter of a bulk command, with the tracker's parameter names.</summary>
-internal sealed record BulkFilterView(IReadOnlyList<string>? Status, string? Type, string? User, string? From, string? To, string? Q);
+internal sealed record BulkFilterView(IReadOnlyList<string>? Status, string? Type, string? User, string? From, string? To, string? Q, string? Node = null);
 
 /// <summary>What a bulk command did.</summary>
 internal sealed record BulkResultView(string Command, int Requested, int Changed, IReadOnlyList<BulkRefusalView> NotChanged, bool Truncated, string Summary)
@@ -126,4 +126,16 @@ internal sealed record LiveEventView(
         e.Kind == JobEventKind.Progress ? "progress" : "status", e.JobId, e.TypeName, e.DisplayName, e.LaunchedBy, e.Status, e.PreviousStatus,
         StatusLabels.Label(e.Status, e.WarningCount), StatusLabels.CssClass(e.Status, e.WarningCount), ProgressView.From(e.Progress),
         e.WarningCount, e.Attempt, e.At, e.IsStarted, e.IsFinished, showsErrors ? e.Error?.Message : null, e.Version, e.Kind == JobEventKind.Created);
+}
+
+/// <summary>The instances sharing the store; <c>keepsInstances</c> is false (and the list empty) when the store keeps no list.</summary>
+internal sealed record InstanceListView(bool KeepsInstances, IReadOnlyList<InstanceView> Instances);
+
+/// <summary>One instance: who it is, when it started and was last heard of (by the store's clock), its workers and running jobs; its id only for users who may act, as in the history.</summary>
+internal sealed record InstanceView(
+    string? InstanceId, string Node, string Version, DateTimeOffset StartedAt, DateTimeOffset LastHeartbeatAt, double SilentForSeconds, bool IsAnswering,
+    int MaxConcurrency, int RunningJobs, bool IsCurrent)
+{
+    public static InstanceView From(JobInstanceInfo i, bool canAct) => new(
+        canAct ? i.InstanceId : null, i.Node, i.Version, i.StartedAt, i.LastHeartbeatAt, i.SilentFor.TotalSeconds, i.IsAnswering, i.MaxConcurrency, i.RunningJobs, i.IsCurrent);
 }

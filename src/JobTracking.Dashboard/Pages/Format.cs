@@ -38,9 +38,11 @@ internal static class Format
     }
 
     /// <summary>
-    /// How long the job's current attempt has run: from its start to its end once finished, from its start to now while
-    /// a worker holds it (the page's script keeps that figure ticking); <see langword="null"/> when it has not started,
-    /// or while it is paused, queued again or interrupted: the stores keep no pause times, so no true figure exists then.
+    /// The tracker's cheap figure, read from the job alone: the time since its current attempt started, pauses included
+    /// (the column says "Elapsed"): to its end once finished, to now while a worker holds it (the page's script keeps that
+    /// figure ticking); <see langword="null"/> when it has not started, or while it is paused, queued again or
+    /// interrupted, when the job alone tells nothing true. The job page shows the running time without the pauses
+    /// (<see cref="RunningTime(JobRecord, IReadOnlyList{JobHistoryEntry}, DateTimeOffset)"/>), read from the history.
     /// </summary>
     public static TimeSpan? Elapsed(JobRecord job, DateTimeOffset now) => job.StartedAt is not { } started
         ? null
@@ -48,22 +50,76 @@ internal static class Format
         : JobLifecycle.IsActive(job.Status) ? now - started
         : null;
 
-    /// <summary>The duration as text, "—" when there is none (see <see cref="Elapsed"/>).</summary>
+    /// <summary>The elapsed time as text, "—" when there is none (see <see cref="Elapsed"/>).</summary>
     public static string Duration(DashboardText text, JobRecord job, DateTimeOffset now) => Elapsed(job, now) is { } elapsed ? Duration(text, elapsed) : "—";
 
     /// <summary>
-    /// The duration in an element of its own; an active job's carries its start and the server's clock
+    /// The elapsed time in an element of its own; an active job's carries its start and the server's clock
     /// (<c>data-started</c>, <c>data-now</c>) so that the script counts on from them without asking the server again.
     /// </summary>
-    public static void Duration(Html html, DashboardText text, string element, JobRecord job, DateTimeOffset now)
+    public static void Duration(Html html, DashboardText text, string element, JobRecord job, DateTimeOffset now) =>
+        Ticking(html, element, text["Column.Elapsed"], JobLifecycle.IsActive(job.Status) ? job.StartedAt : null, Duration(text, job, now), now);
+
+    /// <summary>
+    /// How long the current attempt has run, without its pauses: from its start to its end (or to now), less the time
+    /// from each pause command to the resume after it (to now while still paused), as the job's history records them.
+    /// A pause taken back before the job stopped (Pause in progress, then resumed straight to running) takes nothing off.
+    /// <see langword="null"/> when the attempt has not started, or while it is queued again or interrupted.
+    /// </summary>
+    public static TimeSpan? RunningTime(JobRecord job, IReadOnlyList<JobHistoryEntry> history, DateTimeOffset now)
     {
-        html.Raw("<").Raw(element).Raw(" class=\"jt-duration\"").Attr("data-label", text["Column.Duration"]);
-        if (job.StartedAt is { } started && JobLifecycle.IsActive(job.Status))
+        if (job.StartedAt is not { } started || !(JobLifecycle.IsActive(job.Status) || JobLifecycle.IsFinished(job.Status) || job.Status == JobStatus.Paused))
         {
-            html.Attr("data-started", Iso(started)).Attr("data-now", Iso(now));
+            return null;
         }
 
-        html.Raw(">").Text(Duration(text, job, now)).Raw("</").Raw(element).Raw(">");
+        var end = JobLifecycle.IsFinished(job.Status) ? job.EndedAt ?? now : now;
+        var paused = TimeSpan.Zero;
+        DateTimeOffset? since = null;
+        foreach (var entry in history)
+        {
+            if (entry.Attempt != job.Attempt || entry.At < started || entry.At > end)
+            {
+                continue;
+            }
+
+            if (entry.Kind == JobHistoryKind.Pause && since is null)
+            {
+                since = entry.At;
+            }
+            else if (entry.Kind == JobHistoryKind.Resume && since is { } from)
+            {
+                paused += entry.ToStatus == JobStatus.Running ? TimeSpan.Zero : entry.At - from;
+                since = null;
+            }
+        }
+
+        if (since is { } still)
+        {
+            paused += end - still;
+        }
+
+        var running = end - started - paused;
+        return running < TimeSpan.Zero ? TimeSpan.Zero : running;
+    }
+
+    /// <summary>The running time without pauses (see <see cref="RunningTime(JobRecord, IReadOnlyList{JobHistoryEntry}, DateTimeOffset)"/>); while the job runs it ticks in the page as the elapsed time does, from the start it would have had without its pauses.</summary>
+    public static void RunningTime(Html html, DashboardText text, JobRecord job, IReadOnlyList<JobHistoryEntry> history, DateTimeOffset now)
+    {
+        var running = RunningTime(job, history, now);
+        var ticksFrom = running is { } r && JobLifecycle.IsActive(job.Status) ? now - r : (DateTimeOffset?)null;
+        Ticking(html, "span", text["Job.RunningTime"], ticksFrom, running is { } value ? Duration(text, value) : "—", now);
+    }
+
+    private static void Ticking(Html html, string element, string label, DateTimeOffset? from, string text, DateTimeOffset now)
+    {
+        html.Raw("<").Raw(element).Raw(" class=\"jt-duration\"").Attr("data-label", label);
+        if (from is { } start)
+        {
+            html.Attr("data-started", Iso(start)).Attr("data-now", Iso(now));
+        }
+
+        html.Raw(">").Text(text).Raw("</").Raw(element).Raw(">");
     }
 
     public static string Percent(DashboardText text, JobProgress progress) =>

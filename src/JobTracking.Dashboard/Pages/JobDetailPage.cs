@@ -7,7 +7,7 @@ namespace JobTracking.Dashboard.Pages;
 /// <summary>One job: its status and the buttons that status allows, then the General, Log, Rejects and History tabs.</summary>
 internal static class JobDetailPage
 {
-    public static string General(DashboardRequest request, JobRecord job, IReadOnlyList<JobCount> counts, string? flash)
+    public static string General(DashboardRequest request, JobRecord job, IReadOnlyList<JobCount> counts, string? flash, IReadOnlyList<JobHistoryEntry> history)
     {
         var html = Header(request, job, "general", flash);
         var text = request.T;
@@ -19,7 +19,7 @@ internal static class JobDetailPage
         Fact(html, text["Column.Created"], h => Format.Time(h, job.CreatedAt));
         Fact(html, text["Column.Started"], h => Format.Time(h, job.StartedAt));
         Fact(html, text["Column.Ended"], h => Format.Time(h, job.EndedAt));
-        Fact(html, text["Column.Duration"], h => Format.Duration(h, text, "span", job, now));
+        Fact(html, text["Job.RunningTime"], h => Format.RunningTime(h, text, job, history, now));
         Fact(html, text["Column.Progress"], h =>
         {
             Format.Progress(h, text, job.Progress, job.DisplayName);

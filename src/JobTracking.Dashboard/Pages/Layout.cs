@@ -38,7 +38,8 @@ internal static class Layout
         }
 
         html.Raw("><a class=\"jt-skip\" href=\"#jt-main\">").Text(text["Layout.Skip"]).Raw("</a><header class=\"jt-header\"><a class=\"jt-title\"").Attr("href", request.Base).Raw(">").Text(Title(request)).Raw("</a>")
-            .Raw("<a class=\"jt-nav\"").Attr("href", request.Base + "/schedules").Raw(">").Text(text["Schedules.Title"]).Raw("</a>");
+            .Raw("<a class=\"jt-nav\"").Attr("href", request.Base + "/schedules").Raw(">").Text(text["Schedules.Title"]).Raw("</a>")
+            .Raw("<a class=\"jt-nav\"").Attr("href", request.Base + "/instances").Raw(">").Text(text["Instances.Title"]).Raw("</a>");
         Counts(html, request, counts);
         html.Raw("<div class=\"jt-live\"><span id=\"jt-live-state\" class=\"jt-live-state\">").Text(text["Live.NoScript"]).Raw("</span>")
             .Raw("<button type=\"button\" id=\"jt-live-toggle\" class=\"jt-button\" hidden>").Text(text["Live.Pause"]).Raw("</button></div></header>")

@@ -33,7 +33,7 @@ internal static class TrackerPage
         }
 
         html.Cells("th", text["Column.Status"], text["Column.Job"], text["Column.Type"], text["Column.LaunchedBy"], text["Column.Created"], text["Column.Started"],
-                text["Column.Duration"], text["Column.Progress"], text["Column.Warnings"])
+                text["Column.Elapsed"], text["Column.Progress"], text["Column.Warnings"])
             .Raw("</tr></thead><tbody id=\"jt-rows\"")
             .Attr("data-page-size", filter.PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)).Raw(filter.IsEmpty ? ">" : " data-filtered>");
         foreach (var job in page.Items)
@@ -175,6 +175,7 @@ internal static class TrackerPage
 
         html.Raw("</select></label>")
             .Raw("<label>").Text(text["Column.LaunchedBy"]).Raw(" <input type=\"text\" name=\"user\"").Attr("value", filter.User).Raw("></label>")
+            .Raw("<label>").Text(text["Filter.Node"]).Raw(" <input type=\"text\" name=\"node\"").Attr("value", filter.Node).Raw("></label>")
             .Raw("<label>").Text(text["Filter.From"]).Raw(" <input type=\"date\" name=\"from\"").Attr("value", filter.From).Raw("></label>")
             .Raw("<label>").Text(text["Filter.To"]).Raw(" <input type=\"date\" name=\"to\"").Attr("value", filter.To).Raw("></label>")
             .Raw("<button class=\"jt-button\" type=\"submit\">").Text(text["Filter.Submit"]).Raw("</button>");
@@ -201,6 +202,11 @@ internal static class TrackerPage
         if (filter.User is { } user)
         {
             yield return ("user", user);
+        }
+
+        if (filter.Node is { } node)
+        {
+            yield return ("node", node);
         }
 
         if (filter.From is { } from)

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace JobTracking.Dashboard.Queries;
 
 /// <summary>
-/// The tracker's filters as they stand in the URL (<c>status</c>, repeatable; <c>type</c>, <c>user</c>, <c>from</c>,
+/// The tracker's filters as they stand in the URL (<c>status</c>, repeatable; <c>type</c>, <c>user</c>, <c>node</c>, <c>from</c>,
 /// <c>to</c>, <c>q</c>, <c>size</c> and the page token <c>after</c>), so that any view can be bookmarked. The pages and
 /// the JSON API read the same parameters.
 /// </summary>
@@ -19,6 +19,8 @@ internal sealed class TrackerFilter
     public string? Type { get; private init; }
 
     public string? User { get; private init; }
+
+    public string? Node { get; private init; }
 
     public string? From { get; private init; }
 
@@ -34,7 +36,7 @@ internal sealed class TrackerFilter
 
     public string? After { get; private init; }
 
-    public bool IsEmpty => Statuses.Count == 0 && Type is null && User is null && CreatedFrom is null && CreatedTo is null && Text is null;
+    public bool IsEmpty => Statuses.Count == 0 && Type is null && User is null && Node is null && CreatedFrom is null && CreatedTo is null && Text is null;
 
     /// <summary>Reads the filters of a query string (or a posted form); throws <see cref="DashboardInputException"/> naming the first wrong parameter.</summary>
     public static TrackerFilter Parse(Func<string, IReadOnlyList<string>> values, int defaultPageSize)
@@ -79,6 +81,7 @@ internal sealed class TrackerFilter
             Statuses = statuses,
             Type = Single(values, "type"),
             User = Single(values, "user"),
+            Node = Single(values, "node"),
             From = from,
             To = to,
             CreatedFrom = createdFrom,
@@ -100,6 +103,7 @@ internal sealed class TrackerFilter
         Statuses = Statuses,
         TypeName = Type,
         LaunchedBy = User,
+        Node = Node,
         CreatedFrom = CreatedFrom,
         CreatedTo = CreatedTo,
         Text = Text,
@@ -112,6 +116,7 @@ internal sealed class TrackerFilter
         (Statuses.Count == 0 || Statuses.Contains(job.Status))
         && (Type is null || string.Equals(Type, job.TypeName, StringComparison.Ordinal))
         && (User is null || string.Equals(User, job.LaunchedBy, StringComparison.Ordinal))
+        && (Node is null || string.Equals(Node, job.Node, StringComparison.Ordinal))
         && (CreatedFrom is not { } from || job.CreatedAt >= from)
         && (CreatedTo is not { } to || job.CreatedAt < to)
         && (Text is null || job.DisplayName.Contains(Text, StringComparison.OrdinalIgnoreCase));
@@ -127,6 +132,7 @@ internal sealed class TrackerFilter
 
         Add(query, "type", Type);
         Add(query, "user", User);
+        Add(query, "node", Node);
         Add(query, "from", From);
         Add(query, "to", To);
         Add(query, "q", Text);

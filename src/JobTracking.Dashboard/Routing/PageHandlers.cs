@@ -48,7 +48,9 @@ internal static class PageHandlers
         {
             case "" or "general":
                 var done = JobCommands.TryParse(request.Http.Request.Query["done"].ToString(), out var command) ? JobCommands.Done(request.T, command.Value) : null;
-                html = JobDetailPage.General(request, job, await CountsAsync(request).ConfigureAwait(false), done);
+                // The history holds the pauses that the running time leaves out; a job that never started has none to read.
+                var pauses = job.StartedAt is null ? [] : await request.Tracker.GetHistoryAsync(id, request.Aborted).ConfigureAwait(false);
+                html = JobDetailPage.General(request, job, await CountsAsync(request).ConfigureAwait(false), done, pauses);
                 break;
             case "log":
                 var logQuery = request.JournalQuery(withLevel: true);

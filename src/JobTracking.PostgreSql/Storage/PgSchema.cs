@@ -310,8 +310,25 @@ internal static class PgSchema
         );
         """;
 
+    /// <summary>
+    /// Version 5: the instances sharing the schema (one row per instance id: its node name, library version, workers, the
+    /// jobs it ran at its last heartbeat, and the database's times of its first and last heartbeats), each heartbeat an
+    /// upsert. A schema of version 4 gets an empty table, filled by the next heartbeat of each live instance.
+    /// </summary>
+    private const string Version5 = """
+        CREATE TABLE {s}.job_instances (
+            instance_id     text        NOT NULL PRIMARY KEY,
+            node            text        NOT NULL,
+            version         text        NOT NULL,
+            max_concurrency integer     NOT NULL,
+            running_jobs    integer     NOT NULL,
+            started_at      timestamptz NOT NULL,
+            heartbeat_at    timestamptz NOT NULL
+        );
+        """;
+
     /// <summary>Each entry brings a schema from the version before it to its version.</summary>
-    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1), (2, Version2), (3, Version3), (4, Version4)];
+    private static readonly (int Version, string Sql)[] Migrations = [(1, Version1), (2, Version2), (3, Version3), (4, Version4), (5, Version5)];
 
     /// <summary>Gets the schema version this package writes.</summary>
     public static int CurrentVersion => Migrations[^1].Version;

@@ -71,10 +71,10 @@ internal static class SqliteScheduleRows
         }
     }
 
-    private static string Text(SqliteStatement r, int ordinal, string column) =>
+    internal static string Text(SqliteStatement r, int ordinal, string column) =>
         r.GetText(ordinal) ?? throw new FormatException($"{column}: NULL, where a text is required.");
 
-    private static int Int32(SqliteStatement r, int ordinal, string column)
+    internal static int Int32(SqliteStatement r, int ordinal, string column)
     {
         var value = SqliteRows.Integer(r, ordinal, column);
         return value is >= int.MinValue and <= int.MaxValue

@@ -286,6 +286,23 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         """;
 
+    /// <summary>
+    /// Version 7: the instances sharing the store (one row per instance id: its node name, library version, workers, the
+    /// jobs it ran at its last heartbeat, and the times of its first and last heartbeats in UTC ticks), each heartbeat an
+    /// upsert. Files of version 6 get an empty table, filled by the next heartbeat of each live instance.
+    /// </summary>
+    private const string Version7 = """
+        CREATE TABLE job_instances (
+            instance_id     TEXT    NOT NULL PRIMARY KEY,
+            node            TEXT    NOT NULL,
+            version         TEXT    NOT NULL,
+            max_concurrency INTEGER NOT NULL,
+            running_jobs    INTEGER NOT NULL,
+            started_at      INTEGER NOT NULL,
+            heartbeat_at    INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """;
+
     /// <summary>Each entry brings a file from the version before it to its version.</summary>
     private static readonly (int Version, string Sql)[] Migrations =
     [
@@ -295,6 +312,7 @@ internal static class SqliteSchema
         (4, Version4.Replace("COLS", FeedColumnsVersion3, StringComparison.Ordinal)),
         (5, Version5.Replace("COLS", FeedColumns, StringComparison.Ordinal)),
         (6, Version6),
+        (7, Version7),
     ];
 
     /// <summary>The columns of a change feed row after its sequence number as versions 3 and 4 wrote them (the shipped migrations name these).</summary>

@@ -16,9 +16,11 @@ internal sealed class JobTrackingHostedService : IHostedService
     private readonly JobEventHandlerSubscriptions _handlers;
     private readonly JobRetention _retention;
     private readonly ScheduleLoop _schedules;
+    private readonly InstanceHeartbeats _instances;
 
-    public JobTrackingHostedService(JobEngine engine, JobScheduler scheduler, LeaseKeeper leases, JobEventHandlerSubscriptions handlers, JobRetention retention, ScheduleLoop schedules)
+    public JobTrackingHostedService(JobEngine engine, JobScheduler scheduler, LeaseKeeper leases, JobEventHandlerSubscriptions handlers, JobRetention retention, ScheduleLoop schedules, InstanceHeartbeats instances)
     {
+        _instances = instances;
         _schedules = schedules;
         _retention = retention;
         _engine = engine;
@@ -51,6 +53,7 @@ internal sealed class JobTrackingHostedService : IHostedService
         finally
         {
             await _leases.StopAsync().ConfigureAwait(false);
+            await _instances.ForgetAsync(cancellationToken).ConfigureAwait(false);
             await _engine.Journal.StopAsync(cancellationToken).ConfigureAwait(false);
             _handlers.Stop();
         }

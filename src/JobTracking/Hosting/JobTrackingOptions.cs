@@ -41,6 +41,15 @@ public sealed class JobTrackingOptions
     /// <summary>Gets or sets how often this instance renews the leases of the jobs it holds and reclaims expired ones, 100 milliseconds to a third of <see cref="LeaseDuration"/>. Default: 2 seconds.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Gets or sets how long an instance whose heartbeats stopped stays listed (shown as not answering once its last
+    /// heartbeat is more than three <see cref="LeaseDuration"/>s old) before a live instance forgets it, by the store's
+    /// clock: more than three lease durations, at most 30 days; <see langword="null"/> for thirty lease durations.
+    /// Default: <see langword="null"/> (5 minutes with the default lease). Applies to a store that lists instances
+    /// (<see cref="Storage.IJobInstanceStore"/>).
+    /// </summary>
+    public TimeSpan? ForgetInstancesAfter { get; set; }
+
     /// <summary>Gets or sets how many times a store call that failed with a transient error is tried again before the error is reported, 0 to 100. A run's final status is retried until it is stored or the job is lost. Default: 5.</summary>
     public int TransientRetryCount { get; set; } = 5;
 

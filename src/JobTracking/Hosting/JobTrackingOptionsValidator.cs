@@ -22,6 +22,11 @@ internal sealed class JobTrackingOptionsValidator : IValidateOptions<JobTracking
         Range(errors, nameof(options.SchedulePollInterval), options.SchedulePollInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
         Range(errors, nameof(options.LeaseDuration), options.LeaseDuration, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         Range(errors, nameof(options.HeartbeatInterval), options.HeartbeatInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, options.LeaseDuration.Ticks / 3)));
+        if (options.ForgetInstancesAfter is { } forget && (forget <= options.LeaseDuration * 3 || forget > TimeSpan.FromDays(30)))
+        {
+            errors.Add($"JobTracking:{nameof(options.ForgetInstancesAfter)} is {forget}; it must be more than three lease durations ({options.LeaseDuration * 3}) and at most 30 days.");
+        }
+
         Range(errors, nameof(options.TransientRetryCount), options.TransientRetryCount, 0, 100);
         Range(errors, nameof(options.TransientRetryDelay), options.TransientRetryDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
         Range(errors, nameof(options.TransientRetryMaxDelay), options.TransientRetryMaxDelay, options.TransientRetryDelay, TimeSpan.FromMinutes(10));

@@ -69,6 +69,7 @@ public static class JobTrackingServiceCollectionExtensions
         services.TryAddSingleton<JobEngine>();
         services.TryAddSingleton<JobScheduler>();
         services.TryAddSingleton<LeaseKeeper>();
+        services.TryAddSingleton<InstanceHeartbeats>();
         services.TryAddSingleton<IJobRunner, JobRunner>();
         services.TryAddSingleton<IJobTracker, JobTracker>();
         services.TryAddSingleton<ScheduleStore>();

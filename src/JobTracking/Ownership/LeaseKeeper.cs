@@ -16,6 +16,7 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
 
     private readonly JobEngine _engine;
     private readonly IJobQueryStore _queries;
+    private readonly InstanceHeartbeats _instances;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
@@ -23,10 +24,11 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
     private long _queuedSinceTicks = -1;
     private volatile bool _takingOver = true;
 
-    public LeaseKeeper(JobEngine engine, IJobQueryStore queries)
+    public LeaseKeeper(JobEngine engine, IJobQueryStore queries, InstanceHeartbeats instances)
     {
         _engine = engine;
         _queries = queries;
+        _instances = instances;
         _logger = engine.LoggerFactory.CreateLogger<LeaseKeeper>();
     }
 
@@ -65,6 +67,7 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
         }
 
         await RefreshQueueDepthAsync(cancellationToken).ConfigureAwait(false);
+        await _instances.BeatAsync(cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _heartbeat, new HeartbeatState(_engine.TimeProvider.GetUtcNow(), null, null));
 
         // The timer starts now, not when the loop's thread gets to it: the first heartbeat is due one interval after start.
@@ -140,6 +143,9 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
                 Volatile.Write(ref _heartbeat, Heartbeat with { LastError = ex, LastErrorAt = _engine.TimeProvider.GetUtcNow() });
                 Log.HeartbeatFailed(_logger, ex);
             }
+
+            // Apart from the leases: the list of instances failing never stops this instance's jobs.
+            await _instances.BeatAsync(stopping).ConfigureAwait(false);
         }
     }
 

@@ -77,6 +77,18 @@ public interface IJobTracker
     /// <returns>One row per (type, status) pair that has at least one job.</returns>
     ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Lists the instances sharing the store (Hangfire's "servers"), by node name then instance id: each one's version, start, last heartbeat, workers and running jobs, and whether it still answers.</summary>
+    /// <remarks>
+    /// Every instance records a heartbeat at each <see cref="JobTrackingOptions.HeartbeatInterval"/> and takes itself off
+    /// the list when it stops cleanly. One whose last heartbeat is more than three <see cref="JobTrackingOptions.LeaseDuration"/>s
+    /// old, by the store's clock, is listed as not answering until <see cref="JobTrackingOptions.ForgetInstancesAfter"/>, then
+    /// forgotten by the live instances.
+    /// </remarks>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The instances; this one among them once it has started.</returns>
+    /// <exception cref="JobTrackingException">The store keeps no list of instances (it does not implement <c>IJobInstanceStore</c>).</exception>
+    ValueTask<IReadOnlyList<JobInstanceInfo>> GetInstancesAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Deletes finished jobs (Completed, Cancelled, Failed) that ended before a time, with their log and rejects; running, queued and paused jobs are never deleted.</summary>
     /// <param name="endedBefore">The cut-off time.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

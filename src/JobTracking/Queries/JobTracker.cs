@@ -1,6 +1,7 @@
 using JobTracking.History;
 using JobTracking.Hosting;
 using JobTracking.Journal;
+using JobTracking.Ownership;
 using JobTracking.Storage;
 
 namespace JobTracking.Queries;
@@ -12,12 +13,14 @@ internal sealed class JobTracker : IJobTracker
     private readonly IJobQueryStore _store;
     private readonly IJobJournalStore _journal;
     private readonly JobJournalWriter _writer;
+    private readonly InstanceHeartbeats _instances;
 
     // The most history entries one read returns: a job commanded more often than that shows its first ones.
     private const int MaxHistoryEntries = 10_000;
 
-    public JobTracker(IJobStore jobs, IJobQueryStore store, IJobJournalStore journal, JobJournalWriter writer, Definitions.JobTypeRegistry registry)
+    public JobTracker(IJobStore jobs, IJobQueryStore store, IJobJournalStore journal, JobJournalWriter writer, Definitions.JobTypeRegistry registry, InstanceHeartbeats instances)
     {
+        _instances = instances;
         _writer = writer;
         _jobs = jobs;
         _store = store;
@@ -122,6 +125,9 @@ internal sealed class JobTracker : IJobTracker
             query = query with { PageToken = page.NextPageToken };
         }
     }
+
+    public ValueTask<IReadOnlyList<JobInstanceInfo>> GetInstancesAsync(CancellationToken cancellationToken = default) =>
+        _instances.ListAsync(cancellationToken);
 
     public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken = default) =>
         JobRetention.PurgeAllAsync(_store, endedBefore, cancellationToken);

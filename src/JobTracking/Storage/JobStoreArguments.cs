@@ -150,6 +150,32 @@ public static class JobStoreArguments
         ArgumentNullException.ThrowIfNull(update.Report, nameof(update));
     }
 
+    /// <summary>Checks a heartbeat handed to <see cref="IJobInstanceStore.RecordHeartbeatAsync"/>: an instance id of 1 to <see cref="JobInstanceHeartbeat.MaxTextLength"/> characters, a node name and version of at most that, at least 1 worker and no negative count of running jobs.</summary>
+    /// <param name="heartbeat">The heartbeat.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="heartbeat"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A value is missing or out of range; the message names it.</exception>
+    public static void CheckHeartbeat(JobInstanceHeartbeat heartbeat)
+    {
+        ArgumentNullException.ThrowIfNull(heartbeat);
+        const int max = JobInstanceHeartbeat.MaxTextLength;
+        var error = heartbeat switch
+        {
+            { InstanceId: null or { Length: 0 } } => "A heartbeat needs an instance id.",
+            { InstanceId.Length: > max } => $"An instance id must be at most {max} characters; it has {heartbeat.InstanceId.Length}.",
+            { Node: null } => $"The heartbeat of instance '{heartbeat.InstanceId}' needs a node name.",
+            { Node.Length: > max } => $"The node name of instance '{heartbeat.InstanceId}' must be at most {max} characters; it has {heartbeat.Node.Length}.",
+            { Version: null } => $"The heartbeat of instance '{heartbeat.InstanceId}' needs a version.",
+            { Version.Length: > max } => $"The version of instance '{heartbeat.InstanceId}' must be at most {max} characters; it has {heartbeat.Version.Length}.",
+            { MaxConcurrency: < 1 } => $"Instance '{heartbeat.InstanceId}' must run at least 1 job at once, not {heartbeat.MaxConcurrency}.",
+            { RunningJobs: < 0 } => $"Instance '{heartbeat.InstanceId}' cannot run {heartbeat.RunningJobs} jobs.",
+            _ => null,
+        };
+        if (error is not null)
+        {
+            throw new ArgumentException(error, nameof(heartbeat));
+        }
+    }
+
     /// <summary>Checks a schedule handed to <see cref="IJobScheduleStore.TrySaveScheduleAsync"/>: an id of 1 to <see cref="JobScheduleRecord.MaxIdLength"/> characters, a version of at least 1, and a type name, parameters, cron expression and time zone present.</summary>
     /// <param name="schedule">The schedule.</param>
     /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is <see langword="null"/>.</exception>

@@ -46,6 +46,7 @@ public sealed class AccessibilityBrowserTests
             $"/jobs/{finished}?tab=rejects",
             $"/jobs/{running}",
             "/jobs/schedules",
+            "/jobs/instances",
             "/jobs?status=NotAStatus",
             // French (the sample reads the culture from the query string too): longer words, the same rules.
             "/jobs?culture=fr",

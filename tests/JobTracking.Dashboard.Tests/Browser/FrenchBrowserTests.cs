@@ -79,6 +79,15 @@ public sealed partial class FrenchBrowserTests
         browser.Until(d => d.FindElements(By.CssSelector(".jt-facts time")).All(t => t.GetAttribute("data-local") is not null) ? true : (bool?)null, "every time rewritten");
         driver.FindElement(By.LinkText("Historique")).Click();
         browser.Until(d => d.FindElement(By.CssSelector(".jt-history tbody tr td:nth-child(2)")).Text == "Créée" ? true : (bool?)null, "the history in French");
+
+        // The instances page: its words in French, its start and last heartbeat in the browser's zone.
+        driver.FindElement(By.CssSelector("a.jt-nav[href$='/instances']")).Click();
+        browser.Until(d => d.FindElement(By.CssSelector("table.jt-instances tbody tr")), "the instances");
+        browser.Text("h1").Should().Be("Instances");
+        browser.Text("table.jt-instances tbody tr .jt-badge").Should().Be("Répond");
+        var heartbeat = browser.Until(d => d.FindElement(By.CssSelector("table.jt-instances tbody tr td[data-label='Dernier signe de vie'] time[data-local]")), "the last heartbeat rewritten");
+        heartbeat.Text.Should().EndWith(" UTC+9", "the last heartbeat reads in the browser's zone");
+        heartbeat.GetAttribute("title").Should().EndWith(" UTC", "the server's UTC text stays at hand");
     }
 
     [GeneratedRegex(@"^\d+,\d s$")]

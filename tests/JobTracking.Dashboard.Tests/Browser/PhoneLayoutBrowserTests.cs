@@ -46,13 +46,38 @@ public sealed class PhoneLayoutBrowserTests
             .Be("\"Created \"", "each figure is labelled in a card");
         browser.Screenshot(DashboardBrowserTests.ScreenshotPath("dashboard-phone.png"));
 
-        foreach (var page in new[] { $"/jobs/{finished}", $"/jobs/{finished}?tab=log", $"/jobs/{finished}?tab=rejects", "/jobs/schedules" })
+        foreach (var page in new[] { $"/jobs/{finished}", $"/jobs/{finished}?tab=log", $"/jobs/{finished}?tab=rejects", "/jobs/schedules", "/jobs/instances" })
         {
             driver.Navigate().GoToUrl(server.Address + page);
             browser.Until(d => d.FindElement(By.CssSelector("main#jt-main")), page);
             Number(Read(js, "return [document.documentElement.scrollWidth, window.innerWidth];")[0]).Should()
                 .BeLessThanOrEqualTo(width, $"{page} is no wider than the screen (wide tables scroll inside themselves)");
         }
+    }
+
+    [Fact]
+    public async Task Phone_Instances_AreCardsWithEachFigureLabelled()
+    {
+        using var browser = ChromiumBrowser.Start();
+        await using var server = await WebSampleServer.StartAsync();
+        var driver = browser.Driver;
+        driver.Manage().Window.Size = new Size(390, 844);
+        var js = (IJavaScriptExecutor)driver;
+        browser.Until(d => Convert.ToInt64(js.ExecuteScript("return window.innerWidth;"), System.Globalization.CultureInfo.InvariantCulture) <= 400 ? true : (bool?)null, "the window at a phone's width");
+
+        driver.Navigate().GoToUrl(server.Address + "/jobs/instances");
+        browser.Until(d => d.FindElement(By.CssSelector("table.jt-instances tbody tr")), "the instances");
+
+        var layout = Read(js, """
+            var table = document.querySelector('table.jt-instances'), row = table.querySelector('tbody tr');
+            return [getComputedStyle(table.querySelector('thead')).display, getComputedStyle(row).display,
+                getComputedStyle(row.querySelector('td[data-label="Workers"]'), '::before').content,
+                document.documentElement.scrollWidth, window.innerWidth];
+            """);
+        layout[0].Should().Be("none", "cards have no header row");
+        layout[1].Should().Be("flex", "each instance is a card");
+        layout[2].Should().Be("\"Workers \"", "each figure is labelled in a card");
+        Number(layout[3]).Should().BeLessThanOrEqualTo(Number(layout[4]), "the page is no wider than the screen");
     }
 
     private static List<object?> Read(IJavaScriptExecutor js, string script) => [.. (IReadOnlyCollection<object?>)js.ExecuteScript(script)!];
