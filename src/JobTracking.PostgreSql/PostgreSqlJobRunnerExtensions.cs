@@ -19,10 +19,12 @@ public static class PostgreSqlJobRunnerExtensions
     /// No store-wide lock is taken, so a transaction held open holds up no other job.</para>
     /// <para>The calls use the transaction's connection, so make them one at a time, as any command on that connection.
     /// A command acts on the job as committed before the transaction (a job started in the same transaction cannot be
-    /// commanded before the commit). Waiting for a job in the transaction would wait for the commit it holds back, so
-    /// <see cref="IJobRunner.WaitForStatusAsync"/> is refused: commit, then wait with the runner itself.</para>
-    /// <para>If the server refuses a write, the call throws a <see cref="JobTrackingException"/>; the transaction is then
-    /// aborted (as with any failed statement in PostgreSQL) and must be rolled back.</para>
+    /// commanded before the commit); a command on an active job (Running, Pausing, Cancelling, ShuttingDown) is refused, as
+    /// its row would stay locked until the commit and hold up the run's own writes. Waiting for a job in the transaction
+    /// would wait for the commit it holds back, so <see cref="IJobRunner.WaitForStatusAsync"/> is refused: commit, then
+    /// wait with the runner itself.</para>
+    /// <para>Each write runs under a savepoint of its own: if the server refuses it, the call throws a
+    /// <see cref="JobTrackingException"/> and the transaction goes on as it was.</para>
     /// </remarks>
     /// <param name="runner">The application's runner (from the services), on a PostgreSQL job store.</param>
     /// <param name="transaction">The application's open transaction, on the store's database.</param>

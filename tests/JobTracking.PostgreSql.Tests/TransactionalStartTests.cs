@@ -262,7 +262,7 @@ public sealed class TransactionalStartTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task CancelOfARunningJob_InATransaction_ReachesTheRunOnlyWhenCommitted()
+    public async Task ACommandOnARunningJob_InATransaction_IsRefused_AndTheRunGoesOn()
     {
         var (host, connection) = await StartAsync();
         var runner = host.Services.GetRequiredService<IJobRunner>();
@@ -270,26 +270,21 @@ public sealed class TransactionalStartTests : IAsyncDisposable
         var id = await runner.Job<StepJob>().StartAsync(new StepParameters { Steps = 5000, MillisecondsPerStep = 2 });
         await Wait.UntilAsync(async () => (await tracker.GetAsync(id)).Progress.Done >= 2, "the job to make progress");
 
-        // Rolled back: the run here never hears of the cancel and goes on.
+        // Its row would stay locked until the commit, holding up the run's own writes: refused, nothing written.
         await using (var transaction = await connection.BeginTransactionAsync())
         {
-            await runner.InTransaction(transaction).CancelAsync(id);
-            var before = _steps.Of(id).Count;
-            await Wait.UntilAsync(() => _steps.Of(id).Count >= before + 20, "the run to go on while the cancel is not committed");
-            await transaction.RollbackAsync();
-        }
-
-        var after = _steps.Of(id).Count;
-        await Wait.UntilAsync(() => _steps.Of(id).Count >= after + 20, "the run to go on after the rollback");
-        (await tracker.GetAsync(id)).Status.Should().Be(JobStatus.Running);
-
-        // Committed: the run learns it from the feed and stops.
-        await using (var transaction = await connection.BeginTransactionAsync())
-        {
-            await runner.InTransaction(transaction).CancelAsync(id);
+            var inTransaction = runner.InTransaction(transaction);
+            await FluentActions.Awaiting(async () => await inTransaction.CancelAsync(id)).Should().ThrowAsync<JobTrackingException>().WithMessage($"*{id}*Running*after the commit*");
+            await FluentActions.Awaiting(async () => await inTransaction.PauseAsync(id)).Should().ThrowAsync<JobTrackingException>().WithMessage("*active job*");
+            await SaveOrderAsync(connection, transaction, 1);
             await transaction.CommitAsync();
         }
 
+        var after = _steps.Of(id).Count;
+        await Wait.UntilAsync(() => _steps.Of(id).Count >= after + 20, "the run to go on");
+        (await tracker.GetAsync(id)).Status.Should().Be(JobStatus.Running);
+        (await CountAsync($"SELECT count(*) FROM {Schema.Name}.orders")).Should().Be(1, "the refusal left the transaction usable");
+        await runner.CancelAsync(id);
         (await runner.WaitForStatusAsync(id, JobStatus.Cancelled)).Status.Should().Be(JobStatus.Cancelled);
     }
 

@@ -306,14 +306,22 @@ internal sealed class JobRunner : IJobRunner
             CheckText(options.Reason, nameof(options.Reason));
         }
 
-        // A command written in the application's transaction may yet be rolled back: a run here is not told before the
-        // commit, and then learns it from the change feed, as a run on another instance does.
+        // A command written in the application's transaction may yet be rolled back: it is refused for an active job, and
+        // nothing here (metrics, the scheduler) hears of it before the commit; the change feed tells everyone after it.
         var inTransaction = StoreTransactionFlow.IsActive;
         JobRecord? previous = null;
         for (var refused = 0; ; refused++)
         {
             var job = await GetRequiredAsync(jobId, cancellationToken).ConfigureAwait(false);
             var to = Target(command, job.Status) ?? throw new InvalidJobTransitionException(jobId, job.Status, command);
+            if (inTransaction && JobLifecycle.IsActive(job.Status))
+            {
+                // The move would lock the job's row until the application commits, and the run's own writes (its progress,
+                // checkpoints and lease renewals, which share a statement with other jobs') would wait for that commit.
+                throw new JobTrackingException(
+                    $"Job {jobId} is {job.Status}: a command on an active job cannot be written in the application's transaction (its row would stay locked, "
+                    + "holding up the run's own writes, until the commit). Issue it after the commit, with the runner itself.");
+            }
 
             // Each refused move means the job changed since it was read, so a few in a row are a busy job; many are a store
             // that reads the job one way and compares it another (a row edited by hand), and waiting longer would not help.
