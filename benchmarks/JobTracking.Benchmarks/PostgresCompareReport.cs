@@ -229,7 +229,7 @@ public static class PostgresCompareReport
         (query.Length > 200 && !query.StartsWith("Npgsql", StringComparison.Ordinal) ? query[..200] + " ..." : query).Replace("|", "\\|", StringComparison.Ordinal);
 
     /// <summary>Statements sent by idle JobTracking hosts (nothing to do) over <paramref name="window"/>, per second and per instance.</summary>
-    private static async Task PrintIdleAsync(string connectionString, TimeSpan window, int instances)
+    public static async Task PrintIdleAsync(string connectionString, TimeSpan window, int instances)
     {
         if (window <= TimeSpan.Zero)
         {

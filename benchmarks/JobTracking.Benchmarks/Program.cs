@@ -57,6 +57,17 @@ switch (args.FirstOrDefault())
 
         await PostgresClaimReport.RunKeyedAsync(Count(1, 5_000), Count(2, 3));
         return 0;
+    case "--postgres-idle":
+        // --postgres-idle [seconds]: the statements idle instances send (one, then three on one schema).
+        if (!PostgresBench.Available)
+        {
+            Console.Error.WriteLine(PostgresBench.MissingMessage);
+            return 2;
+        }
+
+        await PostgresCompareReport.PrintIdleAsync(PostgresBench.Require(), TimeSpan.FromSeconds(Count(1, 30)), instances: 1);
+        await PostgresCompareReport.PrintIdleAsync(PostgresBench.Require(), TimeSpan.FromSeconds(Count(1, 30)), instances: 3);
+        return 0;
     case "--postgres-transactional":
         // --postgres-transactional [starts per round] [rounds]: a start in the application's transaction beside a plain one.
         if (!PostgresBench.Available)
