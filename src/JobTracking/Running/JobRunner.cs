@@ -335,7 +335,7 @@ internal sealed class JobRunner : IJobRunner
             // Pause and cancel are flagged before the status says so, so the first safe point after that status is
             // visible honours them. If the move then loses, another command won: the flag is still right, or unused.
             JobRun? local = null;
-            if (!inTransaction && to is JobStatus.Pausing or JobStatus.Cancelling && _engine.TryGetRun(jobId, out local))
+            if (to is JobStatus.Pausing or JobStatus.Cancelling && _engine.TryGetRun(jobId, out local))
             {
                 if (to == JobStatus.Pausing)
                 {
@@ -397,10 +397,11 @@ internal sealed class JobRunner : IJobRunner
             {
                 _engine.AnnounceCommand(job, transition);
                 _engine.RaiseCommandEpoch();
-                if (to is JobStatus.Pausing or JobStatus.Cancelling or JobStatus.Running && _engine.TryGetRun(jobId, out var run))
-                {
-                    run.ApplySignal(to, transition.ExpectedVersion + 1);
-                }
+            }
+
+            if (to is JobStatus.Pausing or JobStatus.Cancelling or JobStatus.Running && _engine.TryGetRun(jobId, out var run))
+            {
+                run.ApplySignal(to, transition.ExpectedVersion + 1);
             }
 
             // After the move, never before: a host that stops in between loses the entry, never the change.
