@@ -387,14 +387,17 @@ internal sealed partial class JobScheduler : IAsyncDisposable, IDisposable
 
     private void Release(JobRecord job)
     {
-        if (_typeSlots.TryGetValue(job.TypeName, out var slots))
+        // A freed slot of a limited type may let a claim take a job its limit held back, so it wakes the feeder even when
+        // the feeder waits for a new job rather than for a worker.
+        var limited = _typeSlots.TryGetValue(job.TypeName, out var slots);
+        if (limited)
         {
-            Interlocked.Decrement(ref slots.Running);
+            Interlocked.Decrement(ref slots!.Running);
         }
 
         _prefetch.Released();
         Interlocked.Decrement(ref _busy);
-        if (Volatile.Read(ref _waitingForWorkers) != 0)
+        if (limited || Volatile.Read(ref _waitingForWorkers) != 0)
         {
             Wake();
         }
