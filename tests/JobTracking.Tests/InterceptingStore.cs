@@ -28,6 +28,8 @@ public sealed class InterceptingStore(InMemoryJobStore inner) : DecoratingStore(
     /// <summary>Gets or sets whether the store says that other processes share it.</summary>
     public bool Shared { get; set; } = true;
 
+    private int _claimed;
+
     /// <summary>Gets the writes that reached the store, in order: the member's name and its argument.</summary>
     public ConcurrentQueue<(string Call, object Argument)> Writes { get; } = new();
 
@@ -79,8 +81,13 @@ public sealed class InterceptingStore(InMemoryJobStore inner) : DecoratingStore(
     private async ValueTask<IReadOnlyList<JobRecord>> DelayedClaimAsync(Task delay, JobClaimRequest request, CancellationToken cancellationToken)
     {
         await delay.ConfigureAwait(false);
-        return await base.ClaimAsync(request, cancellationToken).ConfigureAwait(false);
+        var claimed = await base.ClaimAsync(request, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _claimed, claimed.Count);
+        return claimed;
     }
+
+    /// <summary>Gets how many jobs claims held back by <see cref="Delay"/> have granted.</summary>
+    public int DelayedClaims => Volatile.Read(ref _claimed);
 
     public override ValueTask<IReadOnlyCollection<Guid>> RenewLeasesAsync(JobLeaseRenewal renewal, CancellationToken cancellationToken = default)
     {

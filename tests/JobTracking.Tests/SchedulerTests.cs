@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 
@@ -78,9 +80,18 @@ public sealed class SchedulerTests
     [Fact]
     public async Task ShortJobs_ClaimsTakingTime_AreClaimedAheadOfTheFreeWorkers_CodeNeverRunsPastMaxConcurrency()
     {
-        // Each claim takes 10 ms of the host's clock; jobs take none: the workers would wait for every claim.
+        // Each claim takes 10 ms of the host's clock, and the worker finishes every job it was given while a claim is on its
+        // way (jobs take none of the clock): without claims ahead, the worker would wait for every claim.
         var (time, store) = ClaimsTakingTenMilliseconds();
-        await using var host = await TestHost.Create(o => o.MaxConcurrency = 1, store: store, time: time).StartAsync();
+        var probe = new Probe();
+        store.Delay = (call, _) => call == nameof(IJobStore.ClaimAsync) ? ClaimAfterTheWorkerIsDoneAsync() : null;
+        async Task ClaimAfterTheWorkerIsDoneAsync()
+        {
+            await Wait.UntilAsync(() => probe.Left >= store.DelayedClaims, "the worker to run every job claimed so far");
+            time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        await using var host = await TestHost.Create(o => o.MaxConcurrency = 1, store: store, time: time, probe: probe).StartAsync();
 
         // A backlog, queued at once: one caller starting jobs one by one is slower than the worker, and leaves nothing to claim ahead.
         var ids = await host.Runner.Job<StepJob>().StartManyAsync(Enumerable.Range(0, 300).Select(_ => new StepParameters { Steps = 1 }).ToList());
@@ -135,6 +146,42 @@ public sealed class SchedulerTests
         (await store.GetAsync(first))!.Status.Should().BeOneOf(JobStatus.Completed, JobStatus.Interrupted);
         (await store.GetAsync(second))!.Status.Should().BeOneOf([JobStatus.Queued, JobStatus.Interrupted], "a job claimed as the host stops is never left Running");
         host.Probe.For(second).Runs.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Worker_HostStopping_AnotherServiceStillStopping_NoJobStarts()
+    {
+        // A service registered after JobTracking stops before it (a web server draining its requests): the host's stop
+        // has begun, JobTracking's own StopAsync not yet.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = TestHost.CreateMemoryStore();
+        await using var host = await TestHost.Create(o => o.MaxConcurrency = 1, store: store, after: s => s.AddSingleton<IHostedService>(new StopsWhenReleased(gate.Task))).StartAsync();
+        var first = await host.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true });
+        await Wait.UntilAsync(() => host.Probe.For(first).Runs > 0, "the first job to start");
+        var second = await host.StartStepJobAsync(new StepParameters { Steps = 1 });
+
+        var stopping = host.StopAsync();
+        host.Probe.For(first).Release();
+        await host.WaitAsync(first, JobStatus.Completed);
+
+        // Without the stop at ApplicationStopping, the freed worker takes the second job within milliseconds.
+        using (var window = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+        {
+            var act = () => host.Runner.WaitForStatusAsync(second, (IReadOnlyCollection<JobStatus>)[JobStatus.Running, JobStatus.Completed], window.Token);
+            await act.Should().ThrowAsync<OperationCanceledException>("no job starts once the host's stop has begun");
+        }
+
+        gate.SetResult();
+        await stopping;
+        (await store.GetAsync(second))!.Status.Should().BeOneOf(JobStatus.Queued, JobStatus.Interrupted);
+        host.Probe.For(second).Runs.Should().Be(0);
+    }
+
+    private sealed class StopsWhenReleased(Task released) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => released;
     }
 
     [Fact]

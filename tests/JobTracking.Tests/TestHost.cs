@@ -32,7 +32,7 @@ public sealed class TestHost : IAsyncDisposable
 
     public Probe Probe => Services.GetRequiredService<Probe>();
 
-    public static TestHost Create(Action<JobTrackingOptions>? options = null, IJobStore? store = null, Probe? probe = null, FakeTimeProvider? time = null, Action<JobTrackingBuilder>? configure = null)
+    public static TestHost Create(Action<JobTrackingOptions>? options = null, IJobStore? store = null, Probe? probe = null, FakeTimeProvider? time = null, Action<JobTrackingBuilder>? configure = null, Action<IServiceCollection>? after = null)
     {
         time ??= new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
         var host = new HostBuilder()
@@ -59,6 +59,7 @@ public sealed class TestHost : IAsyncDisposable
 
                     configure?.Invoke(builder);
                 });
+                after?.Invoke(services);
             })
             .Build();
         return new TestHost(host, time);

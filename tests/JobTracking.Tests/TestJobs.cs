@@ -36,6 +36,7 @@ public sealed class Probe
     private readonly ConcurrentDictionary<Guid, JobProbe> _jobs = new();
     private int _running;
     private int _maxRunning;
+    private int _left;
 
     public int MaxRunning => Volatile.Read(ref _maxRunning);
 
@@ -50,7 +51,14 @@ public sealed class Probe
         }
     }
 
-    public void Leave() => Interlocked.Decrement(ref _running);
+    public void Leave()
+    {
+        Interlocked.Decrement(ref _running);
+        Interlocked.Increment(ref _left);
+    }
+
+    /// <summary>Gets how many runs' code has returned.</summary>
+    public int Left => Volatile.Read(ref _left);
 
     public int Running => Volatile.Read(ref _running);
 }

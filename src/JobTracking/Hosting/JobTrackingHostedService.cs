@@ -17,9 +17,20 @@ internal sealed class JobTrackingHostedService : IHostedService
     private readonly JobRetention _retention;
     private readonly ScheduleLoop _schedules;
     private readonly InstanceHeartbeats _instances;
+    private readonly IHostApplicationLifetime? _lifetime;
+    private CancellationTokenRegistration _stopping;
 
-    public JobTrackingHostedService(JobEngine engine, JobScheduler scheduler, LeaseKeeper leases, JobEventHandlerSubscriptions handlers, JobRetention retention, ScheduleLoop schedules, InstanceHeartbeats instances)
+    public JobTrackingHostedService(
+        JobEngine engine,
+        JobScheduler scheduler,
+        LeaseKeeper leases,
+        JobEventHandlerSubscriptions handlers,
+        JobRetention retention,
+        ScheduleLoop schedules,
+        InstanceHeartbeats instances,
+        IHostApplicationLifetime? lifetime = null)
     {
+        _lifetime = lifetime;
         _instances = instances;
         _schedules = schedules;
         _retention = retention;
@@ -36,6 +47,10 @@ internal sealed class JobTrackingHostedService : IHostedService
         _engine.Journal.Start();
         await _leases.StartAsync(cancellationToken).ConfigureAwait(false);
         _scheduler.Start();
+
+        // The host's stop begins with ApplicationStopping, before the hosted services registered after this one (a web
+        // server draining its requests) stop: no job starts from then on.
+        _stopping = _lifetime?.ApplicationStopping.Register(static scheduler => ((JobScheduler)scheduler!).StopClaiming(), _scheduler) ?? default;
         _retention.Start();
         await _schedules.StartAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -44,6 +59,11 @@ internal sealed class JobTrackingHostedService : IHostedService
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _leases.StopTakingOver();
+
+        // Nothing is claimed once the stop has begun (without a host's ApplicationStopping, from here), not only once the
+        // schedules and retention have stopped: a job claimed in between would start while the host stops.
+        await _stopping.DisposeAsync().ConfigureAwait(false);
+        _scheduler.StopClaiming();
         try
         {
             await _schedules.StopAsync().ConfigureAwait(false);

@@ -119,6 +119,15 @@ internal sealed partial class JobScheduler : IAsyncDisposable, IDisposable
 
     public void Wake() => _wake.Set();
 
+    /// <summary>Stops claiming at once (the first step of <see cref="StopAsync"/>, taken before the host's other stops): a job claimed after it starts Interrupted, never run.</summary>
+    public void StopClaiming()
+    {
+        if (_feeder is not null)
+        {
+            _stopping.Cancel();
+        }
+    }
+
     /// <summary>
     /// Stops claiming, asks running jobs to stop at a safe point, and waits up to the grace period; then fires the
     /// tokens of the jobs still running and waits for them to return until <paramref name="cancellationToken"/> (the

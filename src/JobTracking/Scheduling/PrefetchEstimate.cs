@@ -46,6 +46,8 @@ internal sealed class PrefetchEstimate(TimeProvider time, int max)
         // Smoothed over a few claims, so one slow claim or one burst does not swing it.
         _jobsPerSecond = (_jobsPerSecond + rate) / 2;
         _claimSeconds = (_claimSeconds + claim) / 2;
-        Target = (int)Math.Min(max, _jobsPerSecond * _claimSeconds * 2); // rounded down: less than a job is none
+        // Rounded to the nearest job, not down: the smoothed rate nears what the workers did from below, so a floor would
+        // keep a feeder that claims one job per claim at one for ever (the doubling that finds more room would never act).
+        Target = (int)Math.Min(max, Math.Round(_jobsPerSecond * _claimSeconds * 2, MidpointRounding.AwayFromZero));
     }
 }
