@@ -1,4 +1,6 @@
+using JobTracking.Ownership;
 using JobTracking.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace JobTracking.Tests;
@@ -30,10 +32,21 @@ public sealed class InstanceTests
         var id = await alpha.StartStepJobAsync(new StepParameters { Steps = 1, Blocking = true, HonourToken = false });
         await probe.For(id).WaitForStepAsync(0);
         var node = (await alpha.Tracker.GetAsync(id)).Node;
+
+        // The next heartbeat records the instance whose count of running jobs changed; the other one's row is 2 s old,
+        // less than half a lease, and is left (the beat after shows that nothing was recorded late).
+        await BeatAsync(alpha, beta);
         await BeatAsync(alpha, beta);
         var instances = await alpha.Tracker.GetInstancesAsync();
         instances.Select(i => (i.Node, i.RunningJobs, i.StartedAt, i.LastHeartbeatAt))
-            .Should().Equal(("alpha", node == "alpha" ? 1 : 0, t0, t0 + Heartbeat), ("beta", node == "beta" ? 1 : 0, t0, t0 + Heartbeat));
+            .Should().Equal(
+                ("alpha", node == "alpha" ? 1 : 0, t0, node == "alpha" ? t0 + Heartbeat : t0),
+                ("beta", node == "beta" ? 1 : 0, t0, node == "beta" ? t0 + Heartbeat : t0));
+
+        // Half a lease (5 s) after its last row, the idle one is recorded again.
+        await BeatAsync(alpha, beta);
+        await BeatAsync(alpha, beta);
+        (await alpha.Tracker.GetInstancesAsync()).Single(i => i.Node != node).LastHeartbeatAt.Should().Be(t0 + (3 * Heartbeat));
         probe.For(id).Release();
         await alpha.WaitAsync(id, JobStatus.Completed);
 
@@ -72,6 +85,14 @@ public sealed class InstanceTests
         }
 
         (await alpha.Tracker.GetInstancesAsync()).Select(i => i.Node).Should().Equal(["alpha", "gamma"], "60 s of silence is not more than ForgetInstancesAfter");
+
+        // The silent ones are looked for once per lease duration (at 0, 10, ... 60 s): the next look is at 70 s.
+        for (var beat = 0; beat < 4; beat++)
+        {
+            await BeatAsync(alpha);
+        }
+
+        (await alpha.Tracker.GetInstancesAsync()).Select(i => i.Node).Should().Equal(["alpha", "gamma"], "the purge runs once per lease duration");
         await BeatAsync(alpha);
         await Wait.UntilAsync(async () => (await alpha.Tracker.GetInstancesAsync()).Count == 1, "the silent instance forgotten");
         (await alpha.Tracker.GetInstancesAsync()).Single().Node.Should().Be("alpha");
@@ -95,9 +116,47 @@ public sealed class InstanceTests
         (await host.WaitAsync(id, JobStatus.Completed)).Status.Should().Be(JobStatus.Completed);
         (await host.Tracker.GetInstancesAsync()).Single().LastHeartbeatAt.Should().Be(time.GetUtcNow() - (Heartbeat * 2), "the failed heartbeats recorded nothing");
 
+        // The next heartbeat records it: its row is more than half a lease old.
         store.FailsHeartbeats = false;
         await BeatAsync(host);
-        (await host.Tracker.GetInstancesAsync()).Single().SilentFor.Should().Be(TimeSpan.Zero);
+        await Wait.UntilAsync(async () => (await host.Tracker.GetInstancesAsync()).Single().SilentFor == TimeSpan.Zero, "the heartbeat after the failures recorded");
+    }
+
+    [Fact]
+    public async Task IdleInstance_RecordsItselfEveryHalfLease_PurgesOncePerLease_AndCountsNoQueueNobodyWatches()
+    {
+        var time = NewTime();
+        var store = new CountingJobStore(TestHost.CreateMemoryStore(time: time), shared: true);
+        await using var host = await TestHost.Create(Options(), store: store, time: time).StartAsync();
+        var before = (Records: Calls(nameof(IJobInstanceStore.RecordHeartbeatAsync)), Purges: Calls(nameof(IJobInstanceStore.PurgeInstancesAsync)), Counts: Calls(nameof(IJobQueryStore.CountAsync)));
+
+        // 20 s of heartbeats, and one more so that the last one's record is done.
+        for (var beat = 0; beat < 11; beat++)
+        {
+            await BeatAsync(host);
+        }
+
+        (Calls(nameof(IJobInstanceStore.RecordHeartbeatAsync)) - before.Records).Should().Be(3, "an idle instance is recorded every half lease (at 6, 12 and 18 s), not at each of its 11 heartbeats");
+        (Calls(nameof(IJobInstanceStore.PurgeInstancesAsync)) - before.Purges).Should().Be(2, "the silent instances are looked for once per lease (at 10 and 20 s)");
+        (Calls(nameof(IJobQueryStore.CountAsync)) - before.Counts).Should().Be(0, "nobody watches the queue: no health check, no listener on the gauge");
+
+        // A listener on the queue-depth gauge: the heartbeats count the queue for it.
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        var meter = host.Services.GetRequiredService<JobTrackingMetrics>().Meter;
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name == "jobtracking.queue.depth")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.Start();
+        var counted = Calls(nameof(IJobQueryStore.CountAsync));
+        await BeatAsync(host);
+        await BeatAsync(host);
+        Calls(nameof(IJobQueryStore.CountAsync)).Should().BeGreaterThan(counted, "the gauge is observed");
+
+        int Calls(string call) => store.Calls.GetValueOrDefault(call);
     }
 
     [Fact]
@@ -110,14 +169,16 @@ public sealed class InstanceTests
         (await act.Should().ThrowAsync<JobTrackingException>()).WithMessage("*FaultInjectingJobStore*keeps no list of instances*IJobInstanceStore*");
     }
 
-    // One heartbeat of the hosts (which share the clock): the clock moves on by the interval, and each one's record shows it.
+    // One heartbeat of the hosts (which share the clock): the clock moves on by the interval, and each one's leases are
+    // renewed. A heartbeat's instance record follows its leases' part, so it is done once the next heartbeat's leases are.
     private static async Task BeatAsync(TestHost host, TestHost? other = null)
     {
         host.Time.Advance(Heartbeat);
         var now = host.Time.GetUtcNow();
         foreach (var beating in other is null ? [host] : new[] { host, other })
         {
-            await Wait.UntilAsync(async () => (await beating.Tracker.GetInstancesAsync()).Single(i => i.IsCurrent).LastHeartbeatAt == now, "the next heartbeat");
+            var leases = beating.Services.GetRequiredService<LeaseKeeper>();
+            await Wait.UntilAsync(() => leases.Heartbeat.LastSuccess == now, "the next heartbeat");
         }
     }
 

@@ -82,6 +82,13 @@ internal static class PgClaimStatements
     // The next waiting job's time, from the waiting jobs' index (the due ones not yet promoted are not waiting for later).
     public static string NextRunAfter(string s) => $"SELECT min(run_after) FROM {s}.jobs WHERE status = 1 AND queue_seq IS NULL AND run_after > {Now.Replace("$NOW", "$1", StringComparison.Ordinal)}";
 
+    // Whether a reclaim would find anything (the same rows as the reclaim's own selection, without locking them): an idle
+    // heartbeat sends this one read instead of the reclaim's batch of three statements.
+    public static string ReclaimNeeded(string s) => $"""
+        SELECT EXISTS (SELECT 1 FROM {s}.jobs WHERE status IN {Active} AND (lease_until IS NULL OR lease_until <= {Now.Replace("$NOW", "$1", StringComparison.Ordinal)}))
+            OR ($2 AND EXISTS (SELECT 1 FROM {s}.jobs WHERE status = 10))
+        """;
+
     // Active jobs whose owner is gone (by the active jobs' index) and, when $6 asks to resume, Interrupted ones (by the
     // status index), moved in one statement: Cancelling to Cancelled, Pausing to Paused, the others to Interrupted, or
     // on to Queued with their queue_seq kept, so they go back to their place and take their concurrency key with

@@ -27,6 +27,15 @@ internal sealed class PgReads(NpgsqlDataSource dataSource, PgStatements sql)
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PgRows.NullableTime(reader, 0) : null;
     }
 
+    /// <summary>Reads whether a reclaim would find a job: an active one whose lease has lapsed, or (with <paramref name="resume"/>) an interrupted one.</summary>
+    public async Task<bool> AnythingToReclaimAsync(DateTimeOffset? now, bool resume, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(sql.ReclaimNeeded);
+        command.Parameters.Add(PgRows.Time(now));
+        command.Parameters.Add(PgRows.Bool(resume));
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <summary>Reads the numbered changes after <paramref name="after"/>, and whether committed changes wait for their numbers.</summary>
     public async Task<(JobFeedRead Read, bool Pending)> ReadFeedAsync(long after, Memory<JobChange> buffer, CancellationToken cancellationToken)
     {

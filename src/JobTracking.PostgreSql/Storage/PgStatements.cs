@@ -340,6 +340,7 @@ internal sealed class PgStatements
             """;
 
         Reclaim = PgClaimStatements.Reclaim(s, j);
+        ReclaimNeeded = PgClaimStatements.ReclaimNeeded(s);
 
         // Jobs that ended before the bound were created before it: the creation index, oldest first, finds them without an
         // index on ended_at (which every job's final move would have to write).
@@ -436,6 +437,8 @@ internal sealed class PgStatements
     public string RenewLeases { get; }
 
     public string Reclaim { get; }
+
+    public string ReclaimNeeded { get; }
 
     public string Purge { get; }
 

@@ -48,6 +48,7 @@ public static class JobTrackingHealthChecksBuilderExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobTrackingHealthCheckOptions>, JobTrackingHealthCheckOptionsValidator>());
         builder.Services.TryAddSingleton<JobStoreHealthCheck>();
         builder.Services.TryAddSingleton<JobSchedulerHealthCheck>();
+        builder.Services.TryAddSingleton<QueueCountWanted>();
 
         var prefix = name ?? DefaultName;
         var tagList = tags?.ToArray() ?? [DefaultTag];

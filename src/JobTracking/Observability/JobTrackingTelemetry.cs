@@ -21,6 +21,7 @@ internal sealed class JobTrackingMetrics : IDisposable
     private readonly Counter<long> _finished;
     private readonly Counter<long> _transitions;
     private readonly Histogram<double> _duration;
+    private ObservableGauge<long>? _queueDepth;
 
     public JobTrackingMetrics(IMeterFactory? meterFactory = null)
     {
@@ -34,11 +35,14 @@ internal sealed class JobTrackingMetrics : IDisposable
 
     public Meter Meter => _meter;
 
+    /// <summary>Gets whether a listener observes the queue-depth gauge (so the heartbeats count the queued jobs for it).</summary>
+    public bool QueueDepthObserved => _queueDepth?.Enabled == true;
+
     public void Observe(Func<long>? queueDepth, Func<int> running, Func<long> droppedEvents)
     {
         if (queueDepth is not null)
         {
-            _meter.CreateObservableGauge("jobtracking.queue.depth", queueDepth, "{job}", "Jobs waiting in Queued status (stores that can count them cheaply).");
+            _queueDepth = _meter.CreateObservableGauge("jobtracking.queue.depth", queueDepth, "{job}", "Jobs waiting in Queued status, counted in the store at each heartbeat while a listener observes this gauge.");
         }
 
         _meter.CreateObservableGauge("jobtracking.jobs.running", running, "{job}", "Jobs held by this node's workers.");

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace JobTracking.Ownership;
 
 /// <summary>
-/// This instance in the store's list of instances (<see cref="IJobInstanceStore"/>): a heartbeat with every lease
-/// renewal, the silent ones forgotten, itself forgotten on a clean stop. A heartbeat the store fails is logged and sent
+/// This instance in the store's list of instances (<see cref="IJobInstanceStore"/>): a heartbeat every half lease
+/// duration and whenever its count of running jobs changes, the silent ones forgotten, itself forgotten on a clean stop. A heartbeat the store fails is logged and sent
 /// again at the next tick: it never stops a job.
 /// </summary>
 internal sealed class InstanceHeartbeats
@@ -21,6 +21,10 @@ internal sealed class InstanceHeartbeats
     private readonly JobEngine _engine;
     private readonly IJobInstanceStore? _store;
     private readonly ILogger _logger;
+    // Only the heartbeat loop (and the start before it) beats.
+    private long? _lastPurge;
+    private long? _lastRecord;
+    private int _lastRunning;
 
     public InstanceHeartbeats(JobEngine engine)
     {
@@ -41,7 +45,7 @@ internal sealed class InstanceHeartbeats
     /// <summary>Gets how long a silent instance is listed before it is forgotten.</summary>
     public TimeSpan ForgetBound => _engine.Options.ForgetInstancesAfter ?? _engine.Options.LeaseDuration * DefaultForgetLeases;
 
-    /// <summary>Records this instance's heartbeat, then forgets the instances silent past the bound; a failure is logged, never thrown.</summary>
+    /// <summary>Records this instance's heartbeat (every half lease duration, and when its count of running jobs changes), then, once per lease duration, forgets the instances silent past the bound; a failure is logged, never thrown.</summary>
     public async Task BeatAsync(CancellationToken cancellationToken)
     {
         if (_store is null)
@@ -51,20 +55,35 @@ internal sealed class InstanceHeartbeats
 
         try
         {
-            await _store.RecordHeartbeatAsync(
-                new JobInstanceHeartbeat
-                {
-                    InstanceId = _engine.Instance.Id,
-                    Node = _engine.Node,
-                    Version = LibraryVersion,
-                    MaxConcurrency = _engine.Options.MaxConcurrency,
-                    RunningJobs = _engine.Runs.Count,
-                },
-                cancellationToken).ConfigureAwait(false);
-            var forgotten = await _store.PurgeInstancesAsync(ForgetBound, cancellationToken).ConfigureAwait(false);
-            if (forgotten > 0)
+            // An instance answers while its row is younger than three lease durations: a row written every half lease,
+            // and whenever its count of running jobs changes, keeps it answering and its count current, and an idle
+            // instance sends one write per half lease, not one per heartbeat.
+            var now = _engine.TimeProvider.GetTimestamp();
+            var running = _engine.Runs.Count;
+            if (_lastRecord is not { } recorded || running != _lastRunning || _engine.TimeProvider.GetElapsedTime(recorded, now) >= _engine.Options.LeaseDuration / 2)
             {
-                Log.InstancesForgotten(_logger, forgotten, ForgetBound);
+                await _store.RecordHeartbeatAsync(
+                    new JobInstanceHeartbeat
+                    {
+                        InstanceId = _engine.Instance.Id,
+                        Node = _engine.Node,
+                        Version = LibraryVersion,
+                        MaxConcurrency = _engine.Options.MaxConcurrency,
+                        RunningJobs = running,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                (_lastRecord, _lastRunning) = (now, running);
+            }
+
+            // Forgetting is judged in lease durations (three at the least): once per lease is soon enough.
+            if (_lastPurge is not { } last || _engine.TimeProvider.GetElapsedTime(last, now) >= _engine.Options.LeaseDuration)
+            {
+                var forgotten = await _store.PurgeInstancesAsync(ForgetBound, cancellationToken).ConfigureAwait(false);
+                _lastPurge = now;
+                if (forgotten > 0)
+                {
+                    Log.InstancesForgotten(_logger, forgotten, ForgetBound);
+                }
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -1,3 +1,4 @@
+using JobTracking.Health;
 using JobTracking.Running;
 using JobTracking.Storage;
 using Microsoft.Extensions.Logging;
@@ -23,9 +24,11 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
     private HeartbeatState _heartbeat = new(null, null, null);
     private long _queuedSinceTicks = -1;
     private volatile bool _takingOver = true;
+    private readonly bool _countAlways;
 
-    public LeaseKeeper(JobEngine engine, IJobQueryStore queries, InstanceHeartbeats instances)
+    public LeaseKeeper(JobEngine engine, IJobQueryStore queries, InstanceHeartbeats instances, QueueCountWanted? queueCountWanted = null)
     {
+        _countAlways = queueCountWanted is not null;
         _engine = engine;
         _queries = queries;
         _instances = instances;
@@ -124,7 +127,12 @@ internal sealed class LeaseKeeper : IAsyncDisposable, IDisposable
             }
         }
 
-        await RefreshQueueDepthAsync(cancellationToken).ConfigureAwait(false);
+        // The queued jobs are counted for the stuck-queue health check and the queue-depth gauge: with neither, an idle
+        // instance sends the store nothing for them.
+        if (_countAlways || _engine.QueueDepthObserved)
+        {
+            await RefreshQueueDepthAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task LoopAsync(PeriodicTimer timer)

@@ -78,6 +78,9 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
 
     public ILogger Logger => _logger;
 
+    /// <summary>Gets whether a listener observes the queue-depth gauge.</summary>
+    public bool QueueDepthObserved => _metrics.QueueDepthObserved;
+
     /// <summary>Gets or sets the number of queued jobs last counted in the store, for the queue-depth gauge.</summary>
     public long QueueDepth
     {
