@@ -64,6 +64,10 @@ internal sealed class StoreRetry
         return result;
     }
 
+    /// <summary>Retries <paramref name="call"/> after its first try failed with the transient <paramref name="failure"/>, as <see cref="RunAsync"/> does (for callers that make the first try themselves, to keep one state machine on their hot path).</summary>
+    public ValueTask<T> RetryAfterAsync<TState, T>(TState state, Func<TState, CancellationToken, ValueTask<T>> call, Exception failure, bool untilStored, CancellationToken cancellationToken) =>
+        RetryAsync(state, call, failure, untilStored, cancellationToken);
+
     private async ValueTask<T> RetryAsync<TState, T>(TState state, Func<TState, CancellationToken, ValueTask<T>> call, Exception failure, bool untilStored, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -122,7 +126,8 @@ internal sealed class StoreRetry
         await Task.Delay(Delay(1), _time, cancellationToken).ConfigureAwait(false);
     }
 
-    private void Succeeded()
+    /// <summary>Tells the retries waiting for the store that a call succeeded: the store is back (a first try made by the caller itself says it here).</summary>
+    public void Succeeded()
     {
         if (Volatile.Read(ref _storeBack) is { } back)
         {

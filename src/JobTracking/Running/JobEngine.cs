@@ -142,9 +142,21 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     public ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, JobLease lease, bool untilStored = true) =>
         lease.IsHeld ? TryTransitionAsync(job, transition, lease, untilStored, CancellationToken.None) : new(false);
 
+    // The hot path: the store's answer as it comes, no retry machinery unless the call fails or has to wait, and one
+    // state machine (not one per layer) when it has to wait.
     private ValueTask<bool> TryTransitionAsync(JobRecord job, JobTransition transition, JobLease? lease, bool untilStored, CancellationToken cancellationToken)
     {
-        var call = StoreTransitionAsync(transition, lease, untilStored, cancellationToken);
+        ValueTask<bool> call;
+        try
+        {
+            call = Store.TryTransitionAsync(transition, cancellationToken);
+        }
+        catch (Exception ex) when (Retry.IsTransient(ex))
+        {
+            call = RetryTransitionAsync(transition, lease, untilStored, cancellationToken);
+            return AwaitTransitionAsync(call, job, transition, lease, untilStored, retried: true, cancellationToken);
+        }
+
         if (call.IsCompletedSuccessfully)
         {
             var applied = call.Result;
@@ -156,12 +168,22 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
             return new(applied);
         }
 
-        return AwaitTransitionAsync(call, job, transition);
+        return AwaitTransitionAsync(call, job, transition, lease, untilStored, retried: false, cancellationToken);
     }
 
-    private async ValueTask<bool> AwaitTransitionAsync(ValueTask<bool> call, JobRecord job, JobTransition transition)
+    private async ValueTask<bool> AwaitTransitionAsync(
+        ValueTask<bool> call, JobRecord job, JobTransition transition, JobLease? lease, bool untilStored, bool retried, CancellationToken cancellationToken)
     {
-        var applied = await call.ConfigureAwait(false);
+        bool applied;
+        try
+        {
+            applied = await call.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!retried && Retry.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            applied = await RetryTransitionAsync(transition, lease, untilStored, cancellationToken).ConfigureAwait(false);
+        }
+
         if (applied)
         {
             AfterTransition(job, transition.ToStatus, transition.At);
@@ -177,10 +199,68 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
     /// caller is told the job was started and the scheduler is woken for it. Another job with the id is still refused.
     /// </remarks>
     /// <returns>The id of the job stored: <paramref name="job"/>'s, or that of the job holding its idempotency key (then nothing was created).</returns>
-    public async ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken)
+    public ValueTask<Guid> CreateAsync(JobRecord job, CancellationToken cancellationToken)
+    {
+        if (Feed.Backpressure is not null)
+        {
+            return CreateAfterFeedRoomAsync(job, cancellationToken);
+        }
+
+        // The hot path, as for a transition: the store's answer as it comes, and one state machine when it has to wait.
+        ValueTask<Guid> call;
+        try
+        {
+            call = Store.CreateAsync(job, cancellationToken);
+        }
+#pragma warning disable CA1031 // Not caught: a store's error thrown at once is handed to the caller in the returned task, as an async method would.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            if (Retry.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                return AwaitCreateAsync(Retry.RetryAfterAsync((Store, job), static (s, ct) => s.Store.CreateAsync(s.job, ct), ex, untilStored: false, cancellationToken), job, retried: true, cancellationToken);
+            }
+
+            return ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<Guid>(cancellationToken) : ValueTask.FromException<Guid>(ex);
+        }
+
+        if (call.IsCompletedSuccessfully)
+        {
+            Retry.Succeeded();
+            return new(Created(job, call.Result));
+        }
+
+        return AwaitCreateAsync(call, job, retried: false, cancellationToken);
+    }
+
+    private async ValueTask<Guid> AwaitCreateAsync(ValueTask<Guid> call, JobRecord job, bool retried, CancellationToken cancellationToken)
+    {
+        Guid id;
+        try
+        {
+            id = await call.ConfigureAwait(false);
+            if (!retried)
+            {
+                Retry.Succeeded();
+            }
+        }
+        catch (Exception ex) when (!retried && Retry.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            id = await Retry.RetryAfterAsync((Store, job), static (s, ct) => s.Store.CreateAsync(s.job, ct), ex, untilStored: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        return Created(job, id);
+    }
+
+    private async ValueTask<Guid> CreateAfterFeedRoomAsync(JobRecord job, CancellationToken cancellationToken)
     {
         await WaitForFeedRoomAsync(1, cancellationToken).ConfigureAwait(false);
-        var id = await StoreCreateAsync(job, cancellationToken).ConfigureAwait(false);
+        return Created(job, await StoreCreateAsync(job, cancellationToken).ConfigureAwait(false));
+    }
+
+    // The store's id for the job: its own (created: counted, and the scheduler told), or the key holder's (nothing created).
+    private Guid Created(JobRecord job, Guid id)
+    {
         if (id == job.Id)
         {
             _metrics.Created(job.TypeName);
@@ -240,34 +320,6 @@ internal sealed class JobEngine : FeedObserver, IAsyncDisposable, IDisposable
         }
 
         return claimed;
-    }
-
-    // The hot path: the store's answer as it comes, no retry machinery unless the call fails or has to wait.
-    private ValueTask<bool> StoreTransitionAsync(in JobTransition transition, JobLease? lease, bool untilStored, CancellationToken cancellationToken)
-    {
-        ValueTask<bool> call;
-        try
-        {
-            call = Store.TryTransitionAsync(transition, cancellationToken);
-        }
-        catch (Exception ex) when (Retry.IsTransient(ex))
-        {
-            return RetryTransitionAsync(transition, lease, untilStored, cancellationToken);
-        }
-
-        return call.IsCompletedSuccessfully ? call : AwaitStoreTransitionAsync(call, transition, lease, untilStored, cancellationToken);
-    }
-
-    private async ValueTask<bool> AwaitStoreTransitionAsync(ValueTask<bool> call, JobTransition transition, JobLease? lease, bool untilStored, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await call.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (Retry.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
-        {
-            return await RetryTransitionAsync(transition, lease, untilStored, cancellationToken).ConfigureAwait(false);
-        }
     }
 
     // A retry under a claim sends nothing once the claim is no longer held, and stops waiting out its backoff when it is lost.
