@@ -15,6 +15,9 @@ internal interface IStoredRow
 
     string GetString(int ordinal);
 
+    /// <summary>Reads a text that repeats from row to row (a type name, a display name, an instance id, a node): a row reader may hand out the string it read before for the same text.</summary>
+    string GetName(int ordinal);
+
     /// <summary>Reads a 16-byte big-endian id.</summary>
     Guid GetId(int ordinal);
 

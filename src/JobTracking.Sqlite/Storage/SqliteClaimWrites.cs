@@ -423,7 +423,7 @@ internal sealed class SqliteClaimWrites : IDisposable
     {
         public Guid Id => scan.GetId(0);
 
-        public string Type => scan.GetText(1)!;
+        public string Type => scan.GetNameOrNull(1)!;
 
         public string? Key => scan.GetText(2);
 

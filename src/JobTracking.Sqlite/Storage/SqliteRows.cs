@@ -109,25 +109,25 @@ internal static class SqliteRows
         return new JobRecord
         {
             Id = id,
-            TypeName = r.GetString(1),
-            DisplayName = r.GetString(2),
+            TypeName = r.GetName(1),
+            DisplayName = r.GetName(2),
             Status = ReadStatus(r, 3),
             Version = StoredRow.Version(Integer(r, 4, "version")),
             Parameters = r.GetString(5),
-            LaunchedBy = NullableText(r, 6),
+            LaunchedBy = NullableName(r, 6),
             Priority = r.GetInt32(7),
             ConcurrencyKey = NullableText(r, 8),
             CreatedAt = Time(r.GetInt64(9)),
             StartedAt = NullableTime(r, 10),
             EndedAt = NullableTime(r, 11),
             Attempt = r.GetInt32(12),
-            Node = NullableText(r, 13),
+            Node = NullableName(r, 13),
             Progress = new JobProgress(r.GetInt64(14), r.IsDBNull(15) ? null : r.GetInt64(15)),
             Checkpoint = NullableText(r, 16),
             Error = errorType is null ? null : new JobError { Type = errorType, Message = r.GetString(18), StackTrace = NullableText(r, 19) },
             WarningCount = r.GetInt32(20),
             Steps = r.IsDBNull(21) ? [] : StoredRow.Json(r.GetString(21), "steps", JobReportJson.ReadSteps),
-            Claim = r.IsDBNull(23) ? null : new JobClaim { InstanceId = NullableText(r, 22) ?? string.Empty, ClaimId = r.GetId(23), LeaseExpiresAt = NullableTime(r, 24) ?? DateTimeOffset.MinValue },
+            Claim = r.IsDBNull(23) ? null : new JobClaim { InstanceId = NullableName(r, 22) ?? string.Empty, ClaimId = r.GetId(23), LeaseExpiresAt = NullableTime(r, 24) ?? DateTimeOffset.MinValue },
             CheckpointReport = r.IsDBNull(25) ? null : StoredRow.Json(r.GetString(25), "checkpoint_report", JobReportJson.ReadReport),
             PreviousAttempts = r.IsDBNull(26) ? [] : StoredRow.Json(r.GetString(26), "previous_attempts", ReadAttempts),
             RunAfter = NullableTime(r, 27, "run_after"),
@@ -146,9 +146,9 @@ internal static class SqliteRows
             Sequence = r.GetInt64(0),
             JobId = r.GetId(1),
             Kind = (JobEventKind)(int)r.GetInt64(2),
-            TypeName = r.GetText(3) ?? string.Empty,
-            DisplayName = r.GetText(4) ?? string.Empty,
-            LaunchedBy = r.GetText(5),
+            TypeName = r.GetNameOrNull(3) ?? string.Empty,
+            DisplayName = r.GetNameOrNull(4) ?? string.Empty,
+            LaunchedBy = r.GetNameOrNull(5),
             PreviousStatus = r.IsInteger(6) ? StoredRow.StatusOrNone(r.GetInt64(6)) : StoredRow.NoStatus,
             Status = r.IsInteger(7) ? StoredRow.StatusOrNone(r.GetInt64(7)) : StoredRow.NoStatus,
             Version = r.GetInt64(8),
@@ -157,7 +157,7 @@ internal static class SqliteRows
             Progress = new JobProgress(r.GetInt64(11), r.IsNull(12) ? null : r.GetInt64(12)),
             WarningCount = (int)r.GetInt64(13),
             Error = errorType is null ? null : new JobError { Type = errorType, Message = r.GetText(15) ?? string.Empty, StackTrace = r.GetText(16) },
-            InstanceId = r.GetText(17),
+            InstanceId = r.GetNameOrNull(17),
             RunAfter = r.IsInteger(18) && r.GetInt64(18) is >= 0 and <= MaxTicks ? Time(r.GetInt64(18)) : null,
         };
     }
@@ -236,6 +236,9 @@ internal static class SqliteRows
     public static string? NullableText<TRow>(TRow r, int ordinal)
         where TRow : IStoredRow => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
+    private static string? NullableName<TRow>(TRow r, int ordinal)
+        where TRow : IStoredRow => r.IsDBNull(ordinal) ? null : r.GetName(ordinal);
+
     private static DateTimeOffset? NullableTime<TRow>(TRow r, int ordinal)
         where TRow : IStoredRow => r.IsDBNull(ordinal) ? null : Time(r.GetInt64(ordinal));
 
@@ -268,6 +271,8 @@ internal static class SqliteRows
         public int GetInt32(int ordinal) => reader.GetInt32(ordinal);
 
         public string GetString(int ordinal) => reader.GetString(ordinal);
+
+        public string GetName(int ordinal) => reader.GetString(ordinal);
 
         public Guid GetId(int ordinal) => ReadId(reader, ordinal);
 

@@ -20,6 +20,11 @@ internal sealed class SqliteStatement : IStoredRow, IDisposable
     private readonly sqlite3_stmt _statement;
     private readonly int[] _indexes;
     private byte[] _text = [];
+    private Dictionary<string, string>? _names;
+
+    // The texts GetNameOrNull keeps: short ones (a type or node name, an instance id), at most this many at a time.
+    private const int MaxNameBytes = 256;
+    private const int MaxNames = 256;
 
     /// <summary>Prepares <paramref name="sql"/> (one statement) on the connection.</summary>
     /// <param name="connection">The open connection.</param>
@@ -189,6 +194,44 @@ internal sealed class SqliteStatement : IStoredRow, IDisposable
     public string? GetText(int column) =>
         IsNull(column) ? null : Encoding.UTF8.GetString(raw.sqlite3_column_blob(_statement, column));
 
+    /// <summary>
+    /// Reads a text column that repeats from row to row (null when NULL): a type name, a display name, an instance id.
+    /// A text this statement read before comes back as the same string (every job's changes and claims name its type
+    /// and its owner, so the feed and the claims would otherwise allocate them again for each row); the text read is
+    /// the same as <see cref="GetText"/>'s.
+    /// </summary>
+    public string? GetNameOrNull(int column)
+    {
+        if (IsNull(column))
+        {
+            return null;
+        }
+
+        var bytes = raw.sqlite3_column_blob(_statement, column);
+        if (bytes.Length > MaxNameBytes)
+        {
+            return Encoding.UTF8.GetString(bytes);
+        }
+
+        // At most one char per byte: the text fits. Invalid UTF-8 decodes as GetString would (replacement characters).
+        Span<char> chars = stackalloc char[MaxNameBytes];
+        var text = chars[..Encoding.UTF8.GetChars(bytes, chars)];
+        var names = _names ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        if (names.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text, out var name))
+        {
+            return name;
+        }
+
+        if (names.Count >= MaxNames)
+        {
+            names.Clear(); // display names set per job would otherwise fill it; the few that repeat come back at once
+        }
+
+        name = new string(text);
+        names.Add(name, name);
+        return name;
+    }
+
     bool IStoredRow.IsDBNull(int ordinal) => IsNull(ordinal);
 
     long IStoredRow.GetInt64(int ordinal) => IsNull(ordinal) ? throw OnNull(ordinal) : GetInt64(ordinal);
@@ -196,6 +239,8 @@ internal sealed class SqliteStatement : IStoredRow, IDisposable
     int IStoredRow.GetInt32(int ordinal) => IsNull(ordinal) ? throw OnNull(ordinal) : (int)GetInt64(ordinal);
 
     string IStoredRow.GetString(int ordinal) => GetText(ordinal) ?? throw OnNull(ordinal);
+
+    string IStoredRow.GetName(int ordinal) => GetNameOrNull(ordinal) ?? throw OnNull(ordinal);
 
     Guid IStoredRow.GetId(int ordinal) => IsNull(ordinal) ? throw OnNull(ordinal) : GetId(ordinal);
 
