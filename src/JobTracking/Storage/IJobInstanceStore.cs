@@ -2,8 +2,9 @@ namespace JobTracking.Storage;
 
 /// <summary>Where the live instances sharing the store are listed: an optional narrow contract. A store that implements it on the same object as <see cref="IJobStore"/> lets every instance see the others (the dashboard's Instances page, <see cref="IJobTracker.GetInstancesAsync"/>); without it, the engine sends no heartbeats and says the list is unavailable.</summary>
 /// <remarks>
-/// <para>Each instance records a heartbeat at every lease renewal interval (an upsert of one row per instance id), forgets
-/// itself when it stops cleanly, and forgets the instances silent for longer than a bound. Times are the store's: the
+/// <para>Each instance records a heartbeat every half lease duration and when its count of running jobs changes (an
+/// upsert of one row per instance id), forgets itself when it stops cleanly, and once per lease duration forgets the
+/// instances silent for longer than a bound. Times are the store's: the
 /// heartbeat's time and "silent for" are judged by the same clock that judges leases (the database's on a server, the
 /// store's <see cref="TimeProvider"/> in process), never by the caller's.</para>
 /// <para>The rules of <see cref="IJobStore"/> on thread-safety, read-your-writes, time (to the microsecond) and text (exact round-trip) apply.</para>
