@@ -92,16 +92,47 @@ internal sealed class InstanceHeartbeatKeepingTheFirstFields(InMemoryJobStore in
 /// <summary>Checks whether the instance is listed, then adds it, in two steps: racing first heartbeats list it twice.</summary>
 internal sealed class InstanceHeartbeatCheckThenInsert(InMemoryJobStore inner, TimeProvider clock) : InstanceKeepingStore(inner, clock)
 {
+    private readonly Dictionary<string, TaskCompletionSource> _checked = new(StringComparer.Ordinal); // under Gate
+
     public override async ValueTask RecordHeartbeatAsync(JobInstanceHeartbeat heartbeat, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckHeartbeat(heartbeat);
         int at;
+        TaskCompletionSource? other = null;
         lock (Gate)
         {
             at = Kept.FindIndex(i => string.Equals(i.InstanceId, heartbeat.InstanceId, StringComparison.Ordinal));
+
+            // A first heartbeat holds its insert until another one of the same instance has made its check too (or a
+            // second has gone by, when none races it): the window between check and insert, made certain.
+            if (at < 0)
+            {
+                if (_checked.Remove(heartbeat.InstanceId, out var waiting))
+                {
+                    waiting.TrySetResult();
+                }
+                else
+                {
+                    _checked[heartbeat.InstanceId] = other = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
         }
 
-        await Task.Delay(1);
+        if (other is not null)
+        {
+            try
+            {
+                await other.Task.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                lock (Gate)
+                {
+                    _checked.Remove(heartbeat.InstanceId);
+                }
+            }
+        }
+
         lock (Gate)
         {
             var record = Record(heartbeat, at < 0 ? null : Kept[at], Clock.GetUtcNow());

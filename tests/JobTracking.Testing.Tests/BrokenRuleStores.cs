@@ -50,6 +50,8 @@ internal sealed class TransitionCheckpointWithoutItsReport(InMemoryJobStore inne
 /// <summary>Checks a batch up front, then stores its jobs one at a time (a commit per row): all or nothing, but a reader sees it in part.</summary>
 internal sealed class CreateManyVisibleInPart(InMemoryJobStore inner, TimeProvider clock) : DelegatingStore(inner, clock)
 {
+    private HalfStored? _halfStored; // while only a batch's first job is stored
+
     public override async ValueTask<IReadOnlyList<Guid>> CreateManyAsync(IReadOnlyList<JobRecord> jobs, CancellationToken cancellationToken = default)
     {
         JobStoreArguments.CheckNewJobs(jobs);
@@ -62,23 +64,46 @@ internal sealed class CreateManyVisibleInPart(InMemoryJobStore inner, TimeProvid
             }
         }
 
-        // One job at a time, and a few milliseconds with only the first stored: a window a reader finds even on a
-        // loaded machine (a bare yield between the jobs was missed there now and then).
+        // One job at a time, the rest held back once the first is stored until a reader has looked for the last and
+        // not found it (or a second has gone by, when nobody reads): the half-stored batch, seen for certain (a bare
+        // yield between the jobs was missed on a loaded machine now and then).
+        var halfSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         for (var i = 0; i < jobs.Count; i++)
         {
             await Inner.CreateAsync(jobs[i], cancellationToken);
-            if (i == 0)
+            if (i == 0 && jobs.Count > 1)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
-            }
-            else
-            {
-                await Task.Yield();
+                Volatile.Write(ref _halfStored, new HalfStored(jobs[^1].Id, halfSeen));
+                try
+                {
+                    await halfSeen.Task.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                }
+                finally
+                {
+                    Volatile.Write(ref _halfStored, null);
+                }
             }
         }
 
         return [.. jobs.Select(j => j.Id)];
     }
+
+    public override async ValueTask<JobRecord?> GetAsync(Guid jobId, CancellationToken cancellationToken = default)
+    {
+        var job = await base.GetAsync(jobId, cancellationToken);
+        if (job is null && Volatile.Read(ref _halfStored) is { } half && half.Last == jobId)
+        {
+            half.Seen.TrySetResult();
+        }
+
+        return job;
+    }
+
+    // The batch's last job, and the signal that a reader looked for it and did not find it.
+    private sealed record HalfStored(Guid Last, TaskCompletionSource Seen);
 }
 
 /// <summary>Counts a paused, interrupted or draft job as holding its concurrency key: a queued job of that key is not claimed.</summary>
