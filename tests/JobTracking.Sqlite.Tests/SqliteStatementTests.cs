@@ -9,19 +9,12 @@ public sealed class SqliteStatementTests
     [Fact]
     public void GetNameOrNull_ReadsWhatGetTextReads_AndHandsOutOneStringPerRepeatedText()
     {
-        using var connection = new SqliteConnection("Data Source=:memory:");
-        connection.Open();
-        using (var create = connection.CreateCommand())
-        {
-            // Texts as they may be stored: repeated names, NULL, a NUL inside, bytes that are not UTF-8, a long text.
-            create.CommandText = """
-                CREATE TABLE t (v TEXT);
+        // Texts as they may be stored: repeated names, NULL, a NUL inside, bytes that are not UTF-8, a long text.
+        using var connection = Table("""
                 INSERT INTO t (v) VALUES ('ImportJob'), ('ExportJob'), ('ImportJob'), (NULL), ('ExportJob'),
                     (CAST(X'41004200' AS TEXT)), (CAST(X'FF41' AS TEXT)), (CAST(X'41004200' AS TEXT)), ('é — 日本'), ('é — 日本'),
                     (printf('%.300c', 'x')), (printf('%.300c', 'x'));
-                """;
-            create.ExecuteNonQuery();
-        }
+                """);
 
         var texts = Read(connection, (s, c) => s.GetText(c));
         var names = Read(connection, (s, c) => s.GetNameOrNull(c));
@@ -31,13 +24,8 @@ public sealed class SqliteStatementTests
         texts[6].Should().Be("\uFFFDA");
         texts[10].Should().HaveLength(300);
 
-        using var statement = new SqliteStatement(connection, "SELECT v FROM t ORDER BY rowid");
-        var read = new List<string?>();
-        while (statement.Step())
-        {
-            read.Add(statement.GetNameOrNull(0));
-        }
-
+        // One statement read them all: the repeated ones are one string each.
+        var read = names;
         read[0].Should().BeSameAs(read[2], "a repeated short text is the string read before");
         read[1].Should().BeSameAs(read[4]);
         read[5].Should().BeSameAs(read[7]);
@@ -48,20 +36,24 @@ public sealed class SqliteStatementTests
     [Fact]
     public void GetNameOrNull_ManyDistinctTexts_EachReadRight()
     {
-        using var connection = new SqliteConnection("Data Source=:memory:");
-        connection.Open();
-        using (var create = connection.CreateCommand())
-        {
-            // More distinct texts than the statement keeps (display names set per job), each twice, far apart.
-            create.CommandText = """
-                CREATE TABLE t (v TEXT);
+        // More distinct texts than the statement keeps (display names set per job), each twice, far apart.
+        using var connection = Table("""
                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999)
                 INSERT INTO t (v) SELECT 'job ' || (i % 700) FROM n;
-                """;
-            create.ExecuteNonQuery();
-        }
+                """);
 
         Read(connection, (s, c) => s.GetNameOrNull(c)).Should().Equal(Enumerable.Range(0, 1000).Select(i => $"job {i % 700}"));
+    }
+
+    // An in-memory database with one text column, t.v, filled by the given insert.
+    private static SqliteConnection Table(string insert)
+    {
+        var connection = new SqliteConnection("Data Source=:memory:");
+        connection.Open();
+        using var create = connection.CreateCommand();
+        create.CommandText = "CREATE TABLE t (v TEXT); " + insert;
+        create.ExecuteNonQuery();
+        return connection;
     }
 
     private static List<string?> Read(SqliteConnection connection, Func<SqliteStatement, int, string?> read)
