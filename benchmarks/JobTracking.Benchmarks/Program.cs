@@ -132,6 +132,31 @@ switch (args.FirstOrDefault())
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{total:N0} jobs in {clock.Elapsed.TotalSeconds:N2} s: {total / clock.Elapsed.TotalSeconds:N0} jobs/s, start-up and shutdown included"));
         return 0;
+    case "--run-postgres":
+        // The same on PostgreSQL: --run-postgres <jobs> [callers] [instances] [bulk size]; batches of 5,000 jobs on one
+        // fresh schema, dropped at the end.
+        if (!PostgresBench.Available)
+        {
+            Console.Error.WriteLine(PostgresBench.MissingMessage);
+            return 2;
+        }
+
+        {
+            var jobs = Count(1, 100_000);
+            var pgClock = System.Diagnostics.Stopwatch.StartNew();
+            await using (var system = new JobTrackingPostgreSqlSystem(instances: Count(3, 1), callers: Count(2, 64), bulkBatch: args.Length > 4 ? Count(4, 1_000) : null))
+            {
+                await system.StartAsync();
+                for (var done = 0; done < jobs; done += 5_000)
+                {
+                    await system.RunAsync(Math.Min(5_000, jobs - done));
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{jobs:N0} jobs in {pgClock.Elapsed.TotalSeconds:N2} s: {jobs / pgClock.Elapsed.TotalSeconds:N0} jobs/s, start-up and shutdown included"));
+        }
+
+        return 0;
     case "--soak":
         // --soak [in-memory|sqlite|both] [jobs] [folder for the CSVs]: a long run with retention on, sampled every second;
         // exit code 1 when memory or handles grew after warm-up. With both, the jobs are the in-memory count and a tenth

@@ -1,5 +1,6 @@
 using JobTracking.PostgreSql;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace JobTracking.PostgreSql.Tests;
 
@@ -104,6 +105,53 @@ public sealed class PostgreSqlBatchingTests : IAsyncDisposable
         {
             await _schema.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task Starts_AfterTheJobsTableGrew_LookUpTheirOwnIds_InsteadOfReadingTheWholeTable()
+    {
+        await using var store = await OpenAsync();
+
+        // The store's statements are prepared: every write connection runs the start's statement more than five times
+        // while the table is small, when a plan kept for good would read the table whole (it is cheap then).
+        for (var i = 0; i < 60; i++)
+        {
+            await store.CreateAsync(Job(i));
+        }
+
+        await using var connection = new NpgsqlConnection(_schema!.ConnectionString);
+        await connection.OpenAsync();
+        await using (var grow = new NpgsqlCommand(
+            $$"""
+            INSERT INTO "{{_schema.Name}}".jobs (id, type_name, display_name, status, version, parameters, priority, created_at, attempt, progress_done, warning_count)
+            SELECT gen_random_uuid(), 'batch', 'finished', 7, 3, '{}', 0, g, 1, 0, 0 FROM generate_series(1, 30000) g
+            """, connection))
+        {
+            await grow.ExecuteNonQueryAsync();
+        }
+
+        var before = await StartStatementBlocksAsync(connection);
+        for (var i = 0; i < 40; i++)
+        {
+            await store.CreateAsync(Job(100 + i));
+        }
+
+        var after = await StartStatementBlocksAsync(connection);
+        var calls = after.Calls - before.Calls;
+        calls.Should().BeGreaterThan(0);
+        ((after.Blocks - before.Blocks) / calls).Should().BeLessThan(150, "a start of one job reads the pages its own row and indexes need (about 25), not the 30,000 jobs' (hundreds)");
+    }
+
+    // The server's count of runs of the one-by-one start statement on this schema, and the pages they read.
+    private async Task<(long Calls, long Blocks)> StartStatementBlocksAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT COALESCE(sum(calls), 0)::bigint, COALESCE(sum(shared_blks_hit + shared_blks_read), 0)::bigint FROM pg_stat_statements " +
+            "WHERE query LIKE 'WITH input AS%' AND query LIKE '%ON CONFLICT DO NOTHING%' AND strpos(query, $1) > 0", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = $"\"{_schema!.Name}\".jobs" });
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private async Task<PostgreSqlJobStore> OpenAsync()

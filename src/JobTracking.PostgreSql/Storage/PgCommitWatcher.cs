@@ -26,7 +26,7 @@ internal sealed class PgCommitWatcher : IAsyncDisposable
     public static readonly TimeSpan LongestInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Func<NpgsqlConnection, Task> _number;
+    private readonly Func<Task> _number;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -35,7 +35,7 @@ internal sealed class PgCommitWatcher : IAsyncDisposable
     private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
 
-    public PgCommitWatcher(NpgsqlDataSource dataSource, Func<NpgsqlConnection, Task> number, TimeProvider time, ILogger logger)
+    public PgCommitWatcher(NpgsqlDataSource dataSource, Func<Task> number, TimeProvider time, ILogger logger)
     {
         _dataSource = dataSource;
         _number = number;
@@ -164,7 +164,7 @@ internal sealed class PgCommitWatcher : IAsyncDisposable
 
         if (committed)
         {
-            await _number(connection).ConfigureAwait(false);
+            await _number().ConfigureAwait(false);
         }
 
         lock (_gate)

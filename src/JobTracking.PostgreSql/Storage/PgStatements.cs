@@ -35,6 +35,13 @@ internal sealed class PgStatements
         // queue order reads only the few it takes; no write of the store gains from a bitmap scan. A setting that lasts as
         // long as the transaction, so it works through PgBouncer's transaction pooling too.
         //
+        // And every statement of a write transaction is planned for its own values (plan_cache_mode): the statements are
+        // prepared, and after five runs PostgreSQL may keep one generic plan for good. A generic plan made while the jobs
+        // table was small joins a batch's ids to it by reading the whole table (measured: a fresh schema growing to
+        // 50,000 jobs, every start's batch read 27,000 rows), and it guesses the size of every batch the same. Planned
+        // each time, a batch's ids are looked up by the primary key; the server's time per job fell by a third, planning
+        // included (benchmarks/HISTORY.md).
+        //
         // A batch with a claim limited by ClusterJobTypeConcurrency also takes the claim lock, held to its commit: such
         // claims count a type's active jobs one at a time, each seeing the jobs the one before it took. No other write
         // takes it (concurrency keys are kept by job_key_holds), so the lock never holds up other instances' commits.
@@ -47,7 +54,7 @@ internal sealed class PgStatements
         {
             for (var claimLock = 0; claimLock < 2; claimLock++)
             {
-                var text = "SELECT set_config('enable_bitmapscan', 'off', true)";
+                var text = "SELECT set_config('enable_bitmapscan', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)";
                 text += queueLock switch
                 {
                     1 => $", pg_advisory_xact_lock_shared({PgSchema.QueueLockClass}, {key})",

@@ -14,7 +14,9 @@ namespace JobTracking.PostgreSql.Storage;
 /// another connection, and the batches of every instance commit at the same time and share the server's flushes (group
 /// commit). The changes a batch records are stored unnumbered; after its commit, a short numbering step of its own numbers
 /// every committed change waiting (<see cref="PgStatements.AddNumbering"/>), and only then do the batch's callers hear of
-/// their writes, so a caller that reads the feed next finds its changes. Concurrency keys are kept by a unique index
+/// their writes, so a caller that reads the feed next finds its changes. A loop does not wait for that step: it sends its
+/// next batch while the step runs on a connection of its own, so a batch's commit, the step that numbers the batch before
+/// it and the callers' next writes overlap. Concurrency keys are kept by a unique index
 /// (job_key_holds) and cluster-wide type limits by a lock only the claims that need it take.</para>
 /// <para>A call completes only once its batch has committed. When a batch fails for a reason other than a lost
 /// connection, its writes are tried again one by one, so one bad write fails alone.</para>
@@ -41,6 +43,11 @@ internal sealed class PgWriter : IAsyncDisposable
     private long _ticketsTaken;
     private long _ticketsServed;
     private Task? _numbering;
+
+    // Batches committed whose callers wait for a numbering step; the writer is closed once none is left.
+    private int _awaitingNumbers;
+    private readonly TaskCompletionSource _numbersDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _loopsEnded;
 
     public PgWriter(NpgsqlDataSource dataSource, PgStatements sql, PostgreSqlJobStoreOptions options, string token, TimeProvider time, ILogger logger)
     {
@@ -78,6 +85,13 @@ internal sealed class PgWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await Task.WhenAll(_loops).ConfigureAwait(false);
+        _loopsEnded = true;
+        if (Volatile.Read(ref _awaitingNumbers) == 0)
+        {
+            _numbersDrained.TrySetResult();
+        }
+
+        await _numbersDrained.Task.ConfigureAwait(false);
     }
 
     /// <summary>
@@ -101,7 +115,7 @@ internal sealed class PgWriter : IAsyncDisposable
     public static readonly TimeSpan IdleNumbering = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Returns once a numbering step that began after this call has ended (the caller's changes, committed before it, have their numbers).</summary>
-    public async Task NumberCommittedAsync(NpgsqlConnection connection)
+    public async Task NumberCommittedAsync()
     {
         var ticket = Interlocked.Increment(ref _ticketsTaken);
         while (Volatile.Read(ref _ticketsServed) < ticket)
@@ -111,7 +125,7 @@ internal sealed class PgWriter : IAsyncDisposable
             {
                 if (_numbering is null or { IsCompleted: true })
                 {
-                    _numbering = StepAsync(connection, Volatile.Read(ref _ticketsTaken));
+                    _numbering = StepAsync(Volatile.Read(ref _ticketsTaken));
                 }
 
                 step = _numbering;
@@ -131,10 +145,15 @@ internal sealed class PgWriter : IAsyncDisposable
         }
     }
 
-    private async Task StepAsync(NpgsqlConnection connection, long serves)
+    // A step runs on a pooled connection of its own, so that the loop whose batch asked for it sends its next batch meanwhile.
+    private async Task StepAsync(long serves)
     {
         await Task.Yield();
-        await NumberAsync(connection).ConfigureAwait(false);
+        await using (var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false))
+        {
+            await NumberAsync(connection).ConfigureAwait(false);
+        }
+
         long served;
         while ((served = Volatile.Read(ref _ticketsServed)) < serves && Interlocked.CompareExchange(ref _ticketsServed, serves, served) != served)
         {
@@ -159,6 +178,33 @@ internal sealed class PgWriter : IAsyncDisposable
 
         Volatile.Write(ref _lastNumbered, _time.GetTimestamp());
         FeedCommitted?.Invoke(latest);
+    }
+
+    /// <summary>Hands the writes of a committed batch that recorded changes to their callers once a numbering step has numbered those changes; the loop goes on meanwhile.</summary>
+    private void CompleteWhenNumbered(PgWrite[] writes)
+    {
+        Interlocked.Increment(ref _awaitingNumbers);
+        _ = CompleteAsync();
+
+        async Task CompleteAsync()
+        {
+            try
+            {
+                await NumberCommittedAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                foreach (var write in writes)
+                {
+                    write.Complete();
+                }
+
+                if (Interlocked.Decrement(ref _awaitingNumbers) == 0 && _loopsEnded)
+                {
+                    _numbersDrained.TrySetResult();
+                }
+            }
+        }
     }
 
     /// <summary>One connection and the batches sent on it, one at a time.</summary>
@@ -210,10 +256,16 @@ internal sealed class PgWriter : IAsyncDisposable
             {
                 try
                 {
-                    await ExecuteAsync(batch).ConfigureAwait(false);
-                    foreach (var write in batch)
+                    if (await ExecuteAsync(batch).ConfigureAwait(false))
                     {
-                        write.Complete();
+                        writer.CompleteWhenNumbered([.. batch]);
+                    }
+                    else
+                    {
+                        foreach (var write in batch)
+                        {
+                            write.Complete();
+                        }
                     }
 
                     return;
@@ -273,8 +325,14 @@ internal sealed class PgWriter : IAsyncDisposable
                 single[0] = write;
                 try
                 {
-                    await ExecuteAsync(single).ConfigureAwait(false);
-                    write.Complete();
+                    if (await ExecuteAsync(single).ConfigureAwait(false))
+                    {
+                        writer.CompleteWhenNumbered([write]);
+                    }
+                    else
+                    {
+                        write.Complete();
+                    }
                 }
 #pragma warning disable CA1031 // The failure goes to the caller.
                 catch (Exception ex)
@@ -286,7 +344,8 @@ internal sealed class PgWriter : IAsyncDisposable
             }
         }
 
-        private async Task ExecuteAsync(List<PgWrite> batch)
+        // Runs the batch in one transaction; true when it stored changes, whose callers hear of them once they are numbered.
+        private async Task<bool> ExecuteAsync(List<PgWrite> batch)
         {
             var sql = writer._sql;
 
@@ -367,11 +426,7 @@ internal sealed class PgWriter : IAsyncDisposable
                 }
             }
 
-            if (pending)
-            {
-                // The callers hear of their writes once the changes have their numbers.
-                await writer.NumberCommittedAsync(connection).ConfigureAwait(false);
-            }
+            return pending;
         }
 
         private async Task DropConnectionIfBrokenAsync()
