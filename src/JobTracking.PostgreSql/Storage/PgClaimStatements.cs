@@ -33,21 +33,7 @@ internal static class PgClaimStatements
             ORDER BY priority DESC, queue_seq
             LIMIT $2
             {(lockInScan ? "FOR UPDATE SKIP LOCKED" : "")}
-        ), ranked AS (
-            SELECT c.*, row_number() OVER (PARTITION BY c.type_name ORDER BY c.priority DESC, c.queue_seq) AS type_rank,
-                row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.queue_seq) AS key_rank
-            FROM candidates c
-        ), cluster_limits AS (
-            SELECT c.type_name, c.max_count - (SELECT count(*) FROM {s}.jobs a WHERE a.status IN {Active} AND a.type_name = c.type_name) AS free
-            FROM unnest($11::text[], $12::integer[]) AS c(type_name, max_count)
-        ), picked AS (
-            SELECT r.id, r.priority, r.queue_seq, r.concurrency_key, r.rid FROM ranked r
-                LEFT JOIN unnest($3::text[], $4::integer[]) AS l(type_name, max_count) ON l.type_name = r.type_name
-                LEFT JOIN cluster_limits c ON c.type_name = r.type_name
-            WHERE (r.concurrency_key IS NULL OR r.key_rank = 1) AND (l.max_count IS NULL OR r.type_rank <= l.max_count)
-                AND (c.free IS NULL OR r.type_rank <= c.free)
-            ORDER BY r.priority DESC, r.queue_seq
-            LIMIT $5
+        ), {(lockInScan ? Unthinned : Thinned(s))}
         ), locked AS (
             {(lockInScan ? "SELECT * FROM picked" : $"SELECT p.id, p.priority, p.queue_seq, p.concurrency_key, nextval('{s}.feed_rid') AS rid FROM picked p JOIN {s}.jobs j ON j.id = p.id WHERE j.status = 1 FOR UPDATE OF j SKIP LOCKED")}
         ), keyed AS (
@@ -74,6 +60,39 @@ internal static class PgClaimStatements
             FROM moved ORDER BY pick_priority DESC, pick_seq
         )
         SELECT {PgSchema.JobColumns} FROM moved ORDER BY pick_priority DESC, pick_seq
+        """;
+
+    // The jobs a claim without type limits takes: the first of each concurrency key among those it locked. Its type-limit
+    // parameters ($3, $4, $11, $12) are empty and unused (joining their empty lists took a third of the claim's time).
+    private const string Unthinned = """
+        ranked AS (
+            SELECT c.*, row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.queue_seq) AS key_rank
+            FROM candidates c
+        ), picked AS (
+            SELECT r.id, r.priority, r.queue_seq, r.concurrency_key, r.rid FROM ranked r
+            WHERE r.concurrency_key IS NULL OR r.key_rank = 1
+            ORDER BY r.priority DESC, r.queue_seq
+            LIMIT $5
+        """;
+
+    // The jobs a claim with type limits takes: within the instance's limits ($3, $4) and what the cluster's ($11, $12) leave
+    // once the type's active jobs are counted, and the first of each concurrency key.
+    private static string Thinned(string s) => $"""
+        ranked AS (
+            SELECT c.*, row_number() OVER (PARTITION BY c.type_name ORDER BY c.priority DESC, c.queue_seq) AS type_rank,
+                row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.queue_seq) AS key_rank
+            FROM candidates c
+        ), cluster_limits AS MATERIALIZED (
+            SELECT c.type_name, c.max_count - (SELECT count(*) FROM {s}.jobs a WHERE a.status IN {Active} AND a.type_name = c.type_name) AS free
+            FROM unnest($11::text[], $12::integer[]) AS c(type_name, max_count)
+        ), picked AS (
+            SELECT r.id, r.priority, r.queue_seq, r.concurrency_key, r.rid FROM ranked r
+                LEFT JOIN unnest($3::text[], $4::integer[]) AS l(type_name, max_count) ON l.type_name = r.type_name
+                LEFT JOIN cluster_limits c ON c.type_name = r.type_name
+            WHERE (r.concurrency_key IS NULL OR r.key_rank = 1) AND (l.max_count IS NULL OR r.type_rank <= l.max_count)
+                AND (c.free IS NULL OR r.type_rank <= c.free)
+            ORDER BY r.priority DESC, r.queue_seq
+            LIMIT $5
         """;
 
     // Before a claim, in the same transaction: the waiting jobs whose time has come enter the queue (see PgSchema's version 3).
