@@ -144,7 +144,7 @@ internal sealed class SqliteClaimWrites : IDisposable
         p.Bind(3, now + request.LeaseDuration);
         foreach (var id in picked)
         {
-            p.Bind(4, Guid.NewGuid());
+            p.Bind(4, RandomIds.NewGuid());
             p.Bind(5, id);
             try
             {

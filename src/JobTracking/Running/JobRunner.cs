@@ -298,7 +298,7 @@ internal sealed class JobRunner : IJobRunner
 
     private static JobRecord NewJob(JobType type, string json, JobStartOptions? options, JobStatus status, DateTimeOffset now) => new()
     {
-        Id = Guid.CreateVersion7(now),
+        Id = RandomIds.NewVersion7(now),
         TypeName = type.TypeName,
         DisplayName = options?.DisplayName ?? type.DisplayName,
         Status = status,

@@ -15,7 +15,7 @@ internal static class ScheduleJobs
 
     public static JobRecord NewJob(JobType type, JobScheduleRecord schedule, DateTimeOffset now, string? idempotencyKey) => new()
     {
-        Id = Guid.CreateVersion7(now),
+        Id = RandomIds.NewVersion7(now),
         TypeName = type.TypeName,
         DisplayName = schedule.DisplayName ?? type.DisplayName,
         Status = JobStatus.Queued,

@@ -48,7 +48,7 @@ public sealed partial class InMemoryJobStore
                     At = request.At,
                     Node = request.Node,
                 };
-                if (TryApply(entry, in transition, keyHeld: true, new JobClaim { InstanceId = request.InstanceId, ClaimId = Guid.NewGuid(), LeaseExpiresAt = leaseEnd }))
+                if (TryApply(entry, in transition, keyHeld: true, new JobClaim { InstanceId = request.InstanceId, ClaimId = RandomIds.NewGuid(), LeaseExpiresAt = leaseEnd }))
                 {
                     var snapshot = entry.Snapshot()!;
                     if (first is null)
