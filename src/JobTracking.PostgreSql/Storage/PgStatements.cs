@@ -39,8 +39,8 @@ internal sealed class PgStatements
         // prepared, and after five runs PostgreSQL may keep one generic plan for good. A generic plan made while the jobs
         // table was small joins a batch's ids to it by reading the whole table (measured: a fresh schema growing to
         // 50,000 jobs, every start's batch read 27,000 rows), and it guesses the size of every batch the same. Planned
-        // each time, a batch's ids are looked up by the primary key; the server's time per job fell by a third, planning
-        // included (benchmarks/HISTORY.md).
+        // each time, a batch's ids are looked up by the primary key: the server's statement time fell by a third in that
+        // run, and the machine's CPU per job, planning included, to 0.87x (benchmarks/HISTORY.md).
         //
         // A batch with a claim limited by ClusterJobTypeConcurrency also takes the claim lock, held to its commit: such
         // claims count a type's active jobs one at a time, each seeing the jobs the one before it took. No other write

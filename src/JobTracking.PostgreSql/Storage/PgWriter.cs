@@ -47,7 +47,7 @@ internal sealed class PgWriter : IAsyncDisposable
     // Batches committed whose callers wait for a numbering step; the writer is closed once none is left.
     private int _awaitingNumbers;
     private readonly TaskCompletionSource _numbersDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile bool _loopsEnded;
+    private int _loopsEnded;
 
     public PgWriter(NpgsqlDataSource dataSource, PgStatements sql, PostgreSqlJobStoreOptions options, string token, TimeProvider time, ILogger logger)
     {
@@ -85,7 +85,8 @@ internal sealed class PgWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await Task.WhenAll(_loops).ConfigureAwait(false);
-        _loopsEnded = true;
+        // Both sides write with a full fence before they read the other's field, so one of them sees both done.
+        Interlocked.Exchange(ref _loopsEnded, 1);
         if (Volatile.Read(ref _awaitingNumbers) == 0)
         {
             _numbersDrained.TrySetResult();
@@ -199,7 +200,7 @@ internal sealed class PgWriter : IAsyncDisposable
                     write.Complete();
                 }
 
-                if (Interlocked.Decrement(ref _awaitingNumbers) == 0 && _loopsEnded)
+                if (Interlocked.Decrement(ref _awaitingNumbers) == 0 && Volatile.Read(ref _loopsEnded) == 1)
                 {
                     _numbersDrained.TrySetResult();
                 }
