@@ -50,42 +50,67 @@ internal static class LostAcknowledgement
         }
 
         // The job moved on since (a cancelled run ended, a resumed job was claimed): the feed says what the first move was.
+        // A store may number its changes a moment after their commits (PostgreSQL), so the job's current version can be
+        // read before the feed shows it: the feed is read until it shows the job at that version, waiting for it a while.
         var buffer = new JobChange[FeedPage];
         var after = feedPosition;
-        long? until = null;
+        var lost = false;
+        using var patience = new CancellationTokenSource(FeedCatchUp, engine.TimeProvider);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, patience.Token);
         while (true)
         {
             var read = await engine.Retry.RunAsync((Store: engine.Feed.Store, after, buffer), static (s, ct) => s.Store.ReadFeedAsync(s.after, s.buffer, ct), cancellationToken)
                 .ConfigureAwait(false);
-
-            // The job was read at a later version before this read, so the move is at or below the feed's end now.
-            until ??= read.LatestSequence;
+            lost |= after < read.FirstSequence - 1;
             for (var i = 0; i < read.Count; i++)
             {
                 var change = buffer[i];
-                if (change.Sequence > until)
+                if (change.JobId != job.Id || change.Version < next)
                 {
-                    break;
+                    continue;
                 }
 
-                if (change.JobId == job.Id && change.Kind != JobEventKind.Progress && change.Version == next)
+                if (change.Kind != JobEventKind.Progress && change.Version == next)
                 {
                     return change.Kind == JobEventKind.StatusChanged && change.PreviousStatus == job.Status && change.Status == transition.ToStatus;
                 }
+
+                // A later change of the job, with none of the version after the one read before it: trimmed from the feed.
+                throw Unknown(job, transition, current, error, command);
             }
 
-            if (read.Count == 0 || buffer[read.Count - 1].Sequence >= until)
+            if (read.Count > 0)
             {
-                throw new JobTrackingException(
-                    $"The {Name(command)} of job '{job.Id}' may or may not have been stored: the store failed with a transient error after the move from {job.Status} to {transition.ToStatus} was sent, " +
-                    $"and the job has changed since (it is now {current.Status}, version {current.Version}); the change feed no longer shows which move followed version {job.Version}. " +
-                    "Read the job to see where it is.",
-                    error);
+                after = buffer[read.Count - 1].Sequence;
+                continue;
             }
 
-            after = buffer[read.Count - 1].Sequence;
+            // The feed's end without the job's changes since the version read: trimmed, when the feed dropped changes after
+            // the position read before the move; otherwise not numbered yet, so the check waits for the feed to go on.
+            if (lost)
+            {
+                throw Unknown(job, transition, current, error, command);
+            }
+
+            try
+            {
+                await engine.Feed.Store.WaitForChangesAsync(after, waiting.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (patience.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw Unknown(job, transition, current, error, command);
+            }
         }
     }
+
+    // How long a check waits for the change feed to show a move the job's row shows already.
+    private static readonly TimeSpan FeedCatchUp = TimeSpan.FromSeconds(10);
+
+    private static JobTrackingException Unknown(JobRecord job, JobTransition transition, JobRecord current, Exception error, JobCommand command) => new(
+        $"The {Name(command)} of job '{job.Id}' may or may not have been stored: the store failed with a transient error after the move from {job.Status} to {transition.ToStatus} was sent, " +
+        $"and the job has changed since (it is now {current.Status}, version {current.Version}); the change feed no longer shows which move followed version {job.Version}. " +
+        "Read the job to see where it is.",
+        error);
 
     /// <summary>Tells whether a draft edit, retried after a transient error and refused, was stored by the attempt whose answer was lost.</summary>
     /// <returns><see langword="true"/> when the draft has the version after the one read and the edit's parameters and display name.</returns>
