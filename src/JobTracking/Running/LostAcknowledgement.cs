@@ -59,8 +59,18 @@ internal static class LostAcknowledgement
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, patience.Token);
         while (true)
         {
-            var read = await engine.Retry.RunAsync((Store: engine.Feed.Store, after, buffer), static (s, ct) => s.Store.ReadFeedAsync(s.after, s.buffer, ct), cancellationToken)
-                .ConfigureAwait(false);
+            // The whole check, reads included, is bounded: a store that stops answering leaves the outcome unknown.
+            JobFeedRead read;
+            try
+            {
+                read = await engine.Retry.RunAsync((Store: engine.Feed.Store, after, buffer), static (s, ct) => s.Store.ReadFeedAsync(s.after, s.buffer, ct), waiting.Token)
+                    .ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (patience.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw Unknown(job, transition, current, error, command);
+            }
+
             lost |= after < read.FirstSequence - 1;
             for (var i = 0; i < read.Count; i++)
             {
